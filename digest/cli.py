@@ -1,0 +1,129 @@
+"""The `digest` command: build the site, render its Markdown, check the content.
+
+Help texts come from the docstrings. Exit codes: 0 success; 1 the content has problems
+(`check`, or `build --strict`); 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from digest import __version__
+from digest.config import ConfigError, DigestConfig
+from digest.model import Problem
+from digest.pipeline import build_digest
+from digest.project import load_project
+from digest.render import PageRenderer
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+config_option = click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The site's mkdocs.yml, whose `digest` plugin options are used.",
+)
+
+
+def _load(config_file: Path) -> DigestConfig:
+    try:
+        return load_project(config_file)
+    except (ConfigError, OSError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _report(problems: tuple[Problem, ...], content_dir: Path) -> int:
+    """Print problems as `path: message`; return how many should fail a strict build."""
+    failing = 0
+    for problem in problems:
+        label = {"skipped": "skipped", "warning": "warning", "excluded": "note"}[problem.outcome]
+        click.echo(f"{label}: {content_dir / problem.path}: {problem.message}", err=True)
+        failing += problem.outcome != "excluded"
+    return failing
+
+
+@click.group()
+@click.version_option(__version__, prog_name="digest")
+def cli() -> None:
+    """newsdigest: turn a folder of news articles into a summarized, topic-grouped site."""
+
+
+@cli.command()
+@config_option
+@click.option("--strict", is_flag=True, help="Fail on any warning (as `mkdocs build --strict`).")
+@click.option(
+    "-d",
+    "--site-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write the site (default: the site_dir of mkdocs.yml).",
+)
+def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
+    """Build the whole site with MkDocs, as `mkdocs build` does.
+
+    The site is built in a temporary folder and swapped in only when the build succeeds, so a
+    failed build leaves the previous site in place.
+    """
+    from digest.plugin import build_site
+
+    try:
+        built = build_site(str(config_file), strict=strict, site_dir=site_dir)
+    except Exception as error:  # MkDocs' Abort, PluginError, ConfigurationError
+        click.echo(f"Error: build failed: {error}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"Site written to {built}")
+
+
+@cli.command()
+@config_option
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def render(config_file: Path, out_dir: Path) -> None:
+    """Write the digest's generated Markdown pages to OUT_DIR.
+
+    For inspection, or for another Markdown site builder. Problems are reported as in `check`.
+    """
+    config = _load(config_file)
+    digest = build_digest(config)
+    _report(digest.problems, config.content_dir)
+    out_root = out_dir.resolve()
+    pages = PageRenderer(config).render(digest)
+    for page in pages:
+        target = (out_root / page.path).resolve()
+        if not target.is_relative_to(out_root):
+            raise click.ClickException(f"refusing to write outside {out_dir}: {page.path}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page.markdown, encoding="utf-8")
+    click.echo(f"{len(pages)} pages written to {out_dir}")
+
+
+@cli.command()
+@config_option
+def check(config_file: Path) -> None:
+    """Read every file in the content folder and report what would be skipped, and why.
+
+    Nothing is built. Exits 1 when any file is skipped or has a warning, 0 when all is well.
+    """
+    config = _load(config_file)
+    digest = build_digest(config)
+    failing = _report(digest.problems, config.content_dir)
+    click.echo(
+        f"{len(digest.entries)} articles in the digest, {failing} problem(s); "
+        f"{sum(len(t.entries) for t in digest.topics)} topic placements, "
+        f"{len(digest.other)} in Other"
+    )
+    if failing:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

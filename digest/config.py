@@ -1,0 +1,132 @@
+"""Digest settings as plain Python, shared by the MkDocs plugin and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify
+
+from digest.model import Topic
+
+DEFAULT_TOPICS: tuple[Topic, ...] = ()
+
+
+class ConfigError(ValueError):
+    """The digest configuration is invalid; the message says which option and why."""
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """Everything the pipeline and writers need to know; defaults match the plugin's schema."""
+
+    content_dir: Path = Path("content")
+    templates_dir: Path | None = Path("site_templates")
+    topics: tuple[Topic, ...] = DEFAULT_TOPICS
+    timezone: str = "UTC"
+    summarizer: str = "digest"
+    summary_sentences: int = 3
+    summary_words: int | None = None
+    topic_summary_sentences: int = 2
+    # Share of an article's sentences that must be about a topic for it to join the topic.
+    topic_threshold: float = 0.15
+    site_name: str = "News digest"
+    site_url: str | None = None
+    site_description: str = ""
+    language: str = "en"
+    feed_items: int = 50
+    page_size: int = 50
+    home_items_per_topic: int = 5
+    cache_dir: Path | None = Path(".digest-cache")
+    workers: int = 0  # 0: one per core
+    include_drafts: bool = False
+    # Pages are generated under this folder of the docs (e.g. "" for the site root).
+    output_prefix: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def topic_by_key(self, key: str) -> Topic | None:
+        """Find a topic by its name or slug, case-insensitively."""
+        wanted = key.strip().casefold()
+        for topic in self.topics:
+            if wanted in (topic.name.casefold(), topic.slug.casefold()):
+                return topic
+        if slugify(key) in {t.slug for t in self.topics}:
+            return next(t for t in self.topics if t.slug == slugify(key))
+        return None
+
+
+def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
+    """Build a Topic from a config mapping ({name, slug?, description?, keywords, exclude?})."""
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: each topic must be a mapping with a name, got {raw!r}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: a topic needs a non-empty 'name'")
+    unknown = set(raw) - {"name", "slug", "description", "keywords", "exclude"}
+    if unknown:
+        raise ConfigError(f"{where}: topic {name!r} has unknown option(s) {sorted(unknown)}")
+    slug = raw.get("slug") or slugify(name)
+    if not isinstance(slug, str) or slugify(slug) != slug or not slug:
+        raise ConfigError(f"{where}: topic {name!r} has an invalid slug {slug!r}")
+    keywords = _string_tuple(raw.get("keywords", ()), f"{where}: topic {name!r} keywords")
+    exclude = _string_tuple(raw.get("exclude", ()), f"{where}: topic {name!r} exclude")
+    description = raw.get("description") or ""
+    if not isinstance(description, str):
+        raise ConfigError(f"{where}: topic {name!r} description must be text")
+    return Topic(
+        name=name.strip(),
+        slug=slug,
+        description=description.strip(),
+        keywords=keywords or (name.strip(),),
+        exclude=exclude,
+    )
+
+
+def topics_from_list(raw: Any) -> tuple[Topic, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, (list, tuple)):
+        raise ConfigError("topics: expected a list of topics")
+    topics = tuple(topic_from_mapping(item, f"topics[{i}]") for i, item in enumerate(raw))
+    seen: set[str] = set()
+    for topic in topics:
+        if topic.slug in seen:
+            raise ConfigError(f"topics: two topics share the slug {topic.slug!r}")
+        seen.add(topic.slug)
+    if any(t.slug == "other" for t in topics):
+        raise ConfigError("topics: the slug 'other' is reserved for articles that fit no topic")
+    return topics
+
+
+def _string_tuple(raw: Any, where: str) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(x, str) for x in raw):
+        raise ConfigError(f"{where}: expected a list of words or phrases")
+    return tuple(x.strip() for x in raw if x.strip())
+
+
+_PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
+
+
+def config_from_mapping(
+    options: Mapping[str, Any], base_dir: Path, **overrides: Any
+) -> DigestConfig:
+    """Plugin options (as in mkdocs.yml) as a DigestConfig; relative paths from base_dir."""
+    known = {f.name for f in fields(DigestConfig)}
+    values: dict[str, Any] = {}
+    for key, value in {**options, **overrides}.items():
+        if key not in known:
+            continue
+        if key == "topics":
+            value = topics_from_list(value)
+        elif key in _PATH_OPTIONS and value is not None:
+            value = Path(value)
+            if not value.is_absolute():
+                value = base_dir / value
+        values[key] = value
+    return DigestConfig(**values)

@@ -1,0 +1,139 @@
+"""The data model: frozen dataclasses (tuples, not lists) shared by readers, pipeline, writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A configured topic: what signals it, and what does not."""
+
+    name: str
+    slug: str
+    description: str = ""
+    # Words and phrases that signal the topic (aliases, people, places).
+    keywords: tuple[str, ...] = ()
+    # Phrases whose topic words are used in another sense ("interfering in Venezuela").
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from content/: plain text ready to summarize, plus its metadata."""
+
+    # Path relative to the content folder, with forward slashes: the article's identity.
+    source_path: str
+    slug: str
+    title: str
+    # Always time-zone aware (made so once, on reading).
+    date: datetime
+    # Body paragraphs as plain text: markup, front matter and the dateline removed.
+    paragraphs: tuple[str, ...]
+    dateline: str | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    # Topic names or slugs from front matter that force membership.
+    forced_topics: tuple[str, ...] = ()
+    # An editor's summary from front matter; replaces the generated one.
+    editor_summary: str | None = None
+    draft: bool = False
+    # sha256 of the raw file bytes; keys the summary cache.
+    content_hash: str = ""
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article, with where it stands."""
+
+    text: str
+    # Index into Article.paragraphs.
+    paragraph: int
+    # Position among all the article's sentences.
+    index: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Sentences picked from an article (or an editor's text), in article order."""
+
+    sentences: tuple[Sentence, ...]
+    # The summarizer's name as the config spells it, or "editor".
+    method: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Why an article belongs to a topic, and its summary of the part about that topic."""
+
+    topic: str  # the topic's slug
+    # Fraction of the article's sentences attributed to the topic (0..1).
+    share: float
+    # Paragraph indices attributed to the topic.
+    paragraphs: tuple[int, ...]
+    # The words and phrases that matched, most frequent first.
+    evidence: tuple[str, ...]
+    # True when the article's front matter named the topic.
+    forced: bool = False
+    summary: Summary | None = None
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """An article with everything the pipeline worked out about it."""
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    summary: Summary
+    topics: tuple[TopicMatch, ...] = ()
+
+    def match(self, topic_slug: str) -> TopicMatch | None:
+        for topic_match in self.topics:
+            if topic_match.topic == topic_slug:
+                return topic_match
+        return None
+
+
+@dataclass(frozen=True)
+class TopicDigest:
+    """A topic and its entries, newest first."""
+
+    topic: Topic
+    entries: tuple[DigestEntry, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file in content/ that was skipped or needs attention, and why."""
+
+    path: str
+    message: str
+    # "skipped": the file is not in the digest; "warning": it is, but something is off.
+    outcome: str = "skipped"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The whole digest: every entry newest first, grouped by topic, plus what went wrong."""
+
+    entries: tuple[DigestEntry, ...]
+    topics: tuple[TopicDigest, ...]
+    # Entries that fit no topic; never dropped.
+    other: tuple[DigestEntry, ...]
+    problems: tuple[Problem, ...] = ()
+    # The newest article's date, or SOURCE_DATE_EPOCH: never the wall clock.
+    updated: datetime | None = None
+    suggestions: tuple[object, ...] = field(default=())

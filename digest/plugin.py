@@ -1,0 +1,199 @@
+"""The MkDocs plugin: a thin adapter from MkDocs events to the plain-Python pipeline.
+
+This is the only module that imports MkDocs. It turns the plugin's options into a DigestConfig,
+runs the pipeline, adds the rendered pages as generated files, and reports every problem
+with the file it concerns (``mkdocs build --strict`` turns those warnings into a failure).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from digest.config import ConfigError, DigestConfig, config_from_mapping
+from digest.model import Digest
+from digest.pipeline import build_digest
+from digest.render import Page, PageRenderer, nav_items
+
+log = get_plugin_logger(__name__)
+_D = DigestConfig
+
+
+class TopicOptions(base.Config):
+    """One topic under the plugin's `topics:` list."""
+
+    name = c.Type(str)
+    """The topic's name as readers see it, e.g. `Election interference`."""
+    slug = c.Optional(c.Type(str))
+    """The topic's URL part; made from the name when left out."""
+    description = c.Type(str, default="")
+    """A sentence or two shown at the top of the topic page."""
+    keywords = c.ListOfItems(c.Type(str), default=[])
+    """Words and phrases that signal the topic: aliases, people, places."""
+    exclude = c.ListOfItems(c.Type(str), default=[])
+    """Phrases in which a topic word means something else (e.g. `interfering in Venezuela`)."""
+
+
+class DigestPluginConfig(base.Config):
+    """Options of the `digest` plugin in mkdocs.yml."""
+
+    content_dir = c.Type(str, default=str(_D.content_dir))
+    """Folder of articles (.txt and .md), relative to mkdocs.yml."""
+    templates_dir = c.Type(str, default=str(_D.templates_dir))
+    """Folder whose Jinja2 templates override the built-in ones of the same name."""
+    topics = c.ListOfItems(c.SubConfig(TopicOptions), default=[])
+    """The topics that group the digest; an article can be in several."""
+    topic_threshold = c.Type(float, default=_D.topic_threshold)
+    """Share of an article's sentences that must be about a topic for it to join the topic."""
+    timezone = c.Type(str, default=_D.timezone)
+    """IANA time zone for dates written without one (e.g. `Europe/Berlin`)."""
+    summarizer = c.Type(str, default=_D.summarizer)
+    """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
+    edmundson, sumbasic, klsum, reduction."""
+    summary_sentences = c.Type(int, default=_D.summary_sentences)
+    """Sentences in an article's summary."""
+    summary_words = c.Optional(c.Type(int))
+    """A word budget for the summary instead of a sentence count."""
+    topic_summary_sentences = c.Type(int, default=_D.topic_summary_sentences)
+    """Sentences in an article's summary on a topic page (drawn from the part about the topic)."""
+    feed_items = c.Type(int, default=_D.feed_items)
+    """Number of newest articles in each feed."""
+    page_size = c.Type(int, default=_D.page_size)
+    """Stories per topic page before the next page starts."""
+    home_items_per_topic = c.Type(int, default=_D.home_items_per_topic)
+    """Stories per topic on the home page."""
+    cache_dir = c.Optional(c.Type(str))
+    """Where summaries are cached between builds, relative to mkdocs.yml (`.digest-cache`)."""
+    workers = c.Type(int, default=_D.workers)
+    """Processes that summarize in parallel; 0 means one per core."""
+    include_drafts = c.Type(bool, default=_D.include_drafts)
+    """Publish articles whose front matter says `draft: true`."""
+
+
+def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> DigestConfig:
+    """The pipeline's settings from the plugin's options and the site's own."""
+    base_dir = Path(config.config_file_path or ".").resolve().parent
+    options: dict[str, Any] = {k: plugin_config[k] for k in plugin_config}
+    options["topics"] = [dict(t) for t in plugin_config.topics]
+    options["cache_dir"] = plugin_config.cache_dir or str(_D.cache_dir)
+    try:
+        return config_from_mapping(
+            options,
+            base_dir,
+            site_name=config.site_name,
+            site_url=config.site_url or None,
+            site_description=config.site_description or "",
+            language=(config.theme.get("language") or _D.language),
+        )
+    except (ConfigError, ValueError) as error:
+        raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
+
+
+class DigestPlugin(BasePlugin[DigestPluginConfig]):
+    """Builds the digest's pages (and feeds) into a MkDocs site."""
+
+    def __init__(self) -> None:
+        self.settings: DigestConfig | None = None
+        self.digest: Digest | None = None
+        self.pages: tuple[Page, ...] = ()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.settings = digest_config(self.config, config)
+        placeholder = Digest(
+            entries=(),
+            topics=tuple(_empty_topic(t) for t in self.settings.topics),
+            other=(),
+        )
+        user_nav = list(config.nav or [])
+        config.nav = nav_items(placeholder) + user_nav
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.settings is not None
+        if not self.settings.content_dir.is_dir():
+            raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
+        try:
+            self.digest = build_digest(self.settings)
+        except ValueError as error:
+            raise PluginError(f"{config.config_file_path}: {error}") from None
+        for problem in self.digest.problems:
+            where = self.settings.content_dir / problem.path
+            if problem.outcome == "excluded":
+                log.info("%s: %s", where, problem.message)
+            elif problem.outcome == "warning":
+                log.warning("%s: %s", where, problem.message)
+            else:
+                log.warning("%s: skipped: %s", where, problem.message)
+        self.pages = PageRenderer(self.settings).render(self.digest)
+        for page in self.pages:
+            existing = files.get_file_from_path(page.path)
+            if existing is not None and not existing.generated_by:
+                raise PluginError(
+                    f"{existing.abs_src_path}: conflicts with the digest's generated page "
+                    f"{page.path}; rename or remove it"
+                )
+            if existing is not None:
+                files.remove(existing)
+            inclusion = (
+                InclusionLevel.NOT_IN_NAV
+                if page.path.startswith(("articles/", "archive/2", "archive/1"))
+                or "/page-" in page.path
+                else InclusionLevel.UNDEFINED
+            )
+            files.append(
+                File.generated(config, page.path, content=page.markdown, inclusion=inclusion)
+            )
+        return files
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        # Rebuild when an article or a template changes, not only the docs folder.
+        assert self.settings is not None
+        server.watch(str(self.settings.content_dir))
+        if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
+            server.watch(str(self.settings.templates_dir))
+        return server
+
+
+def _empty_topic(topic: Any) -> Any:
+    from digest.model import TopicDigest
+
+    return TopicDigest(topic, ())
+
+
+def build_site(config_file: str, strict: bool = False, site_dir: str | None = None) -> Path:
+    """Build the site as `mkdocs build` does, into a temporary folder swapped in on success.
+
+    A failed build (a strict warning, a broken template) leaves the previous site untouched.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(config_file, strict=strict, site_dir=site_dir)
+    final = Path(config.site_dir).resolve()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".digest-build-", dir=final.parent))
+    try:
+        config.site_dir = str(staging)
+        build(config)
+        previous = final.with_name(final.name + ".previous")
+        if previous.exists():
+            shutil.rmtree(previous)
+        if final.exists():
+            os.replace(final, previous)
+        os.replace(staging, final)
+        if previous.exists():
+            shutil.rmtree(previous)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final

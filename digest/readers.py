@@ -1,0 +1,367 @@
+"""Readers: turn the files in content/ into Articles, and every other file into a Problem.
+
+Two formats: plain text (headline, blank line, ``DATELINE — body``; the date from the file name)
+and Markdown with YAML front matter. Nothing is dropped silently: each file either becomes an
+Article or a Problem that names it and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from dateutil import parser as date_parser
+from slugify import slugify
+
+from digest.model import Article, Problem
+from digest.text import DecodeError, clean, decode, markdown_to_text, paragraphs_of, split_dateline
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown"})
+# Bigger than any real article (a long feature is ~100 KB); bounds the cost of one file.
+MAX_ARTICLE_BYTES = 2_000_000
+MAX_FRONT_MATTER_BYTES = 64_000
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_KNOWN_KEYS = frozenset(
+    {
+        "title",
+        "date",
+        "source",
+        "url",
+        "author",
+        "dateline",
+        "topics",
+        "summary",
+        "draft",
+        "slug",
+        "tags",
+        "description",
+    }
+)
+
+
+class ArticleError(ValueError):
+    """This file cannot become an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What reading content/ gave: the articles, and the files that need the user's attention."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (the "billion laughs" expansion)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                "while reading front matter", None, "YAML aliases are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def resolve_timezone(name: str) -> tzinfo:
+    if name.upper() == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
+
+
+class ContentReader:
+    """Reads a content folder into Articles; stateless apart from its settings."""
+
+    def __init__(
+        self,
+        content_dir: Path,
+        tz: tzinfo = timezone.utc,
+        include_drafts: bool = False,
+        now: datetime | None = None,
+    ) -> None:
+        self.content_dir = content_dir
+        self.tz = tz
+        self.include_drafts = include_drafts
+        # "Now" for the future-date check; SOURCE_DATE_EPOCH-aware callers pass it in.
+        self.now = now
+
+    def read_all(self) -> ReadResult:
+        articles: list[Article] = []
+        problems: list[Problem] = []
+        by_slug: dict[str, Article] = {}
+        for path in self._walk():
+            relative = path.relative_to(self.content_dir).as_posix()
+            kind = _kind_of(path)
+            if kind is None:
+                problems.append(_not_an_article(path, relative))
+                continue
+            try:
+                article, warnings = self.read_file(path, relative)
+            except ArticleError as error:
+                problems.append(Problem(relative, str(error)))
+                continue
+            problems.extend(Problem(relative, w, "warning") for w in warnings)
+            if article.draft and not self.include_drafts:
+                problems.append(Problem(relative, "draft: not published", "excluded"))
+                continue
+            clash = by_slug.get(article.slug)
+            if clash is not None:
+                problems.append(
+                    Problem(
+                        relative,
+                        f"slug {article.slug!r} is already used by {clash.source_path}; "
+                        "rename the file or set a different 'slug' in its front matter",
+                    )
+                )
+                continue
+            by_slug[article.slug] = article
+            articles.append(article)
+        return ReadResult(tuple(articles), tuple(problems))
+
+    def _walk(self) -> Iterator[Path]:
+        if not self.content_dir.is_dir():
+            return
+        root = self.content_dir.resolve()
+        for dirpath, dirnames, filenames in os.walk(self.content_dir):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                path = Path(dirpath) / name
+                yield path
+        del root
+
+    def read_file(self, path: Path, relative: str) -> tuple[Article, list[str]]:
+        """Read one article file; raise ArticleError when it cannot be one."""
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.content_dir.resolve()):
+            raise ArticleError("symbolic link points outside the content folder; not followed")
+        try:
+            size = resolved.stat().st_size
+        except OSError as error:
+            raise ArticleError(f"cannot read: {error.strerror}") from None
+        if size > MAX_ARTICLE_BYTES:
+            raise ArticleError(
+                f"file is {size:,} bytes; articles are limited to {MAX_ARTICLE_BYTES:,} bytes"
+            )
+        data = resolved.read_bytes()
+        try:
+            text = clean(decode(data))
+        except DecodeError as error:
+            raise ArticleError(str(error)) from None
+        if not text.strip():
+            raise ArticleError("empty file")
+        content_hash = hashlib.sha256(data).hexdigest()
+        if _kind_of(path) == "markdown":
+            return self._read_markdown(path, relative, text, content_hash)
+        return self._read_plain(path, relative, text, content_hash)
+
+    def _read_plain(
+        self, path: Path, relative: str, text: str, content_hash: str
+    ) -> tuple[Article, list[str]]:
+        warnings: list[str] = []
+        lines = text.strip().split("\n")
+        title = lines[0].strip()
+        body = "\n".join(lines[1:])
+        paragraphs = paragraphs_of(body)
+        if not paragraphs:
+            raise ArticleError("no body text after the headline (first line)")
+        dateline, paragraphs[0] = split_dateline(paragraphs[0])
+        paragraphs = [p for p in paragraphs if p]
+        published = self._date_from_name(path)
+        if published is None:
+            published = self._date_from_mtime(path)
+            warnings.append(
+                "no date in the file name (name it like story-YYYY-MM-DD.txt); "
+                "using the file's modification time"
+            )
+        warnings.extend(self._check_date(published))
+        article = Article(
+            source_path=relative,
+            slug=_slug_from_path(relative),
+            title=title,
+            date=published,
+            paragraphs=tuple(paragraphs),
+            dateline=dateline,
+            content_hash=content_hash,
+        )
+        return article, warnings
+
+    def _read_markdown(
+        self, path: Path, relative: str, text: str, content_hash: str
+    ) -> tuple[Article, list[str]]:
+        warnings: list[str] = []
+        meta, body = self._front_matter(text)
+        unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
+        if unknown:
+            warnings.append(f"unknown front matter key(s) ignored: {', '.join(unknown)}")
+        title = _optional_text(meta, "title")
+        if title is None:
+            raise ArticleError("front matter has no 'title'")
+        published = self._parse_date(meta.get("date")) if "date" in meta else None
+        if published is None:
+            published = self._date_from_name(path)
+        if published is None:
+            raise ArticleError("no 'date' in front matter (use YYYY-MM-DD or an ISO date and time)")
+        warnings.extend(self._check_date(published))
+        paragraphs = paragraphs_of(markdown_to_text(body))
+        dateline = _optional_text(meta, "dateline")
+        if paragraphs and dateline is None:
+            dateline, paragraphs[0] = split_dateline(paragraphs[0])
+            paragraphs = [p for p in paragraphs if p]
+        if not paragraphs:
+            raise ArticleError("no body text after the front matter")
+        slug_value = _optional_text(meta, "slug")
+        slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
+        if not slug:
+            raise ArticleError(f"'slug' {slug_value!r} has no usable characters")
+        url = _optional_text(meta, "url")
+        if url is not None and not re.match(r"https?://", url, re.IGNORECASE):
+            warnings.append(f"'url' {url!r} is not an http(s) address; not linked")
+            url = None
+        draft = meta.get("draft", False)
+        if not isinstance(draft, bool):
+            raise ArticleError(f"'draft' must be true or false, got {draft!r}")
+        article = Article(
+            source_path=relative,
+            slug=slug,
+            title=title,
+            date=published,
+            paragraphs=tuple(paragraphs),
+            dateline=dateline,
+            source=_optional_text(meta, "source"),
+            url=url,
+            author=_author(meta),
+            forced_topics=_text_list(meta, "topics"),
+            editor_summary=_optional_text(meta, "summary"),
+            draft=draft,
+            content_hash=content_hash,
+        )
+        return article, warnings
+
+    def _front_matter(self, text: str) -> tuple[Mapping[str, Any], str]:
+        match = _FRONT_MATTER.match(text)
+        if not match:
+            if text.startswith("---"):
+                raise ArticleError("front matter starts with '---' but never ends with '---'")
+            raise ArticleError("Markdown article without YAML front matter (needs at least title)")
+        raw = match.group(1) or ""
+        if len(raw.encode()) > MAX_FRONT_MATTER_BYTES:
+            raise ArticleError(f"front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes")
+        try:
+            meta = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            where = f" (line {mark.line + 2})" if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise ArticleError(f"broken YAML front matter{where}: {problem}") from None
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise ArticleError("front matter must be a mapping of keys to values")
+        return meta, text[match.end() :]
+
+    def _parse_date(self, value: Any) -> datetime:
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, date):
+            parsed = datetime.combine(value, time())
+        elif isinstance(value, str) and value.strip():
+            try:
+                parsed = date_parser.isoparse(value.strip())
+            except (ValueError, OverflowError):
+                raise ArticleError(
+                    f"'date' {value!r} is not a date (use YYYY-MM-DD or an ISO date and time)"
+                ) from None
+        else:
+            raise ArticleError(f"'date' {value!r} is not a date (use YYYY-MM-DD)")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=self.tz)
+        return parsed
+
+    def _date_from_name(self, path: Path) -> datetime | None:
+        match = _DATE_IN_NAME.search(path.stem)
+        if not match:
+            return None
+        try:
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+        return datetime.combine(day, time(), tzinfo=self.tz)
+
+    def _date_from_mtime(self, path: Path) -> datetime:
+        return datetime.fromtimestamp(int(path.stat().st_mtime), tz=self.tz)
+
+    def _check_date(self, published: datetime) -> list[str]:
+        if self.now is not None and published > self.now:
+            return [f"date {published.date().isoformat()} lies in the future"]
+        return []
+
+
+def _kind_of(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
+    return None
+
+
+def _not_an_article(path: Path, relative: str) -> Problem:
+    name = path.name
+    if name.startswith("."):
+        return Problem(relative, "hidden file; not an article", "excluded")
+    if name.endswith(("~", ".bak", ".swp", ".tmp", ".orig")) or name.startswith("#"):
+        return Problem(relative, "editor backup file; not an article", "excluded")
+    suffix = path.suffix.lower() or "(no extension)"
+    return Problem(
+        relative, f"not an article ({suffix}); articles are .txt or .md files", "skipped"
+    )
+
+
+def _slug_from_path(relative: str) -> str:
+    stem = relative.rsplit(".", 1)[0]
+    return slugify(stem.replace("/", "-")) or "article"
+
+
+def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:
+    if key not in meta or meta[key] is None:
+        return None
+    value = meta[key]
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ArticleError(
+            f"'{key}' must be text, got {value!r} (quote it in YAML: {key}: \"{value}\")"
+        )
+    text = clean(str(value)).strip()
+    return " ".join(text.split()) or None
+
+
+def _text_list(meta: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = meta.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ArticleError(f"'{key}' must be a list of names")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _author(meta: Mapping[str, Any]) -> str | None:
+    value = meta.get("author")
+    if isinstance(value, list):
+        return ", ".join(_text_list(meta, "author")) or None
+    return _optional_text(meta, "author")

@@ -1,0 +1,286 @@
+"""Writers: render the Digest into Markdown pages through the Jinja2 templates in site_templates/.
+
+Templates produce Markdown, so HTML autoescaping does not fit; instead every ``{{ value }}`` is
+passed through ``escape_markdown`` unless it is ``Markup`` made by our own helpers. Article text
+is data: it is never compiled as a template, and it can carry no HTML, link or template syntax.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from digest import __version__
+from digest.config import DigestConfig
+from digest.model import Digest, DigestEntry, TopicDigest
+
+# Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
+# engine downstream could read as syntax becomes a numeric character reference: it renders as
+# the same character, but nothing parses it.
+_MARKDOWN_SPECIAL = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()<>#|~!&\"'$=^+:@%"})
+_LIST_START = re.compile(r"^(\s*)(\d+)([.)])|^(\s*)([-])")
+
+
+def escape_markdown(value: Any) -> str:
+    """Make untrusted text inert inside Markdown (and the HTML it becomes): one line, no syntax."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = " ".join(str(value).split())
+    text = text.translate(_MARKDOWN_SPECIAL)
+    # "1. " or "- " at the start would begin a list.
+    return _LIST_START.sub(
+        lambda m: (
+            f"{m.group(1)}{m.group(2)}&#{ord(m.group(3))};"
+            if m.group(2)
+            else f"{m.group(4)}&#{ord(m.group(5))};"
+        ),
+        text,
+    )
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (Markup, int, float)) and not isinstance(value, bool):
+        return value
+    return escape_markdown(value)
+
+
+def safe_href(url: str) -> str:
+    """A link target that Markdown takes whole: http(s) only, and no characters that end it."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        raise ValueError(f"refusing to link to {url!r}")
+    return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated Markdown page, its path under the docs folder and its title."""
+
+    path: str
+    title: str
+    markdown: str
+
+
+def topic_page_path(slug: str, page: int = 1) -> str:
+    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
+
+
+def article_page_path(slug: str) -> str:
+    return f"articles/{slug}.md"
+
+
+def month_page_path(year: int, month: int) -> str:
+    return f"archive/{year:04d}-{month:02d}.md"
+
+
+OTHER_PAGE = "other/index.md"
+ARCHIVE_PAGE = "archive/index.md"
+HOME_PAGE = "index.md"
+
+
+def _chunks(items: Sequence[DigestEntry], size: int) -> list[tuple[DigestEntry, ...]]:
+    size = max(1, size)
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)] or [()]
+
+
+def template_loader(templates_dir: Path | None) -> ChoiceLoader:
+    """The user's templates_dir first, then the defaults shipped with the package."""
+    loaders = []
+    if templates_dir is not None and templates_dir.is_dir():
+        loaders.append(FileSystemLoader(str(templates_dir)))
+    loaders.append(FileSystemLoader(str(default_templates_dir())))
+    return ChoiceLoader(loaders)
+
+
+def default_templates_dir() -> Path:
+    """The templates shipped with the package (site_templates/ of the source tree)."""
+    try:
+        return Path(str(resources.files("digest.site_templates")))
+    except ModuleNotFoundError:
+        # A source checkout or an editable install, where site_templates/ sits beside digest/.
+        return Path(__file__).resolve().parent.parent / "site_templates"
+
+
+class PageRenderer:
+    """Renders Digest pages through Jinja2; one instance per build."""
+
+    def __init__(self, config: DigestConfig) -> None:
+        self.config = config
+        self.env = Environment(
+            loader=template_loader(config.templates_dir),
+            undefined=StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            md=escape_markdown,
+            date=format_date,
+            isodate=lambda d: d.date().isoformat(),
+            percent=lambda x: Markup(f"{round(100 * x)}%"),
+            reading_minutes=reading_minutes,
+            json=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
+        )
+
+    def render(self, digest: Digest) -> tuple[Page, ...]:
+        pages: list[Page] = []
+        topics = {t.topic.slug: t for t in digest.topics}
+        pages.append(self._page(HOME_PAGE, "Home", "home.md.j2", digest=digest))
+        for topic_digest in digest.topics:
+            pages.extend(self._paged(topic_digest, topics))
+        pages.extend(self._other(digest))
+        pages.extend(self._archive(digest))
+        for entry in digest.entries:
+            pages.append(
+                self._page(
+                    article_page_path(entry.article.slug),
+                    entry.article.title,
+                    "article.md.j2",
+                    entry=entry,
+                    topics=topics,
+                )
+            )
+        return tuple(pages)
+
+    def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
+        slug = topic_digest.topic.slug
+        chunks = _chunks(topic_digest.entries, self.config.page_size)
+        pages = []
+        for number, chunk in enumerate(chunks, start=1):
+            path = topic_page_path(slug, number)
+            pager = self._pager(path, number, len(chunks), lambda n: topic_page_path(slug, n))
+            pages.append(
+                self._page(
+                    path,
+                    topic_digest.topic.name,
+                    "topic.md.j2",
+                    topic=topic_digest.topic,
+                    total=len(topic_digest.entries),
+                    entries=chunk,
+                    pager=pager,
+                )
+            )
+        return pages
+
+    def _other(self, digest: Digest) -> list[Page]:
+        return [
+            self._page(
+                OTHER_PAGE,
+                "Other",
+                "other.md.j2",
+                entries=digest.other,
+                suggestions=digest.suggestions,
+            )
+        ]
+
+    def _archive(self, digest: Digest) -> list[Page]:
+        months: dict[tuple[int, int], list[DigestEntry]] = {}
+        for entry in digest.entries:
+            key = (entry.article.date.year, entry.article.date.month)
+            months.setdefault(key, []).append(entry)
+        ordered = sorted(months.items(), reverse=True)
+        pages = [
+            self._page(
+                ARCHIVE_PAGE,
+                "Archive",
+                "archive.md.j2",
+                months=[
+                    {
+                        "year": year,
+                        "month": month,
+                        "name": f"{calendar.month_name[month]} {year}",
+                        "count": len(entries),
+                        "path": month_page_path(year, month),
+                    }
+                    for (year, month), entries in ordered
+                ],
+            )
+        ]
+        for (year, month), entries in ordered:
+            pages.append(
+                self._page(
+                    month_page_path(year, month),
+                    f"{calendar.month_name[month]} {year}",
+                    "month.md.j2",
+                    month_name=f"{calendar.month_name[month]} {year}",
+                    entries=entries,
+                )
+            )
+        return pages
+
+    def _pager(self, path: str, number: int, count: int, path_of: Any) -> dict[str, Any]:
+        return {
+            "number": number,
+            "count": count,
+            "previous": path_of(number - 1) if number > 1 else None,
+            "next": path_of(number + 1) if number < count else None,
+        }
+
+    def _page(self, path: str, title: str, template: str, **context: Any) -> Page:
+        def url(target: str) -> Markup:
+            """Relative link from this page to another generated page (MkDocs checks it)."""
+            relative = posixpath.relpath(target, posixpath.dirname(path) or ".")
+            return Markup(quote(relative, safe="/.-_~"))
+
+        def link(text: Any, target: str) -> Markup:
+            return Markup(f"[{escape_markdown(text)}]({url(target)})")
+
+        def external(text: Any, href: str) -> Markup:
+            return Markup(f"[{escape_markdown(text)}](<{safe_href(href)}>)")
+
+        def article_url(entry: DigestEntry) -> Markup:
+            return url(article_page_path(entry.article.slug))
+
+        def topic_url(slug: str) -> Markup:
+            return url(topic_page_path(slug))
+
+        rendered = self.env.get_template(template).render(
+            config=self.config,
+            page_path=path,
+            url=url,
+            link=link,
+            external=external,
+            article_url=article_url,
+            topic_url=topic_url,
+            home_url=url(HOME_PAGE),
+            other_url=url(OTHER_PAGE),
+            archive_url=url(ARCHIVE_PAGE),
+            version=__version__,
+            **context,
+        )
+        return Page(path, title, rendered)
+
+
+def format_date(value: datetime) -> str:
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def reading_minutes(entry: DigestEntry) -> int:
+    # 230 words a minute: a common adult reading speed for news prose.
+    return max(1, math.ceil(entry.article.word_count / 230))
+
+
+def nav_items(digest: Digest) -> list[dict[str, Any] | str]:
+    """The site nav: Home, the topics, Other and Archive. Article pages stay out of it."""
+    items: list[dict[str, Any] | str] = [{"Home": HOME_PAGE}]
+    topics: Iterable[TopicDigest] = digest.topics
+    items.append({"Topics": [{t.topic.name: topic_page_path(t.topic.slug)} for t in topics]})
+    items.append({"Other": OTHER_PAGE})
+    items.append({"Archive": ARCHIVE_PAGE})
+    return items

@@ -1,0 +1,193 @@
+"""Summarizers: every plain sumy algorithm by name, the lead baseline, and the digest's default.
+
+All of them pick sentence indices from a list of already split sentences, so the same splitter
+serves every algorithm and summaries can point back into the article's text.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sumy.models.dom import ObjectDocumentModel, Paragraph
+from sumy.models.dom import Sentence as SumySentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers._summarizer import AbstractSummarizer
+from sumy.summarizers.edmundson import EdmundsonSummarizer
+from sumy.summarizers.kl import KLSummarizer
+from sumy.summarizers.lex_rank import LexRankSummarizer
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.summarizers.reduction import ReductionSummarizer
+from sumy.summarizers.sum_basic import SumBasicSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
+from sumy.utils import get_stop_words
+
+from digest.tokenizer import NewsTokenizer
+
+# LexRank, TextRank and Reduction build an n×n similarity matrix: past this many sentences the
+# rest of a very long article is not fed to them (news puts what matters first).
+MAX_GRAPH_SENTENCES = 200
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a summary may be: a number of sentences, or a word budget."""
+
+    sentences: int | None = 3
+    words: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.sentences is None) == (self.words is None):
+            raise ValueError("a budget is either a number of sentences or a number of words")
+        if (self.sentences or self.words or 0) < 1:
+            raise ValueError("a summary budget must be at least 1")
+
+
+class Summarizer:
+    """Picks the indices of the sentences that make a summary, in article order."""
+
+    name = "abstract"
+
+    def rank(self, sentences: Sequence[str], title: str) -> list[int]:
+        """All sentence indices, best first."""
+        raise NotImplementedError
+
+    def select(self, sentences: Sequence[str], title: str, budget: Budget) -> tuple[int, ...]:
+        if not sentences:
+            return ()
+        order = self.rank(sentences, title)
+        return take_budget(order, sentences, budget)
+
+
+def take_budget(order: Sequence[int], sentences: Sequence[str], budget: Budget) -> tuple[int, ...]:
+    """Take ranked sentences until the budget is met; return them in article order."""
+    if budget.sentences is not None:
+        return tuple(sorted(order[: budget.sentences]))
+    assert budget.words is not None
+    picked: list[int] = []
+    words = 0
+    for index in order:
+        picked.append(index)
+        words += len(sentences[index].split())
+        if words >= budget.words:
+            break
+    return tuple(sorted(picked))
+
+
+def cut_to_words(text: str, words: int) -> str:
+    """The first `words` words of a text (the word-budget cut used when scoring)."""
+    return " ".join(text.split()[:words])
+
+
+class LeadSummarizer(Summarizer):
+    """The first sentences: the baseline every news summarizer is measured against."""
+
+    name = "lead"
+
+    def rank(self, sentences: Sequence[str], title: str) -> list[int]:
+        return list(range(len(sentences)))
+
+
+class _DeterministicLsa(LsaSummarizer):
+    """sumy's LSA numbers its words by iterating a frozenset, so results follow PYTHONHASHSEED."""
+
+    def _create_dictionary(self, document):
+        words = map(self.normalize_word, document.words)
+        unique = sorted({self.stem_word(w) for w in words if w not in self._stop_words})
+        return {w: i for i, w in enumerate(unique)}
+
+
+_SUMY_CLASSES: dict[str, Callable[[Stemmer], AbstractSummarizer]] = {
+    "lexrank": LexRankSummarizer,
+    "textrank": TextRankSummarizer,
+    "lsa": _DeterministicLsa,
+    "luhn": LuhnSummarizer,
+    "edmundson": EdmundsonSummarizer,
+    "sumbasic": SumBasicSummarizer,
+    "klsum": KLSummarizer,
+    "reduction": ReductionSummarizer,
+}
+SUMY_ALGORITHMS: tuple[str, ...] = tuple(_SUMY_CLASSES)
+_STIGMA_WORDS = ("advertisement", "click", "subscribe", "newsletter", "photo", "caption")
+_GRAPH_ALGORITHMS = frozenset({"lexrank", "textrank", "reduction"})
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return frozenset(get_stop_words("english"))
+
+
+def sumy_document(
+    sentences: Sequence[str], tokenizer: NewsTokenizer, title: str = ""
+) -> ObjectDocumentModel:
+    """A sumy document of pre-split sentences under the headline (order is what matters)."""
+    body = [SumySentence(s, tokenizer) for s in sentences]
+    heading = [SumySentence(title, tokenizer, is_heading=True)] if title.strip() else []
+    return ObjectDocumentModel((Paragraph(heading + body),))
+
+
+class SumySummarizer(Summarizer):
+    """One of sumy's summarizers, ranking every sentence."""
+
+    def __init__(self, algorithm: str, language: str = "english") -> None:
+        if algorithm not in _SUMY_CLASSES:
+            raise ValueError(f"unknown sumy algorithm {algorithm!r}")
+        self.name = algorithm
+        self._tokenizer = NewsTokenizer(language)
+        self._stemmer = Stemmer(language)
+        self._summarizer = _SUMY_CLASSES[algorithm](self._stemmer)
+        self._summarizer.stop_words = _stop_words()
+        if algorithm == "edmundson":
+            self._summarizer.null_words = _stop_words()
+            self._summarizer.bonus_words = ()
+            # Words that mark page furniture rather than news.
+            self._summarizer.stigma_words = _STIGMA_WORDS
+
+    def rank(self, sentences: Sequence[str], title: str) -> list[int]:
+        considered = list(sentences)
+        if self.name in _GRAPH_ALGORITHMS:
+            considered = considered[:MAX_GRAPH_SENTENCES]
+        if self.name == "edmundson":
+            # Edmundson's cue method wants "bonus words": the headline's content words.
+            self._summarizer.bonus_words = tuple(
+                w.lower() for w in self._tokenizer.to_words(title) if w.lower() not in _stop_words()
+            ) or ("news",)
+        document = sumy_document(considered, self._tokenizer, title)
+        position = {id(s): i for i, s in enumerate(document.sentences)}
+        ranked: list[int] = []
+
+        def rank_all(doc_sentences, count, rating, *args, **kwargs):
+            # sumy returns its top picks in document order; we want the full ranking, so we
+            # take over its selection step and keep every sentence, best first (ties: earlier).
+            rate = rating.__getitem__ if isinstance(rating, dict) else rating
+            scored = [(rate(s, *args, **kwargs), o, s) for o, s in enumerate(doc_sentences)]
+            scored.sort(key=lambda item: (-item[0], item[1]))
+            ranked.extend(position[id(s)] for _, _, s in scored)
+            return tuple(s for _, _, s in scored)
+
+        self._summarizer._get_best_sentences = rank_all
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._summarizer(document, len(considered))
+        seen = set(ranked)
+        ranked += [i for i in range(len(considered)) if i not in seen]
+        ranked += list(range(len(considered), len(sentences)))
+        return ranked
+
+
+def make_summarizer(name: str, language: str = "english") -> Summarizer:
+    """A summarizer by the name the config uses: lead, digest, or a sumy algorithm."""
+    key = name.strip().lower().replace("-", "").replace("_", "")
+    if key == "lead":
+        return LeadSummarizer()
+    if key == "digest":
+        from digest.digest_summarizer import DigestSummarizer
+
+        return DigestSummarizer(language)
+    if key in _SUMY_CLASSES:
+        return SumySummarizer(key, language)
+    known = ", ".join(("digest", "lead", *SUMY_ALGORITHMS))
+    raise ValueError(f"unknown summarizer {name!r}; choose one of {known}")

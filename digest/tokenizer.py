@@ -1,0 +1,133 @@
+"""An offline sentence and word tokenizer that sumy accepts in place of its NLTK one.
+
+sumy's own ``Tokenizer("english")`` needs NLTK's ``punkt_tab`` data, which has to be downloaded at
+run time. nupunkt ships a Punkt model inside its wheel, so splitting works with no network. On top
+of it we fix what news text does to Punkt: quotes run together with the next sentence
+(``Sochi.”As we said``) and abbreviations it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nupunkt
+
+# A sentence end glued to the next sentence: `Sochi.”As`, `said.“We`, `end.The`.
+_RUN_TOGETHER = re.compile(r"([.!?][”’\"']?)(?=[“‘\"]?[A-Z][a-z])")
+# Closing quotes that Punkt leaves at the start of the next sentence.
+_LEADING_CLOSER = re.compile(r"^([”’])\s*")
+# Titles and abbreviations that never end a sentence in news copy.
+_ABBREVIATIONS = [
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Prof",
+    "Sen",
+    "Rep",
+    "Gov",
+    "Gen",
+    "Lt",
+    "Col",
+    "Maj",
+    "Capt",
+    "Sgt",
+    "Adm",
+    "Cmdr",
+    "Rev",
+    "St",
+    "Sr",
+    "Jr",
+    "Hon",
+    "Pres",
+    "Supt",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "Aug",
+    "Sept",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+    "No",
+    "Nos",
+    "Vol",
+    "Fig",
+    "Inc",
+    "Corp",
+    "Co",
+    "Ltd",
+    "Bros",
+    "Mt",
+    "Ft",
+    "Ave",
+    "Blvd",
+    "approx",
+    "est",
+    "dept",
+    "vs",
+    "etc",
+]
+_ABBREVIATION_BREAK = re.compile(
+    r"\b(" + "|".join(_ABBREVIATIONS) + r")\.$",
+)
+_WORD = re.compile(r"[^\W_]+(?:[’'\-.][^\W_]+)*", re.UNICODE)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split one paragraph of news text into sentences, deterministically and offline."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    # Give glued sentences the space Punkt needs, but not inside "U.S.A" or "3.5".
+    text = _RUN_TOGETHER.sub(lambda m: _space_after_end(m, text), text)
+    pieces = [str(p).strip() for p in nupunkt.sent_tokenize(text) if str(p).strip()]
+    merged: list[str] = []
+    for piece in pieces:
+        closer = _LEADING_CLOSER.match(piece)
+        if closer and merged:
+            # A closing quote belongs to the sentence it closes.
+            merged[-1] += closer.group(1)
+            piece = piece[closer.end() :]
+            if not piece:
+                continue
+        if merged and _ABBREVIATION_BREAK.search(merged[-1]):
+            merged[-1] += " " + piece
+            continue
+        merged.append(piece)
+    return merged
+
+
+def _space_after_end(match: re.Match[str], text: str) -> str:
+    start = match.start()
+    # "U.S.Army" style initialisms: a single capital letter before the dot is not a sentence end.
+    before = text[max(0, start - 2) : start]
+    if len(before) == 2 and before[1].isupper() and not before[0].isalnum():
+        return match.group(1)
+    if start > 0 and text[start - 1].isupper() and start > 1 and text[start - 2] == ".":
+        return match.group(1)
+    return match.group(1) + " "
+
+
+def split_words(text: str) -> list[str]:
+    """Words of a sentence: letters and digits, keeping inner apostrophes and hyphens."""
+    return _WORD.findall(text)
+
+
+class NewsTokenizer:
+    """Drop-in for ``sumy.nlp.tokenizers.Tokenizer`` that never downloads anything."""
+
+    def __init__(self, language: str = "english") -> None:
+        self._language = language
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(split_words(sentence))

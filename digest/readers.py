@@ -104,14 +104,18 @@ class ContentReader:
         articles: list[Article] = []
         problems: list[Problem] = []
         by_slug: dict[str, Article] = {}
-        for path in self._walk():
+        paths = list(self._walk())
+        sidecars = _sidecars(paths)
+        for path in paths:
             relative = path.relative_to(self.content_dir).as_posix()
             kind = _kind_of(path)
+            if path in sidecars.values():
+                continue  # read with its article
             if kind is None:
                 problems.append(_not_an_article(path, relative))
                 continue
             try:
-                article, warnings = self.read_file(path, relative)
+                article, warnings = self.read_file(path, relative, sidecars.get(path))
             except ArticleError as error:
                 problems.append(Problem(relative, str(error)))
                 continue
@@ -144,8 +148,14 @@ class ContentReader:
                 yield path
         del root
 
-    def read_file(self, path: Path, relative: str) -> tuple[Article, list[str]]:
-        """Read one article file; raise ArticleError when it cannot be one."""
+    def read_file(
+        self, path: Path, relative: str, sidecar: Path | None = None
+    ) -> tuple[Article, list[str]]:
+        """Read one article file; raise ArticleError when it cannot be one.
+
+        A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
+        Markdown front matter (source, url, author, topics, ...), so the text stays as written.
+        """
         resolved = path.resolve()
         if not resolved.is_relative_to(self.content_dir.resolve()):
             raise ArticleError("symbolic link points outside the content folder; not followed")
@@ -167,21 +177,37 @@ class ContentReader:
         content_hash = hashlib.sha256(data).hexdigest()
         if _kind_of(path) == "markdown":
             return self._read_markdown(path, relative, text, content_hash)
-        return self._read_plain(path, relative, text, content_hash)
+        meta: Mapping[str, Any] = {}
+        if sidecar is not None:
+            sidecar_bytes = sidecar.read_bytes()
+            content_hash = hashlib.sha256(data + b"\0" + sidecar_bytes).hexdigest()
+            try:
+                sidecar_text = clean(decode(sidecar_bytes))
+            except DecodeError as error:
+                raise ArticleError(f"{sidecar.name}: {error}") from None
+            meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ")
+        return self._read_plain(path, relative, text, content_hash, meta)
 
     def _read_plain(
-        self, path: Path, relative: str, text: str, content_hash: str
+        self,
+        path: Path,
+        relative: str,
+        text: str,
+        content_hash: str,
+        meta: Mapping[str, Any] | None = None,
     ) -> tuple[Article, list[str]]:
         warnings: list[str] = []
+        meta = meta or {}
         lines = text.strip().split("\n")
-        title = lines[0].strip()
+        title = _optional_text(meta, "title") or lines[0].strip()
         body = "\n".join(lines[1:])
         paragraphs = paragraphs_of(body)
         if not paragraphs:
             raise ArticleError("no body text after the headline (first line)")
         dateline, paragraphs[0] = split_dateline(paragraphs[0])
         paragraphs = [p for p in paragraphs if p]
-        published = self._date_from_name(path)
+        published = self._parse_date(meta["date"]) if meta.get("date") else None
+        published = published or self._date_from_name(path)
         if published is None:
             published = self._date_from_mtime(path)
             warnings.append(
@@ -195,7 +221,13 @@ class ContentReader:
             title=title,
             date=published,
             paragraphs=tuple(paragraphs),
-            dateline=dateline,
+            dateline=_optional_text(meta, "dateline") or dateline,
+            source=_optional_text(meta, "source"),
+            url=_checked_url(meta, warnings),
+            author=_author(meta),
+            forced_topics=_text_list(meta, "topics"),
+            editor_summary=_optional_text(meta, "summary"),
+            draft=_draft(meta),
             content_hash=content_hash,
         )
         return article, warnings
@@ -228,13 +260,8 @@ class ContentReader:
         slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
         if not slug:
             raise ArticleError(f"'slug' {slug_value!r} has no usable characters")
-        url = _optional_text(meta, "url")
-        if url is not None and not re.match(r"https?://", url, re.IGNORECASE):
-            warnings.append(f"'url' {url!r} is not an http(s) address; not linked")
-            url = None
-        draft = meta.get("draft", False)
-        if not isinstance(draft, bool):
-            raise ArticleError(f"'draft' must be true or false, got {draft!r}")
+        url = _checked_url(meta, warnings)
+        draft = _draft(meta)
         article = Article(
             source_path=relative,
             slug=slug,
@@ -258,21 +285,25 @@ class ContentReader:
             if text.startswith("---"):
                 raise ArticleError("front matter starts with '---' but never ends with '---'")
             raise ArticleError("Markdown article without YAML front matter (needs at least title)")
-        raw = match.group(1) or ""
+        return self._parse_yaml(match.group(1) or "", "", line_offset=2), text[match.end() :]
+
+    def _parse_yaml(self, raw: str, label: str, line_offset: int = 1) -> Mapping[str, Any]:
         if len(raw.encode()) > MAX_FRONT_MATTER_BYTES:
-            raise ArticleError(f"front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes")
+            raise ArticleError(
+                f"{label}front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes"
+            )
         try:
             meta = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-            where = f" (line {mark.line + 2})" if mark is not None else ""
+            where = f" (line {mark.line + line_offset})" if mark is not None else ""
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            raise ArticleError(f"broken YAML front matter{where}: {problem}") from None
+            raise ArticleError(f"{label}broken YAML front matter{where}: {problem}") from None
         if meta is None:
             meta = {}
         if not isinstance(meta, dict):
-            raise ArticleError("front matter must be a mapping of keys to values")
-        return meta, text[match.end() :]
+            raise ArticleError(f"{label}front matter must be a mapping of keys to values")
+        return meta
 
     def _parse_date(self, value: Any) -> datetime:
         if isinstance(value, datetime):
@@ -309,6 +340,36 @@ class ContentReader:
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
+
+
+def _sidecars(paths: list[Path]) -> dict[Path, Path]:
+    """Plain-text articles with a metadata file of the same name: {article: sidecar}."""
+    present = set(paths)
+    found = {}
+    for path in paths:
+        if _kind_of(path) != "text":
+            continue
+        for suffix in (".yml", ".yaml"):
+            candidate = path.with_suffix(suffix)
+            if candidate in present:
+                found[path] = candidate
+                break
+    return found
+
+
+def _checked_url(meta: Mapping[str, Any], warnings: list[str]) -> str | None:
+    url = _optional_text(meta, "url")
+    if url is not None and not re.match(r"https?://", url, re.IGNORECASE):
+        warnings.append(f"'url' {url!r} is not an http(s) address; not linked")
+        return None
+    return url
+
+
+def _draft(meta: Mapping[str, Any]) -> bool:
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise ArticleError(f"'draft' must be true or false, got {draft!r}")
+    return draft
 
 
 def _kind_of(path: Path) -> str | None:

@@ -1,0 +1,48 @@
+"""Shared test helpers: where the shared corpora are, and building fixture sites with MkDocs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = SHARED / "seed" / "sochi-2019-05-14.txt"
+
+
+def require_shared(path: Path = SHARED) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path} (it sits beside the repository in CI)")
+    return path
+
+
+def copy_fixture(name: str, destination: Path) -> Path:
+    """Copy tests/fixtures/NAME to destination/NAME and return it (builds never touch the repo)."""
+    target = destination / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def mkdocs_build(
+    project: Path, *, strict: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `mkdocs build` in a project folder as a user would; output captured."""
+    # Not --quiet: it hides warnings from MkDocs, and so from --strict.
+    command = [sys.executable, "-m", "mkdocs", "build"]
+    if strict:
+        command.append("--strict")
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    return subprocess.run(
+        command, cwd=project, env=full_env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return require_shared(SEED).read_text(encoding="utf-8")

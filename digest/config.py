@@ -36,6 +36,8 @@ class DigestConfig:
     site_url: str | None = None
     site_description: str = ""
     language: str = "en"
+    # RSS/Atom/JSON feeds, OPML, the Subscribe page and autodiscovery links (need site_url).
+    feeds: bool = True
     feed_items: int = 50
     page_size: int = 50
     home_items_per_topic: int = 5
@@ -129,4 +131,9 @@ def config_from_mapping(
             if not value.is_absolute():
                 value = base_dir / value
         values[key] = value
+    # Defaults are relative to mkdocs.yml too, not to wherever the command was run.
+    for key in _PATH_OPTIONS - set(values):
+        default = getattr(DigestConfig, key)
+        if default is not None:
+            values[key] = base_dir / default
     return DigestConfig(**values)

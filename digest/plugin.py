@@ -20,12 +20,17 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig, config_from_mapping
+from digest.feeds import FeedError, autodiscovery_links, build_feeds, check_site_url, write_feeds
 from digest.model import Digest
 from digest.pipeline import build_digest
-from digest.render import Page, PageRenderer, nav_items
+from digest.render import Page, PageRenderer, TemplateProblem, nav_items
 
 log = get_plugin_logger(__name__)
+# The reader's stylesheet ships in the package and is emitted as a generated file, so users
+# need not copy it; a docs/ file at the same path replaces it.
+STYLESHEET = "assets/newsdigest.css"
 _D = DigestConfig
 
 
@@ -66,6 +71,9 @@ class DigestPluginConfig(base.Config):
     """A word budget for the summary instead of a sentence count."""
     topic_summary_sentences = c.Type(int, default=_D.topic_summary_sentences)
     """Sentences in an article's summary on a topic page (drawn from the part about the topic)."""
+    feeds = c.Type(bool, default=_D.feeds)
+    """Write RSS, Atom and JSON feeds (whole digest and per topic), OPML and a Subscribe page.
+    Needs `site_url`, since every link in a feed is absolute."""
     feed_items = c.Type(int, default=_D.feed_items)
     """Number of newest articles in each feed."""
     page_size = c.Type(int, default=_D.page_size)
@@ -109,13 +117,22 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.settings = digest_config(self.config, config)
+        if self.settings.feeds:
+            try:
+                check_site_url(self.settings.site_url)
+                if self.settings.feed_items < 1:
+                    raise FeedError(f"feed_items must be 1 or more, not {self.settings.feed_items}")
+            except FeedError as error:
+                raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
         placeholder = Digest(
             entries=(),
             topics=tuple(_empty_topic(t) for t in self.settings.topics),
             other=(),
         )
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
         user_nav = list(config.nav or [])
-        config.nav = nav_items(placeholder) + user_nav
+        config.nav = nav_items(placeholder, subscribe=self.settings.feeds) + user_nav
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -134,7 +151,16 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 log.warning("%s: %s", where, problem.message)
             else:
                 log.warning("%s: skipped: %s", where, problem.message)
-        self.pages = PageRenderer(self.settings).render(self.digest)
+        changes = record_build(self.digest, self.settings.cache_dir)
+        try:
+            self.pages = PageRenderer(self.settings).render(self.digest, changes)
+        except TemplateProblem as error:
+            raise PluginError(f"digest template {error}") from None
+        if files.get_file_from_path(STYLESHEET) is None:
+            stylesheet = Path(__file__).with_name("assets") / "newsdigest.css"
+            files.append(
+                File.generated(config, STYLESHEET, content=stylesheet.read_text(encoding="utf-8"))
+            )
         for page in self.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
@@ -155,6 +181,26 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
         return files
 
+    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        # Feed autodiscovery goes into the finished HTML rather than through a theme override:
+        # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
+        # tells users to write one), and overriding a Material partial means copying it. Adding
+        # <link> tags before </head> works with any theme and any custom_dir.
+        if self.settings is None or not self.settings.feeds:
+            return output
+        links = autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
+        return _insert_in_head(output, links)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.settings is None or self.digest is None or not self.settings.feeds:
+            return
+        try:
+            files = build_feeds(self.digest, self.settings, config.use_directory_urls)
+            write_feeds(files, Path(config.site_dir))
+        except FeedError as error:
+            raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
+        log.debug("wrote %d feed files", len(files))
+
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.
         assert self.settings is not None
@@ -162,6 +208,16 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
             server.watch(str(self.settings.templates_dir))
         return server
+
+
+def _insert_in_head(html_text: str, tags: str) -> str:
+    """Put tags just before the first </head> (the real one: page content comes after it)."""
+    if not tags:
+        return html_text
+    at = html_text.lower().find("</head>")
+    if at < 0:
+        return html_text
+    return f"{html_text[:at]}{tags}\n{html_text[at:]}"
 
 
 def _empty_topic(topic: Any) -> Any:

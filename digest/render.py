@@ -20,11 +20,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from markupsafe import Markup
 
 from digest import __version__
+from digest.changes import Changes
 from digest.config import DigestConfig
+from digest.feeds import feed_site
 from digest.model import Digest, DigestEntry, TopicDigest
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
@@ -88,6 +97,7 @@ def month_page_path(year: int, month: int) -> str:
 
 
 OTHER_PAGE = "other/index.md"
+SUBSCRIBE_PAGE = "subscribe/index.md"
 ARCHIVE_PAGE = "archive/index.md"
 HOME_PAGE = "index.md"
 
@@ -135,17 +145,31 @@ class PageRenderer:
             isodate=lambda d: d.date().isoformat(),
             percent=lambda x: Markup(f"{round(100 * x)}%"),
             reading_minutes=reading_minutes,
+            highlighted=highlighted_paragraphs,
             json=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
         )
 
-    def render(self, digest: Digest) -> tuple[Page, ...]:
+    def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
+        """Every page; `changes` (from digest.changes.record_build) feeds the home page."""
         pages: list[Page] = []
         topics = {t.topic.slug: t for t in digest.topics}
-        pages.append(self._page(HOME_PAGE, "Home", "home.md.j2", digest=digest))
+        pages.append(self._page(HOME_PAGE, "Home", "home.md.j2", digest=digest, changes=changes))
         for topic_digest in digest.topics:
             pages.extend(self._paged(topic_digest, topics))
         pages.extend(self._other(digest))
         pages.extend(self._archive(digest))
+        site = feed_site(self.config)
+        if site is not None:
+            pages.append(
+                self._page(
+                    SUBSCRIBE_PAGE,
+                    "Subscribe",
+                    "subscribe.md.j2",
+                    feeds=site.links(),
+                    opml_url=site.opml_url,
+                    topic_feeds=[(t.topic, site.links(t.topic)) for t in digest.topics],
+                )
+            )
         for entry in digest.entries:
             pages.append(
                 self._page(
@@ -161,6 +185,8 @@ class PageRenderer:
     def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
         slug = topic_digest.topic.slug
         chunks = _chunks(topic_digest.entries, self.config.page_size)
+        site = feed_site(self.config)
+        feeds = site.links(topic_digest.topic) if site is not None else ()
         pages = []
         for number, chunk in enumerate(chunks, start=1):
             path = topic_page_path(slug, number)
@@ -174,6 +200,7 @@ class PageRenderer:
                     total=len(topic_digest.entries),
                     entries=chunk,
                     pager=pager,
+                    feeds=feeds,
                 )
             )
         return pages
@@ -250,21 +277,79 @@ class PageRenderer:
         def topic_url(slug: str) -> Markup:
             return url(topic_page_path(slug))
 
-        rendered = self.env.get_template(template).render(
-            config=self.config,
-            page_path=path,
-            url=url,
-            link=link,
-            external=external,
-            article_url=article_url,
-            topic_url=topic_url,
-            home_url=url(HOME_PAGE),
-            other_url=url(OTHER_PAGE),
-            archive_url=url(ARCHIVE_PAGE),
-            version=__version__,
-            **context,
-        )
+        try:
+            compiled = self.env.get_template(template)
+        except TemplateError as error:
+            raise TemplateProblem(_describe(template, error)) from None
+        try:
+            rendered = compiled.render(
+                config=self.config,
+                page_path=path,
+                url=url,
+                link=link,
+                external=external,
+                article_url=article_url,
+                topic_url=topic_url,
+                home_url=url(HOME_PAGE),
+                other_url=url(OTHER_PAGE),
+                archive_url=url(ARCHIVE_PAGE),
+                version=__version__,
+                **context,
+            )
+        except TemplateError as error:
+            raise TemplateProblem(_describe(compiled.filename or template, error)) from None
         return Page(path, title, rendered)
+
+
+def _escape_keeping_edges(text: str) -> str:
+    """escape_markdown, but keep one space where the piece began or ended with whitespace."""
+    escaped = escape_markdown(text)
+    if escaped and text[:1].isspace():
+        escaped = " " + escaped
+    if escaped and text[-1:].isspace():
+        escaped += " "
+    return escaped
+
+
+def _sentence_pattern(sentence: str) -> re.Pattern[str]:
+    # The splitter normalises whitespace (and may add a space after a glued quote), so match the
+    # sentence's words in order with any whitespace, or none, between them.
+    return re.compile(r"\s*".join(re.escape(word) for word in sentence.split()))
+
+
+def highlighted_paragraphs(entry: DigestEntry) -> tuple[Markup, ...]:
+    """The article's paragraphs, escaped, with the summary's sentences wrapped in <mark>.
+
+    Every piece of article text goes through escape_markdown; only the <mark> tags are ours.
+    """
+    picked: dict[int, list[str]] = {}
+    for sentence in entry.summary.sentences:
+        picked.setdefault(sentence.paragraph, []).append(sentence.text)
+    paragraphs = []
+    for number, paragraph in enumerate(entry.article.paragraphs):
+        pieces: list[str] = []
+        cursor = 0
+        for sentence in picked.get(number, ()):
+            found = _sentence_pattern(sentence).search(paragraph, cursor) if sentence else None
+            if found is None:
+                continue
+            pieces.append(_escape_keeping_edges(paragraph[cursor : found.start()]))
+            marked = escape_markdown(found.group())
+            pieces.append(f'<mark class="digest-pick">{marked}</mark>')
+            cursor = found.end()
+        pieces.append(_escape_keeping_edges(paragraph[cursor:]))
+        paragraphs.append(Markup("".join(pieces).strip()))
+    return tuple(paragraphs)
+
+
+class TemplateProblem(ValueError):
+    """A page template failed; the message names the template file and the problem."""
+
+
+def _describe(template: str, error: TemplateError) -> str:
+    if isinstance(error, TemplateSyntaxError):
+        return f"{error.filename or template}: line {error.lineno}: {error.message}"
+    return f"{template}: {error.message or error}"
 
 
 def format_date(value: datetime) -> str:
@@ -276,11 +361,13 @@ def reading_minutes(entry: DigestEntry) -> int:
     return max(1, math.ceil(entry.article.word_count / 230))
 
 
-def nav_items(digest: Digest) -> list[dict[str, Any] | str]:
-    """The site nav: Home, the topics, Other and Archive. Article pages stay out of it."""
+def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | str]:
+    """The site nav: Home, the topics, Other, Archive (and Subscribe). Articles stay out of it."""
     items: list[dict[str, Any] | str] = [{"Home": HOME_PAGE}]
     topics: Iterable[TopicDigest] = digest.topics
     items.append({"Topics": [{t.topic.name: topic_page_path(t.topic.slug)} for t in topics]})
     items.append({"Other": OTHER_PAGE})
     items.append({"Archive": ARCHIVE_PAGE})
+    if subscribe:
+        items.append({"Subscribe": SUBSCRIBE_PAGE})
     return items

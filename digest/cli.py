@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from digest import __version__
+from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig
 from digest.model import Problem
 from digest.pipeline import build_digest
@@ -92,7 +93,8 @@ def render(config_file: Path, out_dir: Path) -> None:
     digest = build_digest(config)
     _report(digest.problems, config.content_dir)
     out_root = out_dir.resolve()
-    pages = PageRenderer(config).render(digest)
+    # Recorded like a site build, so the home page's "what's new" matches `mkdocs build`.
+    pages = PageRenderer(config).render(digest, record_build(digest, config.cache_dir))
     for page in pages:
         target = (out_root / page.path).resolve()
         if not target.is_relative_to(out_root):

@@ -329,8 +329,8 @@ def highlighted_paragraphs(entry: DigestEntry) -> tuple[Markup, ...]:
     for number, paragraph in enumerate(entry.article.paragraphs):
         pieces: list[str] = []
         cursor = 0
-        for sentence in picked.get(number, ()):
-            found = _sentence_pattern(sentence).search(paragraph, cursor) if sentence else None
+        for text in picked.get(number, ()):
+            found = _sentence_pattern(text).search(paragraph, cursor) if text.strip() else None
             if found is None:
                 continue
             pieces.append(_escape_keeping_edges(paragraph[cursor : found.start()]))

@@ -30,8 +30,9 @@ class DigestConfig:
     summary_sentences: int = 3
     summary_words: int | None = None
     topic_summary_sentences: int = 2
-    # Share of an article's sentences that must be about a topic for it to join the topic.
-    topic_threshold: float = 0.15
+    # Share of an article's sentences that must be about a topic for it to join the topic
+    # (a topic also needs two keyword matches unless it covers half the article).
+    topic_threshold: float = 0.1
     site_name: str = "News digest"
     site_url: str | None = None
     site_description: str = ""

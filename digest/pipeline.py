@@ -88,7 +88,8 @@ class Analyzer:
         summary = self._summary(article, sentences)
         matches: dict[str, TopicMatch] = {}
         for found in self.matcher.attribute(article.paragraphs, sentences):
-            picked = [s for s in sentences if s.paragraph in set(found.paragraphs)]
+            about = set(found.sentences)
+            picked = [s for s in sentences if s.index in about]
             matches[found.topic] = TopicMatch(
                 topic=found.topic,
                 share=found.share,

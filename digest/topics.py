@@ -1,14 +1,306 @@
-"""Topic attribution: which paragraphs of an article are about which configured topic."""
+"""Topic attribution: which paragraphs of an article are about which configured topic.
+
+Keyword matching alone falls into traps (see the seed article's labels), so a paragraph gets a
+topic in steps, each of which the explanation can name:
+
+1. **Evidence.** A topic's keywords are looked up by stem (sumy's Snowball stemmer), so
+   inflections count (interfered, interference); a keyword also matches its demonym (Iran ->
+   Iranian, Venezuela -> Venezuelan). A keyword written with a capital letter ("Labour") only
+   matches capitalised words. A lowercase phrase ("election interference") matches when its
+   words stand close together in one sentence, in any order ("interference in the 2016
+   presidential election"); a capitalised phrase ("Revolutionary Guard") must appear as written.
+2. **Exclusions.** A topic's ``exclude`` phrases mark words used in another sense: a keyword
+   inside "interfering in Venezuela" is no evidence for election interference.
+3. **Passing mentions.** A keyword that is one item of a list of three or more names ("Iran,
+   Syria, Ukraine and Venezuela") is a mention in passing, not evidence.
+4. **Continuation.** A paragraph with no evidence of its own belongs to a topic when it lies
+   between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
+   to a paragraph about it.
+5. **Joining.** An article joins a topic when the topic's paragraphs hold at least
+   ``threshold`` of its sentences and the evidence is more than one lone mention.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from sumy.nlp.stemmers import Stemmer
+
 from digest.model import Sentence, Topic
+
+# Words of a phrase that carry no meaning of their own when matching by proximity.
+_PHRASE_STOPWORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "from"}
+    | {"into", "over", "about", "against", "its", "their"}
+)
+# How many other words may stand between the words of a lowercase phrase.
+PHRASE_SLACK = 6
+# Endings that make a demonym or adjective of a place name: Iran-ian, Venezuela-n, Iraq-i.
+_DEMONYM_ENDINGS = ("n", "an", "ian", "i", "ese")
+# Endings the stemmer leaves between noun and verb forms: interf(er), elect(or).
+_DERIVATION_ENDINGS = ("e", "er", "or")
+# A paragraph opening with one of these points back to the paragraph before it.
+_ANAPHORA = frozenset(
+    {"he", "she", "it", "they", "we", "this", "that", "these", "those", "such", "his", "her"}
+    | {"their", "its", "both", "neither"}
+)
+# Sandwich width: how many evidence-free paragraphs may sit inside one topic's passage.
+MAX_GAP = 2
+# Words joining the last item of a list.
+_CONJUNCTIONS = frozenset({"and", "or"})
+_LIST_ITEM_MAX_WORDS = 3
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+_STEMMER = Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of a word, lowercase, possessive removed (``Maduro’s`` -> ``maduro``)."""
+    return str(_STEMMER(_POSSESSIVE.sub("", word.lower())))
+
+
+def stem_variants(word_stem: str) -> frozenset[str]:
+    """The stems a keyword's stem matches: itself, its demonyms, its noun and verb forms."""
+    found = {word_stem}
+    if len(word_stem) >= 4:
+        found.update(word_stem + ending for ending in _DEMONYM_ENDINGS)
+    if len(word_stem) >= 5:
+        found.update(word_stem + ending for ending in _DERIVATION_ENDINGS)
+    for ending in _DERIVATION_ENDINGS:
+        if word_stem.endswith(ending) and len(word_stem) - len(ending) >= 5:
+            found.add(word_stem[: -len(ending)])
+    return frozenset(found)
+
+
+class Tokens:
+    """A sentence's words with their stems and where each stem occurs; built once per sentence."""
+
+    __slots__ = ("text", "words", "stems", "caps", "starts", "ends", "where", "_lists")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        matches = list(_TOKEN.finditer(text))
+        self.words = [m.group(0) for m in matches]
+        self.stems = [stem(w) for w in self.words]
+        self.caps = [w[:1].isupper() for w in self.words]
+        self.starts = [m.start() for m in matches]
+        self.ends = [m.end() for m in matches]
+        self.where: dict[str, list[int]] = {}
+        for i, s in enumerate(self.stems):
+            self.where.setdefault(s, []).append(i)
+        self._lists: list[set[int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def gap(self, i: int) -> str:
+        """The text between word i and word i + 1."""
+        return self.text[self.ends[i] : self.starts[i + 1]] if i + 1 < len(self.words) else ""
+
+    def shown(self, span: tuple[int, ...]) -> str:
+        """A match as the reader would quote it: the words as written, possessive dropped."""
+        if span[-1] - span[0] < 5:
+            text = " ".join(self.text[self.starts[span[0]] : self.ends[span[-1]]].split())
+        else:
+            text = " … ".join(self.words[p] for p in span)
+        return _POSSESSIVE.sub("", text) if text.endswith(("’s", "'s")) else text
+
+    @property
+    def lists(self) -> list[set[int]]:
+        if self._lists is None:
+            self._lists = list_items(self)
+        return self._lists
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A configured word or phrase, prepared for matching."""
+
+    phrase: str
+    variants: tuple[frozenset[str], ...]
+    # Capitalised keywords match capitalised words only ("Labour" the party, not the market).
+    capitalised: tuple[bool, ...]
+    # Proper-noun phrases must appear word for word; others by proximity, in any order.
+    exact: bool
+
+    @classmethod
+    def parse(cls, phrase: str) -> Keyword | None:
+        words = Tokens(phrase)
+        every = range(len(words))
+        content = [i for i in every if words.words[i].lower() not in _PHRASE_STOPWORDS]
+        content = content or list(every)
+        if not content:
+            return None
+        exact = len(content) > 1 and all(words.caps[i] for i in content)
+        kept = list(every) if exact else content
+        return cls(
+            phrase,
+            tuple(stem_variants(words.stems[i]) for i in kept),
+            tuple(words.caps[i] for i in kept),
+            exact,
+        )
+
+    def _candidates(self, tokens: Tokens, k: int) -> set[int]:
+        found = {p for v in self.variants[k] for p in tokens.where.get(v, ())}
+        if self.capitalised[k]:
+            found = {p for p in found if tokens.caps[p]}
+        return found
+
+    def find(self, tokens: Tokens, blocked: set[int]) -> list[tuple[int, ...]]:
+        """Token positions of every match that uses no blocked token; matches never overlap."""
+        candidates = [self._candidates(tokens, k) - blocked for k in range(len(self.variants))]
+        if not all(candidates):
+            return []
+        count = len(candidates)
+        used = set(blocked)
+        found: list[tuple[int, ...]] = []
+        for i in sorted(set().union(*candidates)):
+            if i in used:
+                continue
+            if self.exact:
+                span = tuple(range(i, i + count))
+                if all(p in candidates[k] and p not in used for k, p in enumerate(span)):
+                    found.append(span)
+                    used.update(span)
+                continue
+            start = next(k for k in range(count) if i in candidates[k])
+            positions = {start: i}
+            for j in range(i + 1, min(len(tokens), i + count + PHRASE_SLACK)):
+                if len(positions) == count:
+                    break
+                if j in used:
+                    continue
+                for k in range(count):
+                    if k not in positions and j in candidates[k]:
+                        positions[k] = j
+                        break
+            if len(positions) == count:
+                span = tuple(sorted(positions.values()))
+                found.append(span)
+                used.update(span)
+        return found
+
+
+@dataclass(frozen=True)
+class CompiledTopic:
+    topic: Topic
+    # Longest first, so that "election meddling" claims its words before "meddling".
+    keywords: tuple[Keyword, ...]
+    exclude: tuple[Keyword, ...]
+
+    @classmethod
+    def of(cls, topic: Topic) -> CompiledTopic:
+        keywords = [k for k in map(Keyword.parse, topic.keywords) if k is not None]
+        keywords.sort(key=lambda k: -len(k.variants))
+        exclude = tuple(k for k in map(Keyword.parse, topic.exclude) if k is not None)
+        return cls(topic, tuple(keywords), exclude)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One keyword found in a sentence."""
+
+    keyword: str
+    text: str  # as written in the article
+    # "evidence", "passing" (an item of a list) or "excluded" (inside an exclude phrase).
+    kind: str
+
+
+def list_items(tokens: Tokens) -> list[set[int]]:
+    """Token positions of the items of lists of three or more ("Iran, Syria and Venezuela").
+
+    An item is one to three words, the first capitalised (names, not clauses); items are
+    separated by commas and the last by "and" or "or".
+    """
+    lists: list[set[int]] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        items: list[list[int]] = []
+        j = i
+        closed = False
+        while j < n:
+            item = _item_at(tokens, j)
+            if item is None:
+                break
+            items.append(item)
+            after = item[-1]
+            if closed or after + 1 >= n:
+                break
+            # An abbreviation's full stop ("the U.S., Russia and China") is part of the item.
+            gap = tokens.gap(after).strip().lstrip(".")
+            conjunction = tokens.words[after + 1] in _CONJUNCTIONS
+            if gap == "," and not conjunction:
+                j = after + 1
+            elif gap in (",", "") and conjunction:
+                closed = True
+                j = after + 2
+            else:
+                break
+        if closed and len(items) >= 3:
+            lists.append({p for item in items for p in item})
+            i = items[-1][-1] + 1
+        else:
+            i += 1
+    return lists
+
+
+def _item_at(tokens: Tokens, start: int) -> list[int] | None:
+    if start < len(tokens) - 1 and tokens.words[start].lower() == "the":
+        start += 1
+    if start >= len(tokens) or not tokens.caps[start]:
+        return None
+    item = [start]
+    for j in range(start + 1, min(len(tokens), start + _LIST_ITEM_MAX_WORDS)):
+        if tokens.gap(j - 1).strip(" .") or not tokens.caps[j]:
+            break
+        item.append(j)
+    return item
+
+
+def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
+    """Every keyword of a topic in one sentence, each marked as evidence, passing or excluded."""
+    excluded: set[int] = set()
+    for phrase in compiled.exclude:
+        for span in phrase.find(tokens, set()):
+            excluded.update(range(span[0], span[-1] + 1))
+    hits: list[Hit] = []
+    used: set[int] = set()
+    for keyword in compiled.keywords:
+        for span in keyword.find(tokens, used):
+            used.update(span)
+            if any(p in excluded for p in span):
+                kind = "excluded"
+            elif any(set(span) <= items for items in tokens.lists):
+                kind = "passing"
+            else:
+                kind = "evidence"
+            hits.append(Hit(keyword.phrase, tokens.shown(span), kind))
+    return hits
+
+
+@dataclass(frozen=True)
+class ParagraphTopics:
+    """What attribution decided for one paragraph, and why: the explanation's unit."""
+
+    index: int
+    text: str
+    topics: tuple[str, ...]
+    # (topic slug, words found as evidence) for each topic with evidence in this paragraph.
+    evidence: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (topic slug, words mentioned only in a list) -- not counted.
+    passing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (topic slug, words inside an exclude phrase) -- not counted.
+    excluded: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (topic slug, why) for topics this paragraph has by continuation.
+    continued: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -19,50 +311,188 @@ class Attribution:
     paragraphs: tuple[int, ...]
     share: float
     evidence: tuple[str, ...]
+    # Paragraphs that have the topic by continuation, not by their own words.
+    continued: tuple[int, ...] = ()
+    # How many keyword matches counted as evidence.
+    hits: int = 0
+    # Whether the article joins the topic (share and evidence over the threshold).
+    joined: bool = True
+    # Indices (Sentence.index) of the sentences about the topic: its summary's source.
+    sentences: tuple[int, ...] = ()
 
 
-@lru_cache(maxsize=256)
-def _pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in phrase.split()]
-    # Plural and possessive endings count: "Iranians", "Maduro’s".
-    return re.compile(r"\b" + r"\s+".join(words) + r"(?:s|es|’s|'s)?\b", re.IGNORECASE)
+@dataclass(frozen=True)
+class Analysis:
+    """A whole article's attribution: every paragraph, and each topic's total."""
+
+    paragraphs: tuple[ParagraphTopics, ...]
+    # Every topic with any attributed paragraph, joined or not, in config order.
+    topics: tuple[Attribution, ...] = field(default=())
+
+    @property
+    def joined(self) -> tuple[Attribution, ...]:
+        return tuple(a for a in self.topics if a.joined)
+
+
+def _opens_by_pointing_back(paragraph: str) -> bool:
+    tokens = _TOKEN.findall(paragraph[:80])
+    return bool(tokens) and tokens[0].lower() in _ANAPHORA
 
 
 class TopicMatcher:
-    """Keyword attribution per paragraph, with per-topic exclusions."""
+    """Attributes an article's paragraphs to configured topics (see the module docstring).
 
-    def __init__(self, topics: Sequence[Topic], threshold: float = 0.15) -> None:
+    ``threshold`` is the share of the article's sentences that must be about a topic for the
+    article to join it. ``min_hits`` keyword matches are needed too, unless the topic covers
+    at least half of the article (a short brief names its subject once).
+    """
+
+    def __init__(self, topics: Sequence[Topic], threshold: float = 0.1, min_hits: int = 2) -> None:
         self.topics = tuple(topics)
         self.threshold = threshold
+        self.min_hits = min_hits
+        self._compiled = tuple(CompiledTopic.of(t) for t in self.topics)
 
-    def paragraph_evidence(self, paragraph: str, topic: Topic) -> list[str]:
-        text = paragraph
-        for phrase in topic.exclude:
-            text = _pattern(phrase).sub(" ", text)
-        found: list[str] = []
-        for keyword in topic.keywords:
-            found.extend(m.group(0) for m in _pattern(keyword).finditer(text))
-        return found
+    def analyse(self, paragraphs: Sequence[str], sentences: Sequence[Sentence]) -> Analysis:
+        """Attribute every sentence and paragraph, keeping the reasons."""
+        if not sentences:
+            sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
+        by_paragraph: dict[int, list[Sentence]] = {}
+        for sentence in sentences:
+            by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
+        reports: list[ParagraphTopics] = []
+        own: list[set[str]] = []
+        # Each sentence's topics, and the evidence that won them.
+        sentence_topics: dict[int, set[str]] = {}
+        won: Counter[str] = Counter()
+        won_words: dict[str, Counter[str]] = {t.slug: Counter() for t in self.topics}
+        shown: dict[str, str] = {}
+        for index, paragraph in enumerate(paragraphs):
+            evidence: dict[str, list[str]] = {}
+            passing: dict[str, list[str]] = {}
+            excluded: dict[str, list[str]] = {}
+            members = by_paragraph.get(index, [])
+            winners: list[set[str]] = []
+            for sentence in members:
+                tokens = Tokens(sentence.text)
+                counted: dict[str, list[str]] = {}
+                for compiled in self._compiled:
+                    for hit in sentence_hits(compiled, tokens):
+                        bucket = {"evidence": evidence, "passing": passing}.get(hit.kind, excluded)
+                        bucket.setdefault(compiled.topic.slug, []).append(hit.text)
+                        if hit.kind == "evidence":
+                            counted.setdefault(compiled.topic.slug, []).append(hit.text)
+                # A sentence is about the topic it gives the most evidence for (ties: all).
+                best = max((len(words) for words in counted.values()), default=0)
+                winning = {slug for slug, words in counted.items() if len(words) == best}
+                winners.append(winning)
+                for slug in winning:
+                    won[slug] += len(counted[slug])
+                    for word in counted[slug]:
+                        won_words[slug][word.casefold()] += 1
+                        shown.setdefault(word.casefold(), word)
+            # Sentences without evidence follow the sentence before them (or after, if first).
+            carried: set[str] = set()
+            for n in list(range(len(members))) + list(reversed(range(len(members)))):
+                if winners[n]:
+                    carried = winners[n]
+                elif carried:
+                    sentence_topics.setdefault(members[n].index, set()).update(carried)
+                if winners[n]:
+                    sentence_topics.setdefault(members[n].index, set()).update(winners[n])
+                if n == len(members) - 1:
+                    carried = set()
+            own.append(set().union(*winners) if winners else set())
+            reports.append(
+                ParagraphTopics(
+                    index,
+                    paragraph,
+                    (),
+                    _ordered(evidence, self.topics),
+                    _ordered(passing, self.topics),
+                    _ordered(excluded, self.topics),
+                )
+            )
+        continued = self._continuations(paragraphs, own)
+        for index, extra in enumerate(continued):
+            for sentence in by_paragraph.get(index, []):
+                sentence_topics.setdefault(sentence.index, set()).update(extra)
+        total = max(1, len(sentences))
+        attributions: list[Attribution] = []
+        for topic in self.topics:
+            slug = topic.slug
+            about = tuple(s.index for s in sentences if slug in sentence_topics.get(s.index, ()))
+            if not about:
+                continue
+            members_of = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
+            share = len(about) / total
+            hits = won[slug]
+            joined = share >= self.threshold and (hits >= self.min_hits or share >= 0.5)
+            ranked = tuple(
+                shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            attributions.append(
+                Attribution(
+                    slug,
+                    members_of,
+                    round(share, 4),
+                    ranked,
+                    tuple(i for i in members_of if slug in continued[i]),
+                    hits,
+                    joined,
+                    about,
+                )
+            )
+        topics_of = [set(continued[i]) | own[i] for i in range(len(paragraphs))]
+        for attribution in attributions:
+            for i in attribution.paragraphs:
+                topics_of[i].add(attribution.topic)
+        final = tuple(
+            ParagraphTopics(
+                r.index,
+                r.text,
+                tuple(t.slug for t in self.topics if t.slug in topics_of[r.index]),
+                r.evidence,
+                r.passing,
+                r.excluded,
+                tuple(continued[r.index].items()),
+            )
+            for r in reports
+        )
+        return Analysis(final, tuple(attributions))
 
     def attribute(
         self, paragraphs: Sequence[str], sentences: Sequence[Sentence]
     ) -> tuple[Attribution, ...]:
-        total = max(1, len(sentences))
-        per_paragraph = Counter(s.paragraph for s in sentences)
-        results: list[Attribution] = []
-        for topic in self.topics:
-            hits: list[int] = []
-            evidence: Counter[str] = Counter()
-            for index, paragraph in enumerate(paragraphs):
-                found = self.paragraph_evidence(paragraph, topic)
-                if found:
-                    hits.append(index)
-                    evidence.update(f.lower() for f in found)
-            if not hits:
+        """The topics the article joins, in config order."""
+        return self.analyse(paragraphs, sentences).joined
+
+    def _continuations(
+        self, paragraphs: Sequence[str], own: list[set[str]]
+    ) -> list[dict[str, str]]:
+        """Topics that evidence-free paragraphs take from the passage they continue."""
+        continued: list[dict[str, str]] = [{} for _ in paragraphs]
+        with_evidence = [i for i, found in enumerate(own) if found]
+        # Sandwich: a short evidence-free run between two paragraphs of the same topic.
+        for before, after in zip(with_evidence, with_evidence[1:], strict=False):
+            gap = after - before - 1
+            if 0 < gap <= MAX_GAP:
+                for slug in sorted(own[before] & own[after]):
+                    for i in range(before + 1, after):
+                        continued[i][slug] = (
+                            f"between paragraphs {before + 1} and {after + 1} about it"
+                        )
+        # Pointing back: "They ...", "This ..." continue the paragraph before.
+        for i in range(1, len(paragraphs)):
+            if own[i] or continued[i] or not _opens_by_pointing_back(paragraphs[i]):
                 continue
-            share = sum(per_paragraph[i] for i in hits) / total
-            if share < self.threshold:
-                continue
-            ranked = tuple(w for w, _ in sorted(evidence.items(), key=lambda kv: (-kv[1], kv[0])))
-            results.append(Attribution(topic.slug, tuple(hits), round(share, 4), ranked))
-        return tuple(results)
+            previous = own[i - 1] | continued[i - 1].keys()
+            for slug in sorted(previous):
+                continued[i][slug] = f"opens by referring back to paragraph {i}"
+        return continued
+
+
+def _ordered(
+    found: dict[str, list[str]], topics: Iterable[Topic]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((t.slug, tuple(found[t.slug])) for t in topics if t.slug in found)

@@ -1,0 +1,203 @@
+"""Topic attribution: the seed article's labels, and each trap on text written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.model import Sentence, Topic
+from digest.project import load_project
+from digest.tokenizer import split_sentences
+from digest.topic_eval import evaluate, evaluate_paragraphs, read_article
+from digest.topics import Keyword, Tokens, TopicMatcher, list_items, stem_variants
+from tests.conftest import REPO, SHARED, require_shared
+
+LABELS = SHARED / "seed" / "labels.yml"
+
+
+def shipped_topics() -> tuple[Topic, ...]:
+    return load_project(REPO / "mkdocs.yml").topics
+
+
+def sentences_of(paragraphs: list[str]) -> tuple[Sentence, ...]:
+    found: list[Sentence] = []
+    for p, paragraph in enumerate(paragraphs):
+        for text in split_sentences(paragraph):
+            found.append(Sentence(text, p, len(found)))
+    return tuple(found)
+
+
+def analyse(paragraphs: list[str], topics: tuple[Topic, ...] | None = None, **kw: float):
+    matcher = TopicMatcher(topics or shipped_topics(), **kw)  # type: ignore[arg-type]
+    return matcher.analyse(paragraphs, sentences_of(paragraphs))
+
+
+def paragraph_topics(paragraphs: list[str], **kw: float) -> list[tuple[str, ...]]:
+    return [p.topics for p in analyse(paragraphs, **kw).paragraphs]
+
+
+def test_seed_article_paragraphs_match_the_labels_exactly() -> None:
+    require_shared(LABELS)
+    evaluation = evaluate_paragraphs(LABELS, TopicMatcher(shipped_topics()))
+    assert len(evaluation.items) == 18
+    assert [i.id for i in evaluation.errors] == []
+    assert evaluation.micro.f1 == 1.0
+    for topic_score in evaluation.scores:
+        assert topic_score.f1 == 1.0, topic_score
+
+
+def test_seed_article_joins_all_three_topics_with_the_shipped_threshold() -> None:
+    require_shared(LABELS)
+    config = load_project(REPO / "mkdocs.yml")
+    matcher = TopicMatcher(config.topics, config.topic_threshold)
+    evaluation = evaluate(LABELS, matcher)
+    assert evaluation.unit == "paragraph"
+    article = read_article(SHARED / "seed" / "sochi-2019-05-14.txt")
+    found = matcher.attribute(article.paragraphs, sentences_of(list(article.paragraphs)))
+    joined = {a.topic for a in found}
+    assert joined == {"venezuela", "iran", "election-interference"}
+
+
+def test_inflections_and_demonyms_match() -> None:
+    iran = Topic("Iran", "iran", keywords=("Iran",))
+    venezuela = Topic("Venezuela", "venezuela", keywords=("Venezuela",))
+    text = [
+        "Iranians marched in the capital.",
+        "An Iranian official spoke.",
+        "Venezuelans queued for fuel.",
+        "The weather was mild.",
+    ]
+    result = analyse(text, (iran, venezuela))
+    assert [p.topics for p in result.paragraphs] == [("iran",), ("iran",), ("venezuela",), ()]
+
+
+def test_a_noun_and_its_verb_forms_match_a_phrase_by_proximity() -> None:
+    topic = Topic("Election interference", "ei", keywords=("election interference",))
+    paragraphs = [
+        "Russia interfered in the 2016 presidential election, investigators found.",
+        "Officials warned of interference in next year's elections.",
+        "Electrical interference disrupted the radio signal.",
+        "The election was held on Sunday. Interference from the crowd was minor, police said.",
+    ]
+    assert paragraph_topics(paragraphs, topics=(topic,)) == [("ei",), ("ei",), (), ()]  # type: ignore[arg-type]
+
+
+def test_exclusion_phrases_stop_a_word_used_in_another_sense() -> None:
+    topic = Topic(
+        "Election interference",
+        "ei",
+        keywords=("foreign interference",),
+        exclude=("interfering in Venezuela",),
+    )
+    result = analyse(
+        [
+            "“We want every foreign country that is interfering in Venezuela to stop.”",
+            "Foreign interference in the vote was detected.",
+        ],
+        (topic,),
+    )
+    assert [p.topics for p in result.paragraphs] == [(), ("ei",)]
+    assert result.paragraphs[0].excluded == (("ei", ("foreign country that is interfering",)),)
+
+
+def test_a_list_that_names_topics_in_passing_is_not_evidence() -> None:
+    paragraphs = [
+        "With tensions running high over Iran, Syria, Ukraine and Venezuela, the ministers met.",
+        "They talked about trade for an hour.",
+    ]
+    result = analyse(paragraphs)
+    assert [p.topics for p in result.paragraphs] == [(), ()]
+    assert dict(result.paragraphs[0].passing) == {"venezuela": ("Venezuela",), "iran": ("Iran",)}
+    # Two names joined by "and" are no list: the sentence is about both.
+    assert paragraph_topics(["Iran and Venezuela signed an oil deal."]) == [("venezuela", "iran")]
+
+
+def test_list_items_are_short_capitalised_names() -> None:
+    tokens = Tokens("He visited the U.S., Russia, and China before the talks.")
+    [items] = list_items(tokens)
+    assert sorted(tokens.words[i] for i in items) == ["China", "Russia", "S", "U"]
+    assert list_items(Tokens("He said that prices rose, wages fell and people left.")) == []
+
+
+def test_continuation_between_paragraphs_of_one_topic() -> None:
+    paragraphs = [
+        "Iran was on the agenda in Tehran.",
+        "The minister sought to calm the concern but promised a response to attacks.",
+        "“We don't seek war with Iran,” he said.",
+        "After the meeting he flew home.",
+    ]
+    result = analyse(paragraphs)
+    assert [p.topics for p in result.paragraphs] == [("iran",), ("iran",), ("iran",), ()]
+    assert result.paragraphs[1].continued == (("iran", "between paragraphs 1 and 3 about it"),)
+
+
+def test_a_paragraph_pointing_back_continues_the_one_before() -> None:
+    paragraphs = [
+        "Guaido called for new protests in Caracas.",
+        "They will start on Saturday, he said.",
+        "Separately, the central bank cut rates.",
+    ]
+    assert paragraph_topics(paragraphs) == [("venezuela",), ("venezuela",), ()]
+
+
+def test_capitalised_keywords_only_match_capitalised_words() -> None:
+    labour = Topic("Politics", "politics", keywords=("Labour",))
+    result = analyse(["Labour won the seat.", "The labour market is tight."], (labour,))
+    assert [p.topics for p in result.paragraphs] == [("politics",), ()]
+
+
+def test_a_passing_mention_does_not_make_an_article_join() -> None:
+    paragraphs = [
+        "The central bank raised interest rates on Thursday.",
+        "Inflation rose to 3 percent, the highest in a decade.",
+        "Officials said oil prices, pushed up by tension over Iran, were one cause.",
+        "Economists expect another increase in March.",
+        "Markets fell after the announcement.",
+    ]
+    result = analyse(paragraphs)
+    assert [a.topic for a in result.topics] == ["iran"]
+    assert result.joined == ()
+
+
+def test_an_article_about_a_topic_joins_it_with_share_and_evidence() -> None:
+    paragraphs = [
+        "Iran's foreign minister said Tehran would not renegotiate the nuclear deal.",
+        "He spoke after talks in Vienna.",
+        "The Revolutionary Guard held exercises in the Gulf.",
+        "Oil prices rose.",
+    ]
+    (iran,) = analyse(paragraphs).joined
+    assert iran.topic == "iran"
+    assert iran.paragraphs == (0, 1, 2)
+    assert iran.share == 0.75
+    assert set(iran.evidence) == {"Iran", "Tehran", "Revolutionary Guard"}
+
+
+def test_the_strongest_topic_wins_a_sentence() -> None:
+    topics = (
+        Topic("Business", "business", keywords=("market", "shares", "profits")),
+        Topic("Tech", "tech", keywords=("software",)),
+    )
+    result = analyse(["Shares in the software maker rose as profits beat the market."], topics)
+    assert [a.topic for a in result.topics] == ["business"]
+
+
+def test_stem_variants_cover_demonyms_and_derivations() -> None:
+    assert {"iranian", "irani"} <= stem_variants("iran")
+    assert "interf" in stem_variants("interfer")
+    assert "electr" not in stem_variants("elect")
+    keyword = Keyword.parse("Revolutionary Guard")
+    assert keyword is not None and keyword.exact
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.5])
+def test_threshold_decides_joining(threshold: float) -> None:
+    paragraphs = ["Maduro spoke in Caracas."] + ["The weather was mild."] * 3
+    joined = analyse(paragraphs, threshold=threshold).joined
+    assert bool(joined) is (threshold <= 0.25)
+
+
+def test_missing_shared_data_skips_cleanly(tmp_path: Path) -> None:
+    with pytest.raises(pytest.skip.Exception):
+        require_shared(tmp_path / "nope")

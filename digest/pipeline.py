@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from digest.config import DigestConfig
 from digest.model import (
@@ -23,9 +24,14 @@ from digest.model import (
     TopicMatch,
 )
 from digest.readers import ContentReader, resolve_timezone
-from digest.summarize import Budget, Summarizer, make_summarizer
-from digest.tokenizer import split_sentences
-from digest.topics import TopicMatcher
+from digest.summarize import Budget
+
+if TYPE_CHECKING:
+    from digest.parallel import Progress
+    from digest.summarize import Summarizer
+
+# The analysing modules (sumy, NLTK, SciPy, the Punkt model: seconds to import) load only when
+# an article needs analysing: a build served from the summary cache never imports them.
 
 
 def source_date_epoch() -> datetime | None:
@@ -41,6 +47,8 @@ def source_date_epoch() -> datetime | None:
 
 def split_article(article: Article) -> tuple[Sentence, ...]:
     """Every sentence of an article with its paragraph and position."""
+    from digest.tokenizer import split_sentences
+
     sentences: list[Sentence] = []
     for paragraph_index, paragraph in enumerate(article.paragraphs):
         for text in split_sentences(paragraph):
@@ -78,6 +86,9 @@ class Analyzer:
     """Summarizes one article and attributes its topics; holds the reusable models."""
 
     def __init__(self, settings: AnalysisSettings) -> None:
+        from digest.summarize import make_summarizer
+        from digest.topics import TopicMatcher
+
         self.settings = settings
         self.summarizer: Summarizer = make_summarizer(settings.summarizer, settings.language)
         self.matcher = TopicMatcher(settings.topics, settings.topic_threshold)
@@ -126,6 +137,8 @@ class Analyzer:
 
     def _summary(self, article: Article, sentences: Sequence[Sentence]) -> Summary:
         if article.editor_summary:
+            from digest.tokenizer import split_sentences
+
             editor = tuple(
                 Sentence(text, -1, i)
                 for i, text in enumerate(split_sentences(article.editor_summary))
@@ -190,6 +203,13 @@ AnalyzeMany = Callable[[Sequence[Article], AnalysisSettings], list[DigestEntry]]
 def analyze_serially(articles: Sequence[Article], settings: AnalysisSettings) -> list[DigestEntry]:
     analyzer = Analyzer(settings)
     return [analyzer.analyze(a) for a in articles]
+
+
+def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> AnalyzeMany:
+    """How site builds analyse: unchanged articles from the summary cache, the rest in parallel."""
+    from digest.cache import CachedAnalysis
+
+    return CachedAnalysis(config.cache_dir, config.workers, progress)
 
 
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:

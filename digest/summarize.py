@@ -10,22 +10,17 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sumy.models.dom import ObjectDocumentModel, Paragraph
-from sumy.models.dom import Sentence as SumySentence
-from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers._summarizer import AbstractSummarizer
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
-from sumy.utils import get_stop_words
+if TYPE_CHECKING:
+    from sumy.models.dom import ObjectDocumentModel
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers._summarizer import AbstractSummarizer
 
-from digest.tokenizer import NewsTokenizer
+    from digest.tokenizer import NewsTokenizer
+
+# sumy (with NLTK and SciPy behind it) takes seconds to import: it loads only when a sumy
+# summarizer is made, so the default summarizer and cached builds never pay for it.
 
 # LexRank, TextRank and Reduction build an n×n similarity matrix: past this many sentences the
 # rest of a very long article is not fed to them (news puts what matters first).
@@ -91,32 +86,59 @@ class LeadSummarizer(Summarizer):
         return list(range(len(sentences)))
 
 
-class _DeterministicLsa(LsaSummarizer):
-    """sumy's LSA numbers its words by iterating a frozenset, so results follow PYTHONHASHSEED."""
+SUMY_ALGORITHMS: tuple[str, ...] = (
+    "lexrank",
+    "textrank",
+    "lsa",
+    "luhn",
+    "edmundson",
+    "sumbasic",
+    "klsum",
+    "reduction",
+)
 
-    def _create_dictionary(self, document):
-        words = map(self.normalize_word, document.words)
-        unique = sorted({self.stem_word(w) for w in words if w not in self._stop_words})
-        return {w: i for i, w in enumerate(unique)}
+
+@lru_cache(maxsize=1)
+def _sumy_classes() -> dict[str, Callable[[Stemmer], AbstractSummarizer]]:
+    from sumy.summarizers.edmundson import EdmundsonSummarizer
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.reduction import ReductionSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    class _DeterministicLsa(LsaSummarizer):
+        """sumy's LSA numbers its words by iterating a frozenset: results follow PYTHONHASHSEED."""
+
+        def _create_dictionary(self, document):
+            words = map(self.normalize_word, document.words)
+            unique = sorted({self.stem_word(w) for w in words if w not in self._stop_words})
+            return {w: i for i, w in enumerate(unique)}
+
+    classes: dict[str, Callable[[Stemmer], AbstractSummarizer]] = {
+        "lexrank": LexRankSummarizer,
+        "textrank": TextRankSummarizer,
+        "lsa": _DeterministicLsa,
+        "luhn": LuhnSummarizer,
+        "edmundson": EdmundsonSummarizer,
+        "sumbasic": SumBasicSummarizer,
+        "klsum": KLSummarizer,
+        "reduction": ReductionSummarizer,
+    }
+    assert tuple(classes) == SUMY_ALGORITHMS
+    return classes
 
 
-_SUMY_CLASSES: dict[str, Callable[[Stemmer], AbstractSummarizer]] = {
-    "lexrank": LexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "lsa": _DeterministicLsa,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "klsum": KLSummarizer,
-    "reduction": ReductionSummarizer,
-}
-SUMY_ALGORITHMS: tuple[str, ...] = tuple(_SUMY_CLASSES)
 _STIGMA_WORDS = ("advertisement", "click", "subscribe", "newsletter", "photo", "caption")
 _GRAPH_ALGORITHMS = frozenset({"lexrank", "textrank", "reduction"})
 
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
     return frozenset(get_stop_words("english"))
 
 
@@ -124,6 +146,9 @@ def sumy_document(
     sentences: Sequence[str], tokenizer: NewsTokenizer, title: str = ""
 ) -> ObjectDocumentModel:
     """A sumy document of pre-split sentences under the headline (order is what matters)."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+
     body = [SumySentence(s, tokenizer) for s in sentences]
     heading = [SumySentence(title, tokenizer, is_heading=True)] if title.strip() else []
     return ObjectDocumentModel((Paragraph(heading + body),))
@@ -133,12 +158,16 @@ class SumySummarizer(Summarizer):
     """One of sumy's summarizers, ranking every sentence."""
 
     def __init__(self, algorithm: str, language: str = "english") -> None:
-        if algorithm not in _SUMY_CLASSES:
+        if algorithm not in SUMY_ALGORITHMS:
             raise ValueError(f"unknown sumy algorithm {algorithm!r}")
+        from sumy.nlp.stemmers import Stemmer
+
+        from digest.tokenizer import NewsTokenizer
+
         self.name = algorithm
         self._tokenizer = NewsTokenizer(language)
         self._stemmer = Stemmer(language)
-        self._summarizer = _SUMY_CLASSES[algorithm](self._stemmer)
+        self._summarizer = _sumy_classes()[algorithm](self._stemmer)
         self._summarizer.stop_words = _stop_words()
         if algorithm == "edmundson":
             self._summarizer.null_words = _stop_words()
@@ -187,7 +216,7 @@ def make_summarizer(name: str, language: str = "english") -> Summarizer:
         from digest.digest_summarizer import DigestSummarizer
 
         return DigestSummarizer(language)
-    if key in _SUMY_CLASSES:
+    if key in SUMY_ALGORITHMS:
         return SumySummarizer(key, language)
     known = ", ".join(("digest", "lead", *SUMY_ALGORITHMS))
     raise ValueError(f"unknown summarizer {name!r}; choose one of {known}")

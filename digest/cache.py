@@ -1,0 +1,513 @@
+"""The summary cache: what the pipeline worked out about each article, kept between builds.
+
+One SQLite file in the cache folder (``.digest-cache/`` by default). An entry's key is a hash of
+everything its analysis depends on: the article's content hash and the parts of it that are
+analysed, the summarizer and topic settings, and the package version plus the source of the
+analysing modules (so a changed summarizer never serves stale summaries). A rebuild with nothing
+changed analyses nothing; a change to one article analyses that one.
+
+The file is never trusted: it must carry our application id and schema version, every value
+carries a checksum bound to its key, and values are JSON decoded into our own frozen
+dataclasses only (no pickle: a damaged or planted file cannot run code). A corrupt or foreign
+file is replaced by a fresh one. Concurrent builds are safe: SQLite transactions (in WAL mode)
+guard the rows, and an advisory lock keeps a rebuild from swapping the file under another
+build's feet. Any trouble with the cache costs speed, never correctness: the articles are
+analysed again.
+
+``mkdocs serve`` rebuilds in one process, so entries are also kept in memory between builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from digest import __version__, model
+from digest.model import Article, DigestEntry
+from digest.parallel import Progress, analyze_parallel
+
+try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "summaries.sqlite3"
+LOCK_FILE = "summaries.lock"
+# PRAGMA application_id: "NDgs" marks the file as a newsdigest summary cache.
+APPLICATION_ID = 0x4E446773
+SCHEMA_VERSION = 1
+# Entries unused for this many days are dropped.
+KEEP_DAYS = 30
+# Seconds to wait for another build's lock before going on without the cache.
+LOCK_TIMEOUT = 30.0
+# SQLite's limit on bound parameters is 999 in old builds.
+_BATCH = 500
+# The modules whose code decides an entry; a change to any of them invalidates the cache.
+_ANALYSIS_MODULES = (
+    "model.py",
+    "pipeline.py",
+    "summarize.py",
+    "digest_summarizer.py",
+    "topics.py",
+    "tokenizer.py",
+)
+_ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy")
+
+
+class CacheFormatError(ValueError):
+    """A cached value is not one this version wrote; it is treated as a miss."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Keys
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The package version, the versions of the libraries that analyse, and our analysing code."""
+    digest = hashlib.sha256(__version__.encode())
+    for package in _ANALYSIS_PACKAGES:
+        try:
+            digest.update(f"\0{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{package}=none".encode())
+    here = Path(__file__).resolve().parent
+    for name in _ANALYSIS_MODULES:
+        try:
+            digest.update(b"\0" + (here / name).read_bytes())
+        except OSError:
+            digest.update(f"\0{name} unreadable".encode())
+    return digest.hexdigest()
+
+
+def settings_json(settings: Any) -> str:
+    """A settings dataclass as canonical JSON: the same settings give the same text, always."""
+    return json.dumps(
+        dataclasses.asdict(settings),
+        sort_keys=True,
+        ensure_ascii=True,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+def settings_fingerprint(settings: Any) -> str:
+    """What, besides the article, decides an entry: the settings and the code."""
+    text = f"{code_fingerprint()}\0{settings_json(settings)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def article_key(article: Article, fingerprint: str) -> str:
+    """The cache key of an article's entry under the given settings fingerprint."""
+    inputs = [
+        fingerprint,
+        article.content_hash,
+        article.title,
+        article.editor_summary,
+        list(article.forced_topics),
+        list(article.paragraphs),
+    ]
+    payload = json.dumps(inputs, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------
+# Values: an entry without its article, as JSON of our own dataclasses
+
+_MODEL_CLASSES: dict[str, type] = {
+    name: value
+    for name, value in vars(model).items()
+    if isinstance(value, type) and dataclasses.is_dataclass(value)
+}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    kind = type(value)
+    if dataclasses.is_dataclass(value) and _MODEL_CLASSES.get(kind.__name__) is kind:
+        return {kind.__name__: [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
+    raise CacheFormatError(f"cannot cache a {kind.__name__}")
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if type(value) is list else value
+
+
+def _decode_object(obj: dict[str, Any]) -> Any:
+    if len(obj) != 1:
+        raise CacheFormatError("not a cached object")
+    ((name, values),) = obj.items()
+    kind = _MODEL_CLASSES.get(name)
+    if kind is None or type(values) is not list:
+        raise CacheFormatError(f"unknown cached object {name!r}")
+    try:
+        return kind(*[_tuples(v) for v in values])
+    except (TypeError, ValueError) as error:
+        raise CacheFormatError(f"bad cached {name}: {error}") from None
+
+
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(DigestEntry) if f.name != "article")
+
+
+def encode_entry(entry: DigestEntry) -> str:
+    """An entry's analysis (everything but the article it came from) as JSON."""
+    parts = [_encode(getattr(entry, name)) for name in _ENTRY_FIELDS]
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def decode_entry(text: str, article: Article) -> DigestEntry:
+    """The entry encode_entry stored, rebuilt around the article as read now."""
+    try:
+        parts = json.loads(text, object_hook=_decode_object)
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise CacheFormatError(f"not JSON: {error}") from None
+    if type(parts) is not list or len(parts) != len(_ENTRY_FIELDS):
+        raise CacheFormatError("not a cached entry")
+    try:
+        entry = DigestEntry(
+            article, **{n: _tuples(v) for n, v in zip(_ENTRY_FIELDS, parts, strict=True)}
+        )
+    except TypeError as error:
+        raise CacheFormatError(f"bad cached entry: {error}") from None
+    _check_types(entry)
+    return entry
+
+
+def _check_types(entry: DigestEntry) -> None:
+    """The shape templates rely on; a value that decodes to anything else is not ours."""
+    if not isinstance(entry.summary, model.Summary) or not all(
+        isinstance(s, model.Sentence) for s in entry.sentences
+    ):
+        raise CacheFormatError("cached entry has the wrong shape")
+    for match in entry.topics:
+        if not isinstance(match, model.TopicMatch):
+            raise CacheFormatError("cached entry has the wrong shape")
+
+
+def _checksum(key: str, value: str) -> str:
+    return hashlib.sha256(f"{key}\0{value}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------
+# The SQLite file
+
+
+class CacheUnavailable(Exception):
+    """The cache cannot be used for this build (locked for too long, unwritable folder)."""
+
+
+class SummaryCache:
+    """The cache file, opened for one build step; use as a context manager."""
+
+    def __init__(self, directory: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.directory = directory
+        self.path = directory / CACHE_FILE
+        self.lock_timeout = lock_timeout
+        self._lock_fd: int | None = None
+        self._db: sqlite3.Connection | None = None
+        # Set when the file was found corrupt or foreign and replaced.
+        self.rebuilt = False
+
+    # Opening, checking, rebuilding ---------------------------------------------------------
+
+    def __enter__(self) -> SummaryCache:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
+        try:
+            self._lock(shared=True)
+            problem = self._open_checked()
+            if problem is not None:
+                self._rebuild(problem)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
+
+    def _lock(self, shared: bool) -> None:
+        if fcntl is None or self._lock_fd is None:
+            return
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, mode)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CacheUnavailable(f"{self.path}: locked by another build") from None
+                time.sleep(0.05)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
+        return db
+
+    def _open_checked(self) -> str | None:
+        """Open the file; None if it is ours and sound, else what is wrong with it."""
+        try:
+            self._db = self._connect()
+            application_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if application_id == 0 and version == 0 and tables == 0:
+                self._create()
+                return None
+            if application_id != APPLICATION_ID:
+                return "not a newsdigest summary cache"
+            if version != SCHEMA_VERSION:
+                return f"written by another newsdigest version (schema {version})"
+            self._db.execute("SELECT key, value, checksum, used FROM entries LIMIT 1").fetchall()
+            return None
+        except sqlite3.DatabaseError as error:
+            return f"unreadable ({error})"
+
+    def _create(self) -> None:
+        assert self._db is not None
+        with contextlib.suppress(sqlite3.DatabaseError):
+            # WAL lets one build read while another writes; not every file system has it.
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another build may have created it between our check and our lock.
+            if self._db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                self._db.execute(
+                    "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                    "checksum TEXT NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID"
+                )
+                self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _rebuild(self, problem: str) -> None:
+        """Replace a corrupt or foreign file, once no other build has it open."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+        if fcntl is not None and self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._lock(shared=False)
+        # Another build may have rebuilt it while we waited.
+        if self._open_checked() is None:
+            self._lock(shared=True)
+            return
+        log.warning("digest: summary cache %s %s; starting a new one", self.path, problem)
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.path}{suffix}")
+        problem_now = self._open_checked()
+        if problem_now is not None:
+            raise CacheUnavailable(f"{self.path}: cannot start a new cache: {problem_now}")
+        self.rebuilt = True
+        if fcntl is not None and self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
+
+    # Reading and writing -------------------------------------------------------------------
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        """The stored values of those keys that are present and intact."""
+        try:
+            return self._get_many(keys)
+        except sqlite3.OperationalError:
+            raise  # busy, locked, I/O: not the file's fault
+        except sqlite3.DatabaseError as error:
+            self._rebuild(f"is damaged ({error})")
+            return {}
+
+    def _get_many(self, keys: Sequence[str]) -> dict[str, str]:
+        assert self._db is not None
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start : start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT key, value, checksum FROM entries WHERE key IN ({marks})", batch
+            )
+            for key, value, checksum in rows:
+                if (
+                    isinstance(key, str)
+                    and isinstance(value, str)
+                    and checksum == _checksum(key, value)
+                ):
+                    found[key] = value
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]], used: Iterable[str] = ()) -> None:
+        """Store new values and mark the others this build used; drop long-unused ones."""
+        items, used = list(items), list(used)
+        try:
+            self._put_many(items, used)
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as error:
+            self._rebuild(f"is damaged ({error})")
+            self._put_many(items, used)
+
+    def _put_many(self, items: list[tuple[str, str]], used: list[str]) -> None:
+        assert self._db is not None
+        today = int(time.time() // 86400)  # retention only: never part of any output
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO entries (key, value, checksum, used) VALUES (?, ?, ?, ?)",
+                ((key, value, _checksum(key, value), today) for key, value in items),
+            )
+            self._db.executemany(
+                "UPDATE entries SET used = ? WHERE key = ? AND used < ?",
+                ((today, key, today) for key in used),
+            )
+            self._db.execute("DELETE FROM entries WHERE used < ?", (today - KEEP_DAYS,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
+    def __len__(self) -> int:
+        assert self._db is not None
+        return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# The analysis step of a build, with the cache in front of it
+
+# Entries of the latest build in this process, for `mkdocs serve` rebuilds: {key: entry}.
+_memory: dict[str, DigestEntry] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class CacheStats:
+    """Where a build's entries came from."""
+
+    articles: int
+    from_memory: int
+    from_file: int
+    analysed: int
+
+
+class CachedAnalysis:
+    """Analyses articles as the pipeline's ``analyze_many``, serving unchanged ones from cache.
+
+    ``cache_dir=None`` keeps only the in-process memory; the rest runs over ``workers``
+    processes (0: one per core).
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path | None,
+        workers: int = 0,
+        progress: Progress | None = None,
+        *,
+        use_memory: bool = True,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.workers = workers
+        self.progress = progress
+        self.use_memory = use_memory
+        self.stats = CacheStats(0, 0, 0, 0)
+
+    def __call__(self, articles: Sequence[Article], settings: Any) -> list[DigestEntry]:
+        fingerprint = settings_fingerprint(settings)
+        keys = [article_key(article, fingerprint) for article in articles]
+        entries: list[DigestEntry | None] = [None] * len(articles)
+        from_memory = from_file = 0
+        if self.use_memory:
+            for index, key in enumerate(keys):
+                remembered = _memory.get(key)
+                if remembered is not None:
+                    entries[index] = _with_article(remembered, articles[index])
+                    from_memory += 1
+        wanted = [keys[i] for i, entry in enumerate(entries) if entry is None]
+        stored = self._read(wanted) if wanted else {}
+        for index, key in enumerate(keys):
+            if entries[index] is None and key in stored:
+                try:
+                    entries[index] = decode_entry(stored[key], articles[index])
+                    from_file += 1
+                except CacheFormatError as error:
+                    log.debug("digest: cache entry for %s unusable: %s", articles[index], error)
+        missing = [i for i, entry in enumerate(entries) if entry is None]
+        fresh = analyze_parallel(
+            [articles[i] for i in missing], settings, self.workers, self.progress
+        )
+        new_values: dict[str, str] = {}
+        for index, entry in zip(missing, fresh, strict=True):
+            entries[index] = entry
+            try:
+                new_values[keys[index]] = encode_entry(entry)
+            except (CacheFormatError, ValueError) as error:
+                log.debug("digest: cannot cache %s: %s", articles[index].source_path, error)
+        analysed = set(missing)
+        reused = [key for i, key in enumerate(keys) if i not in analysed]
+        if self.cache_dir is not None and (new_values or reused):
+            self._write(new_values, reused)
+        result = [entry for entry in entries if entry is not None]
+        assert len(result) == len(articles)
+        if self.use_memory:
+            _memory.clear()
+            _memory.update(zip(keys, result, strict=True))
+        self.stats = CacheStats(len(articles), from_memory, from_file, len(missing))
+        return result
+
+    def _read(self, keys: list[str]) -> dict[str, str]:
+        if self.cache_dir is None:
+            return {}
+        try:
+            with SummaryCache(self.cache_dir) as cache:
+                return cache.get_many(keys)
+        except (CacheUnavailable, sqlite3.Error) as error:
+            log.warning("digest: summary cache not used: %s", error)
+            return {}
+
+    def _write(self, values: dict[str, str], used: list[str]) -> None:
+        assert self.cache_dir is not None
+        try:
+            with SummaryCache(self.cache_dir) as cache:
+                cache.put_many(values.items(), used)
+        except (CacheUnavailable, sqlite3.Error) as error:
+            log.warning("digest: summaries not saved to the cache: %s", error)
+
+
+def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:
+    return entry if entry.article == article else dataclasses.replace(entry, article=article)
+
+
+def clear_memory() -> None:
+    """Forget the entries kept in this process (tests; long-lived processes)."""
+    _memory.clear()

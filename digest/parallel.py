@@ -1,0 +1,197 @@
+"""Analyse many articles over the machine's cores, with the same results as one by one.
+
+A process pool (summarizers are CPU-bound Python: threads would share one core) fed a few
+chunks at a time, so memory stays bounded however many articles wait. Small inputs run in
+this process: starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from digest.model import Article, DigestEntry
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+    from digest.pipeline import AnalysisSettings, Analyzer
+
+log = logging.getLogger(__name__)
+
+# Progress callback: (articles done, articles to do).
+Progress = Callable[[int, int], None]
+
+# Below this many articles the pool is not worth starting (a worker costs ~0.1 s to fork).
+SERIAL_BELOW = 48
+# Articles per task: big enough to amortise the round trip, small enough to spread the load.
+MAX_CHUNK = 32
+# Tasks queued per worker at a time: keeps workers busy without pickling everything at once.
+IN_FLIGHT_PER_WORKER = 2
+# A progress bar only for builds that take a while.
+PROGRESS_MIN_ARTICLES = 100
+
+
+def worker_count(requested: int = 0) -> int:
+    """Workers to use: the requested number, or one per core this process may run on."""
+    if requested > 0:
+        return requested
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def analyze_serially(
+    articles: Sequence[Article],
+    settings: AnalysisSettings,
+    progress: Progress | None = None,
+) -> list[DigestEntry]:
+    from digest.pipeline import Analyzer
+
+    analyzer = Analyzer(settings)
+    entries = []
+    for done, article in enumerate(articles, start=1):
+        entries.append(analyzer.analyze(article))
+        if progress is not None:
+            progress(done, len(articles))
+    return entries
+
+
+def analyze_parallel(
+    articles: Sequence[Article],
+    settings: AnalysisSettings,
+    workers: int = 0,
+    progress: Progress | None = None,
+    *,
+    serial_below: int = SERIAL_BELOW,
+) -> list[DigestEntry]:
+    """Every article's entry, in the order given; identical to analysing them one by one."""
+    count = min(worker_count(workers), math.ceil(len(articles) / 2) or 1)
+    if count <= 1 or len(articles) < serial_below:
+        return analyze_serially(articles, settings, progress)
+    from digest.pipeline import Analyzer
+
+    # Load the models here first: a bad setting fails once, with a clear message, and forked
+    # workers inherit the imports instead of repeating them.
+    Analyzer(settings)
+    try:
+        return _in_pool(articles, settings, count, progress)
+    except (BrokenProcessPool, OSError) as error:
+        # No processes on this system (a sandbox, no /dev/shm): the same work, one core.
+        log.warning("digest: parallel summarizing failed (%s); continuing in one process", error)
+        return analyze_serially(articles, settings, progress)
+
+
+def _in_pool(
+    articles: Sequence[Article],
+    settings: AnalysisSettings,
+    workers: int,
+    progress: Progress | None,
+) -> list[DigestEntry]:
+    size = max(1, min(MAX_CHUNK, math.ceil(len(articles) / (workers * 4))))
+    chunks = [tuple(articles[i : i + size]) for i in range(0, len(articles), size)]
+    results: list[list[DigestEntry] | None] = [None] * len(chunks)
+    pending: dict[Future[list[DigestEntry]], int] = {}
+    done = 0
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_start_worker,
+        initargs=(settings,),
+    ) as pool:
+        queue = iter(enumerate(chunks))
+        while True:
+            while len(pending) < workers * IN_FLIGHT_PER_WORKER:
+                try:
+                    index, chunk = next(queue)
+                except StopIteration:
+                    break
+                pending[pool.submit(_analyze_chunk, chunk)] = index
+            if not pending:
+                break
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = pending.pop(future)
+                results[index] = future.result()
+                done += len(chunks[index])
+                if progress is not None:
+                    progress(done, len(articles))
+    return [entry for chunk_entries in results if chunk_entries for entry in chunk_entries]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork is fast (workers inherit the loaded models) but unsafe once threads run, as under
+    # `mkdocs serve`; spawn starts clean interpreters there.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _start_worker(settings: AnalysisSettings) -> None:
+    from digest.pipeline import Analyzer
+
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(settings)
+
+
+def _analyze_chunk(chunk: tuple[Article, ...]) -> list[DigestEntry]:
+    assert _worker_analyzer is not None, "worker started without its analyzer"
+    return [_worker_analyzer.analyze(article) for article in chunk]
+
+
+class _Bar:
+    """Draws a rich progress bar on stderr, started once there is enough to do."""
+
+    def __init__(self, description: str, min_total: int) -> None:
+        self.description = description
+        self.min_total = min_total
+        self.bar: RichProgress | None = None
+        self.task: TaskID | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.min_total:
+            return
+        if self.bar is None or self.task is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@contextmanager
+def progress_bar(
+    description: str = "Summarizing", min_total: int = PROGRESS_MIN_ARTICLES
+) -> Iterator[Progress]:
+    """A progress callback drawing a bar on stderr, for runs of at least min_total articles."""
+    bar = _Bar(description, min_total)
+    try:
+        yield bar
+    finally:
+        bar.close()

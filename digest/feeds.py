@@ -193,13 +193,19 @@ def clean_text(value: object) -> str:
     return " ".join(_UNSAFE.sub("", str(value)).split())
 
 
-def article_guid(article: Article) -> str:
+def article_guid(article: Article, topic_slug: str | None = None) -> str:
     """A GUID for the article that survives rebuilds, moves between topics and better summaries.
 
     It comes from what identifies the article (its file in content/ and its calendar date), not
     from the page URL, the site address, the summary or the article's position in a feed.
+    A topic feed's item gets its own GUID (the topic's slug joins the key): it carries another
+    summary than the site feed's item, and readers such as newsboat keep one item per GUID
+    across all subscriptions, so a shared GUID would empty the site feed of every story that
+    is also in a subscribed topic feed. RSS, Atom and JSON editions of one feed share GUIDs.
     """
     key = f"{article.source_path}\n{article.date.date().isoformat()}"
+    if topic_slug is not None:
+        key += f"\ntopic:{topic_slug}"
     return f"urn:uuid:{uuid.uuid5(_ARTICLE_NAMESPACE, key)}"
 
 
@@ -280,7 +286,11 @@ class FeedFile:
 
 
 def _item(
-    entry: DigestEntry, summary: Summary | None, site: FeedSite, topic_names: dict[str, str]
+    entry: DigestEntry,
+    summary: Summary | None,
+    site: FeedSite,
+    topic_names: dict[str, str],
+    topic_slug: str | None = None,
 ) -> FeedItem:
     # Imported here: render imports this module for the feed links its pages show.
     from digest.render import article_page_path
@@ -288,7 +298,7 @@ def _item(
     article = entry.article
     original = _external_url(article.url)
     return FeedItem(
-        guid=article_guid(article),
+        guid=article_guid(article, topic_slug),
         title=clean_text(article.title) or "Untitled",
         link=site.page_url(article_page_path(article.slug)),
         date=article.date,
@@ -336,7 +346,8 @@ def channels(digest: Digest, config: DigestConfig, site: FeedSite) -> tuple[Chan
         items = []
         for entry in entries:
             match = entry.match(topic.slug)
-            items.append(_item(entry, match.summary if match else None, site, names))
+            summary = match.summary if match else None
+            items.append(_item(entry, summary, site, names, topic.slug))
         result.append(
             Channel(
                 key=topic.slug,

@@ -9,9 +9,17 @@ through listparser. Hostile text and GUID stability are also checked on digests 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import http.server
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
+import threading
 import unicodedata
+import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -212,15 +220,21 @@ def test_atom_entries_link_to_the_site_and_the_original(site: Path) -> None:
     assert feed_links["alternate"] == f"{SITE_URL}topics/venezuela/"
 
 
-def test_same_article_has_the_same_guid_in_every_feed_and_format(site: Path) -> None:
+def test_guids_are_shared_by_a_feeds_formats_and_differ_between_feeds(site: Path) -> None:
+    # One GUID per article per feed: the three formats of a feed agree, while the site feed and
+    # each topic feed differ (a topic item carries another summary, and readers such as newsboat
+    # keep one item per GUID across subscriptions).
     title = "Diplomats juggle two crises in one week"
-    ids = set()
+    per_feed = []
     for folder in ("feeds", "feeds/topics/venezuela", "feeds/topics/iran"):
-        ids.add(next(e.id for e in _parse(site, f"{folder}/rss.xml").entries if e.title == title))
+        ids = {next(e.id for e in _parse(site, f"{folder}/rss.xml").entries if e.title == title)}
         ids.add(next(e.id for e in _parse(site, f"{folder}/atom.xml").entries if e.title == title))
         items = _json(site, f"{folder}/feed.json")["items"]
         ids.add(next(i["id"] for i in items if i["title"] == title))
-    assert len(ids) == 1
+        assert len(ids) == 1, folder
+        per_feed.append(ids.pop())
+    assert len(set(per_feed)) == 3
+    assert all(guid.startswith("urn:uuid:") for guid in per_feed)
 
 
 def test_topic_feeds_carry_the_topic_summary(site: Path, digest: Digest) -> None:
@@ -549,11 +563,18 @@ def test_guids_survive_new_summaries_topics_and_addresses(
         topics=tuple(t for t in config.topics if t.slug != "iran"),
         site_url="https://moved.example.net/news/",
     )
-    after = _items(_files(build_digest(changed), changed))
+    after_files = _files(build_digest(changed), changed)
+    after = _items(after_files)
     assert before.keys() == after.keys()
     for title in before:
         assert after[title]["id"] == before[title]["id"], title
         assert after[title]["url"].startswith("https://moved.example.net/news/")
+    # In a topic feed too, the item keeps its GUID when its summary changes.
+    path = "feeds/topics/venezuela/feed.json"
+    before_topic, after_topic = _items(_files(digest, config), path), _items(after_files, path)
+    assert {t: i["id"] for t, i in before_topic.items()} == {
+        t: i["id"] for t, i in after_topic.items()
+    }
     two = "Diplomats juggle two crises in one week"
     assert after[two]["summary"] != before[two]["summary"]
     assert after[two]["tags"] == ["Venezuela"]
@@ -566,6 +587,7 @@ def test_guid_comes_from_the_file_and_date_not_the_title_or_slug(digest: Digest)
     assert article_guid(dataclasses.replace(article, source_path="elsewhere.md")) != article_guid(
         article
     )
+    assert article_guid(article, "iran") == article_guid(renamed, "iran") != article_guid(article)
 
 
 def test_feed_items_limits_every_feed(digest: Digest, config: DigestConfig) -> None:
@@ -700,3 +722,68 @@ def test_write_feeds_stays_inside_the_site_folder(tmp_path: Path) -> None:
         write_feeds([FeedFile("../outside.xml", b"x")], tmp_path / "site")
     assert not (tmp_path / "outside.xml").exists()
     shutil.rmtree(tmp_path / "site")
+
+
+# --- A real feed reader ---
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[str]:
+    """The built site on an HTTP server on 127.0.0.1 (an ephemeral port), for a feed reader."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _newsboat(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "config").touch()
+    command = ["newsboat", "-C", str(tmp_path / "config"), "-c", str(tmp_path / "cache.db")]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    result = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.skipif(shutil.which("newsboat") is None, reason="newsboat is not installed (apt)")
+def test_newsboat_subscribes_to_everything_from_the_opml(
+    site: Path, served: str, tmp_path: Path
+) -> None:
+    # As a new user would: import the OPML from the Subscribe page, reload, read the cache.
+    opml = tmp_path / "subscriptions.opml"
+    with urllib.request.urlopen(f"{served}feeds/subscriptions.opml", timeout=30) as response:
+        text = response.read().decode("utf-8")
+    # The OPML points at the published site; this reader fetches from the local copy.
+    opml.write_text(text.replace(SITE_URL, served), encoding="utf-8")
+    urls = tmp_path / "urls"
+    _newsboat(tmp_path, "-u", str(urls), "-i", str(opml))
+    _newsboat(tmp_path, "-u", str(urls), "-x", "reload")
+    unread = _newsboat(tmp_path, "-u", str(urls), "-x", "print-unread").stdout
+    total = len(SITE_TITLES) + sum(len(titles) for titles in TOPIC_TITLES.values())
+    assert unread.split()[0] == str(total)
+    with sqlite3.connect(tmp_path / "cache.db") as db:
+        feeds = dict(db.execute("SELECT rssurl, title FROM rss_feed"))
+        rows = db.execute("SELECT feedurl, title, url, pubDate, content FROM rss_item").fetchall()
+    expected = {f"{served}feeds/rss.xml": SITE_TITLES} | {
+        f"{served}feeds/topics/{slug}/rss.xml": titles for slug, titles in TOPIC_TITLES.items()
+    }
+    assert set(feeds) == set(expected)
+    assert feeds[f"{served}feeds/topics/iran/rss.xml"] == "Feeds & <Fixture>: Iran"
+    for feed_url, titles in expected.items():
+        items = sorted((r for r in rows if r[0] == feed_url), key=lambda r: -r[3])
+        assert [r[1] for r in items] == titles, feed_url
+        for _, title, url, published, content in items:
+            assert datetime.fromtimestamp(published, UTC) == ARTICLES[title]
+            assert url.startswith(f"{SITE_URL}articles/") and url.endswith("/")
+            assert _local(site, url).is_file(), url
+            assert content.startswith("<p>")

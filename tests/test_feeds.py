@@ -787,3 +787,22 @@ def test_newsboat_subscribes_to_everything_from_the_opml(
             assert url.startswith(f"{SITE_URL}articles/") and url.endswith("/")
             assert _local(site, url).is_file(), url
             assert content.startswith("<p>")
+
+
+@pytest.mark.skipif(shutil.which("jing") is None, reason="jing is not installed (apt)")
+def test_atom_feeds_pass_jing(site: Path, tmp_path: Path) -> None:
+    # A second, independent RELAX NG validator (James Clark's jing), which also checks the
+    # grammar itself against RELAX NG's restrictions; the hostile digest's feed included.
+    digest, config = _hostile_digest()
+    hostile = tmp_path / "hostile-atom.xml"
+    hostile.write_bytes(_files(digest, config)["feeds/atom.xml"])
+    feeds = [site / p for p in _feed_paths() if p.endswith("atom.xml")] + [hostile]
+    schema = RESOURCES / "atom-rfc4287.rng"
+    result = subprocess.run(
+        ["jing", str(schema), *map(str, feeds)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>')
+    result = subprocess.run(["jing", str(schema), str(broken)], capture_output=True, timeout=120)
+    assert result.returncode != 0

@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -134,7 +135,9 @@ def _json(site: Path, path: str) -> Any:
 
 def test_every_feed_and_the_opml_is_written(site: Path) -> None:
     for path in [*_feed_paths(), "feeds/subscriptions.opml"]:
-        assert (site / path).is_file(), path
+        text = (site / path).read_text(encoding="utf-8")
+        # No Python None leaking into a value (mkdocs-rss-plugin writes <image><url>None).
+        assert not re.search(r'>None<|="None"|: "None"|<image>', text), path
 
 
 @pytest.mark.parametrize("path", [p for p in _feed_paths() if not p.endswith(".json")])

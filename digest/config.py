@@ -12,6 +12,7 @@ from slugify import slugify
 from digest.model import Topic
 
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
+TOPIC_MODES = ("passages", "sections")
 
 
 class ConfigError(ValueError):
@@ -33,6 +34,11 @@ class DigestConfig:
     # Share of an article's sentences that must be about a topic for it to join the topic
     # (a topic also needs two keyword matches unless it covers half the article).
     topic_threshold: float = 0.1
+    # "passages": an article joins every topic enough of it is about; "sections": each article
+    # joins its one best topic, learned from the whole corpus (like a newspaper's sections).
+    topic_mode: str = "passages"
+    # How many candidate topics the Other page suggests (0: none).
+    topic_suggestions: int = 5
     site_name: str = "News digest"
     site_url: str | None = None
     site_description: str = ""
@@ -137,4 +143,8 @@ def config_from_mapping(
         default = getattr(DigestConfig, key)
         if default is not None:
             values[key] = base_dir / default
+    if values.get("topic_mode", "passages") not in TOPIC_MODES:
+        raise ConfigError(
+            f"topic_mode: expected one of {', '.join(TOPIC_MODES)}, not {values['topic_mode']!r}"
+        )
     return DigestConfig(**values)

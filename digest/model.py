@@ -86,6 +86,8 @@ class TopicMatch:
     # True when the article's front matter named the topic.
     forced: bool = False
     summary: Summary | None = None
+    # True when the topic was chosen by likeness to its other articles (topic_mode: sections).
+    learned: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,20 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class TopicSuggestion:
+    """A candidate topic found among the articles that fit no configured topic."""
+
+    name: str
+    slug: str
+    # The words that set its articles apart, most distinctive first: the topic's keywords.
+    keywords: tuple[str, ...]
+    # Ids (slugs) of the articles these keywords would gather if the topic were configured.
+    articles: tuple[str, ...]
+    # How many articles the cluster it was found in holds.
+    cluster_size: int
+
+
+@dataclass(frozen=True)
 class Digest:
     """The whole digest: every entry newest first, grouped by topic, plus what went wrong."""
 
@@ -136,4 +152,5 @@ class Digest:
     problems: tuple[Problem, ...] = ()
     # The newest article's date, or SOURCE_DATE_EPOCH: never the wall clock.
     updated: datetime | None = None
-    suggestions: tuple[object, ...] = field(default=())
+    # Candidate topics drawn from the articles in Other, largest first.
+    suggestions: tuple[TopicSuggestion, ...] = field(default=())

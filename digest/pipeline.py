@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -225,4 +225,13 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
     problems.extend(unknown_forced_topics(read.articles, config.topics))
     settings = AnalysisSettings.from_config(config)
     entries = (analyze_many or analyze_serially)(read.articles, settings)
-    return group(entries, config.topics, problems)
+    if config.topic_mode == "sections":
+        from digest.topic_corpus import sections_of
+
+        entries = sections_of(entries, config.topics)
+    digest = group(entries, config.topics, problems)
+    if config.topic_suggestions > 0 and digest.other:
+        from digest.topic_corpus import suggestions_for
+
+        digest = replace(digest, suggestions=suggestions_for(digest, config))
+    return digest

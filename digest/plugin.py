@@ -65,6 +65,11 @@ class DigestPluginConfig(base.Config):
     summarizer = c.Type(str, default=_D.summarizer)
     """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
     edmundson, sumbasic, klsum, reduction."""
+    topic_mode = c.Choice(("passages", "sections"), default=_D.topic_mode)
+    """`passages`: an article joins every topic enough of it is about; `sections`: each article
+    joins its one best topic, learned from the corpus (like a newspaper's sections)."""
+    topic_suggestions = c.Type(int, default=_D.topic_suggestions)
+    """How many candidate topics the Other page suggests from the articles it lists (0: none)."""
     summary_sentences = c.Type(int, default=_D.summary_sentences)
     """Sentences in an article's summary."""
     summary_words = c.Optional(c.Type(int))

@@ -264,22 +264,43 @@ def read_category_folders(root: Path) -> Iterator[LabelledArticle]:
             )
 
 
-def evaluate_articles(articles: Iterable[LabelledArticle], matcher: TopicMatcher) -> Evaluation:
-    """Score article-level labels: an article is in a topic when it joins it."""
-    items = []
-    for labelled in articles:
-        gold = frozenset(_slug_of(t, matcher.topics, labelled.id) for t in labelled.topics)
-        found = matcher.attribute(labelled.paragraphs, _sentences(labelled.paragraphs))
-        items.append(Labelled(labelled.id, gold, frozenset(a.topic for a in found)))
+def evaluate_articles(
+    articles: Iterable[LabelledArticle], matcher: TopicMatcher, mode: str = "passages"
+) -> Evaluation:
+    """Score article-level labels: an article is in the topics it joins.
+
+    With ``mode="sections"`` each article is in its one best topic, learned from all the
+    articles scored together, as ``topic_mode: sections`` does in a build.
+    """
+    from digest.topic_corpus import Document, TermVectors, assign_sections
+
+    labelled = list(articles)
+    golds = [
+        frozenset(_slug_of(t, matcher.topics, item.id) for t in item.topics) for item in labelled
+    ]
+    found = [matcher.attribute(item.paragraphs, _sentences(item.paragraphs)) for item in labelled]
+    if mode == "sections":
+        vectors = TermVectors([Document(i.id, i.title, i.paragraphs) for i in labelled])
+        seeds = [{a.topic: a.share for a in attributions} for attributions in found]
+        chosen, _profiles = assign_sections(vectors, seeds, [t.slug for t in matcher.topics])
+        predicted = [frozenset({slug} if slug else ()) for slug in chosen]
+    else:
+        predicted = [frozenset(a.topic for a in attributions) for attributions in found]
+    items = [
+        Labelled(item.id, gold, guess)
+        for item, gold, guess in zip(labelled, golds, predicted, strict=True)
+    ]
     return score(items, [t.slug for t in matcher.topics], "article")
 
 
-def evaluate(labels: Path, matcher: TopicMatcher, article_path: Path | None = None) -> Evaluation:
+def evaluate(
+    labels: Path, matcher: TopicMatcher, article_path: Path | None = None, mode: str = "passages"
+) -> Evaluation:
     """Score the matcher against LABELS, whichever of the three formats it is."""
     if labels.is_dir():
-        return evaluate_articles(read_category_folders(labels), matcher)
+        return evaluate_articles(read_category_folders(labels), matcher, mode)
     if labels.suffix == ".jsonl":
-        return evaluate_articles(read_jsonl(labels), matcher)
+        return evaluate_articles(read_jsonl(labels), matcher, mode)
     if labels.suffix in (".yml", ".yaml"):
         return evaluate_paragraphs(labels, matcher, article_path)
     raise LabelError(

@@ -155,6 +155,8 @@ class Keyword:
 
     def find(self, tokens: Tokens, blocked: set[int]) -> list[tuple[int, ...]]:
         """Token positions of every match that uses no blocked token; matches never overlap."""
+        if any(v.isdisjoint(tokens.where) for v in self.variants):
+            return []
         candidates = [self._candidates(tokens, k) - blocked for k in range(len(self.variants))]
         if not all(candidates):
             return []
@@ -194,13 +196,16 @@ class CompiledTopic:
     # Longest first, so that "election meddling" claims its words before "meddling".
     keywords: tuple[Keyword, ...]
     exclude: tuple[Keyword, ...]
+    # Every stem any keyword can match: a sentence with none of them is skipped at once.
+    stems: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, topic: Topic) -> CompiledTopic:
         keywords = [k for k in map(Keyword.parse, topic.keywords) if k is not None]
         keywords.sort(key=lambda k: -len(k.variants))
         exclude = tuple(k for k in map(Keyword.parse, topic.exclude) if k is not None)
-        return cls(topic, tuple(keywords), exclude)
+        stems = frozenset(v for k in keywords for variants in k.variants for v in variants)
+        return cls(topic, tuple(keywords), exclude, stems)
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,8 @@ def _item_at(tokens: Tokens, start: int) -> list[int] | None:
 
 def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
     """Every keyword of a topic in one sentence, each marked as evidence, passing or excluded."""
+    if compiled.stems.isdisjoint(tokens.where):
+        return []
     excluded: set[int] = set()
     for phrase in compiled.exclude:
         for span in phrase.find(tokens, set()):

@@ -1,0 +1,442 @@
+"""What the whole corpus says about topics: learned sections, suggested topics, cluster scores.
+
+Everything here works on TF-IDF vectors of stems with numpy only: no model to download, the same
+bytes on every run (fixed seeds, stable sorts), and a few seconds for a thousand articles.
+
+- ``assign_sections``: each article to its one best topic. Keyword evidence names the topics
+  of the articles it is clear about; each topic's word profile (the centroid of those
+  articles) then decides every article, including those whose words the keywords missed.
+- ``suggest_topics``: clusters the articles that fit no topic (spherical k-means on their
+  LSA projection, idf weights from the whole corpus) and describes each cluster by its most
+  distinctive words, as a topic ready to paste into mkdocs.yml.
+- ``v_measure`` and ``adjusted_rand_index``: how well clusters agree with known categories.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from slugify import slugify
+from sumy.utils import get_stop_words
+
+from digest.config import DigestConfig
+from digest.model import Digest, DigestEntry, Sentence, Topic, TopicMatch, TopicSuggestion
+from digest.tokenizer import split_sentences
+from digest.topics import Tokens, TopicMatcher
+
+_STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
+    {"said", "says", "say", "mr", "mrs", "ms", "also", "would", "could", "year", "years", "new"}
+    | {"one", "two", "told", "people", "last", "first", "like", "just", "time", "make", "made"}
+)
+_WORDLIKE = re.compile(r"^[^\W\d_][^\W_]*(?:['’][^\W_]+)?$")
+SEED = 20190514
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article as the corpus tools see it."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+def document_of(entry: DigestEntry) -> Document:
+    return Document(entry.article.slug, entry.article.title, entry.article.paragraphs)
+
+
+class TermVectors:
+    """L2-normalised TF-IDF rows (documents) over stems that are neither rare nor everywhere."""
+
+    def __init__(self, documents: Sequence[Document], min_df: int = 2, max_df: float = 0.5) -> None:
+        counts: list[Counter[str]] = []
+        surface: dict[str, Counter[str]] = {}
+        for document in documents:
+            counter: Counter[str] = Counter()
+            for text in (document.title, *document.paragraphs):
+                tokens = Tokens(text)
+                for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
+                    if len(word) < 3 or word.lower() in _STOP_WORDS or not _WORDLIKE.match(word):
+                        continue
+                    counter[word_stem] += 1
+                    surface.setdefault(word_stem, Counter())[word] += 1
+            counts.append(counter)
+        df: Counter[str] = Counter()
+        for counter in counts:
+            df.update(counter.keys())
+        n = len(documents)
+        limit = max(min_df, int(max_df * n)) if n >= 4 else n
+        self.vocabulary: tuple[str, ...] = tuple(
+            sorted(s for s, d in df.items() if min(min_df, n) <= d <= limit)
+        )
+        index = {s: i for i, s in enumerate(self.vocabulary)}
+        self.idf = np.array([math.log((1 + n) / (1 + df[s])) + 1 for s in self.vocabulary])
+        matrix = np.zeros((n, len(self.vocabulary)), dtype=np.float64)
+        for row, counter in enumerate(counts):
+            for word_stem, count in counter.items():
+                column = index.get(word_stem)
+                if column is not None:
+                    matrix[row, column] = 1 + math.log(count)
+        matrix *= self.idf
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self.matrix = matrix / np.where(norms == 0, 1, norms)
+        # The form readers know a stem by: its most frequent spelling (ties: alphabetical).
+        self.surface = {
+            s: min(surface[s].items(), key=lambda kv: (-kv[1], kv[0]))[0] for s in self.vocabulary
+        }
+
+    def words_of(self, weights: np.ndarray, count: int) -> tuple[str, ...]:
+        """The surface forms of the `count` heaviest stems (ties broken by the stem)."""
+        order = sorted(range(len(weights)), key=lambda i: (-weights[i], self.vocabulary[i]))
+        return tuple(self.surface[self.vocabulary[i]] for i in order[:count] if weights[i] > 0)
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+def assign_sections(
+    vectors: TermVectors,
+    seeds: Sequence[Mapping[str, float]],
+    slugs: Sequence[str],
+    rounds: int = 10,
+) -> tuple[list[str | None], np.ndarray]:
+    """Each document's one best topic, learned from the documents keywords are clear about.
+
+    ``seeds[i]`` maps topic slugs to the keyword evidence document i has for them. A document
+    starts in the topic with the most evidence; then, until nothing changes, every topic's
+    profile is the mean of its documents and every document moves to the nearest profile.
+    A document with no words in common with any profile stays without a topic (None).
+    Returns the topics and the profiles (unit rows, one per slug).
+    """
+    position = {slug: k for k, slug in enumerate(slugs)}
+    labels = np.full(len(seeds), -1)
+    for i, evidence in enumerate(seeds):
+        known = [(weight, -position[s]) for s, weight in evidence.items() if s in position]
+        known = [k for k in known if k[0] > 0]
+        if known:
+            labels[i] = -max(known)[1]
+    centroids = np.zeros((len(slugs), vectors.matrix.shape[1]))
+    for _ in range(rounds):
+        centroids = np.zeros((len(slugs), vectors.matrix.shape[1]))
+        for k in range(len(slugs)):
+            members = vectors.matrix[labels == k]
+            if len(members):
+                centroids[k] = members.mean(axis=0)
+        centroids = _unit_rows(centroids)
+        similarity = vectors.matrix @ centroids.T
+        updated = np.where(similarity.max(axis=1) > 0, similarity.argmax(axis=1), -1)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    return [slugs[k] if k >= 0 else None for k in labels], centroids
+
+
+def shared_words(
+    vectors: TermVectors, row: int, profile: np.ndarray, count: int = 5
+) -> tuple[str, ...]:
+    """The words that make a document like a topic's profile, strongest first."""
+    return vectors.words_of(vectors.matrix[row] * profile, count)
+
+
+def sections_of(entries: Sequence[DigestEntry], topics: Sequence[Topic]) -> list[DigestEntry]:
+    """``topic_mode: sections``: every entry in its one best topic (forced topics stay too)."""
+    if not entries or not topics:
+        return list(entries)
+    slugs = [t.slug for t in topics]
+    documents = [document_of(e) for e in entries]
+    vectors = TermVectors(documents)
+    seeds = [{m.topic: m.share for m in e.topics if not m.forced} for e in entries]
+    chosen, profiles = assign_sections(vectors, seeds, slugs)
+    result = []
+    for row, (entry, slug) in enumerate(zip(entries, chosen, strict=True)):
+        kept = [m for m in entry.topics if m.forced or m.topic == slug]
+        if slug is not None and entry.match(slug) is None:
+            kept.append(
+                TopicMatch(
+                    topic=slug,
+                    share=0.0,
+                    paragraphs=(),
+                    evidence=shared_words(vectors, row, profiles[slugs.index(slug)]),
+                    summary=entry.summary,
+                    learned=True,
+                )
+            )
+        ordered = tuple(sorted(kept, key=lambda m: slugs.index(m.topic)))
+        result.append(replace(entry, topics=ordered))
+    return result
+
+
+def suggestions_for(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:
+    """Candidate topics for the Other page: clusters among its entries, weighted by all."""
+    documents = [
+        Document(e.article.slug, e.article.title, e.article.paragraphs) for e in digest.entries
+    ]
+    other = {e.article.slug for e in digest.other}
+    candidates = [i for i, d in enumerate(documents) if d.id in other]
+    found = suggest_topics(
+        documents,
+        candidates,
+        existing=config.topics,
+        threshold=config.topic_threshold,
+    )
+    return found.suggestions[: config.topic_suggestions]
+
+
+def spherical_kmeans(
+    matrix: np.ndarray, k: int, restarts: int = 4, iterations: int = 50, seed: int = SEED
+) -> np.ndarray:
+    """Cluster unit rows by cosine similarity; the best of a few seeded k-means++ starts."""
+    n = matrix.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    k = max(1, min(k, n))
+    rng = np.random.default_rng(seed)
+    best_labels = np.zeros(n, dtype=int)
+    best_score = -np.inf
+    for _ in range(restarts):
+        centres = [int(rng.integers(n))]
+        for _ in range(1, k):
+            distance = 1 - (matrix @ matrix[centres].T).max(axis=1)
+            distance = np.clip(distance, 0, None) ** 2
+            total = distance.sum()
+            choice = int(rng.choice(n, p=distance / total)) if total > 0 else int(rng.integers(n))
+            centres.append(choice)
+        centroids = matrix[centres].copy()
+        labels = np.full(n, -1)
+        for _ in range(iterations):
+            similarity = matrix @ centroids.T
+            updated = similarity.argmax(axis=1)
+            if np.array_equal(updated, labels):
+                break
+            labels = updated
+            for c in range(k):
+                members = matrix[labels == c]
+                if len(members):
+                    centroids[c] = members.sum(axis=0)
+            centroids = _unit_rows(centroids)
+        score = float((matrix @ centroids.T)[np.arange(n), labels].sum())
+        if score > best_score:
+            best_score, best_labels = score, labels.copy()
+    return best_labels
+
+
+def singular_directions(matrix: np.ndarray, dimensions: int) -> tuple[np.ndarray, np.ndarray]:
+    """The top singular values and left singular vectors, by a seeded randomized SVD.
+
+    Two power iterations on a random projection give the leading directions of a document-term
+    matrix in a fraction of a full decomposition's time; the seed keeps the result identical
+    from run to run, and each direction's sign is fixed so the solver cannot flip it.
+    """
+    n, m = matrix.shape
+    rank = max(1, min(dimensions, n, m))
+    rng = np.random.default_rng(SEED)
+    probe = rng.standard_normal((m, min(m, rank + 10)))
+    basis, _ = np.linalg.qr(matrix @ probe)
+    for _ in range(2):
+        basis, _ = np.linalg.qr(matrix @ (matrix.T @ basis))
+    small_u, values, _ = np.linalg.svd(basis.T @ matrix, full_matrices=False)
+    vectors = (basis @ small_u)[:, :rank]
+    values = values[:rank]
+    signs = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(vectors.shape[1])])
+    return values, vectors * np.where(signs == 0, 1, signs)
+
+
+def reduce(matrix: np.ndarray, dimensions: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Latent semantic analysis: rows projected on their top singular directions, renormalised.
+
+    Words that occur together count as one signal, so clusters form around themes rather than
+    single shared words. Returns the projected rows and the singular values.
+    """
+    if matrix.shape[0] <= 2 or matrix.shape[1] == 0:
+        return matrix, np.zeros(0)
+    values, vectors = singular_directions(matrix, dimensions)
+    keep = values > 1e-8
+    return _unit_rows(vectors[:, keep] * values[keep]), values[keep]
+
+
+def eigengap_k(values: np.ndarray, candidates: Sequence[int]) -> int:
+    """The cluster count after which the spectrum drops most (the eigengap heuristic).
+
+    With k well separated themes, a document-term matrix has about k strong directions
+    (the first is what all articles share); the largest ratio between consecutive squared
+    singular values marks where the themes end and the noise begins.
+    """
+    energy = values**2
+    usable = [k for k in candidates if k < len(energy)]
+    if not usable:
+        return min(candidates)
+    return max(usable, key=lambda k: (energy[k - 1] / max(energy[k], 1e-12), -k))
+
+
+def distinctive_words(
+    vectors: TermVectors, rows: np.ndarray, labels: np.ndarray, cluster: int, count: int
+) -> tuple[str, ...]:
+    """Words frequent in the cluster and rare outside it: mean weight inside minus outside."""
+    inside = vectors.matrix[rows[labels == cluster]].mean(axis=0)
+    others = rows[labels != cluster]
+    outside = vectors.matrix[others].mean(axis=0) if len(others) else np.zeros_like(inside)
+    # Words most of the cluster shares beat words one long article repeats.
+    presence = (vectors.matrix[rows[labels == cluster]] > 0).mean(axis=0)
+    return vectors.words_of((inside - outside) * presence, count)
+
+
+def _sentences(paragraphs: Sequence[str]) -> tuple[Sentence, ...]:
+    found: list[Sentence] = []
+    for p, paragraph in enumerate(paragraphs):
+        for text in split_sentences(paragraph):
+            found.append(Sentence(text, p, len(found)))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Which cluster each candidate document fell in, and the suggestions made from them."""
+
+    documents: tuple[str, ...]  # the clustered documents' ids
+    labels: tuple[int, ...]
+    suggestions: tuple[TopicSuggestion, ...]
+
+
+def suggest_topics(
+    corpus: Sequence[Document],
+    candidates: Sequence[int] | None = None,
+    *,
+    clusters: int | None = None,
+    words: int = 8,
+    min_articles: int = 3,
+    existing: Sequence[Topic] = (),
+    threshold: float = 0.1,
+) -> Clustering:
+    """Candidate topics among ``corpus[candidates]`` (default: all), weighted by the corpus.
+
+    ``clusters`` fixes the number of clusters; by default the eigengap of the spectrum chooses
+    it, between 2 and 12. A cluster of fewer than ``min_articles`` documents suggests nothing. Each
+    suggestion's articles are the candidates its signal words would gather as a configured topic.
+    """
+    chosen = list(range(len(corpus))) if candidates is None else list(candidates)
+    if len(chosen) < max(2, min_articles):
+        return Clustering(tuple(corpus[i].id for i in chosen), (0,) * len(chosen), ())
+    vectors = TermVectors(corpus)
+    rows = np.array(chosen)
+    reduced, values = reduce(vectors.matrix[rows])
+    if clusters is None:
+        top = min(12, len(chosen) // max(1, min_articles))
+        clusters = eigengap_k(values, range(2, max(2, top) + 1))
+    k, labels = clusters, spherical_kmeans(reduced, clusters)
+    taken = {t.slug for t in existing} | {"other"}
+    sized: list[tuple[int, Topic]] = []
+    for cluster in range(k):
+        size = int((labels == cluster).sum())
+        if size < min_articles:
+            continue
+        signal = distinctive_words(vectors, rows, labels, cluster, words)
+        if not signal:
+            continue
+        name = ", ".join(w if w[:1].isupper() else w.capitalize() for w in signal[:3])
+        slug = slugify(name) or f"topic-{cluster + 1}"
+        while slug in taken:
+            slug = f"{slug}-{cluster + 1}"
+        taken.add(slug)
+        sized.append((size, Topic(name, slug, keywords=signal)))
+    # What pasting them all would do: the configured topics and the suggestions side by side.
+    matcher = TopicMatcher((*existing, *(t for _, t in sized)), threshold)
+    gathered: dict[str, list[str]] = {t.slug: [] for _, t in sized}
+    for i in chosen:
+        paragraphs = corpus[i].paragraphs
+        for found in matcher.attribute(paragraphs, _sentences(paragraphs)):
+            if found.topic in gathered:
+                gathered[found.topic].append(corpus[i].id)
+    suggestions = sorted(
+        (
+            TopicSuggestion(t.name, t.slug, t.keywords, tuple(gathered[t.slug]), size)
+            for size, t in sized
+        ),
+        key=lambda s: (-s.cluster_size, s.slug),
+    )
+    return Clustering(
+        tuple(corpus[i].id for i in chosen),
+        tuple(int(x) for x in labels),
+        tuple(suggestions),
+    )
+
+
+def suggestion_yaml(suggestion: TopicSuggestion) -> str:
+    """One suggestion as a YAML flow mapping: one line to paste under ``topics:``."""
+    keywords = ", ".join(_yaml_scalar(k) for k in suggestion.keywords)
+    return f"- {{name: {_yaml_scalar(suggestion.name)}, keywords: [{keywords}]}}"
+
+
+def _yaml_scalar(text: str) -> str:
+    if re.fullmatch(r"[A-Za-z][\w' .-]*", text) and text.lower() not in {
+        "yes",
+        "no",
+        "true",
+        "false",
+        "on",
+        "off",
+        "null",
+    }:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _entropy(counts: np.ndarray) -> float:
+    total = counts.sum()
+    if total == 0:
+        return 0.0
+    p = counts[counts > 0] / total
+    return float(-(p * np.log(p)).sum())
+
+
+def _contingency(truth: Sequence[object], predicted: Sequence[object]) -> np.ndarray:
+    classes = sorted(set(truth), key=str)
+    clusters = sorted(set(predicted), key=str)
+    table = np.zeros((len(classes), len(clusters)))
+    ci = {c: i for i, c in enumerate(classes)}
+    ki = {k: i for i, k in enumerate(clusters)}
+    for t, p in zip(truth, predicted, strict=True):
+        table[ci[t], ki[p]] += 1
+    return table
+
+
+def v_measure(truth: Sequence[object], predicted: Sequence[object]) -> tuple[float, float, float]:
+    """(homogeneity, completeness, V-measure) of a clustering against known classes."""
+    table = _contingency(truth, predicted)
+    n = table.sum()
+    h_c = _entropy(table.sum(axis=1))
+    h_k = _entropy(table.sum(axis=0))
+    nz = table > 0
+    joint = table[nz] / n
+    row = (table.sum(axis=1, keepdims=True) / n).repeat(table.shape[1], axis=1)[nz]
+    col = (table.sum(axis=0, keepdims=True) / n).repeat(table.shape[0], axis=0)[nz]
+    h_c_given_k = float(-(joint * np.log(joint / col)).sum())
+    h_k_given_c = float(-(joint * np.log(joint / row)).sum())
+    homogeneity = 1.0 if h_c == 0 else 1 - h_c_given_k / h_c
+    completeness = 1.0 if h_k == 0 else 1 - h_k_given_c / h_k
+    total = homogeneity + completeness
+    v = 0.0 if total == 0 else 2 * homogeneity * completeness / total
+    return homogeneity, completeness, v
+
+
+def adjusted_rand_index(truth: Sequence[object], predicted: Sequence[object]) -> float:
+    """Agreement of two partitions, corrected for chance (1 identical, about 0 random)."""
+    table = _contingency(truth, predicted)
+
+    def pairs(x: np.ndarray) -> float:
+        return float((x * (x - 1) / 2).sum())
+
+    n = table.sum()
+    index = pairs(table)
+    rows, cols = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
+    expected = rows * cols / (n * (n - 1) / 2) if n > 1 else 0.0
+    maximum = (rows + cols) / 2
+    if maximum == expected:
+        return 1.0
+    return (index - expected) / (maximum - expected)

@@ -7,6 +7,7 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -25,12 +26,15 @@ from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.feeds import FeedError, autodiscovery_links, build_feeds, check_site_url, write_feeds
 from digest.model import Digest
 from digest.pipeline import build_digest
-from digest.render import Page, PageRenderer, TemplateProblem, nav_items
+from digest.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
 
 log = get_plugin_logger(__name__)
-# The reader's stylesheet ships in the package and is emitted as a generated file, so users
-# need not copy it; a docs/ file at the same path replaces it.
+# The reader's stylesheet and script ship in the package and are emitted as generated files, so
+# users need not copy them; a docs/ file at the same path replaces one.
 STYLESHEET = "assets/newsdigest.css"
+SCRIPT = "assets/newsdigest.js"
+# Article summaries by page URL: the script shows them in search results.
+SUMMARIES = "assets/newsdigest-summaries.json"
 _D = DigestConfig
 
 
@@ -136,6 +140,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         )
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
+        if SCRIPT not in [str(script) for script in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
         user_nav = list(config.nav or [])
         config.nav = nav_items(placeholder, subscribe=self.settings.feeds) + user_nav
         return config
@@ -161,11 +167,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
-        if files.get_file_from_path(STYLESHEET) is None:
-            stylesheet = Path(__file__).with_name("assets") / "newsdigest.css"
-            files.append(
-                File.generated(config, STYLESHEET, content=stylesheet.read_text(encoding="utf-8"))
-            )
+        for asset in (STYLESHEET, SCRIPT):
+            if files.get_file_from_path(asset) is None:
+                shipped = Path(__file__).parent / asset
+                files.append(
+                    File.generated(config, asset, content=shipped.read_text(encoding="utf-8"))
+                )
         for page in self.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
@@ -184,6 +191,14 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             files.append(
                 File.generated(config, page.path, content=page.markdown, inclusion=inclusion)
             )
+        summaries = {}
+        for entry in self.digest.entries:
+            article = files.get_file_from_path(article_page_path(entry.article.slug))
+            if article is not None:
+                summaries[article.url] = entry.summary.text
+        files.append(
+            File.generated(config, SUMMARIES, content=json.dumps(summaries, sort_keys=True))
+        )
         return files
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:

@@ -245,3 +245,13 @@ def test_home_says_what_changed_and_rebuilds_are_byte_identical(tmp_path: Path) 
     ]
     # Same content, same bytes: rebuilding does not turn "new" into "nothing changed".
     assert (build(project) / "index.html").read_bytes() == before
+
+
+def test_search_summaries_map_article_pages_to_their_summaries(site: Path) -> None:
+    summaries = json.loads((site / "assets/newsdigest-summaries.json").read_text("utf-8"))
+    assert summaries["articles/caracas-blackout-2019-05-20/"].startswith(
+        "Large parts of Caracas lost power"
+    )
+    assert all((site / page / "index.html").exists() for page in summaries)
+    scripts = _html(site, "index.html").xpath("//script/@src")
+    assert "assets/newsdigest.js" in scripts

@@ -1,0 +1,165 @@
+"""A built digest served on 127.0.0.1 and Debian's Chromium driven by Playwright.
+
+Playwright's own browser download does not work offline, so the tests launch the system
+Chromium (`apt-get install chromium`) and skip with the reason when it or Playwright is missing.
+The site is built twice, like a newsroom's daily rebuild, so the home page has a "what's new".
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, copy_fixture, mkdocs_build
+
+CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = REPO / "tests" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 400, "height": 860}
+
+# The previous build: one article not yet written, one since edited, one since withdrawn.
+HELD_BACK = "senate-hearing-2019-06-03.md"
+EDITED = "caracas-blackout-2019-05-20.md"
+WITHDRAWN = """---
+title: Port strike called off before it began
+date: 2019-05-18T08:00:00+02:00
+source: Fixture Local
+---
+
+Dock workers called off a strike planned for Monday after talks overnight, the union said.
+"""
+
+
+def _playwright() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[browser]')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_fixture("browser", tmp_path_factory.mktemp("browser-site"))
+    content = project / "content"
+    for seed in (REPO / "content").glob("sochi-2019-05-14.*"):
+        shutil.copy(seed, content)
+    held_back = (content / HELD_BACK).read_bytes()
+    edited = (content / EDITED).read_text(encoding="utf-8")
+    (content / HELD_BACK).unlink()
+    # The edit added the last paragraph.
+    (content / EDITED).write_text(edited.rsplit("\n\n", 1)[0] + "\n", encoding="utf-8")
+    (content / "port-strike-2019-05-18.md").write_text(WITHDRAWN, encoding="utf-8")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    (content / HELD_BACK).write_bytes(held_back)
+    (content / EDITED).write_text(edited, encoding="utf-8")
+    (content / "port-strike-2019-05-18.md").unlink()
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return project / "site"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    # Search needs http: Material loads its index with fetch and a web worker.
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    sync_playwright = _playwright()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Tab:
+    """A page plus everything it did that a reader would not want: errors, outside requests."""
+
+    page: Any
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> Any:
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+    def assert_clean(self) -> None:
+        assert self.outside_requests == [], "requests left 127.0.0.1"
+        assert self.console_errors == [], "the browser console has errors"
+
+    def screenshot(self, name: str) -> Path:
+        """Write tests/screenshots/NAME.png (via a temporary file: never a half-written PNG)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = SCREENSHOTS / f"{name}.png"
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_bytes(self.page.screenshot(animations="disabled", caret="hide"))
+        os.replace(temporary, target)
+        return target
+
+
+@pytest.fixture
+def open_tab(browser: Any, base_url: str) -> Iterator[Callable[..., Tab]]:
+    contexts = []
+
+    def open_tab(viewport: dict[str, int] = DESKTOP, color_scheme: str = "light") -> Tab:
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
+        contexts.append(context)
+        tab = Tab(context.new_page(), base_url)
+
+        def on_request(request: Any) -> None:
+            url = request.url
+            if not url.startswith((base_url, "data:", "blob:")):
+                tab.outside_requests.append(url)
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                tab.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+        tab.page.on("request", on_request)
+        tab.page.on("console", on_console)
+        tab.page.on("pageerror", lambda error: tab.console_errors.append(str(error)))
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()

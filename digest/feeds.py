@@ -120,7 +120,7 @@ class FeedSite:
 
     def title(self, topic: Topic | None = None) -> str:
         name = clean_text(self.site_name) or "News digest"
-        return name if topic is None else f"{name}: {clean_text(topic.name)}"
+        return name if topic is None else f"{name}: {clean_text(topic.name) or topic.slug}"
 
     def links(self, topic: Topic | None = None) -> tuple[FeedLink, ...]:
         """The RSS, Atom and JSON feeds of the site (topic None) or of one topic."""
@@ -303,7 +303,7 @@ def _item(
         link=site.page_url(article_page_path(article.slug)),
         date=article.date,
         summary=clean_text((summary or entry.summary).text),
-        categories=tuple(topic_names[m.topic] for m in entry.topics if m.topic in topic_names),
+        categories=tuple(topic_names[m.topic] for m in entry.topics if topic_names.get(m.topic)),
         original_url=original,
         source=clean_text(article.source) or None,
         author=clean_text(article.author) or None,

@@ -33,6 +33,8 @@ import jsonschema
 import listparser
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from digest.config import DigestConfig
@@ -809,3 +811,51 @@ def test_atom_feeds_pass_jing(site: Path, tmp_path: Path) -> None:
     broken.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>')
     result = subprocess.run(["jing", str(schema), str(broken)], capture_output=True, timeout=120)
     assert result.returncode != 0
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    title=st.text(st.characters(codec=None), max_size=40),
+    summary=st.text(st.characters(codec=None), max_size=80),
+    source=st.text(max_size=20),
+    author=st.text(max_size=20),
+    topic_name=st.text(min_size=1, max_size=20),
+)
+def test_any_text_gives_well_formed_feeds(
+    title: str,
+    summary: str,
+    source: str,
+    author: str,
+    topic_name: str,
+    json_schema: jsonschema.protocols.Validator,
+) -> None:
+    # Any Unicode, surrogates and controls included, in any text field: every feed stays
+    # well-formed and parses, and what readers show is the cleaned text.
+    topic = Topic(name=topic_name, slug="t")
+    article = Article(
+        source_path="a.md",
+        slug="a",
+        title=title,
+        date=datetime(2019, 5, 1, tzinfo=UTC),
+        paragraphs=(summary,),
+        source=source or None,
+        author=author or None,
+    )
+    sentence = Sentence(summary, 0, 0)
+    text = Summary((sentence,), "lead")
+    entry = DigestEntry(article, (sentence,), text, (TopicMatch("t", 1.0, (0,), (), summary=text),))
+    config = DigestConfig(site_name=title or "x", site_url=SITE_URL, topics=(topic,))
+    for path, content in _files(group([entry], [topic]), config).items():
+        if path.endswith(".json"):
+            feed = json.loads(content)
+            json_schema.validate(feed)
+            assert feed["items"][0]["title"] == (clean_text(title) or "Untitled")
+            continue
+        etree.fromstring(content)
+        if path.endswith(".opml"):
+            continue
+        parsed = feedparser.parse(content)
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+        assert len(parsed.entries) == 1

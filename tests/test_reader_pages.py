@@ -255,3 +255,34 @@ def test_search_summaries_map_article_pages_to_their_summaries(site: Path) -> No
     assert all((site / page / "index.html").exists() for page in summaries)
     scripts = _html(site, "index.html").xpath("//script/@src")
     assert "assets/newsdigest.js" in scripts
+
+
+def test_customisation_through_mkdocs_yml_and_docs(tmp_path: Path) -> None:
+    project = copy_fixture("browser", tmp_path)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    # Topic order comes from the config: put Iran first.
+    iran = (
+        "        - name: Iran\n"
+        "          description: Iran, its nuclear programme and its standoff with the United"
+        " States.\n"
+        "          keywords: [Iran, Iranian, Tehran, Rouhani, Zarif]\n"
+    )
+    assert iran in text
+    text = text.replace(iran, "").replace("      topics:\n", "      topics:\n" + iran)
+    text = text.replace("  font: false\n", "  font: false\n  logo: assets/logo.svg\n")
+    config.write_text(text, encoding="utf-8")
+    assets = project / "docs" / "assets"
+    assets.mkdir(parents=True)
+    (assets / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', "utf-8")
+    (assets / "newsdigest.css").write_text(".digest-summary { color: teal; }\n", "utf-8")
+    site = build(project)
+    assert (site / "assets/newsdigest.css").read_text(
+        "utf-8"
+    ) == ".digest-summary { color: teal; }\n"
+    home = _html(site, "index.html")
+    assert home.xpath("//img[contains(@src, 'assets/logo.svg')]")
+    headings = [h.text_content().strip("¶ ") for h in _article_body(home).xpath(".//h2")]
+    assert headings[:3] == ["Iran", "Venezuela", "Election interference"]
+    nav = [a.text_content().strip() for a in home.xpath("//nav//a[contains(@href, 'topics/')]")]
+    assert nav[:3] == ["Iran", "Venezuela", "Election interference"]

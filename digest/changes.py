@@ -127,10 +127,14 @@ class History:
 
     def _prune(self, keep: str) -> None:
         # Order by modification time only to choose what to delete: never part of the output.
-        files = sorted(self.root.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in files[KEEP_SNAPSHOTS:]:
-            if old.stem != keep:
-                old.unlink(missing_ok=True)
+        # Another build pruning at the same time is harmless, so errors here are ignored.
+        try:
+            aged = sorted(((p.stat().st_mtime, p) for p in self.root.glob("*.json")), reverse=True)
+            for _, old in aged[KEEP_SNAPSHOTS:]:
+                if old.stem != keep:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _diff(

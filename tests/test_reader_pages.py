@@ -124,6 +124,19 @@ def test_unreadable_history_loses_changes_not_the_build(tmp_path: Path) -> None:
     assert History(tmp_path)._load("../../etc/passwd") is None
 
 
+def test_history_keeps_a_bounded_number_of_snapshots(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("digest.changes.KEEP_SNAPSHOTS", 3)
+    digests = [
+        make_digest(make_entry(f"s{i}", f"S{i}", ("x",), content_hash=str(i))) for i in range(6)
+    ]
+    for digest in digests:
+        record_build(digest, tmp_path)
+    assert len(list((tmp_path / "history").glob("*.json"))) == 3
+    # The newest content still compares with the one before it.
+    changes = record_build(digests[-1], tmp_path)
+    assert changes is not None and [e.article.slug for e in changes.added] == ["s5"]
+
+
 # --- the built site ---------------------------------------------------------------------------
 
 

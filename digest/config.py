@@ -32,7 +32,7 @@ class DigestConfig:
     summary_words: int | None = None
     topic_summary_sentences: int = 2
     # Share of an article's sentences that must be about a topic for it to join the topic
-    # (a topic also needs two keyword matches unless it covers half the article).
+    # (a topic also needs two keyword matches unless the article is a brief of four sentences).
     topic_threshold: float = 0.1
     # "passages": an article joins every topic enough of it is about; "sections": each article
     # joins its one best topic, learned from the whole corpus (like a newspaper's sections).

@@ -16,8 +16,10 @@ topic in steps, each of which the explanation can name:
 4. **Continuation.** A paragraph with no evidence of its own belongs to a topic when it lies
    between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
    to a paragraph about it.
-5. **Joining.** An article joins a topic when the topic's paragraphs hold at least
-   ``threshold`` of its sentences and the evidence is more than one lone mention.
+5. **Joining.** Each sentence is about the topic it has most evidence for; one without
+   evidence continues a mention up to two sentences before it. An article joins a topic when
+   the topic's sentences are at least ``threshold`` of the article and the evidence is more
+   than one lone mention.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ _ANAPHORA = frozenset(
 )
 # Sandwich width: how many evidence-free paragraphs may sit inside one topic's passage.
 MAX_GAP = 2
+# How many sentences after a mention, within its paragraph, continue its topic.
+CARRY = 2
+# An article this short (in sentences) may name its subject only once.
+BRIEF = 4
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
@@ -350,8 +356,8 @@ class TopicMatcher:
     """Attributes an article's paragraphs to configured topics (see the module docstring).
 
     ``threshold`` is the share of the article's sentences that must be about a topic for the
-    article to join it. ``min_hits`` keyword matches are needed too, unless the topic covers
-    at least half of the article (a short brief names its subject once).
+    article to join it. ``min_hits`` keyword matches are needed too, unless the article is a
+    brief of at most ``BRIEF`` sentences (which may name its subject once).
     """
 
     def __init__(self, topics: Sequence[Topic], threshold: float = 0.1, min_hits: int = 2) -> None:
@@ -398,17 +404,19 @@ class TopicMatcher:
                     for word in counted[slug]:
                         won_words[slug][word.casefold()] += 1
                         shown.setdefault(word.casefold(), word)
-            # Sentences without evidence follow the sentence before them (or after, if first).
-            carried: set[str] = set()
-            for n in list(range(len(members))) + list(reversed(range(len(members)))):
+            # A sentence without evidence continues the nearest sentence with evidence before
+            # it in the paragraph if that is at most CARRY sentences away (a mention colours its
+            # neighbours, not a wall of text); one that leads the paragraph joins the next.
+            for n, sentence in enumerate(members):
+                topics_here = sentence_topics.setdefault(sentence.index, set())
+                topics_here.update(winners[n])
                 if winners[n]:
-                    carried = winners[n]
-                elif carried:
-                    sentence_topics.setdefault(members[n].index, set()).update(carried)
-                if winners[n]:
-                    sentence_topics.setdefault(members[n].index, set()).update(winners[n])
-                if n == len(members) - 1:
-                    carried = set()
+                    continue
+                before = [m for m in range(max(0, n - CARRY), n) if winners[m]]
+                if before:
+                    topics_here.update(winners[before[-1]])
+                elif n == 0 and len(members) > 1:
+                    topics_here.update(winners[1])
             own.append(set().union(*winners) if winners else set())
             reports.append(
                 ParagraphTopics(
@@ -434,7 +442,7 @@ class TopicMatcher:
             members_of = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
             share = len(about) / total
             hits = won[slug]
-            joined = share >= self.threshold and (hits >= self.min_hits or share >= 0.5)
+            joined = share >= self.threshold and (hits >= self.min_hits or total <= BRIEF)
             ranked = tuple(
                 shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
             )

@@ -201,3 +201,88 @@ def test_threshold_decides_joining(threshold: float) -> None:
 def test_missing_shared_data_skips_cleanly(tmp_path: Path) -> None:
     with pytest.raises(pytest.skip.Exception):
         require_shared(tmp_path / "nope")
+
+
+def test_one_mention_in_a_long_unbroken_paragraph_colours_only_its_neighbours() -> None:
+    text = " ".join(
+        [
+            "The festival opened on Friday with a parade.",
+            "Visitors came from across the region.",
+            "Organisers said the weather helped.",
+            "Ticket sales rose on last year.",
+            "One stall sold coffee from Venezuela.",
+            "Music played late into the night.",
+            "Police reported no trouble.",
+            "The event closes on Sunday.",
+            "Next year's dates are already set.",
+            "Local hotels were full.",
+        ]
+    )
+    sentences = sentences_of([text])
+    assert len(sentences) >= 8
+    mention = next(s.index for s in sentences if "Venezuela" in s.text)
+    result = TopicMatcher(shipped_topics()).analyse([text], sentences)
+    (venezuela,) = result.topics
+    assert venezuela.sentences == (mention, mention + 1, mention + 2)
+    assert result.joined == ()
+
+
+def test_a_brief_may_name_its_subject_once() -> None:
+    brief = ["Iran said on Monday it had seized a foreign tanker. The crew were detained."]
+    assert [a.topic for a in analyse(brief).joined] == ["iran"]
+
+
+# Hard negatives and positives written for these tests, in the style of 2019 wire copy.
+HARD_CASES = {
+    "interference-in-affairs": (
+        [
+            "Venezuela's government accused Washington of interference in its internal affairs "
+            "after the U.S. recognised opposition leader Juan Guaido.",
+            "Maduro said foreign powers were meddling in Venezuela and would fail.",
+            "Guaido told supporters in Caracas that protests would continue.",
+        ],
+        {"venezuela"},
+    ),
+    "oil-prices-mention-iran": (
+        [
+            "Oil prices climbed on Tuesday as traders weighed supply worries.",
+            "Brent crude rose 2 percent to $71 a barrel, while U.S. crude gained 1.8 percent.",
+            "Analysts cited U.S. sanctions on Iran among several factors.",
+            "Stocks in Asia were mixed, and the dollar steadied against the yen.",
+            "Investors are watching trade talks between Washington and Beijing.",
+        ],
+        set(),
+    ),
+    "football-pass-interference": (
+        [
+            "The referee's missed pass interference call cost the Saints a trip to the Super "
+            "Bowl, and the league said it would review its replay rules before next season.",
+            "Coaches voted to allow challenges of interference penalties.",
+        ],
+        set(),
+    ),
+    "eu-vote-disinformation": (
+        [
+            "European officials warned that Russian groups were running a disinformation "
+            "campaign ahead of the European Parliament elections.",
+            "The commission said fake accounts spread false stories about migrants.",
+            "Facebook said it had removed networks aimed at election meddling in several states.",
+        ],
+        {"election-interference"},
+    ),
+    "tanker-attacks": (
+        [
+            "The United States blamed Iran for attacks on two tankers near the Strait of Hormuz.",
+            "Tehran denied any role and called the accusation baseless.",
+            "Shipping companies raised insurance rates for the Gulf.",
+        ],
+        {"iran"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HARD_CASES))
+def test_hard_cases_land_on_the_right_topics(case: str) -> None:
+    paragraphs, expected = HARD_CASES[case]
+    joined = {a.topic for a in analyse(paragraphs).joined}
+    assert joined == expected

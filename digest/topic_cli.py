@@ -1,0 +1,284 @@
+"""The `digest topics` commands (explain, suggest) and `digest eval topics`.
+
+Registered on the main command group in digest/cli.py; help texts come from the docstrings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from digest.config import ConfigError, DigestConfig
+from digest.model import Topic
+from digest.pipeline import split_article
+from digest.project import load_project
+from digest.readers import ContentReader
+from digest.topic_corpus import (
+    Document,
+    adjusted_rand_index,
+    suggest_topics,
+    suggestion_yaml,
+    v_measure,
+)
+from digest.topic_eval import LabelError, evaluate, format_evaluation, read_article
+from digest.topics import TopicMatcher
+
+EXIT_USAGE = 2
+
+config_option = click.option(
+    "-f",
+    "--config-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("mkdocs.yml"),
+    show_default=True,
+    help="The mkdocs.yml whose `digest` plugin options (topics, threshold) are used.",
+)
+
+
+def _load(config_file: Path) -> DigestConfig:
+    try:
+        return load_project(config_file)
+    except (ConfigError, OSError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _matcher(config: DigestConfig, threshold: float | None = None) -> TopicMatcher:
+    return TopicMatcher(config.topics, config.topic_threshold if threshold is None else threshold)
+
+
+@click.group("topics")
+def topics_group() -> None:
+    """Why articles are in their topics, and which topics nobody configured yet."""
+
+
+@topics_group.command("explain")
+@config_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def explain(config_file: Path, file: Path) -> None:
+    """Print, paragraph by paragraph, which topics FILE is about and why.
+
+    For each paragraph: the topic words found (evidence), words that did not count (named in
+    passing in a list, or inside a topic's `exclude` phrase), and topics it has because it
+    continues a passage. Then each topic's share of the article and whether the article joins
+    it under the configured `topic_threshold`.
+    """
+    config = _load(config_file)
+    try:
+        article = read_article(file)
+    except LabelError as error:
+        raise click.ClickException(str(error)) from None
+    matcher = _matcher(config)
+    analysis = matcher.analyse(article.paragraphs, split_article(article))
+    names = {t.slug: t.name for t in config.topics}
+    click.echo(f"{article.title}\n")
+    for report in analysis.paragraphs:
+        about = ", ".join(names[s] for s in report.topics) or "no topic"
+        click.echo(f"¶{report.index + 1} [{about}] {_preview(report.text)}")
+        evidence = dict(report.evidence)
+        for slug, words in report.evidence:
+            note = "" if slug in report.topics else " (outweighed by a stronger topic)"
+            click.echo(f"    {names[slug]}: {', '.join(words)}{note}")
+        for slug, why in report.continued:
+            click.echo(f"    {names[slug]}: continues the passage ({why})")
+        for slug, words in report.passing:
+            if slug not in evidence:
+                click.echo(
+                    f"    {names[slug]}: not counted, named in passing in a list: "
+                    f"{', '.join(words)}"
+                )
+        for slug, words in report.excluded:
+            click.echo(
+                f"    {names[slug]}: not counted, inside an exclude phrase: {', '.join(words)}"
+            )
+    click.echo("")
+    if not analysis.topics:
+        click.echo("No configured topic: the article goes to Other.")
+    for found in analysis.topics:
+        verdict = "joins" if found.joined else "does not join"
+        click.echo(
+            f"{names[found.topic]}: {found.share:.0%} of the article "
+            f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
+            f"{found.hits} keyword match(es); {verdict} "
+            f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
+        )
+    if config.topic_mode == "sections":
+        click.echo(
+            "Note: topic_mode is `sections`; a build places the article in one topic learned "
+            "from the whole content folder, which this per-article view cannot show."
+        )
+
+
+def _preview(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@topics_group.command("suggest")
+@config_option
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Look at this folder of articles instead of the site's content_dir.",
+)
+@click.option(
+    "--all",
+    "use_all",
+    is_flag=True,
+    help="Cluster every article, not only those that fit no configured topic.",
+)
+@click.option(
+    "--clusters",
+    type=click.IntRange(2, 50),
+    default=None,
+    help="Number of clusters (default: chosen from the data, 2 to 12).",
+)
+@click.option(
+    "--words",
+    type=click.IntRange(1, 30),
+    default=8,
+    show_default=True,
+    help="Signal words per suggested topic.",
+)
+@click.option(
+    "--min-articles",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="Smallest cluster that makes a suggestion.",
+)
+@click.option(
+    "--score",
+    is_flag=True,
+    help="Treat each article's first folder under the "
+    "content folder as its known category and print V-measure and adjusted Rand index.",
+)
+def suggest(
+    config_file: Path,
+    content_dir: Path | None,
+    use_all: bool,
+    clusters: int | None,
+    words: int,
+    min_articles: int,
+    score: bool,
+) -> None:
+    """Propose topics for the articles that fit no configured topic.
+
+    Clusters those articles (weighting words by the whole content folder), names each cluster
+    by its most distinctive words and lists the articles those words would gather as a topic.
+    Each suggestion ends with a line to paste under `topics:` in mkdocs.yml.
+    """
+    if content_dir is None:
+        config = _load(config_file)
+        content_dir = config.content_dir
+        topics: tuple[Topic, ...] = config.topics
+        threshold = config.topic_threshold
+    elif config_file.exists():
+        config = _load(config_file)
+        topics, threshold = config.topics, config.topic_threshold
+    else:
+        topics, threshold = (), DigestConfig.topic_threshold
+    reader = ContentReader(content_dir)
+    read = reader.read_all()
+    skipped = [p for p in read.problems if p.outcome == "skipped"]
+    for problem in skipped:
+        click.echo(f"skipped: {content_dir / problem.path}: {problem.message}", err=True)
+    articles = sorted(read.articles, key=lambda a: a.source_path)
+    if not articles:
+        raise click.ClickException(f"{content_dir}: no articles to look at")
+    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    matcher = TopicMatcher(topics, threshold)
+    candidates = [
+        i
+        for i, a in enumerate(articles)
+        if use_all or not topics or not matcher.attribute(a.paragraphs, split_article(a))
+    ]
+    click.echo(
+        f"{len(candidates)} of {len(articles)} articles "
+        f"{'clustered' if use_all or not topics else 'fit no configured topic'}."
+    )
+    result = suggest_topics(
+        documents,
+        candidates,
+        clusters=clusters,
+        words=words,
+        min_articles=min_articles,
+        existing=topics,
+        threshold=threshold,
+    )
+    click.echo(f"{len(set(result.labels))} clusters, {len(result.suggestions)} suggestion(s).\n")
+    for suggestion in result.suggestions:
+        click.echo(f"# {suggestion.name}: a cluster of {suggestion.cluster_size} articles")
+        click.echo(f"#   signal words: {', '.join(suggestion.keywords)}")
+        shown = ", ".join(suggestion.articles[:5])
+        more = len(suggestion.articles) - 5
+        click.echo(
+            f"#   its keywords would gather {len(suggestion.articles)} article(s)"
+            + (f": {shown}" if shown else "")
+            + (f" and {more} more" if more > 0 else "")
+        )
+        click.echo(suggestion_yaml(suggestion) + "\n")
+    if score:
+        truth = [d.id.split("/", 1)[0] if "/" in d.id else "" for d in documents]
+        clustered = [truth[i] for i in candidates]
+        homogeneity, completeness, v = v_measure(clustered, result.labels)
+        ari = adjusted_rand_index(clustered, result.labels)
+        click.echo(
+            f"Against the folders as categories ({len(set(clustered))}): "
+            f"V-measure {v:.3f} (homogeneity {homogeneity:.3f}, completeness "
+            f"{completeness:.3f}), adjusted Rand index {ari:.3f}"
+        )
+
+
+@click.command("topics")
+@config_option
+@click.argument("labels", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--article",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The article a paragraph labels .yml is about (default: found beside it).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["config", "passages", "sections"]),
+    default="config",
+    show_default=True,
+    help="How articles join topics: as the config's topic_mode says, or forced.",
+)
+@click.option("--threshold", type=float, default=None, help="Override topic_threshold.")
+@click.option("--errors", "show_errors", type=int, default=0, help="List up to N wrong items.")
+def eval_topics(
+    config_file: Path,
+    labels: Path,
+    article: Path | None,
+    mode: str,
+    threshold: float | None,
+    show_errors: int,
+) -> None:
+    """Score the configured topics against LABELS: precision, recall and F1 per topic.
+
+    LABELS is a paragraph labels file (.yml, like the seed's labels.yml), a JSONL of articles
+    ({"title", "text", "topics": [...]} per line), or a folder of category folders whose names
+    are topic names (each file inside is one article of that topic). The last line gives
+    micro-averaged scores over all topics.
+    """
+    config = _load(config_file)
+    if not config.topics:
+        raise click.UsageError(f"{config_file}: no topics configured to evaluate")
+    chosen = config.topic_mode if mode == "config" else mode
+    try:
+        evaluation = evaluate(labels, _matcher(config, threshold), article, chosen)
+    except LabelError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    names = {t.slug: t.name for t in config.topics}
+    click.echo(f"{labels} ({evaluation.unit}s, {chosen})")
+    click.echo(format_evaluation(evaluation, names))
+    for item in evaluation.errors[:show_errors]:
+        gold = ", ".join(sorted(names[t] for t in item.gold)) or "none"
+        found = ", ".join(sorted(names[t] for t in item.predicted)) or "none"
+        click.echo(f"  {item.id}: labelled {gold}; found {found}")

@@ -14,8 +14,9 @@ import click
 from digest import __version__
 from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig
-from digest.model import Problem
-from digest.pipeline import build_digest
+from digest.model import Digest, Problem
+from digest.parallel import progress_bar
+from digest.pipeline import build_digest, cached_analysis
 from digest.project import load_project
 from digest.render import PageRenderer
 
@@ -37,6 +38,12 @@ def _load(config_file: Path) -> DigestConfig:
         return load_project(config_file)
     except (ConfigError, OSError, ValueError) as error:
         raise click.UsageError(str(error)) from None
+
+
+def _analysed(config: DigestConfig) -> Digest:
+    """The digest, summaries from the cache where unchanged; a progress bar for long runs."""
+    with progress_bar() as progress:
+        return build_digest(config, cached_analysis(config, progress))
 
 
 def _report(problems: tuple[Problem, ...], content_dir: Path) -> int:
@@ -74,7 +81,7 @@ def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
     from digest.plugin import build_site
 
     try:
-        built = build_site(str(config_file), strict=strict, site_dir=site_dir)
+        built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
     except Exception as error:  # MkDocs' Abort, PluginError, ConfigurationError
         click.echo(f"Error: build failed: {error}", err=True)
         sys.exit(EXIT_PROBLEMS)
@@ -90,7 +97,7 @@ def render(config_file: Path, out_dir: Path) -> None:
     For inspection, or for another Markdown site builder. Problems are reported as in `check`.
     """
     config = _load(config_file)
-    digest = build_digest(config)
+    digest = _analysed(config)
     _report(digest.problems, config.content_dir)
     out_root = out_dir.resolve()
     # Recorded like a site build, so the home page's "what's new" matches `mkdocs build`.
@@ -112,7 +119,7 @@ def check(config_file: Path) -> None:
     Nothing is built. Exits 1 when any file is skipped or has a warning, 0 when all is well.
     """
     config = _load(config_file)
-    digest = build_digest(config)
+    digest = _analysed(config)
     failing = _report(digest.problems, config.content_dir)
     click.echo(
         f"{len(digest.entries)} articles in the digest, {failing} problem(s); "
@@ -121,6 +128,19 @@ def check(config_file: Path) -> None:
     )
     if failing:
         sys.exit(EXIT_PROBLEMS)
+
+
+@cli.group("eval")
+def eval_group() -> None:
+    """Score the digest against labelled data (each kind of score is a subcommand)."""
+
+
+# Topic commands live in digest/topic_cli.py; more `eval` subcommands attach the same way:
+# `eval_group.add_command(...)` or `@eval_group.command()`.
+from digest.topic_cli import eval_topics, topics_group  # noqa: E402
+
+cli.add_command(topics_group)
+eval_group.add_command(eval_topics)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,12 +149,15 @@ def evaluate(
     names: Sequence[str] = DEFAULT_NAMES,
     language: str = "english",
     summarizers: dict[str, Summarizer] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[Score, ...]:
     """Score each named summarizer on every article; `summarizers` overrides names' defaults."""
     scorer = _scorer()
     split = [(article_sentences(a.text), a) for a in articles]
     scores: list[Score] = []
     for name in names:
+        if progress is not None:
+            progress(name)
         summarizer = (summarizers or {}).get(name) or make_summarizer(name, language)
         totals = dict.fromkeys(ROUGE_TYPES, 0.0)
         elapsed = 0.0

@@ -85,15 +85,19 @@ class TermVectors:
         matrix *= self.idf
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.matrix = matrix / np.where(norms == 0, 1, norms)
-        # The form readers know a stem by: its most frequent spelling (ties: alphabetical).
-        self.surface = {
-            s: min(surface[s].items(), key=lambda kv: (-kv[1], kv[0]))[0] for s in self.vocabulary
-        }
+        # The form readers know a stem by: its most frequent spelling (ties: alphabetical),
+        # lowercase unless it is always capitalised (a name, not a sentence's first word).
+        self.surface = {s: _spelling(surface[s]) for s in self.vocabulary}
 
     def words_of(self, weights: np.ndarray, count: int) -> tuple[str, ...]:
         """The surface forms of the `count` heaviest stems (ties broken by the stem)."""
         order = sorted(range(len(weights)), key=lambda i: (-weights[i], self.vocabulary[i]))
         return tuple(self.surface[self.vocabulary[i]] for i in order[:count] if weights[i] > 0)
+
+
+def _spelling(forms: Counter[str]) -> str:
+    lower = {w: n for w, n in forms.items() if not w[:1].isupper()}
+    return min((lower or forms).items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -369,21 +373,12 @@ def suggest_topics(
 
 def suggestion_yaml(suggestion: TopicSuggestion) -> str:
     """One suggestion as a YAML flow mapping: one line to paste under ``topics:``."""
-    keywords = ", ".join(_yaml_scalar(k) for k in suggestion.keywords)
-    return f"- {{name: {_yaml_scalar(suggestion.name)}, keywords: [{keywords}]}}"
+    keywords = ", ".join(_yaml_string(k) for k in suggestion.keywords)
+    return f"- {{name: {_yaml_string(suggestion.name)}, keywords: [{keywords}]}}"
 
 
-def _yaml_scalar(text: str) -> str:
-    if re.fullmatch(r"[A-Za-z][\w' .-]*", text) and text.lower() not in {
-        "yes",
-        "no",
-        "true",
-        "false",
-        "on",
-        "off",
-        "null",
-    }:
-        return text
+def _yaml_string(text: str) -> str:
+    # Always quoted: a word such as "yes" or "null" must stay a word.
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

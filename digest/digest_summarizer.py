@@ -209,6 +209,12 @@ class DigestSummarizer(Summarizer):
     def why_unreadable(self, sentence: str, quote_open: bool = False) -> str | None:
         """Why a sentence reads badly alone, or None; `quote_open`: a quotation runs into it."""
         text = sentence.strip()
+        if not text:
+            return "fragment"
+        if _FURNITURE.search(text):
+            return "boilerplate"
+        if _LABEL.search(text):
+            return "dateline or label"
         if len(text.split()) < self.min_words:
             return "fragment"
         if text[0] in _CLOSERS or (quote_open and text[0] not in _OPENERS + '"'):
@@ -222,10 +228,6 @@ class DigestSummarizer(Summarizer):
             return "quotation without attribution"
         if _DANGLING_ATTRIBUTION.search(text):
             return "dangling attribution"
-        if _FURNITURE.search(text):
-            return "boilerplate"
-        if _LABEL.search(text):
-            return "dateline or label"
         if self.skip_questions and text.rstrip("”’\"' ").endswith("?"):
             return "question"
         if self.skip_unattributed_first_person and _FIRST_PERSON.search(unquoted):

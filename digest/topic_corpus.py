@@ -32,6 +32,7 @@ from digest.topics import Tokens, TopicMatcher
 _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
     {"said", "says", "say", "mr", "mrs", "ms", "also", "would", "could", "year", "years", "new"}
     | {"one", "two", "told", "people", "last", "first", "like", "just", "time", "make", "made"}
+    | {"including", "added", "according", "week", "month", "months", "three", "four", "five"}
 )
 _WORDLIKE = re.compile(r"^[^\W\d_][^\W_]*(?:['’][^\W_]+)?$")
 SEED = 20190514

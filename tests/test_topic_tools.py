@@ -1,0 +1,202 @@
+"""Topic tools: explain, evaluate, suggest (CLI and Other page), sections mode, cluster scores."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.config import config_from_mapping
+from digest.pipeline import build_digest
+from digest.topic_corpus import adjusted_rand_index, v_measure
+from tests.conftest import FIXTURES, REPO, SHARED, copy_fixture, mkdocs_build, require_shared
+
+SUGGEST = FIXTURES / "topic-suggestions"
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+class _Text(HTMLParser):
+    """Collects the text of h2/h3 headings, list-item links and <pre> blocks of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.headings: list[str] = []
+        self.links: list[str] = []
+        self.pre: list[str] = []
+        self.items: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack.append(tag)
+        if tag in ("h2", "h3"):
+            self.headings.append("")
+        if tag == "pre":
+            self.pre.append("")
+        if tag == "li":
+            self.items.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop() != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if any(t in ("h2", "h3") for t in self.stack):
+            self.headings[-1] += data
+        if "pre" in self.stack:
+            self.pre[-1] += data
+        if "li" in self.stack:
+            self.items[-1] += data
+
+
+def parse(path: Path) -> _Text:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.items = [" ".join(item.split()) for item in parser.items]
+    return parser
+
+
+def test_other_page_suggests_topics_ready_to_paste(tmp_path: Path) -> None:
+    project = copy_fixture("topic-suggestions", tmp_path)
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    page = parse(project / "site" / "other" / "index.html")
+    assert "Suggested topics" in [h.strip() for h in page.headings]
+    pasted = [yaml.safe_load(block)[0] for block in page.pre]
+    assert len(pasted) == 2
+    by_word = {w: p for p in pasted for w in p["keywords"]}
+    football, fire = by_word["striker"], by_word["wildfire"]
+    assert football is not fire
+    assert {"derby", "league", "manager"} <= set(football["keywords"])
+    assert {"smoke", "blaze", "evacuate"} <= set(fire["keywords"])
+    assert all(len(p["keywords"]) == 8 for p in pasted)
+    # Each suggestion lists the stories its words would gather: the three of its cluster.
+    assert "Club signs defender before deadline" in page.items
+    assert "Residents return to burned streets" in page.items
+    # The configured topic keeps its story; a pasted suggestion loads as a topic.
+    config = config_from_mapping({"topics": pasted}, tmp_path)
+    assert [len(t.keywords) for t in config.topics] == [8, 8]
+
+
+def test_article_page_explains_its_topic(tmp_path: Path) -> None:
+    project = copy_fixture("topic-suggestions", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    page = parse(project / "site" / "articles" / "iran-tanker-2019-06-14" / "index.html")
+    [why] = [i for i in page.items if i.startswith("Iran:")]
+    assert why == "Iran: 100% of the article (paragraphs 1, 2), matched Iran, Tehran"
+
+
+def test_sections_mode_learns_a_topic_the_keywords_missed(tmp_path: Path) -> None:
+    topics = [
+        {"name": "Football", "keywords": ["league", "striker"]},
+        {"name": "Wildfires", "keywords": ["wildfire"]},
+        {"name": "Iran", "keywords": ["Iran", "Tehran"]},
+    ]
+    options = {"content_dir": str(SUGGEST / "content"), "topics": topics, "cache_dir": None}
+    passages = build_digest(config_from_mapping(options, tmp_path))
+    sections = build_digest(config_from_mapping({**options, "topic_mode": "sections"}, tmp_path))
+    homes = "wildfire-homes-2019-07-06"
+    # "Residents return to burned streets" never says "wildfire": keywords alone miss it ...
+    assert homes in {e.article.slug for e in passages.other}
+    # ... its words are the wildfire stories' words, so the sections mode places it there.
+    entry = next(e for e in sections.entries if e.article.slug == homes)
+    [match] = entry.topics
+    assert match.topic == "wildfires" and match.learned
+    assert {"blaze", "smoke"} & set(match.evidence)
+    assert sections.other == ()
+    assert all(len(e.topics) == 1 for e in sections.entries)
+
+
+def test_no_suggestions_when_disabled_or_too_few_articles(tmp_path: Path) -> None:
+    options = {"content_dir": str(SUGGEST / "content"), "topics": [], "cache_dir": None}
+    assert build_digest(config_from_mapping(options, tmp_path)).suggestions
+    off = build_digest(config_from_mapping({**options, "topic_suggestions": 0}, tmp_path))
+    assert off.suggestions == ()
+    seed = build_digest(config_from_mapping({"cache_dir": None}, REPO))
+    assert seed.suggestions == ()
+
+
+def test_topics_suggest_command_prints_yaml_and_scores_folders(tmp_path: Path) -> None:
+    # Folders as known categories: the command's --score compares its clusters with them.
+    content = tmp_path / "by-folder"
+    for path in (SUGGEST / "content").glob("*.md"):
+        folder = content / path.name.split("-")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    output = run(
+        "topics", "suggest", "-f", str(tmp_path / "none.yml"), "--content", str(content),
+        "--clusters", "3", "--min-articles", "1", "--score",
+    )  # fmt: skip
+    lines = [yaml.safe_load(line)[0] for line in output.splitlines() if line.startswith("- {")]
+    assert len(lines) == 3
+    assert "V-measure 1.000" in output
+    assert "adjusted Rand index 1.000" in output
+
+
+def test_topics_explain_shows_evidence_passing_and_continuation() -> None:
+    require_shared()
+    seed = REPO / "content" / "sochi-2019-05-14.txt"
+    output = run("topics", "explain", "-f", str(REPO / "mkdocs.yml"), str(seed))
+    paragraphs = output.split("\n¶")
+    assert paragraphs[2].startswith("2 [Election interference]")
+    assert "Iran: not counted, named in passing in a list: Iran" in paragraphs[2]
+    assert paragraphs[17].startswith("17 [Iran]")
+    assert "continues the passage (between paragraphs 16 and 18 about it)" in paragraphs[17]
+    assert "Iran: 12% of the article (paragraphs 16, 17, 18)" in output
+
+
+def test_eval_topics_on_the_seed_labels() -> None:
+    require_shared()
+    labels = SHARED / "seed" / "labels.yml"
+    output = run("eval", "topics", "-f", str(REPO / "mkdocs.yml"), str(labels))
+    micro = next(line for line in output.splitlines() if line.startswith("micro"))
+    assert micro.split()[1:4] == ["1.000", "1.000", "1.000"]
+    assert "18 paragraphs, 0 wrong" in output
+
+
+def test_eval_topics_on_jsonl_and_category_folders(tmp_path: Path) -> None:
+    records = [
+        {"title": "a", "text": "Maduro spoke.\n\nGuaido replied.", "topics": ["venezuela"]},
+        {"title": "b", "text": "Iran and Tehran were named.\n\nIran again.", "topics": ["Iran"]},
+        {"title": "c", "text": "Rain fell on Tuesday.", "topics": ["Iran"]},
+    ]  # fmt: skip
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    output = run("eval", "topics", "-f", str(REPO / "mkdocs.yml"), str(labels), "--errors", "5")
+    rows = {line.split()[0]: line.split()[1:] for line in output.splitlines() if line}
+    assert rows["Venezuela"][:3] == ["1.000", "1.000", "1.000"]
+    assert rows["Iran"][:3] == ["1.000", "0.500", "0.667"]
+    assert "line 3: labelled Iran; found none" in output
+    folders = tmp_path / "cats"
+    (folders / "iran").mkdir(parents=True)
+    (folders / "iran" / "one.txt").write_text("Iran story\n\nIran and Tehran.\n", encoding="utf-8")
+    output = run("eval", "topics", "-f", str(REPO / "mkdocs.yml"), str(folders))
+    assert "1 articles, 0 wrong" in output
+
+
+def test_eval_topics_reports_bad_labels_clearly(tmp_path: Path) -> None:
+    labels = tmp_path / "bad.jsonl"
+    labels.write_text('{"text": "x", "topics": ["Sport"]}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["eval", "topics", "-f", str(REPO / "mkdocs.yml"), str(labels)]
+    )
+    assert result.exit_code == 2
+    assert "label 'Sport' is not a configured topic" in result.output
+
+
+def test_v_measure_and_adjusted_rand_index_known_values() -> None:
+    assert v_measure([0, 0, 1, 1], [5, 5, 7, 7])[2] == pytest.approx(1.0)
+    homogeneity, completeness, v = v_measure([0, 0, 1, 1], [0, 0, 1, 2])
+    assert (homogeneity, completeness, v) == pytest.approx((1.0, 2 / 3, 0.8))
+    assert adjusted_rand_index([0, 0, 1, 1], [0, 0, 1, 2]) == pytest.approx(4 / 7)
+    assert adjusted_rand_index(list("aabbcc"), list("xyzxyz")) < 0
+    assert adjusted_rand_index([1, 1, 2, 2], [3, 3, 4, 4]) == pytest.approx(1.0)

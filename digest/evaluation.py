@@ -131,10 +131,11 @@ def _scorer() -> Any:
 
 def resolve_names(only: Iterable[str] | None) -> tuple[str, ...]:
     """The rows to compute, in table order; unknown names raise ValueError."""
-    if not only:
+    requested = [name for name in only or () if name.strip()]
+    if not requested:
         return DEFAULT_NAMES
     wanted: list[str] = []
-    for name in only:
+    for name in requested:
         key = name.strip().lower().replace("-", "").replace("_", "")
         if key not in DEFAULT_NAMES:
             raise ValueError(f"unknown summarizer {name!r}; choose from {', '.join(DEFAULT_NAMES)}")

@@ -127,12 +127,32 @@ class Tab:
         assert self.outside_requests == [], "requests left 127.0.0.1"
         assert self.console_errors == [], "the browser console has errors"
 
-    def screenshot(self, name: str) -> Path:
-        """Write tests/screenshots/NAME.png (via a temporary file: never a half-written PNG)."""
+    def screenshot(self, name: str, max_height: int = 1300) -> Path:
+        """Write tests/screenshots/NAME.png (via a temporary file: never a half-written PNG).
+
+        On a desktop, the page from the top, up to max_height: more than one screen, so an
+        article's summary and its highlighted sentences both show, but not a whole long page.
+        On a phone, one screen."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{name}.png"
         temporary = target.with_name(target.name + ".tmp")
-        temporary.write_bytes(self.page.screenshot(animations="disabled", caret="hide"))
+        # No hover effect from the last click: the same page gives the same picture.
+        self.page.mouse.move(0, 0)
+        viewport = self.page.viewport_size or DESKTOP
+        height = viewport["height"]
+        if viewport["width"] >= DESKTOP["width"]:
+            # A taller window rather than full_page=True, whose resizing makes pixels vary.
+            scroll_height = self.page.evaluate("document.documentElement.scrollHeight")
+            height = max(viewport["height"], min(scroll_height, max_height))
+        if height != viewport["height"]:
+            self.page.set_viewport_size({"width": viewport["width"], "height": height})
+        self.page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        image = self.page.screenshot(animations="disabled", caret="hide")
+        if height != viewport["height"]:
+            self.page.set_viewport_size(viewport)
+        temporary.write_bytes(image)
         os.replace(temporary, target)
         return target
 

@@ -122,7 +122,7 @@ def test_search_finds_articles_by_any_word_and_shows_the_summary(
         assert query not in summary, "the word was meant to be outside the summary"
         # Material's own excerpt shows where the word matched.
         assert item.locator("mark", has_text=query).count() >= 1
-        tab.screenshot("search-desktop")
+        tab.screenshot("search-desktop", max_height=DESKTOP["height"])
 
 
 def test_feed_autodiscovery_links_point_at_real_feeds(open_tab, site: Path) -> None:

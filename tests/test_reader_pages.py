@@ -10,11 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import lxml.html
+import markdown
 import pytest
 
 from digest.changes import History, record_build
+from digest.config import DigestConfig
 from digest.model import Article, Digest, DigestEntry, Sentence, Summary
-from digest.render import highlighted_paragraphs
+from digest.render import PageRenderer, highlighted_paragraphs
 from tests.conftest import REPO, copy_fixture, mkdocs_build
 
 
@@ -135,6 +137,25 @@ def test_history_keeps_a_bounded_number_of_snapshots(tmp_path: Path, monkeypatch
     # The newest content still compares with the one before it.
     changes = record_build(digests[-1], tmp_path)
     assert changes is not None and [e.article.slug for e in changes.added] == ["s5"]
+
+
+def test_home_lists_at_most_ten_changes_of_a_kind_and_escapes_titles(tmp_path: Path) -> None:
+    many = [make_entry(f"a{i:02d}", f"Story {i}", ("x",), content_hash=str(i)) for i in range(12)]
+    hostile = make_entry("gone", "<script>alert(1)</script> [x](http://e.invalid)", ("y",), "", "h")
+    record_build(make_digest(hostile), tmp_path)
+    changes = record_build(make_digest(*many), tmp_path)
+    assert changes is not None
+    digest = make_digest(*many)
+    config = DigestConfig(cache_dir=tmp_path, templates_dir=None)
+    pages = {page.path: page for page in PageRenderer(config).render(digest, changes)}
+    home = pages["index.md"].markdown
+    assert home.count("digest-change--added") == 10
+    assert "- and 2 more" in home
+    assert "<script>" not in home and "](http" not in home
+    html = markdown.markdown(home)
+    assert "<script" not in html and "e.invalid" not in lxml.html.fromstring(html).xpath(
+        "//a/@href"
+    )
 
 
 # --- the built site ---------------------------------------------------------------------------

@@ -105,8 +105,12 @@ class History:
         except OSError:
             return ""
 
-    def record(self, digest: Digest) -> dict[str, Any]:
-        """This content's snapshot, creating it (diffed against HEAD) if it is new."""
+    def record(self, digest: Digest, write: bool = True) -> dict[str, Any]:
+        """This content's snapshot, creating it (diffed against HEAD) if it is new.
+
+        With write=False (a preview such as `mkdocs serve`) nothing is stored: the next real
+        build still compares with the last real build, not with every previewed edit.
+        """
         articles = snapshot_of(digest)
         key = snapshot_key(articles)
         existing = self._load(key)
@@ -119,6 +123,8 @@ class History:
             "articles": articles,
             "changes": _diff(parent["articles"], articles) if parent else None,
         }
+        if not write:
+            return snapshot
         self.root.mkdir(parents=True, exist_ok=True)
         _write_atomic(self.root / f"{key}.json", json.dumps(snapshot, sort_keys=True, indent=1))
         _write_atomic(self.root / "HEAD", key + "\n")
@@ -163,16 +169,17 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def record_build(digest: Digest, cache_dir: Path | None) -> Changes | None:
+def record_build(digest: Digest, cache_dir: Path | None, write: bool = True) -> Changes | None:
     """Record this build's content and return what changed since the build before it.
 
     None when there is nothing to compare with: no cache folder configured, a first build (a
     fresh clone), or history that cannot be read or written (the build goes on without it).
+    write=False compares without recording (for previews).
     """
     if cache_dir is None:
         return None
     try:
-        snapshot = History(cache_dir).record(digest)
+        snapshot = History(cache_dir).record(digest, write=write)
     except OSError:
         return None
     recorded = snapshot.get("changes")

@@ -123,6 +123,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.settings: DigestConfig | None = None
         self.digest: Digest | None = None
         self.pages: tuple[Page, ...] = ()
+        # `mkdocs serve` previews: they do not count as builds for "what's new".
+        self.serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.settings = digest_config(self.config, config)
@@ -162,7 +167,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 log.warning("%s: %s", where, problem.message)
             else:
                 log.warning("%s: skipped: %s", where, problem.message)
-        changes = record_build(self.digest, self.settings.cache_dir)
+        changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         try:
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
         except TemplateProblem as error:

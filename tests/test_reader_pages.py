@@ -113,6 +113,20 @@ def test_same_content_gives_the_same_changes_in_any_order_of_builds(tmp_path: Pa
     assert record_build(a, tmp_path) is None
 
 
+def test_previews_compare_without_recording(tmp_path: Path) -> None:
+    a = make_digest(make_entry("a", "A", ("x",), content_hash="1"))
+    b = make_digest(*a.entries, make_entry("b", "B", ("y",), content_hash="2"))
+    c = make_digest(*b.entries, make_entry("c", "C", ("z",), content_hash="3"))
+    record_build(a, tmp_path)
+    files = sorted((tmp_path / "history").iterdir())
+    preview = record_build(b, tmp_path, write=False)  # as `mkdocs serve` does
+    assert preview is not None and [e.article.slug for e in preview.added] == ["b"]
+    assert sorted((tmp_path / "history").iterdir()) == files
+    # The next real build still compares with the last real one.
+    built = record_build(c, tmp_path)
+    assert built is not None and [e.article.slug for e in built.added] == ["b", "c"]
+
+
 def test_unreadable_history_loses_changes_not_the_build(tmp_path: Path) -> None:
     a = make_digest(make_entry("a", "A", ("x",), content_hash="1"))
     record_build(a, tmp_path)

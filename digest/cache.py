@@ -27,11 +27,11 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from digest import __version__, model
 from digest.model import Article, DigestEntry
@@ -43,6 +43,7 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHE_FILE = "summaries.sqlite3"
 LOCK_FILE = "summaries.lock"
@@ -63,6 +64,7 @@ _ANALYSIS_MODULES = (
     "digest_summarizer.py",
     "topics.py",
     "tokenizer.py",
+    "topic_corpus.py",
 )
 _ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy")
 
@@ -408,7 +410,7 @@ class SummaryCache:
 # The analysis step of a build, with the cache in front of it
 
 # Entries of the latest build in this process, for `mkdocs serve` rebuilds: {key: entry}.
-_memory: dict[str, DigestEntry] = {}
+_memory: dict[str, Any] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -480,7 +482,7 @@ class CachedAnalysis:
         result = [entry for entry in entries if entry is not None]
         assert len(result) == len(articles)
         if self.use_memory:
-            _memory.clear()
+            _memory.clear()  # only the latest build's entries: bounded by the content
             _memory.update(zip(keys, result, strict=True))
         self.stats = CacheStats(len(articles), from_memory, from_file, len(missing))
         return result
@@ -502,6 +504,39 @@ class CachedAnalysis:
                 cache.put_many(values.items(), used)
         except (CacheUnavailable, sqlite3.Error) as error:
             log.warning("digest: summaries not saved to the cache: %s", error)
+
+    def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
+        """compute(), or its result stored under the same inputs (JSON) by an earlier build.
+
+        For whole-corpus steps after the per-article analysis (topic suggestions): a build
+        with nothing changed skips them. The result must be our dataclasses, tuples and plain
+        values.
+        """
+        text = json.dumps([name, code_fingerprint(), inputs], ensure_ascii=False, default=str)
+        key = "memo:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        remembered = _memory.get(key) if self.use_memory else None
+        if remembered is not None:
+            return remembered
+        stored = self._read([key]).get(key)
+        if stored is not None:
+            try:
+                value = _tuples(json.loads(stored, object_hook=_decode_object))
+                if self.use_memory:
+                    _memory[key] = value
+                return value
+            except (CacheFormatError, json.JSONDecodeError, RecursionError) as error:
+                log.debug("digest: cached %s unusable: %s", name, error)
+        value = compute()
+        if self.use_memory:
+            _memory[key] = value
+        if self.cache_dir is not None:
+            try:
+                encoded = json.dumps(_encode(value), ensure_ascii=False, allow_nan=False)
+            except (CacheFormatError, ValueError) as error:
+                log.debug("digest: cannot cache %s: %s", name, error)
+            else:
+                self._write({key: encoded}, [])
+        return value
 
 
 def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:

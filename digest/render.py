@@ -330,13 +330,22 @@ def highlighted_paragraphs(entry: DigestEntry) -> tuple[Markup, ...]:
         pieces: list[str] = []
         cursor = 0
         for text in picked.get(number, ()):
-            found = _sentence_pattern(text).search(paragraph, cursor) if text.strip() else None
-            if found is None:
+            if not text.strip():
                 continue
-            pieces.append(_escape_keeping_edges(paragraph[cursor : found.start()]))
-            marked = escape_markdown(found.group())
+            # Most sentences stand verbatim in their paragraph: a plain search is enough, and
+            # compiling a pattern per sentence would dominate the build of a large digest.
+            start = paragraph.find(text, cursor)
+            if start >= 0:
+                end = start + len(text)
+            else:
+                found = _sentence_pattern(text).search(paragraph, cursor)
+                if found is None:
+                    continue
+                start, end = found.span()
+            pieces.append(_escape_keeping_edges(paragraph[cursor:start]))
+            marked = escape_markdown(paragraph[start:end])
             pieces.append(f'<mark class="digest-pick">{marked}</mark>')
-            cursor = found.end()
+            cursor = end
         pieces.append(_escape_keeping_edges(paragraph[cursor:]))
         paragraphs.append(Markup("".join(pieces).strip()))
     return tuple(paragraphs)

@@ -1,0 +1,359 @@
+"""Build-time benchmark: newsdigest against Material's blog plugin + mkdocs-rss-plugin.
+
+In one run, on the same machine, for each size N:
+
+- ours, cold: `mkdocs build` of a digest site of N articles, no summary cache, no site;
+- ours, warm: the same build again, nothing changed (summaries come from the cache);
+- ours, one changed: one article's text edited, then built again;
+- the peer: `mkdocs build` of a Material for MkDocs blog of the same N articles as posts with
+  categories, pre-summarized (the corpus' reference summary as each post's excerpt and
+  description), with mkdocs-rss-plugin writing its feeds.
+
+Articles come from ../shared/corpora (BBC News + news-decks), reused beyond their count with
+distinct titles and dates. Every build is a separate `mkdocs build` process; its wall time and
+peak memory (largest process, from wait4; and the sum over the build's processes, sampled) are
+recorded. The table goes to stdout and, between markers, into docs/performance.md.
+
+    python benchmarks/build.py --sizes 1000,10000     # the full run (many minutes)
+    python benchmarks/build.py --sizes 100 --no-write  # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPORA = SHARED / "corpora"
+DOC = REPO / "docs" / "performance.md"
+BEGIN = "<!-- benchmark:begin -->"
+END = "<!-- benchmark:end -->"
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str
+    paragraphs: tuple[str, ...]
+    summary: str
+    category: str
+    source: str
+    url: str | None
+
+
+def load_corpus() -> list[Story]:
+    """Every article of both corpora, in a fixed order."""
+    stories: list[Story] = []
+    bbc = CORPORA / "bbc-news-summary"
+    for path in sorted((bbc / "articles").glob("*/*.txt")):
+        lines = path.read_text(encoding="utf-8", errors="replace").strip().split("\n", 1)
+        if len(lines) < 2:
+            continue
+        paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", lines[1]) if p.strip())
+        reference_path = bbc / "summaries" / path.parent.name / path.name
+        reference = reference_path.read_text(encoding="utf-8", errors="replace")
+        # The references run sentences together ("...bn.For the..."): a readable excerpt.
+        summary = " ".join(re.sub(r"\.(?=[A-Z\"])", ". ", reference).split()[:60])
+        stories.append(
+            Story(lines[0].strip(), paragraphs, summary, path.parent.name.title(), "BBC", None)
+        )
+    decks = CORPORA / "news-decks" / "decks-even.jsonl"
+    for line in decks.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        stories.append(
+            Story(
+                record["title"].strip(),
+                (record["text"].strip(),),
+                record["reference"].strip(),
+                "World",
+                record["source"],
+                record["url"],
+            )
+        )
+    return stories
+
+
+TOPICS = [
+    {"name": "Business", "keywords": ["economy", "shares", "profits", "bank", "inflation"]},
+    {"name": "Politics", "keywords": ["Labour", "Tory", "Tories", "minister", "parliament"]},
+    {"name": "Sport", "keywords": ["match", "championship", "coach", "football", "rugby"]},
+    {"name": "Technology", "keywords": ["computer", "software", "internet", "broadband"]},
+    {"name": "Entertainment", "keywords": ["film", "music", "album", "actor", "festival"]},
+    {"name": "World", "keywords": ["Trump", "Syria", "Russia", "refugees", "Merkel"]},
+]
+EXTENSIONS = ["admonition", "attr_list", "md_in_html"]
+START = datetime(2016, 1, 1, 6, 0, tzinfo=timezone.utc)
+
+
+def articles(stories: list[Story], n: int) -> list[tuple[Story, str, datetime]]:
+    """N (story, title, date): the corpus reused with distinct titles, about 3 stories a day."""
+    picked = []
+    for i in range(n):
+        story = stories[i % len(stories)]
+        rounds = i // len(stories)
+        title = story.title if rounds == 0 else f"{story.title} (part {rounds + 1})"
+        picked.append((story, title, START + timedelta(hours=8 * i)))
+    return picked
+
+
+def front_matter(meta: dict[str, object]) -> str:
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n"
+
+
+def write_ours(root: Path, n: int, stories: list[Story]) -> list[Path]:
+    content = root / "content"
+    content.mkdir(parents=True)
+    (root / "docs").mkdir()
+    paths = []
+    for i, (story, title, date) in enumerate(articles(stories, n)):
+        meta: dict[str, object] = {"title": title, "date": date.isoformat(), "source": story.source}
+        if story.url:
+            meta["url"] = story.url
+        path = content / f"story-{i:05d}.md"
+        path.write_text(front_matter(meta) + "\n\n".join(story.paragraphs) + "\n", "utf-8")
+        paths.append(path)
+    config = {
+        "site_name": "Benchmark digest",
+        "site_url": "https://example.org/digest/",
+        "theme": {"name": "material", "font": False},
+        "markdown_extensions": EXTENSIONS,
+        "plugins": ["search", {"digest": {"content_dir": "content", "topics": TOPICS}}],
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+    return paths
+
+
+def write_peer(root: Path, n: int, stories: list[Story]) -> None:
+    posts = root / "docs" / "blog" / "posts"
+    posts.mkdir(parents=True)
+    (root / "docs" / "index.md").write_text("# Benchmark blog\n", "utf-8")
+    (root / "docs" / "blog" / "index.md").write_text("# Blog\n", "utf-8")
+    for i, (story, title, date) in enumerate(articles(stories, n)):
+        meta = {
+            "date": date.replace(tzinfo=None),
+            "categories": [story.category],
+            "description": story.summary,
+        }
+        body = "\n\n".join(story.paragraphs)
+        text = f"# {title}\n\n{story.summary}\n\n<!-- more -->\n\n{body}\n"
+        (posts / f"story-{i:05d}.md").write_text(front_matter(meta) + text, "utf-8")
+    config = {
+        "site_name": "Benchmark blog",
+        "site_url": "https://example.org/blog/",
+        "theme": {"name": "material", "font": False},
+        "markdown_extensions": EXTENSIONS,
+        "plugins": [
+            "search",
+            {"blog": {"post_excerpt": "required", "categories": True, "archive": True}},
+            {
+                "rss": {
+                    "match_path": "blog/posts/.*",
+                    "use_git": False,
+                    "date_from_meta": {"as_creation": "date", "as_update": "date"},
+                    "categories": ["categories"],
+                    "cache_dir": str(root / ".rss-cache"),
+                }
+            },
+        ],
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    max_rss_mb: float  # the largest single process (wait4)
+    tree_rss_mb: float  # the build's processes together (sampled every 0.1 s)
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+def mkdocs_build(root: Path) -> Run:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml")]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            if Path("/proc").is_dir():
+                peak = max(peak, _tree_rss_kb(process.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.stderr.write(errors.decode(errors="replace"))
+        raise SystemExit(f"mkdocs build failed in {root} (exit {process.returncode})")
+    # ru_maxrss is in KiB on Linux (and includes reaped descendants: the summary workers).
+    return Run(seconds, usage.ru_maxrss / 1024, max(peak, usage.ru_maxrss) / 1024)
+
+
+@dataclass(frozen=True)
+class Result:
+    n: int
+    peer: Run
+    cold: Run
+    warm: Run
+    changed: Run
+
+
+def best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda r: r.seconds)
+
+
+def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
+    peer_root = workdir / f"peer-{n}"
+    ours_root = workdir / f"ours-{n}"
+    write_peer(peer_root, n, stories)
+    paths = write_ours(ours_root, n, stories)
+    peer_runs, cold_runs, warm_runs, changed_runs = [], [], [], []
+    for attempt in range(repeat):
+        shutil.rmtree(peer_root / "site", ignore_errors=True)
+        peer_runs.append(mkdocs_build(peer_root))
+        print(f"  N={n} peer build {attempt + 1}: {peer_runs[-1].seconds:.1f} s", flush=True)
+        shutil.rmtree(ours_root / "site", ignore_errors=True)
+        shutil.rmtree(ours_root / ".digest-cache", ignore_errors=True)
+        cold_runs.append(mkdocs_build(ours_root))
+        print(f"  N={n} ours cold {attempt + 1}: {cold_runs[-1].seconds:.1f} s", flush=True)
+        warm_runs.append(mkdocs_build(ours_root))
+        print(f"  N={n} ours warm {attempt + 1}: {warm_runs[-1].seconds:.1f} s", flush=True)
+        changed = paths[len(paths) // 2]
+        changed.write_text(
+            changed.read_text("utf-8") + f"\nA correction was added to this story ({attempt}).\n",
+            "utf-8",
+        )
+        changed_runs.append(mkdocs_build(ours_root))
+        print(f"  N={n} ours one changed {attempt + 1}: {changed_runs[-1].seconds:.1f} s")
+    return Result(n, best(peer_runs), best(cold_runs), best(warm_runs), best(changed_runs))
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| N | peer (Material blog + RSS) | ours cold | ours warm | ours one changed "
+        "| cold / peer | warm / peer | changed / peer | peak memory, ours (largest / all) "
+        "| peak memory, peer |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ours_peak = max((r.cold, r.warm, r.changed), key=lambda run: run.tree_rss_mb)
+        lines.append(
+            f"| {r.n:,} | {r.peer.seconds:.1f} s | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
+            f"| {r.changed.seconds:.1f} s | {r.cold.seconds / r.peer.seconds:.2f} "
+            f"| {r.warm.seconds / r.peer.seconds:.2f} | {r.changed.seconds / r.peer.seconds:.2f} "
+            f"| {max(x.max_rss_mb for x in (r.cold, r.warm, r.changed)):.0f} MB / "
+            f"{ours_peak.tree_rss_mb:.0f} MB | {r.peer.tree_rss_mb:.0f} MB |"
+        )
+    sizes = sorted(results, key=lambda r: r.n)
+    for small, large in zip(sizes, sizes[1:]):
+        factor = large.n / small.n
+        lines.append("")
+        lines.append(
+            f"Growth from N={small.n:,} to N={large.n:,} ({factor:g}× the articles): ours cold "
+            f"{large.cold.seconds / small.cold.seconds:.1f}×, warm "
+            f"{large.warm.seconds / small.warm.seconds:.1f}×; the peer "
+            f"{large.peer.seconds / small.peer.seconds:.1f}×."
+        )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from importlib.metadata import version
+
+    packages = ", ".join(
+        f"{name} {version(name)}"
+        for name in ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "newsdigest")
+    )
+    return f"{platform.python_implementation()} {platform.python_version()}, {cores} cores; {packages}"
+
+
+def write_doc(text: str) -> None:
+    block = f"{BEGIN}\n{text}\n{END}"
+    if DOC.exists():
+        page = DOC.read_text("utf-8")
+        if BEGIN in page and END in page:
+            before, rest = page.split(BEGIN, 1)
+            after = rest.split(END, 1)[1]
+            DOC.write_text(before + block + after, "utf-8")
+            return
+        DOC.write_text(page.rstrip("\n") + "\n\n" + block + "\n", "utf-8")
+        return
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(f"# Performance\n\n{block}\n", "utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per build (best is kept)")
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs page")
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    args = parser.parse_args()
+    if not CORPORA.is_dir():
+        raise SystemExit(f"skipped: the corpora are not at {CORPORA} (../shared beside the repo)")
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    stories = load_corpus()
+    print(f"{len(stories)} corpus articles; sizes {sizes}; {machine()}", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    try:
+        results = [measure(n, stories, workdir, args.repeat) for n in sizes]
+    finally:
+        if args.keep:
+            print(f"sites kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    text = table(results)
+    print(text)
+    if not args.no_write:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        write_doc(f"Measured {stamp}: {machine()}.\n\n{text}")
+        print(f"written to {DOC.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -99,7 +99,8 @@ class Analyzer:
         sentences = split_article(article)
         summary = self._summary(article, sentences)
         matches: dict[str, TopicMatch] = {}
-        for found in self.matcher.attribute(article.paragraphs, sentences):
+        headline = (article.title, article.dateline or "")
+        for found in self.matcher.attribute(article.paragraphs, sentences, headline):
             about = set(found.sentences)
             picked = [s for s in sentences if s.index in about]
             matches[found.topic] = TopicMatch(

@@ -70,7 +70,8 @@ def explain(config_file: Path, file: Path) -> None:
     except LabelError as error:
         raise click.ClickException(str(error)) from None
     matcher = _matcher(config)
-    analysis = matcher.analyse(article.paragraphs, split_article(article))
+    headline = (article.title, article.dateline or "")
+    analysis = matcher.analyse(article.paragraphs, split_article(article), headline)
     names = {t.slug: t.name for t in config.topics}
     click.echo(f"{article.title}\n")
     for report in analysis.paragraphs:
@@ -97,6 +98,8 @@ def explain(config_file: Path, file: Path) -> None:
         click.echo("No configured topic: the article goes to Other.")
     for found in analysis.topics:
         verdict = "joins" if found.joined else "does not join"
+        if found.lead:
+            verdict += ", named in the headline or first paragraph"
         click.echo(
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
@@ -194,7 +197,9 @@ def suggest(
     candidates = [
         i
         for i, a in enumerate(articles)
-        if use_all or not topics or not matcher.attribute(a.paragraphs, split_article(a))
+        if use_all
+        or not topics
+        or not matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
     ]
     click.echo(
         f"{len(candidates)} of {len(articles)} articles "

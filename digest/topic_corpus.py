@@ -355,7 +355,7 @@ def suggest_topics(
     gathered: dict[str, list[str]] = {t.slug: [] for _, t in sized}
     for i in chosen:
         paragraphs = corpus[i].paragraphs
-        for found in matcher.attribute(paragraphs, _sentences(paragraphs)):
+        for found in matcher.attribute(paragraphs, _sentences(paragraphs), (corpus[i].title,)):
             if found.topic in gathered:
                 gathered[found.topic].append(corpus[i].id)
     suggestions = sorted(

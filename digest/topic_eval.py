@@ -166,7 +166,8 @@ def evaluate_paragraphs(
                 f"{labels_path}: paragraph {n + 1} should start {start!r} but starts "
                 f"{text[: len(start) + 10]!r}"
             )
-    analysis = matcher.analyse(article.paragraphs, split_article(article))
+    headline = (article.title, article.dateline or "")
+    analysis = matcher.analyse(article.paragraphs, split_article(article), headline)
     slugs = [t.slug for t in matcher.topics]
     items = []
     for n, (entry, report) in enumerate(zip(entries, analysis.paragraphs, strict=True)):
@@ -278,7 +279,10 @@ def evaluate_articles(
     golds = [
         frozenset(_slug_of(t, matcher.topics, item.id) for t in item.topics) for item in labelled
     ]
-    found = [matcher.attribute(item.paragraphs, _sentences(item.paragraphs)) for item in labelled]
+    found = [
+        matcher.attribute(item.paragraphs, _sentences(item.paragraphs), (item.title,))
+        for item in labelled
+    ]
     if mode == "sections":
         vectors = TermVectors([Document(i.id, i.title, i.paragraphs) for i in labelled])
         seeds = [{a.topic: a.share for a in attributions} for attributions in found]

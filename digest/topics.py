@@ -18,8 +18,9 @@ topic in steps, each of which the explanation can name:
    to a paragraph about it.
 5. **Joining.** Each sentence is about the topic it has most evidence for; one without
    evidence continues a mention up to two sentences before it. An article joins a topic when
-   the topic's sentences are at least ``threshold`` of the article and the evidence is more
-   than one lone mention.
+   its evidence is more than one lone mention (headline and dateline included) and either
+   the topic's sentences are at least ``threshold`` of the article or the headline or first
+   paragraph names it (a news story says what it is about first).
 """
 
 from __future__ import annotations
@@ -332,6 +333,8 @@ class Attribution:
     joined: bool = True
     # Indices (Sentence.index) of the sentences about the topic: its summary's source.
     sentences: tuple[int, ...] = ()
+    # Whether the headline, dateline or first paragraph names the topic.
+    lead: bool = False
 
 
 @dataclass(frozen=True)
@@ -356,8 +359,9 @@ class TopicMatcher:
     """Attributes an article's paragraphs to configured topics (see the module docstring).
 
     ``threshold`` is the share of the article's sentences that must be about a topic for the
-    article to join it. ``min_hits`` keyword matches are needed too, unless the article is a
-    brief of at most ``BRIEF`` sentences (which may name its subject once).
+    article to join it, unless its headline or first paragraph names the topic. ``min_hits``
+    keyword matches are needed too, unless the article is a brief of at most ``BRIEF``
+    sentences (which may name its subject once).
     """
 
     def __init__(self, topics: Sequence[Topic], threshold: float = 0.1, min_hits: int = 2) -> None:
@@ -366,8 +370,23 @@ class TopicMatcher:
         self.min_hits = min_hits
         self._compiled = tuple(CompiledTopic.of(t) for t in self.topics)
 
-    def analyse(self, paragraphs: Sequence[str], sentences: Sequence[Sentence]) -> Analysis:
-        """Attribute every sentence and paragraph, keeping the reasons."""
+    def analyse(
+        self,
+        paragraphs: Sequence[str],
+        sentences: Sequence[Sentence],
+        headline: Sequence[str] = (),
+    ) -> Analysis:
+        """Attribute every sentence and paragraph, keeping the reasons.
+
+        ``headline`` holds what names the article besides its body (its title, its dateline):
+        a topic found there counts towards joining, as does one in the first paragraph.
+        """
+        named: Counter[str] = Counter()
+        for text in headline:
+            tokens = Tokens(text)
+            for compiled in self._compiled:
+                found = sentence_hits(compiled, tokens)
+                named[compiled.topic.slug] += sum(h.kind == "evidence" for h in found)
         if not sentences:
             sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
         by_paragraph: dict[int, list[Sentence]] = {}
@@ -441,8 +460,11 @@ class TopicMatcher:
                 continue
             members_of = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
             share = len(about) / total
-            hits = won[slug]
-            joined = share >= self.threshold and (hits >= self.min_hits or total <= BRIEF)
+            hits = won[slug] + named[slug]
+            # The headline and the first paragraph say what a news story is about.
+            lead = named[slug] > 0 or (bool(own) and slug in own[0])
+            enough = hits >= self.min_hits or total <= BRIEF
+            joined = enough and (share >= self.threshold or lead)
             ranked = tuple(
                 shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
             )
@@ -456,6 +478,7 @@ class TopicMatcher:
                     hits,
                     joined,
                     about,
+                    lead,
                 )
             )
         topics_of = [set(continued[i]) | own[i] for i in range(len(paragraphs))]
@@ -477,10 +500,13 @@ class TopicMatcher:
         return Analysis(final, tuple(attributions))
 
     def attribute(
-        self, paragraphs: Sequence[str], sentences: Sequence[Sentence]
+        self,
+        paragraphs: Sequence[str],
+        sentences: Sequence[Sentence],
+        headline: Sequence[str] = (),
     ) -> tuple[Attribution, ...]:
         """The topics the article joins, in config order."""
-        return self.analyse(paragraphs, sentences).joined
+        return self.analyse(paragraphs, sentences, headline).joined
 
     def _continuations(
         self, paragraphs: Sequence[str], own: list[set[str]]

@@ -193,7 +193,12 @@ def test_stem_variants_cover_demonyms_and_derivations() -> None:
 
 @pytest.mark.parametrize("threshold", [0.1, 0.5])
 def test_threshold_decides_joining(threshold: float) -> None:
-    paragraphs = ["Maduro spoke in Caracas."] + ["The weather was mild."] * 3
+    paragraphs = [
+        "The weather was mild.",
+        "Maduro spoke in Caracas.",
+        "Rain fell.",
+        "Skies cleared.",
+    ]
     joined = analyse(paragraphs, threshold=threshold).joined
     assert bool(joined) is (threshold <= 0.25)
 
@@ -286,3 +291,19 @@ def test_hard_cases_land_on_the_right_topics(case: str) -> None:
     paragraphs, expected = HARD_CASES[case]
     joined = {a.topic for a in analyse(paragraphs).joined}
     assert joined == expected
+
+
+def test_a_topic_named_in_the_headline_or_lede_joins_below_the_threshold() -> None:
+    filler = [f"Paragraph {n} says nothing about any topic." for n in range(2, 30)]
+    lede = ["Guaido urged the army in Caracas to turn on Maduro."]
+    matcher = TopicMatcher(shipped_topics())
+    (venezuela,) = matcher.analyse(lede + filler, sentences_of(lede + filler)).topics
+    assert venezuela.share < matcher.threshold and venezuela.lead and venezuela.joined
+    # The same words deep in the story are not enough ...
+    buried = filler[:10] + lede + filler[10:]
+    (deep,) = matcher.analyse(buried, sentences_of(buried)).topics
+    assert not deep.lead and not deep.joined
+    # ... unless the headline or dateline names the topic.
+    headline = ("Venezuela's army stays loyal", "CARACAS, Venezuela")
+    (named,) = matcher.analyse(buried, sentences_of(buried), headline).topics
+    assert named.lead and named.joined and named.hits == 6

@@ -53,7 +53,7 @@ def _playwright() -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[browser]')")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     return sync_playwright

@@ -86,6 +86,21 @@ def test_follow_a_topic_then_an_article(open_tab) -> None:
     tab.screenshot("article-desktop")
 
 
+def test_archive_leads_by_month_to_articles(open_tab) -> None:
+    tab = open_tab()
+    page = tab.open(ARTICLE)
+    page.locator(".md-nav--primary a[href$='archive/']:visible").first.click()
+    page.wait_for_load_state("networkidle")
+    months = _texts(page, "article ul > li")
+    assert months == ["June 2019 · 2 stories", "May 2019 · 4 stories", "April 2019 · 1 story"]
+    page.locator("article a", has_text="May 2019").click()
+    page.wait_for_load_state("networkidle")
+    assert _texts(page, "article h2") == ["29 May 2019", "20 May 2019", "14 May 2019"]
+    page.locator("article a", has_text="US, Russia desire stronger relations").click()
+    page.wait_for_load_state("networkidle")
+    assert urlsplit(page.url).path.endswith("/articles/sochi-2019-05-14/")
+
+
 SUMMARY_STARTS = {
     "oslo-talks-2019-05-29": "Envoys for Venezuelan President Nicolás Maduro",
     "caracas-blackout-2019-05-20": "Large parts of Caracas lost power",

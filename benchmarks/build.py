@@ -5,6 +5,9 @@ In one run, on the same machine, for each size N:
 - ours, cold: `mkdocs build` of a digest site of N articles, no summary cache, no site;
 - ours, warm: the same build again, nothing changed (summaries come from the cache);
 - ours, one changed: one article's text edited, then built again;
+- the floor: plain `mkdocs build` (same theme, extensions and search, no digest plugin) of the
+  very Markdown pages the digest generates (`digest render`), with the same small nav: what
+  MkDocs itself costs to render our pages, which no digest work can go below;
 - the peer: `mkdocs build` of a Material for MkDocs blog of the same N articles as posts with
   categories, pre-summarized (the corpus' reference summary as each post's excerpt and
   description), with mkdocs-rss-plugin writing its feeds.
@@ -173,11 +176,46 @@ def write_peer(root: Path, n: int, stories: list[Story]) -> None:
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
 
 
+def write_floor(root: Path, ours: Path) -> None:
+    """Our generated pages as a plain MkDocs project: the floor under our warm build."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    docs = root / "docs"
+    subprocess.run(
+        [sys.executable, "-m", "digest.cli", "render", "-f", str(ours / "mkdocs.yml"), str(docs)],
+        cwd=ours,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    topics = sorted(p.parent.name for p in docs.glob("topics/*/index.md"))
+    config = {
+        "site_name": "Benchmark floor",
+        "site_url": "https://example.org/digest/",
+        "theme": {"name": "material", "font": False},
+        "markdown_extensions": EXTENSIONS,
+        "plugins": ["search"],
+        "nav": [
+            {"Home": "index.md"},
+            {"Topics": [f"topics/{slug}/index.md" for slug in topics]},
+            {"Other": "other/index.md"},
+            {"Archive": "archive/index.md"},
+        ],
+        # Generated pages outside the nav, as the plugin marks them.
+        "not_in_nav": "\n".join(
+            sorted({"/" + p.relative_to(docs).parts[0] + "/" for p in docs.rglob("*.md")})
+        ),
+        "validation": {"nav": {"omitted_files": "ignore"}, "links": {"not_found": "ignore"}},
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
+
+
 @dataclass(frozen=True)
 class Run:
     seconds: float
     max_rss_mb: float  # the largest single process (wait4)
     tree_rss_mb: float  # the build's processes together (sampled every 0.1 s)
+    # From the plugin's log line "N articles: S summarized, C from the cache" (ours only).
+    summarized: int | None = None
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -204,7 +242,8 @@ def _tree_rss_kb(root_pid: int) -> int:
 
 def mkdocs_build(root: Path) -> Run:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(root / "mkdocs.yml")]
+    # Not -q: the digest's log line says how many articles were summarized.
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE)
     peak = 0
@@ -229,8 +268,10 @@ def mkdocs_build(root: Path) -> Run:
     if process.returncode != 0:
         sys.stderr.write(errors.decode(errors="replace"))
         raise SystemExit(f"mkdocs build failed in {root} (exit {process.returncode})")
+    found = re.search(rb"(\d+) articles: (\d+) summarized", errors)
+    summarized = int(found.group(2)) if found else None
     # ru_maxrss is in KiB on Linux (and includes reaped descendants: the summary workers).
-    return Run(seconds, usage.ru_maxrss / 1024, max(peak, usage.ru_maxrss) / 1024)
+    return Run(seconds, usage.ru_maxrss / 1024, max(peak, usage.ru_maxrss) / 1024, summarized)
 
 
 @dataclass(frozen=True)
@@ -240,6 +281,7 @@ class Result:
     cold: Run
     warm: Run
     changed: Run
+    floor: Run
 
 
 def best(runs: list[Run]) -> Run:
@@ -249,9 +291,10 @@ def best(runs: list[Run]) -> Run:
 def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
     peer_root = workdir / f"peer-{n}"
     ours_root = workdir / f"ours-{n}"
+    floor_root = workdir / f"floor-{n}"
     write_peer(peer_root, n, stories)
     paths = write_ours(ours_root, n, stories)
-    peer_runs, cold_runs, warm_runs, changed_runs = [], [], [], []
+    peer_runs, cold_runs, warm_runs, changed_runs, floor_runs = [], [], [], [], []
     for attempt in range(repeat):
         shutil.rmtree(peer_root / "site", ignore_errors=True)
         peer_runs.append(mkdocs_build(peer_root))
@@ -269,15 +312,30 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
         )
         changed_runs.append(mkdocs_build(ours_root))
         print(f"  N={n} ours one changed {attempt + 1}: {changed_runs[-1].seconds:.1f} s")
-    return Result(n, best(peer_runs), best(cold_runs), best(warm_runs), best(changed_runs))
+        if attempt == 0:
+            write_floor(floor_root, ours_root)
+        shutil.rmtree(floor_root / "site", ignore_errors=True)
+        floor_runs.append(mkdocs_build(floor_root))
+        print(f"  N={n} floor {attempt + 1}: {floor_runs[-1].seconds:.1f} s", flush=True)
+    for run, expected, label in (
+        (cold_runs, n, "cold"),
+        (warm_runs, 0, "warm"),
+        (changed_runs, 1, "one changed"),
+    ):
+        counts = {r.summarized for r in run}
+        if counts != {expected}:
+            print(f"  warning: {label} builds summarized {counts} articles, expected {expected}")
+    return Result(
+        n, best(peer_runs), best(cold_runs), best(warm_runs), best(changed_runs), best(floor_runs)
+    )
 
 
 def table(results: list[Result]) -> str:
     lines = [
         "| N | peer (Material blog + RSS) | ours cold | ours warm | ours one changed "
-        "| cold / peer | warm / peer | changed / peer | peak memory, ours (largest / all) "
-        "| peak memory, peer |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| cold / peer | warm / peer | changed / peer | floor (MkDocs alone) | floor / warm "
+        "| peak memory, ours (largest / all) | peak memory, peer |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         ours_peak = max((r.cold, r.warm, r.changed), key=lambda run: run.tree_rss_mb)
@@ -285,11 +343,12 @@ def table(results: list[Result]) -> str:
             f"| {r.n:,} | {r.peer.seconds:.1f} s | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
             f"| {r.changed.seconds:.1f} s | {r.cold.seconds / r.peer.seconds:.2f} "
             f"| {r.warm.seconds / r.peer.seconds:.2f} | {r.changed.seconds / r.peer.seconds:.2f} "
+            f"| {r.floor.seconds:.1f} s | {r.floor.seconds / r.warm.seconds:.0%} "
             f"| {max(x.max_rss_mb for x in (r.cold, r.warm, r.changed)):.0f} MB / "
             f"{ours_peak.tree_rss_mb:.0f} MB | {r.peer.tree_rss_mb:.0f} MB |"
         )
     sizes = sorted(results, key=lambda r: r.n)
-    for small, large in zip(sizes, sizes[1:]):
+    for small, large in zip(sizes, sizes[1:], strict=False):
         factor = large.n / small.n
         lines.append("")
         lines.append(
@@ -309,7 +368,34 @@ def machine() -> str:
         f"{name} {version(name)}"
         for name in ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "newsdigest")
     )
-    return f"{platform.python_implementation()} {platform.python_version()}, {cores} cores; {packages}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{python}, {cores} cores; {packages} ({code_version()})"
+
+
+def code_version() -> str:
+    """Which digest code the builds ran: its commit (the builds import it as we would)."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import digest; print(digest.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    source = Path(found.stdout.strip()).resolve().parents[1]
+    marker = source / "COMMIT"  # a snapshot made with `git archive` records its commit here
+    if marker.is_file():
+        return f"commit {marker.read_text().strip()[:10]}"
+    head = subprocess.run(
+        ["git", "-C", str(source), "rev-parse", "--short=10", "HEAD"],
+        capture_output=True,
+        text=True,
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no", "digest"],
+        capture_output=True,
+        text=True,
+    )
+    state = " with uncommitted changes" if dirty.stdout.strip() else ""
+    return f"commit {head.stdout.strip() or 'unknown'}{state}"
 
 
 def write_doc(text: str) -> None:
@@ -340,18 +426,21 @@ def main() -> None:
     stories = load_corpus()
     print(f"{len(stories)} corpus articles; sizes {sizes}; {machine()}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     try:
-        results = [measure(n, stories, workdir, args.repeat) for n in sizes]
+        results = []
+        for n in sizes:
+            results.append(measure(n, stories, workdir, args.repeat))
+            text = table(results)
+            print(text, flush=True)
+            if not args.no_write:  # after each size: a long run stopped early still reports
+                write_doc(f"Measured {stamp}: {machine()}.\n\n{text}")
     finally:
         if args.keep:
             print(f"sites kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    text = table(results)
-    print(text)
     if not args.no_write:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-        write_doc(f"Measured {stamp}: {machine()}.\n\n{text}")
         print(f"written to {DOC.relative_to(REPO)}")
 
 

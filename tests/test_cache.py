@@ -17,8 +17,8 @@ from digest import cache as cache_module
 from digest.cache import (
     APPLICATION_ID,
     CACHE_FILE,
-    CacheFormatError,
     CachedAnalysis,
+    CacheFormatError,
     decode_entry,
     encode_entry,
     settings_fingerprint,
@@ -82,9 +82,7 @@ def content(tmp_path: Path) -> Path:
     write_story(folder, "caracas", 2)
     write_story(folder, "tehran", 3)
     write_story(folder, "final", 4)
-    write_story(
-        folder, "editor", 5, "summary: Oil rose four percent.\ntopics: [Venezuela]\n"
-    )
+    write_story(folder, "editor", 5, "summary: Oil rose four percent.\ntopics: [Venezuela]\n")
     return folder
 
 
@@ -229,9 +227,7 @@ def test_a_corrupt_cache_file_is_replaced(content: Path, tmp_path: Path) -> None
     assert analysis.stats.from_file == 4
 
 
-def test_a_cache_file_damaged_after_the_header_is_replaced(
-    content: Path, tmp_path: Path
-) -> None:
+def test_a_cache_file_damaged_after_the_header_is_replaced(content: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     cached_build(settings(content), cache_dir)
     path = cache_dir / CACHE_FILE

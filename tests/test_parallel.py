@@ -1,0 +1,139 @@
+"""Parallel analysis gives exactly what analysing one by one gives, in the same order."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import datetime, timezone
+
+import pytest
+
+from digest import parallel
+from digest.config import topics_from_list
+from digest.model import Article
+from digest.parallel import analyze_parallel, progress_bar, worker_count
+from digest.pipeline import AnalysisSettings, analyze_serially
+from digest.readers import ContentReader
+from digest.summarize import Budget
+from tests.conftest import SHARED, require_shared
+
+BBC = SHARED / "corpora" / "bbc-news-summary" / "articles"
+TOPICS = topics_from_list(
+    [
+        {"name": "Economy", "keywords": ["economy", "growth", "inflation", "interest rates"]},
+        {"name": "Elections", "keywords": ["election", "voters", "Labour", "Tory", "poll"]},
+        {"name": "Technology", "keywords": ["broadband", "software", "computer", "mobile"]},
+    ]
+)
+
+
+def settings(summarizer: str = "digest") -> AnalysisSettings:
+    return AnalysisSettings(
+        summarizer=summarizer,
+        budget=Budget(sentences=3),
+        topic_budget=Budget(sentences=2),
+        topics=TOPICS,
+        topic_threshold=0.15,
+    )
+
+
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Article, ...]:
+    """Real BBC articles (headline, blank line, body) as plain-text files with dated names."""
+    source = require_shared(BBC)
+    content = tmp_path_factory.mktemp("content")
+    for number, path in enumerate(sorted(source.glob("*/*.txt"))[::9][:80]):
+        target = content / f"{path.parent.name}-{path.stem}-2005-01-{1 + number % 28:02d}.txt"
+        target.write_bytes(path.read_bytes())
+    now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    read = ContentReader(content, timezone.utc, False, now).read_all()
+    assert len(read.articles) >= 60, read.problems
+    return read.articles
+
+
+@pytest.mark.parametrize("summarizer", ["digest", "lexrank", "lsa"])
+def test_parallel_results_equal_serial_results(
+    articles: tuple[Article, ...], summarizer: str
+) -> None:
+    serial = analyze_serially(articles, settings(summarizer))
+    together = analyze_parallel(articles, settings(summarizer), workers=2, serial_below=0)
+    assert together == serial
+    assert [e.article.source_path for e in together] == [a.source_path for a in articles]
+
+
+def test_spawned_workers_agree_despite_their_own_hash_seeds(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spawned interpreters each draw a PYTHONHASHSEED; LSA once followed it.
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    subset = articles[:24]
+    serial = analyze_serially(subset, settings("lsa"))
+    assert analyze_parallel(subset, settings("lsa"), workers=2, serial_below=0) == serial
+
+
+def test_small_inputs_never_start_a_pool(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a process pool was started for a handful of articles")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    few = articles[:5]
+    assert analyze_parallel(few, settings(), workers=2) == analyze_serially(few, settings())
+    assert analyze_parallel((), settings(), workers=2) == []
+
+
+def test_a_system_without_processes_falls_back_to_one(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", broken)
+    subset = articles[:20]
+    result = analyze_parallel(subset, settings(), workers=2, serial_below=0)
+    assert result == analyze_serially(subset, settings())
+    assert "continuing in one process" in caplog.text
+
+
+def test_progress_counts_up_to_the_total(articles: tuple[Article, ...]) -> None:
+    seen: list[tuple[int, int]] = []
+    subset = articles[:40]
+    analyze_parallel(
+        subset, settings(), workers=2, serial_below=0, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[-1] == (40, 40)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert {t for _, t in seen} == {40}
+
+
+def test_a_bad_setting_fails_once_with_its_message(articles: tuple[Article, ...]) -> None:
+    with pytest.raises(ValueError, match="unknown summarizer 'nonsense'"):
+        analyze_parallel(articles, settings("nonsense"), workers=2, serial_below=0)
+
+
+def test_worker_count() -> None:
+    assert worker_count(3) == 3
+    assert worker_count(0) >= 1
+
+
+def test_the_progress_bar_draws_only_for_long_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    with progress_bar("Summarizing", min_total=100) as update:
+        for done in range(1, 11):
+            update(done, 10)
+    assert "Summarizing" not in capsys.readouterr().err
+    with progress_bar("Summarizing", min_total=100) as update:
+        for done in range(1, 201):
+            update(done, 200)
+    err = capsys.readouterr().err
+    assert "Summarizing" in err and "200/200" in err
+
+
+def test_chunks_cover_every_article_once(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tiny chunks and a narrow window: many round trips, still every article once, in order.
+    monkeypatch.setattr(parallel, "MAX_CHUNK", 1)
+    monkeypatch.setattr(parallel, "IN_FLIGHT_PER_WORKER", 1)
+    subset = articles[:30]
+    result = analyze_parallel(subset, settings(), workers=2, serial_below=0)
+    assert [e.article for e in result] == list(subset)

@@ -458,7 +458,8 @@ class TopicMatcher:
             about = tuple(s.index for s in sentences if slug in sentence_topics.get(s.index, ()))
             if not about:
                 continue
-            members_of = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
+            chosen = set(about)
+            members_of = tuple(sorted({s.paragraph for s in sentences if s.index in chosen}))
             share = len(about) / total
             hits = won[slug] + named[slug]
             # The headline and the first paragraph say what a news story is about.

@@ -7,6 +7,7 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -127,6 +128,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.settings: DigestConfig | None = None
         self.digest: Digest | None = None
         self.pages: tuple[Page, ...] = ()
+        self._titles: dict[str, str] = {}
         # `mkdocs serve` previews: they do not count as builds for "what's new".
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
@@ -187,6 +189,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         try:
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
+            self._titles = {page.path: page.title for page in self.pages}
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
         for asset in (STYLESHEET, SCRIPT):
@@ -222,6 +225,18 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             File.generated(config, SUMMARIES, content=json.dumps(summaries, sort_keys=True))
         )
         return files
+
+    def on_page_markdown(
+        self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
+    ) -> str:
+        # Without a meta title MkDocs takes the page title from the first heading as HTML, and
+        # Material writes it into <title> through `striptags`, which turns our `&lt;` back into
+        # `<`: a headline `</title><script>...` would run. A meta title is printed as it is, so
+        # it is set here, HTML-escaped, for every generated page.
+        title = self._titles.get(page.file.src_uri)
+        if title is not None:
+            page.meta["title"] = html.escape(title, quote=True)
+        return markdown
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         # Feed autodiscovery goes into the finished HTML rather than through a theme override:

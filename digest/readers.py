@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import Path
@@ -22,13 +23,30 @@ from dateutil import parser as date_parser
 from slugify import slugify
 
 from digest.model import Article, Problem
-from digest.text import DecodeError, clean, decode, markdown_to_text, paragraphs_of, split_dateline
+from digest.text import (
+    DecodeError,
+    clean,
+    control_characters,
+    decode,
+    markdown_to_text,
+    paragraphs_of,
+    split_dateline,
+)
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown"})
-# Bigger than any real article (a long feature is ~100 KB); bounds the cost of one file.
-MAX_ARTICLE_BYTES = 2_000_000
+# Ten times a long feature (~100 KB): anything bigger is a scraper's mistake (a whole page, many
+# articles glued together), and refusing it with a message bounds the cost of one file.
+MAX_ARTICLE_BYTES = 1_000_000
 MAX_FRONT_MATTER_BYTES = 64_000
+# Dates outside these years are typos (0219, 20190) that would also break date arithmetic.
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
+# Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
+_TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
+# libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
+# which fit in a front matter; front matter with more nesting characters than this goes to the
+# pure-Python parser, which stops with RecursionError instead.
+_LIBYAML_MAX_NESTING_MARKS = 2_000
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _KNOWN_KEYS = frozenset(
@@ -59,6 +77,15 @@ class ReadResult:
 
     articles: tuple[Article, ...]
     problems: tuple[Problem, ...]
+
+
+def _timestamp_or_text(loader: Any, node: Any) -> Any:
+    # An impossible date (2019-02-30) raises ValueError inside PyYAML; keep the text so the
+    # date check can name the value.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -102,9 +129,29 @@ if yaml.__with_libyaml__:
             _refuse_aliases(node)
             return self.construct_document(node)
 
-    _FRONT_MATTER_LOADER: type = _FastNoAliasLoader
+    _FRONT_MATTER_LOADER: Any = _FastNoAliasLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     _FRONT_MATTER_LOADER = _NoAliasLoader
+
+for _loader in (_NoAliasLoader, _FRONT_MATTER_LOADER):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def _load_yaml(raw: str, label: str) -> Any:
+    """Compose, vet (no aliases, no boolean where text belongs), then construct."""
+    marks = sum(raw.count(c) for c in "[{-?")
+    fast = marks <= _LIBYAML_MAX_NESTING_MARKS
+    loader = (_FRONT_MATTER_LOADER if fast else _NoAliasLoader)(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_aliases(node)
+        if isinstance(node, yaml.MappingNode):
+            _refuse_boolean_text(node, label)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def resolve_timezone(name: str) -> tzinfo:
@@ -138,7 +185,10 @@ class ContentReader:
         articles: list[Article] = []
         problems: list[Problem] = []
         by_slug: dict[str, Article] = {}
-        paths = list(self._walk())
+        by_title: dict[str, Article] = {}
+        by_text: dict[tuple[str, ...], Article] = {}
+        paths, problems_in_walk = self._walk()
+        problems.extend(problems_in_walk)
         sidecars = _sidecars(paths)
         for path in paths:
             relative = path.relative_to(self.content_dir).as_posix()
@@ -157,6 +207,13 @@ class ContentReader:
             if article.draft and not self.include_drafts:
                 problems.append(Problem(relative, "draft: not published", "excluded"))
                 continue
+            # Files are read in sorted order, so the same file always wins a clash.
+            copy = by_text.get(article.paragraphs)
+            if copy is not None and copy.title == article.title:
+                problems.append(
+                    Problem(relative, f"duplicate of {copy.source_path} (same title and text)")
+                )
+                continue
             clash = by_slug.get(article.slug)
             if clash is not None:
                 problems.append(
@@ -167,20 +224,44 @@ class ContentReader:
                     )
                 )
                 continue
+            namesake = by_title.get(article.title.casefold())
+            if namesake is not None:
+                problems.append(
+                    Problem(
+                        relative,
+                        f"same title as {namesake.source_path}; both are published, "
+                        "readers will see two stories with one headline",
+                        "warning",
+                    )
+                )
             by_slug[article.slug] = article
+            by_title.setdefault(article.title.casefold(), article)
+            by_text.setdefault(article.paragraphs, article)
             articles.append(article)
         return ReadResult(tuple(articles), tuple(problems))
 
-    def _walk(self) -> Iterator[Path]:
+    def _walk(self) -> tuple[list[Path], list[Problem]]:
+        """Every file under content/, sorted; hidden and linked folders are reported, not read."""
+        paths: list[Path] = []
+        problems: list[Problem] = []
         if not self.content_dir.is_dir():
-            return
-        root = self.content_dir.resolve()
+            return paths, problems
         for dirpath, dirnames, filenames in os.walk(self.content_dir):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                path = Path(dirpath) / name
-                yield path
-        del root
+            here = Path(dirpath)
+            kept = []
+            for name in sorted(dirnames):
+                relative = (here / name).relative_to(self.content_dir).as_posix() + "/"
+                if name.startswith("."):
+                    problems.append(Problem(relative, "hidden folder; not read", "excluded"))
+                elif (here / name).is_symlink():
+                    # os.walk does not follow it either; following could loop, or read any
+                    # folder on the machine.
+                    problems.append(Problem(relative, "symbolic link to a folder; not followed"))
+                else:
+                    kept.append(name)
+            dirnames[:] = kept
+            paths.extend(here / name for name in sorted(filenames))
+        return paths, problems
 
     def read_file(
         self, path: Path, relative: str, sidecar: Path | None = None
@@ -190,37 +271,62 @@ class ContentReader:
         A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
         Markdown front matter (source, url, author, topics, ...), so the text stays as written.
         """
-        resolved = path.resolve()
-        if not resolved.is_relative_to(self.content_dir.resolve()):
-            raise ArticleError("symbolic link points outside the content folder; not followed")
+        data = self._read_bytes(path, MAX_ARTICLE_BYTES)
         try:
-            size = resolved.stat().st_size
-        except OSError as error:
-            raise ArticleError(f"cannot read: {error.strerror}") from None
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(
-                f"file is {size:,} bytes; articles are limited to {MAX_ARTICLE_BYTES:,} bytes"
-            )
-        data = resolved.read_bytes()
-        try:
-            text = clean(decode(data))
+            decoded = decode(data)
         except DecodeError as error:
             raise ArticleError(str(error)) from None
+        text = clean(decoded)
         if not text.strip():
-            raise ArticleError("empty file")
+            raise ArticleError("empty file" if not data else "empty file (only whitespace)")
+        notes = []
+        removed = control_characters(decoded)
+        if removed:
+            notes.append(
+                f"removed {removed} control or bidi character(s) (NUL, escape, "
+                "right-to-left override...) that are not text"
+            )
         content_hash = hashlib.sha256(data).hexdigest()
         if _kind_of(path) == "markdown":
-            return self._read_markdown(path, relative, text, content_hash)
+            article, warnings = self._read_markdown(path, relative, text, content_hash)
+            return _checked_body(article), notes + warnings
         meta: Mapping[str, Any] = {}
         if sidecar is not None:
-            sidecar_bytes = sidecar.read_bytes()
+            sidecar_bytes = self._read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
             content_hash = hashlib.sha256(data + b"\0" + sidecar_bytes).hexdigest()
             try:
                 sidecar_text = clean(decode(sidecar_bytes))
             except DecodeError as error:
                 raise ArticleError(f"{sidecar.name}: {error}") from None
             meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ")
-        return self._read_plain(path, relative, text, content_hash, meta)
+        article, warnings = self._read_plain(path, relative, text, content_hash, meta)
+        return _checked_body(article), notes + warnings
+
+    def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
+        """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError."""
+        try:
+            resolved = path.resolve()
+            info = resolved.stat()
+        except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
+            reason = getattr(error, "strerror", None) or str(error)
+            raise ArticleError(f"{label}: cannot read: {reason}") from None
+        if not resolved.is_relative_to(self.content_dir.resolve()):
+            raise ArticleError(
+                f"{label}: symbolic link points outside the content folder; not followed"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or a device would block the build or never end.
+            raise ArticleError(f"{label}: not a regular file")
+        if info.st_size > limit:
+            raise ArticleError(
+                f"{label} is {info.st_size:,} bytes; the limit is {limit:,} bytes "
+                "(a scraping mistake? split or trim it)"
+            )
+        try:
+            with resolved.open("rb") as handle:
+                return handle.read(limit + 1)[:limit]
+        except OSError as error:
+            raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
 
     def _read_plain(
         self,
@@ -274,9 +380,11 @@ class ContentReader:
         unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
         if unknown:
             warnings.append(f"unknown front matter key(s) ignored: {', '.join(unknown)}")
+        if "title" not in meta:
+            raise ArticleError("front matter has no 'title'")
         title = _optional_text(meta, "title")
         if title is None:
-            raise ArticleError("front matter has no 'title'")
+            raise ArticleError("'title' in the front matter is empty")
         published = self._parse_date(meta.get("date")) if "date" in meta else None
         if published is None:
             published = self._date_from_name(path)
@@ -327,12 +435,18 @@ class ContentReader:
                 f"{label}front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes"
             )
         try:
-            meta = yaml.load(raw, Loader=_FRONT_MATTER_LOADER)  # noqa: S506 - safe loaders
+            meta = _load_yaml(raw, label)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
             where = f" (line {mark.line + line_offset})" if mark is not None else ""
             problem = getattr(error, "problem", None) or str(error).splitlines()[0]
             raise ArticleError(f"{label}broken YAML front matter{where}: {problem}") from None
+        except RecursionError:
+            raise ArticleError(f"{label}front matter is nested too deeply") from None
+        except (ValueError, TypeError, OverflowError) as error:
+            if isinstance(error, ArticleError):
+                raise
+            raise ArticleError(f"{label}unreadable front matter: {error}") from None
         if meta is None:
             meta = {}
         if not isinstance(meta, dict):
@@ -353,6 +467,11 @@ class ContentReader:
                 ) from None
         else:
             raise ArticleError(f"'date' {value!r} is not a date (use YYYY-MM-DD)")
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+            raise ArticleError(
+                f"'date' {value!s} is not a plausible publication date "
+                f"(years {EARLIEST_YEAR} to {LATEST_YEAR})"
+            )
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=self.tz)
         return parsed
@@ -374,6 +493,28 @@ class ContentReader:
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
+
+
+def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:
+    """`title: no` is the boolean false in YAML; say so, with the fix, before it is lost."""
+    for key_node, value_node in node.value:
+        if (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.value in _TEXT_KEYS
+            and value_node.tag == "tag:yaml.org,2002:bool"
+        ):
+            key, word = key_node.value, value_node.value
+            raise ArticleError(
+                f"{label}'{key}: {word}' reads as a true/false value in YAML, not text; "
+                f'quote it: {key}: "{word}"'
+            )
+
+
+def _checked_body(article: Article) -> Article:
+    """An article must have words to summarize, not only punctuation or symbols."""
+    if not any(c.isalnum() for p in article.paragraphs for c in p):
+        raise ArticleError("the body has no words (only punctuation or symbols)")
+    return article
 
 
 def _sidecars(paths: list[Path]) -> dict[Path, Path]:

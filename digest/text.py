@@ -19,11 +19,11 @@ class DecodeError(ValueError):
 
 
 def decode(data: bytes) -> str:
-    """Decode article bytes: UTF-8 (with or without BOM) or UTF-16/32 with a BOM; else refuse."""
-    if b"\x00" in data[:4096] and not data.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-    ):
-        raise DecodeError("binary file (NUL bytes), not text")
+    """Decode article bytes: UTF-8 (with or without BOM) or UTF-16/32 with a BOM; else refuse.
+
+    A stray NUL in otherwise valid UTF-8 is kept for `clean` to remove; many NULs mean a binary
+    file, or UTF-16 saved without its byte order mark.
+    """
     for bom, encoding in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -36,13 +36,32 @@ def decode(data: bytes) -> str:
                 return data.decode(encoding)
             except UnicodeDecodeError as error:
                 raise DecodeError(f"invalid {encoding.upper()} at byte {error.start}") from None
+    head = data[:8192]
+    nuls = head.count(0)
+    if nuls and nuls * 100 > len(head):
+        if _looks_like_utf16(head):
+            raise DecodeError("looks like UTF-16 without a byte order mark; save the file as UTF-8")
+        raise DecodeError("binary file (NUL bytes), not text")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         bad = data[error.start : error.start + 1].hex()
+        line = data.count(b"\n", 0, error.start) + 1
         raise DecodeError(
-            f"not valid UTF-8 (byte 0x{bad} at offset {error.start}); save the file as UTF-8"
+            f"not valid UTF-8 (byte 0x{bad} on line {line}, offset {error.start}); "
+            "save the file as UTF-8"
         ) from None
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """ASCII-heavy UTF-16 has its NULs on every other byte."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return max(even, odd) * 2 > len(head) // 2 and min(even, odd) * 10 < max(even, odd)
+
+
+def control_characters(text: str) -> int:
+    """How many control or bidi characters `clean` will drop (a stray BOM is not counted)."""
+    return sum(1 for c in _CONTROL.findall(text) if c != "\ufeff")
 
 
 def clean(text: str) -> str:
@@ -79,46 +98,104 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
 
 
 # --- Markdown to plain text -------------------------------------------------------------------
-# Written as a few linear passes instead of rendering with Python-Markdown: the point is only
-# the words, and untrusted Markdown can make a full renderer run for minutes.
+# Written as linear passes instead of rendering with Python-Markdown: the point is only the
+# words, and untrusted Markdown can make a full renderer (or a careless regex) run for minutes.
+# Block structure is handled line by line in Python; the inline patterns never cross a line and
+# every repetition in them is bounded, so the cost is linear in the length of the text.
 
-_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_HTML_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+_HTML_OPEN = re.compile(r"<!--|<(script|style)\b", re.IGNORECASE)
+_HTML_CLOSE = {
+    name: re.compile(rf"</{name}[^<>]{{0,100}}>", re.IGNORECASE) for name in ("script", "style")
+}
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+_SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
+_RULE = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*$")
+_REF_DEF = re.compile(r" {0,3}\[[^\]\n]{1,200}\]:[ \t]*\S")
+_BLOCK_MARK = re.compile(r"(?:>|[*+-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*")
 _IMAGE = re.compile(r"!\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
 _REF_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\[[^\[\]\n]{0,200}\]")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]\n]{1,200}\]:\s*\S+.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<(https?://[^<>\s]{1,2000})>")
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+.*$", re.MULTILINE)
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$", re.MULTILINE)
-_RULE = re.compile(r"^ {0,3}([*_-])([ \t]*\1){2,}[ \t]*$", re.MULTILINE)
-_LIST_MARK = re.compile(r"^[ \t]{0,12}(?:[*+-]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
-_QUOTE_MARK = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.MULTILINE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,500}>")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)([^*_\n]{1,1000}?)(?<=\S)\1")
 _CODE_SPAN = re.compile(r"`{1,3}([^`\n]{1,1000})`{1,3}")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
+_TABLE_CHARS = frozenset("|:- \t")
+# A line whose first visible character is none of these is plain text.
+_BLOCK_STARTS = frozenset("#=-*_[|:>+0123456789`~")
+
+
+def _drop_html_blocks(text: str) -> str:
+    """Remove HTML comments and <script>/<style> elements; an unclosed one runs to the end."""
+    pieces: list[str] = []
+    cursor = 0
+    while True:
+        found = _HTML_OPEN.search(text, cursor)
+        if found is None:
+            break
+        pieces.append(text[cursor : found.start()])
+        if found.group(1) is None:
+            end = text.find("-->", found.end())
+            cursor = len(text) if end < 0 else end + 3
+        else:
+            closed = _HTML_CLOSE[found.group(1).lower()].search(text, found.end())
+            cursor = len(text) if closed is None else closed.end()
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _is_table_rule(line: str) -> bool:
+    return "---" in line and set(line) <= _TABLE_CHARS
+
+
+def _strip_block_marks(line: str) -> str:
+    """Take quote and list markers off the start of a line (`> - 1. text` -> `text`)."""
+    line = line.lstrip(" \t")
+    at = 0
+    while (found := _BLOCK_MARK.match(line, at)) is not None and found.end() > at:
+        at = found.end()
+    return line[at:]
+
+
+def _blocks_to_text(markdown: str) -> list[str]:
+    lines: list[str] = []
+    fence: str | None = None
+    for line in markdown.split("\n"):
+        first = line.lstrip(" \t")[:1]
+        if fence is not None:
+            stripped = line.strip()
+            if first == fence[0] and stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = None
+            continue
+        if not first or first not in _BLOCK_STARTS:
+            lines.append(line if first else "")
+            continue
+        opened = _FENCE_OPEN.match(line)
+        if opened is not None and not (opened.group(1)[0] == "`" and "`" in line[opened.end() :]):
+            fence = opened.group(1)
+            continue
+        if (
+            _HEADING.match(line)
+            or _SETEXT.match(line)
+            or _RULE.match(line)
+            or _REF_DEF.match(line)
+            or _is_table_rule(line)
+        ):
+            lines.append("")
+            continue
+        lines.append(_strip_block_marks(line))
+    return lines
 
 
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a Markdown body, keeping blank lines between blocks."""
-    text = _FENCE.sub("", markdown)
-    text = _HTML_COMMENT.sub("", text)
-    text = _HTML_BLOCK.sub("", text)
-    text = _REF_DEF.sub("", text)
-    text = _HEADING.sub("", text)
-    text = _SETEXT.sub("", text)
-    text = _RULE.sub("", text)
-    text = _TABLE_RULE.sub("", text)
+    text = "\n".join(_blocks_to_text(_drop_html_blocks(markdown)))
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _REF_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _HTML_TAG.sub("", text)
-    text = _QUOTE_MARK.sub("", text)
-    text = _LIST_MARK.sub("", text)
     text = _CODE_SPAN.sub(r"\1", text)
     for _ in range(2):  # nested emphasis such as ***word*** or **_word_**
         text = _EMPHASIS.sub(r"\2", text)

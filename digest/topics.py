@@ -12,7 +12,8 @@ topic in steps, each of which the explanation can name:
 2. **Exclusions.** A topic's ``exclude`` phrases mark words used in another sense: a keyword
    inside "interfering in Venezuela" is no evidence for election interference.
 3. **Passing mentions.** A keyword that is one item of a list of three or more names ("Iran,
-   Syria, Ukraine and Venezuela") is a mention in passing, not evidence.
+   Syria, Ukraine and Venezuela"), or that only describes something else ("Iran-backed
+   rebels", "Venezuelan-born"), is a mention in passing, not evidence.
 4. **Continuation.** A paragraph with no evidence of its own belongs to a topic when it lies
    between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
    to a paragraph about it.
@@ -61,6 +62,12 @@ BRIEF = 4
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
 
+# "Iran-backed Houthi rebels" is about the rebels: a name in such a compound is a passing mention.
+_DESCRIBING = re.compile(
+    r"[-‐‑–](?:backed|allied|aligned|supported|sponsored|born|based|linked|funded|friendly|"
+    r"leaning|bound|style|made)\b",
+    re.IGNORECASE,
+)
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -110,6 +117,10 @@ class Tokens:
     def gap(self, i: int) -> str:
         """The text between word i and word i + 1."""
         return self.text[self.ends[i] : self.starts[i + 1]] if i + 1 < len(self.words) else ""
+
+    def describes(self, i: int) -> bool:
+        """Whether word i only describes something else: Iran-backed rebels, Iranian-born."""
+        return bool(_DESCRIBING.match(self.text, self.ends[i]))
 
     def shown(self, span: tuple[int, ...]) -> str:
         """A match as the reader would quote it: the words as written, possessive dropped."""
@@ -292,7 +303,7 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
             used.update(span)
             if any(p in excluded for p in span):
                 kind = "excluded"
-            elif any(set(span) <= items for items in tokens.lists):
+            elif any(set(span) <= items for items in tokens.lists) or tokens.describes(span[-1]):
                 kind = "passing"
             else:
                 kind = "evidence"

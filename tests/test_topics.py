@@ -307,3 +307,11 @@ def test_a_topic_named_in_the_headline_or_lede_joins_below_the_threshold() -> No
     headline = ("Venezuela's army stays loyal", "CARACAS, Venezuela")
     (named,) = matcher.analyse(buried, sentences_of(buried), headline).topics
     assert named.lead and named.joined and named.hits == 6
+
+
+def test_a_name_that_only_describes_something_else_is_passing() -> None:
+    paragraphs = ["Iran-backed Houthi rebels fired missiles at Saudi airports on Tuesday."]
+    result = analyse(paragraphs + ["The coalition said it shot them down."])
+    assert result.topics == ()
+    assert result.paragraphs[0].passing == (("iran", ("Iran",)),)
+    assert paragraph_topics(["Iran backed the plan, Tehran said."]) == [("iran",)]

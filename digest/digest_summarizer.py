@@ -152,9 +152,9 @@ class DigestSummarizer(Summarizer):
         bags = [self._content_words(s.words) for s in document.sentences]
         vocabulary = {w: i for i, w in enumerate(sorted({w for bag in bags for w in bag}))}
         counts = np.zeros((n, max(len(vocabulary), 1)))
-        for row, bag in enumerate(bags):
-            for word in bag:
-                counts[row, vocabulary[word]] += 1
+        rows = [row for row, bag in enumerate(bags) for _ in bag]
+        columns = [vocabulary[word] for bag in bags for word in bag]
+        np.add.at(counts, (rows, columns), 1.0)
         frequency = (counts > 0).sum(axis=0)
         idf = np.log((n + 1) / (frequency + 0.5))
         vectors = counts * idf

@@ -97,6 +97,12 @@ def month_page_path(year: int, month: int) -> str:
 
 
 OTHER_PAGE = "other/index.md"
+
+
+def other_page_path(page: int = 1) -> str:
+    return OTHER_PAGE if page == 1 else f"other/page-{page}.md"
+
+
 SUBSCRIBE_PAGE = "subscribe/index.md"
 ARCHIVE_PAGE = "archive/index.md"
 HOME_PAGE = "index.md"
@@ -206,15 +212,29 @@ class PageRenderer:
         return pages
 
     def _other(self, digest: Digest) -> list[Page]:
-        return [
-            self._page(
-                OTHER_PAGE,
-                "Other",
-                "other.md.j2",
-                entries=digest.other,
-                suggestions=digest.suggestions,
+        # Paged like a topic page: with thousands of stories in Other one page would be huge.
+        chunks = _chunks(digest.other, self.config.page_size)
+        gathered = {}
+        for suggestion in digest.suggestions:
+            wanted = set(suggestion.articles)
+            gathered[suggestion.slug] = [e for e in digest.other if e.article.slug in wanted]
+        pages = []
+        for number, chunk in enumerate(chunks, start=1):
+            path = other_page_path(number)
+            pages.append(
+                self._page(
+                    path,
+                    "Other",
+                    "other.md.j2",
+                    entries=chunk,
+                    total=len(digest.other),
+                    pager=self._pager(path, number, len(chunks), other_page_path),
+                    # Suggestions on the first page only, each with every story it gathers.
+                    suggestions=digest.suggestions if number == 1 else (),
+                    gathered=gathered,
+                )
             )
-        ]
+        return pages
 
     def _archive(self, digest: Digest) -> list[Page]:
         months: dict[tuple[int, int], list[DigestEntry]] = {}

@@ -99,7 +99,7 @@ def explain(config_file: Path, file: Path) -> None:
     for found in analysis.topics:
         verdict = "joins" if found.joined else "does not join"
         if found.lead:
-            verdict += ", named in the headline or first paragraph"
+            verdict += ", named in the headline or lede"
         click.echo(
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "

@@ -20,8 +20,8 @@ topic in steps, each of which the explanation can name:
 5. **Joining.** Each sentence is about the topic it has most evidence for; one without
    evidence continues a mention up to two sentences before it. An article joins a topic when
    its evidence is more than one lone mention (headline and dateline included) and either
-   the topic's sentences are at least ``threshold`` of the article or the headline or first
-   paragraph names it (a news story says what it is about first).
+   the topic's sentences are at least ``threshold`` of the article or the headline or lede
+   (the first two sentences) names it: a news story says what it is about first.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ MAX_GAP = 2
 CARRY = 2
 # An article this short (in sentences) may name its subject only once.
 BRIEF = 4
+# The lede: the sentences that open a news story and say what it is about.
+LEDE = 2
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
@@ -344,7 +346,7 @@ class Attribution:
     joined: bool = True
     # Indices (Sentence.index) of the sentences about the topic: its summary's source.
     sentences: tuple[int, ...] = ()
-    # Whether the headline, dateline or first paragraph names the topic.
+    # Whether the headline, dateline or lede (first two sentences) names the topic.
     lead: bool = False
 
 
@@ -370,7 +372,7 @@ class TopicMatcher:
     """Attributes an article's paragraphs to configured topics (see the module docstring).
 
     ``threshold`` is the share of the article's sentences that must be about a topic for the
-    article to join it, unless its headline or first paragraph names the topic. ``min_hits``
+    article to join it, unless its headline or lede names the topic. ``min_hits``
     keyword matches are needed too, unless the article is a brief of at most ``BRIEF``
     sentences (which may name its subject once).
     """
@@ -390,7 +392,7 @@ class TopicMatcher:
         """Attribute every sentence and paragraph, keeping the reasons.
 
         ``headline`` holds what names the article besides its body (its title, its dateline):
-        a topic found there counts towards joining, as does one in the first paragraph.
+        a topic found there counts towards joining, as does one in the lede.
         """
         named: Counter[str] = Counter()
         for text in headline:
@@ -408,6 +410,7 @@ class TopicMatcher:
         # Each sentence's topics, and the evidence that won them.
         sentence_topics: dict[int, set[str]] = {}
         won: Counter[str] = Counter()
+        evidenced: dict[int, set[str]] = {}
         won_words: dict[str, Counter[str]] = {t.slug: Counter() for t in self.topics}
         shown: dict[str, str] = {}
         for index, paragraph in enumerate(paragraphs):
@@ -429,6 +432,7 @@ class TopicMatcher:
                 best = max((len(words) for words in counted.values()), default=0)
                 winning = {slug for slug, words in counted.items() if len(words) == best}
                 winners.append(winning)
+                evidenced[sentence.index] = winning
                 for slug in winning:
                     won[slug] += len(counted[slug])
                     for word in counted[slug]:
@@ -463,6 +467,8 @@ class TopicMatcher:
             for sentence in by_paragraph.get(index, []):
                 sentence_topics.setdefault(sentence.index, set()).update(extra)
         total = max(1, len(sentences))
+        first = sorted(sentences, key=lambda s: s.index)[:LEDE]
+        lede = set().union(*(evidenced.get(s.index, set()) for s in first))
         attributions: list[Attribution] = []
         for topic in self.topics:
             slug = topic.slug
@@ -473,8 +479,8 @@ class TopicMatcher:
             members_of = tuple(sorted({s.paragraph for s in sentences if s.index in chosen}))
             share = len(about) / total
             hits = won[slug] + named[slug]
-            # The headline and the first paragraph say what a news story is about.
-            lead = named[slug] > 0 or (bool(own) and slug in own[0])
+            # The headline and the lede (its first sentences) say what a news story is about.
+            lead = named[slug] > 0 or slug in lede
             enough = hits >= self.min_hits or total <= BRIEF
             joined = enough and (share >= self.threshold or lead)
             ranked = tuple(

@@ -195,8 +195,8 @@ def test_stem_variants_cover_demonyms_and_derivations() -> None:
 def test_threshold_decides_joining(threshold: float) -> None:
     paragraphs = [
         "The weather was mild.",
-        "Maduro spoke in Caracas.",
         "Rain fell.",
+        "Maduro spoke in Caracas.",
         "Skies cleared.",
     ]
     joined = analyse(paragraphs, threshold=threshold).joined

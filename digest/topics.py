@@ -52,6 +52,12 @@ _ANAPHORA = frozenset(
     {"he", "she", "it", "they", "we", "this", "that", "these", "those", "such", "his", "her"}
     | {"their", "its", "both", "neither"}
 )
+# A quotation attributed to a pronoun: `,” he said`, `,” she added`, `said they`.
+_PRONOUN_SPEAKER = re.compile(
+    r"[”\"]\s*(?:(?:he|she|they)\s+(?:said|says|added|told|warned|wrote)|"
+    r"(?:said|says|added)\s+(?:he|she|they))\b",
+    re.IGNORECASE,
+)
 # Sandwich width: how many evidence-free paragraphs may sit inside one topic's passage.
 MAX_GAP = 2
 # How many sentences after a mention, within its paragraph, continue its topic.
@@ -364,8 +370,12 @@ class Analysis:
 
 
 def _opens_by_pointing_back(paragraph: str) -> bool:
+    """Whether a paragraph opens with a pronoun ("They ...") or is a quotation credited only to
+    "he said": its speaker, and so its subject, are those of the paragraph before."""
     tokens = _TOKEN.findall(paragraph[:80])
-    return bool(tokens) and tokens[0].lower() in _ANAPHORA
+    if tokens and tokens[0].lower() in _ANAPHORA:
+        return True
+    return paragraph.lstrip()[:1] in '“"' and bool(_PRONOUN_SPEAKER.search(paragraph))
 
 
 class TopicMatcher:

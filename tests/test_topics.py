@@ -315,3 +315,12 @@ def test_a_name_that_only_describes_something_else_is_passing() -> None:
     assert result.topics == ()
     assert result.paragraphs[0].passing == (("iran", ("Iran",)),)
     assert paragraph_topics(["Iran backed the plan, Tehran said."]) == [("iran",)]
+
+
+def test_a_quotation_by_he_or_she_continues_the_paragraph_before() -> None:
+    paragraphs = [
+        "Iran's foreign minister said Tehran would not bow to pressure.",
+        "“We have been patient, but patience has limits,” he said.",
+        "“Markets were calm,” a trader in London said.",
+    ]
+    assert paragraph_topics(paragraphs) == [("iran",), ("iran",), ()]

@@ -214,10 +214,14 @@ def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> A
     return CachedAnalysis(config.cache_dir, config.workers, progress)
 
 
+# Topic suggestions look at this many of the newest stories.
+SUGGESTION_WINDOW = 2000
+
+
 def _suggestions(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:
     from digest.topic_corpus import suggestions_for  # numpy and sumy: only when needed
 
-    return suggestions_for(digest, config)
+    return suggestions_for(digest, config) if digest.other else ()
 
 
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
@@ -239,12 +243,18 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         entries = sections_of(entries, config.topics)
     digest = group(entries, config.topics, problems)
     if config.topic_suggestions > 0 and digest.other:
-        found = digest  # clustering the whole corpus takes seconds: unchanged content reuses it
+        # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
+        # (memory and time), and clustering takes seconds, so unchanged content reuses it.
+        recent = digest.entries[:SUGGESTION_WINDOW]
+        slugs = {e.article.slug for e in recent}
+        found = replace(
+            digest, entries=recent, other=tuple(e for e in digest.other if e.article.slug in slugs)
+        )
         memoize = getattr(analyze_many, "memoize", None)
         inputs = [
             [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
-            [[e.article.slug, e.article.title, e.article.paragraphs] for e in digest.entries],
-            [e.article.slug for e in digest.other],
+            [[e.article.slug, e.article.title, e.article.paragraphs] for e in found.entries],
+            [e.article.slug for e in found.other],
         ]
         suggestions = (
             memoize("suggestions", inputs, lambda: _suggestions(found, config))

@@ -47,6 +47,10 @@ _TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug",
 # which fit in a front matter; front matter with more nesting characters than this goes to the
 # pure-Python parser, which stops with RecursionError instead.
 _LIBYAML_MAX_NESTING_MARKS = 2_000
+# http(s), a host, and none of the characters a URL cannot hold unencoded (spaces, quotes, <>).
+_WEB_ADDRESS = re.compile(
+    r"https?://[^\s/?#\"'<>\\^`{|}]+(?:[/?#][^\s\"'<>\\^`{|}]*)?", re.IGNORECASE
+)
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _KNOWN_KEYS = frozenset(
@@ -534,8 +538,8 @@ def _sidecars(paths: list[Path]) -> dict[Path, Path]:
 
 def _checked_url(meta: Mapping[str, Any], warnings: list[str]) -> str | None:
     url = _optional_text(meta, "url")
-    if url is not None and not re.match(r"https?://", url, re.IGNORECASE):
-        warnings.append(f"'url' {url!r} is not an http(s) address; not linked")
+    if url is not None and not _WEB_ADDRESS.fullmatch(url):
+        warnings.append(f"'url' {url!r} is not a valid http(s) address; not linked")
         return None
     return url
 

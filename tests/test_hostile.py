@@ -1,0 +1,324 @@
+"""Broken and hostile content: every file accounted for, nothing injected, nothing outside the site.
+
+tests/fixtures/hostile/ holds good articles mixed with every broken and hostile case, and
+expected.yml says what must become of each file. The cases git cannot hold (symlinks, a FIFO,
+a 10 MB file, a .git folder) are made here, beside the copied fixture.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.model import Digest
+from digest.pipeline import build_digest
+from digest.project import load_project
+from tests.conftest import FIXTURES, copy_fixture, mkdocs_build
+from tests.safety import SiteChecker, dangerous_url, fragment_problems
+
+EXPECTED = yaml.safe_load((FIXTURES / "hostile" / "expected.yml").read_text(encoding="utf-8"))
+ALL_EXPECTED: dict[str, dict[str, str]] = {**EXPECTED["files"], **EXPECTED["made"]}
+IN_DIGEST = {"published", "warning"}
+
+
+def make_unstorable_cases(project: Path) -> Path:
+    """Add the cases of expected.yml's `made:` to a copied fixture; returns the content folder."""
+    content = project / "content"
+    outside = project / "outside"
+    outside.mkdir()
+    (outside / "secret-2019-05-14.txt").write_text("Secret headline\n\nNot for the site.\n")
+    (content / "big-10mb-2019-05-14.txt").write_bytes(
+        b"A headline\n\n" + b"Words of a story that never ends. " * 310_000
+    )
+    (content / "huge-front-matter.md").write_text(
+        "---\ntitle: Huge\ndate: 2019-05-14\nsummary: " + "x" * 70_000 + "\n---\n\nBody.\n"
+    )
+    os.symlink(outside / "secret-2019-05-14.txt", content / "outside-link-2019-05-14.txt")
+    os.symlink("good-election-2019-05-22.md", content / "inside-link-2019-05-14.md")
+    os.symlink("loop-link.txt", content / "loop-link.txt")
+    os.symlink("no-such-file.txt", content / "broken-link.txt")
+    os.mkfifo(content / "fifo-2019-05-14.txt")
+    os.symlink(outside, content / "linked-folder")
+    (content / ".git").mkdir()
+    (content / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    return content
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_fixture("hostile", tmp_path_factory.mktemp("hostile"))
+    make_unstorable_cases(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def digest(project: Path) -> Digest:
+    return build_digest(load_project(project / "mkdocs.yml"))
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under root (symlinks not followed) with its size and mtime."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            info = path.lstat()
+            found[path.relative_to(root).as_posix()] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="module")
+def built(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built (not strict) from the mixed content; checks nothing escaped the build."""
+    escape_target = Path("/tmp/digest-escape")
+    assert not escape_target.exists(), "left over from an earlier run; remove it"
+    before = _tree(project.parent)
+    result = mkdocs_build(project, strict=False)
+    assert result.returncode == 0, result.stderr
+    after = _tree(project.parent)
+    # Only the site and the summary cache may change; nothing beside or above the project.
+    changed = {
+        path
+        for path in set(before) | set(after)
+        if before.get(path) != after.get(path)
+        and not path.startswith(("hostile/site/", "hostile/.digest-cache/"))
+        and path not in ("hostile/site", "hostile/.digest-cache", "hostile")
+    }
+    assert not changed
+    assert not escape_target.exists()
+    return project / "site"
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def test_expected_yml_lists_every_file_in_the_fixture(project: Path) -> None:
+    content = project / "content"
+    present = set()
+    for dirpath, dirnames, filenames in os.walk(content):
+        here = Path(dirpath)
+        for name in list(dirnames):
+            if name.startswith(".") or (here / name).is_symlink():
+                present.add((here / name).relative_to(content).as_posix() + "/")
+                dirnames.remove(name)
+        present.update((here / n).relative_to(content).as_posix() for n in filenames)
+    assert present == set(ALL_EXPECTED)
+
+
+def test_every_file_is_in_the_digest_or_in_the_report(project: Path, digest: Digest) -> None:
+    """Worked out from the folder, not from expected.yml: nothing is lost silently."""
+    content = project / "content"
+    published = {entry.article.source_path for entry in digest.entries}
+    reported = {problem.path for problem in digest.problems}
+    for dirpath, dirnames, filenames in os.walk(content):
+        here = Path(dirpath)
+        for name in list(dirnames):
+            relative = (here / name).relative_to(content).as_posix() + "/"
+            if relative in reported:
+                dirnames.remove(name)  # reported as a whole, not read
+        for name in filenames:
+            relative = (here / name).relative_to(content).as_posix()
+            assert relative in published or relative in reported, relative
+    assert all(p.message.strip() for p in digest.problems)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_EXPECTED))
+def test_each_file_has_its_expected_outcome(name: str, digest: Digest) -> None:
+    expected = ALL_EXPECTED[name]
+    published = {entry.article.source_path for entry in digest.entries}
+    problems = [p for p in digest.problems if p.path == name]
+    outcome = expected["outcome"]
+    assert (name in published) == (outcome in IN_DIGEST)
+    if outcome == "published":
+        assert problems == []
+        return
+    assert [p.outcome for p in problems] == ["warning" if outcome == "warning" else outcome] * len(
+        problems
+    )
+    assert problems, f"{name}: no message in the report"
+    messages = " | ".join(p.message for p in problems)
+    assert expected["reason"] in messages
+
+
+def test_slug_clashes_never_overwrite_a_page(digest: Digest) -> None:
+    slugs = [entry.article.slug for entry in digest.entries]
+    assert len(slugs) == len(set(slugs))
+    by_path = {entry.article.source_path: entry.article for entry in digest.entries}
+    assert by_path["good-venezuela-2019-05-20.md"].title.startswith("Guaido calls")
+    assert by_path["dup-story.md"].title == "Second of two with one slug"
+    assert by_path["traversal-slug-2019-05-12.md"].slug == "tmp-digest-escape"
+    assert by_path["absolute-slug-2019-05-12.md"].slug == "etc-passwd"
+
+
+def test_text_is_cleaned_not_lost(digest: Digest) -> None:
+    by_path = {entry.article.source_path: entry.article for entry in digest.entries}
+    control = by_path["control-chars-2019-05-05.md"]
+    assert control.title == "Control[31m characters evil are removed"
+    assert "\x00" not in control.paragraphs[0] and "\x1b" not in control.paragraphs[0]
+    assert by_path["utf16-bom-2019-05-03.txt"].title == "A UTF-16 file with a byte order mark"
+    assert by_path["crlf-2019-05-02.md"].paragraphs == (
+        "The file was saved on Windows. Its lines end in CR LF.",
+        "It still reads as two paragraphs.",
+    )
+    assert len(by_path["old-mac-cr-2019-05-02.txt"].paragraphs) == 1
+    assert by_path["chinese-2019-05-09.md"].title == "图书馆在旧车站开设新分馆"
+    assert "Maduro spoke." in by_path["brackets-2019-05-13.md"].paragraphs[0]
+    assert any("quoted Tehran text." in p for p in by_path["nested-lists-2019-05-13.md"].paragraphs)
+
+
+def test_check_prints_the_report_and_exits_1(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["check", "-f", str(project / "mkdocs.yml")], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    for name, expected in ALL_EXPECTED.items():
+        if expected["outcome"] == "published":
+            continue
+        label = {"skipped": "skipped", "warning": "warning", "excluded": "note"}[
+            expected["outcome"]
+        ]
+        wanted = f"{label}: {project / 'content' / name}: "
+        line = next((line for line in lines if line.startswith(wanted)), None)
+        assert line is not None, f"no report line for {name}"
+        assert expected["reason"] in line
+    assert not (project / "site").exists() or (project / "site" / "index.html").exists()
+
+
+# --- the built site -----------------------------------------------------------------------------
+
+
+def _h1_text(page: Path) -> str:
+    found = re.search(r"<h1[^>]*>(.*?)</h1>", page.read_text(encoding="utf-8"), re.DOTALL)
+    assert found is not None, page
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_every_article_in_the_digest_has_its_page(built: Path, digest: Digest) -> None:
+    for entry in digest.entries:
+        page = built / "articles" / entry.article.slug / "index.html"
+        assert page.is_file(), entry.article.source_path
+        assert _h1_text(page) == entry.article.title
+    assert len(list((built / "articles").glob("*/index.html"))) == len(digest.entries)
+
+
+def test_no_page_holds_live_markup(built: Path) -> None:
+    assert SiteChecker(built).problems() == {}
+
+
+def test_search_index_holds_no_live_markup(built: Path, digest: Digest) -> None:
+    checker = SiteChecker(built)
+    assert checker.search_index_problems() == {}
+    index = json.loads((built / "search" / "search_index.json").read_text("utf-8"))
+    titles = {html.unescape(d["title"]) for d in index["docs"]}
+    hostile = next(e for e in digest.entries if e.article.source_path.startswith("script-title"))
+    assert hostile.article.title in titles
+
+
+def test_titles_are_text_in_head_and_header(built: Path, digest: Digest) -> None:
+    entry = next(e for e in digest.entries if e.article.source_path.startswith("script-title"))
+    page = (built / "articles" / entry.article.slug / "index.html").read_text("utf-8")
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    assert title is not None
+    assert "<" not in title.group(1)
+    assert html.unescape(title.group(1)) == f"{entry.article.title} - Hostile fixture"
+
+
+def test_template_syntax_stays_text(built: Path, digest: Digest) -> None:
+    entry = next(e for e in digest.entries if e.article.source_path.startswith("jinja"))
+    page = (built / "articles" / entry.article.slug / "index.html").read_text("utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "{{ config.site_name }} {% include 'home.md.j2' %} {# comment #}" in text
+    assert "Template syntax {{ 7 * 7 }}" in text
+    assert "An editor's summary with {{ 7*7 }}" in text
+
+
+def _feed_files(site: Path) -> list[Path]:
+    return sorted(p for p in (site / "feeds").rglob("*") if p.suffix in (".xml", ".json"))
+
+
+def test_feeds_hold_every_article_and_no_live_markup(built: Path, digest: Digest) -> None:
+    if not (built / "feeds").is_dir():
+        pytest.skip("this build writes no feeds")
+    atom = "{http://www.w3.org/2005/Atom}"
+    for path in _feed_files(built):
+        where = path.relative_to(built).as_posix()
+        fragments: list[str] = []
+        urls: list[str] = []
+        if path.suffix == ".json":
+            feed: dict[str, Any] = json.loads(path.read_text("utf-8"))
+            for item in feed["items"]:
+                fragments.append(item.get("content_html", ""))
+                urls += [item.get("url", ""), item.get("external_url", "")]
+        else:
+            root = ET.parse(path).getroot()
+            fragments += [e.text or "" for e in root.iter("description")]
+            fragments += [e.text or "" for e in root.iter(f"{atom}content")]
+            urls += [e.text or "" for e in root.iter("link")]
+            urls += [e.get("href", "") for e in root.iter(f"{atom}link")]
+        for fragment in fragments:
+            assert fragment_problems(fragment) == [], where
+        assert not [u for u in urls if dangerous_url(u)], where
+    rss = ET.parse(built / "feeds" / "rss.xml").getroot()
+    titles = {e.text for e in rss.iter("title")}
+    for entry in digest.entries:
+        assert entry.article.title in titles, entry.article.source_path
+
+
+def test_strict_build_fails_naming_each_bad_file(project: Path, built: Path) -> None:
+    result = mkdocs_build(project, strict=True)
+    assert result.returncode != 0
+    for name, expected in ALL_EXPECTED.items():
+        if expected["outcome"] in ("skipped", "warning"):
+            assert f"{project / 'content' / name}: " in result.stderr, name
+
+
+def test_failed_strict_digest_build_keeps_the_previous_site(project: Path, built: Path) -> None:
+    before = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(
+        cli, ["build", "--strict", "-f", str(project / "mkdocs.yml")], catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    after = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    assert after == before
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".digest-build-")]
+    assert leftovers == []
+
+
+# --- the checker itself -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href=" JaVa&#x09;ScRiPt:alert(1)">x</a>',
+        "<iframe src=https://example.org></iframe>",
+        "<svg><a xlink:href='javascript:alert(1)'>x</a></svg>",
+    ],
+)
+def test_the_checker_finds_live_markup(fragment: str) -> None:
+    assert fragment_problems(fragment)
+
+
+def test_the_checker_finds_a_title_breakout(built: Path, tmp_path: Path) -> None:
+    page = (built / "index.html").read_text("utf-8")
+    broken = re.sub(r"<title>", "<title></title><script>alert(1)</script><title>", page, count=1)
+    assert broken != page
+    (built / "broken-copy.html").write_text(broken, encoding="utf-8")
+    try:
+        found = SiteChecker(built).page_problems(built / "broken-copy.html")
+    finally:
+        (built / "broken-copy.html").unlink()
+    assert any("alert(1)" in f for f in found)

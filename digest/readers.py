@@ -194,10 +194,11 @@ class ContentReader:
         paths, problems_in_walk = self._walk()
         problems.extend(problems_in_walk)
         sidecars = _sidecars(paths)
+        sidecar_files = set(sidecars.values())  # a set: thousands of articles, each checked
         for path in paths:
             relative = path.relative_to(self.content_dir).as_posix()
             kind = _kind_of(path)
-            if path in sidecars.values():
+            if path in sidecar_files:
                 continue  # read with its article
             if kind is None:
                 problems.append(_not_an_article(path, relative))

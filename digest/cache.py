@@ -493,7 +493,7 @@ class CachedAnalysis:
         try:
             with SummaryCache(self.cache_dir) as cache:
                 return cache.get_many(keys)
-        except (CacheUnavailable, sqlite3.Error) as error:
+        except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summary cache not used: %s", error)
             return {}
 
@@ -502,7 +502,7 @@ class CachedAnalysis:
         try:
             with SummaryCache(self.cache_dir) as cache:
                 cache.put_many(values.items(), used)
-        except (CacheUnavailable, sqlite3.Error) as error:
+        except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summaries not saved to the cache: %s", error)
 
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:

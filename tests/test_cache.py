@@ -330,3 +330,14 @@ def test_mkdocs_rebuild_reports_summaries_from_the_cache(tmp_path: Path) -> None
     # Same pages from the cache as from summarizing.
     for page in ("topics/venezuela/index.html", "topics/iran/index.html"):
         assert (project / "site" / page).is_file()
+
+
+def test_an_unusable_cache_folder_costs_time_not_the_build(
+    content: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    digest, analysis = cached_build(settings(content), blocked)
+    assert analysis.stats.analysed == 4
+    assert digest == uncached(settings(content))
+    assert "summary cache not used" in caplog.text

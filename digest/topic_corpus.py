@@ -71,7 +71,8 @@ class TermVectors:
         for counter in counts:
             df.update(counter.keys())
         n = len(documents)
-        limit = max(min_df, int(max_df * n)) if n >= 4 else n
+        # In a small site the few stories of one theme are a large share of all of them.
+        limit = max(min_df, int(max_df * n)) if n >= 20 else n
         self.vocabulary: tuple[str, ...] = tuple(
             sorted(s for s, d in df.items() if min(min_df, n) <= d <= limit)
         )

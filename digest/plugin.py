@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.digest: Digest | None = None
         self.pages: tuple[Page, ...] = ()
         self._titles: dict[str, str] = {}
+        self._dates: dict[str, datetime] = {}
         # `mkdocs serve` previews: they do not count as builds for "what's new".
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
@@ -190,6 +192,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         try:
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
             self._titles = {page.path: page.title for page in self.pages}
+            self._dates = {
+                article_page_path(e.article.slug): e.article.date for e in self.digest.entries
+            }
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
         for asset in (STYLESHEET, SCRIPT):
@@ -236,6 +241,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         title = self._titles.get(page.file.src_uri)
         if title is not None:
             page.meta["title"] = html.escape(title, quote=True)
+        if self.digest is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
+            # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
+            # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
+            dated = self._dates.get(page.file.src_uri, self.digest.updated)
+            if dated is not None:
+                page.update_date = dated.astimezone(timezone.utc).date().isoformat()
         return markdown
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:

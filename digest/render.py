@@ -35,6 +35,7 @@ from digest.changes import Changes
 from digest.config import DigestConfig
 from digest.feeds import feed_site
 from digest.model import Digest, DigestEntry, TopicDigest
+from digest.text import drop_controls
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
 # engine downstream could read as syntax becomes a numeric character reference: it renders as
@@ -47,7 +48,8 @@ def escape_markdown(value: Any) -> str:
     """Make untrusted text inert inside Markdown (and the HTML it becomes): one line, no syntax."""
     if isinstance(value, Markup):
         return str(value)
-    text = " ".join(str(value).split())
+    # Control characters go first: Python-Markdown keeps its placeholders between \x02 and \x03.
+    text = " ".join(drop_controls(str(value)).split())
     text = text.translate(_MARKDOWN_SPECIAL)
     # "1. " or "- " at the start would begin a list.
     return _LIST_START.sub(

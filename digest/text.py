@@ -59,6 +59,11 @@ def _looks_like_utf16(head: bytes) -> bool:
     return max(even, odd) * 2 > len(head) // 2 and min(even, odd) * 10 < max(even, odd)
 
 
+def drop_controls(text: str) -> str:
+    """Text without control and bidi characters (tab and newline stay)."""
+    return _CONTROL.sub("", text)
+
+
 def control_characters(text: str) -> int:
     """How many control or bidi characters `clean` will drop (a stray BOM is not counted)."""
     return sum(1 for c in _CONTROL.findall(text) if c != "\ufeff")

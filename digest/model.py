@@ -88,6 +88,10 @@ class TopicMatch:
     summary: Summary | None = None
     # True when the topic was chosen by likeness to its other articles (topic_mode: sections).
     learned: bool = False
+    # Paragraph indices that have the topic because they continue its passage, not by its words.
+    continued: tuple[int, ...] = ()
+    # True when the headline, dateline or lede (first two sentences) names the topic.
+    lead: bool = False
 
 
 @dataclass(frozen=True)

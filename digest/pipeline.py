@@ -109,6 +109,8 @@ class Analyzer:
                 paragraphs=found.paragraphs,
                 evidence=found.evidence,
                 summary=self._summarize(picked, article.title, self.settings.topic_budget),
+                continued=found.continued,
+                lead=found.lead,
             )
         for key in article.forced_topics:
             topic = self._find_topic(key)
@@ -124,9 +126,7 @@ class Analyzer:
             )
         for slug, match in list(matches.items()):
             if any(self._find_topic(k) == self._topics[slug] for k in article.forced_topics):
-                matches[slug] = TopicMatch(
-                    match.topic, match.share, match.paragraphs, match.evidence, True, match.summary
-                )
+                matches[slug] = replace(match, forced=True)
         ordered = tuple(matches[t.slug] for t in self.settings.topics if t.slug in matches)
         return DigestEntry(article=article, sentences=sentences, summary=summary, topics=ordered)
 

@@ -92,7 +92,22 @@ def test_article_page_explains_its_topic(tmp_path: Path) -> None:
     assert mkdocs_build(project).returncode == 0
     page = parse(project / "site" / "articles" / "iran-tanker-2019-06-14" / "index.html")
     [why] = [i for i in page.items if i.startswith("Iran:")]
-    assert why == "Iran: 100% of the article (paragraphs 1, 2), matched Iran, Tehran"
+    assert why == (
+        "Iran: 100% of the article (paragraphs 1, 2), matched Iran, Tehran; "
+        "named in the headline or first lines"
+    )
+
+
+def test_seed_article_page_says_which_paragraph_continues_the_iran_passage(
+    tmp_path: Path,
+) -> None:
+    require_shared()
+    project = copy_fixture("basic", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    page = parse(project / "site" / "articles" / "sochi-2019-05-14" / "index.html")
+    [why] = [i for i in page.items if i.startswith("Iran:")]
+    assert why.startswith("Iran: 12% of the article (paragraphs 16, 17, 18), matched Iran")
+    assert why.endswith("; paragraph 17 continues the passage")
 
 
 def test_sections_mode_learns_a_topic_the_keywords_missed(tmp_path: Path) -> None:

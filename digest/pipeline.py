@@ -215,7 +215,7 @@ def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> A
 
 
 # Topic suggestions look at this many of the newest stories.
-SUGGESTION_WINDOW = 2000
+SUGGESTION_WINDOW = 500
 
 
 def _suggestions(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:

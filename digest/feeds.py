@@ -69,6 +69,13 @@ FORMATS: tuple[FeedFormat, ...] = (RSS, ATOM, JSON_FEED)
 
 FEEDS_DIR = "feeds"
 OPML_PATH = f"{FEEDS_DIR}/subscriptions.opml"
+# mkdocs-material fetches sitemap.xml beside the target of every <link rel="alternate"> in a page
+# (it maps language versions that way; zensical/zensical#908). Each folder of feeds gets a valid,
+# empty one, so that fetch finds a document instead of a 404 and a console error on every page.
+EMPTY_SITEMAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>\n'
+)
 
 
 def feed_path(fmt: FeedFormat, topic_slug: str | None = None) -> str:
@@ -156,9 +163,13 @@ def autodiscovery_links(
     topic = next((t for t in config.topics if match and t.slug == match.group(1)), None)
     if topic is not None:
         links = list(site.links(topic)) + links
+    # Relative to the page: the browser resolves it against wherever the site is served, so a
+    # preview or an offline copy never calls the published site (Material fetches beside it).
+    page_folder = posixpath.dirname(site.page_url(page_path)[len(site.base_url) :]) or "."
     return "\n".join(
         f'<link rel="alternate" type="{link.media_type}" '
-        f'title="{html.escape(f"{link.title} ({link.label})")}" href="{html.escape(link.url)}">'
+        f'title="{html.escape(f"{link.title} ({link.label})")}" '
+        f'href="{html.escape(posixpath.relpath(link.url[len(site.base_url) :], page_folder))}">'
         for link in links
     )
 
@@ -543,6 +554,12 @@ def build_feeds(
         files.append(FeedFile(feed_path(JSON_FEED, slug), json_feed(channel)))
     files.append(FeedFile(OPML_PATH, opml(built, site)))
     return tuple(files)
+
+
+def sitemap_stubs(files: Iterable[FeedFile]) -> tuple[FeedFile, ...]:
+    """An empty sitemap.xml in every folder that holds feeds (see EMPTY_SITEMAP)."""
+    folders = sorted({posixpath.dirname(feed.path) for feed in files})
+    return tuple(FeedFile(posixpath.join(f, "sitemap.xml"), EMPTY_SITEMAP) for f in folders)
 
 
 def write_feeds(files: Iterable[FeedFile], site_dir: Path) -> list[Path]:

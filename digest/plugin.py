@@ -25,7 +25,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig, config_from_mapping
-from digest.feeds import FeedError, autodiscovery_links, build_feeds, check_site_url, write_feeds
+from digest.feeds import (
+    FeedError,
+    autodiscovery_links,
+    build_feeds,
+    check_site_url,
+    sitemap_stubs,
+    write_feeds,
+)
 from digest.model import Digest
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
@@ -67,16 +74,16 @@ class DigestPluginConfig(base.Config):
     """The topics that group the digest; an article can be in several."""
     topic_threshold = c.Type(float, default=_D.topic_threshold)
     """Share of an article's sentences that must be about a topic for it to join the topic."""
-    timezone = c.Type(str, default=_D.timezone)
-    """IANA time zone for dates written without one (e.g. `Europe/Berlin`)."""
-    summarizer = c.Type(str, default=_D.summarizer)
-    """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
-    edmundson, sumbasic, klsum, reduction."""
     topic_mode = c.Choice(("passages", "sections"), default=_D.topic_mode)
     """`passages`: an article joins every topic enough of it is about; `sections`: each article
     joins its one best topic, learned from the corpus (like a newspaper's sections)."""
     topic_suggestions = c.Type(int, default=_D.topic_suggestions)
     """How many candidate topics the Other page suggests from the articles it lists (0: none)."""
+    timezone = c.Type(str, default=_D.timezone)
+    """IANA time zone for dates written without one (e.g. `Europe/Berlin`)."""
+    summarizer = c.Type(str, default=_D.summarizer)
+    """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
+    edmundson, sumbasic, klsum, reduction."""
     summary_sentences = c.Type(int, default=_D.summary_sentences)
     """Sentences in an article's summary."""
     summary_words = c.Optional(c.Type(int))
@@ -264,7 +271,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             return
         try:
             files = build_feeds(self.digest, self.settings, config.use_directory_urls)
-            write_feeds(files, Path(config.site_dir))
+            write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
         except FeedError as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
         log.debug("wrote %d feed files", len(files))

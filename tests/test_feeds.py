@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import jsonschema
@@ -449,8 +449,13 @@ class _Head(HTMLParser):
 
 
 def _head(path: Path) -> _Head:
+    """The page's head, with feed links resolved against the page's published address."""
     parser = _Head()
     parser.feed(path.read_text(encoding="utf-8"))
+    site = next(folder for folder in path.parents if (folder / "sitemap.xml").is_file())
+    page_url = SITE_URL + path.parent.relative_to(site).as_posix().strip(".") + "/"
+    page_url = page_url.replace("//", "/").replace(":/", "://")
+    parser.feeds = [(kind, title, urljoin(page_url, href)) for kind, title, href in parser.feeds]
     return parser
 
 
@@ -617,11 +622,11 @@ def test_autodiscovery_links_escape_the_site_name() -> None:
     links = autodiscovery_links(config, "index.md")
     head = _Head()
     head.feed(f"<head>{links}</head>")
-    assert head.feeds[0] == (
-        "application/rss+xml",
-        'A "quoted" <site> (RSS)',
-        f"{SITE_URL}feeds/rss.xml",
-    )
+    # Relative to the page, so a preview or an offline copy never calls the published site.
+    assert head.feeds[0] == ("application/rss+xml", 'A "quoted" <site> (RSS)', "feeds/rss.xml")
+    head = _Head()
+    head.feed(f"<head>{autodiscovery_links(config, 'topics/iran/index.md')}</head>")
+    assert head.feeds[-3][2] == "../../feeds/rss.xml"
     assert autodiscovery_links(dataclasses.replace(config, feeds=False), "index.md") == ""
 
 

@@ -97,7 +97,28 @@ def split_sentences(text: str) -> list[str]:
             merged[-1] += " " + piece
             continue
         merged.append(piece)
-    return merged
+    return [part for sentence in merged for part in _split_missed(sentence)]
+
+
+# Punkt sometimes takes an ordinary word for an abbreviation ("the parade. Visitors came"):
+# a lowercase word of two or more letters, a full stop, then a capitalised word is a sentence
+# boundary in news copy unless the word is a known lowercase abbreviation.
+_MISSED_BOUNDARY = re.compile(r"\b([a-z]{2,})\. (?=[“‘\"]?[A-Z][a-z])")
+_LOWERCASE_ABBREVIATIONS = frozenset(
+    {"vs", "approx", "est", "dept", "ca", "cf", "al", "etc", "ed", "eds", "pp", "op", "viz"}
+)
+
+
+def _split_missed(sentence: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in _MISSED_BOUNDARY.finditer(sentence):
+        if match.group(1) in _LOWERCASE_ABBREVIATIONS:
+            continue
+        parts.append(sentence[start : match.end() - 1])
+        start = match.end()
+    parts.append(sentence[start:])
+    return [p for p in parts if p]
 
 
 def _space_after_end(match: re.Match[str], text: str) -> str:

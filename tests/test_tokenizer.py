@@ -58,3 +58,14 @@ def test_tokenizer_has_the_interface_sumy_expects() -> None:
     assert tokenizer.language == "english"
     assert tokenizer.to_sentences("One here. Two there.") == ("One here.", "Two there.")
     assert tokenizer.to_words("One here.") == ("One", "here")
+
+
+def test_ordinary_word_before_a_full_stop_ends_the_sentence() -> None:
+    # Punkt alone keeps these together, taking "parade." for an abbreviation.
+    assert split_sentences("Thousands watched the parade. Visitors came from abroad.") == [
+        "Thousands watched the parade.",
+        "Visitors came from abroad.",
+    ]
+    assert split_sentences("It was Smith vs. Jones in the final.") == [
+        "It was Smith vs. Jones in the final."
+    ]

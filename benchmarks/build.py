@@ -105,10 +105,14 @@ START = datetime(2016, 1, 1, 6, 0, tzinfo=timezone.utc)
 def articles(stories: list[Story], n: int) -> list[tuple[Story, str, datetime]]:
     """N (story, title, date): the corpus reused with distinct titles, about 3 stories a day."""
     picked = []
+    seen: set[str] = set()
     for i in range(n):
         story = stories[i % len(stories)]
         rounds = i // len(stories)
         title = story.title if rounds == 0 else f"{story.title} (part {rounds + 1})"
+        while title.casefold() in seen:  # a few corpus headlines repeat
+            title += " (again)"
+        seen.add(title.casefold())
         picked.append((story, title, START + timedelta(hours=8 * i)))
     return picked
 
@@ -277,7 +281,7 @@ def mkdocs_build(root: Path) -> Run:
 @dataclass(frozen=True)
 class Result:
     n: int
-    peer: Run
+    peer: Run | None  # None: not measured at this size (--peer-sizes)
     cold: Run
     warm: Run
     changed: Run
@@ -288,7 +292,7 @@ def best(runs: list[Run]) -> Run:
     return min(runs, key=lambda r: r.seconds)
 
 
-def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
+def measure(n: int, stories: list[Story], workdir: Path, repeat: int, peer: bool) -> Result:
     peer_root = workdir / f"peer-{n}"
     ours_root = workdir / f"ours-{n}"
     floor_root = workdir / f"floor-{n}"
@@ -296,9 +300,10 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
     paths = write_ours(ours_root, n, stories)
     peer_runs, cold_runs, warm_runs, changed_runs, floor_runs = [], [], [], [], []
     for attempt in range(repeat):
-        shutil.rmtree(peer_root / "site", ignore_errors=True)
-        peer_runs.append(mkdocs_build(peer_root))
-        print(f"  N={n} peer build {attempt + 1}: {peer_runs[-1].seconds:.1f} s", flush=True)
+        if peer:
+            shutil.rmtree(peer_root / "site", ignore_errors=True)
+            peer_runs.append(mkdocs_build(peer_root))
+            print(f"  N={n} peer build {attempt + 1}: {peer_runs[-1].seconds:.1f} s", flush=True)
         shutil.rmtree(ours_root / "site", ignore_errors=True)
         shutil.rmtree(ours_root / ".digest-cache", ignore_errors=True)
         cold_runs.append(mkdocs_build(ours_root))
@@ -326,7 +331,12 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int) -> Result:
         if counts != {expected}:
             print(f"  warning: {label} builds summarized {counts} articles, expected {expected}")
     return Result(
-        n, best(peer_runs), best(cold_runs), best(warm_runs), best(changed_runs), best(floor_runs)
+        n,
+        best(peer_runs) if peer_runs else None,
+        best(cold_runs),
+        best(warm_runs),
+        best(changed_runs),
+        best(floor_runs),
     )
 
 
@@ -339,13 +349,20 @@ def table(results: list[Result]) -> str:
     ]
     for r in results:
         ours_peak = max((r.cold, r.warm, r.changed), key=lambda run: run.tree_rss_mb)
+        if r.peer is not None:
+            peer = f"{r.peer.seconds:.1f} s"
+            ratios = " | ".join(
+                f"{run.seconds / r.peer.seconds:.2f}" for run in (r.cold, r.warm, r.changed)
+            )
+            peer_memory = f"{r.peer.tree_rss_mb:.0f} MB"
+        else:
+            peer, ratios, peer_memory = "not run", "– | – | –", "–"
         lines.append(
-            f"| {r.n:,} | {r.peer.seconds:.1f} s | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
-            f"| {r.changed.seconds:.1f} s | {r.cold.seconds / r.peer.seconds:.2f} "
-            f"| {r.warm.seconds / r.peer.seconds:.2f} | {r.changed.seconds / r.peer.seconds:.2f} "
+            f"| {r.n:,} | {peer} | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
+            f"| {r.changed.seconds:.1f} s | {ratios} "
             f"| {r.floor.seconds:.1f} s | {r.floor.seconds / r.warm.seconds:.0%} "
             f"| {max(x.max_rss_mb for x in (r.cold, r.warm, r.changed)):.0f} MB / "
-            f"{ours_peak.tree_rss_mb:.0f} MB | {r.peer.tree_rss_mb:.0f} MB |"
+            f"{ours_peak.tree_rss_mb:.0f} MB | {peer_memory} |"
         )
     sizes = sorted(results, key=lambda r: r.n)
     for small, large in zip(sizes, sizes[1:], strict=False):
@@ -354,8 +371,12 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"Growth from N={small.n:,} to N={large.n:,} ({factor:g}× the articles): ours cold "
             f"{large.cold.seconds / small.cold.seconds:.1f}×, warm "
-            f"{large.warm.seconds / small.warm.seconds:.1f}×; the peer "
-            f"{large.peer.seconds / small.peer.seconds:.1f}×."
+            f"{large.warm.seconds / small.warm.seconds:.1f}×"
+            + (
+                f"; the peer {large.peer.seconds / small.peer.seconds:.1f}×."
+                if large.peer and small.peer
+                else "."
+            )
         )
     return "\n".join(lines)
 
@@ -417,12 +438,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--repeat", type=int, default=1, help="runs per build (best is kept)")
+    parser.add_argument(
+        "--peer-sizes", default=None, help="sizes at which to build the peer too (default: all)"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update the docs page")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
     args = parser.parse_args()
     if not CORPORA.is_dir():
         raise SystemExit(f"skipped: the corpora are not at {CORPORA} (../shared beside the repo)")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    peer_sizes = (
+        set(sizes)
+        if args.peer_sizes is None
+        else {int(s) for s in args.peer_sizes.split(",") if s.strip().isdigit()}
+    )
     stories = load_corpus()
     print(f"{len(stories)} corpus articles; sizes {sizes}; {machine()}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))
@@ -430,7 +459,7 @@ def main() -> None:
     try:
         results = []
         for n in sizes:
-            results.append(measure(n, stories, workdir, args.repeat))
+            results.append(measure(n, stories, workdir, args.repeat, n in peer_sizes))
             text = table(results)
             print(text, flush=True)
             if not args.no_write:  # after each size: a long run stopped early still reports

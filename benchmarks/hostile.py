@@ -6,7 +6,8 @@ In one run, on the same machine, each a separate cold `mkdocs build` (no summary
 - mixed: the same N articles plus every file of tests/fixtures/hostile/content and the cases
   the tests make (a 10 MB file, symlinks, a FIFO, ...);
 - worst: the good articles plus one article of each pathological kind at the size limit
-  (MAX_ARTICLE_BYTES): brackets, nested quotes, tags, emphasis, one endless sentence; each
+  (MAX_ARTICLE_BYTES): brackets, markup just under the refused share, nested quotes, tags,
+  emphasis, one endless sentence (some are refused as not prose, which is the point); each
   case is also timed alone through `markdown_to_text`, the part written to stay linear.
 
     python benchmarks/hostile.py              # N=60 (about a minute)
@@ -52,6 +53,8 @@ def pathological(limit: int) -> dict[str, str]:
     room = limit - 200
     return {
         "brackets": "Caracas news. " + "[" * room,
+        # Just under the markup share that is refused: every fifth visible character is `[`.
+        "dense-markup": "Caracas news. " + "[abcd " * (room // 6),
         "nested-quotes": "Tehran news.\n\n" + ">" * room,
         "tags": "Maduro news. " + "<a" * (room // 2),
         "emphasis": "Mueller news. " + "*a " * (room // 3),

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,15 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown"})
 # message bounds the cost of one file: a 500 KB article takes about 6 s from reading to HTML.
 MAX_ARTICLE_BYTES = 500_000
 MAX_FRONT_MATTER_BYTES = 64_000
+# Long enough for any real paragraph (news paragraphs run to ~1,500 characters); a scraped
+# article on one line is cut into pieces of this size after sentence ends.
+MAX_PARAGRAPH_CHARS = 3_000
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+# Characters escape_markdown turns into entities; prose has a few percent of them.
+_MARKUP_CHARACTERS = "\\`*_{}[]()<>#|~!&\"'$=^+:@%"
+_MAX_MARKUP_CHARACTERS = 2_000
+# Longest text per front matter key: a headline is not an article.
+_MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
 # Dates outside these years are typos (0219, 20190) that would also break date arithmetic.
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
@@ -345,7 +354,12 @@ class ContentReader:
         warnings: list[str] = []
         meta = meta or {}
         lines = text.strip().split("\n")
-        title = _optional_text(meta, "title") or lines[0].strip()
+        title = _optional_text(meta, "title") or " ".join(lines[0].split())
+        if len(title) > _MAX_FIELD_CHARS["title"]:
+            raise ArticleError(
+                f"the headline (first line) is {len(title):,} characters long; the limit is "
+                f"{_MAX_FIELD_CHARS['title']:,} (is the body on the first line?)"
+            )
         body = "\n".join(lines[1:])
         paragraphs = paragraphs_of(body)
         if not paragraphs:
@@ -517,10 +531,42 @@ def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:
 
 
 def _checked_body(article: Article) -> Article:
-    """An article must have words to summarize, not only punctuation or symbols."""
+    """An article must be prose: words, not only symbols, and not mostly Markdown punctuation.
+
+    Every Markdown or HTML character in article text becomes an entity on the pages, and
+    Python-Markdown's inline pass costs time quadratic in the entities of one paragraph: 16,000
+    `[` in a row take a second, 500,000 take hours. So long paragraphs are split at sentence
+    ends, and text made mostly of such characters is refused.
+    """
     if not any(c.isalnum() for p in article.paragraphs for c in p):
         raise ArticleError("the body has no words (only punctuation or symbols)")
-    return article
+    text = "".join(article.paragraphs)
+    marks = sum(text.count(c) for c in _MARKUP_CHARACTERS)
+    visible = len(text) - text.count(" ")
+    if marks > _MAX_MARKUP_CHARACTERS and marks * 4 > visible:
+        raise ArticleError(
+            f"the body is mostly markup characters ({marks:,} of {visible:,} are "
+            "[ ] < > * _ ` and the like), not prose"
+        )
+    if all(len(p) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs):
+        return article
+    paragraphs = tuple(piece for p in article.paragraphs for piece in _split_paragraph(p))
+    return replace(article, paragraphs=paragraphs)
+
+
+def _split_paragraph(paragraph: str) -> list[str]:
+    """Pieces of at most MAX_PARAGRAPH_CHARS, cut after a sentence end, else at a space."""
+    pieces = []
+    while len(paragraph) > MAX_PARAGRAPH_CHARS:
+        window = paragraph[: MAX_PARAGRAPH_CHARS + 1]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends else window.rfind(" ")
+        if cut <= 0:
+            cut = MAX_PARAGRAPH_CHARS
+        pieces.append(paragraph[:cut].strip())
+        paragraph = paragraph[cut:].strip()
+    pieces.append(paragraph)
+    return [piece for piece in pieces if piece]
 
 
 def _sidecars(paths: list[Path]) -> dict[Path, Path]:
@@ -587,8 +633,11 @@ def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:
         raise ArticleError(
             f"'{key}' must be text, got {value!r} (quote it in YAML: {key}: \"{value}\")"
         )
-    text = clean(str(value)).strip()
-    return " ".join(text.split()) or None
+    text = " ".join(clean(str(value)).split())
+    limit = _MAX_FIELD_CHARS.get(key, 500)
+    if len(text) > limit:
+        raise ArticleError(f"'{key}' is {len(text):,} characters long; the limit is {limit:,}")
+    return text or None
 
 
 def _text_list(meta: Mapping[str, Any], key: str) -> tuple[str, ...]:

@@ -172,7 +172,12 @@ def test_text_is_cleaned_not_lost(digest: Digest) -> None:
     )
     assert len(by_path["old-mac-cr-2019-05-02.txt"].paragraphs) == 1
     assert by_path["chinese-2019-05-09.md"].title == "图书馆在旧车站开设新分馆"
-    assert "Maduro spoke." in by_path["brackets-2019-05-13.md"].paragraphs[0]
+    # A scraped story on one line is cut after sentence ends, losing no word.
+    scraped = by_path["one-line-scrape-2019-05-13.txt"]
+    assert len(scraped.paragraphs) > 3
+    assert all(len(p) <= 3_000 and p.endswith(".") for p in scraped.paragraphs)
+    source = (FIXTURES / "hostile" / "content" / "one-line-scrape-2019-05-13.txt").read_text()
+    assert " ".join(scraped.paragraphs) == source.split("\n\n", 1)[1].strip()
     assert any("quoted Tehran text." in p for p in by_path["nested-lists-2019-05-13.md"].paragraphs)
 
 

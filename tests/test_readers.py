@@ -187,6 +187,30 @@ def test_a_sidecar_outside_the_content_folder_is_not_read(tmp_path: Path) -> Non
     assert "story-2019-05-14.yml: symbolic link points outside the content folder" in str(problem)
 
 
+def test_long_paragraphs_are_cut_after_sentence_ends(tmp_path: Path) -> None:
+    body = " ".join(f"Sentence {i} is about the harbour cranes." for i in range(400))
+    write(tmp_path, "a-2019-05-14.txt", f"Headline\n\n{body}\n")
+    (story,) = read(tmp_path).read_all().articles
+    assert len(story.paragraphs) > 4
+    assert all(len(p) <= 3_000 and p.endswith("cranes.") for p in story.paragraphs)
+    assert " ".join(story.paragraphs) == body
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Headline\n\nNews. " + "[" * 16_000, "mostly markup characters (16,000 of"),
+        ("Headline\n\nNews. " + "<b>*x*</b> " * 3_000, "mostly markup characters"),
+        ("H" * 501 + "\n\nBody text.", "the headline (first line) is 501 characters"),
+    ],
+    ids=["brackets", "tags", "headline"],
+)
+def test_text_that_is_not_prose_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "a-2019-05-14.txt", text)
+    (problem,) = read(tmp_path).read_all().problems
+    assert message in problem.message
+
+
 # --- Markdown to text ---------------------------------------------------------------------------
 
 

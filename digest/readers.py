@@ -61,6 +61,7 @@ _LIBYAML_MAX_NESTING_MARKS = 2_000
 _WEB_ADDRESS = re.compile(
     r"https?://[^\s/?#\"'<>\\^`{|}]+(?:[/?#][^\s\"'<>\\^`{|}]*)?", re.IGNORECASE
 )
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _KNOWN_KEYS = frozenset(
@@ -210,6 +211,15 @@ class ContentReader:
             kind = _kind_of(path)
             if path in sidecar_files:
                 continue  # read with its article
+            if _printable(relative) != relative:
+                # It would end up in logs, feeds and the cache, where it breaks or misleads.
+                problems.append(
+                    Problem(
+                        _printable(relative),
+                        "the file name is not valid UTF-8 or holds control characters; rename it",
+                    )
+                )
+                continue
             if kind is None:
                 problems.append(_not_an_article(path, relative))
                 continue
@@ -265,7 +275,7 @@ class ContentReader:
             here = Path(dirpath)
             kept = []
             for name in sorted(dirnames):
-                relative = (here / name).relative_to(self.content_dir).as_posix() + "/"
+                relative = _printable((here / name).relative_to(self.content_dir).as_posix() + "/")
                 if name.startswith("."):
                     problems.append(Problem(relative, "hidden folder; not read", "excluded"))
                 elif (here / name).is_symlink():
@@ -513,6 +523,12 @@ class ContentReader:
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
+
+
+def _printable(name: str) -> str:
+    """A file name safe to print: undecodable bytes and control characters as escapes."""
+    raw = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), raw)
 
 
 def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:

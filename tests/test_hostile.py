@@ -49,6 +49,8 @@ def make_unstorable_cases(project: Path) -> Path:
     os.symlink("no-such-file.txt", content / "broken-link.txt")
     os.mkfifo(content / "fifo-2019-05-14.txt")
     os.symlink(outside, content / "linked-folder")
+    with open(bytes(content) + b"/latin1-name-caf\xe9-2019-05-14.txt", "wb") as handle:
+        handle.write(b"A file name in Latin-1\n\nThe name is not UTF-8, the text is.\n")
     (content / ".git").mkdir()
     (content / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     return content
@@ -64,6 +66,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def digest(project: Path) -> Digest:
     return build_digest(load_project(project / "mkdocs.yml"))
+
+
+def shown(name: str) -> str:
+    """A file name as the report prints it (undecodable bytes escaped)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -111,7 +118,7 @@ def test_expected_yml_lists_every_file_in_the_fixture(project: Path) -> None:
             if name.startswith(".") or (here / name).is_symlink():
                 present.add((here / name).relative_to(content).as_posix() + "/")
                 dirnames.remove(name)
-        present.update((here / n).relative_to(content).as_posix() for n in filenames)
+        present.update(shown((here / n).relative_to(content).as_posix()) for n in filenames)
     assert present == set(ALL_EXPECTED)
 
 
@@ -127,7 +134,7 @@ def test_every_file_is_in_the_digest_or_in_the_report(project: Path, digest: Dig
             if relative in reported:
                 dirnames.remove(name)  # reported as a whole, not read
         for name in filenames:
-            relative = (here / name).relative_to(content).as_posix()
+            relative = shown((here / name).relative_to(content).as_posix())
             assert relative in published or relative in reported, relative
     assert all(p.message.strip() for p in digest.problems)
 

@@ -211,6 +211,20 @@ def test_text_that_is_not_prose_is_refused(tmp_path: Path, text: str, message: s
     assert message in problem.message
 
 
+def test_file_names_that_cannot_be_printed_are_refused_and_shown_escaped(tmp_path: Path) -> None:
+    body = b"Headline\n\nThe body of the story.\n"
+    (tmp_path / "esc\x1b[2Jname-2019-05-14.txt").write_bytes(body)
+    with open(bytes(tmp_path) + b"/bad\xff-2019-05-14.txt", "wb") as handle:
+        handle.write(body)
+    result = read(tmp_path).read_all()
+    assert result.articles == ()
+    assert sorted(p.path for p in result.problems) == [
+        "bad\\xff-2019-05-14.txt",
+        "esc\\x1b[2Jname-2019-05-14.txt",
+    ]
+    assert all("rename it" in p.message for p in result.problems)
+
+
 # --- Markdown to text ---------------------------------------------------------------------------
 
 

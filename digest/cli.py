@@ -13,31 +13,13 @@ import click
 
 from digest import __version__
 from digest.changes import record_build
-from digest.config import ConfigError, DigestConfig
+from digest.cli_options import EXIT_PROBLEMS, config_option
+from digest.cli_options import load_config as _load
+from digest.config import DigestConfig
 from digest.model import Digest, Problem
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
-from digest.project import load_project
 from digest.render import PageRenderer
-
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-
-config_option = click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="The site's mkdocs.yml, whose `digest` plugin options are used.",
-)
-
-
-def _load(config_file: Path) -> DigestConfig:
-    try:
-        return load_project(config_file)
-    except (ConfigError, OSError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
 
 
 def _analysed(config: DigestConfig) -> Digest:

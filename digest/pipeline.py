@@ -48,13 +48,9 @@ def source_date_epoch() -> datetime | None:
 
 def split_article(article: Article) -> tuple[Sentence, ...]:
     """Every sentence of an article with its paragraph and position."""
-    from digest.tokenizer import split_sentences
+    from digest.tokenizer import sentences_of
 
-    sentences: list[Sentence] = []
-    for paragraph_index, paragraph in enumerate(article.paragraphs):
-        for text in split_sentences(paragraph):
-            sentences.append(Sentence(text, paragraph_index, len(sentences)))
-    return tuple(sentences)
+    return sentences_of(article.paragraphs)
 
 
 @dataclass(frozen=True)

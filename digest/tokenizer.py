@@ -1,7 +1,8 @@
 """An offline sentence and word tokenizer that sumy accepts in place of its NLTK one.
 
-sumy's own ``Tokenizer("english")`` needs NLTK's ``punkt_tab`` data, which has to be downloaded at
-run time. nupunkt ships a Punkt model inside its wheel, so splitting works with no network. On top
+sumy's own ``Tokenizer("english")`` relies on NLTK sentence data that does not come with NLTK
+and that we never fetch. nupunkt ships a Punkt model inside its wheel, so splitting works with
+no network. On top
 of it we fix what news text does to Punkt: quotes run together with the next sentence
 (``Sochi.”As we said``) and abbreviations it does not know.
 """
@@ -9,8 +10,11 @@ of it we fix what news text does to Punkt: quotes run together with the next sen
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import nupunkt
+
+from digest.model import Sentence
 
 # A sentence end glued to the next sentence: `Sochi.”As`, `said.“We`, `end.The`.
 _RUN_TOGETHER = re.compile(r"([.!?][”’\"']?)(?=[“‘\"]?[A-Z][a-z])")
@@ -130,6 +134,15 @@ def _space_after_end(match: re.Match[str], text: str) -> str:
     if start > 0 and text[start - 1].isupper() and start > 1 and text[start - 2] == ".":
         return match.group(1)
     return match.group(1) + " "
+
+
+def sentences_of(paragraphs: Sequence[str]) -> tuple[Sentence, ...]:
+    """Every sentence of a text's paragraphs, with its paragraph index and its position."""
+    found: list[Sentence] = []
+    for paragraph_index, paragraph in enumerate(paragraphs):
+        for text in split_sentences(paragraph):
+            found.append(Sentence(text, paragraph_index, len(found)))
+    return tuple(found)
 
 
 def split_words(text: str) -> list[str]:

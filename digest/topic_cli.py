@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from digest.config import ConfigError, DigestConfig
+from digest.cli_options import EXIT_USAGE, config_option
+from digest.cli_options import load_config as _load
+from digest.config import DigestConfig
 from digest.model import Topic
 from digest.pipeline import split_article
-from digest.project import load_project
 from digest.readers import ContentReader
 from digest.topic_corpus import (
     Document,
@@ -24,24 +25,6 @@ from digest.topic_corpus import (
 )
 from digest.topic_eval import LabelError, evaluate, format_evaluation, read_article
 from digest.topics import TopicMatcher
-
-EXIT_USAGE = 2
-
-config_option = click.option(
-    "-f",
-    "--config-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("mkdocs.yml"),
-    show_default=True,
-    help="The mkdocs.yml whose `digest` plugin options (topics, threshold) are used.",
-)
-
-
-def _load(config_file: Path) -> DigestConfig:
-    try:
-        return load_project(config_file)
-    except (ConfigError, OSError, ValueError) as error:
-        raise click.UsageError(str(error)) from None
 
 
 def _matcher(config: DigestConfig, threshold: float | None = None) -> TopicMatcher:

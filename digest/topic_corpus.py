@@ -25,8 +25,8 @@ from slugify import slugify
 from sumy.utils import get_stop_words
 
 from digest.config import DigestConfig
-from digest.model import Digest, DigestEntry, Sentence, Topic, TopicMatch, TopicSuggestion
-from digest.tokenizer import split_sentences
+from digest.model import Digest, DigestEntry, Topic, TopicMatch, TopicSuggestion
+from digest.tokenizer import sentences_of
 from digest.topics import Tokens, TopicMatcher
 
 _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
@@ -293,14 +293,6 @@ def distinctive_words(
     return vectors.words_of((inside - outside) * presence, count)
 
 
-def _sentences(paragraphs: Sequence[str]) -> tuple[Sentence, ...]:
-    found: list[Sentence] = []
-    for p, paragraph in enumerate(paragraphs):
-        for text in split_sentences(paragraph):
-            found.append(Sentence(text, p, len(found)))
-    return tuple(found)
-
-
 @dataclass(frozen=True)
 class Clustering:
     """Which cluster each candidate document fell in, and the suggestions made from them."""
@@ -356,7 +348,7 @@ def suggest_topics(
     gathered: dict[str, list[str]] = {t.slug: [] for _, t in sized}
     for i in chosen:
         paragraphs = corpus[i].paragraphs
-        for found in matcher.attribute(paragraphs, _sentences(paragraphs), (corpus[i].title,)):
+        for found in matcher.attribute(paragraphs, sentences_of(paragraphs), (corpus[i].title,)):
             if found.topic in gathered:
                 gathered[found.topic].append(corpus[i].id)
     suggestions = sorted(

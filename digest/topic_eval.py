@@ -19,11 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from digest.model import Article, Sentence, Topic
+from digest.model import Article, Topic
 from digest.pipeline import split_article
 from digest.readers import ArticleError, ContentReader
 from digest.text import paragraphs_of
-from digest.tokenizer import split_sentences
+from digest.tokenizer import sentences_of
 from digest.topics import TopicMatcher
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
@@ -111,14 +111,6 @@ def _slug_of(name: str, topics: Sequence[Topic], where: str) -> str:
             return topic.slug
     known = ", ".join(t.name for t in topics) or "none"
     raise LabelError(f"{where}: label {name!r} is not a configured topic (configured: {known})")
-
-
-def _sentences(paragraphs: Sequence[str]) -> tuple[Sentence, ...]:
-    found: list[Sentence] = []
-    for p, paragraph in enumerate(paragraphs):
-        for text in split_sentences(paragraph):
-            found.append(Sentence(text, p, len(found)))
-    return tuple(found)
 
 
 def read_article(path: Path) -> Article:
@@ -280,7 +272,7 @@ def evaluate_articles(
         frozenset(_slug_of(t, matcher.topics, item.id) for t in item.topics) for item in labelled
     ]
     found = [
-        matcher.attribute(item.paragraphs, _sentences(item.paragraphs), (item.title,))
+        matcher.attribute(item.paragraphs, sentences_of(item.paragraphs), (item.title,))
         for item in labelled
     ]
     if mode == "sections":

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.model import Sentence, Topic
+from digest.model import Topic
 from digest.project import load_project
-from digest.tokenizer import split_sentences
+from digest.tokenizer import sentences_of
 from digest.topic_eval import evaluate, evaluate_paragraphs, read_article
 from digest.topics import Keyword, Tokens, TopicMatcher, list_items, stem_variants
 from tests.conftest import REPO, SHARED, require_shared
@@ -18,14 +18,6 @@ LABELS = SHARED / "seed" / "labels.yml"
 
 def shipped_topics() -> tuple[Topic, ...]:
     return load_project(REPO / "mkdocs.yml").topics
-
-
-def sentences_of(paragraphs: list[str]) -> tuple[Sentence, ...]:
-    found: list[Sentence] = []
-    for p, paragraph in enumerate(paragraphs):
-        for text in split_sentences(paragraph):
-            found.append(Sentence(text, p, len(found)))
-    return tuple(found)
 
 
 def analyse(paragraphs: list[str], topics: tuple[Topic, ...] | None = None, **kw: float):

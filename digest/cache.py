@@ -65,8 +65,10 @@ _ANALYSIS_MODULES = (
     "topics.py",
     "tokenizer.py",
     "topic_corpus.py",
+    "stemming.py",
 )
-_ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy")
+# PyStemmer, when installed, is the C code snowballstemmer runs.
+_ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy", "snowballstemmer", "PyStemmer")
 
 
 class CacheFormatError(ValueError):

@@ -5,8 +5,8 @@ later sentence up when it is clearly better. A sentence's score adds:
 
 - a position prior (``-position_weight * log(1 + i)``), as in PacSum's position-aware centrality;
 - the share of the headline's content words it contains (Edmundson's title method);
-- its centrality: cosine similarity (tf-idf over sumy's stemmed, stop-word-free words) to the
-  other sentences, and, PacSum-style, to the sentences *after* it (a good lead sentence is the
+- its centrality: cosine similarity (tf-idf over Snowball stems, sumy's stop words left out) to
+  the other sentences, and, PacSum-style, to the sentences *after* it (a good lead sentence is the
   one the rest of the article elaborates);
 - a length prior: a digest sentence should say one thing completely, neither a fragment nor a
   run-on of scraped debris.
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
-from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
+from digest.stemming import stemmer
 from digest.summarize import MAX_GRAPH_SENTENCES, Summarizer, sumy_document
 from digest.tokenizer import NewsTokenizer
 
@@ -105,9 +104,8 @@ class DigestSummarizer(Summarizer):
         self.skip_unattributed_first_person = skip_unattributed_first_person
         self.max_sentences = max_sentences
         self._tokenizer = NewsTokenizer(language)
-        self._stemmer = Stemmer(language)
         self._stop_words = frozenset(get_stop_words(language))
-        self._stem = lru_cache(maxsize=65536)(self._stemmer)
+        self._stem = stemmer(language)
 
     # -- ranking -------------------------------------------------------------------------------
 

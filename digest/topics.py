@@ -3,7 +3,7 @@
 Keyword matching alone falls into traps (see the seed article's labels), so a paragraph gets a
 topic in steps, each of which the explanation can name:
 
-1. **Evidence.** A topic's keywords are looked up by stem (sumy's Snowball stemmer), so
+1. **Evidence.** A topic's keywords are looked up by stem (the Snowball stemmer), so
    inflections count (interfered, interference); a keyword also matches its demonym (Iran ->
    Iranian, Venezuela -> Venezuelan). A keyword written with a capital letter ("Labour") only
    matches capitalised words. A lowercase phrase ("election interference") matches when its
@@ -32,9 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sumy.nlp.stemmers import Stemmer
-
 from digest.model import Sentence, Topic
+from digest.stemming import stemmer
 
 # Words of a phrase that carry no meaning of their own when matching by proximity.
 _PHRASE_STOPWORDS = frozenset(
@@ -79,13 +78,13 @@ _DESCRIBING = re.compile(
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
-_STEMMER = Stemmer("english")
+_STEMMER = stemmer("english")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of a word, lowercase, possessive removed (``Maduro’s`` -> ``maduro``)."""
-    return str(_STEMMER(_POSSESSIVE.sub("", word.lower())))
+    return _STEMMER(_POSSESSIVE.sub("", word.lower()))
 
 
 def stem_variants(word_stem: str) -> frozenset[str]:

@@ -7,22 +7,30 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import logging
 import os
+import posixpath
+import re
 import shutil
 import tempfile
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from digest import __version__
 from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.feeds import (
@@ -34,6 +42,7 @@ from digest.feeds import (
     write_feeds,
 )
 from digest.model import Digest
+from digest.page_cache import PageStore, RenderedPage, TocEntry, page_key
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
 from digest.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
@@ -108,6 +117,9 @@ class DigestPluginConfig(base.Config):
     `digest build` always shows one)."""
     include_drafts = c.Type(bool, default=_D.include_drafts)
     """Publish articles whose front matter says `draft: true`."""
+    page_cache = c.Type(bool, default=True)
+    """Keep article pages' converted HTML in the cache folder: a rebuild converts only the
+    article pages whose Markdown, links or Markdown setup changed."""
 
 
 def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> DigestConfig:
@@ -142,6 +154,13 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
         self.show_progress = False
+        # The article pages' HTML from earlier builds (None: page_cache off or no cache_dir).
+        self.page_store: PageStore | None = None
+        self._markdown_setup = ""
+        self._page_keys: dict[str, str] = {}  # src_uri -> key expected for our Markdown
+        self._served: dict[str, RenderedPage] = {}  # src_uri -> HTML given instead of converting
+        self._warnings = _WarningCounter()
+        self._warnings_before: dict[str, int] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -166,6 +185,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             config.extra_javascript.append(SCRIPT)
         user_nav = list(config.nav or [])
         config.nav = nav_items(placeholder, subscribe=self.settings.feeds) + user_nav
+        self.page_store = None
+        if self.config.page_cache and self.settings.cache_dir is not None:
+            self.page_store = PageStore(self.settings.cache_dir)
+            self._markdown_setup = _markdown_setup(config)
+        self._page_keys, self._served, self._warnings_before = {}, {}, {}
+        self._warnings.attach()
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -236,9 +261,23 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         files.append(
             File.generated(config, SUMMARIES, content=json.dumps(summaries, sort_keys=True))
         )
+        if self.page_store is not None:
+            for page in self.pages:
+                file = files.get_file_from_path(page.path)
+                if page.path.startswith("articles/") and file is not None:
+                    self._page_keys[page.path] = self._page_key(file, page.markdown, files)
+            self.page_store.load(self._page_keys.values())
         return files
 
-    def on_page_markdown(
+    def _page_key(self, file: File, markdown: str, files: Files) -> str:
+        return page_key(
+            self._markdown_setup,
+            f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
+            markdown,
+            _resolved_links(markdown, file.src_uri, files),
+        )
+
+    def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
         # Without a meta title MkDocs takes the page title from the first heading as HTML, and
@@ -256,6 +295,59 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 page.update_date = dated.astimezone(timezone.utc).date().isoformat()
         return markdown
 
+    @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
+    def _serve_converted(
+        self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
+    ) -> str:
+        src_uri = page.file.src_uri
+        expected = self._page_keys.get(src_uri)
+        if self.page_store is None or expected is None:
+            return markdown
+        key = self._page_key(page.file, markdown, files)
+        if key != expected:  # another plugin rewrote the page: convert it, do not store it
+            self._page_keys.pop(src_uri)
+            return markdown
+        found = self.page_store.get(key)
+        if found is not None:
+            self._served[src_uri] = found
+            return ""  # nothing for MkDocs to convert; on_page_content gives the HTML
+        self._warnings_before[src_uri] = self._warnings.count
+        return markdown
+
+    on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
+
+    @event_priority(100)  # before other plugins: they get the HTML as if just converted
+    def on_page_content(
+        self, html_text: str, *, page: Any, config: MkDocsConfig, files: Any
+    ) -> str:
+        src_uri = page.file.src_uri
+        served = self._served.get(src_uri)
+        if served is not None:
+            page.toc = TableOfContents([_anchor_link(entry) for entry in served.toc])
+            page.present_anchor_ids = set(served.anchors)
+            page._title_from_render = served.heading
+            page.links_to_anchors = {}
+            return served.html
+        before = self._warnings_before.pop(src_uri, None)
+        key = self._page_keys.get(src_uri)
+        # A page whose conversion warned (a broken link) is not kept: every build must warn.
+        if (
+            self.page_store is not None
+            and key is not None
+            and before == self._warnings.count
+            and not getattr(page, "links_to_anchors", None)
+        ):
+            self.page_store.put(
+                key,
+                RenderedPage(
+                    html=html_text,
+                    toc=tuple(_toc_entry(link) for link in page.toc),
+                    anchors=tuple(sorted(page.present_anchor_ids or ())),
+                    heading=getattr(page, "_title_from_render", None),
+                ),
+            )
+        return html_text
+
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         # Feed autodiscovery goes into the finished HTML rather than through a theme override:
         # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
@@ -267,6 +359,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         return _insert_in_head(output, links)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._warnings.detach()
+        if self.page_store is not None:
+            log.info(
+                "%d of %d article pages from the cache", self.page_store.hits, len(self._page_keys)
+            )
+            self.page_store.save()
         if self.settings is None or self.digest is None or not self.settings.feeds:
             return
         try:
@@ -283,6 +381,76 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
             server.watch(str(self.settings.templates_dir))
         return server
+
+
+class _WarningCounter(logging.Handler):
+    """Counts MkDocs' warnings, to tell whether converting a page warned."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+    def attach(self) -> None:
+        logging.getLogger("mkdocs").addHandler(self)
+
+    def detach(self) -> None:
+        logging.getLogger("mkdocs").removeHandler(self)
+
+
+def _markdown_setup(config: MkDocsConfig) -> str:
+    """Everything besides a page's own text that its converted HTML depends on."""
+    extensions = [e if isinstance(e, str) else repr(type(e)) for e in config.markdown_extensions]
+    modules = sorted({name.split(".")[0] for name in extensions})
+    providers = metadata.packages_distributions()
+    versions = sorted(
+        f"{dist}={metadata.version(dist)}"
+        for module in [*modules, "mkdocs", "markdown"]
+        for dist in providers.get(module, ())
+    )
+    text = json.dumps(
+        [
+            __version__,
+            versions,
+            extensions,
+            config.mdx_configs,
+            config.use_directory_urls,
+            config.validation,
+        ],
+        default=repr,
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Markdown link and image targets: (target) or (<target>), and HTML href/src values.
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|\b(?:href|src)=[\"']([^\"']+)")
+
+
+def _resolved_links(markdown: str, src_uri: str, files: Files) -> list[str]:
+    """Each relative link of a page with the URL its target has in this build (or none)."""
+    resolved = set()
+    for match in _LINK_TARGET.finditer(markdown):
+        target = match.group(1) or match.group(2)
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path:
+            continue
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), unquote(parts.path)))
+        file = files.get_file_from_path(path.lstrip("/"))
+        resolved.add(f"{target}\0{file.url if file is not None else ''}")
+    return sorted(resolved)
+
+
+def _toc_entry(link: AnchorLink) -> TocEntry:
+    return TocEntry(link.title, link.id, link.level, tuple(_toc_entry(c) for c in link.children))
+
+
+def _anchor_link(entry: TocEntry) -> AnchorLink:
+    link = AnchorLink(entry.title, entry.anchor, entry.level)
+    link.children = [_anchor_link(child) for child in entry.children]
+    return link
 
 
 def _insert_in_head(html_text: str, tags: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -282,10 +283,11 @@ class PageRenderer:
         }
 
     def _page(self, path: str, title: str, template: str, **context: Any) -> Page:
+        folder = posixpath.dirname(path) or "."
+
         def url(target: str) -> Markup:
             """Relative link from this page to another generated page (MkDocs checks it)."""
-            relative = posixpath.relpath(target, posixpath.dirname(path) or ".")
-            return Markup(quote(relative, safe="/.-_~"))
+            return Markup(_relative_url(target, folder))
 
         def link(text: Any, target: str) -> Markup:
             return Markup(f"[{escape_markdown(text)}]({url(target)})")
@@ -321,6 +323,12 @@ class PageRenderer:
         except TemplateError as error:
             raise TemplateProblem(_describe(compiled.filename or template, error)) from None
         return Page(path, title, rendered)
+
+
+@lru_cache(maxsize=65536)
+def _relative_url(target: str, folder: str) -> str:
+    # Pages link to the same few topic, archive and Other pages: worth remembering.
+    return quote(posixpath.relpath(target, folder), safe="/.-_~")
 
 
 def _escape_keeping_edges(text: str) -> str:

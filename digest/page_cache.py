@@ -1,0 +1,324 @@
+"""Converted article pages, kept between builds: MkDocs has no incremental build of its own.
+
+Turning an article page's Markdown into HTML is the largest part of what MkDocs spends on it.
+The HTML only depends on the page's Markdown, where the page lives, where the pages it links to
+live, and the Markdown setup (extensions, their settings, the versions of the code). An entry's
+key is a hash of all of these, so a hit is the HTML a fresh conversion would give; the site
+builder (the MkDocs plugin) hands it over instead of converting again.
+
+The entries live in the summary cache's SQLite file under their own keys (same checksums,
+same pruning of entries no build has used for a while), plus memory for ``mkdocs serve``.
+
+Cached HTML goes into pages, so it is checked before use, never trusted: every tag must be one
+an article page is made of, every attribute plain (no ``style``, no event handlers), every link
+``http``, ``https``, ``mailto`` or relative, and no comment, CDATA or stray ``<``. An entry that
+fails is converted afresh. A planted cache file can at worst show wrong text, as a planted
+summary could, never run a script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digest.cache import CacheUnavailable, SummaryCache
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "page:"
+
+# What article pages are made of: the packaged templates' tags, Python-Markdown's and its
+# common extensions' output. A page with anything else is simply not served from the cache.
+_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "article",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "section",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+    ]
+)
+_ATTRIBUTES = frozenset(
+    [
+        "alt",
+        "class",
+        "colspan",
+        "datetime",
+        "dir",
+        "height",
+        "hidden",
+        "href",
+        "id",
+        "lang",
+        "loading",
+        "open",
+        "rel",
+        "reversed",
+        "rowspan",
+        "scope",
+        "src",
+        "start",
+        "target",
+        "title",
+        "type",
+        "width",
+    ]
+)
+_URL_ATTRIBUTES = frozenset({"href", "src"})
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# A whole tag, attribute values quoted and free of < > (Python-Markdown escapes them).
+_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
+    r"((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)"
+    r"\s*/?>"
+)
+_ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)'))?")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# Browsers ignore these inside a URL's scheme ("java\tscript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_url(value: str) -> bool:
+    url = _URL_IGNORED.sub("", html.unescape(value))
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
+
+
+def _safe_attributes(text: str) -> bool:
+    for match in _ATTRIBUTE.finditer(text):
+        name = match.group(1).lower()
+        if not (name in _ATTRIBUTES or name.startswith(("data-", "aria-"))):
+            return False
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        if name in _URL_ATTRIBUTES and value is not None and not _safe_url(value):
+            return False
+    return True
+
+
+def is_plain_html(text: str) -> bool:
+    """Whether HTML holds only the tags, attributes and links article pages are made of."""
+    position = text.find("<")
+    while position >= 0:
+        tag = _TAG.match(text, position)
+        if tag is None or tag.group(2).lower() not in _TAGS:
+            return False
+        if tag.group(3) and not _safe_attributes(tag.group(3)):
+            return False
+        position = text.find("<", tag.end())
+    return True
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One heading of a page's table of contents (its title is HTML)."""
+
+    title: str
+    anchor: str
+    level: int
+    children: tuple[TocEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """What converting a page's Markdown gave: its HTML, headings and anchors."""
+
+    html: str
+    toc: tuple[TocEntry, ...]
+    anchors: tuple[str, ...]
+    # The first <h1>'s text, which a site builder may use as the page title.
+    heading: str | None
+
+
+def page_key(setup: str, location: str, markdown: str, links: Sequence[str]) -> str:
+    """The key of a page's HTML: its Markdown setup, location, text and resolved links."""
+    text = json.dumps([setup, location, markdown, list(links)], ensure_ascii=False)
+    return KEY_PREFIX + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _toc_to_json(entries: Sequence[TocEntry]) -> list[Any]:
+    return [[e.title, e.anchor, e.level, _toc_to_json(e.children)] for e in entries]
+
+
+def _toc_from_json(value: Any) -> tuple[TocEntry, ...]:
+    if not isinstance(value, list):
+        raise ValueError("table of contents is not a list")
+    entries = []
+    for item in value:
+        title, anchor, level, children = item
+        if not (isinstance(title, str) and isinstance(anchor, str) and type(level) is int):
+            raise ValueError("table of contents entry has the wrong shape")
+        entries.append(TocEntry(title, anchor, level, _toc_from_json(children)))
+    return tuple(entries)
+
+
+def encode_page(page: RenderedPage) -> str:
+    return json.dumps(
+        {
+            "html": page.html,
+            "toc": _toc_to_json(page.toc),
+            "anchors": list(page.anchors),
+            "heading": page.heading,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _toc_titles(entries: Sequence[TocEntry]) -> Iterable[str]:
+    for entry in entries:
+        yield entry.title
+        yield from _toc_titles(entry.children)
+
+
+def decode_page(text: str) -> RenderedPage:
+    """A stored page, or ValueError when it is malformed or holds anything but plain HTML."""
+    try:
+        value = json.loads(text)
+        page = RenderedPage(
+            html=value["html"],
+            toc=_toc_from_json(value["toc"]),
+            anchors=tuple(value["anchors"]),
+            heading=value["heading"],
+        )
+    except (KeyError, TypeError, ValueError, RecursionError) as error:
+        raise ValueError(f"malformed page entry: {error}") from None
+    if not isinstance(page.html, str) or not all(isinstance(a, str) for a in page.anchors):
+        raise ValueError("page entry has the wrong shape")
+    if page.heading is not None and not isinstance(page.heading, str):
+        raise ValueError("page entry has the wrong shape")
+    texts = [page.html, page.heading or "", *_toc_titles(page.toc)]
+    if not all(is_plain_html(t) for t in texts):
+        raise ValueError("page entry holds markup an article page does not have")
+    return page
+
+
+# Pages of the latest build in this process, for `mkdocs serve` rebuilds.
+_memory: dict[str, RenderedPage] = {}
+
+
+class PageStore:
+    """Converted pages by key: memory first, then the cache folder's SQLite file."""
+
+    def __init__(self, cache_dir: Path | None, *, use_memory: bool = True) -> None:
+        self.cache_dir = cache_dir
+        self.use_memory = use_memory
+        self._found: dict[str, RenderedPage] = {}
+        self._used: set[str] = set()
+        self._new: dict[str, RenderedPage] = {}
+
+    def load(self, keys: Iterable[str]) -> int:
+        """Fetch the entries for the keys a build expects; returns how many were found."""
+        wanted = []
+        for key in dict.fromkeys(keys):
+            remembered = _memory.get(key) if self.use_memory else None
+            if remembered is not None:
+                self._found[key] = remembered
+            else:
+                wanted.append(key)
+        if wanted and self.cache_dir is not None:
+            for key, text in self._read(wanted).items():
+                try:
+                    self._found[key] = decode_page(text)
+                except ValueError as error:
+                    log.debug("digest: cached page %s not used: %s", key, error)
+        return len(self._found)
+
+    def get(self, key: str) -> RenderedPage | None:
+        page = self._found.get(key)
+        if page is not None:
+            self._used.add(key)
+        return page
+
+    def put(self, key: str, page: RenderedPage) -> None:
+        self._new[key] = page
+
+    @property
+    def hits(self) -> int:
+        return len(self._used)
+
+    def save(self) -> None:
+        """Store this build's new pages, mark the reused ones, and remember both."""
+        if self.use_memory:
+            _memory.clear()  # only the latest build's pages: bounded by the content
+            _memory.update((key, self._found[key]) for key in self._used)
+            _memory.update(self._new)
+        if self.cache_dir is None or not (self._new or self._used):
+            return
+        try:
+            with SummaryCache(self.cache_dir) as cache:
+                cache.put_many(
+                    ((key, encode_page(page)) for key, page in self._new.items()),
+                    sorted(self._used),
+                )
+        except (CacheUnavailable, sqlite3.Error, OSError) as error:
+            log.warning("digest: converted pages not saved to the cache: %s", error)
+
+    def _read(self, keys: list[str]) -> Mapping[str, str]:
+        assert self.cache_dir is not None
+        try:
+            with SummaryCache(self.cache_dir) as cache:
+                return cache.get_many(keys)
+        except (CacheUnavailable, sqlite3.Error, OSError) as error:
+            log.warning("digest: converted pages not read from the cache: %s", error)
+            return {}
+
+
+def clear_memory() -> None:
+    _memory.clear()

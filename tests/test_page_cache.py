@@ -1,0 +1,223 @@
+"""Converted article pages kept between builds: same bytes as converting, and never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digest.cache import CACHE_FILE
+from digest.page_cache import RenderedPage, TocEntry, decode_page, encode_page, is_plain_html
+from tests.conftest import copy_fixture, mkdocs_build
+from tests.safety import SiteChecker
+
+# What Python-Markdown and the packaged templates make of an article page.
+ARTICLE_HTML = (
+    '<h1 id="a-title">A &amp; B &lt;script&gt;</h1>\n'
+    '<p class="digest-summary">Summary with &quot;quotes&quot; &#39;single&#39;.</p>\n'
+    '<p><small class="digest-meta">14 May 2019 · <a href="https://apnews.com/x?a=1&amp;b=2">'
+    "AP</a></small></p>\n"
+    '<ul>\n<li><a href="../../topics/iran/">Iran</a>: 20% of the article</li>\n</ul>\n'
+    '<small class="digest-legend" data-search-exclude><mark>Highlighted</mark></small>\n'
+    '<div class="digest-text">\n<p><strong>SOCHI</strong> — <mark class="digest-pick">'
+    'It said 3 &lt; 4.</mark></p>\n</div>\n<p><img alt="x" src="../img.png" /><br /></p>'
+)
+
+
+def test_article_page_html_counts_as_plain() -> None:
+    assert is_plain_html(ARTICLE_HTML)
+    assert is_plain_html("No markup at all & nothing else")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT src='https://evil.example/x.js'></SCRIPT>",
+        '<p onclick="alert(1)">x</p>',
+        '<p OnMouseOver="alert(1)">x</p>',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JavaScript:alert(1)">x</a>',
+        '<a href="java\tscript:alert(1)">x</a>',
+        '<a href="jav&#x61;script:alert(1)">x</a>',
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<a href=" data:text/html;base64,PHNjcmlwdD4=">x</a>',
+        '<img src="vbscript:msgbox(1)">',
+        '<a href="x>" onclick="alert(1)">x</a>',
+        "<a href=javascript:alert(1)>x</a>",
+        '<p style="position:fixed;top:0">x</p>',
+        "<iframe src='https://example.org'></iframe>",
+        "<svg onload=alert(1)>",
+        "<!-- <script>alert(1)</script> -->",
+        "<![CDATA[x]]>",
+        "a < b",
+        "<p",
+        "<form action='https://evil.example'><input name=p></form>",
+        "<object data='x.swf'></object>",
+        "<meta http-equiv='refresh' content='0;url=https://evil.example'>",
+        "<base href='https://evil.example/'>",
+        "<style>body{display:none}</style>",
+    ],
+)
+def test_markup_an_article_page_never_has_is_refused(html: str) -> None:
+    assert not is_plain_html(html)
+
+
+def page(html: str = ARTICLE_HTML) -> RenderedPage:
+    return RenderedPage(
+        html=html,
+        toc=(TocEntry("A &amp; B", "a-title", 1, (TocEntry("Sub", "sub", 2),)),),
+        anchors=("a-title", "sub"),
+        heading="A &amp; B",
+    )
+
+
+def test_pages_round_trip_exactly() -> None:
+    assert decode_page(encode_page(page())) == page()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        encode_page(page(ARTICLE_HTML + "<script>alert(1)</script>")),
+        json.dumps(
+            {
+                "html": "<p>x</p>",
+                "toc": [["<img src=x onerror=alert(1)>", "a", 1, []]],
+                "anchors": [],
+                "heading": None,
+            }
+        ),
+        json.dumps({"html": "<p>x</p>", "toc": [], "anchors": [], "heading": "<script>"}),
+        json.dumps({"html": 3, "toc": [], "anchors": [], "heading": None}),
+        json.dumps({"html": "<p>x</p>", "toc": "no", "anchors": [], "heading": None}),
+        json.dumps({"html": "<p>x</p>"}),
+        "not json",
+        json.dumps([1, 2]),
+    ],
+)
+def test_stored_pages_that_are_not_plain_article_html_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        decode_page(text)
+
+
+# -- whole builds ------------------------------------------------------------------------------
+
+
+def site_files(project: Path) -> dict[str, bytes]:
+    site = project / "site"
+    return {
+        str(path.relative_to(site)): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+    }
+
+
+def set_plugin_option(project: Path, name: str, value: object) -> None:
+    config_path = project / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "digest" in plugin:
+            plugin["digest"][name] = value
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def page_entries(project: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(project / ".digest-cache" / CACHE_FILE) as db:
+        return db.execute("SELECT key, value FROM entries WHERE key LIKE 'page:%'").fetchall()
+
+
+def test_a_rebuild_serves_every_article_page_from_the_cache_with_the_same_bytes(
+    tmp_path: Path,
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    first = mkdocs_build(project)
+    assert first.returncode == 0, first.stderr
+    assert "0 of 2 article pages from the cache" in first.stderr
+    converted = site_files(project)
+    second = mkdocs_build(project)
+    assert second.returncode == 0, second.stderr
+    assert "2 of 2 article pages from the cache" in second.stderr
+    assert site_files(project) == converted
+
+    # And the same bytes as a build that never uses the page cache.
+    plain = copy_fixture("basic", tmp_path / "plain")
+    set_plugin_option(plain, "page_cache", False)
+    result = mkdocs_build(plain)
+    assert result.returncode == 0, result.stderr
+    assert "article pages from the cache" not in result.stderr
+    assert site_files(plain) == converted
+
+
+def test_editing_an_article_converts_that_page_only(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    story = project / "content" / "harbour-strike-2019-05-20.md"
+    story.write_text(
+        story.read_text(encoding="utf-8") + "\nDockers voted on a new offer late on Friday.\n",
+        encoding="utf-8",
+    )
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "1 of 2 article pages from the cache" in result.stderr
+    html = next((project / "site" / "articles").glob("harbour-strike*/index.html"))
+    assert "Dockers voted on a new offer" in html.read_text(encoding="utf-8")
+
+
+def test_a_changed_markdown_setup_converts_every_page_again(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    config_path = project / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["markdown_extensions"] = [{"toc": {"permalink": True}}]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "0 of 2 article pages from the cache" in result.stderr
+    html = next((project / "site" / "articles").glob("sochi*/index.html"))
+    assert 'class="headerlink"' in html.read_text(encoding="utf-8")
+
+
+def test_a_planted_page_is_converted_again_not_shown(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    assert mkdocs_build(project).returncode == 0
+    clean = site_files(project)
+    cache_file = project / ".digest-cache" / CACHE_FILE
+    entries = page_entries(project)
+    assert len(entries) == 2
+    with sqlite3.connect(cache_file) as db:
+        for key, value in entries:
+            stored = json.loads(value)
+            stored["html"] += '<img src="x" onerror="alert(1)"><script>alert(1)</script>'
+            planted = json.dumps(stored)
+            # A well-formed entry: the checksum matches, so only the content check stops it.
+            checksum = hashlib.sha256(f"{key}\0{planted}".encode()).hexdigest()
+            db.execute(
+                "UPDATE entries SET value = ?, checksum = ? WHERE key = ?", (planted, checksum, key)
+            )
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "0 of 2 article pages from the cache" in result.stderr
+    assert SiteChecker(project / "site").problems() == {}
+    assert site_files(project) == clean
+
+
+def test_a_page_whose_conversion_warns_warns_on_every_build(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    templates = project / "site_templates"
+    templates.mkdir()
+    packaged = Path(__file__).resolve().parents[1] / "site_templates" / "article.md.j2"
+    (templates / "article.md.j2").write_text(
+        packaged.read_text(encoding="utf-8") + "\n[Corrections](../../corrections.md)\n",
+        encoding="utf-8",
+    )
+    for attempt in range(2):
+        result = mkdocs_build(project, strict=False)
+        assert result.returncode == 0, result.stderr
+        assert "corrections.md" in result.stderr, f"build {attempt + 1} did not warn"
+        assert "0 of 2 article pages from the cache" in result.stderr
+    assert mkdocs_build(project).returncode != 0  # --strict still fails on it

@@ -158,7 +158,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.page_store: PageStore | None = None
         self._markdown_setup = ""
         self._page_keys: dict[str, str] = {}  # src_uri -> key expected for our Markdown
-        self._served: dict[str, RenderedPage] = {}  # src_uri -> HTML given instead of converting
+        self._generated_markdown: dict[str, str] = {}  # src_uri -> the Markdown we made
         self._warnings = _WarningCounter()
         self._warnings_before: dict[str, int] = {}
 
@@ -189,7 +189,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.config.page_cache and self.settings.cache_dir is not None:
             self.page_store = PageStore(self.settings.cache_dir)
             self._markdown_setup = _markdown_setup(config)
-        self._page_keys, self._served, self._warnings_before = {}, {}, {}
+        self._page_keys, self._generated_markdown, self._warnings_before = {}, {}, {}
         self._warnings.attach()
         return config
 
@@ -266,6 +266,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 file = files.get_file_from_path(page.path)
                 if page.path.startswith("articles/") and file is not None:
                     self._page_keys[page.path] = self._page_key(file, page.markdown, files)
+                    self._generated_markdown[page.path] = page.markdown
             self.page_store.load(self._page_keys.values())
         return files
 
@@ -303,31 +304,29 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         expected = self._page_keys.get(src_uri)
         if self.page_store is None or expected is None:
             return markdown
-        key = self._page_key(page.file, markdown, files)
-        if key != expected:  # another plugin rewrote the page: convert it, do not store it
-            self._page_keys.pop(src_uri)
+        # Unless another plugin rewrote the page, its key is the one worked out in on_files.
+        if (
+            markdown != self._generated_markdown.get(src_uri)
+            and self._page_key(page.file, markdown, files) != expected
+        ):
+            self._page_keys.pop(src_uri)  # convert it as usual, do not keep it
             return markdown
-        found = self.page_store.get(key)
+        found = self.page_store.get(expected)
         if found is not None:
-            self._served[src_uri] = found
-            return ""  # nothing for MkDocs to convert; on_page_content gives the HTML
-        self._warnings_before[src_uri] = self._warnings.count
+            # This page's render step becomes handing over the stored result: MkDocs sets up
+            # no Markdown converter for it, and every later step runs as usual.
+            page.render = _Restore(page, found)
+        else:
+            self._warnings_before[src_uri] = self._warnings.count
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
 
-    @event_priority(100)  # before other plugins: they get the HTML as if just converted
+    @event_priority(100)  # before other plugins change the HTML: keep it as converted
     def on_page_content(
         self, html_text: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
         src_uri = page.file.src_uri
-        served = self._served.get(src_uri)
-        if served is not None:
-            page.toc = TableOfContents([_anchor_link(entry) for entry in served.toc])
-            page.present_anchor_ids = set(served.anchors)
-            page._title_from_render = served.heading
-            page.links_to_anchors = {}
-            return served.html
         before = self._warnings_before.pop(src_uri, None)
         key = self._page_keys.get(src_uri)
         # A page whose conversion warned (a broken link) is not kept: every build must warn.
@@ -362,7 +361,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._warnings.detach()
         if self.page_store is not None:
             log.info(
-                "%d of %d article pages from the cache", self.page_store.hits, len(self._page_keys)
+                "%d of %d article pages from the cache",
+                self.page_store.hits,
+                len(self._generated_markdown),
             )
             self.page_store.save()
         if self.settings is None or self.digest is None or not self.settings.feeds:
@@ -441,6 +442,22 @@ def _resolved_links(markdown: str, src_uri: str, files: Files) -> list[str]:
         file = files.get_file_from_path(path.lstrip("/"))
         resolved.add(f"{target}\0{file.url if file is not None else ''}")
     return sorted(resolved)
+
+
+class _Restore:
+    """Stands in for one page's ``Page.render``: sets what converting its Markdown would."""
+
+    def __init__(self, page: Any, rendered: RenderedPage) -> None:
+        self.page, self.rendered = page, rendered
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page, rendered = self.page, self.rendered
+        del page.render  # back to the class's method
+        page.content = rendered.html
+        page.toc = TableOfContents([_anchor_link(entry) for entry in rendered.toc])
+        page._title_from_render = rendered.heading
+        page.present_anchor_ids = set(rendered.anchors)
+        page.links_to_anchors = {}
 
 
 def _toc_entry(link: AnchorLink) -> TocEntry:

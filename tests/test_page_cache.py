@@ -221,3 +221,31 @@ def test_a_page_whose_conversion_warns_warns_on_every_build(tmp_path: Path) -> N
         assert "corrections.md" in result.stderr, f"build {attempt + 1} did not warn"
         assert "0 of 2 article pages from the cache" in result.stderr
     assert mkdocs_build(project).returncode != 0  # --strict still fails on it
+
+
+def test_a_page_another_plugin_rewrites_is_converted_as_rewritten(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    # MkDocs hooks are plugins in a file: this one stamps a build number into article pages.
+    (project / "hooks.py").write_text(
+        "from pathlib import Path\n"
+        "COUNTER = Path(__file__).parent / 'builds.txt'\n"
+        "def on_pre_build(config):\n"
+        "    n = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1\n"
+        "    COUNTER.write_text(str(n))\n"
+        "def on_page_markdown(markdown, page, config, files):\n"
+        "    if not page.file.src_uri.startswith('articles/'):\n"
+        "        return markdown\n"
+        "    return markdown + '\\n\\nStamped by build ' + COUNTER.read_text() + '.\\n'\n",
+        encoding="utf-8",
+    )
+    config_path = project / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["hooks"] = ["hooks.py"]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for build in (1, 2):
+        result = mkdocs_build(project)
+        assert result.returncode == 0, result.stderr
+        assert "0 of 2 article pages from the cache" in result.stderr
+        for html in (project / "site" / "articles").glob("*/index.html"):
+            assert f"Stamped by build {build}." in html.read_text(encoding="utf-8")
+    assert page_entries(project) == []

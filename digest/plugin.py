@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import json
 import logging
 import os
@@ -118,8 +119,8 @@ class DigestPluginConfig(base.Config):
     include_drafts = c.Type(bool, default=_D.include_drafts)
     """Publish articles whose front matter says `draft: true`."""
     page_cache = c.Type(bool, default=True)
-    """Keep article pages' converted HTML in the cache folder: a rebuild converts only the
-    article pages whose Markdown, links or Markdown setup changed."""
+    """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
+    the pages whose Markdown, links or Markdown setup changed."""
 
 
 def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> DigestConfig:
@@ -154,13 +155,14 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
         self.show_progress = False
-        # The article pages' HTML from earlier builds (None: page_cache off or no cache_dir).
+        # Generated pages' HTML from earlier builds (None: page_cache off or no cache_dir).
         self.page_store: PageStore | None = None
         self._markdown_setup = ""
-        self._page_keys: dict[str, str] = {}  # src_uri -> key expected for our Markdown
+        self._page_keys: dict[str, str] = {}  # src_uri -> key of the Markdown we made
         self._generated_markdown: dict[str, str] = {}  # src_uri -> the Markdown we made
         self._warnings = _WarningCounter()
         self._warnings_before: dict[str, int] = {}
+        self._link_memo: dict[tuple[str, str], str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -190,6 +192,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self.page_store = PageStore(self.settings.cache_dir)
             self._markdown_setup = _markdown_setup(config)
         self._page_keys, self._generated_markdown, self._warnings_before = {}, {}, {}
+        self._link_memo = {}
         self._warnings.attach()
         return config
 
@@ -261,21 +264,25 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         files.append(
             File.generated(config, SUMMARIES, content=json.dumps(summaries, sort_keys=True))
         )
+        return files
+
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # After every plugin's on_files: the links of the key are resolved in the final files.
         if self.page_store is not None:
             for page in self.pages:
                 file = files.get_file_from_path(page.path)
-                if page.path.startswith("articles/") and file is not None:
+                if file is not None and file.generated_by is not None:
                     self._page_keys[page.path] = self._page_key(file, page.markdown, files)
                     self._generated_markdown[page.path] = page.markdown
             self.page_store.load(self._page_keys.values())
-        return files
+        return nav
 
     def _page_key(self, file: File, markdown: str, files: Files) -> str:
         return page_key(
             self._markdown_setup,
             f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
             markdown,
-            _resolved_links(markdown, file.src_uri, files),
+            _resolved_links(markdown, file.src_uri, files, self._link_memo),
         )
 
     def _set_title_and_date(
@@ -361,7 +368,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._warnings.detach()
         if self.page_store is not None:
             log.info(
-                "%d of %d article pages from the cache",
+                "%d of %d generated pages from the cache",
                 self.page_store.hits,
                 len(self._generated_markdown),
             )
@@ -403,14 +410,12 @@ class _WarningCounter(logging.Handler):
 
 def _markdown_setup(config: MkDocsConfig) -> str:
     """Everything besides a page's own text that its converted HTML depends on."""
-    extensions = [e if isinstance(e, str) else repr(type(e)) for e in config.markdown_extensions]
-    modules = sorted({name.split(".")[0] for name in extensions})
-    providers = metadata.packages_distributions()
-    versions = sorted(
-        f"{dist}={metadata.version(dist)}"
-        for module in [*modules, "mkdocs", "markdown"]
-        for dist in providers.get(module, ())
-    )
+    extensions = [
+        e if isinstance(e, str) else f"{type(e).__module__}.{type(e).__qualname__}"
+        for e in config.markdown_extensions
+    ]
+    modules = sorted({name.split(".")[0] for name in extensions} | {"mkdocs", "markdown"})
+    versions = [_module_version(name) for name in modules]
     text = json.dumps(
         [
             __version__,
@@ -426,21 +431,49 @@ def _markdown_setup(config: MkDocsConfig) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _module_version(name: str) -> str:
+    """A Markdown package's version (from the module: reading every package's metadata to map
+    modules to distributions costs a third of a second)."""
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return f"{name}: not importable"
+    version = getattr(module, "__version__", None)
+    if not isinstance(version, str):
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+    return f"{name}={version}"
+
+
 # Markdown link and image targets: (target) or (<target>), and HTML href/src values.
 _LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|\b(?:href|src)=[\"']([^\"']+)")
 
 
-def _resolved_links(markdown: str, src_uri: str, files: Files) -> list[str]:
-    """Each relative link of a page with the URL its target has in this build (or none)."""
+def _resolved_links(
+    markdown: str, src_uri: str, files: Files, memo: dict[tuple[str, str], str]
+) -> list[str]:
+    """Each relative link of a page with the URL its target has in this build (or none).
+
+    memo: {(folder, target): resolved} for one build; pages in one folder share their links.
+    """
+    folder = posixpath.dirname(src_uri)
     resolved = set()
     for match in _LINK_TARGET.finditer(markdown):
         target = match.group(1) or match.group(2)
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not parts.path:
-            continue
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), unquote(parts.path)))
-        file = files.get_file_from_path(path.lstrip("/"))
-        resolved.add(f"{target}\0{file.url if file is not None else ''}")
+        found = memo.get((folder, target))
+        if found is None:
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or not parts.path:
+                found = ""
+            else:
+                path = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+                file = files.get_file_from_path(path.lstrip("/"))
+                found = f"{target}\0{file.url if file is not None else ''}"
+            memo[(folder, target)] = found
+        if found:
+            resolved.add(found)
     return sorted(resolved)
 
 

@@ -195,6 +195,12 @@ class ContentReader:
         self.include_drafts = include_drafts
         # "Now" for the future-date check; SOURCE_DATE_EPOCH-aware callers pass it in.
         self.now = now
+        self._resolved_root: Path | None = None
+
+    def _content_root(self) -> Path:
+        if self._resolved_root is None:
+            self._resolved_root = self.content_dir.resolve()
+        return self._resolved_root
 
     def read_all(self) -> ReadResult:
         articles: list[Article] = []
@@ -330,12 +336,16 @@ class ContentReader:
     def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
         """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError."""
         try:
-            resolved = path.resolve()
-            info = resolved.stat()
+            info = path.lstat()
+            resolved = path
+            # The walk follows no linked folder, so only the file itself can lead outside.
+            if stat.S_ISLNK(info.st_mode):
+                resolved = path.resolve()
+                info = resolved.stat()
         except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
             reason = getattr(error, "strerror", None) or str(error)
             raise ArticleError(f"{label}: cannot read: {reason}") from None
-        if not resolved.is_relative_to(self.content_dir.resolve()):
+        if resolved is not path and not resolved.is_relative_to(self._content_root()):
             raise ArticleError(
                 f"{label}: symbolic link points outside the content folder; not followed"
             )

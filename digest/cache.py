@@ -372,18 +372,24 @@ class SummaryCache:
                     found[key] = value
         return found
 
-    def put_many(self, items: Iterable[tuple[str, str]], used: Iterable[str] = ()) -> None:
-        """Store new values and mark the others this build used; drop long-unused ones."""
+    def put_many(
+        self, items: Iterable[tuple[str, str]], used: Iterable[str] = (), *, churn: str = ""
+    ) -> None:
+        """Store new values and mark the others this build used; drop long-unused ones.
+
+        churn: a key prefix whose entries are replaced all the time (converted listing pages
+        change with every new article); those unused since yesterday are dropped at once.
+        """
         items, used = list(items), list(used)
         try:
-            self._put_many(items, used)
+            self._put_many(items, used, churn)
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})")
-            self._put_many(items, used)
+            self._put_many(items, used, churn)
 
-    def _put_many(self, items: list[tuple[str, str]], used: list[str]) -> None:
+    def _put_many(self, items: list[tuple[str, str]], used: list[str], churn: str = "") -> None:
         assert self._db is not None
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
@@ -397,6 +403,11 @@ class SummaryCache:
                 ((today, key, today) for key in used),
             )
             self._db.execute("DELETE FROM entries WHERE used < ?", (today - KEEP_DAYS,))
+            if churn:
+                self._db.execute(
+                    "DELETE FROM entries WHERE key >= ? AND key < ? AND used < ?",
+                    (churn, churn[:-1] + chr(ord(churn[-1]) + 1), today - 1),
+                )
             self._db.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):

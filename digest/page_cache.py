@@ -6,8 +6,9 @@ live, and the Markdown setup (extensions, their settings, the versions of the co
 key is a hash of all of these, so a hit is the HTML a fresh conversion would give; the site
 builder (the MkDocs plugin) hands it over instead of converting again.
 
-The entries live in the summary cache's SQLite file under their own keys (same checksums,
-same pruning of entries no build has used for a while), plus memory for ``mkdocs serve``.
+The entries live in the summary cache's SQLite file under their own keys (same checksums),
+plus memory for ``mkdocs serve``. Listing pages change with every new article, so entries no
+build has used since yesterday are dropped rather than kept for weeks like summaries.
 
 Cached HTML goes into pages, so it is checked before use, never trusted: every tag must be one
 an article page is made of, every attribute plain (no ``style``, no event handlers), every link
@@ -306,6 +307,7 @@ class PageStore:
                 cache.put_many(
                     ((key, encode_page(page)) for key, page in self._new.items()),
                     sorted(self._used),
+                    churn=KEY_PREFIX,
                 )
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: converted pages not saved to the cache: %s", error)

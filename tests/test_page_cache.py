@@ -263,3 +263,21 @@ def test_a_page_another_plugin_rewrites_is_converted_as_rewritten(tmp_path: Path
         for html in (project / "site" / "articles").glob("*/index.html"):
             assert f"Stamped by build {build}." in html.read_text(encoding="utf-8")
     assert not any("Stamped" in value for _, value in page_entries(project))
+
+
+def test_converted_pages_unused_since_yesterday_are_dropped_but_summaries_kept(
+    tmp_path: Path,
+) -> None:
+    from digest.cache import SummaryCache
+
+    with SummaryCache(tmp_path) as cache:
+        cache.put_many([("page:old", "<p>old</p>"), ("page:current", "<p>now</p>")])
+        cache.put_many([("summary-entry", "{}")])
+    # Three days pass without a build using the old page or the summary.
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        db.execute("UPDATE entries SET used = used - 3 WHERE key != 'page:current'")
+    with SummaryCache(tmp_path) as cache:
+        cache.put_many([("page:new", "<p>new</p>")], ["page:current"], churn="page:")
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        keys = {key for (key,) in db.execute("SELECT key FROM entries")}
+    assert keys == {"page:current", "page:new", "summary-entry"}

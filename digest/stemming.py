@@ -3,9 +3,9 @@
 sumy's ``Stemmer`` wraps NLTK's Snowball port, and importing NLTK takes about two seconds: a
 build that summarizes one changed article would spend most of its digest time on that import.
 ``snowballstemmer`` is the Snowball project's own Python output (the stemmer Sphinx's search
-uses), imports in a fraction of that and runs PyStemmer's C code when it is installed. Its
-English stemmer is the current Porter2 ("added" -> "add", not "ad"; "university" and
-"universal" kept apart).
+uses), imports in a fraction of that and runs PyStemmer's C code (a dependency: the same
+stems, twenty times faster than the pure-Python code). Its English stemmer is the current
+Porter2 ("added" -> "add", not "ad"; "university" and "universal" kept apart).
 """
 
 from __future__ import annotations

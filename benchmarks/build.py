@@ -7,7 +7,8 @@ In one run, on the same machine, for each size N:
 - ours, one changed: one article's text edited, then built again;
 - the floor: plain `mkdocs build` (same theme, extensions and search, no digest plugin) of the
   very Markdown pages the digest generates (`digest render`), with the same small nav: what
-  MkDocs itself costs to render our pages, which no digest work can go below;
+  MkDocs itself costs to turn our pages into a site. Our warm builds go below it by handing
+  MkDocs converted pages from the page cache; what is left is the theme, search and writing;
 - the peer: `mkdocs build` of a Material for MkDocs blog of the same N articles as posts with
   categories, pre-summarized (the corpus' reference summary as each post's excerpt and
   description), with mkdocs-rss-plugin writing its feeds.
@@ -220,6 +221,8 @@ class Run:
     tree_rss_mb: float  # the build's processes together (sampled every 0.1 s)
     # From the plugin's log line "N articles: S summarized, C from the cache" (ours only).
     summarized: int | None = None
+    # From "H of P generated pages from the cache": pages MkDocs did not convert (ours only).
+    pages_cached: tuple[int, int] | None = None
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -274,8 +277,16 @@ def mkdocs_build(root: Path) -> Run:
         raise SystemExit(f"mkdocs build failed in {root} (exit {process.returncode})")
     found = re.search(rb"(\d+) articles: (\d+) summarized", errors)
     summarized = int(found.group(2)) if found else None
+    pages = re.search(rb"(\d+) of (\d+) generated pages from the cache", errors)
+    pages_cached = (int(pages.group(1)), int(pages.group(2))) if pages else None
     # ru_maxrss is in KiB on Linux (and includes reaped descendants: the summary workers).
-    return Run(seconds, usage.ru_maxrss / 1024, max(peak, usage.ru_maxrss) / 1024, summarized)
+    return Run(
+        seconds,
+        usage.ru_maxrss / 1024,
+        max(peak, usage.ru_maxrss) / 1024,
+        summarized,
+        pages_cached,
+    )
 
 
 @dataclass(frozen=True)
@@ -364,6 +375,14 @@ def table(results: list[Result]) -> str:
             f"| {max(x.max_rss_mb for x in (r.cold, r.warm, r.changed)):.0f} MB / "
             f"{ours_peak.tree_rss_mb:.0f} MB | {peer_memory} |"
         )
+    for r in results:
+        if r.warm.pages_cached and r.changed.pages_cached:
+            lines.append("")
+            lines.append(
+                f"N={r.n:,}: pages MkDocs did not have to convert (from the page cache): warm "
+                f"{r.warm.pages_cached[0]:,} of {r.warm.pages_cached[1]:,}, one changed "
+                f"{r.changed.pages_cached[0]:,} of {r.changed.pages_cached[1]:,}."
+            )
     sizes = sorted(results, key=lambda r: r.n)
     for small, large in zip(sizes, sizes[1:], strict=False):
         factor = large.n / small.n

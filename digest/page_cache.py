@@ -125,13 +125,20 @@ _ATTRIBUTES = frozenset(
 )
 _URL_ATTRIBUTES = frozenset({"href", "src"})
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+# HTML's own whitespace: Python's \s also takes \xa0 and others, which a browser reads as part
+# of an unquoted value (`alt=\xa0"x onerror=..."` would hide a live handler from the check).
+_WS = "[\t\n\f\r ]"
 # A whole tag, attribute values quoted and free of < > (Python-Markdown escapes them).
 _TAG = re.compile(
-    r"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
-    r"((?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)"
-    r"\s*/?>"
+    f"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
+    f"((?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:{_WS}*={_WS}*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*)"
+    f"{_WS}*/?>"
 )
-_ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)'))?")
+_ATTRIBUTE = re.compile(
+    f"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{_WS}*={_WS}*(?:\"([^\"<>]*)\"|'([^'<>]*)'))?"
+)
+# Heading ids go into href="#..." attributes unescaped by the theme: plain characters only.
+_ANCHOR = re.compile(r"[^\x00-\x20\x7f\"'<>&`=]+")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Browsers ignore these inside a URL's scheme ("java\tscript:").
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
@@ -228,6 +235,12 @@ def _toc_titles(entries: Sequence[TocEntry]) -> Iterable[str]:
         yield from _toc_titles(entry.children)
 
 
+def _toc_anchors(entries: Sequence[TocEntry]) -> Iterable[str]:
+    for entry in entries:
+        yield entry.anchor
+        yield from _toc_anchors(entry.children)
+
+
 def decode_page(text: str) -> RenderedPage:
     """A stored page, or ValueError when it is malformed or holds anything but plain HTML."""
     try:
@@ -247,6 +260,8 @@ def decode_page(text: str) -> RenderedPage:
     texts = [page.html, page.heading or "", *_toc_titles(page.toc)]
     if not all(is_plain_html(t) for t in texts):
         raise ValueError("page entry holds markup an article page does not have")
+    if not all(_ANCHOR.fullmatch(a) for a in (*page.anchors, *_toc_anchors(page.toc))):
+        raise ValueError("page entry has an anchor that is not a plain id")
     return page
 
 

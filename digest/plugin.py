@@ -162,7 +162,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._page_keys: dict[str, str] = {}  # src_uri -> key of the Markdown we made
         self._generated_markdown: dict[str, str] = {}  # src_uri -> the Markdown we made
         self._warnings = _WarningCounter()
-        self._warnings_before: dict[str, int] = {}
+        # Whether this build may store conversions (see on_nav), and whether it froze the GC.
+        self._store_conversions = False
+        self._frozen = False
         self._link_memo: dict[tuple[str, str], str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -192,8 +194,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.config.page_cache and self.settings.cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
             self.page_store = PageStore(self.settings.cache_dir, use_memory=self.serving)
-            self._markdown_setup = _markdown_setup(config)
-        self._page_keys, self._generated_markdown, self._warnings_before = {}, {}, {}
+        self._page_keys, self._generated_markdown = {}, {}
         self._link_memo = {}
         self._warnings.attach()
         return config
@@ -269,8 +270,20 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         return files
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        # After every plugin's on_files: the links of the key are resolved in the final files.
+        # After every plugin's on_config and on_files: the Markdown setup is final, and the
+        # links of each key are resolved in the final files.
         if self.page_store is not None:
+            unsafe = sorted(_FILE_READING_EXTENSIONS & set(map(str, config.markdown_extensions)))
+            if unsafe:
+                # They pull other files into pages, and which ones is not known before converting.
+                log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
+                self.page_store = None
+        if self.page_store is not None:
+            self._markdown_setup = _markdown_setup(config)
+            # A conversion is kept only if its warnings would have been seen: not with -q (they
+            # are not logged) nor -v (MkDocs then skips collecting links to anchors).
+            level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
+            self._store_conversions = logging.DEBUG < level <= logging.INFO
             for page in self.pages:
                 file = files.get_file_from_path(page.path)
                 if file is not None and file.generated_by is not None:
@@ -281,7 +294,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # collector's generations, every full collection walks all of it again while MkDocs
         # renders pages: at 10,000 articles that cost about 15% of the build. Frozen, it is
         # skipped; on_post_build (or on_build_error) hands it back.
-        gc.freeze()
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
         return nav
 
     def _page_key(self, file: File, markdown: str, files: Files) -> str:
@@ -329,37 +344,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if found is not None:
             # This page's render step becomes handing over the stored result: MkDocs sets up
             # no Markdown converter for it, and every later step runs as usual.
-            page.render = _Restore(page, found)
-        else:
-            self._warnings_before[src_uri] = self._warnings.count
+            page.render = _Restore(page, found, markdown)
+        elif self._store_conversions:
+            page.render = _Record(page, self, expected, markdown)
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
-
-    @event_priority(100)  # before other plugins change the HTML: keep it as converted
-    def on_page_content(
-        self, html_text: str, *, page: Any, config: MkDocsConfig, files: Any
-    ) -> str:
-        src_uri = page.file.src_uri
-        before = self._warnings_before.pop(src_uri, None)
-        key = self._page_keys.get(src_uri)
-        # A page whose conversion warned (a broken link) is not kept: every build must warn.
-        if (
-            self.page_store is not None
-            and key is not None
-            and before == self._warnings.count
-            and not getattr(page, "links_to_anchors", None)
-        ):
-            self.page_store.put(
-                key,
-                RenderedPage(
-                    html=html_text,
-                    toc=tuple(_toc_entry(link) for link in page.toc),
-                    anchors=tuple(sorted(page.present_anchor_ids or ())),
-                    heading=getattr(page, "_title_from_render", None),
-                ),
-            )
-        return html_text
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         # Feed autodiscovery goes into the finished HTML rather than through a theme override:
@@ -371,12 +361,17 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         links = autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
         return _insert_in_head(output, links)
 
+    def _thaw(self) -> None:
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+
     def on_build_error(self, *, error: Exception) -> None:
-        gc.unfreeze()
+        self._thaw()
         self._warnings.detach()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        gc.unfreeze()
+        self._thaw()
         self._warnings.detach()
         if self.page_store is not None:
             log.info(
@@ -404,14 +399,16 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
 
 class _WarningCounter(logging.Handler):
-    """Counts MkDocs' warnings, to tell whether converting a page warned."""
+    """Counts what MkDocs reports, to tell whether converting a page said anything: warnings,
+    and the info-level link validation messages (`validation: ...: info`)."""
 
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
+        if record.levelno >= logging.WARNING or record.name.startswith("mkdocs.structure"):
+            self.count += 1
 
     def attach(self) -> None:
         logging.getLogger("mkdocs").addHandler(self)
@@ -420,24 +417,43 @@ class _WarningCounter(logging.Handler):
         logging.getLogger("mkdocs").removeHandler(self)
 
 
+# Extensions that read other files into pages (snippets, includes): a page's Markdown does not
+# say everything its HTML depends on, so the page cache stays off with them.
+_FILE_READING_EXTENSIONS = frozenset(
+    {"pymdownx.snippets", "markdown_include.include", "mdx_include", "markdown_inline_graphviz"}
+)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _stable(value: Any) -> str:
+    """A JSON fallback for settings: functions by name, objects without memory addresses."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return _ADDRESS.sub("", repr(value))
+
+
 def _markdown_setup(config: MkDocsConfig) -> str:
     """Everything besides a page's own text that its converted HTML depends on."""
-    extensions = [
-        e if isinstance(e, str) else f"{type(e).__module__}.{type(e).__qualname__}"
-        for e in config.markdown_extensions
-    ]
-    modules = sorted({name.split(".")[0] for name in extensions} | {"mkdocs", "markdown"})
-    versions = [_module_version(name) for name in modules]
+    extensions: list[Any] = []
+    modules = {"mkdocs", "markdown"}
+    for extension in config.markdown_extensions:
+        if isinstance(extension, str):
+            extensions.append(extension)
+            modules.add(extension.split(".")[0])
+        else:  # an Extension object another plugin added: its class and settings
+            kind = type(extension)
+            extensions.append([f"{kind.__module__}.{kind.__qualname__}", extension.getConfigs()])
+            modules.add(kind.__module__.split(".")[0])
     text = json.dumps(
         [
             __version__,
-            versions,
+            [_module_version(name) for name in sorted(modules)],
             extensions,
             config.mdx_configs,
             config.use_directory_urls,
             config.validation,
         ],
-        default=repr,
+        default=_stable,
         sort_keys=True,
     )
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -445,7 +461,7 @@ def _markdown_setup(config: MkDocsConfig) -> str:
 
 def _module_version(name: str) -> str:
     """A Markdown package's version (from the module: reading every package's metadata to map
-    modules to distributions costs a third of a second)."""
+    modules to distributions costs a third of a second); for a local module, its source."""
     try:
         module = importlib.import_module(name)
     except ImportError:
@@ -455,12 +471,21 @@ def _module_version(name: str) -> str:
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
-            version = "unknown"
+            source = Path(getattr(module, "__file__", None) or "")
+            try:
+                version = hashlib.sha256(source.read_bytes()).hexdigest()
+            except OSError:
+                version = "unknown"
     return f"{name}={version}"
 
 
 # Markdown link and image targets: (target) or (<target>), and HTML href/src values.
-_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)|\b(?:href|src)=[\"']([^\"']+)")
+_LINK_TARGET = re.compile(
+    r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))"  # [text](target) or [text](<target>)
+    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))"  # [ref]: target
+    r"|\b(?:href|src)=[\"']([^\"']+)",  # raw HTML
+    re.MULTILINE,
+)
 
 
 def _resolved_links(
@@ -473,7 +498,7 @@ def _resolved_links(
     folder = posixpath.dirname(src_uri)
     resolved = set()
     for match in _LINK_TARGET.finditer(markdown):
-        target = match.group(1) or match.group(2)
+        target = next(group for group in match.groups() if group)
         found = memo.get((folder, target))
         if found is None:
             parts = urlsplit(target)
@@ -492,17 +517,55 @@ def _resolved_links(
 class _Restore:
     """Stands in for one page's ``Page.render``: sets what converting its Markdown would."""
 
-    def __init__(self, page: Any, rendered: RenderedPage) -> None:
-        self.page, self.rendered = page, rendered
+    def __init__(self, page: Any, rendered: RenderedPage, markdown: str) -> None:
+        self.page, self.rendered, self.markdown = page, rendered, markdown
 
     def __call__(self, config: MkDocsConfig, files: Files) -> None:
         page, rendered = self.page, self.rendered
         del page.render  # back to the class's method
+        if page.markdown != self.markdown:  # a later plugin changed it after the key was made
+            page.render(config, files)
+            return
         page.content = rendered.html
-        page.toc = TableOfContents([_anchor_link(entry) for entry in rendered.toc])
+        toc = [_anchor_link(entry) for entry in rendered.toc]
+        if toc:  # as MkDocs' get_toc does
+            toc[0].active = True  # type: ignore[attr-defined]
+        page.toc = TableOfContents(toc)
         page._title_from_render = rendered.heading
         page.present_anchor_ids = set(rendered.anchors)
         page.links_to_anchors = {}
+
+
+class _Record:
+    """Wraps one page's ``Page.render``: converts, then keeps the result unless it said
+    anything (a broken link) or links to anchors elsewhere (which every build must check)."""
+
+    def __init__(self, page: Any, plugin: DigestPlugin, key: str, markdown: str) -> None:
+        self.page, self.plugin, self.key, self.markdown = page, plugin, key, markdown
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page, counter = self.page, self.plugin._warnings
+        del page.render
+        before = counter.count
+        page.render(config, files)
+        store = self.plugin.page_store
+        # Not kept either when a later plugin changed the Markdown after the key was made.
+        if (
+            store is None
+            or counter.count != before
+            or page.links_to_anchors
+            or page.markdown != self.markdown
+        ):
+            return
+        store.put(
+            self.key,
+            RenderedPage(
+                html=page.content,
+                toc=tuple(_toc_entry(link) for link in page.toc),
+                anchors=tuple(sorted(page.present_anchor_ids or ())),
+                heading=page._title_from_render,
+            ),
+        )
 
 
 def _toc_entry(link: AnchorLink) -> TocEntry:

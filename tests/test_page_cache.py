@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,11 @@ def test_article_page_html_counts_as_plain() -> None:
         "<meta http-equiv='refresh' content='0;url=https://evil.example'>",
         "<base href='https://evil.example/'>",
         "<style>body{display:none}</style>",
+        # \xa0 is not whitespace to HTML: the browser reads `\xa0"x` as an unquoted value,
+        # and the onerror after it as a live attribute.
+        '<img alt=\xa0"x onerror=alert(1) " src="y.png">',
+        '<img alt="x"\x0bonerror="alert(1)">',
+        '<img/onerror="alert(1)" src="y.png">',
     ],
 )
 def test_markup_an_article_page_never_has_is_refused(html: str) -> None:
@@ -95,6 +102,16 @@ def test_pages_round_trip_exactly() -> None:
             }
         ),
         json.dumps({"html": "<p>x</p>", "toc": [], "anchors": [], "heading": "<script>"}),
+        # The theme prints a heading id into href="#..." as it is.
+        json.dumps(
+            {
+                "html": "<p>x</p>",
+                "toc": [["T", 'x"><img src=x onerror=alert(1)>', 2, []]],
+                "anchors": [],
+                "heading": None,
+            }
+        ),
+        json.dumps({"html": "<p>x</p>", "toc": [], "anchors": ['a" onclick="x'], "heading": None}),
         json.dumps({"html": 3, "toc": [], "anchors": [], "heading": None}),
         json.dumps({"html": "<p>x</p>", "toc": "no", "anchors": [], "heading": None}),
         json.dumps({"html": "<p>x</p>"}),
@@ -218,7 +235,34 @@ def test_a_planted_page_is_converted_again_not_shown(tmp_path: Path) -> None:
     assert site_files(project) == clean
 
 
-def test_a_page_whose_conversion_warns_warns_on_every_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "broken_link",
+    [
+        "[Corrections](../../corrections.md)",
+        "[Corrections][fixes]\n\n[fixes]: ../../corrections.md",
+        "[Corrections](<../../corrections and fixes.md>)",
+    ],
+)
+def test_a_page_whose_conversion_warns_warns_on_every_build(
+    tmp_path: Path, broken_link: str
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    templates = project / "site_templates"
+    templates.mkdir()
+    packaged = Path(__file__).resolve().parents[1] / "site_templates" / "article.md.j2"
+    (templates / "article.md.j2").write_text(
+        packaged.read_text(encoding="utf-8") + f"\n{broken_link}\n", encoding="utf-8"
+    )
+    for attempt in range(2):
+        result = mkdocs_build(project, strict=False)
+        assert result.returncode == 0, result.stderr
+        assert "corrections" in result.stderr, f"build {attempt + 1} did not warn"
+        hits, pages = cached(result)
+        assert hits == (0 if attempt == 0 else pages - 2)  # never the two article pages
+    assert mkdocs_build(project).returncode != 0  # --strict still fails on it
+
+
+def test_a_quiet_build_keeps_no_page_whose_warnings_it_could_not_see(tmp_path: Path) -> None:
     project = copy_fixture("basic", tmp_path)
     templates = project / "site_templates"
     templates.mkdir()
@@ -227,13 +271,58 @@ def test_a_page_whose_conversion_warns_warns_on_every_build(tmp_path: Path) -> N
         packaged.read_text(encoding="utf-8") + "\n[Corrections](../../corrections.md)\n",
         encoding="utf-8",
     )
-    for attempt in range(2):
-        result = mkdocs_build(project, strict=False)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"],
+        cwd=project,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    strict = mkdocs_build(project)
+    assert strict.returncode != 0
+    assert "corrections.md" in strict.stderr
+
+
+def test_extensions_that_read_files_into_pages_turn_the_page_cache_off(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    config_path = project / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["markdown_extensions"] = ["pymdownx.snippets"]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for _ in range(2):
+        result = mkdocs_build(project)
         assert result.returncode == 0, result.stderr
-        assert "corrections.md" in result.stderr, f"build {attempt + 1} did not warn"
-        hits, pages = cached(result)
-        assert hits == (0 if attempt == 0 else pages - 2)  # never the two article pages
-    assert mkdocs_build(project).returncode != 0  # --strict still fails on it
+        assert "page cache off: pymdownx.snippets reads files into pages" in result.stderr
+        assert "generated pages from the cache" not in result.stderr
+
+
+def test_a_plugin_running_after_the_cache_still_has_its_change_shown(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    (project / "hooks.py").write_text(
+        "from pathlib import Path\n"
+        "from mkdocs.plugins import event_priority\n"
+        "COUNTER = Path(__file__).parent / 'builds.txt'\n"
+        "def on_pre_build(config):\n"
+        "    n = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1\n"
+        "    COUNTER.write_text(str(n))\n"
+        "@event_priority(-200)\n"
+        "def on_page_markdown(markdown, page, config, files):\n"
+        "    return markdown + '\\n\\nLate stamp ' + COUNTER.read_text() + '.\\n'\n",
+        encoding="utf-8",
+    )
+    config_path = project / "mkdocs.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["hooks"] = ["hooks.py"]
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for build in (1, 2):
+        result = mkdocs_build(project)
+        assert result.returncode == 0, result.stderr
+        for html in (project / "site" / "articles").glob("*/index.html"):
+            assert f"Late stamp {build}." in html.read_text(encoding="utf-8")
+    # What the late plugin made was never kept under the key of the Markdown before it.
+    assert not any("Late stamp" in value for _, value in page_entries(project))
 
 
 def test_a_page_another_plugin_rewrites_is_converted_as_rewritten(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
-"""Converted article pages, kept between builds: MkDocs has no incremental build of its own.
+"""Converted pages, kept between builds: MkDocs has no incremental build of its own.
 
-Turning an article page's Markdown into HTML is the largest part of what MkDocs spends on it.
+Turning a generated page's Markdown into HTML is the largest part of what MkDocs spends on it.
 The HTML only depends on the page's Markdown, where the page lives, where the pages it links to
 live, and the Markdown setup (extensions, their settings, the versions of the code). An entry's
 key is a hash of all of these, so a hit is the HTML a fresh conversion would give; the site
@@ -279,8 +279,8 @@ class PageStore:
         self._used: set[str] = set()
         self._new: dict[str, RenderedPage] = {}
 
-    def load(self, keys: Iterable[str]) -> int:
-        """Fetch the entries for the keys a build expects; returns how many were found."""
+    def load(self, keys: Iterable[str]) -> None:
+        """Fetch the entries for the keys a build expects."""
         wanted = []
         for key in dict.fromkeys(keys):
             remembered = _memory.get(key) if self.use_memory else None
@@ -294,7 +294,6 @@ class PageStore:
                     self._found[key] = decode_page(text)
                 except ValueError as error:
                     log.debug("digest: cached page %s not used: %s", key, error)
-        return len(self._found)
 
     def get(self, key: str) -> RenderedPage | None:
         page = self._found.get(key)
@@ -335,7 +334,3 @@ class PageStore:
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: converted pages not read from the cache: %s", error)
             return {}
-
-
-def clear_memory() -> None:
-    _memory.clear()

@@ -159,8 +159,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # Generated pages' HTML from earlier builds (None: page_cache off or no cache_dir).
         self.page_store: PageStore | None = None
         self._markdown_setup = ""
-        self._page_keys: dict[str, str] = {}  # src_uri -> key of the Markdown we made
-        self._generated_markdown: dict[str, str] = {}  # src_uri -> the Markdown we made
+        # src_uri -> (key, Markdown) of each generated page, as the digest made it
+        self._expected: dict[str, tuple[str, str]] = {}
         self._warnings = _WarningCounter()
         # Whether this build may store conversions (see on_nav), and whether it froze the GC.
         self._store_conversions = False
@@ -194,7 +194,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.config.page_cache and self.settings.cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
             self.page_store = PageStore(self.settings.cache_dir, use_memory=self.serving)
-        self._page_keys, self._generated_markdown = {}, {}
+        self._expected = {}
         self._link_memo = {}
         self._warnings.attach()
         return config
@@ -287,25 +287,22 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             for page in self.pages:
                 file = files.get_file_from_path(page.path)
                 if file is not None and file.generated_by is not None:
-                    self._page_keys[page.path] = self._page_key(file, page.markdown, files)
-                    self._generated_markdown[page.path] = page.markdown
-            self.page_store.load(self._page_keys.values())
+                    key = page_key(
+                        self._markdown_setup,
+                        f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
+                        page.markdown,
+                        _resolved_links(page.markdown, file.src_uri, files, self._link_memo),
+                    )
+                    self._expected[page.path] = (key, page.markdown)
+            self.page_store.load(key for key, _ in self._expected.values())
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while MkDocs
-        # renders pages: at 10,000 articles that cost about 15% of the build. Frozen, it is
+        # renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it is
         # skipped; on_post_build (or on_build_error) hands it back.
         if not self._frozen:
             gc.freeze()
             self._frozen = True
         return nav
-
-    def _page_key(self, file: File, markdown: str, files: Files) -> str:
-        return page_key(
-            self._markdown_setup,
-            f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
-            markdown,
-            _resolved_links(markdown, file.src_uri, files, self._link_memo),
-        )
 
     def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
@@ -329,24 +326,18 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def _serve_converted(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
-        src_uri = page.file.src_uri
-        expected = self._page_keys.get(src_uri)
-        if self.page_store is None or expected is None:
+        expected = self._expected.get(page.file.src_uri)
+        # A page another plugin rewrote is converted as usual, and not kept.
+        if self.page_store is None or expected is None or markdown != expected[1]:
             return markdown
-        # Unless another plugin rewrote the page, its key is the one worked out in on_files.
-        if (
-            markdown != self._generated_markdown.get(src_uri)
-            and self._page_key(page.file, markdown, files) != expected
-        ):
-            self._page_keys.pop(src_uri)  # convert it as usual, do not keep it
-            return markdown
-        found = self.page_store.get(expected)
+        key = expected[0]
+        found = self.page_store.get(key)
         if found is not None:
             # This page's render step becomes handing over the stored result: MkDocs sets up
             # no Markdown converter for it, and every later step runs as usual.
             page.render = _Restore(page, found, markdown)
         elif self._store_conversions:
-            page.render = _Record(page, self, expected, markdown)
+            page.render = _Record(page, self, key, markdown)
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -377,7 +368,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             log.info(
                 "%d of %d generated pages from the cache",
                 self.page_store.hits,
-                len(self._generated_markdown),
+                len(self._expected),
             )
             self.page_store.save()
         if self.settings is None or self.digest is None or not self.settings.feeds:

@@ -195,12 +195,7 @@ class ContentReader:
         self.include_drafts = include_drafts
         # "Now" for the future-date check; SOURCE_DATE_EPOCH-aware callers pass it in.
         self.now = now
-        self._resolved_root: Path | None = None
-
-    def _content_root(self) -> Path:
-        if self._resolved_root is None:
-            self._resolved_root = self.content_dir.resolve()
-        return self._resolved_root
+        self._content_root = content_dir.resolve()
 
     def read_all(self) -> ReadResult:
         articles: list[Article] = []
@@ -345,7 +340,7 @@ class ContentReader:
         except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
             reason = getattr(error, "strerror", None) or str(error)
             raise ArticleError(f"{label}: cannot read: {reason}") from None
-        if resolved is not path and not resolved.is_relative_to(self._content_root()):
+        if resolved is not path and not resolved.is_relative_to(self._content_root):
             raise ArticleError(
                 f"{label}: symbolic link points outside the content folder; not followed"
             )

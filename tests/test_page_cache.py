@@ -298,24 +298,31 @@ def test_extensions_that_read_files_into_pages_turn_the_page_cache_off(tmp_path:
         assert "generated pages from the cache" not in result.stderr
 
 
-def test_a_plugin_running_after_the_cache_still_has_its_change_shown(tmp_path: Path) -> None:
-    project = copy_fixture("basic", tmp_path)
-    (project / "hooks.py").write_text(
+def add_hook(project: Path, source: str) -> None:
+    """Add an MkDocs hook (a plugin in a file) that counts builds in builds.txt."""
+    counter = (
         "from pathlib import Path\n"
-        "from mkdocs.plugins import event_priority\n"
         "COUNTER = Path(__file__).parent / 'builds.txt'\n"
         "def on_pre_build(config):\n"
         "    n = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1\n"
         "    COUNTER.write_text(str(n))\n"
-        "@event_priority(-200)\n"
-        "def on_page_markdown(markdown, page, config, files):\n"
-        "    return markdown + '\\n\\nLate stamp ' + COUNTER.read_text() + '.\\n'\n",
-        encoding="utf-8",
     )
+    (project / "hooks.py").write_text(counter + source, encoding="utf-8")
     config_path = project / "mkdocs.yml"
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     config["hooks"] = ["hooks.py"]
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def test_a_plugin_running_after_the_cache_still_has_its_change_shown(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    add_hook(
+        project,
+        "from mkdocs.plugins import event_priority\n"
+        "@event_priority(-200)\n"
+        "def on_page_markdown(markdown, page, config, files):\n"
+        "    return markdown + '\\n\\nLate stamp ' + COUNTER.read_text() + '.\\n'\n",
+    )
     for build in (1, 2):
         result = mkdocs_build(project)
         assert result.returncode == 0, result.stderr
@@ -327,23 +334,14 @@ def test_a_plugin_running_after_the_cache_still_has_its_change_shown(tmp_path: P
 
 def test_a_page_another_plugin_rewrites_is_converted_as_rewritten(tmp_path: Path) -> None:
     project = copy_fixture("basic", tmp_path)
-    # MkDocs hooks are plugins in a file: this one stamps a build number into article pages.
-    (project / "hooks.py").write_text(
-        "from pathlib import Path\n"
-        "COUNTER = Path(__file__).parent / 'builds.txt'\n"
-        "def on_pre_build(config):\n"
-        "    n = int(COUNTER.read_text()) + 1 if COUNTER.exists() else 1\n"
-        "    COUNTER.write_text(str(n))\n"
+    # This one stamps a build number into article pages.
+    add_hook(
+        project,
         "def on_page_markdown(markdown, page, config, files):\n"
         "    if not page.file.src_uri.startswith('articles/'):\n"
         "        return markdown\n"
         "    return markdown + '\\n\\nStamped by build ' + COUNTER.read_text() + '.\\n'\n",
-        encoding="utf-8",
     )
-    config_path = project / "mkdocs.yml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    config["hooks"] = ["hooks.py"]
-    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     for build in (1, 2):
         result = mkdocs_build(project)
         assert result.returncode == 0, result.stderr

@@ -59,6 +59,7 @@ _BATCH = 500
 # The modules whose code decides an entry; a change to any of them invalidates the cache.
 _ANALYSIS_MODULES = (
     "model.py",
+    "cleanup.py",
     "pipeline.py",
     "summarize.py",
     "digest_summarizer.py",

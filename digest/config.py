@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -51,6 +52,9 @@ class DigestConfig:
     cache_dir: Path | None = Path(".digest-cache")
     workers: int = 0  # 0: one per core
     include_drafts: bool = False
+    # Regular expressions for the user's own page furniture (a paragraph or sentence one matches
+    # is set apart like a caption: shown muted, left out of summaries and topics).
+    boilerplate: tuple[str, ...] = ()
     # Pages are generated under this folder of the docs (e.g. "" for the site root).
     output_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -119,6 +123,21 @@ def _string_tuple(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in raw if x.strip())
 
 
+def boilerplate_patterns(raw: Any) -> tuple[str, ...]:
+    """The `boilerplate` option: a list of regular expressions, each checked here."""
+    if raw is None:
+        return ()
+    patterns = _string_tuple(raw, "boilerplate")
+    for index, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(
+                f"boilerplate[{index}]: {pattern!r} is not a regular expression ({error})"
+            ) from None
+    return patterns
+
+
 _PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
 
 
@@ -133,6 +152,8 @@ def config_from_mapping(
             continue
         if key == "topics":
             value = topics_from_list(value)
+        elif key == "boilerplate":
+            value = boilerplate_patterns(value)
         elif key in _PATH_OPTIONS and value is not None:
             value = Path(value)
             if not value.is_absolute():

@@ -24,8 +24,9 @@ from collections.abc import Sequence
 import numpy as np
 from sumy.utils import get_stop_words
 
+from digest.cleanup import furniture_kind, glued_headline, points_back
 from digest.stemming import stemmer
-from digest.summarize import MAX_GRAPH_SENTENCES, Summarizer, sumy_document
+from digest.summarize import MAX_GRAPH_SENTENCES, Budget, Summarizer, sumy_document, take_budget
 from digest.tokenizer import NewsTokenizer
 
 _OPENERS = "“‘"
@@ -45,11 +46,16 @@ _FURNITURE = re.compile(
     r"|\((?:Photo|Picture|Image)s?:[^)]*\)\s*$"
     r"|(?:©|\ball rights reserved\b)",
 )
-# "Martin Kobler: Of course ..." (an interview's speaker label) or a dateline "BERLIN (AP) —".
+# "Martin Kobler: Of course ..." (an interview's speaker label), a kicker ("Paris pullout: Now,
+# ..."), a dateline "BERLIN (AP) —" or a wire prefix "(CNN) —".
 _LABEL = re.compile(
     r"^(?:[A-Z][\w'’.-]*\s){0,3}[A-Z][\w'’.-]*:\s"
-    r"|^[A-Z][A-Z .,'’-]{2,40}(?:\([^)]{1,30}\))?\s*[—–-]\s"
+    r"|^[A-Z][\w'’-]*(?: [\w'’-]+){0,2}:\s"
+    r"|^[A-Z][A-Z .,'’/-]{2,40}(?:\([^)]{1,30}\))?\s*[—–-]\s"
+    r"|^\([A-Z][\w.&'’/ -]{0,30}\)\s*[—–-]"
 )
+# A sentence ends in a full stop, a question or exclamation mark, maybe inside quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"[.!?…][”’\"')\]]*\s*$")
 # Subject and possessive forms only: "our time" or "makes us" are common in plain reporting.
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|[Ww]e|[Mm]y)\b")
 # A quotation left open carries into at most this many following sentences (scraped text has
@@ -110,38 +116,79 @@ class DigestSummarizer(Summarizer):
     # -- ranking -------------------------------------------------------------------------------
 
     def rank(self, sentences: Sequence[str], title: str) -> list[int]:
+        return self._ranking(sentences, title, None)[0]
+
+    def select(
+        self,
+        sentences: Sequence[str],
+        title: str,
+        budget: Budget,
+        follows: Sequence[bool] | None = None,
+    ) -> tuple[int, ...]:
+        """The summary: only sentences that read alone (or follow their antecedent in it).
+
+        When no sentence reads alone (a tiny or broken article), the article's first sentences.
+        """
+        if not sentences:
+            return ()
+        order, usable = self._ranking(sentences, title, follows)
+        return take_budget(order[:usable] or order, sentences, budget)
+
+    def _ranking(
+        self, sentences: Sequence[str], title: str, follows: Sequence[bool] | None
+    ) -> tuple[list[int], int]:
+        """Every index, best first, and how many of the first ones may be in a summary.
+
+        follows[i]: sentence i comes right after sentence i - 1 in the article (in a topic's
+        passage it may not); None means every sentence does.
+        """
         n = len(sentences)
         if n == 0:
-            return []
+            return [], 0
         # Bounded cost: the n×n similarity matrix covers the first sentences only; the rest of
         # a very long article follows in article order.
         considered = min(n, self.max_sentences)
         scores, similarity = self.scores(sentences[:considered], title)
         readable = self.readable(sentences[:considered])
+        # A sentence that points back ("But ...", "He also ...") may only join right after the
+        # sentence it points to: a summary never leans on a sentence it left out.
+        antecedent = [
+            i - 1 if i > 0 and (follows is None or follows[i]) else -1 for i in range(considered)
+        ]
+        leans = [points_back(s) for s in sentences[:considered]]
         picked: list[int] = []
         chosen: set[int] = set()
         remaining = [i for i in range(considered) if readable[i]]
+        deferred: list[int] = []
         max_overlap = np.zeros(considered)
         while remaining:
-            adjusted = scores[remaining] - self.redundancy_weight * max_overlap[remaining]
+            candidates = [i for i in remaining if not leans[i] or antecedent[i] in chosen]
+            if not candidates:
+                break
+            adjusted = scores[candidates] - self.redundancy_weight * max_overlap[candidates]
             if picked:
-                after = np.array([i - 1 in chosen for i in remaining], dtype=float)
+                after = np.array([i - 1 in chosen for i in candidates], dtype=float)
                 adjusted = (
                     adjusted
                     + self.continuation_weight * after
-                    - self.later_position_weight * np.log1p(remaining)
+                    - self.later_position_weight * np.log1p(candidates)
                 )
-            best = remaining[int(np.argmax(adjusted))]  # argmax keeps the earliest of ties
+            best = candidates[int(np.argmax(adjusted))]  # argmax keeps the earliest of ties
             picked.append(best)
             chosen.add(best)
             remaining.remove(best)
             max_overlap = np.maximum(max_overlap, similarity[best])
             # A near-copy of a picked sentence adds nothing: it goes to the back.
+            deferred += [i for i in remaining if similarity[best, i] >= self.duplicate_similarity]
             remaining = [i for i in remaining if similarity[best, i] < self.duplicate_similarity]
-        chosen = set(picked)
+        for i in sorted(deferred):  # last resort for a long budget, still reading alone
+            if not leans[i] or antecedent[i] in chosen:
+                picked.append(i)
+                chosen.add(i)
+        usable = len(picked)
         picked += [i for i in range(considered) if i not in chosen]
         picked += list(range(considered, n))
-        return picked
+        return picked, usable
 
     def scores(self, sentences: Sequence[str], title: str) -> tuple[np.ndarray, np.ndarray]:
         """Each sentence's score, and the sentences' pairwise cosine similarity."""
@@ -209,11 +256,13 @@ class DigestSummarizer(Summarizer):
         text = sentence.strip()
         if not text:
             return "fragment"
-        if _FURNITURE.search(text):
+        if _FURNITURE.search(text) or furniture_kind(text) is not None:
             return "boilerplate"
         if _LABEL.search(text):
             return "dateline or label"
-        if len(text.split()) < self.min_words:
+        if glued_headline(text):
+            return "headline glued to the sentence"
+        if len(text.split()) < self.min_words or not _ENDS_SENTENCE.search(text):
             return "fragment"
         if text[0] in _CLOSERS or (quote_open and text[0] not in _OPENERS + '"'):
             return "starts inside a quotation"

@@ -20,6 +20,18 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class SetApart:
+    """Page furniture found in an article's text (a caption, a sign-up line, related links):
+    left out of its summaries and topics, but still shown, muted, on the article page."""
+
+    # Index into Article.paragraphs of the paragraph it stood before (len(paragraphs): after all).
+    paragraph: int
+    # What it is, in words a reader understands ("caption", "related links", ...).
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Article:
     """One article as read from content/: plain text ready to summarize, plus its metadata."""
 
@@ -42,6 +54,8 @@ class Article:
     draft: bool = False
     # sha256 of the raw file bytes; keys the summary cache.
     content_hash: str = ""
+    # Captions, credits, sign-up lines... taken out of the paragraphs above (see cleanup.py).
+    set_apart: tuple[SetApart, ...] = ()
 
     @property
     def word_count(self) -> int:

@@ -6,11 +6,13 @@ Plain Python: the MkDocs plugin and the CLI both call ``build_digest``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from digest.cleanup import Boilerplate
 from digest.config import DigestConfig
 from digest.model import (
     Article,
@@ -145,7 +147,8 @@ class Analyzer:
         return self._summarize(sentences, article.title, self.settings.budget)
 
     def _summarize(self, sentences: Sequence[Sentence], title: str, budget: Budget) -> Summary:
-        picked = self.summarizer.select([s.text for s in sentences], title, budget)
+        follows = [i > 0 and sentences[i - 1].index == s.index - 1 for i, s in enumerate(sentences)]
+        picked = self.summarizer.select([s.text for s in sentences], title, budget, follows)
         return Summary(tuple(sentences[i] for i in picked), self.summarizer.name)
 
 
@@ -220,12 +223,19 @@ def _suggestions(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion,
     return suggestions_for(digest, config) if digest.other else ()
 
 
+def boilerplate_of(config: DigestConfig) -> Boilerplate:
+    """The furniture rules for a config: the built-in ones and the user's `boilerplate`."""
+    return Boilerplate(tuple(re.compile(p) for p in config.boilerplate))
+
+
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
     """Read content/, analyse every article, and group the results into a Digest."""
     tz = resolve_timezone(config.timezone)
     # Only for the "date lies in the future" warning; never written into the output.
     now = datetime.now(timezone.utc)
-    reader = ContentReader(config.content_dir, tz, config.include_drafts, now)
+    reader = ContentReader(
+        config.content_dir, tz, config.include_drafts, now, boilerplate_of(config)
+    )
     read = reader.read_all()
     problems = list(read.problems)
     if not config.content_dir.is_dir():

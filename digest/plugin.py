@@ -118,6 +118,9 @@ class DigestPluginConfig(base.Config):
     """Show a progress bar while summarizing many articles (also with `DIGEST_PROGRESS=1`;
     `digest build` always shows one)."""
     include_drafts = c.Type(bool, default=_D.include_drafts)
+    boilerplate = c.ListOfItems(c.Type(str), default=[])
+    """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
+    sentence one matches is shown muted and left out of summaries and topics."""
     """Publish articles whose front matter says `draft: true`."""
     page_cache = c.Type(bool, default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
@@ -553,7 +556,10 @@ class _Record:
             RenderedPage(
                 html=page.content,
                 toc=tuple(_toc_entry(link) for link in page.toc),
-                anchors=tuple(sorted(page.present_anchor_ids or ())),
+                # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
+                anchors=tuple(
+                    sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))
+                ),
                 heading=page._title_from_render,
             ),
         )

@@ -22,6 +22,7 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
+from digest.cleanup import Boilerplate
 from digest.model import Article, Problem
 from digest.text import (
     DecodeError,
@@ -189,6 +190,7 @@ class ContentReader:
         tz: tzinfo = timezone.utc,
         include_drafts: bool = False,
         now: datetime | None = None,
+        boilerplate: Boilerplate | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.tz = tz
@@ -196,6 +198,7 @@ class ContentReader:
         # "Now" for the future-date check; SOURCE_DATE_EPOCH-aware callers pass it in.
         self.now = now
         self._content_root = content_dir.resolve()
+        self.boilerplate = boilerplate or Boilerplate()
 
     def read_all(self) -> ReadResult:
         articles: list[Article] = []
@@ -229,6 +232,7 @@ class ContentReader:
             except ArticleError as error:
                 problems.append(Problem(relative, str(error)))
                 continue
+            article = self._set_apart_furniture(article, warnings)
             problems.extend(Problem(relative, w, "warning") for w in warnings)
             if article.draft and not self.include_drafts:
                 problems.append(Problem(relative, "draft: not published", "excluded"))
@@ -265,6 +269,19 @@ class ContentReader:
             by_text.setdefault(article.paragraphs, article)
             articles.append(article)
         return ReadResult(tuple(articles), tuple(problems))
+
+    def _set_apart_furniture(self, article: Article, warnings: list[str]) -> Article:
+        """The article with captions, sign-up lines and the like set apart from its text."""
+        paragraphs, aside = self.boilerplate.clean(article.title, article.paragraphs)
+        if not aside:
+            return article
+        if not paragraphs:
+            warnings.append(
+                "every paragraph looks like page furniture (captions, credits, sign-up lines); "
+                "summarized as it is"
+            )
+            return article
+        return replace(article, paragraphs=paragraphs, set_apart=aside)
 
     def _walk(self) -> tuple[list[Path], list[Problem]]:
         """Every file under content/, sorted; hidden and linked folders are reported, not read."""

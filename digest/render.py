@@ -161,6 +161,7 @@ class PageRenderer:
             percent=lambda x: Markup(f"{round(100 * x)}%"),
             reading_minutes=reading_minutes,
             highlighted=highlighted_paragraphs,
+            set_apart=set_apart_by_paragraph,
             json=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
         )
 
@@ -299,7 +300,10 @@ class PageRenderer:
             return Markup(f"[{escape_markdown(text)}]({url(target)})")
 
         def external(text: Any, href: str) -> Markup:
-            return Markup(f"[{escape_markdown(text)}](<{safe_href(href)}>)")
+            # A bare destination, not <...>: MkDocs' raw-HTML scanner reads `<https://...>` in an
+            # HTML line as a tag (`.../id/123/` as a valueless id attribute). safe_href leaves
+            # no space, parenthesis or angle bracket that could end the destination early.
+            return Markup(f"[{escape_markdown(text)}]({safe_href(href)})")
 
         def article_url(entry: DigestEntry) -> Markup:
             return url(article_page_path(entry.article.slug))
@@ -340,9 +344,13 @@ def _relative_url(target: str, folder: str) -> str:
 def _escape_keeping_edges(text: str) -> str:
     """escape_markdown, but keep one space where the piece began or ended with whitespace."""
     escaped = escape_markdown(text)
-    if escaped and text[:1].isspace():
+    if not escaped:
+        # The space between two highlighted sentences: without it they run together
+        # ("members.</mark><mark>That") in the page, in copied text and in the search index.
+        return " " if text[:1].isspace() else ""
+    if text[:1].isspace():
         escaped = " " + escaped
-    if escaped and text[-1:].isspace():
+    if text[-1:].isspace():
         escaped += " "
     return escaped
 
@@ -385,6 +393,14 @@ def highlighted_paragraphs(entry: DigestEntry) -> tuple[Markup, ...]:
         pieces.append(_escape_keeping_edges(paragraph[cursor:]))
         paragraphs.append(Markup("".join(pieces).strip()))
     return tuple(paragraphs)
+
+
+def set_apart_by_paragraph(entry: DigestEntry) -> dict[int, list[Any]]:
+    """The furniture taken out of an article's text, by the paragraph it stood before."""
+    found: dict[int, list[Any]] = {}
+    for piece in entry.article.set_apart:
+        found.setdefault(piece.paragraph, []).append(piece)
+    return found
 
 
 class TemplateProblem(ValueError):

@@ -50,7 +50,18 @@ class Summarizer:
         """All sentence indices, best first."""
         raise NotImplementedError
 
-    def select(self, sentences: Sequence[str], title: str, budget: Budget) -> tuple[int, ...]:
+    def select(
+        self,
+        sentences: Sequence[str],
+        title: str,
+        budget: Budget,
+        follows: Sequence[bool] | None = None,
+    ) -> tuple[int, ...]:
+        """The summary's sentence indices, in article order.
+
+        follows[i] says whether sentence i comes right after sentence i - 1 in the article (a
+        topic's passage skips sentences); summarizers that check references use it.
+        """
         if not sentences:
             return ()
         order = self.rank(sentences, title)

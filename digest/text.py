@@ -82,9 +82,11 @@ def paragraphs_of(text: str) -> list[str]:
     return [" ".join(block.split()) for block in blocks if block.strip()]
 
 
-# A leading dateline: "SOCHI, Russia — ", "WASHINGTON (AP) — ", "LONDON -- ".
+# A leading dateline: "SOCHI, Russia — ", "WASHINGTON (AP) — ", "LONDON -- ", and the wire
+# prefixes scraped pages keep: "(CNN) — ", "(CNSNews.com) – ", "WASHINGTON/NEW YORK (Reuters) - ".
 _DATELINE = re.compile(
-    r"^(?P<dateline>[A-Z][A-Z.'’\- ]{1,40}(?:,\s*[A-Z][\w.'’\- ]{1,40}){0,2}(?:\s*\([^)]{1,30}\))?)"
+    r"^(?P<dateline>(?P<place>[A-Z][A-Z.'’/\- ]{1,40}(?:,\s*[A-Z][\w.'’\- ]{1,40}){0,2})?"
+    r"\s*(?P<wire>\([A-Z][\w.&'’/ -]{0,30}\))?)"
     r"\s*(?:—|–|--|-)\s+"
 )
 
@@ -92,12 +94,15 @@ _DATELINE = re.compile(
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
     """Take a leading dateline off the first paragraph: ("SOCHI, Russia", rest)."""
     match = _DATELINE.match(paragraph)
-    if not match:
+    if not match or not (match.group("place") or match.group("wire")):
         return None, paragraph
-    dateline = match.group("dateline").strip()
-    # The place part must be in capitals ("SOCHI"), not an ordinary sentence start.
-    place = dateline.split(",")[0].split("(")[0].strip()
-    if not place or place.upper() != place or not any(c.isalpha() for c in place):
+    dateline = match.group("dateline").strip().rstrip("-– ")
+    # The place part must be in capitals ("SOCHI"), not an ordinary sentence start; a wire
+    # prefix alone ("(CNN)") is a dateline without a place.
+    place = (match.group("place") or "").split(",")[0].strip()
+    if place and (place.upper() != place or sum(c.isalpha() for c in place) < 2):
+        return None, paragraph
+    if not paragraph[match.end() :].strip():
         return None, paragraph
     return dateline, paragraph[match.end() :]
 

@@ -1,0 +1,299 @@
+"""Scraped copy, cleaned: page furniture set apart from an article's text before it is analysed.
+
+Text scraped from news pages carries what stood around the story on the page: photo captions
+and credits, sign-up and "Read more" lines, video-player labels, related-link blocks glued into
+sentences, bylines and time stamps, and the headline run into the first sentence. None of it
+belongs in a summary or decides a topic, but none of it is deleted either: each piece is kept as
+a `SetApart` (its kind, its text and where it stood), and the article page shows it muted.
+
+The rules look at the shape and place of a piece of text (a short line that asks the reader to
+do something, a parenthesis that ends in an agency credit, a surname glued to a headline and
+closed by MORE), not at one site's strings. Users add their own patterns with the `boilerplate`
+option. Every pattern here is linear: bounded repetitions, no nested quantifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from digest.model import SetApart
+
+CAPTION = "caption"
+CREDIT = "credit"
+PROMO = "sign-up or navigation line"
+RELATED = "related links"
+BYLINE = "byline or time stamp"
+HEADLINE = "headline repeated in the text"
+CONFIGURED = "boilerplate (configured)"
+
+# A piece of page furniture is short: a real paragraph that merely mentions a newsletter is not.
+_SHORT_WORDS = 30
+_CREDIT_WORDS = 25
+_CAPTION_WORDS = 80
+
+# "In this photo taken Aug. 5, 2019, ...", "FILE - In this Jan. 3 file photo, ...",
+# "In an image made from video ...": how wire captions open.
+_CAPTION_OPENING = re.compile(
+    r"^(?:FILE(?: PHOTO)?\s*[-–—:|]\s*)?"
+    r"(?:In (?:this|these) (?:[\w.,'’-]+ ){0,7}?"
+    r"(?:photos?|photograph|image|picture|frame grab|screen ?grab|screenshot|video|handout)\b"
+    r"|(?:This|The) (?:\w+ ){0,3}?(?:photo|image|picture|screenshot|frame grab) "
+    r"(?:shows|released|provided|taken|made)\b)"
+)
+# Labels and widgets that photo and video players put into scraped text.
+_CAPTION_LABEL = re.compile(
+    r"\b(?:toggle caption|hide caption|show caption|Enlarge this image|Image caption|"
+    r"Media caption|Photo caption|Image copyright|Photo credit|Caption:|Photograph:|"
+    r"Pictured:|Image:|Photo:|Photos:)"
+)
+# A trailing parenthesis that credits a picture: "(AP Photo/Ariana Cubillos, File)",
+# "(Official Iranian President website/Handout via Reuters)", "(Photo: Getty Images)".
+_TRAILING_CREDIT = re.compile(
+    r"\s*\((?=[^()]{0,160}\))(?=[^()]*(?:\bPhotos?\b|\bImages?\b|\bHandout\b|\bPool\b|"
+    r"\bvia\b|\bCourtesy\b|\bCredit\b|/))[^()]{3,160}\)\s*$"
+)
+# A credit line: "Mark Kauzlarich/Bloomberg via Getty Images", "Photo by Jane Roe/AFP".
+_CREDIT_LINE = re.compile(
+    r"(?:\bvia (?:Getty|Reuters|AP|AFP|EPA|Shutterstock|Bloomberg)\b|\bGetty Images\b"
+    r"|^(?:Photo|Photograph|Picture|Image|Video)s? (?:by|courtesy|credit)\b"
+    r"|\b[A-Z][\w.'’-]+ [A-Z][\w.'’-]+ ?/ ?(?:[A-Z][\w.&'’-]*)(?: [A-Z][\w.&'’-]*){0,3}$)"
+)
+# A line that asks the reader to do something on the page rather than report the news.
+_PROMO = re.compile(
+    r"\b(?:newsletters?|inbox|delivered to your|download (?:the|our) app|follow us|like us on|"
+    r"click here|tap here|read more|read the full|continue reading|keep reading|more videos|"
+    r"just watched|must watch|advertisement|sponsored content|story continues|"
+    r"skip (?:ad|advertisement)|recommended for you|most (?:read|popular)|trending now|"
+    r"support (?:our|independent) journalism|contributed to this report|all rights reserved|"
+    r"terms of (?:use|service)|privacy policy|"
+    r"(?:this|the) (?:story|article|report) (?:was|has been) (?:updated|corrected))\b|©"
+    r"|^(?:related|recommended|more|see also|also read|read also|watch|listen|video)\s*:"
+    # Imperatives that open a line: "Subscribe here to ...", "Watch the video", "Sign up".
+    r"|^(?:Subscribe|Sign up|Signup|Watch|Listen|Share|Print|Email|Replay|Download|Follow|"
+    r"Join|Get|Click|Tap|Support|Donate|Advertise)\b",
+    re.IGNORECASE,
+)
+# A line in capitals ("ADVERTISEMENT", "JUST WATCHED", "POLITICO PRO"): a page label.
+_CAPITALS_LABEL = re.compile(r"^[^a-z]{2,80}$")
+_BYLINE = re.compile(
+    r"^By [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:(?: and |, | \| | - | — )[A-Z][\w.'’ -]{0,40})?$"
+    r"|^(?:Updated|Published|Posted|Last (?:updated|modified))\b[^.]{0,80}\d"
+    r"|^(?:Reporting|Additional reporting|Editing|Writing|Compiled|Produced|Written|"
+    r"Interview) by\b"
+    r"|^(?:Contact|Follow|Email|Write to) (?:the )?(?:author|reporter|him|her|them|"
+    r"[A-Z][\w.'’-]+ [A-Z][\w.'’-]+)\b.{0,80}(?:@|\btwitter\b|\bon X\b|\.com\b)",
+    re.IGNORECASE,
+)
+# The Hill's inline related links: "President Trump Donald John TrumpGOP lawmaker calls ...
+# MORE said": a person's full name, its last word glued to a related headline, closed by MORE.
+_GLUED_WORD = re.compile(r"\b[A-Z]\w*?[a-z][A-Z][\w'’]*")
+_MORE = re.compile(r"\bMORE\b")
+# A video player's block: "JUST WATCHED Trump: ... Replay More Videos ... MUST WATCH".
+_PLAYER_BLOCK = re.compile(
+    r"\bJUST WATCHED\b.{0,400}(?:\bMUST WATCH\b|\bMore Videos\b(?:\s*\.\.\.)?)"
+    r"|\bReplay More Videos\b(?:\s*\.\.\.)?(?:\s*MUST WATCH\b)?"
+)
+# Sentence boundaries for pieces of furniture inside a paragraph (a cheap split: the pieces
+# only decide what is set apart, the summarizer splits the rest properly).
+_ROUGH_SENTENCE = re.compile(r"(?<=[.!?”\")])\s+(?=[“\"(]?[A-Z])")
+# Only paragraphs with one of these cues are split and checked sentence by sentence.
+_CUE = re.compile(
+    r"caption|Photo|photo|Image|image|Getty|/|\bvia\b|ubscribe|ign up|ewsletter|nbox|"
+    r"Read more|READ MORE|Click|click|WATCH|Watch|Replay|MORE|©|By |Updated|ADVERTISEMENT|"
+    r"Advertisement|eporting by|ontributed"
+)
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """The rules that set furniture apart: the built-in ones plus the user's patterns."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+    def kind_of(self, text: str) -> str | None:
+        """What kind of page furniture a paragraph or sentence is, or None for story text."""
+        return furniture_kind(text, self.patterns)
+
+    def clean(
+        self, title: str, paragraphs: Sequence[str]
+    ) -> tuple[tuple[str, ...], tuple[SetApart, ...]]:
+        """The article's paragraphs without furniture, and the furniture, where it stood."""
+        kept: list[str] = []
+        aside: list[SetApart] = []
+        for paragraph in paragraphs:
+            text, removed = self._clean_paragraph(paragraph)
+            if not kept and text:
+                text, headline = strip_repeated_headline(title, text)
+                if headline:
+                    removed.insert(0, (HEADLINE, headline))
+            at = len(kept)
+            aside.extend(SetApart(at, kind, piece) for kind, piece in removed)
+            if text:
+                kept.append(text)
+        return tuple(kept), tuple(aside)
+
+    def _clean_paragraph(self, paragraph: str) -> tuple[str, list[tuple[str, str]]]:
+        removed: list[tuple[str, str]] = []
+        text = paragraph
+        for block in _PLAYER_BLOCK.finditer(paragraph):
+            removed.append((PROMO, block.group().strip()))
+        if removed:
+            text = " ".join(_PLAYER_BLOCK.sub(" ", text).split())
+        text, related = remove_related_links(text)
+        removed.extend((RELATED, piece) for piece in related)
+        if not self.patterns and not _CUE.search(text):
+            return text, removed
+        credit = _TRAILING_CREDIT.search(text)
+        if credit and text[: credit.start()].strip():
+            removed.append((CREDIT, credit.group().strip()))
+            text = text[: credit.start()].rstrip()
+        story = []
+        for piece in _ROUGH_SENTENCE.split(text):
+            for part in _caption_lead(piece):
+                kind = self.kind_of(part)
+                if kind is None:
+                    story.append(part)
+                else:
+                    removed.append((kind, part))
+        return " ".join(story), removed
+
+
+# Where a caption widget's credit ends: "... toggle caption Mark Kauzlarich/Bloomberg via Getty
+# Images President Trump said ..." runs the caption into the story without a full stop.
+_CREDIT_END = re.compile(
+    r"(?:\bGetty Images|/ ?(?:AP|AFP|Reuters|EPA|Bloomberg|Pool|Handout)\b|\bAP Photo\b)\)?"
+)
+
+
+def _caption_lead(piece: str) -> list[str]:
+    """A sentence that opens with a caption widget, split where the widget's credit ends."""
+    if not _CAPTION_LABEL.match(piece) and not _CAPTION_OPENING.match(piece):
+        return [piece]
+    ends = [m.end() for m in _CREDIT_END.finditer(piece, 0, 400)]
+    if not ends or len(piece[ends[-1] :].split()) < 6:
+        return [piece]
+    return [piece[: ends[-1]].strip(), piece[ends[-1] :].strip()]
+
+
+def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str | None:
+    """The kind of page furniture a piece of text is (see the module docstring), or None."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in patterns:
+        if pattern.search(text):
+            return CONFIGURED
+    words = len(text.split())
+    if words <= _CAPTION_WORDS and (_CAPTION_OPENING.search(text) or _CAPTION_LABEL.search(text)):
+        return CAPTION
+    if words <= _CREDIT_WORDS and (
+        _CREDIT_LINE.search(text) or _TRAILING_CREDIT.fullmatch(" " + text)
+    ):
+        return CREDIT
+    if words <= 12 and _BYLINE.search(text):
+        return BYLINE
+    if words <= _SHORT_WORDS and _PROMO.search(text):
+        return PROMO
+    if words <= 8 and _CAPITALS_LABEL.match(text) and sum(c.isalpha() for c in text) >= 2:
+        return PROMO
+    return None
+
+
+def remove_related_links(text: str) -> tuple[str, list[str]]:
+    """Take out related-link blocks glued into a sentence; return the text and the blocks.
+
+    "President Trump Donald John TrumpGOP lawmaker calls ... MORE said Wednesday" becomes
+    "President Trump said Wednesday": the block runs from the full name (which repeats a
+    surname said just before it) to the MORE that closes the links.
+    """
+    removed: list[str] = []
+    search_from = 0
+    while True:
+        glued = _GLUED_WORD.search(text, search_from)
+        if glued is None:
+            return text, removed
+        search_from = glued.end()
+        closer = _MORE.search(text, glued.end(), glued.end() + 400)
+        if closer is None or len(text[glued.start() : closer.start()].split()) > 60:
+            continue
+        before = list(re.finditer(r"\S+", text[: glued.start()]))[-6:]
+        mentioned = {w.group().strip("(),.'’"): w.end() for w in before}
+        token = glued.group()
+        # The surname is the part of the glued word said just before ("Trump" in TrumpGOP,
+        # "McConnell" in McConnellTrump): the block starts right after that mention.
+        start = None
+        for at in range(len(token) - 1, 1, -1):
+            if token[at].isupper() and token[at - 1].islower() and token[:at] in mentioned:
+                start = mentioned[token[:at]]
+                break
+        if start is None:
+            continue
+        removed.append(text[start : closer.end()].strip())
+        text = (text[:start].rstrip() + " " + text[closer.end() :].lstrip()).strip()
+        search_from = start
+
+
+def strip_repeated_headline(title: str, paragraph: str) -> tuple[str, str]:
+    """A first paragraph that starts with the headline (scraped with it), without it."""
+    title_words = _words(title)
+    if len(title_words) < 3:
+        return paragraph, ""
+    matches = list(re.finditer(r"\S+", paragraph))
+    if len(matches) <= len(title_words):
+        return paragraph, ""
+    if [_word(m.group()) for m in matches[: len(title_words)]] != title_words:
+        return paragraph, ""
+    cut = matches[len(title_words) - 1].end()
+    return paragraph[cut:].strip(), paragraph[:cut].strip()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (_word(piece) for piece in text.split()) if w]
+
+
+def _word(piece: str) -> str:
+    return re.sub(r"[^\w]", "", piece.casefold())
+
+
+# -- Sentences that read alone ----------------------------------------------------------------
+
+# A sentence that opens by pointing back at the one before it: a pronoun, a demonstrative or a
+# connective. ("This week ..." and "That day"-style time phrases stand alone.)
+_POINTS_BACK = re.compile(
+    r"^[“\"‘']?(?:"
+    r"(?:He|She|It|They|Them|His|Her|Its|Their|Theirs|Those|These|Such|Both|Neither|"
+    r"It's|It’s|That's|That’s|There's|There’s)\b(?!-)"
+    r"|(?:This|That)\b(?! (?:week|weekend|month|year|morning|afternoon|evening|summer|spring|"
+    r"fall|autumn|winter|season|is why)\b)"
+    r"|(?:But|And|Or|Yet|Still|However|Meanwhile|Also|Instead|Moreover|Furthermore|Besides|"
+    r"Nevertheless|Nonetheless|Thus|Therefore|Hence|Otherwise|Likewise|Similarly|Indeed|"
+    r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then)\b(?!-)"
+    r"|(?:In addition|As a result|On the other hand|In turn|By contrast|In contrast|Even so|"
+    r"At the same time|For (?:his|her|their|its) part|In response|The move|The decision|"
+    r"The same|The latter|The former|The two|The pair|The remarks|The comments|"
+    r"The statement|The announcement|Another|Other)\b"
+    r"|(?:[A-Z][\w'’.-]+ ){1,3}also\b"
+    r")"
+)
+
+
+def points_back(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it to be understood."""
+    return bool(_POINTS_BACK.match(sentence.strip()))
+
+
+# A headline run into the first sentence: headline case, with two or more small words
+# capitalised mid-sentence ("How The Iran Letter Is Playing In The 2016 Campaign Forty-seven").
+# "The" and "A" are left out: names carry them ("The New York Times", "Plan A").
+_SMALL_WORDS = frozenset(
+    "In On Of To For And Is Are Was Be At By With From As Its Into Over After Will Has".split()
+)
+
+
+def glued_headline(sentence: str) -> bool:
+    """Whether a sentence starts with a headline in headline case glued to it."""
+    words = sentence.split()[:14]
+    capitalised_small = sum(1 for w in words[1:] if w in _SMALL_WORDS)
+    return capitalised_small >= 2

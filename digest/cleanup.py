@@ -271,9 +271,9 @@ _POINTS_BACK = re.compile(
     r"Nevertheless|Nonetheless|Thus|Therefore|Hence|Otherwise|Likewise|Similarly|Indeed|"
     r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then)\b(?!-)"
     r"|(?:In addition|As a result|On the other hand|In turn|By contrast|In contrast|Even so|"
-    r"At the same time|For (?:his|her|their|its) part|In response|The move|The decision|"
+    r"At the same time|For (?:his|her|their|its) part|In response(?! to)|The move|The decision|"
     r"The same|The latter|The former|The two|The pair|The remarks|The comments|"
-    r"The statement|The announcement|Another|Other)\b"
+    r"The statement|The announcement|Another)\b"
     r"|(?:[A-Z][\w'’.-]+ ){1,3}also\b"
     r")"
 )
@@ -288,7 +288,29 @@ def points_back(sentence: str) -> bool:
 # capitalised mid-sentence ("How The Iran Letter Is Playing In The 2016 Campaign Forty-seven").
 # "The" and "A" are left out: names carry them ("The New York Times", "Plan A").
 _SMALL_WORDS = frozenset(
-    "In On Of To For And Is Are Was Be At By With From As Its Into Over After Will Has".split()
+    [
+        "In",
+        "On",
+        "Of",
+        "To",
+        "For",
+        "And",
+        "Is",
+        "Are",
+        "Was",
+        "Be",
+        "At",
+        "By",
+        "With",
+        "From",
+        "As",
+        "Its",
+        "Into",
+        "Over",
+        "After",
+        "Will",
+        "Has",
+    ]
 )
 
 

@@ -177,6 +177,68 @@ def eval_rouge(
         click.echo(evaluation.markdown_table(scores))
 
 
+@eval_group.command("readability")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@config_option
+@click.option("--summarizer", help="Summarizer to check instead of the configured one.")
+@click.option("--sentences", type=click.IntRange(min=1), help="Sentences per summary.")
+@click.option("--words", type=click.IntRange(min=1), help="A word budget instead of sentences.")
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def eval_readability(
+    path: Path,
+    config_file: Path,
+    summarizer: str | None,
+    sentences: int | None,
+    words: int | None,
+    examples: int,
+    fmt: str,
+) -> None:
+    """How many summaries carry junk or lean on a sentence they left out, with examples.
+
+    PATH is a content folder (read as a build reads it) or a JSON Lines file of objects with
+    `text` and optionally `title`. Article and topic summaries are made with the settings of
+    mkdocs.yml (when it exists; else the defaults) and checked for captions, credits, sign-up
+    and navigation lines, related links, wire prefixes, glued headlines, fragments, sentences
+    run together and openings that point back at a sentence the summary left out.
+    """
+    import json
+    from dataclasses import replace
+
+    from digest import readability
+    from digest.evaluation import EvaluationError
+    from digest.pipeline import AnalysisSettings, analyze_serially, boilerplate_of
+    from digest.readers import ContentReader
+    from digest.summarize import Budget, make_summarizer
+
+    if sentences is not None and words is not None:
+        raise click.UsageError("use either --sentences or --words, not both")
+    config = _load(config_file) if config_file.exists() else DigestConfig()
+    settings = AnalysisSettings.from_config(config)
+    if summarizer:
+        try:
+            make_summarizer(summarizer)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--summarizer") from None
+        settings = replace(settings, summarizer=summarizer)
+    if sentences or words:
+        budget = Budget(sentences=None, words=words) if words else Budget(sentences=sentences)
+        settings = replace(settings, budget=budget)
+    boilerplate = boilerplate_of(config)
+    try:
+        if path.is_dir():
+            articles = ContentReader(path, boilerplate=boilerplate).read_all().articles
+        else:
+            articles = readability.articles_from_jsonl(path, boilerplate)
+    except EvaluationError as error:
+        raise click.ClickException(str(error)) from None
+    report = readability.check_entries(analyze_serially(articles, settings), examples)
+    if fmt == "json":
+        click.echo(json.dumps({"path": str(path), **report.as_dict()}, indent=2))
+    else:
+        click.echo(readability.markdown_report(report, settings.summarizer))
+
+
 # Topic commands live in digest/topic_cli.py; more `eval` subcommands attach the same way:
 # `eval_group.add_command(...)` or `@eval_group.command()`.
 from digest.topic_cli import eval_topics, topics_group  # noqa: E402

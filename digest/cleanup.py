@@ -143,7 +143,8 @@ class Boilerplate:
             text = " ".join(_PLAYER_BLOCK.sub(" ", text).split())
         text, related = remove_related_links(text)
         removed.extend((RELATED, piece) for piece in related)
-        if not self.patterns and not _CUE.search(text):
+        # Most paragraphs have no cue at all: they skip the sentence-by-sentence check.
+        if not self.patterns and len(text) > 80 and not _CUE.search(text):
             return text, removed
         credit = _TRAILING_CREDIT.search(text)
         if credit and text[: credit.start()].strip():
@@ -151,7 +152,7 @@ class Boilerplate:
             text = text[: credit.start()].rstrip()
         story = []
         for piece in _ROUGH_SENTENCE.split(text):
-            for part in _caption_lead(piece):
+            for part in _link_label_lead(piece):
                 kind = self.kind_of(part)
                 if kind is None:
                     story.append(part)
@@ -165,6 +166,90 @@ class Boilerplate:
 _CREDIT_END = re.compile(
     r"(?:\bGetty Images|/ ?(?:AP|AFP|Reuters|EPA|Bloomberg|Pool|Handout)\b|\bAP Photo\b)\)?"
 )
+
+
+# "READ MORE: Fatah and Hamas to form unity government There was no immediate claim ...": a
+# related link's label and headline run into the next sentence.
+_LINK_LABEL = re.compile(
+    r"^(?:READ MORE|Read more|READ ALSO|Read also|ALSO READ|Also read|RELATED|Related|"
+    r"SEE ALSO|See also|MORE|WATCH|Watch|LISTEN|Listen)\s*:-?\s*"
+)
+# Where the next sentence starts: a capitalised word after a lowercase one (not after a
+# preposition, where names stand: "sanctions on Iran"), or an opening quote.
+_NEXT_SENTENCE = re.compile(r"(?<=[a-z'’]) (?=[“\"]?[A-Z])")
+_PREPOSITIONS = frozenset(
+    [
+        "in",
+        "on",
+        "of",
+        "for",
+        "to",
+        "with",
+        "from",
+        "at",
+        "by",
+        "over",
+        "against",
+        "into",
+        "about",
+        "near",
+    ]
+)
+_SENTENCE_STARTERS = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "There",
+        "In",
+        "On",
+        "At",
+        "He",
+        "She",
+        "It",
+        "They",
+        "We",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "But",
+        "And",
+        "Some",
+        "Many",
+        "Most",
+        "According",
+        "After",
+        "Before",
+        "When",
+        "While",
+        "Since",
+        "As",
+        "Last",
+        "Residents",
+        "Officials",
+        "Police",
+    ]
+)
+
+
+def _link_label_lead(piece: str) -> list[str]:
+    """A related link's label and headline, split from the sentence glued after them."""
+    label = _LINK_LABEL.match(piece)
+    if label is None:
+        return _caption_lead(piece)
+    cuts = []
+    for gap in _NEXT_SENTENCE.finditer(piece, label.end()):
+        before = piece[label.end() : gap.start()].split()
+        after = piece[gap.end() :]
+        if len(before) < 3 or before[-1].lower() in _PREPOSITIONS or len(after.split()) < 6:
+            continue
+        cuts.append((after.split()[0].strip('“"') in _SENTENCE_STARTERS, -gap.start(), gap))
+    if not cuts:
+        return [piece]
+    # A word that usually starts a sentence marks the cut best; else the first possible cut.
+    gap = max(cuts, key=lambda cut: (cut[0], cut[1]))[2]
+    return [piece[: gap.start()].strip(), *_caption_lead(piece[gap.end() :].strip())]
 
 
 def _caption_lead(piece: str) -> list[str]:
@@ -188,15 +273,22 @@ def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str |
     words = len(text.split())
     if words <= _CAPTION_WORDS and (_CAPTION_OPENING.search(text) or _CAPTION_LABEL.search(text)):
         return CAPTION
-    if words <= _CREDIT_WORDS and (
-        _CREDIT_LINE.search(text) or _TRAILING_CREDIT.fullmatch(" " + text)
-    ):
+    if _TRAILING_CREDIT.fullmatch(" " + text):
+        return CREDIT
+    # A credit line is a label, not a sentence: no full stop at its end, or only a few words.
+    label_like = words <= 8 or not text.endswith((".", "!", "?"))
+    if label_like and words <= _CREDIT_WORDS and _CREDIT_LINE.search(text):
         return CREDIT
     if words <= 12 and _BYLINE.search(text):
         return BYLINE
     if words <= _SHORT_WORDS and _PROMO.search(text):
         return PROMO
-    if words <= 8 and _CAPITALS_LABEL.match(text) and sum(c.isalpha() for c in text) >= 2:
+    if (
+        words <= 8
+        and _CAPITALS_LABEL.match(text)
+        and sum(c.isalpha() for c in text) >= 2
+        and not text.endswith(".")
+    ):
         return PROMO
     return None
 
@@ -263,17 +355,20 @@ def _word(piece: str) -> str:
 # connective. ("This week ..." and "That day"-style time phrases stand alone.)
 _POINTS_BACK = re.compile(
     r"^[“\"‘']?(?:"
-    r"(?:He|She|It|They|Them|His|Her|Its|Their|Theirs|Those|These|Such|Both|Neither|"
+    r"(?:He|She|It|They|Them|His|Her|Its|Their|Theirs|Those|These|Such|Neither|"
     r"It's|It’s|That's|That’s|There's|There’s)\b(?!-)"
     r"|(?:This|That)\b(?! (?:week|weekend|month|year|morning|afternoon|evening|summer|spring|"
     r"fall|autumn|winter|season|is why)\b)"
     r"|(?:But|And|Or|Yet|Still|However|Meanwhile|Also|Instead|Moreover|Furthermore|Besides|"
     r"Nevertheless|Nonetheless|Thus|Therefore|Hence|Otherwise|Likewise|Similarly|Indeed|"
-    r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then)\b(?!-)"
+    r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then|Now)\b(?!-)"
     r"|(?:In addition|As a result|On the other hand|In turn|By contrast|In contrast|Even so|"
-    r"At the same time|For (?:his|her|their|its) part|In response(?! to)|The move|The decision|"
-    r"The same|The latter|The former|The two|The pair|The remarks|The comments|"
-    r"The statement|The announcement|Another)\b"
+    r"At the same time|For (?:his|her|their|its) part|In response(?! to)|The same|The latter|"
+    r"The former|The two|The pair|Another|"
+    # A definite noun that names what the sentence before said or did: "The comment comes ...".
+    r"The (?:comments?|remarks?|moves?|decisions?|statements?|announcements?|news|development|"
+    r"revelations?|incident|episode|exchange|shift|change|step|tweets?|claims?|accusations?|"
+    r"allegations?|criticism|warning|threat|request|call|offer|response|reaction))\b"
     r"|(?:[A-Z][\w'’.-]+ ){1,3}also\b"
     r")"
 )

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest.cleanup import Boilerplate
 from digest.summarize import (
     SUMY_ALGORITHMS,
     Budget,
     Summarizer,
     cut_to_words,
     make_summarizer,
-    take_budget,
 )
 from digest.tokenizer import split_sentences
 
@@ -100,10 +100,13 @@ def read_jsonl(path: Path) -> tuple[EvalArticle, ...]:
     return tuple(articles)
 
 
-def article_sentences(text: str) -> list[str]:
-    """An article's sentences, paragraph by paragraph, as the pipeline splits them."""
+def article_sentences(text: str, title: str = "") -> list[str]:
+    """An article's sentences as a build sees them: paragraph by paragraph, furniture (captions,
+    sign-up lines, the headline repeated) set apart first, as the readers do."""
+    paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    kept, _ = Boilerplate().clean(title, paragraphs)
     sentences: list[str] = []
-    for paragraph in _PARAGRAPH_BREAK.split(text):
+    for paragraph in kept or paragraphs:
         sentences.extend(split_sentences(paragraph))
     return sentences
 
@@ -114,8 +117,7 @@ def summary_text(
     """The summary as scored: picked sentences in article order, cut at a word budget."""
     if not sentences:
         return ""
-    order = summarizer.rank(sentences, title)
-    text = " ".join(sentences[i] for i in take_budget(order, sentences, budget))
+    text = " ".join(sentences[i] for i in summarizer.select(sentences, title, budget))
     return cut_to_words(text, budget.words) if budget.words is not None else text
 
 
@@ -155,7 +157,7 @@ def evaluate(
 ) -> tuple[Score, ...]:
     """Score each named summarizer on every article; `summarizers` overrides names' defaults."""
     scorer = _scorer()
-    split = [(article_sentences(a.text), a) for a in articles]
+    split = [(article_sentences(a.text, a.title), a) for a in articles]
     scores: list[Score] = []
     for name in names:
         if progress is not None:

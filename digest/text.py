@@ -91,8 +91,19 @@ _DATELINE = re.compile(
 )
 
 
+# Words that open sentences, never datelines ("The — " in scraped debris).
+_NOT_PLACES = frozenset({"The", "But", "And", "He", "She", "It", "They", "This", "That", "We", "I"})
+# A place in title case is a dateline only before a dash and a new sentence: "New York – In his".
+_TITLE_CASE_DATELINE = re.compile(
+    r"^(?P<dateline>[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}) (?:—|–|--) (?=[A-Z])"
+)
+
+
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
     """Take a leading dateline off the first paragraph: ("SOCHI, Russia", rest)."""
+    titled = _TITLE_CASE_DATELINE.match(paragraph)
+    if titled and titled.group("dateline").split()[0] not in _NOT_PLACES:
+        return titled.group("dateline"), paragraph[titled.end() :]
     match = _DATELINE.match(paragraph)
     if not match or not (match.group("place") or match.group("wire")):
         return None, paragraph

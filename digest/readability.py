@@ -70,7 +70,7 @@ def sentence_defects(text: str) -> list[str]:
 
 def summary_defects(summary: Sequence[Sentence]) -> list[Defect]:
     """Every defect of a summary: each sentence's own, and references left dangling."""
-    found = []
+    found: list[Defect] = []
     previous: Sentence | None = None
     for sentence in summary:
         found.extend(Defect(kind, sentence.text) for kind in sentence_defects(sentence.text))

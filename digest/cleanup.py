@@ -75,8 +75,6 @@ _PROMO = re.compile(
     r"Join|Get|Click|Tap|Support|Donate|Advertise)\b",
     re.IGNORECASE,
 )
-# A line in capitals ("ADVERTISEMENT", "JUST WATCHED", "POLITICO PRO"): a page label.
-_CAPITALS_LABEL = re.compile(r"^[^a-z]{2,80}$")
 _BYLINE = re.compile(
     r"^By [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}(?:(?: and |, | \| | - | — )[A-Z][\w.'’ -]{0,40})?$"
     r"|^(?:Updated|Published|Posted|Last (?:updated|modified))\b[^.]{0,80}\d"
@@ -283,14 +281,17 @@ def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str |
         return BYLINE
     if words <= _SHORT_WORDS and _PROMO.search(text):
         return PROMO
-    if (
-        words <= 8
-        and _CAPITALS_LABEL.match(text)
-        and sum(c.isalpha() for c in text) >= 2
-        and not text.endswith(".")
-    ):
+    if words <= 8 and len(text) <= 80 and not text.endswith(".") and _in_capitals(text):
         return PROMO
     return None
+
+
+def _in_capitals(text: str) -> bool:
+    """A line in capitals ("ADVERTISEMENT", "JUST WATCHED", "POLITICO PRO"): a page label.
+    Scripts without case (Chinese, Arabic) never are."""
+    letters = [c for c in text if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return upper >= 2 and upper == len(letters)
 
 
 def remove_related_links(text: str) -> tuple[str, list[str]]:

@@ -19,7 +19,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, Problem
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
-from digest.render import PageRenderer
+from digest.render import PageRenderer, TemplateProblem
 
 
 def _analysed(config: DigestConfig) -> Digest:
@@ -103,6 +103,12 @@ def check(config_file: Path) -> None:
     config = _load(config_file)
     digest = _analysed(config)
     failing = _report(digest.problems, config.content_dir)
+    try:
+        # The pages as a build makes them: a template that fails fails here too.
+        PageRenderer(config).render(digest)
+    except TemplateProblem as error:
+        click.echo(f"error: digest template {error}", err=True)
+        failing += 1
     click.echo(
         f"{len(digest.entries)} articles in the digest, {failing} problem(s); "
         f"{sum(len(t.entries) for t in digest.topics)} topic placements, "

@@ -43,7 +43,7 @@ from digest.feeds import (
     sitemap_stubs,
     write_feeds,
 )
-from digest.model import Digest
+from digest.model import Digest, DigestEntry
 from digest.page_cache import PageStore, RenderedPage, TocEntry, page_key
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
@@ -169,6 +169,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._store_conversions = False
         self._frozen = False
         self._link_memo: dict[tuple[str, str], str] = {}
+        # src_uri of each article page -> the entry it was made from
+        self._sources: dict[str, DigestEntry] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -236,6 +238,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self._dates = {
                 article_page_path(e.article.slug): e.article.date for e in self.digest.entries
             }
+            self._sources = {article_page_path(e.article.slug): e for e in self.digest.entries}
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
         for asset in (STYLESHEET, SCRIPT):
@@ -330,6 +333,10 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
         expected = self._expected.get(page.file.src_uri)
+        entry = self._sources.get(page.file.src_uri)
+        if entry is not None and self.settings is not None:
+            # Whatever breaks an article's page is reported for its file; the rest builds.
+            page.render = _Guard(page, self.settings.content_dir, entry)
         # A page another plugin rewrote is converted as usual, and not kept.
         if self.page_store is None or expected is None or markdown != expected[1]:
             return markdown
@@ -338,9 +345,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if found is not None:
             # This page's render step becomes handing over the stored result: MkDocs sets up
             # no Markdown converter for it, and every later step runs as usual.
-            page.render = _Restore(page, found, markdown)
+            _wrap_render(page, _Restore(page, found, markdown))
         elif self._store_conversions:
-            page.render = _Record(page, self, key, markdown)
+            _wrap_render(page, _Record(page, self, key, markdown))
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -506,6 +513,50 @@ def _resolved_links(
         if found:
             resolved.add(found)
     return sorted(resolved)
+
+
+def _wrap_render(page: Any, render: Any) -> None:
+    """Install a render step, inside the page's guard when it has one."""
+    guard = page.__dict__.get("render")
+    if isinstance(guard, _Guard):
+        guard.inner = render
+    else:
+        page.render = render
+
+
+class _Guard:
+    """Stands in for an article page's ``Page.render``: a failure is a warning naming the
+    article's file, and the page shows its text as plain escaped paragraphs instead."""
+
+    def __init__(self, page: Any, content_dir: Path, entry: DigestEntry) -> None:
+        self.page, self.content_dir, self.entry = page, content_dir, entry
+        self.inner: Any = None
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page = self.page
+        try:
+            if self.inner is not None:
+                self.inner(config, files)  # it puts the class's render back itself
+            else:
+                del page.render
+                page.render(config, files)
+        except Exception as error:  # any failure of one page: reported, the rest builds
+            page.__dict__.pop("render", None)
+            log.warning(
+                "%s: its page %s could not be converted (%s: %s); published as plain text",
+                self.content_dir / self.entry.article.source_path,
+                page.file.src_uri,
+                type(error).__name__,
+                error,
+            )
+            article = self.entry.article
+            page.content = "".join(
+                f"<p>{html.escape(text)}</p>"
+                for text in (article.title, self.entry.summary.text, *article.paragraphs)
+            )
+            page.toc = TableOfContents([])
+            page.present_anchor_ids = set()
+            page.links_to_anchors = {}
 
 
 class _Restore:

@@ -51,6 +51,14 @@ def test_check_names_bad_files_and_exits_1(project: Path) -> None:
     assert "2 articles in the digest, 2 problem(s)" in result.output
 
 
+def test_check_fails_on_a_template_the_build_would_fail_on(project: Path) -> None:
+    (project / "site_templates").mkdir(exist_ok=True)
+    (project / "site_templates" / "article.md.j2").write_text("# {{ entry.no_such_field }}\n")
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert "article.md.j2" in result.output and "no_such_field" in result.output
+
+
 def test_missing_config_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "-f", str(tmp_path / "nope.yml")])
     assert result.exit_code == 2

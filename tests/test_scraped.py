@@ -293,3 +293,63 @@ def test_a_bad_boilerplate_pattern_is_a_config_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "-f", str(config)], catch_exceptions=False)
     assert result.exit_code == 2
     assert "boilerplate[0]" in result.output
+
+
+def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
+    # MkDocs' raw-HTML scanner records `<https://x/id/1/>` in an HTML line as an `id` attribute
+    # without a value: the anchor None. Storing such a page must not crash the build.
+    from types import SimpleNamespace
+
+    from digest.plugin import _Record, _WarningCounter
+
+    stored = {}
+
+    class Page:
+        markdown = "text"
+        toc: list = []
+        _title_from_render = "Title"
+        links_to_anchors: dict = {}
+
+        def render(self, config: object, files: object) -> None:
+            self.content = "<p>text</p>"
+            self.present_anchor_ids = {None, "summary"}
+
+    page = Page()
+    store = SimpleNamespace(put=lambda key, value: stored.setdefault(key, value))
+    plugin = SimpleNamespace(page_store=store, _warnings=_WarningCounter())
+    page.render = _Record(page, plugin, "key", "text")  # type: ignore[method-assign]
+    page.render(None, None)
+    assert stored["key"].anchors == ("summary",)
+
+
+def test_a_page_that_fails_to_convert_is_reported_for_its_article(tmp_path: Path) -> None:
+    project = copy_fixture("scraped", tmp_path)
+    # A Markdown extension of the site that cannot take one article's page.
+    (project / "boom_ext.py").write_text(
+        "from markdown import Extension\n"
+        "from markdown.preprocessors import Preprocessor\n\n"
+        "class Boom(Preprocessor):\n"
+        "    def run(self, lines):\n"
+        "        if 'digest-text' in str(lines) and 'Rosibeth' in str(lines):\n"
+        "            raise RuntimeError('cannot take this page')\n"
+        "        return lines\n\n"
+        "class BoomExtension(Extension):\n"
+        "    def extendMarkdown(self, md):\n"
+        "        md.preprocessors.register(Boom(md), 'boom', 40)\n\n"
+        "def makeExtension(**kwargs):\n"
+        "    return BoomExtension(**kwargs)\n",
+        encoding="utf-8",
+    )
+    with (project / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("markdown_extensions:\n  - boom_ext\n")
+    env = {"PYTHONPATH": str(project)}
+    result = mkdocs_build(project, strict=False, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "npr-venezuela-2019-08-06.txt: its page articles/npr-venezuela-2019-08-06.md" in (
+        result.stderr
+    )
+    assert "RuntimeError: cannot take this page" in result.stderr
+    page = project / "site" / "articles" / "npr-venezuela-2019-08-06" / "index.html"
+    assert "Hospitals across Venezuela lack basic supplies" in page.read_text(encoding="utf-8")
+    assert len(list((project / "site" / "articles").iterdir())) == 4
+    assert mkdocs_build(project, env=env).returncode != 0  # --strict fails on it

@@ -68,11 +68,17 @@ _PROMO = re.compile(
     r"skip (?:ad|advertisement)|recommended for you|most (?:read|popular)|trending now|"
     r"support (?:our|independent) journalism|contributed to this report|all rights reserved|"
     r"terms of (?:use|service)|privacy policy|"
-    r"(?:this|the) (?:story|article|report) (?:was|has been) (?:updated|corrected))\b|©"
+    r"(?:this|the) (?:story|article|report) (?:was|has been) (?:updated|corrected)|"
+    r"(?:originally|first) (?:appeared|published) (?:on|in|at)|may not be (?:published|"
+    r"reproduced|redistributed)|enable javascript|for more (?:information|news|stories|"
+    r"coverage),? (?:visit|go to|see|click))\b|©"
     r"|^(?:related|recommended|more|see also|also read|read also|watch|listen|video)\s*:"
     # Imperatives that open a line: "Subscribe here to ...", "Watch the video", "Sign up".
     r"|^(?:Subscribe|Sign up|Signup|Watch|Listen|Share|Print|Email|Replay|Download|Follow|"
-    r"Join|Get|Click|Tap|Support|Donate|Advertise)\b",
+    r"Join|Get|Click|Tap|Support|Donate|Advertise|Please|Log in|Sign in|Leave a comment)\b"
+    # Section labels of a page: "Related Articles", "More from Politics", "Most Popular".
+    r"|^(?:Related|Recommended|More from|Most (?:Read|Popular|Viewed)|Trending|Top Stories|"
+    r"Comments?)\b[^.!?]{0,60}$",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
@@ -362,7 +368,9 @@ _POINTS_BACK = re.compile(
     r"fall|autumn|winter|season|is why)\b)"
     r"|(?:But|And|Or|Yet|Still|However|Meanwhile|Also|Instead|Moreover|Furthermore|Besides|"
     r"Nevertheless|Nonetheless|Thus|Therefore|Hence|Otherwise|Likewise|Similarly|Indeed|"
-    r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then|Now)\b(?!-)"
+    r"Again|Additionally|Consequently|Accordingly|Regardless|Nor|Then|Now|Separately|"
+    r"Elsewhere|Afterwards?|Previously)\b(?!-)"
+    r"|(?:Earlier|Later|Still|Instead|Even so)(?=,)"
     r"|(?:In addition|As a result|On the other hand|In turn|By contrast|In contrast|Even so|"
     r"At the same time|For (?:his|her|their|its) part|In response(?! to)|The same|The latter|"
     r"The former|The two|The pair|Another|"
@@ -370,7 +378,7 @@ _POINTS_BACK = re.compile(
     r"The (?:comments?|remarks?|moves?|decisions?|statements?|announcements?|news|development|"
     r"revelations?|incident|episode|exchange|shift|change|step|tweets?|claims?|accusations?|"
     r"allegations?|criticism|warning|threat|request|call|offer|response|reaction))\b"
-    r"|(?:[A-Z][\w'’.-]+ ){1,3}also\b"
+    r"|(?:[\w'’.-]+ ){1,3}also\b"
     r")"
 )
 

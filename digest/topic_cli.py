@@ -89,6 +89,10 @@ def explain(config_file: Path, file: Path) -> None:
             f"{found.hits} keyword match(es); {verdict} "
             f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
         )
+        if found.reason:
+            click.echo(f"    decided by: {found.reason}")
+        if found.context:
+            click.echo(f"    context words found: {', '.join(found.context)}")
     if config.topic_mode == "sections":
         click.echo(
             "Note: topic_mode is `sections`; a build places the article in one topic learned "

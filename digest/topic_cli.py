@@ -5,6 +5,7 @@ Registered on the main command group in digest/cli.py; help texts come from the 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from digest.readers import ContentReader
 from digest.topic_corpus import (
     Document,
     adjusted_rand_index,
+    learn_context,
     suggest_topics,
     suggestion_yaml,
     v_measure,
@@ -223,6 +225,44 @@ def suggest(
             f"V-measure {v:.3f} (homogeneity {homogeneity:.3f}, completeness "
             f"{completeness:.3f}), adjusted Rand index {ari:.3f}"
         )
+
+
+@topics_group.command("context")
+@config_option
+@click.option(
+    "--content-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Learn from this folder instead of the config's content folder.",
+)
+@click.option("--words", default=15, show_default=True, help="Words to learn per topic.")
+def context(config_file: Path, content_dir: Path | None, words: int) -> None:
+    """Learn each topic's vocabulary from the articles that clearly belong to it.
+
+    An article clearly belongs to a topic when it joins it on two or more distinct keywords.
+    The words around those keywords that such articles share, and other articles seldom use,
+    are printed as a `context:` line to paste under the topic in mkdocs.yml (review it first:
+    a build uses only what the config says, so every article's topics stay reproducible).
+    """
+    config = _load(config_file)
+    reader = ContentReader(content_dir or config.content_dir)
+    articles = sorted(reader.read_all().articles, key=lambda a: a.source_path)
+    if not articles:
+        raise click.ClickException(f"{content_dir or config.content_dir}: no articles")
+    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    learned = learn_context(documents, _matcher(config), count=words)
+    for topic, found in zip(config.topics, learned, strict=True):
+        click.echo(f"# {topic.name}: {found.articles} article(s) clearly about it")
+        if not found.words:
+            click.echo("#   too few to learn from\n")
+            continue
+        new = [w for w in found.words if w.casefold() not in {c.casefold() for c in topic.context}]
+        if topic.context:
+            click.echo(f"#   configured already: {', '.join(topic.context)}")
+        click.echo(
+            f"context: [{', '.join(json.dumps(w, ensure_ascii=False) for w in found.words)}]"
+        )
+        click.echo(f"#   not configured yet: {', '.join(new) or 'none'}\n")
 
 
 @click.command("topics")

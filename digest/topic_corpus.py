@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,7 +27,7 @@ from sumy.utils import get_stop_words
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry, Topic, TopicMatch, TopicSuggestion
 from digest.tokenizer import sentences_of
-from digest.topics import Tokens, TopicMatcher
+from digest.topics import CompiledTopic, Tokens, TopicMatcher
 
 _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
     {"said", "says", "say", "mr", "mrs", "ms", "also", "would", "could", "year", "years", "new"}
@@ -429,3 +429,74 @@ def adjusted_rand_index(truth: Sequence[object], predicted: Sequence[object]) ->
     if maximum == expected:
         return 1.0
     return (index - expected) / (maximum - expected)
+
+
+@dataclass(frozen=True)
+class LearnedContext:
+    """A topic's vocabulary learned from the articles that clearly belong to it."""
+
+    topic: str  # slug
+    # How many articles clearly belong to it (joined, two or more distinct keywords).
+    articles: int
+    # Words common around its keywords in those articles and rare elsewhere, best first.
+    words: tuple[str, ...]
+
+
+def learn_context(
+    documents: Sequence[Document], matcher: TopicMatcher, count: int = 15, min_articles: int = 3
+) -> tuple[LearnedContext, ...]:
+    """Each topic's vocabulary, for its ``context`` option, learned from the documents.
+
+    An article clearly belongs to a topic when it joins it on at least two distinct keywords
+    and at least the threshold's share of its sentences. The words of its sentences about the
+    topic (its keywords' neighbours) are counted once per article; a word is kept when a quarter
+    of such articles (at least two) and at least twice its share of all articles use it (it is
+    the topic's, not the news's), ranked by that share times its log lift. A topic with fewer than
+    ``min_articles`` such articles learns nothing: its context would be one story's words.
+    """
+    keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in matcher.topics}
+    every = set().union(*keyword_stems.values()) if keyword_stems else set()
+    df: Counter[str] = Counter()
+    near: dict[str, Counter[str]] = {t.slug: Counter() for t in matcher.topics}
+    strong: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    for document in documents:
+        sentences = sentences_of(document.paragraphs)
+        df.update(_content_stems((document.title, *document.paragraphs), surface))
+        for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
+            if len(found.evidence) < 2 or found.share < matcher.threshold:
+                continue
+            strong[found.topic] += 1
+            about = set(found.sentences)
+            texts = [s.text for s in sentences if s.index in about]
+            near[found.topic].update(_content_stems(texts, surface))
+    total = max(1, len(documents))
+    learned = []
+    for topic in matcher.topics:
+        n = strong[topic.slug]
+        if n < min_articles:
+            learned.append(LearnedContext(topic.slug, n, ()))
+            continue
+        scored = []
+        for word_stem, inside in near[topic.slug].items():
+            if inside < max(2, math.ceil(n / 4)) or word_stem in every:
+                continue
+            share, overall = inside / n, df[word_stem] / total
+            if share >= 2 * overall:
+                scored.append((-share * math.log(share / overall), word_stem))
+        scored.sort()
+        words = tuple(_spelling(surface[s]) for _, s in scored[:count])
+        learned.append(LearnedContext(topic.slug, n, words))
+    return tuple(learned)
+
+
+def _content_stems(texts: Iterable[str], surface: dict[str, Counter[str]]) -> set[str]:
+    found: set[str] = set()
+    for text in texts:
+        tokens = Tokens(text)
+        for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
+            if len(word) < 3 or word.lower() in _STOP_WORDS or not _WORDLIKE.match(word):
+                continue
+            found.add(word_stem)
+            surface.setdefault(word_stem, Counter())[word] += 1
+    return found

@@ -187,3 +187,44 @@ def test_keywords_in_scripts_without_spaces_match_as_substrings() -> None:
     # An exclude phrase in such a script blocks the keyword inside it.
     assert dict(analysis.paragraphs[2].excluded) == {"iran": ("伊朗",)}
     assert [a.topic for a in analysis.joined] == ["venezuela"]
+
+
+def test_context_is_learned_from_the_articles_that_clearly_belong_to_a_topic(tmp_path) -> None:
+    from digest.topic_corpus import Document, learn_context
+
+    topic = Topic("Iran", "iran", keywords=("Iran", "Tehran", "Rouhani"))
+    strong = [
+        f"Iran said on day {n} that Tehran would expand uranium enrichment at Natanz, "
+        f"and Rouhani told parliament the centrifuges would keep spinning."
+        for n in range(4)
+    ]
+    news = [
+        f"The council met on day {n} and the mayor said the budget would pass." for n in range(8)
+    ]
+    documents = [Document(f"iran-{n}", "Nuclear talks", (text,)) for n, text in enumerate(strong)]
+    documents += [Document(f"city-{n}", "City news", (text,)) for n, text in enumerate(news)]
+    # Words everybody uses ("said", "day") and the keywords themselves are not context.
+    (learned,) = learn_context(documents, TopicMatcher((topic,)))
+    assert learned.articles == 4
+    assert {"uranium", "enrichment", "Natanz", "centrifuges"} <= set(learned.words)
+    assert not {"day", "Iran", "Tehran", "budget"} & set(learned.words)
+    # Too few clear articles teach nothing.
+    (none,) = learn_context(documents[2:], TopicMatcher((topic,)))
+    assert none.words == ()
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for document in documents:
+        text = f"{document.title}\n\n{document.paragraphs[0]}\n"
+        (folder / f"{document.id}.txt").write_text(text, encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: t\nplugins:\n  - digest:\n      topics:\n"
+        "        - {name: Iran, keywords: [Iran, Tehran, Rouhani], context: [uranium]}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["topics", "context", "-f", str(config), "--content-dir", str(folder)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "# Iran: 4 article(s) clearly about it" in result.output
+    assert '"enrichment"' in result.output and "configured already: uranium" in result.output

@@ -15,7 +15,7 @@ from digest.cli_options import EXIT_USAGE, config_option
 from digest.cli_options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Topic
-from digest.pipeline import split_article
+from digest.pipeline import SUGGESTION_WINDOW, split_article
 from digest.readers import ContentReader
 from digest.topic_corpus import (
     Document,
@@ -178,17 +178,26 @@ def suggest(
     skipped = [p for p in read.problems if p.outcome == "skipped"]
     for problem in skipped:
         click.echo(f"skipped: {content_dir / problem.path}: {problem.message}", err=True)
-    articles = sorted(read.articles, key=lambda a: a.source_path)
+    # The stories the Other page looks at: the newest SUGGESTION_WINDOW, named by their slugs,
+    # so that the page and this command print the same clusters.
+    # (--score evaluates clustering on every article instead.)
+    articles = sorted(read.articles, key=lambda a: (-a.date.timestamp(), a.slug))
+    if not score:
+        articles = articles[:SUGGESTION_WINDOW]
     if not articles:
         raise click.ClickException(f"{content_dir}: no articles to look at")
-    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    documents = [Document(a.slug, a.title, a.paragraphs) for a in articles]
     matcher = TopicMatcher(topics, threshold)
+    configured = {t.name.casefold() for t in topics} | {t.slug for t in topics}
     candidates = [
         i
         for i, a in enumerate(articles)
         if use_all
         or not topics
-        or not matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
+        or not (
+            any(key.strip().casefold() in configured for key in a.forced_topics)
+            or matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
+        )
     ]
     click.echo(
         f"{len(candidates)} of {len(articles)} articles "
@@ -216,7 +225,8 @@ def suggest(
         )
         click.echo(suggestion_yaml(suggestion) + "\n")
     if score:
-        truth = [d.id.split("/", 1)[0] if "/" in d.id else "" for d in documents]
+        paths = [a.source_path for a in articles]
+        truth = [p.split("/", 1)[0] if "/" in p else "" for p in paths]
         clustered = [truth[i] for i in candidates]
         homogeneity, completeness, v = v_measure(clustered, result.labels)
         ari = adjusted_rand_index(clustered, result.labels)

@@ -85,6 +85,8 @@ class TermVectors:
                 if column is not None:
                     matrix[row, column] = 1 + math.log(count)
         matrix *= self.idf
+        # Share of all documents using each stem: what "common" means for this corpus.
+        self.presence = np.array([df[s] / max(1, n) for s in self.vocabulary])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.matrix = matrix / np.where(norms == 0, 1, norms)
         # The form readers know a stem by: its most frequent spelling (ties: alphabetical),
@@ -284,13 +286,19 @@ def eigengap_k(values: np.ndarray, candidates: Sequence[int]) -> int:
 def distinctive_words(
     vectors: TermVectors, rows: np.ndarray, labels: np.ndarray, cluster: int, count: int
 ) -> tuple[str, ...]:
-    """Words frequent in the cluster and rare outside it: mean weight inside minus outside."""
+    """Words frequent in the cluster and rare outside it: mean weight inside minus outside,
+    times the share of the cluster using them, times their lift over the whole corpus."""
     inside = vectors.matrix[rows[labels == cluster]].mean(axis=0)
     others = rows[labels != cluster]
     outside = vectors.matrix[others].mean(axis=0) if len(others) else np.zeros_like(inside)
     # Words most of the cluster shares beat words one long article repeats.
     presence = (vectors.matrix[rows[labels == cluster]] > 0).mean(axis=0)
-    return vectors.words_of((inside - outside) * presence, count)
+    # A word the whole corpus uses about as often ("percent", "making", "federal") names no
+    # theme, however much of a cluster of leftovers shares it: weigh by how many times more
+    # often the cluster uses it than all stories do (log lift; none when it is not twice).
+    overall = np.maximum(vectors.presence, 1e-12)
+    lift = np.log(np.maximum(presence / overall, 1.0)) - math.log(2.0)
+    return vectors.words_of((inside - outside) * presence * np.maximum(lift, 0.0), count)
 
 
 @dataclass(frozen=True)
@@ -318,9 +326,16 @@ def suggest_topics(
     it, between 2 and 12. A cluster of fewer than ``min_articles`` documents suggests nothing. Each
     suggestion's articles are the candidates its signal words would gather as a configured topic.
     """
-    chosen = list(range(len(corpus))) if candidates is None else list(candidates)
-    if len(chosen) < max(2, min_articles):
-        return Clustering(tuple(corpus[i].id for i in chosen), (0,) * len(chosen), ())
+    given = list(range(len(corpus))) if candidates is None else list(candidates)
+    if len(given) < max(2, min_articles):
+        return Clustering(tuple(corpus[i].id for i in given), (0,) * len(given), ())
+    # The same stories give the same clusters in whatever order they come: the Other page
+    # passes them newest first, `digest topics suggest` by file name, and k-means depends on
+    # the order of its rows. So both work on the stories sorted by id.
+    order = sorted(range(len(corpus)), key=lambda i: (corpus[i].id, i))
+    where = {original: new for new, original in enumerate(order)}
+    corpus = [corpus[i] for i in order]
+    chosen = sorted(where[i] for i in given)
     vectors = TermVectors(corpus)
     rows = np.array(chosen)
     reduced, values = reduce(vectors.matrix[rows])
@@ -358,9 +373,10 @@ def suggest_topics(
         ),
         key=lambda s: (-s.cluster_size, s.slug),
     )
+    label_of = {i: int(x) for i, x in zip(chosen, labels, strict=True)}
     return Clustering(
-        tuple(corpus[i].id for i in chosen),
-        tuple(int(x) for x in labels),
+        tuple(corpus[where[i]].id for i in given),
+        tuple(label_of[where[i]] for i in given),
         tuple(suggestions),
     )
 

@@ -228,3 +228,19 @@ def test_context_is_learned_from_the_articles_that_clearly_belong_to_a_topic(tmp
     assert result.exit_code == 0, result.output
     assert "# Iran: 4 article(s) clearly about it" in result.output
     assert '"enrichment"' in result.output and "configured already: uranium" in result.output
+
+
+def test_a_site_build_takes_context_and_the_article_page_names_it(tmp_path) -> None:
+    from tests.conftest import copy_fixture, mkdocs_build
+
+    project = copy_fixture("topic-suggestions", tmp_path)
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(
+        "keywords: [Iran, Tehran]", "keywords: [Iran, Tehran]\n          context: [tanker, Gulf]"
+    )
+    config.write_text(text, encoding="utf-8")
+    built = mkdocs_build(project)
+    assert built.returncode == 0, built.stderr
+    page = project / "site" / "articles" / "iran-tanker-2019-06-14" / "index.html"
+    assert "its context agrees: tanker, Gulf" in page.read_text(encoding="utf-8")

@@ -485,6 +485,8 @@ class TopicMatcher:
         # Each topic's distinct keywords with evidence, and its context words, in the article.
         distinct: dict[str, set[str]] = {t.slug: set() for t in self.topics}
         context: dict[str, dict[str, int]] = {t.slug: {} for t in self.topics}
+        # The words that named each topic in the headline: its evidence when the body has none.
+        in_headline: dict[str, list[str]] = {}
         # How many body sentences give evidence for each topic.
         in_sentences: Counter[str] = Counter()
         for text in headline:
@@ -495,6 +497,9 @@ class TopicMatcher:
                 named[compiled.topic.slug] += sum(h.kind == "evidence" for h in found)
                 distinct[compiled.topic.slug].update(
                     h.keyword for h in found if h.kind == "evidence"
+                )
+                in_headline.setdefault(compiled.topic.slug, []).extend(
+                    h.text for h in found if h.kind == "evidence"
                 )
         if not sentences:
             sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
@@ -601,6 +606,7 @@ class TopicMatcher:
             ranked = tuple(
                 shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
             )
+            ranked = ranked or tuple(dict.fromkeys(in_headline.get(slug, ())))
             attributions.append(
                 Attribution(
                     slug,

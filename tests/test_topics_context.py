@@ -100,6 +100,8 @@ def test_a_headline_with_agreeing_context_joins_on_little_body_evidence() -> Non
     (found,) = analysis.joined
     assert found.topic == "election-interference" and found.lead
     assert "headline" in found.reason and "context agrees" in found.reason
+    # Its sentences about the topic are those with context words; its evidence, the headline's.
+    assert found.paragraphs == (0, 1, 2) and found.evidence == ("election meddling",)
     # The same body under a headline about something else has no keyword at all.
     assert matcher.analyse(paragraphs, sentences_of(paragraphs), ("Markets",)).topics == ()
 

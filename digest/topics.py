@@ -79,7 +79,8 @@ LEDE = 2
 # the topic's sense: one could be a coincidence ("FBI" in a hostage story), two rarely are.
 CONTEXT_MIN = 2
 # How many distinct keywords, with twice CONTEXT_MIN context words, make an article about a
-# topic even under the threshold (a long story whose every mention of it is weighty).
+# topic at any share (a long story that says "he" and "the inquiry" far more often than the
+# keywords, so that few of its sentences count as about it).
 SEVERAL = 3
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
@@ -703,12 +704,7 @@ class TopicMatcher:
                 return True, "named in the headline"
             if lede and (not checked or agrees or several):
                 return True, "named in the first lines"
-            if (
-                checked
-                and several
-                and len(context) >= 2 * CONTEXT_MIN
-                and share >= self.threshold / 2
-            ):
+            if checked and several and len(context) >= 2 * CONTEXT_MIN:
                 return True, (
                     f"{share:.0%} of the article, but several of its keywords and much of its "
                     f"context ({words})"

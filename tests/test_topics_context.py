@@ -246,3 +246,21 @@ def test_a_site_build_takes_context_and_the_article_page_names_it(tmp_path) -> N
     assert built.returncode == 0, built.stderr
     page = project / "site" / "articles" / "iran-tanker-2019-06-14" / "index.html"
     assert "its context agrees: tanker, Gulf" in page.read_text(encoding="utf-8")
+
+
+def test_several_keywords_and_much_context_join_a_long_story_under_the_threshold() -> None:
+    about = [
+        "Flynn pleaded guilty to lying to the FBI about his talks with the Russian ambassador.",
+        "The special counsel, Robert Mueller, is examining collusion with the Kremlin.",
+    ]
+    filler = [f"The president also spoke about tax bill number {n}." for n in range(40)]
+    paragraphs = [*filler[:5], *about, *filler[5:]]
+    matcher = shipped()
+    title = "Trump defends his former adviser"
+    (found,) = matcher.analyse(paragraphs, sentences_of(paragraphs), (title,)).topics
+    assert found.share < matcher.threshold / 2 and found.joined
+    assert "several of its keywords" in found.reason
+    # Two keywords are a mention, however much context surrounds them.
+    fewer = [*filler[:5], about[0], "The special counsel is examining the Kremlin.", *filler[5:]]
+    (mention,) = matcher.analyse(fewer, sentences_of(fewer), (title,)).topics
+    assert not mention.joined

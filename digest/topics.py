@@ -270,6 +270,10 @@ class CompiledTopic:
     # Whether any keyword is written in a script without spaces (no stem can rule it out).
     unspaced: bool = False
     context_stems: frozenset[str] = frozenset()
+    # Stem -> positions (in keywords, in context) of the phrases whose first word it can be: a
+    # sentence tries only the phrases it holds a first word of, not all of them.
+    keyword_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    context_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, topic: Topic) -> CompiledTopic:
@@ -280,7 +284,31 @@ class CompiledTopic:
         context = tuple(k for k in map(Keyword.parse, topic.context) if k is not None)
         unspaced = any(k.unspaced for k in keywords)
         context_stems = frozenset(v for k in context for variants in k.variants for v in variants)
-        return cls(topic, tuple(keywords), exclude, stems, context, unspaced, context_stems)
+        return cls(
+            topic,
+            tuple(keywords),
+            exclude,
+            stems,
+            context,
+            unspaced,
+            context_stems,
+            _first_word_index(keywords),
+            _first_word_index(context),
+        )
+
+
+def _first_word_index(phrases: Sequence[Keyword]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for position, phrase in enumerate(phrases):
+        for variant in phrase.variants[0] if phrase.variants else ():
+            index.setdefault(variant, []).append(position)
+    return {stem: tuple(positions) for stem, positions in index.items()}
+
+
+def _candidates(index: dict[str, tuple[int, ...]], tokens: Tokens) -> list[int]:
+    """Positions of the phrases whose first word the sentence holds, in phrase order."""
+    found = {p for word_stem in tokens.where for p in index.get(word_stem, ())}
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -361,7 +389,10 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
     hits: list[Hit] = []
     used: set[int] = set()
     used_chars: set[int] = set()
-    for keyword in compiled.keywords:
+    keywords = compiled.keywords
+    if not compiled.unspaced:
+        keywords = tuple(keywords[i] for i in _candidates(compiled.keyword_index, tokens))
+    for keyword in keywords:
         if keyword.unspaced:
             # Longest first, so 委内瑞拉政府 claims its characters before 委内瑞拉.
             for start, end in keyword.find_unspaced(tokens.text, used_chars):
@@ -649,14 +680,13 @@ class TopicMatcher:
                 continue
             seen = found[compiled.topic.slug]
             for phrase in compiled.context:
-                if phrase.phrase in seen:
-                    continue
-                if phrase.unspaced:
-                    if phrase.phrase in tokens.text:
-                        seen[phrase.phrase] = index
-                elif not compiled.context_stems.isdisjoint(tokens.where) and phrase.find(
-                    tokens, set()
-                ):
+                if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
+                    seen[phrase.phrase] = index
+            if compiled.context_stems.isdisjoint(tokens.where):
+                continue  # most sentences hold no context word
+            for position in _candidates(compiled.context_index, tokens):
+                phrase = compiled.context[position]
+                if phrase.phrase not in seen and phrase.find(tokens, set()):
                     seen[phrase.phrase] = index
 
     def _joins(

@@ -71,7 +71,8 @@ class DigestConfig:
 
 
 def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
-    """Build a Topic from a config mapping ({name, slug?, description?, keywords, exclude?})."""
+    """Build a Topic from a config mapping: name, and optional slug, description, keywords,
+    exclude and context (words showing the keywords are meant in the topic's sense)."""
     if isinstance(raw, str):
         raw = {"name": raw}
     if not isinstance(raw, Mapping):
@@ -79,7 +80,7 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: a topic needs a non-empty 'name'")
-    unknown = set(raw) - {"name", "slug", "description", "keywords", "exclude"}
+    unknown = set(raw) - {"name", "slug", "description", "keywords", "exclude", "context"}
     if unknown:
         raise ConfigError(f"{where}: topic {name!r} has unknown option(s) {sorted(unknown)}")
     slug = raw.get("slug") or slugify(name)
@@ -87,6 +88,7 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
         raise ConfigError(f"{where}: topic {name!r} has an invalid slug {slug!r}")
     keywords = _string_tuple(raw.get("keywords", ()), f"{where}: topic {name!r} keywords")
     exclude = _string_tuple(raw.get("exclude", ()), f"{where}: topic {name!r} exclude")
+    context = _string_tuple(raw.get("context", ()), f"{where}: topic {name!r} context")
     description = raw.get("description") or ""
     if not isinstance(description, str):
         raise ConfigError(f"{where}: topic {name!r} description must be text")
@@ -96,6 +98,7 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
         description=description.strip(),
         keywords=keywords or (name.strip(),),
         exclude=exclude,
+        context=context,
     )
 
 

@@ -17,6 +17,9 @@ class Topic:
     keywords: tuple[str, ...] = ()
     # Phrases whose topic words are used in another sense ("interfering in Venezuela").
     exclude: tuple[str, ...] = ()
+    # Words that show the keywords are used in the topic's sense ("Mueller" with Russia, FBI):
+    # an article with one lone keyword joins only when its other words include some of these.
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class TopicMatch:
     continued: tuple[int, ...] = ()
     # True when the headline, dateline or lede (first two sentences) names the topic.
     lead: bool = False
+    # The topic's context words found in the article (they show its keywords' sense).
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

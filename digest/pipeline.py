@@ -109,6 +109,7 @@ class Analyzer:
                 summary=self._summarize(picked, article.title, self.settings.topic_budget),
                 continued=found.continued,
                 lead=found.lead,
+                context=found.context,
             )
         for key in article.forced_topics:
             topic = self._find_topic(key)

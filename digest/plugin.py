@@ -72,6 +72,8 @@ class TopicOptions(base.Config):
     """Words and phrases that signal the topic: aliases, people, places."""
     exclude = c.ListOfItems(c.Type(str), default=[])
     """Phrases in which a topic word means something else (e.g. `interfering in Venezuela`)."""
+    context = c.ListOfItems(c.Type(str), default=[])
+    """The topic's vocabulary: a lone keyword counts only with some of these (`Russia`, `FBI`)."""
 
 
 class DigestPluginConfig(base.Config):

@@ -5,6 +5,7 @@ Registered on the main command group in digest/cli.py; help texts come from the 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from digest.cli_options import EXIT_USAGE, config_option
 from digest.cli_options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Topic
-from digest.pipeline import split_article
+from digest.pipeline import SUGGESTION_WINDOW, split_article
 from digest.readers import ContentReader
 from digest.topic_corpus import (
     Document,
     adjusted_rand_index,
+    learn_context,
     suggest_topics,
     suggestion_yaml,
     v_measure,
@@ -89,6 +91,10 @@ def explain(config_file: Path, file: Path) -> None:
             f"{found.hits} keyword match(es); {verdict} "
             f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
         )
+        if found.reason:
+            click.echo(f"    decided by: {found.reason}")
+        if found.context:
+            click.echo(f"    context words found: {', '.join(found.context)}")
     if config.topic_mode == "sections":
         click.echo(
             "Note: topic_mode is `sections`; a build places the article in one topic learned "
@@ -172,17 +178,26 @@ def suggest(
     skipped = [p for p in read.problems if p.outcome == "skipped"]
     for problem in skipped:
         click.echo(f"skipped: {content_dir / problem.path}: {problem.message}", err=True)
-    articles = sorted(read.articles, key=lambda a: a.source_path)
+    # The stories the Other page looks at: the newest SUGGESTION_WINDOW, named by their slugs,
+    # so that the page and this command print the same clusters.
+    # (--score evaluates clustering on every article instead.)
+    articles = sorted(read.articles, key=lambda a: (-a.date.timestamp(), a.slug))
+    if not score:
+        articles = articles[:SUGGESTION_WINDOW]
     if not articles:
         raise click.ClickException(f"{content_dir}: no articles to look at")
-    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    documents = [Document(a.slug, a.title, a.paragraphs) for a in articles]
     matcher = TopicMatcher(topics, threshold)
+    configured = {t.name.casefold() for t in topics} | {t.slug for t in topics}
     candidates = [
         i
         for i, a in enumerate(articles)
         if use_all
         or not topics
-        or not matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
+        or not (
+            any(key.strip().casefold() in configured for key in a.forced_topics)
+            or matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
+        )
     ]
     click.echo(
         f"{len(candidates)} of {len(articles)} articles "
@@ -210,7 +225,8 @@ def suggest(
         )
         click.echo(suggestion_yaml(suggestion) + "\n")
     if score:
-        truth = [d.id.split("/", 1)[0] if "/" in d.id else "" for d in documents]
+        paths = [a.source_path for a in articles]
+        truth = [p.split("/", 1)[0] if "/" in p else "" for p in paths]
         clustered = [truth[i] for i in candidates]
         homogeneity, completeness, v = v_measure(clustered, result.labels)
         ari = adjusted_rand_index(clustered, result.labels)
@@ -219,6 +235,44 @@ def suggest(
             f"V-measure {v:.3f} (homogeneity {homogeneity:.3f}, completeness "
             f"{completeness:.3f}), adjusted Rand index {ari:.3f}"
         )
+
+
+@topics_group.command("context")
+@config_option
+@click.option(
+    "--content-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Learn from this folder instead of the config's content folder.",
+)
+@click.option("--words", default=15, show_default=True, help="Words to learn per topic.")
+def context(config_file: Path, content_dir: Path | None, words: int) -> None:
+    """Learn each topic's vocabulary from the articles that clearly belong to it.
+
+    An article clearly belongs to a topic when it joins it on two or more distinct keywords.
+    The words around those keywords that such articles share, and other articles seldom use,
+    are printed as a `context:` line to paste under the topic in mkdocs.yml (review it first:
+    a build uses only what the config says, so every article's topics stay reproducible).
+    """
+    config = _load(config_file)
+    reader = ContentReader(content_dir or config.content_dir)
+    articles = sorted(reader.read_all().articles, key=lambda a: a.source_path)
+    if not articles:
+        raise click.ClickException(f"{content_dir or config.content_dir}: no articles")
+    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    learned = learn_context(documents, _matcher(config), count=words)
+    for topic, found in zip(config.topics, learned, strict=True):
+        click.echo(f"# {topic.name}: {found.articles} article(s) clearly about it")
+        if not found.words:
+            click.echo("#   too few to learn from\n")
+            continue
+        new = [w for w in found.words if w.casefold() not in {c.casefold() for c in topic.context}]
+        if topic.context:
+            click.echo(f"#   configured already: {', '.join(topic.context)}")
+        click.echo(
+            f"context: [{', '.join(json.dumps(w, ensure_ascii=False) for w in found.words)}]"
+        )
+        click.echo(f"#   not configured yet: {', '.join(new) or 'none'}\n")
 
 
 @click.command("topics")

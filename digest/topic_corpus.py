@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,7 +27,7 @@ from sumy.utils import get_stop_words
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry, Topic, TopicMatch, TopicSuggestion
 from digest.tokenizer import sentences_of
-from digest.topics import Tokens, TopicMatcher
+from digest.topics import CompiledTopic, Tokens, TopicMatcher
 
 _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
     {"said", "says", "say", "mr", "mrs", "ms", "also", "would", "could", "year", "years", "new"}
@@ -85,6 +85,8 @@ class TermVectors:
                 if column is not None:
                     matrix[row, column] = 1 + math.log(count)
         matrix *= self.idf
+        # Share of all documents using each stem: what "common" means for this corpus.
+        self.presence = np.array([df[s] / max(1, n) for s in self.vocabulary])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.matrix = matrix / np.where(norms == 0, 1, norms)
         # The form readers know a stem by: its most frequent spelling (ties: alphabetical),
@@ -284,13 +286,19 @@ def eigengap_k(values: np.ndarray, candidates: Sequence[int]) -> int:
 def distinctive_words(
     vectors: TermVectors, rows: np.ndarray, labels: np.ndarray, cluster: int, count: int
 ) -> tuple[str, ...]:
-    """Words frequent in the cluster and rare outside it: mean weight inside minus outside."""
+    """Words frequent in the cluster and rare outside it: mean weight inside minus outside,
+    times the share of the cluster using them, times their lift over the whole corpus."""
     inside = vectors.matrix[rows[labels == cluster]].mean(axis=0)
     others = rows[labels != cluster]
     outside = vectors.matrix[others].mean(axis=0) if len(others) else np.zeros_like(inside)
     # Words most of the cluster shares beat words one long article repeats.
     presence = (vectors.matrix[rows[labels == cluster]] > 0).mean(axis=0)
-    return vectors.words_of((inside - outside) * presence, count)
+    # A word the whole corpus uses about as often ("percent", "making", "federal") names no
+    # theme, however much of a cluster of leftovers shares it: weigh by how many times more
+    # often the cluster uses it than all stories do (log lift; none when it is not twice).
+    overall = np.maximum(vectors.presence, 1e-12)
+    lift = np.log(np.maximum(presence / overall, 1.0)) - math.log(2.0)
+    return vectors.words_of((inside - outside) * presence * np.maximum(lift, 0.0), count)
 
 
 @dataclass(frozen=True)
@@ -318,9 +326,16 @@ def suggest_topics(
     it, between 2 and 12. A cluster of fewer than ``min_articles`` documents suggests nothing. Each
     suggestion's articles are the candidates its signal words would gather as a configured topic.
     """
-    chosen = list(range(len(corpus))) if candidates is None else list(candidates)
-    if len(chosen) < max(2, min_articles):
-        return Clustering(tuple(corpus[i].id for i in chosen), (0,) * len(chosen), ())
+    given = list(range(len(corpus))) if candidates is None else list(candidates)
+    if len(given) < max(2, min_articles):
+        return Clustering(tuple(corpus[i].id for i in given), (0,) * len(given), ())
+    # The same stories give the same clusters in whatever order they come: the Other page
+    # passes them newest first, `digest topics suggest` by file name, and k-means depends on
+    # the order of its rows. So both work on the stories sorted by id.
+    order = sorted(range(len(corpus)), key=lambda i: (corpus[i].id, i))
+    where = {original: new for new, original in enumerate(order)}
+    corpus = [corpus[i] for i in order]
+    chosen = sorted(where[i] for i in given)
     vectors = TermVectors(corpus)
     rows = np.array(chosen)
     reduced, values = reduce(vectors.matrix[rows])
@@ -358,9 +373,10 @@ def suggest_topics(
         ),
         key=lambda s: (-s.cluster_size, s.slug),
     )
+    label_of = {i: int(x) for i, x in zip(chosen, labels, strict=True)}
     return Clustering(
-        tuple(corpus[i].id for i in chosen),
-        tuple(int(x) for x in labels),
+        tuple(corpus[where[i]].id for i in given),
+        tuple(label_of[where[i]] for i in given),
         tuple(suggestions),
     )
 
@@ -429,3 +445,74 @@ def adjusted_rand_index(truth: Sequence[object], predicted: Sequence[object]) ->
     if maximum == expected:
         return 1.0
     return (index - expected) / (maximum - expected)
+
+
+@dataclass(frozen=True)
+class LearnedContext:
+    """A topic's vocabulary learned from the articles that clearly belong to it."""
+
+    topic: str  # slug
+    # How many articles clearly belong to it (joined, two or more distinct keywords).
+    articles: int
+    # Words common around its keywords in those articles and rare elsewhere, best first.
+    words: tuple[str, ...]
+
+
+def learn_context(
+    documents: Sequence[Document], matcher: TopicMatcher, count: int = 15, min_articles: int = 3
+) -> tuple[LearnedContext, ...]:
+    """Each topic's vocabulary, for its ``context`` option, learned from the documents.
+
+    An article clearly belongs to a topic when it joins it on at least two distinct keywords
+    and at least the threshold's share of its sentences. The words of its sentences about the
+    topic (its keywords' neighbours) are counted once per article; a word is kept when a quarter
+    of such articles (at least two) and at least twice its share of all articles use it (it is
+    the topic's, not the news's), ranked by that share times its log lift. A topic with fewer than
+    ``min_articles`` such articles learns nothing: its context would be one story's words.
+    """
+    keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in matcher.topics}
+    every = set().union(*keyword_stems.values()) if keyword_stems else set()
+    df: Counter[str] = Counter()
+    near: dict[str, Counter[str]] = {t.slug: Counter() for t in matcher.topics}
+    strong: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = {}
+    for document in documents:
+        sentences = sentences_of(document.paragraphs)
+        df.update(_content_stems((document.title, *document.paragraphs), surface))
+        for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
+            if len(found.evidence) < 2 or found.share < matcher.threshold:
+                continue
+            strong[found.topic] += 1
+            about = set(found.sentences)
+            texts = [s.text for s in sentences if s.index in about]
+            near[found.topic].update(_content_stems(texts, surface))
+    total = max(1, len(documents))
+    learned = []
+    for topic in matcher.topics:
+        n = strong[topic.slug]
+        if n < min_articles:
+            learned.append(LearnedContext(topic.slug, n, ()))
+            continue
+        scored = []
+        for word_stem, inside in near[topic.slug].items():
+            if inside < max(2, math.ceil(n / 4)) or word_stem in every:
+                continue
+            share, overall = inside / n, df[word_stem] / total
+            if share >= 2 * overall:
+                scored.append((-share * math.log(share / overall), word_stem))
+        scored.sort()
+        words = tuple(_spelling(surface[s]) for _, s in scored[:count])
+        learned.append(LearnedContext(topic.slug, n, words))
+    return tuple(learned)
+
+
+def _content_stems(texts: Iterable[str], surface: dict[str, Counter[str]]) -> set[str]:
+    found: set[str] = set()
+    for text in texts:
+        tokens = Tokens(text)
+        for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
+            if len(word) < 3 or word.lower() in _STOP_WORDS or not _WORDLIKE.match(word):
+                continue
+            found.add(word_stem)
+            surface.setdefault(word_stem, Counter())[word] += 1
+    return found

@@ -22,6 +22,16 @@ topic in steps, each of which the explanation can name:
    its evidence is more than one lone mention (headline and dateline included) and either
    the topic's sentences are at least ``threshold`` of the article or the headline or lede
    (the first two sentences) names it: a news story says what it is about first.
+6. **Context.** A topic may list ``context`` words, its vocabulary (Russia, FBI, hackers for
+   election interference). Then a keyword that is also a common name or word ("Mueller", the
+   father of an ISIS hostage) counts only with context: an article whose one keyword is its
+   only evidence, or that names the topic in one sentence in passing, joins only if it holds
+   at least ``CONTEXT_MIN`` context words; and one that holds them joins with less evidence
+   (named in the headline, or much of the article about it on one keyword match). Context is
+   read from the article and the topic config alone, so each article's result depends on
+   nothing else and the summary cache (keyed by the topics) stays exact.
+
+Keywords in scripts written without spaces (Chinese, Japanese, Thai) are found as substrings.
 """
 
 from __future__ import annotations
@@ -65,6 +75,13 @@ CARRY = 2
 BRIEF = 4
 # The lede: the sentences that open a news story and say what it is about.
 LEDE = 2
+# How many distinct context words (a topic's ``context``) show that a lone keyword is used in
+# the topic's sense: one could be a coincidence ("FBI" in a hostage story), two rarely are.
+CONTEXT_MIN = 2
+# How many distinct keywords, with twice CONTEXT_MIN context words, make an article about a
+# topic at any share (a long story that says "he" and "the inquiry" far more often than the
+# keywords, so that few of its sentences count as about it).
+SEVERAL = 3
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
@@ -76,6 +93,12 @@ _DESCRIBING = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): a word of
+# theirs is no token of its own, so a keyword in them is found as a substring of the text.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 _STEMMER = stemmer("english")
@@ -154,9 +177,14 @@ class Keyword:
     capitalised: tuple[bool, ...]
     # Proper-noun phrases must appear word for word; others by proximity, in any order.
     exact: bool
+    # Written in a script without spaces (委内瑞拉): found as a substring of the text.
+    unspaced: bool = False
 
     @classmethod
     def parse(cls, phrase: str) -> Keyword | None:
+        if _UNSPACED.search(phrase):
+            text = " ".join(phrase.split())
+            return cls(text, (), (), True, unspaced=True) if text else None
         words = Tokens(phrase)
         every = range(len(words))
         content = [i for i in every if words.words[i].lower() not in _PHRASE_STOPWORDS]
@@ -176,6 +204,20 @@ class Keyword:
         found = {p for v in self.variants[k] for p in tokens.where.get(v, ())}
         if self.capitalised[k]:
             found = {p for p in found if tokens.caps[p]}
+        return found
+
+    def find_unspaced(self, text: str, blocked: set[int]) -> list[tuple[int, int]]:
+        """Character ranges of every occurrence that uses no blocked character; none overlap."""
+        found: list[tuple[int, int]] = []
+        start = text.find(self.phrase)
+        while start >= 0:
+            end = start + len(self.phrase)
+            if blocked.isdisjoint(range(start, end)):
+                found.append((start, end))
+                blocked.update(range(start, end))
+                start = text.find(self.phrase, end)
+            else:
+                start = text.find(self.phrase, start + 1)
         return found
 
     def find(self, tokens: Tokens, blocked: set[int]) -> list[tuple[int, ...]]:
@@ -223,14 +265,50 @@ class CompiledTopic:
     exclude: tuple[Keyword, ...]
     # Every stem any keyword can match: a sentence with none of them is skipped at once.
     stems: frozenset[str] = frozenset()
+    # Words that show the topic's sense of its keywords (Russia, FBI for "Mueller").
+    context: tuple[Keyword, ...] = ()
+    # Whether any keyword is written in a script without spaces (no stem can rule it out).
+    unspaced: bool = False
+    context_stems: frozenset[str] = frozenset()
+    # Stem -> positions (in keywords, in context) of the phrases whose first word it can be: a
+    # sentence tries only the phrases it holds a first word of, not all of them.
+    keyword_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    context_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, topic: Topic) -> CompiledTopic:
         keywords = [k for k in map(Keyword.parse, topic.keywords) if k is not None]
-        keywords.sort(key=lambda k: -len(k.variants))
+        keywords.sort(key=lambda k: (-len(k.variants), -len(k.phrase) if k.unspaced else 0))
         exclude = tuple(k for k in map(Keyword.parse, topic.exclude) if k is not None)
         stems = frozenset(v for k in keywords for variants in k.variants for v in variants)
-        return cls(topic, tuple(keywords), exclude, stems)
+        context = tuple(k for k in map(Keyword.parse, topic.context) if k is not None)
+        unspaced = any(k.unspaced for k in keywords)
+        context_stems = frozenset(v for k in context for variants in k.variants for v in variants)
+        return cls(
+            topic,
+            tuple(keywords),
+            exclude,
+            stems,
+            context,
+            unspaced,
+            context_stems,
+            _first_word_index(keywords),
+            _first_word_index(context),
+        )
+
+
+def _first_word_index(phrases: Sequence[Keyword]) -> dict[str, tuple[int, ...]]:
+    index: dict[str, list[int]] = {}
+    for position, phrase in enumerate(phrases):
+        for variant in phrase.variants[0] if phrase.variants else ():
+            index.setdefault(variant, []).append(position)
+    return {stem: tuple(positions) for stem, positions in index.items()}
+
+
+def _candidates(index: dict[str, tuple[int, ...]], tokens: Tokens) -> list[int]:
+    """Positions of the phrases whose first word the sentence holds, in phrase order."""
+    found = {p for word_stem in tokens.where for p in index.get(word_stem, ())}
+    return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -297,15 +375,30 @@ def _item_at(tokens: Tokens, start: int) -> list[int] | None:
 
 def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
     """Every keyword of a topic in one sentence, each marked as evidence, passing or excluded."""
-    if compiled.stems.isdisjoint(tokens.where):
+    if compiled.stems.isdisjoint(tokens.where) and not compiled.unspaced:
         return []
     excluded: set[int] = set()
+    excluded_chars: set[int] = set()
     for phrase in compiled.exclude:
+        if phrase.unspaced:
+            for start, end in phrase.find_unspaced(tokens.text, set()):
+                excluded_chars.update(range(start, end))
+            continue
         for span in phrase.find(tokens, set()):
             excluded.update(range(span[0], span[-1] + 1))
     hits: list[Hit] = []
     used: set[int] = set()
-    for keyword in compiled.keywords:
+    used_chars: set[int] = set()
+    keywords = compiled.keywords
+    if not compiled.unspaced:
+        keywords = tuple(keywords[i] for i in _candidates(compiled.keyword_index, tokens))
+    for keyword in keywords:
+        if keyword.unspaced:
+            # Longest first, so 委内瑞拉政府 claims its characters before 委内瑞拉.
+            for start, end in keyword.find_unspaced(tokens.text, used_chars):
+                kind = "excluded" if excluded_chars.intersection(range(start, end)) else "evidence"
+                hits.append(Hit(keyword.phrase, tokens.text[start:end], kind))
+            continue
         for span in keyword.find(tokens, used):
             used.update(span)
             if any(p in excluded for p in span):
@@ -353,6 +446,11 @@ class Attribution:
     sentences: tuple[int, ...] = ()
     # Whether the headline, dateline or lede (first two sentences) names the topic.
     lead: bool = False
+    # The topic's context words found in the article when there are enough to agree with it
+    # (see Topic.context), in the order they first appear.
+    context: tuple[str, ...] = ()
+    # Why the article joins the topic or not, in a few words: what decided.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -368,12 +466,24 @@ class Analysis:
         return tuple(a for a in self.topics if a.joined)
 
 
+# "It is possible that ...", "It was not clear whether ...": an "it" that stands for the clause
+# after it, not for anything before, so such a paragraph does not point back.
+_EXPLETIVE_IT = re.compile(
+    r"\s*it(?:['’]s|\s+(?:is|was|would\s+be|will\s+be|may\s+be|might\s+be|could\s+be|"
+    r"seems|seemed|appears|appeared|remains|remained))\s+(?:\w+ly\s+|not\s+|also\s+|still\s+)*"
+    r"(?:possible|impossible|likely|unlikely|clear|unclear|true|important|hard|difficult|easy|"
+    r"worth|time|understood|expected|believed|said|reported|thought|known|too|no|not|"
+    r"uncertain|doubtful|notable|telling|striking|odd|strange|plausible)\b",
+    re.IGNORECASE,
+)
+
+
 def _opens_by_pointing_back(paragraph: str) -> bool:
     """Whether a paragraph opens with a pronoun ("They ...") or is a quotation credited only to
     "he said": its speaker, and so its subject, are those of the paragraph before."""
     tokens = _TOKEN.findall(paragraph[:80])
     if tokens and tokens[0].lower() in _ANAPHORA:
-        return True
+        return not _EXPLETIVE_IT.match(paragraph)
     return paragraph.lstrip()[:1] in '“"' and bool(_PRONOUN_SPEAKER.search(paragraph))
 
 
@@ -404,11 +514,25 @@ class TopicMatcher:
         a topic found there counts towards joining, as does one in the lede.
         """
         named: Counter[str] = Counter()
+        # Each topic's distinct keywords with evidence, and its context words, in the article.
+        distinct: dict[str, set[str]] = {t.slug: set() for t in self.topics}
+        context: dict[str, dict[str, int]] = {t.slug: {} for t in self.topics}
+        # The words that named each topic in the headline: its evidence when the body has none.
+        in_headline: dict[str, list[str]] = {}
+        # How many body sentences give evidence for each topic.
+        in_sentences: Counter[str] = Counter()
         for text in headline:
             tokens = Tokens(text)
+            self._context(tokens, context)
             for compiled in self._compiled:
                 found = sentence_hits(compiled, tokens)
                 named[compiled.topic.slug] += sum(h.kind == "evidence" for h in found)
+                distinct[compiled.topic.slug].update(
+                    h.keyword for h in found if h.kind == "evidence"
+                )
+                in_headline.setdefault(compiled.topic.slug, []).extend(
+                    h.text for h in found if h.kind == "evidence"
+                )
         if not sentences:
             sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
         by_paragraph: dict[int, list[Sentence]] = {}
@@ -430,6 +554,7 @@ class TopicMatcher:
             winners: list[set[str]] = []
             for sentence in members:
                 tokens = Tokens(sentence.text)
+                self._context(tokens, context, sentence.index)
                 counted: dict[str, list[str]] = {}
                 for compiled in self._compiled:
                     for hit in sentence_hits(compiled, tokens):
@@ -437,6 +562,9 @@ class TopicMatcher:
                         bucket.setdefault(compiled.topic.slug, []).append(hit.text)
                         if hit.kind == "evidence":
                             counted.setdefault(compiled.topic.slug, []).append(hit.text)
+                            distinct[compiled.topic.slug].add(hit.keyword)
+                for slug in counted:
+                    in_sentences[slug] += 1
                 # A sentence is about the topic it gives the most evidence for (ties: all).
                 best = max((len(words) for words in counted.values()), default=0)
                 winning = {slug for slug, words in counted.items() if len(words) == best}
@@ -479,9 +607,15 @@ class TopicMatcher:
         first = sorted(sentences, key=lambda s: s.index)[:LEDE]
         lede = set().union(*(evidenced.get(s.index, set()) for s in first))
         attributions: list[Attribution] = []
-        for topic in self.topics:
+        for topic, compiled in zip(self.topics, self._compiled, strict=True):
             slug = topic.slug
             about = tuple(s.index for s in sentences if slug in sentence_topics.get(s.index, ()))
+            found_context = context[slug]
+            agrees = len(found_context) >= CONTEXT_MIN
+            if not about and named[slug] and compiled.context and agrees:
+                # The headline names the topic and the body speaks its vocabulary without a
+                # keyword: the sentences with context words are the part about it.
+                about = tuple(sorted({i for i in found_context.values() if i >= 0}))
             if not about:
                 continue
             chosen = set(about)
@@ -490,11 +624,21 @@ class TopicMatcher:
             hits = won[slug] + named[slug]
             # The headline and the lede (its first sentences) say what a news story is about.
             lead = named[slug] > 0 or slug in lede
-            enough = hits >= self.min_hits or total <= BRIEF
-            joined = enough and (share >= self.threshold or lead)
+            joined, reason = self._joins(
+                compiled,
+                share,
+                hits,
+                distinct[slug],
+                found_context,
+                named[slug] > 0,
+                slug in lede,
+                total <= BRIEF,
+                in_sentences[slug],
+            )
             ranked = tuple(
                 shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
             )
+            ranked = ranked or tuple(dict.fromkeys(in_headline.get(slug, ())))
             attributions.append(
                 Attribution(
                     slug,
@@ -506,6 +650,8 @@ class TopicMatcher:
                     joined,
                     about,
                     lead,
+                    tuple(found_context) if agrees else (),
+                    reason,
                 )
             )
         topics_of = [set(continued[i]) | own[i] for i in range(len(paragraphs))]
@@ -525,6 +671,79 @@ class TopicMatcher:
             for r in reports
         )
         return Analysis(final, tuple(attributions))
+
+    def _context(self, tokens: Tokens, found: dict[str, dict[str, int]], index: int = -1) -> None:
+        """Record each topic's context words in one sentence: word as written -> the index of
+        the first sentence it is in (-1: the headline). One entry per context phrase."""
+        for compiled in self._compiled:
+            if not compiled.context:
+                continue
+            seen = found[compiled.topic.slug]
+            for phrase in compiled.context:
+                if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
+                    seen[phrase.phrase] = index
+            if compiled.context_stems.isdisjoint(tokens.where):
+                continue  # most sentences hold no context word
+            for position in _candidates(compiled.context_index, tokens):
+                phrase = compiled.context[position]
+                if phrase.phrase not in seen and phrase.find(tokens, set()):
+                    seen[phrase.phrase] = index
+
+    def _joins(
+        self,
+        compiled: CompiledTopic,
+        share: float,
+        hits: int,
+        keywords: set[str],
+        context: dict[str, int],
+        headline: bool,
+        lede: bool,
+        brief: bool,
+        sentences: int,
+    ) -> tuple[bool, str]:
+        """Whether an article joins a topic, and what decided it (for the explanations).
+
+        For a topic with ``context`` words: one lone keyword, or a topic named in one sentence
+        of the body only, counts only when the article also speaks the topic's vocabulary; and
+        an article that does speak it joins with less keyword evidence.
+        """
+        checked = bool(compiled.context)
+        agrees = len(context) >= CONTEXT_MIN
+        words = ", ".join(sorted(context, key=str.casefold)) or "none"
+        if checked and len(keywords) == 1 and not agrees and not (brief and lede):
+            # One keyword that is also a common name or word ("Mueller", "interfering"): it
+            # counts only when the article's other words are the topic's. A brief that opens
+            # with it has no room for more words and is about what it opens with.
+            (only,) = keywords
+            return False, (
+                f"only the keyword {only!r}, and too few of the topic's context words "
+                f"({words}) to show it is meant in the topic's sense"
+            )
+        # A sentence that names several of the topic's keywords is about it, even alone.
+        several = len(keywords) >= SEVERAL
+        if checked and sentences <= 1 and not (headline or brief or agrees or several):
+            return False, (
+                f"named in one sentence only, in passing, and too few of its context words "
+                f"({words})"
+            )
+        about = share >= self.threshold
+        if hits >= self.min_hits or brief:
+            if about:
+                return True, f"{share:.0%} of the article is about it"
+            if headline:
+                return True, "named in the headline"
+            if lede and (not checked or agrees or several):
+                return True, "named in the first lines"
+            if checked and several and len(context) >= 2 * CONTEXT_MIN:
+                return True, (
+                    f"{share:.0%} of the article, but several of its keywords and much of its "
+                    f"context ({words})"
+                )
+            return False, f"only {share:.0%} of the article, under the threshold"
+        if checked and agrees and (headline or share >= 2 * self.threshold):
+            where = "named in the headline" if headline else f"{share:.0%} of the article"
+            return True, f"{where} with few keyword matches, but its context agrees ({words})"
+        return False, f"{hits} keyword match(es), fewer than {self.min_hits}"
 
     def attribute(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from digest.cli import cli
 from digest.config import config_from_mapping
 from digest.pipeline import build_digest
+from digest.project import load_project
 from digest.topic_corpus import adjusted_rand_index, v_measure
 from tests.conftest import FIXTURES, REPO, SHARED, copy_fixture, mkdocs_build, require_shared
 
@@ -215,3 +217,65 @@ def test_v_measure_and_adjusted_rand_index_known_values() -> None:
     assert adjusted_rand_index([0, 0, 1, 1], [0, 0, 1, 2]) == pytest.approx(4 / 7)
     assert adjusted_rand_index(list("aabbcc"), list("xyzxyz")) < 0
     assert adjusted_rand_index([1, 1, 2, 2], [3, 3, 4, 4]) == pytest.approx(1.0)
+
+
+def test_other_page_and_suggest_command_print_the_same_clusters() -> None:
+    # The fixture's file names sort otherwise than its dates: the page sees the stories
+    # newest first, the command reads them by name; both must find the same clusters.
+    config = SUGGEST / "mkdocs.yml"
+    digest = build_digest(dataclasses.replace(load_project(config), cache_dir=None))
+    output = run("topics", "suggest", "-f", str(config))
+    printed = [yaml.safe_load(line)[0] for line in output.splitlines() if line.startswith("- {")]
+    on_page = [{"name": s.name, "keywords": list(s.keywords)} for s in digest.suggestions]
+    assert on_page and printed == on_page
+
+
+def test_suggestions_do_not_depend_on_the_order_of_the_stories() -> None:
+    from digest.topic_corpus import Document, suggest_topics
+
+    themes = {
+        "match": "striker derby league goal keeper",
+        "fire": "blaze smoke wildfire hills evacuate",
+        "vote": "ballot polls turnout candidate voters",
+    }
+    documents = [
+        Document(f"{name}-{n}", f"{name} {n}", (f"{words} story {n} town.",) * (n % 3 + 1))
+        for name, words in themes.items()
+        for n in range(5)
+    ]
+    forward = suggest_topics(documents, clusters=3)
+    backward = suggest_topics(documents[::-1], clusters=3)
+    assert forward.suggestions == backward.suggestions
+    assert dict(zip(forward.documents, forward.labels, strict=True)) == dict(
+        zip(backward.documents, backward.labels, strict=True)
+    )
+
+
+def test_suggestions_are_named_by_distinctive_words_not_corpus_wide_ones() -> None:
+    from digest.topic_corpus import Document, suggest_topics
+
+    # "percent" and "federal" fill the budget stories and turn up in the others too (as in a
+    # real news mix): the cluster is about the budget, not about percent.
+    budget = [
+        Document(
+            f"budget-{n}",
+            "Budget",
+            (
+                "The percent rose a percent, federal percent and federal percent again. "
+                f"The deficit and appropriations bill went to the senate committee {n}.",
+            ),
+        )
+        for n in range(6)
+    ]
+    fire = [
+        Document(f"fire-{n}", "Fire", (f"Blaze and smoke forced evacuations in the hills {n}.",))
+        for n in range(6)
+    ]
+    fire += [
+        Document(f"fire-x{n}", "Fire", (f"Blaze and smoke, federal percent help {n}.",))
+        for n in range(3)
+    ]
+    found = suggest_topics(budget + fire, clusters=2)
+    names = {s.name for s in found.suggestions}
+    budget_name = next(n for n in names if "Deficit" in n or "Appropriations" in n)
+    assert "Percent" not in budget_name and "Federal" not in budget_name

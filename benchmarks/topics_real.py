@@ -1,0 +1,100 @@
+"""Topic benchmark on real coverage: the shipped mkdocs.yml topics on labelled shared articles.
+
+The labels (benchmarks/real-topics.yml) name articles of ../shared/corpora by id; their text is
+read from there at run time, never copied into the project. Prints per-topic scores, every
+article scored wrong, and how many hard negatives (articles labelled with no topic) land on a
+topic page.
+
+    python benchmarks/topics_real.py
+    python benchmarks/topics_real.py --jsonl /tmp/real.jsonl   # also write it for `digest eval`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from digest.project import load_project
+from digest.text import paragraphs_of
+from digest.topic_eval import LabelledArticle, evaluate_articles, format_evaluation
+from digest.topics import TopicMatcher
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+LABELS = Path(__file__).with_name("real-topics.yml")
+
+
+def labelled_articles() -> list[LabelledArticle]:
+    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    found: list[LabelledArticle] = []
+    decks = labels.get("news-decks", {})
+    for line in (CORPORA / "news-decks" / "decks-even.jsonl").open(encoding="utf-8"):
+        record = json.loads(line)
+        if record["id"] in decks:
+            found.append(
+                LabelledArticle(
+                    f"news-decks/{record['id']}",
+                    record["title"],
+                    tuple(paragraphs_of(record["text"])),
+                    tuple(decks[record["id"]]),
+                )
+            )
+    events = labels.get("basil-events", {})
+    for line in (CORPORA / "basil-events" / "events-even.jsonl").open(encoding="utf-8"):
+        record = json.loads(line)
+        prefix = record["event"].split("-")[0]
+        if prefix in events:
+            found.append(
+                LabelledArticle(
+                    f"basil/{prefix}/{record['source']}",
+                    record["title"],
+                    tuple(paragraphs_of(record["text"])),
+                    tuple(events[prefix]),
+                )
+            )
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jsonl", type=Path, help="also write the labelled articles here")
+    args = parser.parse_args(argv)
+    if not CORPORA.is_dir():
+        print(f"no shared corpora at {CORPORA}", file=sys.stderr)
+        return 1
+    config = load_project(REPO / "mkdocs.yml")
+    matcher = TopicMatcher(config.topics, config.topic_threshold)
+    articles = labelled_articles()
+    if args.jsonl:
+        with args.jsonl.open("w", encoding="utf-8") as out:
+            for a in articles:
+                text = "\n\n".join(a.paragraphs)
+                out.write(
+                    json.dumps(
+                        {"id": a.id, "title": a.title, "text": text, "topics": list(a.topics)}
+                    )
+                    + "\n"
+                )
+    evaluation = evaluate_articles(articles, matcher)
+    names = {t.slug: t.name for t in config.topics}
+    print(format_evaluation(evaluation, names))
+    negatives = [i for i in evaluation.items if not i.gold]
+    print(
+        f"hard negatives on a topic page: {sum(1 for i in negatives if i.predicted)} "
+        f"of {len(negatives)}"
+    )
+    titles = {a.id: a.title for a in articles}
+    for item in evaluation.errors:
+        print(
+            f"  {item.id}: gold {sorted(item.gold)} got {sorted(item.predicted)}"
+            f"  {titles[item.id][:70]}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,8 +30,8 @@ SHARED = REPO.parent / "shared"
 FIXTURE = REPO / "tests" / "fixtures" / "hostile"
 sys.path.insert(0, str(REPO))
 
-from digest.readers import MAX_ARTICLE_BYTES  # noqa: E402
-from digest.text import markdown_to_text  # noqa: E402
+from digest.sources.files import MAX_ARTICLE_BYTES  # noqa: E402
+from digest.sources.text import markdown_to_text  # noqa: E402
 from tests.test_hostile import make_unstorable_cases  # noqa: E402
 
 

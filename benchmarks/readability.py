@@ -18,10 +18,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from digest.cleanup import Boilerplate
+from digest.evaluation.readability import Report, articles_from_jsonl, check_entries
 from digest.pipeline import AnalysisSettings, analyze_serially
 from digest.project import load_project
-from digest.readability import Report, articles_from_jsonl, check_entries
+from digest.sources.cleanup import Boilerplate
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"

@@ -21,7 +21,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from digest.evaluation import (
+from digest.analysis.summarizers import Budget
+from digest.evaluation.rouge import (
     EvalArticle,
     Score,
     budget_label,
@@ -30,7 +31,6 @@ from digest.evaluation import (
     read_jsonl,
     resolve_names,
 )
-from digest.summarize import Budget
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"

@@ -21,8 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from digest.project import load_project
-from digest.topic_corpus import (
+from digest.analysis.topic_corpus import (
     Document,
     TermVectors,
     adjusted_rand_index,
@@ -31,13 +30,14 @@ from digest.topic_corpus import (
     suggestion_yaml,
     v_measure,
 )
-from digest.topic_eval import (
+from digest.analysis.topics import TopicMatcher
+from digest.evaluation.topics import (
     evaluate,
     evaluate_articles,
     format_evaluation,
     read_category_folders,
 )
-from digest.topics import TopicMatcher
+from digest.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

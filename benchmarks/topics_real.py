@@ -18,10 +18,10 @@ from pathlib import Path
 
 import yaml
 
+from digest.analysis.topics import TopicMatcher
+from digest.evaluation.topics import LabelledArticle, evaluate_articles, format_evaluation
 from digest.project import load_project
-from digest.text import paragraphs_of
-from digest.topic_eval import LabelledArticle, evaluate_articles, format_evaluation
-from digest.topics import TopicMatcher
+from digest.sources.text import paragraphs_of
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,14 @@ def config_from_mapping(
             f"topic_mode: expected one of {', '.join(TOPIC_MODES)}, not {values['topic_mode']!r}"
         )
     return DigestConfig(**values)
+
+
+def source_date_epoch() -> datetime | None:
+    """The build time reproducible builds ask for, if SOURCE_DATE_EPOCH is set."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(f"SOURCE_DATE_EPOCH={value!r} is not a Unix time in seconds") from None

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from digest import cache as cache_module
-from digest.cache import (
+from digest.config import DigestConfig, topics_from_list
+from digest.model import Digest
+from digest.pipeline import AnalysisSettings, analyze_serially, build_digest
+from digest.store import cache as cache_module
+from digest.store.cache import (
     APPLICATION_ID,
     CACHE_FILE,
     CachedAnalysis,
@@ -23,9 +26,6 @@ from digest.cache import (
     encode_entry,
     settings_fingerprint,
 )
-from digest.config import DigestConfig, topics_from_list
-from digest.model import Digest
-from digest.pipeline import AnalysisSettings, analyze_serially, build_digest
 from tests.conftest import copy_fixture, mkdocs_build
 
 TOPICS = topics_from_list(
@@ -171,7 +171,7 @@ def test_settings_fingerprint_does_not_depend_on_the_hash_seed(content: Path) ->
     config = settings(content)
     here = settings_fingerprint(AnalysisSettings.from_config(config))
     program = (
-        "from digest.cache import settings_fingerprint\n"
+        "from digest.store.cache import settings_fingerprint\n"
         "from digest.config import DigestConfig, topics_from_list\n"
         "from digest.pipeline import AnalysisSettings\n"
         f"topics = topics_from_list({json.dumps([{'name': t.name, 'keywords': list(t.keywords)} for t in TOPICS])})\n"  # noqa: E501

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from digest import evaluation
+from digest.analysis.summarizers import SUMY_ALGORITHMS, Budget, LeadSummarizer
 from digest.cli import cli
-from digest.evaluation import (
+from digest.evaluation import rouge as evaluation
+from digest.evaluation.rouge import (
     DEFAULT_NAMES,
     EvalArticle,
     EvaluationError,
@@ -21,7 +22,6 @@ from digest.evaluation import (
     resolve_names,
     summary_text,
 )
-from digest.summarize import SUMY_ALGORITHMS, Budget, LeadSummarizer
 
 REPO = Path(__file__).resolve().parents[1]
 DECKS = REPO.parent / "shared" / "corpora" / "news-decks" / "decks-even.jsonl"

@@ -38,7 +38,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from digest.config import DigestConfig
-from digest.feeds import (
+from digest.model import Article, Digest, DigestEntry, Sentence, Summary, Topic, TopicMatch
+from digest.pipeline import build_digest, group
+from digest.project import load_project
+from digest.site.feeds import (
     FeedError,
     FeedSite,
     article_guid,
@@ -46,9 +49,6 @@ from digest.feeds import (
     build_feeds,
     clean_text,
 )
-from digest.model import Article, Digest, DigestEntry, Sentence, Summary, Topic, TopicMatch
-from digest.pipeline import build_digest, group
-from digest.project import load_project
 from tests.conftest import FIXTURES, copy_fixture, mkdocs_build
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -724,7 +724,7 @@ def test_empty_digest_gives_valid_feeds_dated_without_the_clock(
 
 
 def test_write_feeds_stays_inside_the_site_folder(tmp_path: Path) -> None:
-    from digest.feeds import FeedFile, write_feeds
+    from digest.site.feeds import FeedFile, write_feeds
 
     written = write_feeds([FeedFile("feeds/rss.xml", b"x")], tmp_path / "site")
     assert written == [(tmp_path / "site/feeds/rss.xml").resolve()]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digest.cache import CACHE_FILE
-from digest.page_cache import RenderedPage, TocEntry, decode_page, encode_page, is_plain_html
+from digest.store.cache import CACHE_FILE
+from digest.store.page_cache import RenderedPage, TocEntry, decode_page, encode_page, is_plain_html
 from tests.conftest import copy_fixture, mkdocs_build
 from tests.safety import SiteChecker
 
@@ -355,7 +355,7 @@ def test_a_page_another_plugin_rewrites_is_converted_as_rewritten(tmp_path: Path
 def test_converted_pages_unused_since_yesterday_are_dropped_but_summaries_kept(
     tmp_path: Path,
 ) -> None:
-    from digest.cache import SummaryCache
+    from digest.store.cache import SummaryCache
 
     with SummaryCache(tmp_path) as cache:
         cache.put_many([("page:old", "<p>old</p>"), ("page:current", "<p>now</p>")])

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from digest import parallel
+from digest.analysis import parallel
+from digest.analysis.parallel import analyze_parallel, progress_bar, worker_count
+from digest.analysis.summarizers import Budget
 from digest.config import topics_from_list
 from digest.model import Article
-from digest.parallel import analyze_parallel, progress_bar, worker_count
 from digest.pipeline import AnalysisSettings, analyze_serially
-from digest.readers import ContentReader
-from digest.summarize import Budget
+from digest.sources.files import ContentReader
 from tests.conftest import SHARED, require_shared
 
 BBC = SHARED / "corpora" / "bbc-news-summary" / "articles"

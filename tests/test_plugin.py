@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digest.plugin import DigestPlugin
+from digest.mkdocs.plugin import DigestPlugin
 from tests.conftest import copy_fixture, mkdocs_build
 
 

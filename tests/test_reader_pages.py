@@ -13,10 +13,10 @@ import lxml.html
 import markdown
 import pytest
 
-from digest.changes import History, record_build
 from digest.config import DigestConfig
 from digest.model import Article, Digest, DigestEntry, Sentence, Summary
-from digest.render import PageRenderer, highlighted_paragraphs
+from digest.site.render import PageRenderer, highlighted_paragraphs
+from digest.store.history import History, record_build
 from tests.conftest import REPO, copy_fixture, mkdocs_build
 
 
@@ -141,7 +141,7 @@ def test_unreadable_history_loses_changes_not_the_build(tmp_path: Path) -> None:
 
 
 def test_history_keeps_a_bounded_number_of_snapshots(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("digest.changes.KEEP_SNAPSHOTS", 3)
+    monkeypatch.setattr("digest.store.history.KEEP_SNAPSHOTS", 3)
     digests = [
         make_digest(make_entry(f"s{i}", f"S{i}", ("x",), content_hash=str(i))) for i in range(6)
     ]

@@ -19,9 +19,16 @@ from hypothesis import strategies as st
 
 from digest.config import DigestConfig, topics_from_list
 from digest.pipeline import build_digest
-from digest.readers import ContentReader
-from digest.render import PageRenderer, escape_markdown
-from digest.text import DecodeError, clean, decode, drop_controls, markdown_to_text, paragraphs_of
+from digest.site.render import PageRenderer, escape_markdown
+from digest.sources.files import ContentReader
+from digest.sources.text import (
+    DecodeError,
+    clean,
+    decode,
+    drop_controls,
+    markdown_to_text,
+    paragraphs_of,
+)
 from tests.safety import fragment_problems
 
 # The Markdown extensions that give text the most ways to become markup.
@@ -276,7 +283,7 @@ def test_pathological_markdown_finishes() -> None:
     script = textwrap.dedent(
         """\
         import sys
-        from digest.text import markdown_to_text
+        from digest.sources.text import markdown_to_text
         from tests.test_readers import PATHOLOGICAL
         for name, text in PATHOLOGICAL.items():
             markdown_to_text(text)

@@ -11,7 +11,7 @@ import pytest
 from digest.config import DigestConfig, topics_from_list
 from digest.model import Digest, TopicSuggestion
 from digest.pipeline import analyze_serially, build_digest
-from digest.render import PageRenderer
+from digest.site.render import PageRenderer
 
 TOPICS = topics_from_list([{"name": "Harbour", "keywords": ["harbour", "dockers"]}])
 HEADLINE = re.compile(r"^### ", re.MULTILINE)

@@ -18,7 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html
 
-from digest.cleanup import (
+from digest.analysis.digest_summarizer import DigestSummarizer
+from digest.analysis.summarizers import Budget
+from digest.cli import cli
+from digest.evaluation.readability import POINTS_BACK, summary_defects
+from digest.model import Sentence
+from digest.sources.cleanup import (
     BYLINE,
     CAPTION,
     CREDIT,
@@ -28,12 +33,7 @@ from digest.cleanup import (
     Boilerplate,
     points_back,
 )
-from digest.cli import cli
-from digest.digest_summarizer import DigestSummarizer
-from digest.model import Sentence
-from digest.readability import POINTS_BACK, summary_defects
-from digest.summarize import Budget
-from digest.text import split_dateline
+from digest.sources.text import split_dateline
 from tests.conftest import copy_fixture, mkdocs_build
 
 JUNK = re.compile(
@@ -300,7 +300,7 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
     # without a value: the anchor None. Storing such a page must not crash the build.
     from types import SimpleNamespace
 
-    from digest.plugin import _Record, _WarningCounter
+    from digest.mkdocs.plugin import _Record, _WarningCounter
 
     stored = {}
 

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.digest_summarizer import DigestSummarizer
-from digest.pipeline import split_article
-from digest.readers import ContentReader
-from digest.summarize import (
+from digest.analysis.digest_summarizer import DigestSummarizer
+from digest.analysis.summarizers import (
     SUMY_ALGORITHMS,
     Budget,
     LeadSummarizer,
@@ -24,7 +22,9 @@ from digest.summarize import (
     make_summarizer,
     take_budget,
 )
-from digest.tokenizer import split_sentences
+from digest.analysis.tokenizer import split_sentences
+from digest.pipeline import split_article
+from digest.sources.files import ContentReader
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -226,7 +226,7 @@ def test_an_article_of_only_unreadable_sentences_still_gets_a_summary() -> None:
 
 _RANK_SCRIPT = """
 import json, sys
-from digest.summarize import make_summarizer
+from digest.analysis.summarizers import make_summarizer
 sentences = json.loads(sys.stdin.read())
 print(json.dumps({n: make_summarizer(n).rank(sentences, "Harbour reopens") for n in sys.argv[1:]}))
 """

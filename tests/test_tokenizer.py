@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digest.tokenizer import NewsTokenizer, split_sentences, split_words
+from digest.analysis.tokenizer import NewsTokenizer, split_sentences, split_words
 
 
 def test_run_together_quote_is_split_after_the_closing_quote() -> None:

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from digest.analysis.topic_corpus import adjusted_rand_index, v_measure
 from digest.cli import cli
 from digest.config import config_from_mapping
 from digest.pipeline import build_digest
 from digest.project import load_project
-from digest.topic_corpus import adjusted_rand_index, v_measure
 from tests.conftest import FIXTURES, REPO, SHARED, copy_fixture, mkdocs_build, require_shared
 
 SUGGEST = FIXTURES / "topic-suggestions"
@@ -231,7 +231,7 @@ def test_other_page_and_suggest_command_print_the_same_clusters() -> None:
 
 
 def test_suggestions_do_not_depend_on_the_order_of_the_stories() -> None:
-    from digest.topic_corpus import Document, suggest_topics
+    from digest.analysis.topic_corpus import Document, suggest_topics
 
     themes = {
         "match": "striker derby league goal keeper",
@@ -252,7 +252,7 @@ def test_suggestions_do_not_depend_on_the_order_of_the_stories() -> None:
 
 
 def test_suggestions_are_named_by_distinctive_words_not_corpus_wide_ones() -> None:
-    from digest.topic_corpus import Document, suggest_topics
+    from digest.analysis.topic_corpus import Document, suggest_topics
 
     # "percent" and "federal" fill the budget stories and turn up in the others too (as in a
     # real news mix): the cluster is about the budget, not about percent.

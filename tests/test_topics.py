@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from digest.analysis.tokenizer import sentences_of
+from digest.analysis.topics import Keyword, Tokens, TopicMatcher, list_items, stem_variants
+from digest.evaluation.topics import evaluate, evaluate_paragraphs, read_article
 from digest.model import Topic
 from digest.project import load_project
-from digest.tokenizer import sentences_of
-from digest.topic_eval import evaluate, evaluate_paragraphs, read_article
-from digest.topics import Keyword, Tokens, TopicMatcher, list_items, stem_variants
 from tests.conftest import REPO, SHARED, require_shared
 
 LABELS = SHARED / "seed" / "labels.yml"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digest.analysis.topic_corpus import Document, adjusted_rand_index, suggest_topics, v_measure
+from digest.analysis.topics import TopicMatcher
+from digest.evaluation.topics import evaluate, read_category_folders
 from digest.project import load_project
-from digest.topic_corpus import Document, adjusted_rand_index, suggest_topics, v_measure
-from digest.topic_eval import evaluate, read_category_folders
-from digest.topics import TopicMatcher
 from tests.conftest import FIXTURES, SHARED, require_shared
 
 BBC = SHARED / "corpora" / "bbc-news-summary" / "articles"

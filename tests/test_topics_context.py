@@ -14,15 +14,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from digest.analysis.tokenizer import sentences_of
+from digest.analysis.topics import TopicMatcher
 from digest.cli import cli
 from digest.config import ConfigError, topics_from_list
+from digest.evaluation.topics import evaluate
 from digest.model import Topic
 from digest.pipeline import AnalysisSettings
 from digest.project import load_project
-from digest.text import paragraphs_of
-from digest.tokenizer import sentences_of
-from digest.topic_eval import evaluate
-from digest.topics import TopicMatcher
+from digest.sources.text import paragraphs_of
 from tests.conftest import FIXTURES, REPO
 
 HARD = FIXTURES / "topics-hard" / "articles.jsonl"
@@ -192,7 +192,7 @@ def test_keywords_in_scripts_without_spaces_match_as_substrings() -> None:
 
 
 def test_context_is_learned_from_the_articles_that_clearly_belong_to_a_topic(tmp_path) -> None:
-    from digest.topic_corpus import Document, learn_context
+    from digest.analysis.topic_corpus import Document, learn_context
 
     topic = Topic("Iran", "iran", keywords=("Iran", "Tehran", "Rouhani"))
     strong = [

@@ -32,9 +32,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
-from digest.config import DigestConfig
+from digest.config import DigestConfig, source_date_epoch
 from digest.model import Article, Digest, DigestEntry, Summary, Topic
-from digest.pipeline import source_date_epoch
+from digest.site.paths import HOME_PAGE, article_page_path, topic_page_path
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -304,7 +304,6 @@ def _item(
     topic_slug: str | None = None,
 ) -> FeedItem:
     # Imported here: render imports this module for the feed links its pages show.
-    from digest.render import article_page_path
 
     article = entry.article
     original = _external_url(article.url)
@@ -323,7 +322,6 @@ def _item(
 
 def channels(digest: Digest, config: DigestConfig, site: FeedSite) -> tuple[Channel, ...]:
     """The whole digest's channel, then one per topic (its items carry the topic's summary)."""
-    from digest.render import HOME_PAGE, topic_page_path
 
     limit = max(1, config.feed_items)
     epoch = source_date_epoch()

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.cleanup import Boilerplate
-from digest.summarize import (
+from digest.analysis.summarizers import (
     SUMY_ALGORITHMS,
     Budget,
     Summarizer,
     cut_to_words,
     make_summarizer,
 )
-from digest.tokenizer import split_sentences
+from digest.analysis.tokenizer import split_sentences
+from digest.sources.cleanup import Boilerplate
 
 DEFAULT_NAMES: tuple[str, ...] = ("lead", *SUMY_ALGORITHMS, "digest")
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")

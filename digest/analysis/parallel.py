@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
 
-    from digest.pipeline import AnalysisSettings, Analyzer
+    from digest.analysis.analyzer import AnalysisSettings, Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def analyze_serially(
     settings: AnalysisSettings,
     progress: Progress | None = None,
 ) -> list[DigestEntry]:
-    from digest.pipeline import Analyzer
+    from digest.analysis.analyzer import Analyzer
 
     analyzer = Analyzer(settings)
     entries = []
@@ -80,7 +80,7 @@ def analyze_parallel(
     count = min(worker_count(workers), math.ceil(len(articles) / 2) or 1)
     if count <= 1 or len(articles) < serial_below:
         return analyze_serially(articles, settings, progress)
-    from digest.pipeline import Analyzer
+    from digest.analysis.analyzer import Analyzer
 
     # Load the models here first: a bad setting fails once, with a clear message, and forked
     # workers inherit the imports instead of repeating them.
@@ -143,7 +143,7 @@ _worker_analyzer: Analyzer | None = None
 
 
 def _start_worker(settings: AnalysisSettings) -> None:
-    from digest.pipeline import Analyzer
+    from digest.analysis.analyzer import Analyzer
 
     global _worker_analyzer
     _worker_analyzer = Analyzer(settings)

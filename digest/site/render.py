@@ -32,11 +32,21 @@ from jinja2 import (
 from markupsafe import Markup
 
 from digest import __version__
-from digest.changes import Changes
 from digest.config import DigestConfig
-from digest.feeds import feed_site
 from digest.model import Digest, DigestEntry, TopicDigest
-from digest.text import drop_controls
+from digest.site.feeds import feed_site
+from digest.site.paths import (
+    ARCHIVE_PAGE,
+    HOME_PAGE,
+    OTHER_PAGE,
+    SUBSCRIBE_PAGE,
+    article_page_path,
+    month_page_path,
+    other_page_path,
+    topic_page_path,
+)
+from digest.sources.text import drop_controls
+from digest.store.history import Changes
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
 # engine downstream could read as syntax becomes a numeric character reference: it renders as
@@ -93,30 +103,6 @@ class Page:
     markdown: str
 
 
-def topic_page_path(slug: str, page: int = 1) -> str:
-    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
-
-
-def article_page_path(slug: str) -> str:
-    return f"articles/{slug}.md"
-
-
-def month_page_path(year: int, month: int) -> str:
-    return f"archive/{year:04d}-{month:02d}.md"
-
-
-OTHER_PAGE = "other/index.md"
-
-
-def other_page_path(page: int = 1) -> str:
-    return OTHER_PAGE if page == 1 else f"other/page-{page}.md"
-
-
-SUBSCRIBE_PAGE = "subscribe/index.md"
-ARCHIVE_PAGE = "archive/index.md"
-HOME_PAGE = "index.md"
-
-
 def _chunks(items: Sequence[DigestEntry], size: int) -> list[tuple[DigestEntry, ...]]:
     size = max(1, size)
     return [tuple(items[i : i + size]) for i in range(0, len(items), size)] or [()]
@@ -137,7 +123,7 @@ def default_templates_dir() -> Path:
         return Path(str(resources.files("digest.site_templates")))
     except ModuleNotFoundError:
         # A source checkout or an editable install, where site_templates/ sits beside digest/.
-        return Path(__file__).resolve().parent.parent / "site_templates"
+        return Path(__file__).resolve().parents[2] / "site_templates"
 
 
 class PageRenderer:
@@ -166,7 +152,7 @@ class PageRenderer:
         )
 
     def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
-        """Every page; `changes` (from digest.changes.record_build) feeds the home page."""
+        """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
         pages: list[Page] = []
         topics = {t.topic.slug: t for t in digest.topics}
         pages.append(self._page(HOME_PAGE, "Home", "home.md.j2", digest=digest, changes=changes))

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from digest import __version__, model
+from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
-from digest.parallel import Progress, analyze_parallel
 
 try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
     import fcntl
@@ -59,14 +59,15 @@ _BATCH = 500
 # The modules whose code decides an entry; a change to any of them invalidates the cache.
 _ANALYSIS_MODULES = (
     "model.py",
-    "cleanup.py",
-    "pipeline.py",
-    "summarize.py",
-    "digest_summarizer.py",
-    "topics.py",
-    "tokenizer.py",
-    "topic_corpus.py",
-    "stemming.py",
+    "sources/cleanup.py",
+    "analysis/analyzer.py",
+    "analysis/summary_base.py",
+    "analysis/summarizers.py",
+    "analysis/digest_summarizer.py",
+    "analysis/topics.py",
+    "analysis/tokenizer.py",
+    "analysis/topic_corpus.py",
+    "analysis/stemming.py",
 )
 # PyStemmer, when installed, is the C code snowballstemmer runs.
 _ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy", "snowballstemmer", "PyStemmer")
@@ -89,7 +90,7 @@ def code_fingerprint() -> str:
             digest.update(f"\0{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"\0{package}=none".encode())
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the digest package
     for name in _ANALYSIS_MODULES:
         try:
             digest.update(b"\0" + (here / name).read_bytes())

@@ -8,94 +8,39 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sumy.models.dom import ObjectDocumentModel
     from sumy.nlp.stemmers import Stemmer
     from sumy.summarizers._summarizer import AbstractSummarizer
 
-    from digest.tokenizer import NewsTokenizer
+
+from digest.analysis.summary_base import (
+    MAX_GRAPH_SENTENCES,
+    Budget,
+    LeadSummarizer,
+    Summarizer,
+    cut_to_words,
+    sumy_document,
+    take_budget,
+)
+
+__all__ = [
+    "MAX_GRAPH_SENTENCES",
+    "SUMY_ALGORITHMS",
+    "Budget",
+    "LeadSummarizer",
+    "Summarizer",
+    "SumySummarizer",
+    "cut_to_words",
+    "make_summarizer",
+    "sumy_document",
+    "take_budget",
+]
 
 # sumy (with NLTK and SciPy behind it) takes seconds to import: it loads only when a sumy
 # summarizer is made, so the default summarizer and cached builds never pay for it.
-
-# LexRank, TextRank and Reduction build an n×n similarity matrix: past this many sentences the
-# rest of a very long article is not fed to them (news puts what matters first).
-MAX_GRAPH_SENTENCES = 200
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How long a summary may be: a number of sentences, or a word budget."""
-
-    sentences: int | None = 3
-    words: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.sentences is None) == (self.words is None):
-            raise ValueError("a budget is either a number of sentences or a number of words")
-        if (self.sentences or self.words or 0) < 1:
-            raise ValueError("a summary budget must be at least 1")
-
-
-class Summarizer:
-    """Picks the indices of the sentences that make a summary, in article order."""
-
-    name = "abstract"
-
-    def rank(self, sentences: Sequence[str], title: str) -> list[int]:
-        """All sentence indices, best first."""
-        raise NotImplementedError
-
-    def select(
-        self,
-        sentences: Sequence[str],
-        title: str,
-        budget: Budget,
-        follows: Sequence[bool] | None = None,
-    ) -> tuple[int, ...]:
-        """The summary's sentence indices, in article order.
-
-        follows[i] says whether sentence i comes right after sentence i - 1 in the article (a
-        topic's passage skips sentences); summarizers that check references use it.
-        """
-        if not sentences:
-            return ()
-        order = self.rank(sentences, title)
-        return take_budget(order, sentences, budget)
-
-
-def take_budget(order: Sequence[int], sentences: Sequence[str], budget: Budget) -> tuple[int, ...]:
-    """Take ranked sentences until the budget is met; return them in article order."""
-    if budget.sentences is not None:
-        return tuple(sorted(order[: budget.sentences]))
-    assert budget.words is not None
-    picked: list[int] = []
-    words = 0
-    for index in order:
-        picked.append(index)
-        words += len(sentences[index].split())
-        if words >= budget.words:
-            break
-    return tuple(sorted(picked))
-
-
-def cut_to_words(text: str, words: int) -> str:
-    """The first `words` words of a text (the word-budget cut used when scoring)."""
-    return " ".join(text.split()[:words])
-
-
-class LeadSummarizer(Summarizer):
-    """The first sentences: the baseline every news summarizer is measured against."""
-
-    name = "lead"
-
-    def rank(self, sentences: Sequence[str], title: str) -> list[int]:
-        return list(range(len(sentences)))
-
 
 SUMY_ALGORITHMS: tuple[str, ...] = (
     "lexrank",
@@ -153,18 +98,6 @@ def _stop_words() -> frozenset[str]:
     return frozenset(get_stop_words("english"))
 
 
-def sumy_document(
-    sentences: Sequence[str], tokenizer: NewsTokenizer, title: str = ""
-) -> ObjectDocumentModel:
-    """A sumy document of pre-split sentences under the headline (order is what matters)."""
-    from sumy.models.dom import ObjectDocumentModel, Paragraph
-    from sumy.models.dom import Sentence as SumySentence
-
-    body = [SumySentence(s, tokenizer) for s in sentences]
-    heading = [SumySentence(title, tokenizer, is_heading=True)] if title.strip() else []
-    return ObjectDocumentModel((Paragraph(heading + body),))
-
-
 class SumySummarizer(Summarizer):
     """One of sumy's summarizers, ranking every sentence."""
 
@@ -173,7 +106,7 @@ class SumySummarizer(Summarizer):
             raise ValueError(f"unknown sumy algorithm {algorithm!r}")
         from sumy.nlp.stemmers import Stemmer
 
-        from digest.tokenizer import NewsTokenizer
+        from digest.analysis.tokenizer import NewsTokenizer
 
         self.name = algorithm
         self._tokenizer = NewsTokenizer(language)
@@ -224,7 +157,7 @@ def make_summarizer(name: str, language: str = "english") -> Summarizer:
     if key == "lead":
         return LeadSummarizer()
     if key == "digest":
-        from digest.digest_summarizer import DigestSummarizer
+        from digest.analysis.digest_summarizer import DigestSummarizer
 
         return DigestSummarizer(language)
     if key in SUMY_ALGORITHMS:

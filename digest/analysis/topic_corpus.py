@@ -24,10 +24,10 @@ import numpy as np
 from slugify import slugify
 from sumy.utils import get_stop_words
 
+from digest.analysis.tokenizer import sentences_of
+from digest.analysis.topics import CompiledTopic, Tokens, TopicMatcher
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry, Topic, TopicMatch, TopicSuggestion
-from digest.tokenizer import sentences_of
-from digest.topics import CompiledTopic, Tokens, TopicMatcher
 
 _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
     {"said", "says", "say", "mr", "mrs", "ms", "also", "would", "could", "year", "years", "new"}

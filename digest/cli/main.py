@@ -12,14 +12,14 @@ from pathlib import Path
 import click
 
 from digest import __version__
-from digest.changes import record_build
-from digest.cli_options import EXIT_PROBLEMS, config_option
-from digest.cli_options import load_config as _load
+from digest.analysis.parallel import progress_bar
+from digest.cli.options import EXIT_PROBLEMS, config_option
+from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Digest, Problem
-from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
-from digest.render import PageRenderer, TemplateProblem
+from digest.site.render import PageRenderer, TemplateProblem
+from digest.store.history import record_build
 
 
 def _analysed(config: DigestConfig) -> Digest:
@@ -60,7 +60,7 @@ def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
     The site is built in a temporary folder and swapped in only when the build succeeds, so a
     failed build leaves the previous site in place.
     """
-    from digest.plugin import build_site
+    from digest.mkdocs.plugin import build_site
 
     try:
         built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
@@ -150,8 +150,8 @@ def eval_rouge(
     """
     import json
 
-    from digest import evaluation
-    from digest.summarize import Budget
+    from digest.analysis.summarizers import Budget
+    from digest.evaluation import rouge as evaluation
 
     if sentences is not None and words is not None:
         raise click.UsageError("use either --sentences or --words, not both")
@@ -211,11 +211,11 @@ def eval_readability(
     import json
     from dataclasses import replace
 
-    from digest import readability
-    from digest.evaluation import EvaluationError
+    from digest.analysis.summarizers import Budget, make_summarizer
+    from digest.evaluation import readability
+    from digest.evaluation.rouge import EvaluationError
     from digest.pipeline import AnalysisSettings, analyze_serially, boilerplate_of
-    from digest.readers import ContentReader
-    from digest.summarize import Budget, make_summarizer
+    from digest.sources.files import ContentReader
 
     if sentences is not None and words is not None:
         raise click.UsageError("use either --sentences or --words, not both")
@@ -247,7 +247,7 @@ def eval_readability(
 
 # Topic commands live in digest/topic_cli.py; more `eval` subcommands attach the same way:
 # `eval_group.add_command(...)` or `@eval_group.command()`.
-from digest.topic_cli import eval_topics, topics_group  # noqa: E402
+from digest.cli.topics import eval_topics, topics_group  # noqa: E402
 
 cli.add_command(topics_group)
 eval_group.add_command(eval_topics)

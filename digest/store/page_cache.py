@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.cache import CacheUnavailable, SummaryCache
+from digest.store.cache import CacheUnavailable, SummaryCache
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import yaml
 
+from digest.analysis.analyzer import split_article
+from digest.analysis.tokenizer import sentences_of
+from digest.analysis.topics import TopicMatcher
 from digest.model import Article, Topic
-from digest.pipeline import split_article
-from digest.readers import ArticleError, ContentReader
-from digest.text import paragraphs_of
-from digest.tokenizer import sentences_of
-from digest.topics import TopicMatcher
+from digest.sources.files import ArticleError, ContentReader
+from digest.sources.text import paragraphs_of
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 
@@ -265,7 +265,7 @@ def evaluate_articles(
     With ``mode="sections"`` each article is in its one best topic, learned from all the
     articles scored together, as ``topic_mode: sections`` does in a build.
     """
-    from digest.topic_corpus import Document, TermVectors, assign_sections
+    from digest.analysis.topic_corpus import Document, TermVectors, assign_sections
 
     labelled = list(articles)
     golds = [

@@ -11,13 +11,7 @@ from pathlib import Path
 
 import click
 
-from digest.cli_options import EXIT_USAGE, config_option
-from digest.cli_options import load_config as _load
-from digest.config import DigestConfig
-from digest.model import Topic
-from digest.pipeline import SUGGESTION_WINDOW, split_article
-from digest.readers import ContentReader
-from digest.topic_corpus import (
+from digest.analysis.topic_corpus import (
     Document,
     adjusted_rand_index,
     learn_context,
@@ -25,8 +19,14 @@ from digest.topic_corpus import (
     suggestion_yaml,
     v_measure,
 )
-from digest.topic_eval import LabelError, evaluate, format_evaluation, read_article
-from digest.topics import TopicMatcher
+from digest.analysis.topics import TopicMatcher
+from digest.cli.options import EXIT_USAGE, config_option
+from digest.cli.options import load_config as _load
+from digest.config import DigestConfig
+from digest.evaluation.topics import LabelError, evaluate, format_evaluation, read_article
+from digest.model import Topic
+from digest.pipeline import SUGGESTION_WINDOW, split_article
+from digest.sources.files import ContentReader
 
 
 def _matcher(config: DigestConfig, threshold: float | None = None) -> TopicMatcher:

@@ -42,8 +42,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from digest.analysis.stemming import stemmer
 from digest.model import Sentence, Topic
-from digest.stemming import stemmer
 
 # Words of a phrase that carry no meaning of their own when matching by proximity.
 _PHRASE_STOPWORDS = frozenset(

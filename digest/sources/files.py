@@ -22,9 +22,9 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
-from digest.cleanup import Boilerplate
 from digest.model import Article, Problem
-from digest.text import (
+from digest.sources.cleanup import Boilerplate
+from digest.sources.text import (
     DecodeError,
     clean,
     control_characters,

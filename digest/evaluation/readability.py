@@ -18,15 +18,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from digest.cleanup import (
+from digest.model import Article, Sentence
+from digest.sources.cleanup import (
     Boilerplate,
     furniture_kind,
     glued_headline,
     points_back,
     remove_related_links,
 )
-from digest.model import Article, Sentence
-from digest.text import paragraphs_of, split_dateline
+from digest.sources.text import paragraphs_of, split_dateline
 
 POINTS_BACK = "opens by pointing back at a sentence left out"
 WIRE_PREFIX = "wire prefix or dateline"
@@ -147,7 +147,7 @@ def check_entries(entries: Iterable[Any], examples: int = 3) -> Report:
 
 def articles_from_jsonl(path: Path, boilerplate: Boilerplate) -> tuple[Article, ...]:
     """Articles from JSON Lines rows with `text` and optional `title` (as `digest eval rouge`)."""
-    from digest.evaluation import EvaluationError
+    from digest.evaluation.rouge import EvaluationError
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()

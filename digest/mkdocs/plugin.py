@@ -33,9 +33,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from digest import __version__
-from digest.changes import record_build
+from digest.analysis.parallel import progress_bar
 from digest.config import ConfigError, DigestConfig, config_from_mapping
-from digest.feeds import (
+from digest.model import Digest, DigestEntry
+from digest.pipeline import build_digest, cached_analysis
+from digest.site.feeds import (
     FeedError,
     autodiscovery_links,
     build_feeds,
@@ -43,11 +45,9 @@ from digest.feeds import (
     sitemap_stubs,
     write_feeds,
 )
-from digest.model import Digest, DigestEntry
-from digest.page_cache import PageStore, RenderedPage, TocEntry, page_key
-from digest.parallel import progress_bar
-from digest.pipeline import build_digest, cached_analysis
-from digest.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
+from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
+from digest.store.history import record_build
+from digest.store.page_cache import PageStore, RenderedPage, TocEntry, page_key
 
 log = get_plugin_logger(__name__)
 # The reader's stylesheet and script ship in the package and are emitted as generated files, so
@@ -245,7 +245,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             raise PluginError(f"digest template {error}") from None
         for asset in (STYLESHEET, SCRIPT):
             if files.get_file_from_path(asset) is None:
-                shipped = Path(__file__).parent / asset
+                shipped = Path(__file__).resolve().parent.parent / "site" / asset
                 files.append(
                     File.generated(config, asset, content=shipped.read_text(encoding="utf-8"))
                 )

@@ -24,10 +24,16 @@ from collections.abc import Sequence
 import numpy as np
 from sumy.utils import get_stop_words
 
-from digest.cleanup import furniture_kind, glued_headline, points_back
-from digest.stemming import stemmer
-from digest.summarize import MAX_GRAPH_SENTENCES, Budget, Summarizer, sumy_document, take_budget
-from digest.tokenizer import NewsTokenizer
+from digest.analysis.stemming import stemmer
+from digest.analysis.summary_base import (
+    MAX_GRAPH_SENTENCES,
+    Budget,
+    Summarizer,
+    sumy_document,
+    take_budget,
+)
+from digest.analysis.tokenizer import NewsTokenizer
+from digest.sources.cleanup import furniture_kind, glued_headline, points_back
 
 _OPENERS = "“‘"
 _CLOSERS = "”’"

@@ -1,0 +1,127 @@
+"""Analysing one article: its sentences, its summary and its topics, each with a summary.
+
+Plain Python over the model: the pipeline runs it serially, in worker processes
+(digest.analysis.parallel) or not at all for articles the summary cache already holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from digest.analysis.summary_base import Budget, Summarizer
+from digest.config import DigestConfig
+from digest.model import Article, DigestEntry, Sentence, Summary, Topic, TopicMatch
+
+
+def split_article(article: Article) -> tuple[Sentence, ...]:
+    """Every sentence of an article with its paragraph and position."""
+    from digest.analysis.tokenizer import sentences_of
+
+    return sentences_of(article.paragraphs)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """What decides an entry's summaries and topics (and so keys the summary cache)."""
+
+    summarizer: str
+    budget: Budget
+    topic_budget: Budget
+    topics: tuple[Topic, ...]
+    topic_threshold: float
+    language: str = "english"
+
+    @classmethod
+    def from_config(cls, config: DigestConfig) -> AnalysisSettings:
+        if config.summary_words:
+            budget = Budget(sentences=None, words=config.summary_words)
+        else:
+            budget = Budget(sentences=config.summary_sentences)
+        return cls(
+            summarizer=config.summarizer,
+            budget=budget,
+            topic_budget=Budget(sentences=config.topic_summary_sentences),
+            topics=config.topics,
+            topic_threshold=config.topic_threshold,
+        )
+
+
+class Analyzer:
+    """Summarizes one article and attributes its topics; holds the reusable models."""
+
+    def __init__(self, settings: AnalysisSettings) -> None:
+        from digest.analysis.summarizers import make_summarizer
+        from digest.analysis.topics import TopicMatcher
+
+        self.settings = settings
+        self.summarizer: Summarizer = make_summarizer(settings.summarizer, settings.language)
+        self.matcher = TopicMatcher(settings.topics, settings.topic_threshold)
+        self._topics = {t.slug: t for t in settings.topics}
+
+    def analyze(self, article: Article) -> DigestEntry:
+        sentences = split_article(article)
+        summary = self._summary(article, sentences)
+        matches: dict[str, TopicMatch] = {}
+        headline = (article.title, article.dateline or "")
+        for found in self.matcher.attribute(article.paragraphs, sentences, headline):
+            about = set(found.sentences)
+            picked = [s for s in sentences if s.index in about]
+            matches[found.topic] = TopicMatch(
+                topic=found.topic,
+                share=found.share,
+                paragraphs=found.paragraphs,
+                evidence=found.evidence,
+                summary=self._summarize(picked, article.title, self.settings.topic_budget),
+                continued=found.continued,
+                lead=found.lead,
+                context=found.context,
+            )
+        for key in article.forced_topics:
+            topic = self._find_topic(key)
+            if topic is None or topic.slug in matches:
+                continue
+            matches[topic.slug] = TopicMatch(
+                topic=topic.slug,
+                share=0.0,
+                paragraphs=(),
+                evidence=(),
+                forced=True,
+                summary=summary,
+            )
+        for slug, match in list(matches.items()):
+            if any(self._find_topic(k) == self._topics[slug] for k in article.forced_topics):
+                matches[slug] = replace(match, forced=True)
+        ordered = tuple(matches[t.slug] for t in self.settings.topics if t.slug in matches)
+        return DigestEntry(article=article, sentences=sentences, summary=summary, topics=ordered)
+
+    def _find_topic(self, key: str) -> Topic | None:
+        wanted = key.strip().casefold()
+        for topic in self.settings.topics:
+            if wanted in (topic.name.casefold(), topic.slug):
+                return topic
+        return None
+
+    def _summary(self, article: Article, sentences: Sequence[Sentence]) -> Summary:
+        if article.editor_summary:
+            from digest.analysis.tokenizer import split_sentences
+
+            editor = tuple(
+                Sentence(text, -1, i)
+                for i, text in enumerate(split_sentences(article.editor_summary))
+            )
+            return Summary(editor, "editor")
+        return self._summarize(sentences, article.title, self.settings.budget)
+
+    def _summarize(self, sentences: Sequence[Sentence], title: str, budget: Budget) -> Summary:
+        follows = [i > 0 and sentences[i - 1].index == s.index - 1 for i, s in enumerate(sentences)]
+        picked = self.summarizer.select([s.text for s in sentences], title, budget, follows)
+        return Summary(tuple(sentences[i] for i in picked), self.summarizer.name)
+
+
+AnalyzeMany = Callable[[Sequence[Article], AnalysisSettings], list[DigestEntry]]
+
+
+def analyze_serially(articles: Sequence[Article], settings: AnalysisSettings) -> list[DigestEntry]:
+    analyzer = Analyzer(settings)
+    return [analyzer.analyze(a) for a in articles]

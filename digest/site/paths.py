@@ -1,0 +1,28 @@
+"""Where each generated page lives in the docs folder: one place for the pages, the feeds and the
+engines that link to them."""
+
+from __future__ import annotations
+
+
+def topic_page_path(slug: str, page: int = 1) -> str:
+    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
+
+
+def article_page_path(slug: str) -> str:
+    return f"articles/{slug}.md"
+
+
+def month_page_path(year: int, month: int) -> str:
+    return f"archive/{year:04d}-{month:02d}.md"
+
+
+OTHER_PAGE = "other/index.md"
+
+
+def other_page_path(page: int = 1) -> str:
+    return OTHER_PAGE if page == 1 else f"other/page-{page}.md"
+
+
+SUBSCRIBE_PAGE = "subscribe/index.md"
+ARCHIVE_PAGE = "archive/index.md"
+HOME_PAGE = "index.md"

@@ -44,7 +44,7 @@ from digest.feeds import (
     write_feeds,
 )
 from digest.model import Digest
-from digest.page_cache import PageStore, RenderedPage, TocEntry, page_key
+from digest.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
 from digest.parallel import progress_bar
 from digest.pipeline import build_digest, cached_analysis
 from digest.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
@@ -184,6 +184,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             topics=tuple(_empty_topic(t) for t in self.settings.topics),
             other=(),
         )
+        _keep_heading_ids_out_of_reserved_names(config)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
@@ -387,6 +388,41 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
             server.watch(str(self.settings.templates_dir))
         return server
+
+
+class _SafeSlugify:
+    """A heading-id maker that never returns an id the theme or a script looks up.
+
+    Heading ids come from heading text, which is article text: a headline `__config` would give
+    `id="__config"` ahead of Material's `<script id="__config">`, and every script on the page
+    would read the wrong element. Ids in the reserved space (see is_reserved_id) get an `h`
+    in front; every other id stays as the configured slugify makes it. A heading with no
+    letter the slugify keeps (Arabic, Chinese with the default one) is `heading`, not the empty
+    id Python-Markdown would turn into `_1`.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, value: str, separator: str) -> str:
+        made = self.inner(value, separator)
+        if not isinstance(made, str):
+            return made
+        if not made:
+            return "heading"
+        return f"h{made}" if is_reserved_id(made) else made
+
+    def __repr__(self) -> str:  # in the page cache's Markdown setup fingerprint: no address
+        return f"_SafeSlugify({_stable(self.inner)})"
+
+
+def _keep_heading_ids_out_of_reserved_names(config: MkDocsConfig) -> None:
+    from markdown.extensions.toc import slugify
+
+    settings = config.mdx_configs.setdefault("toc", {})
+    inner = settings.get("slugify", slugify)
+    if not isinstance(inner, _SafeSlugify):  # on_config runs again on every serve rebuild
+        settings["slugify"] = _SafeSlugify(inner)
 
 
 class _WarningCounter(logging.Handler):

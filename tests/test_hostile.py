@@ -228,6 +228,24 @@ def test_no_page_holds_live_markup(built: Path) -> None:
     assert SiteChecker(built).problems() == {}
 
 
+_ID = re.compile(r"""<(h[1-6])\b[^>]*?\bid=["']([^"']*)""")
+
+
+def test_heading_ids_from_article_text_never_clobber_the_themes_ids(built: Path) -> None:
+    """A headline `__config` must not give an id Material or newsdigest.js looks up."""
+    pages = sorted(built.rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text("utf-8")
+        where = page.relative_to(built).as_posix()
+        assert not [i for tag, i in _ID.findall(text) if i.startswith("_")], where
+        if 'id="__config"' in text:
+            assert text.count('id="__config"') == 1, where
+            assert re.search(r'<script id="__config"', text), where
+    reserved = built / "articles" / "reserved-id-title-2019-05-15" / "index.html"
+    assert _h1_text(reserved) == "__config"
+
+
 def test_search_index_holds_no_live_markup(built: Path, digest: Digest) -> None:
     checker = SiteChecker(built)
     assert checker.search_index_problems() == {}

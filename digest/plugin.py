@@ -18,7 +18,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -320,7 +320,10 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
             dated = self._dates.get(page.file.src_uri, self.digest.updated)
             if dated is not None:
-                page.update_date = dated.astimezone(timezone.utc).date().isoformat()
+                day = dated.astimezone(timezone.utc).date()
+                # MkDocs writes the newest of these into sitemap.xml.gz as an unsigned 32-bit
+                # time stamp: a site of articles from before 1970 would fail there.
+                page.update_date = max(day, _EPOCH_DAY).isoformat()
         return markdown
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
@@ -615,6 +618,9 @@ def _insert_in_head(html_text: str, tags: str) -> str:
     if at < 0:
         return html_text
     return f"{html_text[:at]}{tags}\n{html_text[at:]}"
+
+
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def _env_flag(name: str) -> bool:

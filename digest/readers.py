@@ -49,8 +49,13 @@ _MARKUP_CHARACTERS = "\\`*_{}[]()<>#|~!&\"'$=^+:@%"
 _MAX_MARKUP_CHARACTERS = 2_000
 # Longest text per front matter key: a headline is not an article.
 _MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
-# Dates outside these years are typos (0219, 20190) that would also break date arithmetic.
-EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
+# Dates outside these years are typos (0219, 20190) that would also break date arithmetic. The
+# end stays before 2106-02-07, where a date no longer fits the 32-bit time stamp MkDocs writes
+# into sitemap.xml.gz (a later date made the whole build fail with struct.error).
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
+# A page's slug is a folder name in the site: file systems refuse names over 255 bytes
+# (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
+MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
 _TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
@@ -437,6 +442,13 @@ class ContentReader:
         slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
         if not slug:
             raise ArticleError(f"'slug' {slug_value!r} has no usable characters")
+        if len(slug) > MAX_SLUG_CHARS:
+            long_slug = slug
+            slug = slugify(long_slug, max_length=MAX_SLUG_CHARS, word_boundary=True)
+            warnings.append(
+                f"'slug' is {len(long_slug):,} characters long; cut to {slug!r} "
+                f"(the limit is {MAX_SLUG_CHARS})"
+            )
         url = _checked_url(meta, warnings)
         draft = _draft(meta)
         article = Article(
@@ -522,9 +534,19 @@ class ContentReader:
         return datetime.combine(day, time(), tzinfo=self.tz)
 
     def _date_from_mtime(self, path: Path) -> datetime:
-        return datetime.fromtimestamp(int(path.stat().st_mtime), tz=self.tz)
+        try:
+            return datetime.fromtimestamp(int(path.stat().st_mtime), tz=self.tz)
+        except (OverflowError, ValueError, OSError) as error:
+            # A modification time past the year 9999 (or a file gone meanwhile).
+            raise ArticleError(f"no usable date: the file's modification time: {error}") from None
 
     def _check_date(self, published: datetime) -> list[str]:
+        # Dates from the file name or the modification time are checked here too.
+        if not EARLIEST_YEAR <= published.year <= LATEST_YEAR:
+            raise ArticleError(
+                f"date {published.date().isoformat()} is not a plausible publication date "
+                f"(years {EARLIEST_YEAR} to {LATEST_YEAR})"
+            )
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
@@ -643,7 +665,14 @@ def _not_an_article(path: Path, relative: str) -> Problem:
 
 def _slug_from_path(relative: str) -> str:
     stem = relative.rsplit(".", 1)[0]
-    return slugify(stem.replace("/", "-")) or "article"
+    slug = slugify(stem.replace("/", "-")) or "article"
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    # A deep folder or a long name: the file's own name, cut, and a hash of the whole path, so
+    # two such files never share a slug and the same file always gets the same one.
+    tag = hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    name = slugify(stem.rsplit("/", 1)[-1], max_length=MAX_SLUG_CHARS - 9, word_boundary=True)
+    return f"{name or 'article'}-{tag}"
 
 
 def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:

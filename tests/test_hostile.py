@@ -352,3 +352,44 @@ def test_the_checker_finds_a_title_breakout(built: Path, tmp_path: Path) -> None
     finally:
         (built / "broken-copy.html").unlink()
     assert any("alert(1)" in f for f in found)
+
+
+# --- one file never stops the build ---------------------------------------------------------------
+
+
+def test_a_file_200_folders_deep_or_with_a_long_name_is_published(tmp_path: Path) -> None:
+    """Slugs become folder names: a path-made slug over 255 bytes stopped the whole build."""
+    project = copy_fixture("basic", tmp_path)
+    content = project / "content"
+    deep = content.joinpath(*["d"] * 200)
+    deep.mkdir(parents=True)
+    body = "Harbour workers voted on Monday to accept the offer, the union said.\n"
+    (deep / "deep-2019-05-16.txt").write_text(f"A story 200 folders deep\n\n{body}")
+    long_name = "a-" * 115 + "2019-05-16.txt"
+    (content / long_name).write_text(f"A story with a long file name\n\n{body}")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    slugs = {e.article.source_path: e.article.slug for e in digest.entries}
+    deep_slug = slugs["d/" * 200 + "deep-2019-05-16.txt"]
+    assert deep_slug.startswith("deep-2019-05-16-") and len(deep_slug) <= 100
+    assert len(slugs[long_name]) <= 100
+    for slug in (deep_slug, slugs[long_name]):
+        assert (project / "site" / "articles" / slug / "index.html").is_file()
+
+
+def test_a_digest_of_articles_from_before_1970_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs stores the newest page date in sitemap.xml.gz as an unsigned 32-bit number."""
+    project = copy_fixture("basic", tmp_path)
+    for path in (project / "content").iterdir():
+        path.unlink()
+    (project / "content" / "moon-1969-07-20.md").write_text(
+        "---\ntitle: Men walk on the Moon\ndate: 1969-07-20\n---\n\n"
+        "Two astronauts landed on the Moon on Sunday and walked on its surface.\n"
+    )
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # pages dated by their articles
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "site" / "sitemap.xml.gz").is_file()

@@ -7,6 +7,7 @@ Article or a Problem that names it and says why.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -226,7 +227,8 @@ class ContentReader:
                     )
                 )
                 continue
-            if kind is None:
+            if kind is None or path.name.startswith("."):
+                # Hidden files are left out as the report says, `.draft.md` included.
                 problems.append(_not_an_article(path, relative))
                 continue
             try:
@@ -277,7 +279,24 @@ class ContentReader:
         problems: list[Problem] = []
         if not self.content_dir.is_dir():
             return paths, problems
-        for dirpath, dirnames, filenames in os.walk(self.content_dir):
+
+        def unreadable(error: OSError) -> None:
+            # os.walk skips a folder it cannot list without a word unless told: say so.
+            where = Path(error.filename or self.content_dir)
+            try:
+                relative = where.relative_to(self.content_dir).as_posix()
+            except ValueError:
+                relative = where.as_posix()
+            label = "./" if relative == "." else _printable(relative + "/")
+            problems.append(
+                Problem(
+                    label,
+                    f"folder cannot be read ({error.strerror or error}); "
+                    "none of its files are in the digest",
+                )
+            )
+
+        for dirpath, dirnames, filenames in os.walk(self.content_dir, onerror=unreadable):
             here = Path(dirpath)
             kept = []
             for name in sorted(dirnames):
@@ -334,7 +353,12 @@ class ContentReader:
         return _checked_body(article), notes + warnings
 
     def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
-        """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError."""
+        """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError.
+
+        What is checked is what is read: the file is opened without following a link, and the
+        file actually opened is checked again, so a link swapped in between the check and the
+        read (for the file or a folder on its way) never leads outside content/.
+        """
         try:
             info = path.lstat()
             resolved = path
@@ -345,23 +369,60 @@ class ContentReader:
         except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
             reason = getattr(error, "strerror", None) or str(error)
             raise ArticleError(f"{label}: cannot read: {reason}") from None
-        if resolved is not path and not resolved.is_relative_to(self._content_root):
-            raise ArticleError(
-                f"{label}: symbolic link points outside the content folder; not followed"
-            )
+        if resolved is not path:
+            self._check_link_target(resolved, label)
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or a device would block the build or never end.
             raise ArticleError(f"{label}: not a regular file")
-        if info.st_size > limit:
-            raise ArticleError(
-                f"{label} is {info.st_size:,} bytes; the limit is {limit:,} bytes "
-                "(a scraping mistake? split or trim it)"
-            )
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            with resolved.open("rb") as handle:
-                return handle.read(limit + 1)[:limit]
+            descriptor = os.open(resolved, flags | getattr(os, "O_CLOEXEC", 0))
         except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise ArticleError(
+                    f"{label}: became a symbolic link while the build read it; not followed"
+                ) from None
             raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+        with os.fdopen(descriptor, "rb") as handle:
+            opened = os.fstat(descriptor)
+            if not stat.S_ISREG(opened.st_mode):
+                raise ArticleError(f"{label}: not a regular file")
+            real = _opened_path(descriptor)
+            if real is not None and not self._readable_place(real):
+                raise ArticleError(
+                    f"{label}: a folder on its way became a link outside the content folder "
+                    "(or into a hidden one) while the build read it; not followed"
+                )
+            if real is None and (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise ArticleError(f"{label}: was replaced while the build read it; not read")
+            if opened.st_size > limit:
+                raise ArticleError(
+                    f"{label} is {opened.st_size:,} bytes; the limit is {limit:,} bytes "
+                    "(a scraping mistake? split or trim it)"
+                )
+            try:
+                return handle.read(limit + 1)[:limit]
+            except OSError as error:
+                raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+
+    def _check_link_target(self, resolved: Path, label: str) -> None:
+        """A link may lead to another file in content/, not outside it nor where the walk
+        does not go (hidden files and folders are left out on purpose)."""
+        if not resolved.is_relative_to(self._content_root):
+            raise ArticleError(
+                f"{label}: symbolic link points outside the content folder; not followed"
+            )
+        if not self._readable_place(resolved):
+            raise ArticleError(
+                f"{label}: symbolic link points into a hidden file or folder, which are not "
+                "read; not followed"
+            )
+
+    def _readable_place(self, real: Path) -> bool:
+        """Whether a real path is one the walk reads: in content/, not in a hidden folder."""
+        if not real.is_relative_to(self._content_root):
+            return False
+        return not any(p.startswith(".") for p in real.relative_to(self._content_root).parts)
 
     def _read_plain(
         self,
@@ -550,6 +611,14 @@ class ContentReader:
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
+
+
+def _opened_path(descriptor: int) -> Path | None:
+    """Where an open file really is (Linux's /proc), or None where that cannot be known."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+    except OSError:
+        return None
 
 
 def _printable(name: str) -> str:

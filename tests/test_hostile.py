@@ -53,6 +53,12 @@ def make_unstorable_cases(project: Path) -> Path:
         handle.write(b"A file name in Latin-1\n\nThe name is not UTF-8, the text is.\n")
     (content / ".git").mkdir()
     (content / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    # A hidden folder is not read, so a link into it must not publish what it holds.
+    (content / ".drafts").mkdir()
+    (content / ".drafts" / "secret-2019-05-14.md").write_text(
+        "---\ntitle: Unpublished draft\ndate: 2019-05-14\n---\n\nNot for the site yet.\n"
+    )
+    os.symlink(".drafts/secret-2019-05-14.md", content / "into-hidden-link-2019-05-14.md")
     return content
 
 
@@ -393,3 +399,101 @@ def test_a_digest_of_articles_from_before_1970_builds(
     result = mkdocs_build(project)
     assert result.returncode == 0, result.stderr
     assert (project / "site" / "sitemap.xml.gz").is_file()
+
+
+# --- nothing lost or let in silently ------------------------------------------------------------
+
+ARTICLE = "---\ntitle: {title}\ndate: 2019-05-14\n---\n\n{title} was said on Tuesday.\n"
+
+
+def test_a_folder_that_cannot_be_read_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    locked = project / "content" / "locked"
+    locked.mkdir()
+    (locked / "inside-2019-05-14.md").write_text(ARTICLE.format(title="Locked away"))
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        # As a folder of mode 000 does for any user but root (the tests may run as root).
+        if Path(os.fsdecode(path)) == locked:
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    found = [p for p in digest.problems if p.path == "locked/"]
+    assert [p.outcome for p in found] == ["skipped"]
+    assert "folder cannot be read (Permission denied)" in found[0].message
+    assert "harbour-strike-2019-05-20.md" in {e.article.source_path for e in digest.entries}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder of mode 000")
+def test_a_folder_of_mode_000_is_reported_by_check(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    locked = project / "content" / "locked"
+    locked.mkdir()
+    (locked / "inside-2019-05-14.md").write_text(ARTICLE.format(title="Locked away"))
+    locked.chmod(0)
+    try:
+        result = CliRunner().invoke(cli, ["check", "-f", str(project / "mkdocs.yml")])
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 1
+    assert f"skipped: {project / 'content' / 'locked'}/: folder cannot be read" in result.output
+
+
+def _swap_after_check(monkeypatch: pytest.MonkeyPatch, checked: Path, swap: Any) -> None:
+    """Run swap() right after the reader's lstat of `checked`: a link swapped in mid-build."""
+    real_lstat = Path.lstat
+
+    def lstat(self: Path) -> os.stat_result:
+        info = real_lstat(self)
+        if self == checked:
+            swap()
+        return info
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    secret = tmp_path / "secret-2019-05-14.md"
+    secret.write_text(ARTICLE.format(title="Secret outside"))
+    target = project / "content" / "swapped-2019-05-14.md"
+    target.write_text(ARTICLE.format(title="Harmless inside"))
+
+    def swap() -> None:
+        target.unlink()
+        os.symlink(secret, target)
+
+    _swap_after_check(monkeypatch, target, swap)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    assert "Secret outside" not in {e.article.title for e in digest.entries}
+    found = [p for p in digest.problems if p.path == "swapped-2019-05-14.md"]
+    assert found and "symbolic link while the build read it" in found[0].message
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "story-2019-05-14.md").write_text(ARTICLE.format(title="Secret outside"))
+    folder = project / "content" / "sub"
+    folder.mkdir()
+    (folder / "story-2019-05-14.md").write_text(ARTICLE.format(title="Harmless inside"))
+
+    def swap() -> None:
+        folder.rename(project / "moved-away")
+        os.symlink(outside, folder)
+
+    _swap_after_check(monkeypatch, folder / "story-2019-05-14.md", swap)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    assert "Secret outside" not in {e.article.title for e in digest.entries}
+    found = [p for p in digest.problems if p.path == "sub/story-2019-05-14.md"]
+    assert found and "outside the content folder" in found[0].message

@@ -29,6 +29,7 @@ from digest.text import (
     clean,
     control_characters,
     decode,
+    has_visible_text,
     markdown_to_text,
     paragraphs_of,
     split_dateline,
@@ -436,6 +437,7 @@ class ContentReader:
         meta = meta or {}
         lines = text.strip().split("\n")
         title = _optional_text(meta, "title") or " ".join(lines[0].split())
+        _check_visible_title(title)
         if len(title) > _MAX_FIELD_CHARS["title"]:
             raise ArticleError(
                 f"the headline (first line) is {len(title):,} characters long; the limit is "
@@ -486,6 +488,7 @@ class ContentReader:
         title = _optional_text(meta, "title")
         if title is None:
             raise ArticleError("'title' in the front matter is empty")
+        _check_visible_title(title)
         published = self._parse_date(meta.get("date")) if "date" in meta else None
         if published is None:
             published = self._date_from_name(path)
@@ -642,6 +645,17 @@ def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:
             )
 
 
+def _check_visible_title(title: str) -> None:
+    """A headline of zero-width spaces, soft hyphens, direction or combining marks, or
+    blank-looking letters (U+3164, U+2800) would be an empty link and an empty feed title."""
+    if not has_visible_text(title):
+        shown = title.encode("unicode_escape").decode("ascii")
+        raise ArticleError(
+            f"the title has no visible characters ('{shown}': only invisible or "
+            "blank-looking ones); give the article a headline"
+        )
+
+
 def _checked_body(article: Article) -> Article:
     """An article must be prose: words, not only symbols, and not mostly Markdown punctuation.
 
@@ -650,7 +664,7 @@ def _checked_body(article: Article) -> Article:
     `[` in a row take a second, 500,000 take hours. So long paragraphs are split at sentence
     ends, and text made mostly of such characters is refused.
     """
-    if not any(c.isalnum() for p in article.paragraphs for c in p):
+    if not any(has_visible_text(p, words=True) for p in article.paragraphs):
         raise ArticleError("the body has no words (only punctuation or symbols)")
     text = "".join(article.paragraphs)
     marks = sum(text.count(c) for c in _MARKUP_CHARACTERS)

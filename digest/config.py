@@ -6,15 +6,28 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slugify import slugify
 
 from digest.model import Topic
 
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
+# The sumy algorithms the `summarizer` option accepts by name (digest.analysis.summarizers
+# makes them).
+SUMY_ALGORITHMS: tuple[str, ...] = (
+    "lexrank",
+    "textrank",
+    "lsa",
+    "luhn",
+    "edmundson",
+    "sumbasic",
+    "klsum",
+    "reduction",
+)
 TOPIC_MODES = ("passages", "sections")
 
 
@@ -88,7 +101,19 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
     slug = raw.get("slug") or slugify(name)
     if not isinstance(slug, str) or slugify(slug) != slug or not slug:
         raise ConfigError(f"{where}: topic {name!r} has an invalid slug {slug!r}")
+    if len(slug) > MAX_SLUG_CHARS:
+        # The slug is a folder name in the site (file systems refuse names over 255 bytes).
+        raise ConfigError(
+            f"{where}: topic {name!r} has a slug of {len(slug)} characters; the limit is "
+            f"{MAX_SLUG_CHARS} (set a shorter 'slug')"
+        )
     keywords = _string_tuple(raw.get("keywords", ()), f"{where}: topic {name!r} keywords")
+    for keyword in keywords:
+        if all(w.casefold() in _FUNCTION_WORDS or len(w) < 2 for w in keyword.split()):
+            raise ConfigError(
+                f"{where}: topic {name!r} keyword {keyword!r} is a word nearly every article "
+                "has, so every article would join the topic; remove it"
+            )
     exclude = _string_tuple(raw.get("exclude", ()), f"{where}: topic {name!r} exclude")
     context = _string_tuple(raw.get("context", ()), f"{where}: topic {name!r} context")
     description = raw.get("description") or ""
@@ -144,12 +169,142 @@ def boilerplate_patterns(raw: Any) -> tuple[str, ...]:
 
 
 _PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
+# A topic's slug is a folder name in the site, as an article's is (see readers).
+MAX_SLUG_CHARS = 100
+# Keywords made only of these (or of single letters) match nearly every article.
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "by", "with"}
+    | {"from", "as", "is", "are", "was", "be", "it", "its", "this", "that", "he", "she"}
+    | {"they", "we", "you", "i", "not", "no"}
+)
+# More summarizing processes than this only costs memory: the work is bound by the cores.
+MAX_WORKERS = 256
+# (option, smallest value): the counts the pipeline and the templates take as they are.
+_COUNTS = (
+    ("summary_sentences", 1),
+    ("topic_summary_sentences", 1),
+    ("summary_words", 1),
+    ("feed_items", 1),
+    ("page_size", 1),
+    ("home_items_per_topic", 0),
+    ("topic_suggestions", 0),
+    ("workers", 0),
+)
+_FLAGS = ("feeds", "include_drafts", "progress", "page_cache")
+_TEXTS = ("timezone", "summarizer", "topic_mode")
+
+
+def _check_values(values: Mapping[str, Any]) -> None:
+    """Each option's type and range; ConfigError names the option and the value."""
+    for key, least in _COUNTS:
+        value = values.get(key)
+        if value is None and key == "summary_words":
+            continue
+        if key not in values:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, not {value!r}")
+        if value < least:
+            raise ConfigError(f"{key}: must be {least} or more, not {value}")
+    workers = values.get("workers", 0)
+    if workers > MAX_WORKERS:
+        raise ConfigError(
+            f"workers: {workers} is more than {MAX_WORKERS}; summarizing is bound by the cores, "
+            "so use 0 (one per core) or the number of cores"
+        )
+    for key in _FLAGS:
+        if key in values and not isinstance(values[key], bool):
+            raise ConfigError(f"{key}: expected true or false, not {values[key]!r}")
+    for key in _TEXTS:
+        if key in values and not isinstance(values[key], str):
+            raise ConfigError(f"{key}: expected text, not {values[key]!r}")
+    if "topic_threshold" in values:
+        threshold = values["topic_threshold"]
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise ConfigError(f"topic_threshold: expected a number from 0 to 1, not {threshold!r}")
+        if not 0 <= threshold <= 1:  # also false for NaN
+            raise ConfigError(
+                f"topic_threshold: a share of an article's sentences, from 0 to 1, not {threshold}"
+            )
+    if "summarizer" in values:
+        # As make_summarizer reads the name (it runs only once an article needs summarizing).
+        key = values["summarizer"].strip().lower().replace("-", "").replace("_", "")
+        if key not in ("digest", "lead", *SUMY_ALGORITHMS):
+            known = ", ".join(("digest", "lead", *SUMY_ALGORITHMS))
+            raise ConfigError(
+                f"summarizer: unknown summarizer {values['summarizer']!r}; choose one of {known}"
+            )
+    if "timezone" in values:
+        try:
+            resolve_timezone(values["timezone"])
+        except ValueError as error:
+            raise ConfigError(f"timezone: {error}") from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _check_cache_dir(values: Mapping[str, Any], folders: Mapping[str, Path | None]) -> None:
+    """The cache folder holds untrusted, rewritten files: never where they would be published,
+    wiped, read as articles, or spread over other folders."""
+    cache = values.get("cache_dir")
+    if cache is None:
+        return
+    cache = Path(os.path.abspath(cache))
+    if cache == Path(cache.anchor):
+        raise ConfigError(f"cache_dir: {cache} is the file-system root; use a folder of its own")
+    for name, folder in folders.items():
+        if folder is None:
+            continue
+        folder = Path(os.path.abspath(folder))
+        if _inside(cache, folder):
+            why = {
+                "docs_dir": "its files would be published with the site",
+                "site_dir": "every build would wipe it",
+                "content_dir": "its files would be read as articles",
+                "templates_dir": "its files would be read as templates",
+            }[name]
+            raise ConfigError(f"cache_dir: {cache} is inside {name} ({folder}); {why}")
+        if _inside(folder, cache):
+            raise ConfigError(
+                f"cache_dir: {cache} holds {name} ({folder}); use a folder of its own"
+            )
+
+
+def check_source_date_epoch() -> None:
+    """SOURCE_DATE_EPOCH, when set, must be seconds MkDocs and gzip can use (0 to 2**32 - 1):
+    MkDocs stops with a traceback on any other value."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        return
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds < 2**32:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a Unix time in seconds from 0 to {2**32 - 1} "
+            "(unset it, or set the build time as seconds since 1970)"
+        )
 
 
 def config_from_mapping(
-    options: Mapping[str, Any], base_dir: Path, **overrides: Any
+    options: Mapping[str, Any],
+    base_dir: Path,
+    *,
+    docs_dir: Path | None = None,
+    site_dir: Path | None = None,
+    **overrides: Any,
 ) -> DigestConfig:
-    """Plugin options (as in mkdocs.yml) as a DigestConfig; relative paths from base_dir."""
+    """Plugin options (as in mkdocs.yml) as a DigestConfig; relative paths from base_dir.
+
+    Every option is checked here, for `mkdocs build` and the `digest` commands alike: a bad
+    value is a ConfigError naming the option. docs_dir and site_dir (MkDocs' own options)
+    are only used to check that cache_dir is not inside them.
+    """
+    check_source_date_epoch()
+    _check_values(options)
     known = {f.name for f in fields(DigestConfig)}
     values: dict[str, Any] = {}
     for key, value in {**options, **overrides}.items():
@@ -169,6 +324,15 @@ def config_from_mapping(
         default = getattr(DigestConfig, key)
         if default is not None:
             values[key] = base_dir / default
+    _check_cache_dir(
+        values,
+        {
+            "docs_dir": docs_dir,
+            "site_dir": site_dir,
+            "content_dir": values.get("content_dir"),
+            "templates_dir": values.get("templates_dir"),
+        },
+    )
     if values.get("topic_mode", "passages") not in TOPIC_MODES:
         raise ConfigError(
             f"topic_mode: expected one of {', '.join(TOPIC_MODES)}, not {values['topic_mode']!r}"
@@ -185,3 +349,14 @@ def source_date_epoch() -> datetime | None:
         return datetime.fromtimestamp(int(value), tz=timezone.utc)
     except (ValueError, OverflowError, OSError):
         raise ValueError(f"SOURCE_DATE_EPOCH={value!r} is not a Unix time in seconds") from None
+
+
+def resolve_timezone(name: str) -> tzinfo:
+    if name.upper() == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None

@@ -18,7 +18,7 @@ from digest.analysis.analyzer import (
     analyze_serially,
     split_article,
 )
-from digest.config import DigestConfig, source_date_epoch
+from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.model import (
     Article,
     Digest,
@@ -29,7 +29,7 @@ from digest.model import (
     TopicSuggestion,
 )
 from digest.sources.cleanup import Boilerplate
-from digest.sources.files import ContentReader, resolve_timezone
+from digest.sources.files import ContentReader
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress

@@ -40,6 +40,10 @@ def plugin_options(raw: Any, name: str = "digest") -> dict[str, Any] | None:
     return None
 
 
+# MkDocs' folders and their defaults: cache_dir may be inside neither.
+_MKDOCS_FOLDERS = (("docs_dir", "docs"), ("site_dir", "site"))
+
+
 def load_project(config_file: Path) -> DigestConfig:
     """The DigestConfig of the site described by config_file (an mkdocs.yml)."""
     try:
@@ -62,7 +66,15 @@ def load_project(config_file: Path) -> DigestConfig:
         "site_description": raw.get("site_description") or "",
         "language": (theme or {}).get("language") or DigestConfig.language,
     }
+    base = config_file.resolve().parent
+    docs_dir, site_dir = (raw.get(key) or default for key, default in _MKDOCS_FOLDERS)
     try:
-        return config_from_mapping(options, config_file.resolve().parent, **site)
+        return config_from_mapping(
+            options,
+            base,
+            docs_dir=base / docs_dir if isinstance(docs_dir, str) else None,
+            site_dir=base / site_dir if isinstance(site_dir, str) else None,
+            **site,
+        )
     except ConfigError as error:
         raise ConfigError(f"{config_file}: digest plugin: {error}") from None

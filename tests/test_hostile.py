@@ -53,6 +53,12 @@ def make_unstorable_cases(project: Path) -> Path:
         handle.write(b"A file name in Latin-1\n\nThe name is not UTF-8, the text is.\n")
     (content / ".git").mkdir()
     (content / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    # A hidden folder is not read, so a link into it must not publish what it holds.
+    (content / ".drafts").mkdir()
+    (content / ".drafts" / "secret-2019-05-14.md").write_text(
+        "---\ntitle: Unpublished draft\ndate: 2019-05-14\n---\n\nNot for the site yet.\n"
+    )
+    os.symlink(".drafts/secret-2019-05-14.md", content / "into-hidden-link-2019-05-14.md")
     return content
 
 
@@ -228,6 +234,24 @@ def test_no_page_holds_live_markup(built: Path) -> None:
     assert SiteChecker(built).problems() == {}
 
 
+_ID = re.compile(r"""<(h[1-6])\b[^>]*?\bid=["']([^"']*)""")
+
+
+def test_heading_ids_from_article_text_never_clobber_the_themes_ids(built: Path) -> None:
+    """A headline `__config` must not give an id Material or newsdigest.js looks up."""
+    pages = sorted(built.rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text("utf-8")
+        where = page.relative_to(built).as_posix()
+        assert not [i for tag, i in _ID.findall(text) if i.startswith("_")], where
+        if 'id="__config"' in text:
+            assert text.count('id="__config"') == 1, where
+            assert re.search(r'<script id="__config"', text), where
+    reserved = built / "articles" / "reserved-id-title-2019-05-15" / "index.html"
+    assert _h1_text(reserved) == "__config"
+
+
 def test_search_index_holds_no_live_markup(built: Path, digest: Digest) -> None:
     checker = SiteChecker(built)
     assert checker.search_index_problems() == {}
@@ -334,3 +358,142 @@ def test_the_checker_finds_a_title_breakout(built: Path, tmp_path: Path) -> None
     finally:
         (built / "broken-copy.html").unlink()
     assert any("alert(1)" in f for f in found)
+
+
+# --- one file never stops the build ---------------------------------------------------------------
+
+
+def test_a_file_200_folders_deep_or_with_a_long_name_is_published(tmp_path: Path) -> None:
+    """Slugs become folder names: a path-made slug over 255 bytes stopped the whole build."""
+    project = copy_fixture("basic", tmp_path)
+    content = project / "content"
+    deep = content.joinpath(*["d"] * 200)
+    deep.mkdir(parents=True)
+    body = "Harbour workers voted on Monday to accept the offer, the union said.\n"
+    (deep / "deep-2019-05-16.txt").write_text(f"A story 200 folders deep\n\n{body}")
+    long_name = "a-" * 115 + "2019-05-16.txt"
+    (content / long_name).write_text(f"A story with a long file name\n\n{body}")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    slugs = {e.article.source_path: e.article.slug for e in digest.entries}
+    deep_slug = slugs["d/" * 200 + "deep-2019-05-16.txt"]
+    assert deep_slug.startswith("deep-2019-05-16-") and len(deep_slug) <= 100
+    assert len(slugs[long_name]) <= 100
+    for slug in (deep_slug, slugs[long_name]):
+        assert (project / "site" / "articles" / slug / "index.html").is_file()
+
+
+def test_a_digest_of_articles_from_before_1970_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs stores the newest page date in sitemap.xml.gz as an unsigned 32-bit number."""
+    project = copy_fixture("basic", tmp_path)
+    for path in (project / "content").iterdir():
+        path.unlink()
+    (project / "content" / "moon-1969-07-20.md").write_text(
+        "---\ntitle: Men walk on the Moon\ndate: 1969-07-20\n---\n\n"
+        "Two astronauts landed on the Moon on Sunday and walked on its surface.\n"
+    )
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # pages dated by their articles
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert (project / "site" / "sitemap.xml.gz").is_file()
+
+
+# --- nothing lost or let in silently ------------------------------------------------------------
+
+ARTICLE = "---\ntitle: {title}\ndate: 2019-05-14\n---\n\n{title} was said on Tuesday.\n"
+
+
+def test_a_folder_that_cannot_be_read_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    locked = project / "content" / "locked"
+    locked.mkdir()
+    (locked / "inside-2019-05-14.md").write_text(ARTICLE.format(title="Locked away"))
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        # As a folder of mode 000 does for any user but root (the tests may run as root).
+        if Path(os.fsdecode(path)) == locked:
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    found = [p for p in digest.problems if p.path == "locked/"]
+    assert [p.outcome for p in found] == ["skipped"]
+    assert "folder cannot be read (Permission denied)" in found[0].message
+    assert "harbour-strike-2019-05-20.md" in {e.article.source_path for e in digest.entries}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder of mode 000")
+def test_a_folder_of_mode_000_is_reported_by_check(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    locked = project / "content" / "locked"
+    locked.mkdir()
+    (locked / "inside-2019-05-14.md").write_text(ARTICLE.format(title="Locked away"))
+    locked.chmod(0)
+    try:
+        result = CliRunner().invoke(cli, ["check", "-f", str(project / "mkdocs.yml")])
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 1
+    assert f"skipped: {project / 'content' / 'locked'}/: folder cannot be read" in result.output
+
+
+def _swap_after_check(monkeypatch: pytest.MonkeyPatch, checked: Path, swap: Any) -> None:
+    """Run swap() right after the reader's lstat of `checked`: a link swapped in mid-build."""
+    real_lstat = Path.lstat
+
+    def lstat(self: Path) -> os.stat_result:
+        info = real_lstat(self)
+        if self == checked:
+            swap()
+        return info
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+
+
+def test_a_file_swapped_for_a_link_after_the_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    secret = tmp_path / "secret-2019-05-14.md"
+    secret.write_text(ARTICLE.format(title="Secret outside"))
+    target = project / "content" / "swapped-2019-05-14.md"
+    target.write_text(ARTICLE.format(title="Harmless inside"))
+
+    def swap() -> None:
+        target.unlink()
+        os.symlink(secret, target)
+
+    _swap_after_check(monkeypatch, target, swap)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    assert "Secret outside" not in {e.article.title for e in digest.entries}
+    found = [p for p in digest.problems if p.path == "swapped-2019-05-14.md"]
+    assert found and "symbolic link while the build read it" in found[0].message
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_fixture("basic", tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "story-2019-05-14.md").write_text(ARTICLE.format(title="Secret outside"))
+    folder = project / "content" / "sub"
+    folder.mkdir()
+    (folder / "story-2019-05-14.md").write_text(ARTICLE.format(title="Harmless inside"))
+
+    def swap() -> None:
+        folder.rename(project / "moved-away")
+        os.symlink(outside, folder)
+
+    _swap_after_check(monkeypatch, folder / "story-2019-05-14.md", swap)
+    digest = build_digest(load_project(project / "mkdocs.yml"))
+    assert "Secret outside" not in {e.article.title for e in digest.entries}
+    found = [p for p in digest.problems if p.path == "sub/story-2019-05-14.md"]
+    assert found and "outside the content folder" in found[0].message

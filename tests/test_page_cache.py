@@ -58,6 +58,13 @@ def test_article_page_html_counts_as_plain() -> None:
         "<svg onload=alert(1)>",
         "<!-- <script>alert(1)</script> -->",
         "<![CDATA[x]]>",
+        # Material reads its settings from the first id="__config" (DOM clobbering).
+        '<p id="__config" hidden>{"base": ".", "search": "data:text/javascript,1"}</p>',
+        "<p id='__search'>x</p>",
+        '<p id="&#95;_config">x</p>',
+        "<h2 id=_x>x</h2>",
+        '<div data-md-component="search">x</div>',
+        '<div class="digest-text md-search__form">x</div>',
         "a < b",
         "<p",
         "<form action='https://evil.example'><input name=p></form>",
@@ -112,6 +119,10 @@ def test_pages_round_trip_exactly() -> None:
             }
         ),
         json.dumps({"html": "<p>x</p>", "toc": [], "anchors": ['a" onclick="x'], "heading": None}),
+        json.dumps({"html": "<p>x</p>", "toc": [], "anchors": ["__config"], "heading": None}),
+        json.dumps(
+            {"html": "<p>x</p>", "toc": [["T", "__config", 2, []]], "anchors": [], "heading": None}
+        ),
         json.dumps({"html": 3, "toc": [], "anchors": [], "heading": None}),
         json.dumps({"html": "<p>x</p>", "toc": "no", "anchors": [], "heading": None}),
         json.dumps({"html": "<p>x</p>"}),

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
     from digest.analysis.tokenizer import NewsTokenizer
 
-# LexRank, TextRank and Reduction build an n×n similarity matrix: past this many sentences the
-# rest of a very long article is not fed to them (news puts what matters first).
+# Past this many sentences the rest of a very long article is not fed to a sumy algorithm (news
+# puts what matters first): LexRank, TextRank and Reduction build an n×n similarity matrix, LSA
+# a words×sentences SVD, and none of them has a bounded cost without a limit.
 MAX_GRAPH_SENTENCES = 200
 
 

@@ -13,7 +13,7 @@ import click
 
 from digest import __version__
 from digest.analysis.parallel import progress_bar
-from digest.cli.options import EXIT_PROBLEMS, config_option
+from digest.cli.options import EXIT_PROBLEMS, EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Digest, Problem
@@ -66,7 +66,8 @@ def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
         built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
     except Exception as error:  # MkDocs' Abort, PluginError, ConfigurationError
         click.echo(f"Error: build failed: {error}", err=True)
-        sys.exit(EXIT_PROBLEMS)
+        # A bad digest option is a usage error, as in `digest check` (DigestConfigError).
+        sys.exit(EXIT_USAGE if getattr(error, "exit_code", None) == EXIT_USAGE else EXIT_PROBLEMS)
     click.echo(f"Site written to {built}")
 
 

@@ -18,7 +18,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -47,7 +47,7 @@ from digest.site.feeds import (
 )
 from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
 from digest.store.history import record_build
-from digest.store.page_cache import PageStore, RenderedPage, TocEntry, page_key
+from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
 
 log = get_plugin_logger(__name__)
 # The reader's stylesheet and script ship in the package and are emitted as generated files, so
@@ -59,72 +59,73 @@ SUMMARIES = "assets/newsdigest-summaries.json"
 _D = DigestConfig
 
 
-class TopicOptions(base.Config):
-    """One topic under the plugin's `topics:` list."""
+class _Checked(c.Type):
+    """An option MkDocs passes through as written: digest.config checks it, so a bad value
+    gets the same message (naming the option) and exit code 2 from `mkdocs build` as from
+    `digest check`, rather than MkDocs' own schema error (exit 1) for some values only."""
 
-    name = c.Type(str)
-    """The topic's name as readers see it, e.g. `Election interference`."""
-    slug = c.Optional(c.Type(str))
-    """The topic's URL part; made from the name when left out."""
-    description = c.Type(str, default="")
-    """A sentence or two shown at the top of the topic page."""
-    keywords = c.ListOfItems(c.Type(str), default=[])
-    """Words and phrases that signal the topic: aliases, people, places."""
-    exclude = c.ListOfItems(c.Type(str), default=[])
-    """Phrases in which a topic word means something else (e.g. `interfering in Venezuela`)."""
-    context = c.ListOfItems(c.Type(str), default=[])
-    """The topic's vocabulary: a lone keyword counts only with some of these (`Russia`, `FBI`)."""
+    def __init__(self, default: Any = None) -> None:
+        super().__init__(object, default=default)
+
+
+class DigestConfigError(ConfigurationError):
+    """A bad digest option or environment value: `mkdocs build` exits 2, as `digest` does."""
+
+    exit_code = 2
 
 
 class DigestPluginConfig(base.Config):
-    """Options of the `digest` plugin in mkdocs.yml."""
+    """Options of the `digest` plugin in mkdocs.yml (each is checked by digest.config)."""
 
-    content_dir = c.Type(str, default=str(_D.content_dir))
+    content_dir = _Checked(default=str(_D.content_dir))
     """Folder of articles (.txt and .md), relative to mkdocs.yml."""
-    templates_dir = c.Type(str, default=str(_D.templates_dir))
+    templates_dir = _Checked(default=str(_D.templates_dir))
     """Folder whose Jinja2 templates override the built-in ones of the same name."""
-    topics = c.ListOfItems(c.SubConfig(TopicOptions), default=[])
-    """The topics that group the digest; an article can be in several."""
-    topic_threshold = c.Type(float, default=_D.topic_threshold)
+    topics = _Checked(default=[])
+    """The topics that group the digest; an article can be in several. Each has a `name`, and
+    optionally `slug`, `description`, `keywords`, `exclude` (phrases in which a topic word
+    means something else, e.g. `interfering in Venezuela`) and `context` (the topic's
+    vocabulary: a lone keyword counts only with some of these, e.g. `Russia`, `FBI`)."""
+    topic_threshold = _Checked(default=_D.topic_threshold)
     """Share of an article's sentences that must be about a topic for it to join the topic."""
-    topic_mode = c.Choice(("passages", "sections"), default=_D.topic_mode)
+    topic_mode = _Checked(default=_D.topic_mode)
     """`passages`: an article joins every topic enough of it is about; `sections`: each article
     joins its one best topic, learned from the corpus (like a newspaper's sections)."""
-    topic_suggestions = c.Type(int, default=_D.topic_suggestions)
+    topic_suggestions = _Checked(default=_D.topic_suggestions)
     """How many candidate topics the Other page suggests from the articles it lists (0: none)."""
-    timezone = c.Type(str, default=_D.timezone)
+    timezone = _Checked(default=_D.timezone)
     """IANA time zone for dates written without one (e.g. `Europe/Berlin`)."""
-    summarizer = c.Type(str, default=_D.summarizer)
+    summarizer = _Checked(default=_D.summarizer)
     """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
     edmundson, sumbasic, klsum, reduction."""
-    summary_sentences = c.Type(int, default=_D.summary_sentences)
+    summary_sentences = _Checked(default=_D.summary_sentences)
     """Sentences in an article's summary."""
-    summary_words = c.Optional(c.Type(int))
+    summary_words = c.Optional(_Checked())
     """A word budget for the summary instead of a sentence count."""
-    topic_summary_sentences = c.Type(int, default=_D.topic_summary_sentences)
+    topic_summary_sentences = _Checked(default=_D.topic_summary_sentences)
     """Sentences in an article's summary on a topic page (drawn from the part about the topic)."""
-    feeds = c.Type(bool, default=_D.feeds)
+    feeds = _Checked(default=_D.feeds)
     """Write RSS, Atom and JSON feeds (whole digest and per topic), OPML and a Subscribe page.
     Needs `site_url`, since every link in a feed is absolute."""
-    feed_items = c.Type(int, default=_D.feed_items)
+    feed_items = _Checked(default=_D.feed_items)
     """Number of newest articles in each feed."""
-    page_size = c.Type(int, default=_D.page_size)
+    page_size = _Checked(default=_D.page_size)
     """Stories per topic page before the next page starts."""
-    home_items_per_topic = c.Type(int, default=_D.home_items_per_topic)
+    home_items_per_topic = _Checked(default=_D.home_items_per_topic)
     """Stories per topic on the home page."""
-    cache_dir = c.Optional(c.Type(str))
+    cache_dir = c.Optional(_Checked())
     """Where summaries are cached between builds, relative to mkdocs.yml (`.digest-cache`)."""
-    workers = c.Type(int, default=_D.workers)
+    workers = _Checked(default=_D.workers)
     """Processes that summarize in parallel; 0 means one per core."""
-    progress = c.Type(bool, default=False)
+    progress = _Checked(default=False)
     """Show a progress bar while summarizing many articles (also with `DIGEST_PROGRESS=1`;
     `digest build` always shows one)."""
-    include_drafts = c.Type(bool, default=_D.include_drafts)
-    boilerplate = c.ListOfItems(c.Type(str), default=[])
+    include_drafts = _Checked(default=_D.include_drafts)
+    """Publish articles whose front matter says `draft: true`."""
+    boilerplate = _Checked(default=[])
     """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
     sentence one matches is shown muted and left out of summaries and topics."""
-    """Publish articles whose front matter says `draft: true`."""
-    page_cache = c.Type(bool, default=True)
+    page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""
 
@@ -133,19 +134,20 @@ def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> Di
     """The pipeline's settings from the plugin's options and the site's own."""
     base_dir = Path(config.config_file_path or ".").resolve().parent
     options: dict[str, Any] = {k: plugin_config[k] for k in plugin_config}
-    options["topics"] = [dict(t) for t in plugin_config.topics]
     options["cache_dir"] = plugin_config.cache_dir or str(_D.cache_dir)
     try:
         return config_from_mapping(
             options,
             base_dir,
+            docs_dir=Path(config.docs_dir),
+            site_dir=Path(config.site_dir),
             site_name=config.site_name,
             site_url=config.site_url or None,
             site_description=config.site_description or "",
             language=(config.theme.get("language") or _D.language),
         )
     except (ConfigError, ValueError) as error:
-        raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
+        raise DigestConfigError(f"{config.config_file_path}: digest plugin: {error}") from None
 
 
 class DigestPlugin(BasePlugin[DigestPluginConfig]):
@@ -182,15 +184,16 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings.feeds:
             try:
                 check_site_url(self.settings.site_url)
-                if self.settings.feed_items < 1:
-                    raise FeedError(f"feed_items must be 1 or more, not {self.settings.feed_items}")
             except FeedError as error:
-                raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
+                raise DigestConfigError(
+                    f"{config.config_file_path}: digest plugin: {error}"
+                ) from None
         placeholder = Digest(
             entries=(),
             topics=tuple(_empty_topic(t) for t in self.settings.topics),
             other=(),
         )
+        _keep_heading_ids_out_of_reserved_names(config)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
@@ -327,7 +330,10 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
             dated = self._dates.get(page.file.src_uri, self.digest.updated)
             if dated is not None:
-                page.update_date = dated.astimezone(timezone.utc).date().isoformat()
+                day = dated.astimezone(timezone.utc).date()
+                # MkDocs writes the newest of these into sitemap.xml.gz as an unsigned 32-bit
+                # time stamp: a site of articles from before 1970 would fail there.
+                page.update_date = max(day, _EPOCH_DAY).isoformat()
         return markdown
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
@@ -399,6 +405,41 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
             server.watch(str(self.settings.templates_dir))
         return server
+
+
+class _SafeSlugify:
+    """A heading-id maker that never returns an id the theme or a script looks up.
+
+    Heading ids come from heading text, which is article text: a headline `__config` would give
+    `id="__config"` ahead of Material's `<script id="__config">`, and every script on the page
+    would read the wrong element. Ids in the reserved space (see is_reserved_id) get an `h`
+    in front; every other id stays as the configured slugify makes it. A heading with no
+    letter the slugify keeps (Arabic, Chinese with the default one) is `heading`, not the empty
+    id Python-Markdown would turn into `_1`.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, value: str, separator: str) -> str:
+        made = self.inner(value, separator)
+        if not isinstance(made, str):
+            return made
+        if not made:
+            return "heading"
+        return f"h{made}" if is_reserved_id(made) else made
+
+    def __repr__(self) -> str:  # in the page cache's Markdown setup fingerprint: no address
+        return f"_SafeSlugify({_stable(self.inner)})"
+
+
+def _keep_heading_ids_out_of_reserved_names(config: MkDocsConfig) -> None:
+    from markdown.extensions.toc import slugify
+
+    settings = config.mdx_configs.setdefault("toc", {})
+    inner = settings.get("slugify", slugify)
+    if not isinstance(inner, _SafeSlugify):  # on_config runs again on every serve rebuild
+        settings["slugify"] = _SafeSlugify(inner)
 
 
 class _WarningCounter(logging.Handler):
@@ -638,6 +679,9 @@ def _insert_in_head(html_text: str, tags: str) -> str:
     if at < 0:
         return html_text
     return f"{html_text[:at]}{tags}\n{html_text[at:]}"
+
+
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def _env_flag(name: str) -> bool:

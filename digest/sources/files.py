@@ -7,6 +7,7 @@ Article or a Problem that names it and says why.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -16,7 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dateutil import parser as date_parser
@@ -29,6 +29,7 @@ from digest.sources.text import (
     clean,
     control_characters,
     decode,
+    has_visible_text,
     markdown_to_text,
     paragraphs_of,
     split_dateline,
@@ -50,8 +51,13 @@ _MARKUP_CHARACTERS = "\\`*_{}[]()<>#|~!&\"'$=^+:@%"
 _MAX_MARKUP_CHARACTERS = 2_000
 # Longest text per front matter key: a headline is not an article.
 _MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
-# Dates outside these years are typos (0219, 20190) that would also break date arithmetic.
-EARLIEST_YEAR, LATEST_YEAR = 1800, 2200
+# Dates outside these years are typos (0219, 20190) that would also break date arithmetic. The
+# end stays before 2106-02-07, where a date no longer fits the 32-bit time stamp MkDocs writes
+# into sitemap.xml.gz (a later date made the whole build fail with struct.error).
+EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
+# A page's slug is a folder name in the site: file systems refuse names over 255 bytes
+# (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
+MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
 _TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
@@ -170,17 +176,6 @@ def _load_yaml(raw: str, label: str) -> Any:
         loader.dispose()
 
 
-def resolve_timezone(name: str) -> tzinfo:
-    if name.upper() == "UTC":
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
-        ) from None
-
-
 class ContentReader:
     """Reads a content folder into Articles; stateless apart from its settings."""
 
@@ -224,7 +219,8 @@ class ContentReader:
                     )
                 )
                 continue
-            if kind is None:
+            if kind is None or path.name.startswith("."):
+                # Hidden files are left out as the report says, `.draft.md` included.
                 problems.append(_not_an_article(path, relative))
                 continue
             try:
@@ -289,7 +285,24 @@ class ContentReader:
         problems: list[Problem] = []
         if not self.content_dir.is_dir():
             return paths, problems
-        for dirpath, dirnames, filenames in os.walk(self.content_dir):
+
+        def unreadable(error: OSError) -> None:
+            # os.walk skips a folder it cannot list without a word unless told: say so.
+            where = Path(error.filename or self.content_dir)
+            try:
+                relative = where.relative_to(self.content_dir).as_posix()
+            except ValueError:
+                relative = where.as_posix()
+            label = "./" if relative == "." else _printable(relative + "/")
+            problems.append(
+                Problem(
+                    label,
+                    f"folder cannot be read ({error.strerror or error}); "
+                    "none of its files are in the digest",
+                )
+            )
+
+        for dirpath, dirnames, filenames in os.walk(self.content_dir, onerror=unreadable):
             here = Path(dirpath)
             kept = []
             for name in sorted(dirnames):
@@ -346,7 +359,12 @@ class ContentReader:
         return _checked_body(article), notes + warnings
 
     def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
-        """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError."""
+        """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError.
+
+        What is checked is what is read: the file is opened without following a link, and the
+        file actually opened is checked again, so a link swapped in between the check and the
+        read (for the file or a folder on its way) never leads outside content/.
+        """
         try:
             info = path.lstat()
             resolved = path
@@ -357,23 +375,60 @@ class ContentReader:
         except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
             reason = getattr(error, "strerror", None) or str(error)
             raise ArticleError(f"{label}: cannot read: {reason}") from None
-        if resolved is not path and not resolved.is_relative_to(self._content_root):
-            raise ArticleError(
-                f"{label}: symbolic link points outside the content folder; not followed"
-            )
+        if resolved is not path:
+            self._check_link_target(resolved, label)
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or a device would block the build or never end.
             raise ArticleError(f"{label}: not a regular file")
-        if info.st_size > limit:
-            raise ArticleError(
-                f"{label} is {info.st_size:,} bytes; the limit is {limit:,} bytes "
-                "(a scraping mistake? split or trim it)"
-            )
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
-            with resolved.open("rb") as handle:
-                return handle.read(limit + 1)[:limit]
+            descriptor = os.open(resolved, flags | getattr(os, "O_CLOEXEC", 0))
         except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise ArticleError(
+                    f"{label}: became a symbolic link while the build read it; not followed"
+                ) from None
             raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+        with os.fdopen(descriptor, "rb") as handle:
+            opened = os.fstat(descriptor)
+            if not stat.S_ISREG(opened.st_mode):
+                raise ArticleError(f"{label}: not a regular file")
+            real = _opened_path(descriptor)
+            if real is not None and not self._readable_place(real):
+                raise ArticleError(
+                    f"{label}: a folder on its way became a link outside the content folder "
+                    "(or into a hidden one) while the build read it; not followed"
+                )
+            if real is None and (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+                raise ArticleError(f"{label}: was replaced while the build read it; not read")
+            if opened.st_size > limit:
+                raise ArticleError(
+                    f"{label} is {opened.st_size:,} bytes; the limit is {limit:,} bytes "
+                    "(a scraping mistake? split or trim it)"
+                )
+            try:
+                return handle.read(limit + 1)[:limit]
+            except OSError as error:
+                raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+
+    def _check_link_target(self, resolved: Path, label: str) -> None:
+        """A link may lead to another file in content/, not outside it nor where the walk
+        does not go (hidden files and folders are left out on purpose)."""
+        if not resolved.is_relative_to(self._content_root):
+            raise ArticleError(
+                f"{label}: symbolic link points outside the content folder; not followed"
+            )
+        if not self._readable_place(resolved):
+            raise ArticleError(
+                f"{label}: symbolic link points into a hidden file or folder, which are not "
+                "read; not followed"
+            )
+
+    def _readable_place(self, real: Path) -> bool:
+        """Whether a real path is one the walk reads: in content/, not in a hidden folder."""
+        if not real.is_relative_to(self._content_root):
+            return False
+        return not any(p.startswith(".") for p in real.relative_to(self._content_root).parts)
 
     def _read_plain(
         self,
@@ -387,6 +442,7 @@ class ContentReader:
         meta = meta or {}
         lines = text.strip().split("\n")
         title = _optional_text(meta, "title") or " ".join(lines[0].split())
+        _check_visible_title(title)
         if len(title) > _MAX_FIELD_CHARS["title"]:
             raise ArticleError(
                 f"the headline (first line) is {len(title):,} characters long; the limit is "
@@ -437,6 +493,7 @@ class ContentReader:
         title = _optional_text(meta, "title")
         if title is None:
             raise ArticleError("'title' in the front matter is empty")
+        _check_visible_title(title)
         published = self._parse_date(meta.get("date")) if "date" in meta else None
         if published is None:
             published = self._date_from_name(path)
@@ -454,6 +511,13 @@ class ContentReader:
         slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
         if not slug:
             raise ArticleError(f"'slug' {slug_value!r} has no usable characters")
+        if len(slug) > MAX_SLUG_CHARS:
+            long_slug = slug
+            slug = slugify(long_slug, max_length=MAX_SLUG_CHARS, word_boundary=True)
+            warnings.append(
+                f"'slug' is {len(long_slug):,} characters long; cut to {slug!r} "
+                f"(the limit is {MAX_SLUG_CHARS})"
+            )
         url = _checked_url(meta, warnings)
         draft = _draft(meta)
         article = Article(
@@ -539,12 +603,30 @@ class ContentReader:
         return datetime.combine(day, time(), tzinfo=self.tz)
 
     def _date_from_mtime(self, path: Path) -> datetime:
-        return datetime.fromtimestamp(int(path.stat().st_mtime), tz=self.tz)
+        try:
+            return datetime.fromtimestamp(int(path.stat().st_mtime), tz=self.tz)
+        except (OverflowError, ValueError, OSError) as error:
+            # A modification time past the year 9999 (or a file gone meanwhile).
+            raise ArticleError(f"no usable date: the file's modification time: {error}") from None
 
     def _check_date(self, published: datetime) -> list[str]:
+        # Dates from the file name or the modification time are checked here too.
+        if not EARLIEST_YEAR <= published.year <= LATEST_YEAR:
+            raise ArticleError(
+                f"date {published.date().isoformat()} is not a plausible publication date "
+                f"(years {EARLIEST_YEAR} to {LATEST_YEAR})"
+            )
         if self.now is not None and published > self.now:
             return [f"date {published.date().isoformat()} lies in the future"]
         return []
+
+
+def _opened_path(descriptor: int) -> Path | None:
+    """Where an open file really is (Linux's /proc), or None where that cannot be known."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+    except OSError:
+        return None
 
 
 def _printable(name: str) -> str:
@@ -568,6 +650,17 @@ def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:
             )
 
 
+def _check_visible_title(title: str) -> None:
+    """A headline of zero-width spaces, soft hyphens, direction or combining marks, or
+    blank-looking letters (U+3164, U+2800) would be an empty link and an empty feed title."""
+    if not has_visible_text(title):
+        shown = title.encode("unicode_escape").decode("ascii")
+        raise ArticleError(
+            f"the title has no visible characters ('{shown}': only invisible or "
+            "blank-looking ones); give the article a headline"
+        )
+
+
 def _checked_body(article: Article) -> Article:
     """An article must be prose: words, not only symbols, and not mostly Markdown punctuation.
 
@@ -576,7 +669,7 @@ def _checked_body(article: Article) -> Article:
     `[` in a row take a second, 500,000 take hours. So long paragraphs are split at sentence
     ends, and text made mostly of such characters is refused.
     """
-    if not any(c.isalnum() for p in article.paragraphs for c in p):
+    if not any(has_visible_text(p, words=True) for p in article.paragraphs):
         raise ArticleError("the body has no words (only punctuation or symbols)")
     text = "".join(article.paragraphs)
     marks = sum(text.count(c) for c in _MARKUP_CHARACTERS)
@@ -660,7 +753,14 @@ def _not_an_article(path: Path, relative: str) -> Problem:
 
 def _slug_from_path(relative: str) -> str:
     stem = relative.rsplit(".", 1)[0]
-    return slugify(stem.replace("/", "-")) or "article"
+    slug = slugify(stem.replace("/", "-")) or "article"
+    if len(slug) <= MAX_SLUG_CHARS:
+        return slug
+    # A deep folder or a long name: the file's own name, cut, and a hash of the whole path, so
+    # two such files never share a slug and the same file always gets the same one.
+    tag = hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    name = slugify(stem.rsplit("/", 1)[-1], max_length=MAX_SLUG_CHARS - 9, word_boundary=True)
+    return f"{name or 'article'}-{tag}"
 
 
 def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:

@@ -69,6 +69,26 @@ def control_characters(text: str) -> int:
     return sum(1 for c in _CONTROL.findall(text) if c != "\ufeff")
 
 
+# Letters and symbols that draw nothing or look like a blank though Unicode does not call them
+# spaces: the Hangul fillers, the braille blank, the Mongolian vowel separator, Khmer inherent
+# vowels. (Zero-width spaces, word joiners, soft hyphens and direction marks are format
+# characters, and combining marks mark nothing on their own: neither counts either.)
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+
+
+def has_visible_text(text: str, *, words: bool = False) -> bool:
+    """Whether text shows anything: a letter, digit, punctuation mark or symbol that draws.
+
+    With words, only letters and digits count (a body must have words, not only symbols).
+    """
+    for c in text:
+        if c in _BLANK_LOOKALIKES:
+            continue
+        if c.isalnum() if words else unicodedata.category(c)[0] in "LNPS":
+            return True
+    return False
+
+
 def clean(text: str) -> str:
     """Normalise line ends and Unicode, drop control and bidi characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -12,9 +12,11 @@ build has used since yesterday are dropped rather than kept for weeks like summa
 
 Cached HTML goes into pages, so it is checked before use, never trusted: every tag must be one
 an article page is made of, every attribute plain (no ``style``, no event handlers), every link
-``http``, ``https``, ``mailto`` or relative, and no comment, CDATA or stray ``<``. An entry that
-fails is converted afresh. A planted cache file can at worst show wrong text, as a planted
-summary could, never run a script.
+``http``, ``https``, ``mailto`` or relative, and no comment, CDATA or stray ``<``. Nor may it
+hold what the theme or a script reads as settings or hooks: an id in the theme's ``__`` names
+(Material reads its configuration from the first ``id="__config"``), a ``data-md-*`` attribute
+or an ``md-`` class. An entry that fails is converted afresh. A planted cache file can at worst
+show wrong text, as a planted summary could, never run a script or steer the theme.
 """
 
 from __future__ import annotations
@@ -144,6 +146,22 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 
 
+def is_reserved_id(value: str) -> bool:
+    """Whether an element id could clobber one the theme or a script looks up.
+
+    Material names every element it finds by id ``__something`` (``__config``, ``__search``,
+    ``__palette_0``) and so does newsdigest.js; an element earlier in the page with such an id
+    is found instead of the theme's own (DOM clobbering). Ids made from text never start with
+    an underscore: the digest's heading ids are kept out of that space (see the plugin).
+    """
+    return value.startswith("_")
+
+
+def _safe_class(value: str) -> bool:
+    # Material's own components are md- classes; page content never needs them.
+    return not any(token.lower().startswith("md-") for token in value.split())
+
+
 def _safe_url(value: str) -> bool:
     url = _URL_IGNORED.sub("", html.unescape(value))
     scheme = _SCHEME.match(url)
@@ -155,10 +173,20 @@ def _safe_attributes(text: str) -> bool:
         name = match.group(1).lower()
         if not (name in _ATTRIBUTES or name.startswith(("data-", "aria-"))):
             return False
+        if name.startswith("data-md"):  # Material mounts its components on these
+            return False
         value = match.group(2) if match.group(2) is not None else match.group(3)
         if name in _URL_ATTRIBUTES and value is not None and not _safe_url(value):
             return False
+        if name == "id" and (value is None or not _plain_id(html.unescape(value))):
+            return False
+        if name == "class" and value is not None and not _safe_class(html.unescape(value)):
+            return False
     return True
+
+
+def _plain_id(value: str) -> bool:
+    return _ANCHOR.fullmatch(value) is not None and not is_reserved_id(value)
 
 
 def is_plain_html(text: str) -> bool:
@@ -260,8 +288,8 @@ def decode_page(text: str) -> RenderedPage:
     texts = [page.html, page.heading or "", *_toc_titles(page.toc)]
     if not all(is_plain_html(t) for t in texts):
         raise ValueError("page entry holds markup an article page does not have")
-    if not all(_ANCHOR.fullmatch(a) for a in (*page.anchors, *_toc_anchors(page.toc))):
-        raise ValueError("page entry has an anchor that is not a plain id")
+    if not all(_plain_id(a) for a in (*page.anchors, *_toc_anchors(page.toc))):
+        raise ValueError("page entry has an anchor that is not a plain id, or a reserved one")
     return page
 
 

@@ -353,3 +353,38 @@ def test_a_page_that_fails_to_convert_is_reported_for_its_article(tmp_path: Path
     assert "Hospitals across Venezuela lack basic supplies" in page.read_text(encoding="utf-8")
     assert len(list((project / "site" / "articles").iterdir())) == 4
     assert mkdocs_build(project, env=env).returncode != 0  # --strict fails on it
+
+
+def test_summaries_of_every_summarizer_bring_the_sentence_a_pick_leans_on() -> None:
+    from datetime import datetime, timezone
+
+    from digest.analysis.analyzer import AnalysisSettings, Analyzer
+    from digest.config import topics_from_list
+    from digest.model import Article
+
+    paragraphs = (
+        "The dockers' union met the port authority for a fourth round of talks on Monday.",
+        "Foreign oil tankers have waited outside the harbour for nine days this month.",
+        "Meanwhile, in Iran, the navy said it would escort every tanker through the strait.",
+        "The union said a vote on the new offer would be held before the end of the week.",
+    )
+    article = Article(
+        source_path="tankers.md",
+        slug="tankers",
+        title="Port talks go on",
+        date=datetime(2019, 5, 20, tzinfo=timezone.utc),
+        paragraphs=paragraphs,
+    )
+    topics = topics_from_list([{"name": "Iran", "keywords": ["Iran", "Tehran"]}])
+    # The Iran passage is one sentence that leans on the one before it.
+    for name in ("digest", "lead", "luhn", "lsa", "textrank"):
+        settings = AnalysisSettings(name, Budget(sentences=1), Budget(sentences=1), topics, 0.1)
+        entry = Analyzer(settings).analyze(article)
+        summaries = [entry.summary] + [m.summary for m in entry.topics if m.summary]
+        assert len(summaries) == 2, name  # the article's, and the Iran topic's
+        for summary in summaries:
+            assert summary.sentences, name
+            indices = {s.index for s in summary.sentences}
+            for sentence in summary.sentences:
+                if points_back(sentence.text):
+                    assert sentence.index - 1 in indices, (name, summary)

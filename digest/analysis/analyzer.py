@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from digest.analysis.summary_base import Budget, Summarizer
 from digest.config import DigestConfig
 from digest.model import Article, DigestEntry, Sentence, Summary, Topic, TopicMatch
+from digest.sources.cleanup import points_back
 
 
 def split_article(article: Article) -> tuple[Sentence, ...]:
@@ -72,7 +73,9 @@ class Analyzer:
                 share=found.share,
                 paragraphs=found.paragraphs,
                 evidence=found.evidence,
-                summary=self._summarize(picked, article.title, self.settings.topic_budget),
+                summary=self._summarize(
+                    picked, article.title, self.settings.topic_budget, sentences
+                ),
                 continued=found.continued,
                 lead=found.lead,
                 context=found.context,
@@ -113,10 +116,47 @@ class Analyzer:
             return Summary(editor, "editor")
         return self._summarize(sentences, article.title, self.settings.budget)
 
-    def _summarize(self, sentences: Sequence[Sentence], title: str, budget: Budget) -> Summary:
+    def _summarize(
+        self,
+        sentences: Sequence[Sentence],
+        title: str,
+        budget: Budget,
+        article: Sequence[Sentence] | None = None,
+    ) -> Summary:
+        """A summary of `sentences` (the article's, or a topic's passage of `article`)."""
         follows = [i > 0 and sentences[i - 1].index == s.index - 1 for i, s in enumerate(sentences)]
         picked = self.summarizer.select([s.text for s in sentences], title, budget, follows)
-        return Summary(tuple(sentences[i] for i in picked), self.summarizer.name)
+        chosen = with_antecedents([sentences[i] for i in picked], article or sentences)
+        return Summary(chosen, self.summarizer.name)
+
+
+def with_antecedents(
+    picked: Sequence[Sentence], article: Sequence[Sentence]
+) -> tuple[Sentence, ...]:
+    """The picked sentences, each that points back ("But ...", "He also ...") preceded by the
+    sentence it points to, so a summary never leans on a sentence it left out.
+
+    The digest's summarizer already avoids such picks when it can; this also covers the other
+    summarizers and a topic passage made only of sentences that lean on their neighbours. A
+    sentence that leans on nothing the article has (its first) is left out unless it is all
+    there is.
+    """
+    by_index = {s.index: s for s in article}
+    kept = {s.index: s for s in picked}
+    for sentence in picked:
+        at = sentence.index
+        # Two steps at most: "He said ... . But ... ." is a pair, a longer chain is not a summary.
+        for _ in range(2):
+            if not points_back(by_index.get(at, sentence).text) or at - 1 in kept:
+                break
+            before = by_index.get(at - 1)
+            if before is None:
+                break
+            kept[before.index] = before
+            at -= 1
+    ordered = [kept[i] for i in sorted(kept)]
+    alone = [s for s in ordered if s.index < 0 or not points_back(s.text) or s.index - 1 in kept]
+    return tuple(alone or ordered)
 
 
 AnalyzeMany = Callable[[Sequence[Article], AnalysisSettings], list[DigestEntry]]

@@ -90,6 +90,13 @@ def test_furniture_stays_visible_muted_and_out_of_search(site: Path) -> None:
     assert "Handout via Reuters" in texts
     assert "Download the Daily Brief" in texts  # the site's own boilerplate pattern
     assert all(p.get("data-search-exclude") is not None for p in muted)
+    # Each piece where it stood: a trailing credit after its paragraph, a caption before it.
+    blocks = [
+        p.text_content() for p in html.parse(str(page)).xpath('//div[@class="digest-text"]/p')
+    ]
+    rouhani = next(i for i, b in enumerate(blocks) if b.startswith("Iranian President Hassan"))
+    assert "Handout via Reuters" in blocks[rouhani + 1]
+    assert "Related links" in blocks[0] and "MORE" in blocks[0]
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     article = next(d for d in index["docs"] if d["location"] == "articles/hill-iran-2019-06-20/")
     assert "Pelosi says House" not in article["text"]

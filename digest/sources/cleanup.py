@@ -26,7 +26,7 @@ PROMO = "sign-up or navigation line"
 RELATED = "related links"
 BYLINE = "byline or time stamp"
 HEADLINE = "headline repeated in the text"
-CONFIGURED = "boilerplate (configured)"
+CONFIGURED = "matches a boilerplate pattern"
 
 # A piece of page furniture is short: a real paragraph that merely mentions a newsletter is not.
 _SHORT_WORDS = 30
@@ -131,37 +131,45 @@ class Boilerplate:
             if not kept and text:
                 text, headline = strip_repeated_headline(title, text)
                 if headline:
-                    removed.insert(0, (HEADLINE, headline))
+                    removed.insert(0, (HEADLINE, headline, False))
             at = len(kept)
-            aside.extend(SetApart(at, kind, piece) for kind, piece in removed)
+            # A piece that followed the story text (a trailing credit) is shown after it.
+            aside.extend(
+                SetApart(at + (after and bool(text)), kind, piece) for kind, piece, after in removed
+            )
             if text:
                 kept.append(text)
         return tuple(kept), tuple(aside)
 
-    def _clean_paragraph(self, paragraph: str) -> tuple[str, list[tuple[str, str]]]:
-        removed: list[tuple[str, str]] = []
+    def _clean_paragraph(self, paragraph: str) -> tuple[str, list[tuple[str, str, bool]]]:
+        """The paragraph's story text, and each piece of furniture taken out of it with whether
+        it came after story text."""
+        removed: list[tuple[str, str, bool]] = []
         text = paragraph
         for block in _PLAYER_BLOCK.finditer(paragraph):
-            removed.append((PROMO, block.group().strip()))
+            removed.append((PROMO, block.group().strip(), block.start() > 0))
         if removed:
             text = " ".join(_PLAYER_BLOCK.sub(" ", text).split())
         text, related = remove_related_links(text)
-        removed.extend((RELATED, piece) for piece in related)
+        removed.extend((RELATED, piece, False) for piece in related)
         # Most paragraphs have no cue at all: they skip the sentence-by-sentence check.
         if not self.patterns and len(text) > 80 and not _CUE.search(text):
             return text, removed
         credit = _TRAILING_CREDIT.search(text)
+        trailing = None
         if credit and text[: credit.start()].strip():
-            removed.append((CREDIT, credit.group().strip()))
+            trailing = (CREDIT, credit.group().strip(), True)
             text = text[: credit.start()].rstrip()
-        story = []
+        story: list[str] = []
         for piece in _ROUGH_SENTENCE.split(text):
             for part in _link_label_lead(piece):
                 kind = self.kind_of(part)
                 if kind is None:
                     story.append(part)
                 else:
-                    removed.append((kind, part))
+                    removed.append((kind, part, bool(story)))
+        if trailing is not None:
+            removed.append(trailing)
         return " ".join(story), removed
 
 

@@ -250,6 +250,10 @@ def eval_readability(
 from digest.topic_cli import eval_topics, topics_group  # noqa: E402
 
 cli.add_command(topics_group)
+# `digest fetch` (the only command that uses the network) lives in digest/fetch_cli.py.
+from digest.fetch_cli import fetch_command  # noqa: E402
+
+cli.add_command(fetch_command)
 eval_group.add_command(eval_topics)
 
 

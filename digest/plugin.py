@@ -76,6 +76,37 @@ class TopicOptions(base.Config):
     """The topic's vocabulary: a lone keyword counts only with some of these (`Russia`, `FBI`)."""
 
 
+class SourceOptions(base.Config):
+    """One entry under the plugin's `sources:` list (read by `digest fetch`, never the build)."""
+
+    name = c.Type(str)
+    """The publisher's name: the articles' `source`, and their folder under content/."""
+    feed = c.Optional(c.Type(str))
+    """An RSS, Atom or JSON Feed address."""
+    sitemap = c.Optional(c.Type(str))
+    """A sitemap (or sitemap index, or news sitemap) address."""
+    urls = c.ListOfItems(c.Type(str), default=[])
+    """Page addresses to fetch."""
+    slug = c.Optional(c.Type(str))
+    """The folder under content/; made from the name when left out."""
+    topics = c.ListOfItems(c.Type(str), default=[])
+    """Topics forced on every article of this source."""
+    max_items = c.Optional(c.Type(int))
+    """Newest items taken per run (50)."""
+    include = c.ListOfItems(c.Type(str), default=[])
+    """Regular expressions: only item URLs that match one are fetched."""
+    exclude = c.ListOfItems(c.Type(str), default=[])
+    """Regular expressions: item URLs that match one are skipped."""
+    allow_private = c.Type(bool, default=False)
+    """Allow private, loopback and link-local addresses (refused by default)."""
+    delay = c.Optional(c.Type((int, float)))
+    """Seconds between two requests to the same host (1)."""
+    timeout = c.Optional(c.Type((int, float)))
+    """Connect and read timeout in seconds (10)."""
+    max_bytes = c.Optional(c.Type(int))
+    """Largest response read, in bytes (5,000,000)."""
+
+
 class DigestPluginConfig(base.Config):
     """Options of the `digest` plugin in mkdocs.yml."""
 
@@ -124,6 +155,8 @@ class DigestPluginConfig(base.Config):
     """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
     sentence one matches is shown muted and left out of summaries and topics."""
     """Publish articles whose front matter says `draft: true`."""
+    sources = c.ListOfItems(c.SubConfig(SourceOptions), default=[])
+    """Feeds, sitemaps and pages `digest fetch` writes articles from (the build never fetches)."""
     page_cache = c.Type(bool, default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""
@@ -134,6 +167,7 @@ def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> Di
     base_dir = Path(config.config_file_path or ".").resolve().parent
     options: dict[str, Any] = {k: plugin_config[k] for k in plugin_config}
     options["topics"] = [dict(t) for t in plugin_config.topics]
+    options["sources"] = [dict(s) for s in plugin_config.sources]
     options["cache_dir"] = plugin_config.cache_dir or str(_D.cache_dir)
     try:
         return config_from_mapping(

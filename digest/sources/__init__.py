@@ -1,0 +1,1 @@
+"""`digest fetch`: feeds, sitemaps and pages in, clean article files out."""

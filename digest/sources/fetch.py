@@ -1,0 +1,349 @@
+"""`digest fetch`: each configured source's new items, fetched, extracted, checked and
+written to content/<source>/, with one Outcome per item saying what became of it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dateutil import parser as dateparser
+
+from digest.config import DigestConfig, Source
+from digest.readers import ContentReader, resolve_timezone
+from digest.sources.addresses import AddressRefused, check_url
+from digest.sources.dedupe import DuplicateIndex
+from digest.sources.extract import Extracted, extract, html_paragraphs, problem, split_body
+from digest.sources.feeds import FeedError, Item, newest, parse_feed, parse_sitemap
+from digest.sources.http import FEED_TYPES, Fetcher, FetchError, HttpCache, Policy
+from digest.sources.store import NewArticle, file_stem, render, target_path, write
+from digest.sources.urls import canonical_url
+
+# A feed entry's own text is the full story when it is at least this long and does not
+# end the way teasers do; otherwise the page is fetched.
+FULL_TEXT_WORDS = 200
+_TEASER_END = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue reading)\W*$", re.I)
+# Child sitemaps read from a sitemap index.
+MAX_CHILD_SITEMAPS = 5
+_SEEN_FILE = "seen.json"
+_MAX_SEEN_BYTES = 20_000_000
+
+STATUSES = ("new", "unchanged", "duplicate", "failed")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one item (or of a whole source that could not be read)."""
+
+    source: str
+    url: str
+    # new | unchanged | duplicate | failed
+    status: str
+    detail: str = ""
+    # content/-relative file written, or the one this item duplicates.
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    outcomes: tuple[Outcome, ...]
+    requests: int
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failures(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status == "failed")
+
+
+@dataclass
+class _Seen:
+    """What earlier runs learnt about item URLs, so a second run does not ask for them again:
+    url -> {"status", "file", "detail", "permanent"}. Kept in cache_dir; read as untrusted."""
+
+    path: Path | None
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None) -> _Seen:
+        seen = cls(path)
+        if path is None:
+            return seen
+        try:
+            if path.stat().st_size > _MAX_SEEN_BYTES:
+                return seen
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return seen
+        if isinstance(raw, dict):
+            for url, entry in raw.items():
+                if (
+                    isinstance(url, str)
+                    and isinstance(entry, dict)
+                    and entry.get("status") in STATUSES
+                    and all(isinstance(entry.get(k, ""), str) for k in ("file", "detail"))
+                ):
+                    seen.entries[url] = entry
+        return seen
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.entries, sort_keys=True), encoding="utf-8")
+        except OSError:
+            pass
+
+
+def _policy(source: Source) -> Policy:
+    return Policy(source.allow_private, source.delay, source.timeout, source.max_bytes)
+
+
+def _same_site(a: str, b: str) -> bool:
+    """Whether a page's rel=canonical may be believed: the same site (last two host labels).
+    A page cannot claim to be another site's story and so be dropped as its duplicate."""
+    host_a = (urlsplit(a).hostname or "").split(".")[-2:]
+    host_b = (urlsplit(b).hostname or "").split(".")[-2:]
+    return host_a == host_b
+
+
+def _parse_date(value: str | None, tz: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed if 1800 <= parsed.year <= 2200 else None
+
+
+def _feed_text(item: Item) -> list[str]:
+    """The item's full text from the feed, or [] when the feed carries a teaser only."""
+    if item.content_html:
+        paragraphs = html_paragraphs(item.content_html)
+    elif item.content_text:
+        paragraphs = split_body(item.content_text)
+    else:
+        return []
+    text = " ".join(paragraphs)
+    if len(text.split()) < FULL_TEXT_WORDS or _TEASER_END.search(text):
+        return []
+    return paragraphs
+
+
+class FetchRun:
+    """One `digest fetch`: the content index, the fetcher and the outcomes so far."""
+
+    def __init__(
+        self,
+        config: DigestConfig,
+        fetcher: Fetcher | None = None,
+        dry_run: bool = False,
+        on_items: Callable[[Source, int], None] | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.config = config
+        self.content_dir = config.content_dir
+        fetch_cache = config.cache_dir / "fetch" if config.cache_dir else None
+        self.fetcher = fetcher or Fetcher(HttpCache(fetch_cache / "http") if fetch_cache else None)
+        self.dry_run = dry_run
+        self.on_items = on_items or (lambda source, count: None)
+        self.on_outcome = on_outcome or (lambda outcome: None)
+        self.today = today or datetime.now(timezone.utc).date()
+        self.tz = resolve_timezone(config.timezone)
+        self.seen = _Seen.load(fetch_cache / _SEEN_FILE if fetch_cache else None)
+        self.index = DuplicateIndex()
+        self.taken: set[str] = set()
+        self.outcomes: list[Outcome] = []
+        # Files written and canonical item URLs handled in this run.
+        self.written: set[str] = set()
+        self.asked: set[str] = set()
+        self._index_content()
+
+    def _index_content(self) -> None:
+        if not self.content_dir.is_dir():
+            return
+        result = ContentReader(self.content_dir, self.tz, include_drafts=True).read_all()
+        for article in result.articles:
+            urls = (canonical_url(article.url),) if article.url else ()
+            self.index.add(article.source_path, "\n".join(article.paragraphs), urls)
+            self.taken.add(article.source_path.rsplit(".", 1)[0])
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self, sources: tuple[Source, ...]) -> FetchReport:
+        try:
+            for source in sources:
+                self._source(source)
+        finally:
+            self.seen.save()
+        return FetchReport(tuple(self.outcomes), self.fetcher.requests, self.dry_run)
+
+    def _record(self, outcome: Outcome, permanent: bool = False) -> None:
+        self.outcomes.append(outcome)
+        self.on_outcome(outcome)
+        if not self.dry_run and outcome.status != "unchanged":
+            self.seen.entries[canonical_url(outcome.url)] = {
+                "status": outcome.status,
+                "file": outcome.file or "",
+                "detail": outcome.detail,
+                "permanent": permanent,
+            }
+
+    def _items(self, source: Source) -> list[Item]:
+        policy = _policy(source)
+        if source.kind == "urls":
+            items = [Item(url=url) for url in source.urls]
+        elif source.kind == "feed":
+            response = self.fetcher.get(source.urls[0], policy, FEED_TYPES)
+            items = parse_feed(response.body, response.url)
+        else:
+            items = self._sitemap_items(source, policy)
+        items = [
+            item
+            for item in items
+            if (not source.include or any(re.search(p, item.url) for p in source.include))
+            and not any(re.search(p, item.url) for p in source.exclude)
+        ]
+        if source.kind == "urls":
+            return items[: source.max_items]
+        return newest(items, source.max_items)
+
+    def _sitemap_items(self, source: Source, policy: Policy) -> list[Item]:
+        response = self.fetcher.get(source.urls[0], policy, FEED_TYPES)
+        items, children = parse_sitemap(response.body, response.url)
+        for child in children[:MAX_CHILD_SITEMAPS]:
+            try:
+                child_response = self.fetcher.get(child, policy, FEED_TYPES)
+                more, _ = parse_sitemap(child_response.body, child_response.url)
+            except (FetchError, FeedError) as error:
+                self._record(Outcome(source.name, child, "failed", f"sitemap: {error}"))
+                continue
+            items.extend(more)
+        return items
+
+    def _source(self, source: Source) -> None:
+        try:
+            items = self._items(source)
+        except FetchError as error:
+            self._record(Outcome(source.name, error.url, "failed", error.reason))
+            return
+        except FeedError as error:
+            self._record(Outcome(source.name, source.urls[0], "failed", str(error)))
+            return
+        self.on_items(source, len(items))
+        for item in items:
+            try:
+                self._item(source, item)
+            except FetchError as error:
+                self._record(
+                    Outcome(source.name, item.url, "failed", error.reason), error.permanent
+                )
+
+    def _known(self, source: Source, url: str, shown: str) -> bool:
+        """Record the item (as `shown`, its URL as listed) and return True when content/ or
+        an earlier run already has it (looked up by `url`, its canonical form)."""
+        file = self.index.by_url.get(url)
+        if file is not None and file in self.written:
+            # The same story listed twice in this run (a tracking-parameter copy, say).
+            self._record(Outcome(source.name, shown, "duplicate", f"duplicate of {file}", file))
+            return True
+        if file is not None:
+            self._record(Outcome(source.name, shown, "unchanged", "already in content/", file))
+            return True
+        entry = self.seen.entries.get(url)
+        if entry is None:
+            return False
+        status, earlier = entry["status"], entry.get("file") or None
+        if status == "new" and earlier and (self.content_dir / earlier).is_file():
+            self._record(Outcome(source.name, shown, "unchanged", "already in content/", earlier))
+            return True
+        if status == "duplicate" and earlier and (self.content_dir / earlier).is_file():
+            self._record(Outcome(source.name, shown, "duplicate", entry["detail"], earlier))
+            return True
+        if status == "failed" and entry.get("permanent") is True:
+            self._record(
+                Outcome(source.name, shown, "failed", f"{entry['detail']} (earlier run)"), True
+            )
+            return True
+        return False
+
+    def _item(self, source: Source, item: Item) -> None:
+        url = canonical_url(item.url)
+        try:
+            check_url(url, source.allow_private, self.fetcher.resolve)
+        except AddressRefused as error:
+            self._record(Outcome(source.name, item.url, "failed", f"refused: {error}"), True)
+            return
+        if self._known(source, url, item.url):
+            return
+        if url in self.asked:
+            self._record(Outcome(source.name, item.url, "duplicate", "the same URL as above"))
+            return
+        self.asked.add(url)
+        paragraphs = _feed_text(item)
+        date_text: str | None = None
+        page_url = url
+        if paragraphs:
+            extracted = Extracted(title=item.title, paragraphs=tuple(paragraphs))
+            how = "full text from the feed"
+        else:
+            response = self.fetcher.get(item.url, _policy(source))
+            extracted = extract(response.text(), response.url)
+            how = "extracted from the page"
+            page_url = canonical_url(response.url)
+            if extracted.canonical_url and _same_site(extracted.canonical_url, response.url):
+                page_url = canonical_url(extracted.canonical_url)
+            date_text = extracted.date or response.last_modified
+            file = self.index.by_url.get(page_url)
+            if file is not None:
+                self._record(
+                    Outcome(source.name, item.url, "duplicate", f"duplicate of {file}", file)
+                )
+                return
+        reason = problem(extracted)
+        if reason is not None:
+            # Judged on its text, not a network accident: not asked for again next run.
+            self._record(Outcome(source.name, item.url, "failed", f"not written: {reason}"), True)
+            return
+        text = "\n".join(extracted.paragraphs)
+        duplicate = self.index.duplicate_of(text)
+        if duplicate is not None:
+            self._record(
+                Outcome(source.name, item.url, "duplicate", f"duplicate of {duplicate}", duplicate)
+            )
+            return
+        published = item.date or _parse_date(date_text, self.tz)
+        if published is None:
+            # No date anywhere (feed, page, Last-Modified): the day it was first fetched.
+            published = datetime.combine(self.today, datetime.min.time(), self.tz)
+            how += f"; no date on the page, dated {self.today.isoformat()} (the day fetched)"
+        article = NewArticle(
+            title=item.title or extracted.title or "",
+            date=published,
+            source=source.name,
+            url=page_url,
+            paragraphs=extracted.paragraphs,
+            author=item.author or extracted.author,
+            topics=source.topics,
+        )
+        path = target_path(self.content_dir, source.slug, file_stem(article), self.taken)
+        relative = path.relative_to(self.content_dir.resolve()).as_posix()
+        if not self.dry_run:
+            write(path, render(article))
+        self.taken.add(relative.rsplit(".", 1)[0])
+        self.written.add(relative)
+        self.index.add(relative, text, (url, page_url))
+        words = sum(len(p.split()) for p in article.paragraphs)
+        self._record(Outcome(source.name, item.url, "new", f"{how}, {words} words", relative))

@@ -108,11 +108,22 @@ def _policy(source: Source) -> Policy:
 
 
 def _same_site(a: str, b: str) -> bool:
-    """Whether a page's rel=canonical may be believed: the same site (last two host labels).
-    A page cannot claim to be another site's story and so be dropped as its duplicate."""
-    host_a = (urlsplit(a).hostname or "").split(".")[-2:]
-    host_b = (urlsplit(b).hostname or "").split(".")[-2:]
-    return host_a == host_b
+    """Whether a page's rel=canonical may be believed: the same host, or one a subdomain of
+    the other (m.site.org -> www.site.org via site.org). A page cannot claim to be another
+    site's story and so be dropped as its duplicate; "co.uk"-style suffixes never match alone
+    because the shorter host must itself have a dot-separated name under the suffix."""
+
+    def host(url: str) -> str:
+        name = (urlsplit(url).hostname or "").lower()
+        for prefix in ("www.", "m.", "amp.", "mobile."):
+            name = name.removeprefix(prefix)
+        return name
+
+    first, second = host(a), host(b)
+    if not first or not second:
+        return False
+    short, long = sorted((first, second), key=len)
+    return short == long or (long.endswith("." + short) and short.count(".") >= 1)
 
 
 def _parse_date(value: str | None, tz: Any) -> datetime | None:

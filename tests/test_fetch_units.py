@@ -1,0 +1,270 @@
+"""The fetch stage's parts: address rules, HTTP politeness, cache, feeds, URLs, duplicates,
+file names, config. HTTP goes through httpx.MockTransport: no socket is opened."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from digest.config import ConfigError, DigestConfig, config_from_mapping, sources_from_list
+from digest.sources.addresses import AddressRefused, check_url
+from digest.sources.dedupe import DuplicateIndex
+from digest.sources.extract import extract
+from digest.sources.feeds import parse_feed, parse_sitemap
+from digest.sources.fetch import FetchRun
+from digest.sources.http import Fetcher, FetchError, HttpCache, Policy, retry_after
+from digest.sources.store import target_path
+from digest.sources.urls import canonical_url
+
+PUBLIC = {"news.example": "93.184.216.34", "other.example": "93.184.216.35"}
+
+
+def resolver(host: str, port: int) -> list[str]:
+    """A fake DNS: the two public test names, and IP literals as themselves."""
+    return [PUBLIC.get(host, host)]
+
+
+def fetcher(handler, cache: HttpCache | None = None, slept: list[float] | None = None) -> Fetcher:
+    naps = slept if slept is not None else []
+    return Fetcher(
+        cache=cache,
+        transport=httpx.MockTransport(handler),
+        resolve=resolver,
+        sleep=naps.append,
+    )
+
+
+def page(text: str = "<p>Hello</p>", status: int = 200, **headers: str) -> httpx.Response:
+    return httpx.Response(
+        status, content=text.encode(), headers={"content-type": "text/html", **headers}
+    )
+
+
+def test_private_link_local_and_loopback_addresses_are_refused() -> None:
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8000/",
+        "http://10.0.0.7/admin",
+        "http://[::1]/",
+        "http://[::ffff:192.168.1.1]/",
+    ):
+        with pytest.raises(AddressRefused, match="allow_private"):
+            check_url(url, allow_private=False, resolve=resolver)
+        check_url(url, allow_private=True, resolve=resolver)  # allowed when the source says so
+    check_url("https://news.example/a", allow_private=False, resolve=resolver)
+    with pytest.raises(AddressRefused, match="not an http"):
+        check_url("file:///etc/passwd", allow_private=True, resolve=resolver)
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_it_is_asked() -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return httpx.Response(302, headers={"location": "http://169.254.169.254/latest/"})
+
+    with fetcher(handler) as client, pytest.raises(FetchError, match="refused.*169.254"):
+        client.get("https://news.example/story", Policy())
+    assert asked == ["https://news.example/robots.txt", "https://news.example/story"]
+
+
+def test_redirects_are_limited() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        number = int(request.url.path.strip("/") or 0)
+        return httpx.Response(301, headers={"location": f"/{number + 1}"})
+
+    with fetcher(handler) as client, pytest.raises(FetchError, match="more than 5 redirects"):
+        client.get("https://news.example/0", Policy())
+
+
+def test_429_and_503_are_retried_after_retry_after() -> None:
+    answers = iter(
+        [httpx.Response(429, headers={"retry-after": "7"}), httpx.Response(503), page("<p>ok</p>")]
+    )
+    slept: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404) if request.url.path == "/robots.txt" else next(answers)
+
+    with fetcher(handler, slept=slept) as client:
+        assert client.get("https://news.example/a", Policy(delay=0)).body == b"<p>ok</p>"
+    assert 7.0 in slept and 2.0 in slept  # Retry-After, then the backoff for the 503
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480.0) == 0.0
+
+
+def test_size_limit_html_only_and_robots() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: newsdigest\nDisallow: /members/\n")
+        if request.url.path == "/big":
+            return page("x" * 2000)
+        if request.url.path == "/photo.jpg":
+            return httpx.Response(200, content=b"\xff\xd8", headers={"content-type": "image/jpeg"})
+        return page()
+
+    with fetcher(handler) as client:
+        with pytest.raises(FetchError, match="too large"):
+            client.get("https://news.example/big", Policy(max_bytes=1000))
+        with pytest.raises(FetchError, match=r"not an HTML page \(image/jpeg\)"):
+            client.get("https://news.example/photo.jpg", Policy())
+        with pytest.raises(FetchError, match="forbidden by robots.txt"):
+            client.get("https://news.example/members/x", Policy())
+        assert client.get("https://news.example/open", Policy()).status == 200
+
+
+def test_robots_txt_server_error_means_everything_disallowed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500) if request.url.path == "/robots.txt" else page()
+
+    with fetcher(handler) as client, pytest.raises(FetchError, match="robots.txt"):
+        client.get("https://news.example/a", Policy())
+
+
+def test_conditional_get_and_an_untrusted_cache(tmp_path: Path) -> None:
+    seen_headers: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        seen_headers.append(request.headers)
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304)
+        return page("<p>first</p>", etag='"v1"')
+
+    cache = HttpCache(tmp_path)
+    with fetcher(handler, cache) as client:
+        client.get("https://news.example/a", Policy())
+        again = client.get("https://news.example/a", Policy())
+    assert again.not_modified and again.body == b"<p>first</p>"
+    # A cache entry edited by someone else: a header injection and a swapped body are ignored.
+    meta = next(tmp_path.glob("*.json"))
+    entry = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**entry, "etag": '"v1"\r\nX-Evil: 1'}))
+    assert cache.load("https://news.example/a", 10_000)[0].get("etag") is None
+    next(tmp_path.glob("*.body")).write_bytes(b"<script>evil()</script>")
+    assert cache.load("https://news.example/a", 10_000) is None
+    with fetcher(handler, cache) as client:
+        assert client.get("https://news.example/a", Policy()).body == b"<p>first</p>"
+    assert "if-none-match" not in seen_headers[-1]
+
+
+def test_canonical_urls_drop_tracking_only() -> None:
+    assert (
+        canonical_url("HTTPS://News.Example:443/a?id=4&utm_source=x&fbclid=1&gclid=2#comments")
+        == "https://news.example/a?id=4"
+    )
+    assert canonical_url("http://news.example") == "http://news.example/"
+
+
+def test_near_duplicates_are_found_and_different_stories_are_not() -> None:
+    story = " ".join(f"word{i} said the minister on day {i % 7}." for i in range(60))
+    index = DuplicateIndex()
+    index.add("a/first.md", story)
+    edited = "LONDON (Wire) - " + story.replace("word59", "someone") + " More to follow."
+    assert index.duplicate_of(edited) == "a/first.md"
+    assert index.duplicate_of(" ".join(f"other{i} story about rain." for i in range(60))) is None
+
+
+def test_paths_stay_inside_content(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    path = target_path(content, "../../etc", "../passwd" + "x" * 300, set())
+    assert path.resolve().is_relative_to(content.resolve())
+    assert len(path.name) <= 80
+    path.parent.mkdir(parents=True)
+    path.write_text("taken")
+    assert target_path(content, "../../etc", "../passwd" + "x" * 300, set()).stem.endswith("-2")
+
+
+def test_json_feed_atom_and_sitemaps() -> None:
+    json_feed = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"id": "1", "url": "/a", "title": "A", "date_published": "2026-03-01T10:00:00Z"},
+                {"id": "2", "url": "javascript:alert(1)", "title": "bad"},
+            ],
+        }
+    ).encode()
+    items = parse_feed(json_feed, "https://news.example/feed.json")
+    assert [i.url for i in items] == ["https://news.example/a"]
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+      <entry><title>B</title><link href="https://news.example/b"/><id>b</id>
+      <updated>2026-03-02T10:00:00Z</updated><author><name>Jo</name></author></entry></feed>"""
+    (entry,) = parse_feed(atom, "https://news.example/atom")
+    assert (entry.url, entry.author, entry.date.day) == ("https://news.example/b", "Jo", 2)
+    # An entity bomb is not expanded and reads no file.
+    sitemap = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+      <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+              xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+      <url><loc>https://news.example/c&e;</loc><news:news><news:title>C</news:title>
+      <news:publication_date>2026-03-03</news:publication_date></news:news></url></urlset>"""
+    pages, children = parse_sitemap(sitemap, "https://news.example/sitemap.xml")
+    assert children == [] and "root:" not in pages[0].url and pages[0].title == "C"
+
+
+def test_a_page_cannot_claim_another_sites_story_with_rel_canonical(tmp_path: Path) -> None:
+    body = " ".join(
+        f"Sentence number {i} of a long local story about the council." for i in range(30)
+    )
+    html = (
+        '<html><head><link rel="canonical" href="https://other.example/their-story">'
+        f"<title>Council story</title></head><body><article><h1>Council story</h1><p>{body}</p>"
+        "</article></body></html>"
+    )
+    assert (
+        extract(html, "https://news.example/s").canonical_url == "https://other.example/their-story"
+    )
+    (tmp_path / "content" / "o").mkdir(parents=True)
+    (tmp_path / "content" / "o" / "theirs.md").write_text(
+        "---\ntitle: Theirs\ndate: 2026-03-01\nurl: https://other.example/their-story\n---\n\n"
+        "Something else entirely, about a football match and its penalties.\n"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404) if request.url.path == "/robots.txt" else page(html)
+
+    config = config_from_mapping(
+        {"sources": [{"name": "News", "urls": ["https://news.example/s"], "delay": 0}]},
+        tmp_path,
+        cache_dir=None,
+    )
+    run = FetchRun(config, fetcher=fetcher(handler))
+    report = run.run(config.sources)
+    assert [o.status for o in report.outcomes] == ["new"], report.outcomes
+    written = (tmp_path / "content" / report.outcomes[0].file).read_text()
+    assert "url: https://news.example/s" in written
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ([{"feed": "https://x.example/rss"}], "sources\\[0\\]: a source needs a non-empty 'name'"),
+        ([{"name": "A"}], "exactly one of 'feed', 'sitemap' or 'urls'"),
+        ([{"name": "A", "feed": "https://x/f", "sitemap": "https://x/s"}], "exactly one"),
+        ([{"name": "A", "feed": "javascript:alert(1)"}], "not an http"),
+        ([{"name": "A", "urls": ["https://x/a"], "max_items": 0}], "'max_items' must be"),
+        ([{"name": "A", "urls": ["https://x/a"], "include": ["("]}], "not a regular expression"),
+        ([{"name": "A", "urls": ["https://x/a"], "allow_private": "yes"}], "true or false"),
+        ([{"name": "A", "urls": ["https://x/a"], "colour": "red"}], "unknown option"),
+        ([{"name": "A", "urls": ["https://x/a"]}, {"name": "a", "feed": "https://x/f"}], "share"),
+    ],
+)
+def test_bad_sources_name_the_option(raw: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        sources_from_list(raw)
+
+
+def test_source_topics_must_be_configured(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="topic 'Sport' is not one of"):
+        config_from_mapping(
+            {"sources": [{"name": "A", "urls": ["https://x.example/a"], "topics": ["Sport"]}]},
+            tmp_path,
+        )
+    assert DigestConfig().sources == ()

@@ -268,3 +268,144 @@ def test_source_topics_must_be_configured(tmp_path: Path) -> None:
             tmp_path,
         )
     assert DigestConfig().sources == ()
+
+
+def test_a_pdf_without_a_pdf_content_type_is_still_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return httpx.Response(200, content=b"%PDF-1.7\n...", headers={"content-type": "text/html"})
+
+    with fetcher(handler) as client, pytest.raises(FetchError, match="a PDF"):
+        client.get("https://news.example/report", Policy())
+
+
+def _run(tmp_path: Path, source: dict, handler) -> list:
+    config = config_from_mapping({"sources": [{"delay": 0, **source}]}, tmp_path)
+    return list(FetchRun(config, fetcher=fetcher(handler)).run(config.sources).outcomes)
+
+
+def _story(title: str, words: int = 120) -> str:
+    text = " ".join(
+        f"{title} detail {i} was reported by officials on the scene." for i in range(words // 9)
+    )
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{text}</p></article></body></html>"
+    )
+
+
+def test_sitemap_index_include_exclude_and_max_items(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        asked.append(path)
+        if path == "/robots.txt":
+            return httpx.Response(404)
+        if path == "/index.xml":
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/xml"},
+                content=b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                b"<sitemap><loc>https://news.example/news.xml</loc></sitemap></sitemapindex>",
+            )
+        if path == "/news.xml":
+            urls = "".join(
+                f"<url><loc>https://news.example/{kind}/{n}</loc><lastmod>2026-03-0{n}</lastmod></url>"
+                for kind in ("world", "video")
+                for n in (1, 2, 3)
+            )
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/xml"},
+                content=f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(),
+            )
+        return page(_story(f"Story {path.replace('/', ' ')}"))
+
+    outcomes = _run(
+        tmp_path,
+        {
+            "name": "Times",
+            "sitemap": "https://news.example/index.xml",
+            "include": ["/world/", "/video/"],
+            "exclude": ["/video/"],
+            "max_items": 2,
+        },
+        handler,
+    )
+    assert [(o.url, o.status) for o in outcomes] == [
+        ("https://news.example/world/3", "new"),  # newest first
+        ("https://news.example/world/2", "new"),
+    ]
+    assert not any(p.startswith("/video/") for p in asked)
+    files = sorted(p.name for p in (tmp_path / "content" / "times").iterdir())
+    assert files == ["2026-03-02-story-world-2.md", "2026-03-03-story-world-3.md"]
+
+
+def test_feed_items_pointing_at_private_addresses_are_refused(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        if request.url.path == "/rss":
+            items = "".join(
+                f"<item><title>t</title><link>{link}</link></item>"
+                for link in (
+                    "http://169.254.169.254/latest/meta-data/iam/",
+                    "http://localhost:8080/admin",
+                    "https://news.example/fine",
+                )
+            )
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/rss+xml"},
+                content=b'<rss version="2.0"><channel><title>x</title>'
+                + items.encode()
+                + b"</channel></rss>",
+            )
+        return page(_story("Fine story"))
+
+    def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"] if host == "localhost" else resolver(host, port)
+
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "feed": "https://news.example/rss", "delay": 0}]}, tmp_path
+    )
+    client = Fetcher(transport=httpx.MockTransport(handler), resolve=resolve, sleep=lambda s: None)
+    outcomes = FetchRun(config, fetcher=client).run(config.sources).outcomes
+    assert [o.status for o in outcomes] == ["failed", "failed", "new"]
+    assert all("refused" in o.detail for o in outcomes[:2])
+    assert not any("169.254" in u or "localhost" in u for u in asked)
+
+
+def test_a_tampered_seen_list_cannot_point_outside_content(tmp_path: Path) -> None:
+    seen = tmp_path / ".digest-cache" / "fetch" / "seen.json"
+    seen.parent.mkdir(parents=True)
+    seen.write_text(
+        json.dumps(
+            {
+                "https://news.example/a": {"status": "new", "file": "../../etc/hosts"},
+                "https://news.example/b": {"status": "failed", "detail": 5},
+            }
+        )
+    )
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "urls": ["https://x.example/"]}]}, tmp_path
+    )
+    assert FetchRun(config, fetcher=fetcher(lambda r: httpx.Response(404))).seen.entries == {}
+
+
+def test_the_build_does_not_even_import_the_network_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, digest.plugin, digest.pipeline, digest.cli; "
+        "print(sorted(m for m in ('httpx', 'trafilatura', 'digest.sources.http') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -24,8 +24,11 @@ from lxml import etree
 
 from digest.sources.urls import absolute
 
-# Below this many words a page is not an article (a stub, an index, a consent wall).
-MIN_WORDS = 60
+# Below this many words a page is not an article (a video page, an index, a consent wall);
+# a real brief has more (a wire "briefly" item runs to 50-100 words).
+MIN_WORDS = 40
+# A page that says it is paywalled and shows fewer words than this is a teaser, not a story.
+PAYWALL_WORDS = 150
 # Words a JSON-LD articleBody needs before it is trusted to judge trafilatura's paragraphs.
 _MIN_STRUCTURED_WORDS = 60
 _ARTICLE_TYPES = frozenset(
@@ -280,7 +283,7 @@ def _first_text(*values: Any) -> str | None:
 def problem(extracted: Extracted) -> str | None:
     """Why this page is not written as an article, or None."""
     words = extracted.words
-    if extracted.paywalled and words < 250:
+    if extracted.paywalled and words < PAYWALL_WORDS:
         return f"paywalled: only {words} words of the story are on the page"
     if words < MIN_WORDS:
         return f"almost no text ({words} words): not an article, or a stub"

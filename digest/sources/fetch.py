@@ -89,6 +89,7 @@ class _Seen:
                     and isinstance(entry, dict)
                     and entry.get("status") in STATUSES
                     and all(isinstance(entry.get(k, ""), str) for k in ("file", "detail"))
+                    and _inside(entry.get("file", ""))
                 ):
                     seen.entries[url] = entry
         return seen
@@ -101,6 +102,12 @@ class _Seen:
             self.path.write_text(json.dumps(self.entries, sort_keys=True), encoding="utf-8")
         except OSError:
             pass
+
+
+def _inside(relative: str) -> bool:
+    """A content/-relative path from the cache that cannot point outside content/."""
+    parts = relative.split("/")
+    return not relative.startswith(("/", "\\")) and ".." not in parts and "\\" not in relative
 
 
 def _policy(source: Source) -> Policy:

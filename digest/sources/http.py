@@ -75,12 +75,21 @@ class Response:
     not_modified: bool = False
 
     def text(self) -> str:
-        charset = re.search(r"charset=([\w-]+)", self.content_type)
-        encoding = charset.group(1) if charset else "utf-8"
-        try:
-            return self.body.decode(encoding, errors="replace")
-        except LookupError:  # an unknown charset name from the server
-            return self.body.decode("utf-8", errors="replace")
+        """The body as text: the header's charset, else the page's <meta charset>, else UTF-8
+        if it decodes, else Windows-1252 (what browsers assume for old Western pages)."""
+        names: list[str] = []
+        header = re.search(r"charset=[\"']?([\w.:-]+)", self.content_type, re.I)
+        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", self.body[:4096], re.I)
+        if header is not None:
+            names.append(header.group(1))
+        elif meta is not None:
+            names.append(meta.group(1).decode("ascii", "replace"))
+        for name in [*names, "utf-8"]:
+            try:
+                return self.body.decode(str(name))
+            except (LookupError, UnicodeDecodeError):
+                continue
+        return self.body.decode("cp1252", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -341,6 +350,8 @@ class Fetcher:
                     if not robots:
                         _check_type(url, content_type, accept)
                     body = _read_limited(answer, url, policy)
+                    if not robots and accept == HTML_TYPES:
+                        _sniff(url, body)
                     validated = "etag" in answer.headers or "last-modified" in answer.headers
                     if self.cache is not None and not robots and conditional and validated:
                         self.cache.store(url, answer.headers, body)
@@ -362,6 +373,14 @@ def _check_type(url: str, content_type: str, accept: tuple[str, ...]) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
     if media and media not in accept:
         raise FetchError(url, f"not an HTML page ({media})", permanent=True)
+
+
+def _sniff(url: str, body: bytes) -> None:
+    """A PDF or other binary served without (or with a wrong) Content-Type."""
+    if body.lstrip()[:5] == b"%PDF-":
+        raise FetchError(url, "not an HTML page (a PDF)", permanent=True)
+    if b"\x00" in body[:2048]:
+        raise FetchError(url, "not an HTML page (binary data)", permanent=True)
 
 
 def _read_limited(answer: httpx.Response, url: str, policy: Policy) -> bytes:

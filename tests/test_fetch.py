@@ -170,6 +170,14 @@ def test_dry_run_writes_nothing_and_strict_fails_on_failures(tmp_path: Path, ser
     assert "would write: the-lakeside-ledger/2026-03-02-city-council" in result.output
     assert "dry run: nothing written" in result.output
     assert not list((tmp_path / "content").rglob("*.md"))
+    only = fetch(config, "--source", "the-lakeside-ledger", "--dry-run")
+    assert only.exit_code == 0 and "would write" in only.output
+
+
+def test_a_site_without_sources_has_nothing_to_fetch(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - digest\n")
+    result = fetch(tmp_path / "mkdocs.yml")
+    assert result.exit_code == 0 and "nothing to fetch" in result.output
 
 
 def test_private_address_refused_unless_allowed(tmp_path: Path, server) -> None:

@@ -409,3 +409,67 @@ def test_the_build_does_not_even_import_the_network_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _json_ld_page(body: list[str], shown: list[str], free: bool = True) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Port strike ends",
+        "datePublished": "2026-03-04T08:00:00Z",
+        "author": {"@type": "Person", "name": "Ada Quist"},
+        "articleBody": " ".join(body),
+        "isAccessibleForFree": free,
+    }
+    paragraphs = "".join(f"<p>{p}</p>" for p in shown)
+    return (
+        f'<html><head><script type="application/ld+json">{json.dumps(data)}</script>'
+        f"<title>Port strike ends</title></head><body><main><article><h1>Port strike ends</h1>"
+        f"{paragraphs}</article></main></body></html>"
+    )
+
+
+BODY = [
+    f"Dock workers at the eastern port returned on day {n} after talks that ran all night, "
+    f"the union said, and the first ships were unloaded by noon in berth {n}."
+    for n in range(1, 9)
+]
+
+
+def test_structured_body_is_used_when_the_page_shows_little_of_it() -> None:
+    # A page that renders the story with a script: only the first paragraph is in the HTML.
+    found = extract(_json_ld_page(BODY, BODY[:1]), "https://news.example/port")
+    assert " ".join(found.paragraphs) == " ".join(BODY)
+    assert all(len(p) < 600 for p in found.paragraphs)  # split into readable paragraphs
+    assert (found.title, found.author, found.date) == (
+        "Port strike ends",
+        "Ada Quist",
+        "2026-03-04T08:00:00Z",
+    )
+
+
+def test_a_page_marked_not_free_is_written_when_the_story_is_there() -> None:
+    from digest.sources.extract import problem
+
+    full = extract(_json_ld_page(BODY * 2, BODY * 2, free=False), "https://news.example/p")
+    assert full.paywalled and problem(full) is None
+    stub = extract(_json_ld_page(BODY[:2], BODY[:2], free=False), "https://news.example/p")
+    assert "paywalled" in (problem(stub) or "")
+
+
+def test_a_page_without_any_date_is_dated_the_day_it_was_fetched(tmp_path: Path) -> None:
+    from datetime import date
+
+    html = _story("Undated story")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404) if request.url.path == "/robots.txt" else page(html)
+
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "urls": ["https://news.example/u"], "delay": 0}]}, tmp_path
+    )
+    run = FetchRun(config, fetcher=fetcher(handler), today=date(2026, 3, 5))
+    (outcome,) = run.run(config.sources).outcomes
+    assert "no date on the page, dated 2026-03-05 (the day fetched)" in outcome.detail
+    assert outcome.file == "n/2026-03-05-undated-story.md"
+    assert "date: '2026-03-05T00:00:00+00:00'" in (tmp_path / "content" / outcome.file).read_text()

@@ -204,6 +204,17 @@ def split_body(body: str) -> list[str]:
     return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
 
 
+def split_long(paragraph: str) -> list[str]:
+    """A run of text longer than any newspaper paragraph (a whole story on one line, as some
+    pages and trafilatura's own JSON-LD fallback give it) as three-sentence paragraphs."""
+    if len(paragraph) <= 1_000:
+        return [paragraph]
+    sentences = _SENTENCE_END.split(paragraph)
+    if len(sentences) < 6:
+        return [paragraph]
+    return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+
+
 def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
     document = trafilatura.bare_extraction(
         html,
@@ -257,6 +268,7 @@ def extract(html: str, url: str) -> Extracted:
         elif len(_words(body)) > 1.3 * len(_words(" ".join(paragraphs))):
             # trafilatura missed much of the story (scripts render it, odd markup).
             paragraphs = _drop_headline(split_body(body), title)
+    paragraphs = [part for paragraph in paragraphs for part in split_long(paragraph)]
     author_names = _names(article.get("author")) or _names(getattr(document, "author", None))
     free = article.get("isAccessibleForFree")
     paywalled = free in (False, "False", "false") or any(

@@ -473,3 +473,38 @@ def test_a_page_without_any_date_is_dated_the_day_it_was_fetched(tmp_path: Path)
     assert "no date on the page, dated 2026-03-05 (the day fetched)" in outcome.detail
     assert outcome.file == "n/2026-03-05-undated-story.md"
     assert "date: '2026-03-05T00:00:00+00:00'" in (tmp_path / "content" / outcome.file).read_text()
+
+
+def test_dns_rebinding_is_caught_when_connecting() -> None:
+    """A name that is public when checked and 127.0.0.1 when connected to is refused, and
+    the local server never sees a request."""
+    from tests.fetch_server import news_server
+
+    answers = {"count": 0}
+
+    def rebinding(host: str, port: int) -> list[str]:
+        answers["count"] += 1
+        return ["93.184.216.34"] if answers["count"] == 1 else ["127.0.0.1"]
+
+    with news_server() as server:
+        client = Fetcher(resolve=rebinding, sleep=lambda s: None)
+        client._robots[f"http://rebind.example:{server.port}"] = _allow_all()
+        with client, pytest.raises(FetchError, match="refused: rebind.example now resolves"):
+            client.get(f"http://rebind.example:{server.port}/flood-wall.html", Policy(delay=0))
+        assert server.requests == []
+        # The same connection rules allow it for a source that allows private addresses.
+        client = Fetcher(resolve=lambda h, p: ["127.0.0.1"], sleep=lambda s: None)
+        with client:
+            got = client.get(
+                f"http://rebind.example:{server.port}/flood-wall.html",
+                Policy(allow_private=True, delay=0),
+            )
+        assert b"Lakeside Ledger" in got.body
+
+
+def _allow_all():
+    import urllib.robotparser
+
+    parser = urllib.robotparser.RobotFileParser()
+    parser.parse([])
+    return parser

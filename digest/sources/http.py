@@ -17,12 +17,20 @@ import urllib.robotparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from digest import __version__
-from digest.sources.addresses import AddressRefused, Resolver, check_url, system_resolver
+from digest.sources.addresses import (
+    AddressRefused,
+    Resolver,
+    check_url,
+    is_public,
+    system_resolver,
+)
 
 USER_AGENT = f"newsdigest/{__version__} (digest fetch; static news digest generator)"
 ROBOTS_AGENT = "newsdigest"
@@ -169,6 +177,69 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+class PinnedBackend(httpcore.NetworkBackend):
+    """Opens connections only to addresses the rules allow, judged when connecting.
+
+    check_url() judges a name before the request; a name that resolves to a public address
+    then and to 127.0.0.1 a moment later (DNS rebinding) would slip past it. Here the name is
+    resolved once more, every address checked, and the socket opened to a checked address
+    itself, so what was judged is what is connected to.
+    """
+
+    def __init__(self, resolve: Resolver) -> None:
+        self.resolve = resolve
+        self.allow_private = False
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = list(self.resolve(host, port))
+        except AddressRefused as error:
+            raise httpcore.ConnectError(str(error)) from None
+        if not self.allow_private:
+            private = [a for a in addresses if not is_public(a)]
+            if private or not addresses:
+                raise httpcore.ConnectError(
+                    f"refused: {host} now resolves to {private[0] if private else 'nothing'}"
+                )
+        last: Exception = httpcore.ConnectError(f"cannot connect to {host}")
+        for address in addresses:
+            try:
+                return self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as failed:
+                last = failed
+        raise last
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are never used")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def pinned_transport(backend: PinnedBackend) -> httpx.BaseTransport:
+    """httpx's own transport with its connection pool on PinnedBackend (TLS still checks the
+    certificate against the host name: httpcore passes the name, not the address, for SNI)."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    transport._pool = httpcore.ConnectionPool(  # httpx exposes no network_backend option
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        network_backend=backend,
+        max_connections=10,
+    )
+    return transport
+
+
 class Fetcher:
     """Fetches one URL at a time, politely; see the module docstring."""
 
@@ -184,6 +255,10 @@ class Fetcher:
         self.resolve = resolve
         self.sleep = sleep
         self.clock = clock
+        self._backend: PinnedBackend | None = None
+        if transport is None:
+            self._backend = PinnedBackend(resolve)
+            transport = pinned_transport(self._backend)
         # No redirects by httpx (we check each hop), no cookies kept, no proxy from the
         # environment guessing (trust_env=False): what is asked is what this code decides.
         self.client = httpx.Client(
@@ -316,6 +391,8 @@ class Fetcher:
             if "last_modified" in validators:
                 headers["If-Modified-Since"] = validators["last_modified"]
         timeout = httpx.Timeout(policy.timeout)
+        if self._backend is not None:
+            self._backend.allow_private = policy.allow_private
         for attempt in range(RETRIES + 1):
             self._wait_for_host(url, policy)
             self.requests += 1

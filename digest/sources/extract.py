@@ -133,7 +133,9 @@ def _names(value: Any) -> list[str]:
     for entry in values:
         name = entry.get("name") if isinstance(entry, dict) else entry
         if isinstance(name, str) and clean_text(name):
-            names.append(clean_text(name))
+            name = clean_text(name)
+            # Wire bylines shout ("By ANA BELTRÁN"); the front matter names a person.
+            names.append(name.title() if name.isupper() else name)
     return names
 
 
@@ -180,11 +182,17 @@ def confirmed(paragraphs: list[str], structured_body: str) -> tuple[list[str], f
     """The paragraphs whose word trigrams are mostly in the structured body, and the share
     of the structured body's trigrams they cover."""
     body_grams = _grams(_words(structured_body))
+    body_words = set(_words(structured_body))
     kept: list[str] = []
     covered: set[tuple[str, ...]] = set()
     for paragraph in paragraphs:
-        grams = _grams(_words(paragraph))
-        if grams and len(grams & body_grams) >= 0.6 * len(grams):
+        words = _words(paragraph)
+        grams = _grams(words)
+        if len(words) < 3:  # "Yes." - too short for trigrams: its words must be in the body
+            if words and set(words) <= body_words:
+                kept.append(paragraph)
+            continue
+        if len(grams & body_grams) >= 0.6 * len(grams):
             kept.append(paragraph)
             covered |= grams & body_grams
     return kept, len(covered) / max(1, len(body_grams))
@@ -221,7 +229,8 @@ def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        # Tables stay: in a news page they are the story's own figures (as trafilatura's
+        # default); comments never are the story.
         include_images=False,
         deduplicate=False,
     )
@@ -231,23 +240,62 @@ def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
     return [p for p in (clean_text(line) for line in text.split("\n")) if p], document
 
 
-# A line that points elsewhere or labels a slot, never the story: "Read more: <headline>",
-# "Related:", "Advertisement". Judged by shape (a short paragraph opening with the label).
-_FURNITURE = re.compile(
-    r"^(read more|related( coverage| stories| articles)?|see also|also read|more on this( story)?"
-    r"|recommended|most read|watch|listen|advertisement|sponsored|subscribe|sign up)\b\s*[:|–—-]"
-    r"|^(advertisement|story continues below( advertisement)?)$",
+# Lines that point elsewhere, label a slot or credit a photo, never the story: "Read more:
+# <headline>", "Advertisement", "Photo: ...", "Sign up for our newsletter", a byline or time
+# stamp trafilatura left in, a copyright notice. Judged by shape: a short paragraph opening
+# with the label (or, for bylines and stamps, a short one without a sentence end).
+_LABELLED = re.compile(
+    r"^(read more|related( coverage| stories| articles| content)?|see also|also read"
+    r"|more on this( story)?|more from|recommended|most read|trending|watch|listen|sponsored"
+    r"|advertisement|photo|photograph|image|picture|credit|video|graphic|illustration"
+    r"|file photo|subscribe|sign up|newsletter|share|follow us)\b\s*[:|–—-]",
     re.IGNORECASE,
+)
+_WHOLE = re.compile(
+    r"^(advertisement|skip advertisement|supported by|continue reading the main story"
+    r"|story continues below( advertisement)?|share( this( article| story)?)?"
+    r"|share on (facebook|twitter|x|whatsapp|linkedin|email)\b.*|copy link|print"
+    r"|sign up (for|to) (our|the)\b.*|subscribe to (our|the)\b.*"
+    r"|(click|tap) here to\b.*|follow (us|\w+ \w+) on (twitter|x|facebook|instagram)\b.*"
+    r"|(additional )?(reporting|writing|editing) by\b.*|©.*|copyright\b.*"
+    r"|.*\ball rights reserved\b.*|\(?(ap|reuters|afp|getty images|epa)( photo)?/[^)]*\)?)$",
+    re.IGNORECASE,
+)
+_STAMP = re.compile(
+    r"^(by|updated|published|posted|last updated|first published)\b[^.!?]*$", re.IGNORECASE
 )
 
 
+def is_furniture(paragraph: str) -> bool:
+    words = len(paragraph.split())
+    if words > 40:
+        return False
+    return bool(
+        (words <= 25 and _LABELLED.match(paragraph))
+        or _WHOLE.match(paragraph.strip())
+        or (words <= 12 and _STAMP.match(paragraph))
+    )
+
+
 def not_furniture(paragraphs: list[str]) -> list[str]:
-    return [p for p in paragraphs if not (len(p.split()) <= 25 and _FURNITURE.match(p))]
+    return [p for p in paragraphs if not is_furniture(p)]
 
 
-def _drop_headline(paragraphs: list[str], title: str | None) -> list[str]:
-    if paragraphs and title and _words(paragraphs[0]) == _words(title):
-        return paragraphs[1:]
+def _headlines(tree: Any, *titles: str | None) -> set[tuple[str, ...]]:
+    """The headline as the page gives it in each place (JSON-LD, <h1>, og:title, <title>
+    without the site name), as word tuples."""
+    found = [t for t in titles if t]
+    found += [str(x) for x in tree.xpath("//h1//text()[normalize-space()]")][:3]
+    found += [str(x) for x in tree.xpath('//meta[@property="og:title"]/@content')]
+    for title in tree.xpath("//title/text()"):
+        found.append(re.split(r"\s+[|–—-]\s+", str(title))[0])
+    return {tuple(_words(t)) for t in found if _words(t)}
+
+
+def _drop_headline(paragraphs: list[str], headlines: set[tuple[str, ...]]) -> list[str]:
+    """Without the headline trafilatura keeps as the first line (the page's <h1>)."""
+    while paragraphs and tuple(_words(paragraphs[0])) in headlines:
+        paragraphs = paragraphs[1:]
     return paragraphs
 
 
@@ -259,7 +307,8 @@ def extract(html: str, url: str) -> Extracted:
     article = structured_article(tree) or {}
     paragraphs, document = trafilatura_paragraphs(html, url)
     title = _first_text(article.get("headline"), getattr(document, "title", None))
-    paragraphs = not_furniture(_drop_headline(paragraphs, title))
+    headlines = _headlines(tree, title, getattr(document, "title", None))
+    paragraphs = not_furniture(_drop_headline(paragraphs, headlines))
     body = article.get("articleBody")
     if isinstance(body, str) and len(_words(body)) >= _MIN_STRUCTURED_WORDS:
         kept, coverage = confirmed(paragraphs, body)
@@ -267,7 +316,7 @@ def extract(html: str, url: str) -> Extracted:
             paragraphs = kept
         elif len(_words(body)) > 1.3 * len(_words(" ".join(paragraphs))):
             # trafilatura missed much of the story (scripts render it, odd markup).
-            paragraphs = _drop_headline(split_body(body), title)
+            paragraphs = _drop_headline(split_body(body), headlines)
     paragraphs = [part for paragraph in paragraphs for part in split_long(paragraph)]
     author_names = _names(article.get("author")) or _names(getattr(document, "author", None))
     free = article.get("isAccessibleForFree")

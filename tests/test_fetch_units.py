@@ -508,3 +508,32 @@ def _allow_all():
     parser = urllib.robotparser.RobotFileParser()
     parser.parse([])
     return parser
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "furniture"),
+    [
+        ("By Marta Lindqvist", True),
+        ("BY ANA BELTRÁN", True),
+        ("By Jane Roe and John Doe, Reuters", True),
+        ("Updated 9:15 AM EST, March 2, 2026", True),
+        ("Read more: City council approves harbor flood wall", True),
+        ("(AP Photo/Evan Vucci)", True),
+        ("Photo: Jane Roe/Getty Images", True),
+        ("Sign up for our morning newsletter", True),
+        ("Share on Facebook", True),
+        ("Advertisement", True),
+        ("Reporting by Jane Doe; Editing by John Roe", True),
+        ("© 2026 The Wire Service. All rights reserved.", True),
+        # Story text that looks a little like furniture stays.
+        ("By the numbers", False),
+        ("By then, the water had reached the second floor.", False),
+        ("Updated guidance", False),
+        ("He said the copyright law would change next year.", False),
+        ("Share prices fell 4 percent after the announcement, the exchange said.", False),
+    ],
+)
+def test_furniture_by_shape(paragraph: str, furniture: bool) -> None:
+    from digest.sources.extract import is_furniture
+
+    assert is_furniture(paragraph) is furniture

@@ -261,8 +261,12 @@ _WHOLE = re.compile(
     r"|.*\ball rights reserved\b.*|\(?(ap|reuters|afp|getty images|epa)( photo)?/[^)]*\)?)$",
     re.IGNORECASE,
 )
-_STAMP = re.compile(
-    r"^(by|updated|published|posted|last updated|first published)\b[^.!?]*$", re.IGNORECASE
+# "By Jane Roe and John Doe, Reuters" (names only: "By the numbers" is a sub-head) and
+# "Updated 9:15 AM, March 2" (with a digit: a time or date).
+_BYLINE = re.compile(
+    r"^by\s+(?:(?:[A-ZÀ-Þ][\w.'’-]*|and|&|of|the|de|van|von)(?:,?\s+|$))+$"
+    r"|^(?:updated|published|posted|last updated|first published)\b[^.!?]*\d[^!?]*$",
+    re.IGNORECASE,
 )
 
 
@@ -273,8 +277,18 @@ def is_furniture(paragraph: str) -> bool:
     return bool(
         (words <= 25 and _LABELLED.match(paragraph))
         or _WHOLE.match(paragraph.strip())
-        or (words <= 12 and _STAMP.match(paragraph))
+        or (words <= 12 and _byline(paragraph))
     )
+
+
+def _byline(paragraph: str) -> bool:
+    if not _BYLINE.match(paragraph):
+        return False
+    if paragraph[:3].lower() != "by ":
+        return True
+    # Case-insensitive above for "BY"; the names themselves must be capitalised.
+    names = [w for w in re.split(r"[\s,]+", paragraph[3:]) if w]
+    return all(w[0].isupper() or w in ("and", "&", "of", "the", "de", "van", "von") for w in names)
 
 
 def not_furniture(paragraphs: list[str]) -> list[str]:

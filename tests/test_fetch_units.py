@@ -537,3 +537,28 @@ def test_furniture_by_shape(paragraph: str, furniture: bool) -> None:
     from digest.sources.extract import is_furniture
 
     assert is_furniture(paragraph) is furniture
+
+
+def test_the_feeds_headline_serves_a_page_without_one(tmp_path: Path) -> None:
+    text = " ".join(f"The committee heard witness number {i} on the water plan." for i in range(12))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        if request.url.path == "/rss":
+            item = (
+                "<item><title>  Water plan\n hearing\x07 </title>"
+                "<link>https://news.example/w</link><author>x@y.z (Kim Lee)</author></item>"
+            )
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/rss+xml"},
+                content=('<rss version="2.0"><channel><title>c</title>' + item).encode()
+                + b"</channel></rss>",
+            )
+        return page(f"<html><body><div><p>{text}</p></div></body></html>")
+
+    outcomes = _run(tmp_path, {"name": "N", "feed": "https://news.example/rss"}, handler)
+    assert [o.status for o in outcomes] == ["new"], outcomes
+    written = (tmp_path / "content" / outcomes[0].file).read_text()
+    assert "title: Water plan hearing\n" in written

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,14 @@ from digest.config import DigestConfig, Source
 from digest.readers import ContentReader, resolve_timezone
 from digest.sources.addresses import AddressRefused, check_url
 from digest.sources.dedupe import DuplicateIndex
-from digest.sources.extract import Extracted, extract, html_paragraphs, problem, split_body
+from digest.sources.extract import (
+    Extracted,
+    clean_text,
+    extract,
+    html_paragraphs,
+    problem,
+    split_body,
+)
 from digest.sources.feeds import FeedError, Item, newest, parse_feed, parse_sitemap
 from digest.sources.http import FEED_TYPES, Fetcher, FetchError, HttpCache, Policy
 from digest.sources.store import NewArticle, file_stem, render, target_path, write
@@ -143,6 +150,15 @@ def _parse_date(value: str | None, tz: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed if 1800 <= parsed.year <= 2200 else None
+
+
+def _headline(title: str | None) -> str | None:
+    """One line, no control characters, at most 300 characters (cut at a word): the readers
+    skip titles over 500 characters as a scraper's mistake."""
+    text = clean_text(title or "")
+    if len(text) > 300:
+        text = text[:300].rsplit(" ", 1)[0] + "…"
+    return text or None
 
 
 def _feed_text(item: Item) -> list[str]:
@@ -330,6 +346,13 @@ class FetchRun:
                     Outcome(source.name, item.url, "duplicate", f"duplicate of {file}", file)
                 )
                 return
+        # The feed's headline and author are the source's own words for its item; the page's
+        # fill in what the feed leaves out.
+        extracted = replace(
+            extracted,
+            title=_headline(item.title) or extracted.title,
+            author=clean_text(item.author or "") or extracted.author,
+        )
         reason = problem(extracted)
         if reason is not None:
             # Judged on its text, not a network accident: not asked for again next run.
@@ -348,12 +371,12 @@ class FetchRun:
             published = datetime.combine(self.today, datetime.min.time(), self.tz)
             how += f"; no date on the page, dated {self.today.isoformat()} (the day fetched)"
         article = NewArticle(
-            title=item.title or extracted.title or "",
+            title=_headline(extracted.title) or "",
             date=published,
             source=source.name,
             url=page_url,
             paragraphs=extracted.paragraphs,
-            author=item.author or extracted.author,
+            author=extracted.author,
             topics=source.topics,
         )
         path = target_path(self.content_dir, source.slug, file_stem(article), self.taken)

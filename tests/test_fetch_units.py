@@ -562,3 +562,30 @@ def test_the_feeds_headline_serves_a_page_without_one(tmp_path: Path) -> None:
     assert [o.status for o in outcomes] == ["new"], outcomes
     written = (tmp_path / "content" / outcomes[0].file).read_text()
     assert "title: Water plan hearing\n" in written
+
+
+def test_written_paragraphs_read_back_as_extracted() -> None:
+    """Whatever characters a page's text holds, the article file reads back to the same
+    text: Markdown and HTML characters in it are data, not markup."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from digest.sources.store import _markdown_safe
+    from digest.text import markdown_to_text
+
+    alphabet = st.sampled_from(list("ab Z09.,;:!?'\"()-+#>*_`[]<>&|\\/=~{}%$@^") + ["&amp;"])
+
+    @settings(max_examples=1000, deadline=None)
+    @given(st.lists(alphabet, min_size=1, max_size=40).map("".join))
+    def check(raw: str) -> None:
+        text = " ".join(raw.split())
+        if not text:
+            return
+        assert " ".join(markdown_to_text(_markdown_safe(text)).split()) == text
+
+    check()
+    for text in ("AT&T and S&P 500, Q&A", "# 1 seed", "1. First", "<script>x</script>"):
+        assert markdown_to_text(_markdown_safe(text)) == text
+    # Readable where it can be.
+    assert _markdown_safe("AT&T and Q&A") == "AT&T and Q&A"
+    assert _markdown_safe("12 people were hurt.") == "12 people were hurt."

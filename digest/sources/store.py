@@ -6,7 +6,9 @@ article gives the same bytes (no fetch time in the file unless the page had no d
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,14 +52,44 @@ def render(article: NewArticle) -> str:
     return f"---\n{front}---\n\n{body}\n"
 
 
+# Characters the readers would take for Markdown or HTML inside a paragraph, written as
+# character references, which they decode last: the text reads back exactly as extracted.
+_INLINE = {
+    "<": "&lt;",
+    "*": "&#42;",
+    "_": "&#95;",
+    "`": "&#96;",
+    "[": "&#91;",
+    "\\": "&#92;",
+    "|": "&#124;",
+}
+_INLINE_RE = re.compile("[<*_`[|\\\\]")
+
+
+# What html.unescape reads as a reference (the pattern of the standard library's own).
+_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+
+def _amp(text: str) -> str:
+    """& written as &amp; only where it would otherwise be read as a reference (&copy;, &#42;):
+    "AT&T" and "Q&A" stay as they are."""
+
+    def one(match: re.Match[str]) -> str:
+        reference = match.group()
+        return "&amp;" + reference[1:] if html.unescape(reference) != reference else reference
+
+    return _REFERENCE.sub(one, text)
+
+
 def _markdown_safe(paragraph: str) -> str:
-    """The paragraph as Markdown that reads back as the same text: a line that would open a
-    heading, list, quote, rule or front matter is escaped."""
-    if paragraph[:1] in "#>+-*=|" or paragraph[:3] in ("---", "..."):
-        return "\\" + paragraph
-    head = paragraph.split(" ", 1)[0]
-    if head[:-1].isdigit() and head[-1:] in ".)":
-        return head[:-1] + "\\" + head[-1:] + paragraph[len(head) :]
+    """The paragraph as Markdown that reads back as the same text: inline markup characters
+    as references, and a line that would open a heading, list, quote, rule or front matter
+    escaped."""
+    paragraph = _INLINE_RE.sub(lambda m: _INLINE[m.group()], _amp(paragraph))
+    if paragraph[:1] in "#>+-=.:~" or re.match(r"\d+[.)](\s|$)", paragraph):
+        # A block marker at the start (heading, quote, list, rule, setext underline, fence,
+        # front matter, definition, "1." list) as a reference: it reads as the character.
+        return f"&#{ord(paragraph[0])};{paragraph[1:]}"
     return paragraph
 
 

@@ -589,3 +589,48 @@ def test_written_paragraphs_read_back_as_extracted() -> None:
     # Readable where it can be.
     assert _markdown_safe("AT&T and Q&A") == "AT&T and Q&A"
     assert _markdown_safe("12 people were hurt.") == "12 people were hurt."
+
+
+def test_a_hostile_page_is_written_as_text_and_built_without_live_markup(tmp_path: Path) -> None:
+    """Markup, template syntax and script URLs in a fetched page end up as visible text:
+    the file reads back to what the page said, and the built site has no live markup."""
+    from digest.readers import ContentReader
+    from tests.conftest import mkdocs_build
+    from tests.safety import SiteChecker
+
+    story = [
+        "The council's web page showed <script>alert('x')</script> after the attack, "
+        "officials said on Tuesday in a statement read to reporters.",
+        "{{ config.extra }} and {% include 'secrets' %} appeared in the page template, "
+        "according to the vendor, which has since patched the flaw.",
+        "# not a heading, [a link](javascript:alert(1)) and snake_case_names stayed as text "
+        "in the report, which runs to forty pages.",
+        "--- the report ends with a rule and *no* emphasis, the auditor added, and the "
+        "city will publish it in full next week.",
+    ]
+    data = {"@type": "NewsArticle", "headline": "</title><script>alert(1)</script> Hack"}
+    body = "".join(f"<p>{__import__('html').escape(p)}</p>" for p in story)
+    hostile = (
+        # "<\/" as a page's CMS writes JSON inside <script>.
+        '<html><head><script type="application/ld+json">'
+        + json.dumps(data).replace("</", "<\\/")
+        + "</script></head>"
+        f"<body><article><h1>Hack</h1>{body}</article></body></html>"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404) if request.url.path == "/robots.txt" else page(hostile)
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\nsite_url: https://example.org/\ntheme:\n  name: material\n  font: false\n"
+        "plugins:\n  - search\n  - digest\n"
+    )
+    outcomes = _run(tmp_path, {"name": "N", "urls": ["https://news.example/h"]}, handler)
+    assert [o.status for o in outcomes] == ["new"], outcomes
+    (article,) = ContentReader(tmp_path / "content").read_all().articles
+    assert article.title == "</title><script>alert(1)</script> Hack"
+    assert list(article.paragraphs) == story
+    built = mkdocs_build(tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert SiteChecker(tmp_path / "site").problems() == {}

@@ -188,6 +188,8 @@ def config_from_mapping(
 # --- sources: what `digest fetch` reads (the build never does) ---------------------------------
 
 SOURCE_KINDS = ("feed", "sitemap", "urls")
+# Items taken from a sitemap per run unless the source sets max_items.
+SITEMAP_ITEMS = 200
 _SOURCE_OPTIONS = frozenset(
     {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude"}
     | {"allow_private", "delay", "timeout", "max_bytes"}
@@ -206,8 +208,9 @@ class Source:
     # The feed's or sitemap's address, or the pages' addresses for kind "urls".
     urls: tuple[str, ...]
     topics: tuple[str, ...] = ()
-    # Newest items taken from the feed or sitemap per run.
-    max_items: int = 50
+    # Newest items taken per run; None: every item of a feed or list of URLs (a publisher's
+    # feed is already bounded), the newest SITEMAP_ITEMS of a sitemap (which can list 50,000).
+    max_items: int | None = None
     # Regular expressions searched in each item's URL.
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -232,7 +235,7 @@ def _http_url(value: Any, where: str) -> str:
     return value.strip()
 
 
-def _number(raw: Mapping[str, Any], key: str, default: float, where: str, kind: type) -> Any:
+def _number(raw: Mapping[str, Any], key: str, default: float | None, where: str, kind: type) -> Any:
     value = raw.get(key)
     if value is None:
         return default
@@ -288,7 +291,7 @@ def source_from_mapping(raw: Any, where: str) -> Source:
         kind=kind,
         urls=urls,
         topics=_string_tuple(raw.get("topics", ()), f"{where}: topics"),
-        max_items=_number(raw, "max_items", Source.max_items, where, int),
+        max_items=_number(raw, "max_items", None, where, int),
         include=patterns["include"],
         exclude=patterns["exclude"],
         allow_private=allow_private,

@@ -92,7 +92,7 @@ class SourceOptions(base.Config):
     topics = c.ListOfItems(c.Type(str), default=[])
     """Topics forced on every article of this source."""
     max_items = c.Optional(c.Type(int))
-    """Newest items taken per run (50)."""
+    """Newest items taken per run (every item of a feed; the newest 200 of a sitemap)."""
     include = c.ListOfItems(c.Type(str), default=[])
     """Regular expressions: only item URLs that match one are fetched."""
     exclude = c.ListOfItems(c.Type(str), default=[])

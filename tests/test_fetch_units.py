@@ -634,3 +634,31 @@ def test_a_hostile_page_is_written_as_text_and_built_without_live_markup(tmp_pat
     built = mkdocs_build(tmp_path)
     assert built.returncode == 0, built.stderr
     assert SiteChecker(tmp_path / "site").problems() == {}
+
+
+def test_every_item_of_a_feed_is_taken_unless_max_items_says_otherwise(tmp_path: Path) -> None:
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://news.example/s/{n}</link></item>"
+        for n in range(60)
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        if request.url.path == "/rss":
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/rss+xml"},
+                content=('<rss version="2.0"><channel><title>c</title>' + items).encode()
+                + b"</channel></rss>",
+            )
+        number = request.url.path.rsplit("/", 1)[1]
+        words = " ".join(f"w{number}x{i}" for i in range(80))
+        return page(f"<html><body><article><p>{words}.</p></article></body></html>")
+
+    outcomes = _run(tmp_path, {"name": "N", "feed": "https://news.example/rss"}, handler)
+    assert sum(o.status == "new" for o in outcomes) == 60
+    limited = _run(
+        tmp_path / "b", {"name": "N", "feed": "https://news.example/rss", "max_items": 5}, handler
+    )
+    assert len(limited) == 5

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from dateutil import parser as dateparser
 
-from digest.config import DigestConfig, Source
+from digest.config import SITEMAP_ITEMS, DigestConfig, Source
 from digest.readers import ContentReader, resolve_timezone
 from digest.sources.addresses import AddressRefused, check_url
 from digest.sources.dedupe import DuplicateIndex
@@ -252,7 +252,8 @@ class FetchRun:
         ]
         if source.kind == "urls":
             return items[: source.max_items]
-        return newest(items, source.max_items)
+        limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
+        return newest(items, limit)
 
     def _sitemap_items(self, source: Source, policy: Policy) -> list[Item]:
         response = self.fetcher.get(source.urls[0], policy, FEED_TYPES)

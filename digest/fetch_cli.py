@@ -87,6 +87,8 @@ def fetch_command(
             click.echo(f"duplicate: {outcome.url}: {outcome.detail}")
         elif outcome.status == "failed":
             click.echo(f"failed: {outcome.url}: {outcome.detail}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}")
     click.echo(
         f"{report.count('new')} new, {report.count('unchanged')} unchanged, "
         f"{report.count('duplicate')} duplicates, {report.count('failed')} failed "

@@ -658,7 +658,10 @@ def test_every_item_of_a_feed_is_taken_unless_max_items_says_otherwise(tmp_path:
 
     outcomes = _run(tmp_path, {"name": "N", "feed": "https://news.example/rss"}, handler)
     assert sum(o.status == "new" for o in outcomes) == 60
-    limited = _run(
-        tmp_path / "b", {"name": "N", "feed": "https://news.example/rss", "max_items": 5}, handler
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "feed": "https://news.example/rss", "max_items": 5}]},
+        tmp_path / "b",
     )
-    assert len(limited) == 5
+    report = FetchRun(config, fetcher=fetcher(handler)).run(config.sources)
+    assert len(report.outcomes) == 5
+    assert report.notes == ("N: 55 older items beyond max_items (5) not fetched this run",)

@@ -61,6 +61,8 @@ class FetchReport:
     outcomes: tuple[Outcome, ...]
     requests: int
     dry_run: bool = False
+    # Items left out on purpose (include/exclude, max_items, child sitemaps), per source.
+    notes: tuple[str, ...] = ()
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -200,6 +202,7 @@ class FetchRun:
         self.index = DuplicateIndex()
         self.taken: set[str] = set()
         self.outcomes: list[Outcome] = []
+        self.notes: list[str] = []
         # Files written and canonical item URLs handled in this run.
         self.written: set[str] = set()
         self.asked: set[str] = set()
@@ -222,7 +225,9 @@ class FetchRun:
                 self._source(source)
         finally:
             self.seen.save()
-        return FetchReport(tuple(self.outcomes), self.fetcher.requests, self.dry_run)
+        return FetchReport(
+            tuple(self.outcomes), self.fetcher.requests, self.dry_run, tuple(self.notes)
+        )
 
     def _record(self, outcome: Outcome, permanent: bool = False) -> None:
         self.outcomes.append(outcome)
@@ -244,20 +249,36 @@ class FetchRun:
             items = parse_feed(response.body, response.url)
         else:
             items = self._sitemap_items(source, policy)
+        listed = len(items)
         items = [
             item
             for item in items
             if (not source.include or any(re.search(p, item.url) for p in source.include))
             and not any(re.search(p, item.url) for p in source.exclude)
         ]
-        if source.kind == "urls":
-            return items[: source.max_items]
+        if len(items) < listed:
+            self.notes.append(
+                f"{source.name}: {listed - len(items)} of {listed} items left out by "
+                "include/exclude"
+            )
         limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
+        if len(items) > limit:
+            self.notes.append(
+                f"{source.name}: {len(items) - limit} older items beyond max_items ({limit}) "
+                "not fetched this run"
+            )
+        if source.kind == "urls":
+            return items[:limit]
         return newest(items, limit)
 
     def _sitemap_items(self, source: Source, policy: Policy) -> list[Item]:
         response = self.fetcher.get(source.urls[0], policy, FEED_TYPES)
         items, children = parse_sitemap(response.body, response.url)
+        if len(children) > MAX_CHILD_SITEMAPS:
+            self.notes.append(
+                f"{source.name}: {len(children) - MAX_CHILD_SITEMAPS} of {len(children)} "
+                f"sitemaps in the index not read (the first {MAX_CHILD_SITEMAPS} are)"
+            )
         for child in children[:MAX_CHILD_SITEMAPS]:
             try:
                 child_response = self.fetcher.get(child, policy, FEED_TYPES)

@@ -127,6 +127,19 @@ def test_robots_txt_server_error_means_everything_disallowed() -> None:
         client.get("https://news.example/a", Policy())
 
 
+def test_a_missing_robots_txt_is_remembered(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(404) if request.url.path == "/robots.txt" else page()
+
+    for _ in range(2):
+        with fetcher(handler, HttpCache(tmp_path)) as client:
+            client.get("https://news.example/a", Policy())
+    assert asked == ["/robots.txt", "/a", "/a"]
+
+
 def test_conditional_get_and_an_untrusted_cache(tmp_path: Path) -> None:
     seen_headers: list[httpx.Headers] = []
 
@@ -144,11 +157,11 @@ def test_conditional_get_and_an_untrusted_cache(tmp_path: Path) -> None:
         again = client.get("https://news.example/a", Policy())
     assert again.not_modified and again.body == b"<p>first</p>"
     # A cache entry edited by someone else: a header injection and a swapped body are ignored.
-    meta = next(tmp_path.glob("*.json"))
+    meta, body = cache._paths("https://news.example/a")
     entry = json.loads(meta.read_text())
     meta.write_text(json.dumps({**entry, "etag": '"v1"\r\nX-Evil: 1'}))
     assert cache.load("https://news.example/a", 10_000)[0].get("etag") is None
-    next(tmp_path.glob("*.body")).write_bytes(b"<script>evil()</script>")
+    body.write_bytes(b"<script>evil()</script>")
     assert cache.load("https://news.example/a", 10_000) is None
     with fetcher(handler, cache) as client:
         assert client.get("https://news.example/a", Policy()).body == b"<p>first</p>"
@@ -665,3 +678,39 @@ def test_every_item_of_a_feed_is_taken_unless_max_items_says_otherwise(tmp_path:
     report = FetchRun(config, fetcher=fetcher(handler)).run(config.sources)
     assert len(report.outcomes) == 5
     assert report.notes == ("N: 55 older items beyond max_items (5) not fetched this run",)
+
+
+def test_a_feed_of_redirector_links_is_not_asked_again(tmp_path: Path) -> None:
+    """Links through a redirector (/r/N -> /story/N): the pages are written under their own
+    address, and the next run asks for the feed only."""
+    asked: list[str] = []
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://news.example/r/{n}</link></item>"
+        for n in range(3)
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        asked.append(path)
+        if path == "/robots.txt":
+            return httpx.Response(404)
+        if path == "/rss":
+            return httpx.Response(
+                200,
+                headers={"content-type": "application/rss+xml"},
+                content=('<rss version="2.0"><channel><title>c</title>' + items).encode()
+                + b"</channel></rss>",
+            )
+        if path.startswith("/r/"):
+            return httpx.Response(301, headers={"location": f"/story/{path[3:]}"})
+        words = " ".join(f"w{path[-1]}x{i}" for i in range(80))
+        return page(f"<html><body><article><p>{words}.</p></article></body></html>")
+
+    source = {"name": "N", "feed": "https://news.example/rss"}
+    first = _run(tmp_path, source, handler)
+    assert [o.status for o in first] == ["new"] * 3
+    assert "url: https://news.example/story/0" in (tmp_path / "content" / first[0].file).read_text()
+    asked.clear()
+    second = _run(tmp_path, source, handler)
+    assert [o.status for o in second] == ["unchanged"] * 3
+    assert [p for p in asked if p != "/robots.txt"] == ["/rss"]  # (no cache in this test)

@@ -39,6 +39,7 @@ _TEASER_END = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue rea
 MAX_CHILD_SITEMAPS = 5
 _SEEN_FILE = "seen.json"
 _MAX_SEEN_BYTES = 20_000_000
+_MAX_SEEN_ENTRIES = 50_000
 
 STATUSES = ("new", "unchanged", "duplicate", "failed")
 
@@ -106,9 +107,12 @@ class _Seen:
     def save(self) -> None:
         if self.path is None:
             return
+        # Bounded: items gone from the feeds long ago need not be remembered.
+        for url in list(self.entries)[: max(0, len(self.entries) - _MAX_SEEN_ENTRIES)]:
+            del self.entries[url]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.entries, sort_keys=True), encoding="utf-8")
+            self.path.write_text(json.dumps(self.entries), encoding="utf-8")
         except OSError:
             pass
 
@@ -232,7 +236,20 @@ class FetchRun:
     def _record(self, outcome: Outcome, permanent: bool = False) -> None:
         self.outcomes.append(outcome)
         self.on_outcome(outcome)
-        if not self.dry_run and outcome.status != "unchanged":
+        if self.dry_run:
+            return
+        # Re-inserted at the end: save() keeps the most recently seen entries.
+        self.seen.entries.pop(canonical_url(outcome.url), None)
+        if outcome.status == "unchanged" and outcome.file:
+            # Remembered under the item's own address too, so a feed whose links differ
+            # from the pages' addresses is not asked again for each of them next run.
+            self.seen.entries[canonical_url(outcome.url)] = {
+                "status": "new",
+                "file": outcome.file,
+                "detail": "",
+                "permanent": False,
+            }
+        elif outcome.status != "unchanged":
             self.seen.entries[canonical_url(outcome.url)] = {
                 "status": outcome.status,
                 "file": outcome.file or "",
@@ -337,12 +354,12 @@ class FetchRun:
 
     def _item(self, source: Source, item: Item) -> None:
         url = canonical_url(item.url)
+        if self._known(source, url, item.url):
+            return
         try:
             check_url(url, source.allow_private, self.fetcher.resolve)
         except AddressRefused as error:
             self._record(Outcome(source.name, item.url, "failed", f"refused: {error}"), True)
-            return
-        if self._known(source, url, item.url):
             return
         if url in self.asked:
             self._record(Outcome(source.name, item.url, "duplicate", "the same URL as above"))
@@ -355,7 +372,8 @@ class FetchRun:
             extracted = Extracted(title=item.title, paragraphs=tuple(paragraphs))
             how = "full text from the feed"
         else:
-            response = self.fetcher.get(item.url, _policy(source))
+            # The canonical form: the same page, without the tracking the feed glued on.
+            response = self.fetcher.get(url, _policy(source))
             extracted = extract(response.text(), response.url)
             how = "extracted from the page"
             page_url = canonical_url(response.url)
@@ -363,6 +381,13 @@ class FetchRun:
                 page_url = canonical_url(extracted.canonical_url)
             date_text = extracted.date or response.last_modified
             file = self.index.by_url.get(page_url)
+            if file is not None and file not in self.written:
+                # The feed links to the story by another address (a redirector, a section
+                # path); the page's own address is already in content/.
+                self._record(
+                    Outcome(source.name, item.url, "unchanged", "already in content/", file)
+                )
+                return
             if file is not None:
                 self._record(
                     Outcome(source.name, item.url, "duplicate", f"duplicate of {file}", file)

@@ -343,6 +343,8 @@ class Fetcher:
             # Unreachable (5xx after retries, timeout): disallow all, as RFC 9309 says.
             # Missing (4xx) comes back as an empty Response below: allow all.
             if error.reason.startswith("HTTP 4"):
+                if self.cache is not None:  # remembered for a day like a robots.txt
+                    self.cache.store(robots_url, {}, b"")
                 return []
             return None
         if not isinstance(result, Response):  # a redirect for robots.txt: follow one hop

@@ -86,12 +86,13 @@ def fetch_command(
         elif outcome.status == "duplicate":
             click.echo(f"duplicate: {outcome.url}: {outcome.detail}")
         elif outcome.status == "failed":
-            click.echo(f"failed: {outcome.url}: {outcome.detail}", err=True)
+            # On stdout with the rest: the report reads in order, failures among the items.
+            click.echo(f"failed: {outcome.url}: {outcome.detail}")
     for note in report.notes:
         click.echo(f"note: {note}")
     click.echo(
         f"{report.count('new')} new, {report.count('unchanged')} unchanged, "
-        f"{report.count('duplicate')} duplicates, {report.count('failed')} failed "
+        f"{report.count('duplicate')} duplicate(s), {report.count('failed')} failed "
         f"({report.requests} requests)" + (" (dry run: nothing written)" if dry_run else "")
     )
     if strict and report.failures:

@@ -291,7 +291,9 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             self._check(current, policy)
             if not self.allowed(current, policy):
-                raise FetchError(current, "forbidden by robots.txt", permanent=True)
+                # Not remembered as lasting: robots.txt is itself cached for a day, and asking
+                # it again costs no page request.
+                raise FetchError(current, "forbidden by robots.txt")
             location = self._request(current, policy, accept, conditional)
             if isinstance(location, Response):
                 return location

@@ -714,3 +714,21 @@ def test_a_feed_of_redirector_links_is_not_asked_again(tmp_path: Path) -> None:
     second = _run(tmp_path, source, handler)
     assert [o.status for o in second] == ["unchanged"] * 3
     assert [p for p in asked if p != "/robots.txt"] == ["/rss"]  # (no cache in this test)
+
+
+def test_another_storys_json_ld_never_stands_in_for_the_page() -> None:
+    other = {
+        "@type": "NewsArticle",
+        "headline": "A different story about football",
+        "articleBody": " ".join(["The match ended in a draw after extra time."] * 40),
+    }
+    mine = " ".join(f"Local detail number {i} about the bridge repairs." for i in range(6))
+    html = (
+        '<html><head><script type="application/ld+json">'
+        + json.dumps([other, {**other, "headline": "Yet another one"}])
+        + "</script><title>Bridge repairs begin</title></head><body><article>"
+        + f"<h1>Bridge repairs begin</h1><p>{mine}</p></article></body></html>"
+    )
+    found = extract(html, "https://news.example/bridge")
+    assert " ".join(found.paragraphs) == mine
+    assert found.title == "Bridge repairs begin"

@@ -119,12 +119,23 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {k for k in kinds if isinstance(k, str)}
 
 
-def structured_article(tree: Any) -> dict[str, Any] | None:
-    """The page's first JSON-LD object of an article type, if any."""
-    for node in _json_ld_objects(tree):
-        if _types(node) & _ARTICLE_TYPES:
+def structured_article(tree: Any, url: str = "") -> dict[str, Any] | None:
+    """The page's JSON-LD object for its own article: the one whose address or headline is
+    the page's, or the only article object there is. Pages also describe related stories in
+    JSON-LD, and another story's articleBody must never stand in for this one's."""
+    found = [node for node in _json_ld_objects(tree) if _types(node) & _ARTICLE_TYPES]
+    if not found:
+        return None
+    page_headlines = _headlines(tree)
+    for node in found:
+        addresses = [node.get("url"), node.get("mainEntityOfPage")]
+        addresses += [a.get("@id") for a in addresses if isinstance(a, dict)]
+        if url and any(isinstance(a, str) and a.rstrip("/") == url.rstrip("/") for a in addresses):
             return node
-    return None
+        headline = node.get("headline")
+        if isinstance(headline, str) and tuple(_words(headline)) in page_headlines:
+            return node
+    return found[0] if len(found) == 1 else None
 
 
 def _names(value: Any) -> list[str]:
@@ -318,7 +329,7 @@ def extract(html: str, url: str) -> Extracted:
     tree = _parse(html)
     if tree is None:
         return Extracted(title=None, paragraphs=())
-    article = structured_article(tree) or {}
+    article = structured_article(tree, url) or {}
     paragraphs, document = trafilatura_paragraphs(html, url)
     title = _first_text(article.get("headline"), getattr(document, "title", None))
     headlines = _headlines(tree, title, getattr(document, "title", None))

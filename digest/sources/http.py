@@ -450,10 +450,18 @@ class Fetcher:
         raise FetchError(url, "still failing after retries")  # pragma: no cover - loop returns
 
 
+_NEVER_A_FEED = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+
+
 def _check_type(url: str, content_type: str, accept: tuple[str, ...]) -> None:
     media = content_type.split(";", 1)[0].strip().lower()
-    if media and media not in accept:
-        raise FetchError(url, f"not an HTML page ({media})", permanent=True)
+    if accept == HTML_TYPES:
+        if media and media not in accept:
+            raise FetchError(url, f"not an HTML page ({media})", permanent=True)
+    # Feeds and sitemaps come with every label servers have (octet-stream included): the
+    # parser decides, unless the label says it is media.
+    elif media.startswith(_NEVER_A_FEED):
+        raise FetchError(url, f"not a feed or sitemap ({media})", permanent=True)
 
 
 def _sniff(url: str, body: bytes) -> None:

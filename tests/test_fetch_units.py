@@ -538,11 +538,15 @@ def _allow_all():
         ("Advertisement", True),
         ("Reporting by Jane Doe; Editing by John Roe", True),
         ("© 2026 The Wire Service. All rights reserved.", True),
+        ("The post Bridge repairs begin appeared first on The Ledger.", True),
+        ("This article originally appeared in The Courier.", True),
         # Story text that looks a little like furniture stays.
         ("By the numbers", False),
         ("By then, the water had reached the second floor.", False),
         ("Updated guidance", False),
         ("He said the copyright law would change next year.", False),
+        ("Copyright holders sued the company on Monday, the court said.", False),
+        ("Copyright 2026 The Wire Service", True),
         ("Share prices fell 4 percent after the announcement, the exchange said.", False),
     ],
 )

@@ -268,7 +268,9 @@ _WHOLE = re.compile(
     r"|share on (facebook|twitter|x|whatsapp|linkedin|email)\b.*|copy link|print"
     r"|sign up (for|to) (our|the)\b.*|subscribe to (our|the)\b.*"
     r"|(click|tap) here to\b.*|follow (us|\w+ \w+) on (twitter|x|facebook|instagram)\b.*"
-    r"|(additional )?(reporting|writing|editing) by\b.*|©.*|copyright\b.*"
+    r"|(additional )?(reporting|writing|editing) by\b.*|©.*|copyright\s*(©|\(c\)|\d{4}).*"
+    r"|the post .{1,300} appeared first on .{1,200}|this (article|story) (was )?originally "
+    r"(appeared|published) (on|in|at) .{1,200}"
     r"|.*\ball rights reserved\b.*|\(?(ap|reuters|afp|getty images|epa)( photo)?/[^)]*\)?)$",
     re.IGNORECASE,
 )

@@ -23,6 +23,7 @@ from digest.sources.extract import (
     clean_text,
     extract,
     html_paragraphs,
+    not_furniture,
     problem,
     split_body,
 )
@@ -175,6 +176,8 @@ def _feed_text(item: Item) -> list[str]:
         paragraphs = split_body(item.content_text)
     else:
         return []
+    # Feeds append their own furniture ("The post ... appeared first on ...").
+    paragraphs = not_furniture(paragraphs)
     text = " ".join(paragraphs)
     if len(text.split()) < FULL_TEXT_WORDS or _TEASER_END.search(text):
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from collections.abc import Iterator
@@ -202,3 +203,11 @@ def test_unknown_source_and_bad_config_exit_2(tmp_path: Path, server) -> None:
     assert result.exit_code == 2
     assert "sources[0] (The Lakeside Ledger): feed" in result.output
     assert server.requests == []
+
+
+def test_the_cache_keeps_the_feed_not_the_pages(tmp_path: Path, server) -> None:
+    config = write_site(tmp_path, server)
+    assert fetch(config).exit_code == 0
+    kept = [p for p in (tmp_path / ".digest-cache" / "fetch" / "http").glob("*.json")]
+    urls = sorted(json.loads(p.read_text())["url"] for p in kept)
+    assert urls == [f"{server.base}/robots.txt", f"{server.base}/rss.xml"]

@@ -376,7 +376,9 @@ class FetchRun:
             how = "full text from the feed"
         else:
             # The canonical form: the same page, without the tracking the feed glued on.
-            response = self.fetcher.get(url, _policy(source))
+            # Unconditional, and not kept in the cache: a page once written is never asked
+            # for again (its URL is in content/), so its body would only fill the cache.
+            response = self.fetcher.get(url, _policy(source), conditional=False)
             extracted = extract(response.text(), response.url)
             how = "extracted from the page"
             page_url = canonical_url(response.url)

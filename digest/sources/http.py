@@ -284,7 +284,11 @@ class Fetcher:
     # -- public ---------------------------------------------------------------------------
 
     def get(
-        self, url: str, policy: Policy, accept: tuple[str, ...] = HTML_TYPES, conditional=True
+        self,
+        url: str,
+        policy: Policy,
+        accept: tuple[str, ...] = HTML_TYPES,
+        conditional: bool = True,
     ) -> Response:
         """The answer for url after at most MAX_REDIRECTS redirects, or FetchError."""
         current = url

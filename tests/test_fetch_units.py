@@ -736,3 +736,33 @@ def test_another_storys_json_ld_never_stands_in_for_the_page() -> None:
     found = extract(html, "https://news.example/bridge")
     assert " ".join(found.paragraphs) == mine
     assert found.title == "Bridge repairs begin"
+
+
+def test_a_new_file_never_takes_an_existing_articles_page_slug(tmp_path: Path) -> None:
+    from digest.readers import ContentReader
+
+    content = tmp_path / "content"
+    content.mkdir()
+    # A hand-written article whose page slug is what the fetched one would get.
+    (content / "n-2026-03-05-undated-story.md").write_text(
+        "---\ntitle: Other\ndate: 2026-03-05\n---\n\nA different story about the harbour.\n"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return page(_story("Undated story"))
+
+    from datetime import date
+
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "urls": ["https://news.example/u"], "delay": 0}]}, tmp_path
+    )
+    (outcome,) = (
+        FetchRun(config, fetcher=fetcher(handler), today=date(2026, 3, 5))
+        .run(config.sources)
+        .outcomes
+    )
+    assert outcome.file == "n/2026-03-05-undated-story-2.md"
+    read = ContentReader(content).read_all()
+    assert len(read.articles) == 2 and read.problems == ()

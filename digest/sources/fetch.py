@@ -29,7 +29,14 @@ from digest.sources.extract import (
 )
 from digest.sources.feeds import FeedError, Item, newest, parse_feed, parse_sitemap
 from digest.sources.http import FEED_TYPES, Fetcher, FetchError, HttpCache, Policy
-from digest.sources.store import NewArticle, file_stem, render, target_path, write
+from digest.sources.store import (
+    NewArticle,
+    file_stem,
+    page_slug,
+    render,
+    target_path,
+    write,
+)
 from digest.sources.urls import canonical_url
 
 # A feed entry's own text is the full story when it is at least this long and does not
@@ -207,6 +214,7 @@ class FetchRun:
         self.tz = resolve_timezone(config.timezone)
         self.seen = _Seen.load(fetch_cache / _SEEN_FILE if fetch_cache else None)
         self.index = DuplicateIndex()
+        # Page slugs in use: a new file must not take one (the readers would skip it).
         self.taken: set[str] = set()
         self.outcomes: list[Outcome] = []
         self.notes: list[str] = []
@@ -222,7 +230,7 @@ class FetchRun:
         for article in result.articles:
             urls = (canonical_url(article.url),) if article.url else ()
             self.index.add(article.source_path, "\n".join(article.paragraphs), urls)
-            self.taken.add(article.source_path.rsplit(".", 1)[0])
+            self.taken.add(article.slug)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -435,7 +443,7 @@ class FetchRun:
         relative = path.relative_to(self.content_dir.resolve()).as_posix()
         if not self.dry_run:
             write(path, render(article))
-        self.taken.add(relative.rsplit(".", 1)[0])
+        self.taken.add(page_slug(*relative.rsplit(".", 1)[0].split("/", 1)))
         self.written.add(relative)
         self.index.add(relative, text, (url, page_url))
         words = sum(len(p.split()) for p in article.paragraphs)

@@ -93,8 +93,15 @@ def _markdown_safe(paragraph: str) -> str:
     return paragraph
 
 
+def page_slug(folder: str, name: str) -> str:
+    """The slug the readers give content/folder/name.md (its page's URL name)."""
+    return slugify(f"{folder}-{name}")
+
+
 def target_path(content_dir: Path, folder: str, stem: str, taken: set[str]) -> Path:
-    """content_dir/folder/stem.md, numbered when that name is taken; never outside content."""
+    """content_dir/folder/stem.md, numbered when the file exists or its page slug is taken
+    (`taken`: the slugs of the articles in content/, which the readers keep unique by
+    skipping the later file); never outside content."""
     folder = slugify(folder, max_length=_MAX_SLUG) or "source"
     stem = slugify(stem, max_length=_MAX_SLUG + 11) or "article"
     root = content_dir.resolve()
@@ -102,7 +109,7 @@ def target_path(content_dir: Path, folder: str, stem: str, taken: set[str]) -> P
     while True:
         name = stem if number == 1 else f"{stem}-{number}"
         path = root / folder / f"{name}.md"
-        if f"{folder}/{name}" not in taken and not path.exists():
+        if page_slug(folder, name) not in taken and not path.exists():
             break
         number += 1
     if not path.resolve().is_relative_to(root):  # a symlinked folder pointing away

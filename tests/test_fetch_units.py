@@ -766,3 +766,32 @@ def test_a_new_file_never_takes_an_existing_articles_page_slug(tmp_path: Path) -
     assert outcome.file == "n/2026-03-05-undated-story-2.md"
     read = ContentReader(content).read_all()
     assert len(read.articles) == 2 and read.problems == ()
+
+
+def test_a_recurring_headline_is_told_apart_so_the_build_does_not_warn(tmp_path: Path) -> None:
+    from digest.readers import ContentReader
+
+    content = tmp_path / "content" / "n"
+    content.mkdir(parents=True)
+    (content / "2026-03-04-morning-briefing.md").write_text(
+        "---\ntitle: Morning briefing\ndate: 2026-03-04\n---\n\nYesterday's news about ferries.\n"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        words = " ".join(f"Today item {i} concerns the new tram line." for i in range(10))
+        return page(
+            "<html><head><title>Morning briefing</title><meta property='article:published_time'"
+            " content='2026-03-05T07:00:00Z'></head><body><article><h1>Morning briefing</h1>"
+            f"<p>{words}</p></article></body></html>"
+        )
+
+    outcomes = _run(tmp_path, {"name": "N", "urls": ["https://news.example/b"]}, handler)
+    assert "headline also used by n/2026-03-04-morning-briefing.md" in outcomes[0].detail
+    read = ContentReader(tmp_path / "content").read_all()
+    assert sorted(a.title for a in read.articles) == [
+        "Morning briefing",
+        "Morning briefing (N, 2026-03-05)",
+    ]
+    assert read.problems == ()

@@ -216,6 +216,9 @@ class FetchRun:
         self.index = DuplicateIndex()
         # Page slugs in use: a new file must not take one (the readers would skip it).
         self.taken: set[str] = set()
+        # Headlines in use (casefolded) and their files: the readers warn about a second
+        # story with the same headline, which fails the daily `mkdocs build --strict`.
+        self.titles: dict[str, str] = {}
         self.outcomes: list[Outcome] = []
         self.notes: list[str] = []
         # Files written and canonical item URLs handled in this run.
@@ -231,6 +234,7 @@ class FetchRun:
             urls = (canonical_url(article.url),) if article.url else ()
             self.index.add(article.source_path, "\n".join(article.paragraphs), urls)
             self.taken.add(article.slug)
+            self.titles.setdefault(article.title.casefold(), article.source_path)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -430,8 +434,14 @@ class FetchRun:
             # No date anywhere (feed, page, Last-Modified): the day it was first fetched.
             published = datetime.combine(self.today, datetime.min.time(), self.tz)
             how += f"; no date on the page, dated {self.today.isoformat()} (the day fetched)"
+        title = _headline(extracted.title) or ""
+        namesake = self.titles.get(title.casefold())
+        if namesake is not None:
+            # "Morning briefing" every day: told apart by source and date, and said so.
+            title = f"{title} ({source.name}, {published.date().isoformat()})"
+            how += f"; headline also used by {namesake}, written as {title!r}"
         article = NewArticle(
-            title=_headline(extracted.title) or "",
+            title=title,
             date=published,
             source=source.name,
             url=page_url,
@@ -445,6 +455,7 @@ class FetchRun:
             write(path, render(article))
         self.taken.add(page_slug(*relative.rsplit(".", 1)[0].split("/", 1)))
         self.written.add(relative)
+        self.titles.setdefault(title.casefold(), relative)
         self.index.add(relative, text, (url, page_url))
         words = sum(len(p.split()) for p in article.paragraphs)
         self._record(Outcome(source.name, item.url, "new", f"{how}, {words} words", relative))

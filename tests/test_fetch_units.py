@@ -795,3 +795,26 @@ def test_a_recurring_headline_is_told_apart_so_the_build_does_not_warn(tmp_path:
         "Morning briefing (N, 2026-03-05)",
     ]
     assert read.problems == ()
+
+
+def test_a_date_in_the_future_becomes_the_fetch_time(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        return page(
+            _story("Tomorrow's story").replace(
+                "<head>",
+                '<head><script type="application/ld+json">'
+                '{"@type": "NewsArticle", "datePublished": "2031-01-01T00:00:00Z"}</script>',
+            )
+        )
+
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=timezone.utc)
+    config = config_from_mapping(
+        {"sources": [{"name": "N", "urls": ["https://news.example/f"], "delay": 0}]}, tmp_path
+    )
+    (outcome,) = FetchRun(config, fetcher=fetcher(handler), now=now).run(config.sources).outcomes
+    assert "lies in the future, dated when fetched" in outcome.detail
+    assert "date: '2026-03-05T12:00:00+00:00'" in (tmp_path / "content" / outcome.file).read_text()

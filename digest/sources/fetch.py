@@ -202,6 +202,7 @@ class FetchRun:
         on_items: Callable[[Source, int], None] | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
         today: date | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.config = config
         self.content_dir = config.content_dir
@@ -210,7 +211,8 @@ class FetchRun:
         self.dry_run = dry_run
         self.on_items = on_items or (lambda source, count: None)
         self.on_outcome = on_outcome or (lambda outcome: None)
-        self.today = today or datetime.now(timezone.utc).date()
+        self.now = now or datetime.now(timezone.utc)
+        self.today = today or self.now.date()
         self.tz = resolve_timezone(config.timezone)
         self.seen = _Seen.load(fetch_cache / _SEEN_FILE if fetch_cache else None)
         self.index = DuplicateIndex()
@@ -434,6 +436,11 @@ class FetchRun:
             # No date anywhere (feed, page, Last-Modified): the day it was first fetched.
             published = datetime.combine(self.today, datetime.min.time(), self.tz)
             how += f"; no date on the page, dated {self.today.isoformat()} (the day fetched)"
+        elif published > self.now:
+            # A clock or time zone wrong at the source; the readers would warn (and the daily
+            # --strict build stop) on a date in the future. The fetch time is the best guess.
+            how += f"; its date {published.isoformat()} lies in the future, dated when fetched"
+            published = self.now.replace(microsecond=0)
         title = _headline(extracted.title) or ""
         namesake = self.titles.get(title.casefold())
         if namesake is not None:

@@ -70,6 +70,8 @@ class DigestConfig:
     # Regular expressions for the user's own page furniture (a paragraph or sentence one matches
     # is set apart like a caption: shown muted, left out of summaries and topics).
     boilerplate: tuple[str, ...] = ()
+    # Where `digest fetch` finds articles (see Source below); the build never reads them.
+    sources: tuple[Source, ...] = ()
     # Pages are generated under this folder of the docs (e.g. "" for the site root).
     output_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -314,6 +316,8 @@ def config_from_mapping(
             value = topics_from_list(value)
         elif key == "boilerplate":
             value = boilerplate_patterns(value)
+        elif key == "sources":
+            value = sources_from_list(value)
         elif key in _PATH_OPTIONS and value is not None:
             value = Path(value)
             if not value.is_absolute():
@@ -337,7 +341,147 @@ def config_from_mapping(
         raise ConfigError(
             f"topic_mode: expected one of {', '.join(TOPIC_MODES)}, not {values['topic_mode']!r}"
         )
-    return DigestConfig(**values)
+    config = DigestConfig(**values)
+    for number, source in enumerate(config.sources):
+        for topic in source.topics:
+            if config.topic_by_key(topic) is None:
+                raise ConfigError(
+                    f"sources[{number}] ({source.name}): topic {topic!r} is not one of `topics:`"
+                )
+    return config
+
+
+# --- sources: what `digest fetch` reads (the build never does) ---------------------------------
+
+SOURCE_KINDS = ("feed", "sitemap", "urls")
+# Items taken from a sitemap per run unless the source sets max_items.
+SITEMAP_ITEMS = 200
+_SOURCE_OPTIONS = frozenset(
+    {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude"}
+    | {"allow_private", "delay", "timeout", "max_bytes"}
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry under `sources:`: where `digest fetch` finds articles, and how it may ask."""
+
+    name: str
+    # Folder under content/ (slugified, never a path).
+    slug: str
+    # "feed" (RSS, Atom or JSON Feed), "sitemap" (a sitemap or sitemap index) or "urls".
+    kind: str
+    # The feed's or sitemap's address, or the pages' addresses for kind "urls".
+    urls: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+    # Newest items taken per run; None: every item of a feed or list of URLs (a publisher's
+    # feed is already bounded), the newest SITEMAP_ITEMS of a sitemap (which can list 50,000).
+    max_items: int | None = None
+    # Regular expressions searched in each item's URL.
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    # Private, loopback and link-local addresses are refused unless this is set.
+    allow_private: bool = False
+    # Seconds between two requests to the same host.
+    delay: float = 1.0
+    # Connect and read timeout, seconds.
+    timeout: float = 10.0
+    # Largest response read; a bigger one is reported and dropped.
+    max_bytes: int = 5_000_000
+
+
+def _http_url(value: Any, where: str) -> str:
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected an http(s) address, got {value!r}")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: {value!r} is not an http(s) address")
+    return value.strip()
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float | None, where: str, kind: type) -> Any:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{where}: '{key}' must be a number, got {value!r}")
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(f"{where}: '{key}' must be a whole number, got {value!r}")
+    if value < 0 or (key != "delay" and value == 0):
+        raise ConfigError(f"{where}: '{key}' must be positive, got {value!r}")
+    return kind(value)
+
+
+def source_from_mapping(raw: Any, where: str) -> Source:
+    """One `sources:` entry, checked: a name and exactly one of feed, sitemap or urls."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: each source must be a mapping with a name, got {raw!r}")
+    raw = {k: v for k, v in raw.items() if v is not None}  # MkDocs fills unset options with None
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: a source needs a non-empty 'name'")
+    where = f"{where} ({name.strip()})"
+    unknown = sorted(str(k) for k in set(raw) - _SOURCE_OPTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown option(s) {unknown}")
+    kinds = [k for k in SOURCE_KINDS if raw.get(k) not in (None, [], "")]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: set exactly one of 'feed', 'sitemap' or 'urls'")
+    kind = kinds[0]
+    if kind == "urls":
+        values = raw["urls"] if isinstance(raw["urls"], (list, tuple)) else [raw["urls"]]
+        urls = tuple(_http_url(u, f"{where}: urls[{i}]") for i, u in enumerate(values))
+    else:
+        urls = (_http_url(raw[kind], f"{where}: {kind}"),)
+    slug = slugify(str(raw.get("slug") or name))[:60].strip("-")
+    if not slug:
+        raise ConfigError(f"{where}: the name gives no usable folder name; set 'slug'")
+    patterns = {}
+    for key in ("include", "exclude"):
+        patterns[key] = _string_tuple(raw.get(key, ()), f"{where}: {key}")
+        for pattern in patterns[key]:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(
+                    f"{where}: {key} {pattern!r} is not a regular expression ({error})"
+                ) from None
+    allow_private = raw.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"{where}: 'allow_private' must be true or false")
+    return Source(
+        name=name.strip(),
+        slug=slug,
+        kind=kind,
+        urls=urls,
+        topics=_string_tuple(raw.get("topics", ()), f"{where}: topics"),
+        max_items=_number(raw, "max_items", None, where, int),
+        include=patterns["include"],
+        exclude=patterns["exclude"],
+        allow_private=allow_private,
+        delay=_number(raw, "delay", Source.delay, where, float),
+        timeout=_number(raw, "timeout", Source.timeout, where, float),
+        max_bytes=_number(raw, "max_bytes", Source.max_bytes, where, int),
+    )
+
+
+def sources_from_list(raw: Any) -> tuple[Source, ...]:
+    """The `sources:` option; two sources may not share a name or a folder."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, (list, tuple)):
+        raise ConfigError("sources: expected a list of sources")
+    sources = tuple(source_from_mapping(item, f"sources[{i}]") for i, item in enumerate(raw))
+    for key in ("name", "slug"):
+        seen: set[str] = set()
+        for source in sources:
+            value = getattr(source, key).casefold()
+            if value in seen:
+                raise ConfigError(f"sources: two sources share the {key} {value!r}")
+            seen.add(value)
+    return sources
 
 
 def source_date_epoch() -> datetime | None:

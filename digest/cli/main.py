@@ -251,6 +251,10 @@ def eval_readability(
 from digest.cli.topics import eval_topics, topics_group  # noqa: E402
 
 cli.add_command(topics_group)
+# `digest fetch` (the only command that uses the network) lives in digest/cli/fetch.py.
+from digest.cli.fetch import fetch_command  # noqa: E402
+
+cli.add_command(fetch_command)
 eval_group.add_command(eval_topics)
 
 

@@ -125,6 +125,10 @@ class DigestPluginConfig(base.Config):
     boilerplate = _Checked(default=[])
     """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
     sentence one matches is shown muted and left out of summaries and topics."""
+    sources = _Checked(default=[])
+    """Feeds, sitemaps and pages `digest fetch` writes articles from (the build never fetches):
+    each has a `name` and one of `feed`, `sitemap` or `urls`, and optionally `slug`, `topics`,
+    `max_items`, `include`, `exclude`, `allow_private`, `delay`, `timeout` and `max_bytes`."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""

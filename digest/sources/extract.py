@@ -1,0 +1,380 @@
+"""An article's text and metadata from its page: trafilatura, checked against the page's own
+structured data (JSON-LD `articleBody`) where the page has it.
+
+trafilatura finds the story's block of the page well, but keeps what sits inside that block:
+captions, "Read more" links, sign-up boxes. A newsroom's JSON-LD `articleBody` is the story as
+its CMS stored it, without them, but as one run of text with no paragraphs (and sometimes
+truncated or a teaser). So: trafilatura's paragraphs, keeping those the structured body
+confirms; the structured body itself, split into paragraphs, only when trafilatura found
+much less than it. Small pure functions over parsed trees; nothing from the page is evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from digest.sources.urls import absolute
+
+# Below this many words a page is not an article (a video page, an index, a consent wall);
+# a real brief has more (a wire "briefly" item runs to 50-100 words).
+MIN_WORDS = 40
+# A page that says it is paywalled and shows fewer words than this is a teaser, not a story.
+PAYWALL_WORDS = 150
+# Words a JSON-LD articleBody needs before it is trusted to judge trafilatura's paragraphs.
+_MIN_STRUCTURED_WORDS = 60
+_ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "Report",
+        "SocialMediaPosting",
+    }
+)
+_MAX_JSON_LD = 2_000_000
+_BLOCKS = ("p", "li", "h2", "h3", "h4", "blockquote", "pre", "td", "dd")
+_PAYWALL = re.compile(
+    r"\b(subscribe (now )?to (continue|keep) reading|to continue reading|this (article|story|"
+    r"content) is (only )?(available|for) (to )?(subscribers|members)|already a subscriber|"
+    r"subscribers only|sign in to (continue|read)|log in to continue|unlock this (article|story)|"
+    r"become a (member|subscriber) to read)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a page says about its article; paragraphs are plain text."""
+
+    title: str | None
+    paragraphs: tuple[str, ...]
+    date: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    # The page says it is not free to read (JSON-LD isAccessibleForFree: false) or shows a
+    # subscription prompt where the story should be.
+    paywalled: bool = False
+
+    @property
+    def words(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control or bidi-override characters, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _parse(html: str) -> Any:
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+# -- structured data ---------------------------------------------------------------------
+
+
+def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = script.text or ""
+        if len(raw) > _MAX_JSON_LD:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:  # iterative: a hostile page can nest deeply
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node))
+            elif isinstance(node, dict):
+                yield node
+                graph = node.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(reversed(graph))
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k for k in kinds if isinstance(k, str)}
+
+
+def structured_article(tree: Any, url: str = "") -> dict[str, Any] | None:
+    """The page's JSON-LD object for its own article: the one whose address or headline is
+    the page's, or the only article object there is. Pages also describe related stories in
+    JSON-LD, and another story's articleBody must never stand in for this one's."""
+    found = [node for node in _json_ld_objects(tree) if _types(node) & _ARTICLE_TYPES]
+    if not found:
+        return None
+    page_headlines = _headlines(tree)
+    for node in found:
+        addresses = [node.get("url"), node.get("mainEntityOfPage")]
+        addresses += [a.get("@id") for a in addresses if isinstance(a, dict)]
+        if url and any(isinstance(a, str) and a.rstrip("/") == url.rstrip("/") for a in addresses):
+            return node
+        headline = node.get("headline")
+        if isinstance(headline, str) and tuple(_words(headline)) in page_headlines:
+            return node
+    return found[0] if len(found) == 1 else None
+
+
+def _names(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for entry in values:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if isinstance(name, str) and clean_text(name):
+            name = clean_text(name)
+            # Wire bylines shout ("By ANA BELTRÁN"); the front matter names a person.
+            names.append(name.title() if name.isupper() else name)
+    return names
+
+
+def canonical_link(tree: Any, base_url: str) -> str | None:
+    for href in tree.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
+        url = absolute(base_url, str(href))
+        if url:
+            return url
+    return None
+
+
+# -- paragraphs --------------------------------------------------------------------------
+
+
+def html_paragraphs(fragment: str) -> list[str]:
+    """Paragraphs of an HTML fragment (a feed's content:encoded): its block elements' text,
+    or its text lines when it has no blocks."""
+    tree = _parse(f"<div>{fragment}</div>")
+    if tree is None:
+        return []
+    for bad in tree.xpath("//script | //style | //figure | //figcaption | //noscript"):
+        bad.drop_tree()
+    # Outermost blocks only: an <li> holding a <p> is one paragraph, not two.
+    blocks = [
+        b for b in tree.iter(*_BLOCKS) if not any(a.tag in _BLOCKS for a in b.iterancestors())
+    ]
+    texts = [clean_text(b.text_content()) for b in blocks] if blocks else []
+    if not texts:
+        texts = [clean_text(line) for line in tree.text_content().split("\n")]
+    return [t for t in texts if t]
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _grams(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))} or (
+        {tuple(words)} if words else set()
+    )
+
+
+def confirmed(paragraphs: list[str], structured_body: str) -> tuple[list[str], float]:
+    """The paragraphs whose word trigrams are mostly in the structured body, and the share
+    of the structured body's trigrams they cover."""
+    body_grams = _grams(_words(structured_body))
+    body_words = set(_words(structured_body))
+    kept: list[str] = []
+    covered: set[tuple[str, ...]] = set()
+    for paragraph in paragraphs:
+        words = _words(paragraph)
+        grams = _grams(words)
+        if len(words) < 3:  # "Yes." - too short for trigrams: its words must be in the body
+            if words and set(words) <= body_words:
+                kept.append(paragraph)
+            continue
+        if len(grams & body_grams) >= 0.6 * len(grams):
+            kept.append(paragraph)
+            covered |= grams & body_grams
+    return kept, len(covered) / max(1, len(body_grams))
+
+
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def split_body(body: str) -> list[str]:
+    """A structured articleBody as paragraphs: its own line breaks, else three sentences a
+    paragraph (a single 5,000-character line is not how anyone reads a story)."""
+    lines = [clean_text(line) for line in re.split(r"\n\s*\n|\n", body)]
+    lines = [line for line in lines if line]
+    if len(lines) > 1:
+        return lines
+    sentences = _SENTENCE_END.split(clean_text(body))
+    return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+
+
+def split_long(paragraph: str) -> list[str]:
+    """A run of text longer than any newspaper paragraph (a whole story on one line, as some
+    pages and trafilatura's own JSON-LD fallback give it) as three-sentence paragraphs."""
+    if len(paragraph) <= 1_000:
+        return [paragraph]
+    sentences = _SENTENCE_END.split(paragraph)
+    if len(sentences) < 6:
+        return [paragraph]
+    return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+
+
+def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        # Tables stay: in a news page they are the story's own figures (as trafilatura's
+        # default); comments never are the story.
+        include_images=False,
+        deduplicate=False,
+    )
+    if document is None:
+        return [], None
+    text = getattr(document, "text", None) or ""
+    return [p for p in (clean_text(line) for line in text.split("\n")) if p], document
+
+
+# Lines that point elsewhere, label a slot or credit a photo, never the story: "Read more:
+# <headline>", "Advertisement", "Photo: ...", "Sign up for our newsletter", a byline or time
+# stamp trafilatura left in, a copyright notice. Judged by shape: a short paragraph opening
+# with the label (or, for bylines and stamps, a short one without a sentence end).
+_LABELLED = re.compile(
+    r"^(read more|related( coverage| stories| articles| content)?|see also|also read"
+    r"|more on this( story)?|more from|recommended|most read|trending|watch|listen|sponsored"
+    r"|advertisement|photo|photograph|image|picture|credit|video|graphic|illustration"
+    r"|file photo|subscribe|sign up|newsletter|share|follow us)\b\s*[:|–—-]",
+    re.IGNORECASE,
+)
+_WHOLE = re.compile(
+    r"^(advertisement|skip advertisement|supported by|continue reading the main story"
+    r"|story continues below( advertisement)?|share( this( article| story)?)?"
+    r"|share on (facebook|twitter|x|whatsapp|linkedin|email)\b.*|copy link|print"
+    r"|sign up (for|to) (our|the)\b.*|subscribe to (our|the)\b.*"
+    r"|(click|tap) here to\b.*|follow (us|\w+ \w+) on (twitter|x|facebook|instagram)\b.*"
+    r"|(additional )?(reporting|writing|editing) by\b.*|©.*|copyright\s*(©|\(c\)|\d{4}).*"
+    r"|the post .{1,300} appeared first on .{1,200}|this (article|story) (was )?originally "
+    r"(appeared|published) (on|in|at) .{1,200}"
+    r"|.*\ball rights reserved\b.*|\(?(ap|reuters|afp|getty images|epa)( photo)?/[^)]*\)?)$",
+    re.IGNORECASE,
+)
+# "By Jane Roe and John Doe, Reuters" (names only: "By the numbers" is a sub-head) and
+# "Updated 9:15 AM, March 2" (with a digit: a time or date).
+_BYLINE = re.compile(
+    r"^by\s+(?:(?:[A-ZÀ-Þ][\w.'’-]*|and|&|of|the|de|van|von)(?:,?\s+|$))+$"
+    r"|^(?:updated|published|posted|last updated|first published)\b[^.!?]*\d[^!?]*$",
+    re.IGNORECASE,
+)
+
+
+def is_furniture(paragraph: str) -> bool:
+    words = len(paragraph.split())
+    if words > 40:
+        return False
+    return bool(
+        (words <= 25 and _LABELLED.match(paragraph))
+        or _WHOLE.match(paragraph.strip())
+        or (words <= 12 and _byline(paragraph))
+    )
+
+
+def _byline(paragraph: str) -> bool:
+    if not _BYLINE.match(paragraph):
+        return False
+    if paragraph[:3].lower() != "by ":
+        return True
+    # Case-insensitive above for "BY"; the names themselves must be capitalised.
+    names = [w for w in re.split(r"[\s,]+", paragraph[3:]) if w]
+    return all(w[0].isupper() or w in ("and", "&", "of", "the", "de", "van", "von") for w in names)
+
+
+def not_furniture(paragraphs: list[str]) -> list[str]:
+    return [p for p in paragraphs if not is_furniture(p)]
+
+
+def _headlines(tree: Any, *titles: str | None) -> set[tuple[str, ...]]:
+    """The headline as the page gives it in each place (JSON-LD, <h1>, og:title, <title>
+    without the site name), as word tuples."""
+    found = [t for t in titles if t]
+    found += [str(x) for x in tree.xpath("//h1//text()[normalize-space()]")][:3]
+    found += [str(x) for x in tree.xpath('//meta[@property="og:title"]/@content')]
+    for title in tree.xpath("//title/text()"):
+        found.append(re.split(r"\s+[|–—-]\s+", str(title))[0])
+    return {tuple(_words(t)) for t in found if _words(t)}
+
+
+def _drop_headline(paragraphs: list[str], headlines: set[tuple[str, ...]]) -> list[str]:
+    """Without the headline trafilatura keeps as the first line (the page's <h1>)."""
+    while paragraphs and tuple(_words(paragraphs[0])) in headlines:
+        paragraphs = paragraphs[1:]
+    return paragraphs
+
+
+def extract(html: str, url: str) -> Extracted:
+    """The article on a page: see the module docstring."""
+    tree = _parse(html)
+    if tree is None:
+        return Extracted(title=None, paragraphs=())
+    article = structured_article(tree, url) or {}
+    paragraphs, document = trafilatura_paragraphs(html, url)
+    title = _first_text(article.get("headline"), getattr(document, "title", None))
+    headlines = _headlines(tree, title, getattr(document, "title", None))
+    paragraphs = not_furniture(_drop_headline(paragraphs, headlines))
+    body = article.get("articleBody")
+    if isinstance(body, str) and len(_words(body)) >= _MIN_STRUCTURED_WORDS:
+        kept, coverage = confirmed(paragraphs, body)
+        if coverage >= 0.8 and len(_words(" ".join(kept))) >= MIN_WORDS:
+            paragraphs = kept
+        elif len(_words(body)) > 1.3 * len(_words(" ".join(paragraphs))):
+            # trafilatura missed much of the story (scripts render it, odd markup).
+            paragraphs = _drop_headline(split_body(body), headlines)
+    paragraphs = [part for paragraph in paragraphs for part in split_long(paragraph)]
+    author_names = _names(article.get("author")) or _names(getattr(document, "author", None))
+    free = article.get("isAccessibleForFree")
+    paywalled = free in (False, "False", "false") or any(
+        _PAYWALL.search(p) for p in paragraphs[-3:]
+    )
+    date = _first_text(article.get("datePublished"), getattr(document, "date", None))
+    return Extracted(
+        title=title,
+        paragraphs=tuple(paragraphs),
+        date=date,
+        author=", ".join(dict.fromkeys(author_names)) or None,
+        canonical_url=canonical_link(tree, url),
+        paywalled=paywalled,
+    )
+
+
+def _first_text(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and clean_text(value):
+            return clean_text(value)
+    return None
+
+
+def problem(extracted: Extracted) -> str | None:
+    """Why this page is not written as an article, or None."""
+    words = extracted.words
+    if extracted.paywalled and words < PAYWALL_WORDS:
+        return f"paywalled: only {words} words of the story are on the page"
+    if words < MIN_WORDS:
+        return f"almost no text ({words} words): not an article, or a stub"
+    if not extracted.title:
+        return "no headline found"
+    return None

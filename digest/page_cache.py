@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.cache import CacheUnavailable, SummaryCache
+from digest.cache import CacheReadOnly, CacheUnavailable, SummaryCache
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,8 @@ class PageStore:
                     sorted(self._used),
                     churn=KEY_PREFIX,
                 )
+        except CacheReadOnly as error:
+            log.info("digest: converted pages not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: converted pages not saved to the cache: %s", error)
 

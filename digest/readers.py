@@ -322,6 +322,19 @@ class ContentReader:
         A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
         Markdown front matter (source, url, author, topics, ...), so the text stays as written.
         """
+        if _kind_of(path) is None:
+            # read_all never asks; a caller handed one file (`digest topics explain`) may.
+            suffix = path.suffix.lower() or "(no extension)"
+            sidecar_of = [path.with_suffix(s) for s in sorted(TEXT_SUFFIXES)]
+            hint = next(
+                (
+                    f"; it holds the metadata of {t.name}, pass that"
+                    for t in sidecar_of
+                    if t.is_file()
+                ),
+                "",
+            )
+            raise ArticleError(f"not an article ({suffix}); articles are .txt or .md files{hint}")
         data = self._read_bytes(path, MAX_ARTICLE_BYTES)
         try:
             decoded = decode(data)

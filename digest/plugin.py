@@ -193,7 +193,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT)
         user_nav = list(config.nav or [])
-        config.nav = nav_items(placeholder, subscribe=self.settings.feeds) + user_nav
+        config.nav = _text_titles(nav_items(placeholder, subscribe=self.settings.feeds)) + user_nav
         self.page_store = None
         if self.config.page_cache and self.settings.cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
@@ -624,6 +624,25 @@ def _insert_in_head(html_text: str, tags: str) -> str:
 
 
 _EPOCH_DAY = date(1970, 1, 1)
+
+
+def _text_titles(items: list[Any]) -> list[Any]:
+    """The digest's nav entries with their titles HTML-escaped: themes print a nav title as
+    HTML (Material does), and a topic's name is the user's text, `R&D <Labs>` included."""
+    escaped: list[Any] = []
+    for item in items:
+        if isinstance(item, dict):
+            escaped.append(
+                {
+                    html.escape(title, quote=False): _text_titles(value)
+                    if isinstance(value, list)
+                    else value
+                    for title, value in item.items()
+                }
+            )
+        else:
+            escaped.append(item)
+    return escaped
 
 
 def _env_flag(name: str) -> bool:

@@ -497,3 +497,48 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read(
     assert "Secret outside" not in {e.article.title for e in digest.entries}
     found = [p for p in digest.problems if p.path == "sub/story-2019-05-14.md"]
     assert found and "outside the content folder" in found[0].message
+
+
+def test_utf8_file_names_are_read_in_the_c_locale(tmp_path: Path) -> None:
+    """With LC_ALL=C and PYTHONUTF8=0 Python decodes file names as ASCII."""
+    import subprocess
+    import sys
+
+    project = copy_fixture("basic", tmp_path)
+    (project / "content" / "café-2019-05-14.md").write_text(
+        ARTICLE.format(title="Café reopens"), encoding="utf-8"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from digest.cli import main; main()", "check"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert b"3 articles in the digest, 0 problem(s)" in result.stdout + result.stderr
+
+
+def test_html_in_a_topics_name_and_description_stays_text(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    path = project / "mkdocs.yml"
+    config = yaml.safe_load(path.read_text())
+    config["plugins"][1]["digest"]["topics"][0].update(
+        name="R&D <b onmouseover=alert(1)>Labs</b>",
+        slug="labs",
+        description="Labs <img src=x onerror=alert(2)> & more",
+    )
+    path.write_text(yaml.safe_dump(config))
+    result = mkdocs_build(project, strict=False)
+    assert result.returncode == 0, result.stderr
+    site = project / "site"
+    assert SiteChecker(site).problems() == {}
+    home = (site / "index.html").read_text("utf-8")
+    assert "R&amp;D &lt;b onmouseover=alert(1)&gt;Labs&lt;/b&gt;" in home
+    channel = ET.parse(site / "feeds" / "topics" / "labs" / "rss.xml").getroot().find("channel")
+    assert channel is not None
+    description = channel.findtext("description") or ""
+    assert fragment_problems(description) == []
+    assert html.unescape(description) == "Labs <img src=x onerror=alert(2)> & more"

@@ -145,3 +145,16 @@ def test_more_workers_than_cores_are_never_started() -> None:
     cores = worker_count(0)
     assert worker_count(10_000) == cores
     assert worker_count(1) == 1
+
+
+def test_digest_build_exits_2_on_a_bad_option_too(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    project = copy_fixture("basic", tmp_path)
+    _with_option(project, "topic_threshold", 2)
+    result = CliRunner().invoke(cli, ["build", "-f", str(project / "mkdocs.yml")])
+    assert result.exit_code == 2, result.output
+    assert "topic_threshold: a share" in result.output
+    assert not (project / "site").exists()

@@ -58,6 +58,7 @@ SCHEMA_VERSION = 1
 KEEP_DAYS = 30
 # Seconds to wait for another build's lock before going on without the cache.
 LOCK_TIMEOUT = 30.0
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 # Why a folder cannot be written to: the cache is then only read.
 _NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 # SQLite's limit on bound parameters is 999 in old builds.
@@ -251,9 +252,14 @@ class SummaryCache:
         held = self._held_elsewhere.get(self.path)
         if held is not None and time.monotonic() < held:
             raise CacheUnavailable(f"{self.path}: locked by another program; not waited for again")
+        lock_path = self.directory / LOCK_FILE
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            # The folder may come from a shared CI cache: a link planted as the lock file must
+            # not make the build open (or create) a file elsewhere.
+            if lock_path.is_symlink():
+                lock_path.unlink()
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
         except OSError as error:
             if error.errno not in _NOT_WRITABLE or not self.path.is_file():
                 raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
@@ -311,6 +317,9 @@ class SummaryCache:
         Trouble that is not the file's fault (locked, disk full, I/O) is CacheUnavailable:
         the file must not be replaced for it, or a program holding it loses it.
         """
+        if self.path.is_symlink():
+            # SQLite would follow it and write beside, or into, a file elsewhere.
+            return "is a symbolic link, which a cache file never is"
         try:
             self._db = self._connect()
             application_id = self._db.execute("PRAGMA application_id").fetchone()[0]

@@ -480,3 +480,33 @@ def test_a_read_only_cache_is_still_read(
     assert digest == uncached(settings(content))
     assert "summary cache not used" not in caplog.text
     assert (cache_dir / CACHE_FILE).read_bytes() == before
+
+
+def test_links_planted_in_a_shared_cache_folder_lead_nowhere(content: Path, tmp_path: Path) -> None:
+    """The shipped workflow restores .digest-cache/ from a CI cache other jobs can write."""
+    from digest.changes import record_build
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victims = [elsewhere / f"keep-{i:02d}.json" for i in range(30)]
+    for victim in victims:
+        victim.write_text("{}")
+    empty_db = elsewhere / "someone.sqlite3"
+    sqlite3.connect(empty_db).close()
+    os.symlink(empty_db, cache_dir / CACHE_FILE)
+    os.symlink(elsewhere / "lock", cache_dir / cache_module.LOCK_FILE)
+    os.symlink(elsewhere, cache_dir / "history")
+    digest, _ = cached_build(settings(content), cache_dir)
+    record_build(digest, cache_dir)
+    record_build(digest, cache_dir)
+    # Nothing created, written or pruned outside the cache folder.
+    assert sorted(p.name for p in elsewhere.iterdir()) == sorted(
+        [v.name for v in victims] + [empty_db.name]
+    )
+    with sqlite3.connect(empty_db) as db:
+        assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    assert not (cache_dir / CACHE_FILE).is_symlink()
+    _, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.from_file == 4

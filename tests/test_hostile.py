@@ -7,6 +7,7 @@ a 10 MB file, a .git folder) are made here, beside the copied fixture.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -542,3 +543,44 @@ def test_html_in_a_topics_name_and_description_stays_text(tmp_path: Path) -> Non
     description = channel.findtext("description") or ""
     assert fragment_problems(description) == []
     assert html.unescape(description) == "Labs <img src=x onerror=alert(2)> & more"
+
+
+def test_links_swapped_in_during_reads_never_publish_outside_text(tmp_path: Path) -> None:
+    """The race itself: another process swapping a file and a link to outside while the
+    reader runs (it published the outside file in 4 of 60 tries before)."""
+    import threading
+
+    from digest.readers import ContentReader
+
+    content = tmp_path / "content"
+    content.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "swap-2019-05-14.md").write_text(ARTICLE.format(title="Secret outside"))
+    inside = tmp_path / "inside-copy.md"
+    inside.write_text(ARTICLE.format(title="Harmless inside"))
+    target = content / "swap-2019-05-14.md"
+    target.write_text(inside.read_text())
+    stop = threading.Event()
+
+    def swap() -> None:
+        link = content / ".swap-link"
+        copy = content / ".swap-copy"
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                os.symlink(outside / "swap-2019-05-14.md", link)
+                os.replace(link, target)
+                copy.write_text(inside.read_text())
+                os.replace(copy, target)
+
+    swapper = threading.Thread(target=swap, daemon=True)
+    swapper.start()
+    try:
+        titles: set[str] = set()
+        for _ in range(300):
+            read = ContentReader(content).read_all()
+            titles.update(a.title for a in read.articles)
+    finally:
+        stop.set()
+        swapper.join()
+    assert "Secret outside" not in titles

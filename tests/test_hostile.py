@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -545,42 +546,50 @@ def test_html_in_a_topics_name_and_description_stays_text(tmp_path: Path) -> Non
     assert html.unescape(description) == "Labs <img src=x onerror=alert(2)> & more"
 
 
+def _swap_forever(content: str, outside: str, inside_text: str) -> None:
+    target = os.path.join(content, "swap-2019-05-14.md")
+    link = os.path.join(content, ".swap-link")
+    copy = os.path.join(content, ".swap-copy")
+    while True:
+        with contextlib.suppress(OSError):
+            os.symlink(os.path.join(outside, "swap-2019-05-14.md"), link)
+            os.replace(link, target)
+            with open(copy, "w") as handle:
+                handle.write(inside_text)
+            os.replace(copy, target)
+
+
 def test_links_swapped_in_during_reads_never_publish_outside_text(tmp_path: Path) -> None:
     """The race itself: another process swapping a file and a link to outside while the
     reader runs (it published the outside file in 4 of 60 tries before)."""
-    import threading
+    import multiprocessing
 
-    from digest.readers import ContentReader
+    from digest.readers import ArticleError, ContentReader
 
     content = tmp_path / "content"
     content.mkdir()
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "swap-2019-05-14.md").write_text(ARTICLE.format(title="Secret outside"))
-    inside = tmp_path / "inside-copy.md"
-    inside.write_text(ARTICLE.format(title="Harmless inside"))
+    inside_text = ARTICLE.format(title="Harmless inside")
     target = content / "swap-2019-05-14.md"
-    target.write_text(inside.read_text())
-    stop = threading.Event()
-
-    def swap() -> None:
-        link = content / ".swap-link"
-        copy = content / ".swap-copy"
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                os.symlink(outside / "swap-2019-05-14.md", link)
-                os.replace(link, target)
-                copy.write_text(inside.read_text())
-                os.replace(copy, target)
-
-    swapper = threading.Thread(target=swap, daemon=True)
+    target.write_text(inside_text)
+    swapper = multiprocessing.get_context("spawn").Process(
+        target=_swap_forever, args=(str(content), str(outside), inside_text), daemon=True
+    )
     swapper.start()
+    reader = ContentReader(content)
+    titles: set[str] = set()
     try:
-        titles: set[str] = set()
-        for _ in range(300):
-            read = ContentReader(content).read_all()
-            titles.update(a.title for a in read.articles)
+        time.sleep(0.5)  # the swapper is running
+        for _ in range(10_000):
+            try:
+                article, _ = reader.read_file(target, target.name)
+            except ArticleError:
+                continue
+            titles.add(article.title)
     finally:
-        stop.set()
+        swapper.kill()
         swapper.join()
     assert "Secret outside" not in titles
+    assert "Harmless inside" in titles

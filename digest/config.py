@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -196,8 +197,29 @@ _FLAGS = ("feeds", "include_drafts", "progress", "page_cache")
 _TEXTS = ("timezone", "summarizer", "topic_mode")
 
 
+# The plugin's options as mkdocs.yml names them (the plugin's DigestPluginConfig).
+PLUGIN_OPTIONS = frozenset(
+    {"content_dir", "templates_dir", "topics", "topic_threshold", "topic_mode"}
+    | {"topic_suggestions", "timezone", "summarizer", "summary_sentences", "summary_words"}
+    | {"topic_summary_sentences", "feeds", "feed_items", "page_size", "home_items_per_topic"}
+    | {"cache_dir", "workers", "progress", "include_drafts", "page_cache"}
+)
+
+
 def _check_values(values: Mapping[str, Any]) -> None:
-    """Each option's type and range; ConfigError names the option and the value."""
+    """Each option's name, type and range; ConfigError names the option and the value."""
+    unknown = sorted(str(key) for key in values if key not in PLUGIN_OPTIONS)
+    if unknown:
+        # A misspelt option would otherwise be ignored and its default used without a word.
+        close = difflib.get_close_matches(unknown[0], sorted(PLUGIN_OPTIONS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"{unknown[0]}: not an option of the digest plugin{hint}")
+    for key in _PATH_OPTIONS:
+        value = values.get(key)
+        if key in values and not (
+            isinstance(value, str) or (value is None and key != "content_dir")
+        ):
+            raise ConfigError(f"{key}: expected a folder name, not {value!r}")
     for key, least in _COUNTS:
         value = values.get(key)
         if value is None and key == "summary_words":

@@ -74,7 +74,19 @@ def unknown_forced_topics(articles: Iterable[Article], topics: Sequence[Topic]) 
 
 
 def newest_first(entries: Iterable[DigestEntry]) -> tuple[DigestEntry, ...]:
-    return tuple(sorted(entries, key=lambda e: (-e.article.date.timestamp(), e.article.slug)))
+    """Newest first by the day each article shows (its own date, in its own time zone), then
+    by the instant: by the instant alone, "31 May" (23:00 UTC) would list above "1 June"
+    (00:30 in Moscow, 21:30 UTC the day before) under the same day headings."""
+    return tuple(
+        sorted(
+            entries,
+            key=lambda e: (
+                -e.article.date.toordinal(),
+                -e.article.date.timestamp(),
+                e.article.slug,
+            ),
+        )
+    )
 
 
 def group(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +25,7 @@ from digest.store.cache import (
     CACHE_FILE,
     CachedAnalysis,
     CacheFormatError,
+    SummaryCache,
     decode_entry,
     encode_entry,
     settings_fingerprint,
@@ -341,3 +345,168 @@ def test_an_unusable_cache_folder_costs_time_not_the_build(
     assert analysis.stats.analysed == 4
     assert digest == uncached(settings(content))
     assert "summary cache not used" in caplog.text
+
+
+# -- trouble that is not the file's fault never throws the cache away ---------------------------
+
+
+@pytest.fixture
+def short_lock_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(SummaryCache, "_held_elsewhere", {}, raising=False)
+
+
+def test_a_cache_another_program_holds_locked_is_waited_for_once_and_kept(
+    content: Path, tmp_path: Path, short_lock_timeout: None
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cached_build(settings(content), cache_dir)
+    holder = sqlite3.connect(cache_dir / CACHE_FILE, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("UPDATE entries SET used = used")
+    inode = (cache_dir / CACHE_FILE).stat().st_ino
+    try:
+        started = time.monotonic()
+        digest, analysis = cached_build(settings(content), cache_dir)
+        # One wait of the lock timeout, not one per step (it was 61 s with 30 s).
+        assert time.monotonic() - started < 10 * cache_module.LOCK_TIMEOUT + 5
+        assert analysis.stats.analysed == 4
+        assert digest == uncached(settings(content))
+        # The holder's file is still there, whole: it was not deleted under it.
+        assert (cache_dir / CACHE_FILE).stat().st_ino == inode
+        assert holder.execute("SELECT count(*) FROM entries").fetchone()[0] >= 4
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    SummaryCache._held_elsewhere = {}
+    _, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.from_file == 4
+
+
+def test_an_io_error_on_opening_does_not_replace_the_file(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cached_build(settings(content), cache_dir)
+    before = (cache_dir / CACHE_FILE).stat().st_ino
+    real_connect = SummaryCache._connect
+
+    def failing(self: SummaryCache) -> sqlite3.Connection:
+        db = real_connect(self)
+        db.close()
+        # What a full disk gives when SQLite cannot create its -shm file.
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SummaryCache, "_connect", failing)
+    digest, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.analysed == 4
+    monkeypatch.undo()
+    assert (cache_dir / CACHE_FILE).stat().st_ino == before
+    _, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.from_file == 4
+
+
+def test_a_full_disk_while_saving_keeps_what_the_file_had(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cached_build(settings(content), cache_dir)
+    real_connect = SummaryCache._connect
+
+    def full(self: SummaryCache) -> sqlite3.Connection:
+        db = real_connect(self)
+        # No page beyond those the file has: any growth fails as on a full disk (SQLITE_FULL).
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        return db
+
+    monkeypatch.setattr(SummaryCache, "_connect", full)
+    with SummaryCache(cache_dir) as cache, pytest.raises(sqlite3.OperationalError, match="full"):
+        cache.put_many([(f"k{i}", "x" * 5000) for i in range(200)])
+    monkeypatch.undo()
+    with SummaryCache(cache_dir) as cache:
+        assert len(cache) >= 4
+
+
+def test_a_file_damaged_in_the_middle_is_replaced_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir = tmp_path / "cache"
+    items = [(f"key-{i:05d}", f"value {i} " + "x" * 800) for i in range(3000)]
+    with SummaryCache(cache_dir) as cache:
+        cache.put_many(items)
+    path = cache_dir / CACHE_FILE
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    pages = len(data) // page_size
+    assert pages > 100
+    # Scramble pages in the middle only: the header and the first pages still read.
+    middle = pages // 2
+    start, end = middle * page_size, (middle + 5) * page_size
+    data[start:end] = bytes(b ^ 0x5A for b in data[start:end])
+    path.write_bytes(bytes(data))
+    with SummaryCache(cache_dir) as cache:
+        cache.get_many([key for key, _ in items])
+    assert "starting a new one" in caplog.text
+    with SummaryCache(cache_dir) as cache:
+        cache.put_many(items[:10])
+        assert cache.get_many([key for key, _ in items[:10]]) == dict(items[:10])
+        assert cache._db is not None
+        assert cache._db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+def test_a_read_only_cache_is_still_read(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cached_build(settings(content), cache_dir)
+    (cache_dir / cache_module.LOCK_FILE).unlink()
+    real_open = os.open
+
+    def read_only_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        # As on a read-only mount (the tests may run as root, who may write anywhere).
+        if Path(path).parent == cache_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_open)
+    before = (cache_dir / CACHE_FILE).read_bytes()
+    with caplog.at_level("INFO"):
+        digest, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.from_file == 4
+    assert digest == uncached(settings(content))
+    assert "summary cache not used" not in caplog.text
+    assert (cache_dir / CACHE_FILE).read_bytes() == before
+
+
+def test_links_planted_in_a_shared_cache_folder_lead_nowhere(content: Path, tmp_path: Path) -> None:
+    """The shipped workflow restores .digest-cache/ from a CI cache other jobs can write."""
+    from digest.store.history import record_build
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victims = [elsewhere / f"keep-{i:02d}.json" for i in range(30)]
+    for victim in victims:
+        victim.write_text("{}")
+    empty_db = elsewhere / "someone.sqlite3"
+    sqlite3.connect(empty_db).close()
+    os.symlink(empty_db, cache_dir / CACHE_FILE)
+    os.symlink(elsewhere / "lock", cache_dir / cache_module.LOCK_FILE)
+    os.symlink(elsewhere, cache_dir / "history")
+    digest, _ = cached_build(settings(content), cache_dir)
+    record_build(digest, cache_dir)
+    record_build(digest, cache_dir)
+    # Nothing created, written or pruned outside the cache folder.
+    assert sorted(p.name for p in elsewhere.iterdir()) == sorted(
+        [v.name for v in victims] + [empty_db.name]
+    )
+    with sqlite3.connect(empty_db) as db:
+        assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    assert not (cache_dir / CACHE_FILE).is_symlink()
+    _, analysis = cached_build(settings(content), cache_dir)
+    assert analysis.stats.from_file == 4

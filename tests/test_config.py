@@ -90,6 +90,7 @@ BAD_VALUES = [
     ("cache_dir", "content/.cache", "is inside content_dir"),
     ("cache_dir", "/", "is the file-system root"),
     ("cache_dir", ".", "holds docs_dir"),
+    ("content_dir", 5, "content_dir: expected a folder name"),
 ]
 
 
@@ -145,3 +146,31 @@ def test_more_workers_than_cores_are_never_started() -> None:
     cores = worker_count(0)
     assert worker_count(10_000) == cores
     assert worker_count(1) == 1
+
+
+def test_digest_build_exits_2_on_a_bad_option_too(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    project = copy_fixture("basic", tmp_path)
+    _with_option(project, "topic_threshold", 2)
+    result = CliRunner().invoke(cli, ["build", "-f", str(project / "mkdocs.yml")])
+    assert result.exit_code == 2, result.output
+    assert "topic_threshold: a share" in result.output
+    assert not (project / "site").exists()
+
+
+def test_a_misspelt_option_is_an_error_not_ignored(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    project = copy_fixture("basic", tmp_path)
+    _with_option(project, "summary_sentence", 2)
+    message = "summary_sentence: not an option of the digest plugin (did you mean"
+    checked = CliRunner().invoke(cli, ["check", "-f", str(project / "mkdocs.yml")])
+    assert checked.exit_code == 2 and message in checked.output
+    # mkdocs build --strict stops first, on MkDocs' own warning about the name (exit 1).
+    built = mkdocs_build(project, strict=False)
+    assert built.returncode == 2 and message in built.stderr

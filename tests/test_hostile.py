@@ -7,10 +7,12 @@ a 10 MB file, a .git folder) are made here, beside the copied fixture.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -497,3 +499,97 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read(
     assert "Secret outside" not in {e.article.title for e in digest.entries}
     found = [p for p in digest.problems if p.path == "sub/story-2019-05-14.md"]
     assert found and "outside the content folder" in found[0].message
+
+
+def test_utf8_file_names_are_read_in_the_c_locale(tmp_path: Path) -> None:
+    """With LC_ALL=C and PYTHONUTF8=0 Python decodes file names as ASCII."""
+    import subprocess
+    import sys
+
+    project = copy_fixture("basic", tmp_path)
+    (project / "content" / "café-2019-05-14.md").write_text(
+        ARTICLE.format(title="Café reopens"), encoding="utf-8"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from digest.cli import main; main()", "check"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert b"3 articles in the digest, 0 problem(s)" in result.stdout + result.stderr
+
+
+def test_html_in_a_topics_name_and_description_stays_text(tmp_path: Path) -> None:
+    project = copy_fixture("basic", tmp_path)
+    path = project / "mkdocs.yml"
+    config = yaml.safe_load(path.read_text())
+    config["plugins"][1]["digest"]["topics"][0].update(
+        name="R&D <b onmouseover=alert(1)>Labs</b>",
+        slug="labs",
+        description="Labs <img src=x onerror=alert(2)> & more",
+    )
+    path.write_text(yaml.safe_dump(config))
+    result = mkdocs_build(project, strict=False)
+    assert result.returncode == 0, result.stderr
+    site = project / "site"
+    assert SiteChecker(site).problems() == {}
+    home = (site / "index.html").read_text("utf-8")
+    assert "R&amp;D &lt;b onmouseover=alert(1)&gt;Labs&lt;/b&gt;" in home
+    channel = ET.parse(site / "feeds" / "topics" / "labs" / "rss.xml").getroot().find("channel")
+    assert channel is not None
+    description = channel.findtext("description") or ""
+    assert fragment_problems(description) == []
+    assert html.unescape(description) == "Labs <img src=x onerror=alert(2)> & more"
+
+
+def _swap_forever(content: str, outside: str, inside_text: str) -> None:
+    target = os.path.join(content, "swap-2019-05-14.md")
+    link = os.path.join(content, ".swap-link")
+    copy = os.path.join(content, ".swap-copy")
+    while True:
+        with contextlib.suppress(OSError):
+            os.symlink(os.path.join(outside, "swap-2019-05-14.md"), link)
+            os.replace(link, target)
+            with open(copy, "w") as handle:
+                handle.write(inside_text)
+            os.replace(copy, target)
+
+
+def test_links_swapped_in_during_reads_never_publish_outside_text(tmp_path: Path) -> None:
+    """The race itself: another process swapping a file and a link to outside while the
+    reader runs (it published the outside file in 4 of 60 tries before)."""
+    import multiprocessing
+
+    from digest.sources.files import ArticleError, ContentReader
+
+    content = tmp_path / "content"
+    content.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "swap-2019-05-14.md").write_text(ARTICLE.format(title="Secret outside"))
+    inside_text = ARTICLE.format(title="Harmless inside")
+    target = content / "swap-2019-05-14.md"
+    target.write_text(inside_text)
+    swapper = multiprocessing.get_context("spawn").Process(
+        target=_swap_forever, args=(str(content), str(outside), inside_text), daemon=True
+    )
+    swapper.start()
+    reader = ContentReader(content)
+    titles: set[str] = set()
+    try:
+        time.sleep(0.5)  # the swapper is running
+        for _ in range(10_000):
+            try:
+                article, _ = reader.read_file(target, target.name)
+            except ArticleError:
+                continue
+            titles.add(article.title)
+    finally:
+        swapper.kill()
+        swapper.join()
+    assert "Secret outside" not in titles
+    assert "Harmless inside" in titles

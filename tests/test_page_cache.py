@@ -65,6 +65,9 @@ def test_article_page_html_counts_as_plain() -> None:
         "<h2 id=_x>x</h2>",
         '<div data-md-component="search">x</div>',
         '<div class="digest-text md-search__form">x</div>',
+        # A planted image would make every reader's browser call another host.
+        '<img alt="" src="https://tracker.invalid/pixel.gif">',
+        '<img alt="" src="//tracker.invalid/pixel.gif">',
         "a < b",
         "<p",
         "<form action='https://evil.example'><input name=p></form>",

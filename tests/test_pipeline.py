@@ -150,3 +150,16 @@ def test_missing_content_folder_is_reported(tmp_path: Path) -> None:
     digest = build_digest(config(tmp_path / "nowhere"))
     assert digest.entries == ()
     assert any("does not exist" in p.message for p in digest.problems)
+
+
+def test_newest_first_follows_the_days_readers_see(tmp_path: Path) -> None:
+    """Sorted by the instant alone, "31 May" (23:00 UTC) came above "1 June" (00:30 in
+    Moscow, 21:30 UTC on 31 May) under the same day headings."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    body = "Talks on the harbour strike went on into the night, the union said."
+    write(folder, "late.md", article("Late in London", "2019-05-31T23:00:00+00:00", body))
+    write(folder, "early.md", article("Early in Moscow", "2019-06-01T00:30:00+03:00", body))
+    digest = build_digest(config(folder))
+    shown = [(e.article.title, e.article.date.day) for e in digest.entries]
+    assert shown == [("Early in Moscow", 1), ("Late in London", 31)]

@@ -11,6 +11,8 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -112,7 +114,7 @@ def _in_pool(
         max_workers=workers,
         mp_context=_context(),
         initializer=_start_worker,
-        initargs=(settings,),
+        initargs=(settings, os.getpid()),
     ) as pool:
         queue = iter(enumerate(chunks))
         while True:
@@ -146,9 +148,31 @@ def _context() -> multiprocessing.context.BaseContext:
 _worker_analyzer: Analyzer | None = None
 
 
-def _start_worker(settings: AnalysisSettings) -> None:
+def exit_with_parent(parent: int) -> None:
+    """End this process when `parent` ends, however it ends.
+
+    A build killed with SIGKILL runs no cleanup: its workers would go on summarizing their
+    chunks and linger. On Linux the kernel sends them SIGTERM when the build dies.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(settings: AnalysisSettings, parent: int) -> None:
     from digest.analysis.analyzer import Analyzer
 
+    exit_with_parent(parent)
     global _worker_analyzer
     _worker_analyzer = Analyzer(settings)
 

@@ -203,7 +203,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT)
         user_nav = list(config.nav or [])
-        config.nav = nav_items(placeholder, subscribe=self.settings.feeds) + user_nav
+        config.nav = _text_titles(nav_items(placeholder, subscribe=self.settings.feeds)) + user_nav
         self.page_store = None
         if self.config.page_cache and self.settings.cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
@@ -688,6 +688,25 @@ def _insert_in_head(html_text: str, tags: str) -> str:
 _EPOCH_DAY = date(1970, 1, 1)
 
 
+def _text_titles(items: list[Any]) -> list[Any]:
+    """The digest's nav entries with their titles HTML-escaped: themes print a nav title as
+    HTML (Material does), and a topic's name is the user's text, `R&D <Labs>` included."""
+    escaped: list[Any] = []
+    for item in items:
+        if isinstance(item, dict):
+            escaped.append(
+                {
+                    html.escape(title, quote=False): _text_titles(value)
+                    if isinstance(value, list)
+                    else value
+                    for title, value in item.items()
+                }
+            )
+        else:
+            escaped.append(item)
+    return escaped
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -715,7 +734,13 @@ def build_site(
         plugin.show_progress = progress
     final = Path(config.site_dir).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".digest-build-", dir=final.parent))
+    _clean_leftovers(final)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
+    # mkdtemp makes it 0700: a web server running as another user would get 403 for the
+    # whole site. It gets the mode any new folder gets.
+    os.chmod(staging, 0o777 & ~_umask())
+    # Held while this build runs: start-up cleaning leaves a folder alone while it is locked.
+    guard = _lock_folder(staging)
     try:
         config.site_dir = str(staging)
         build(config)
@@ -730,4 +755,60 @@ def build_site(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+        if guard is not None:
+            os.close(guard)
     return final
+
+
+STAGING_PREFIX = ".digest-build-"
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _lock_folder(folder: Path) -> int | None:
+    """An exclusive lock on a folder (None: taken by another process, or no flock here)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _clean_leftovers(final: Path) -> None:
+    """Remove what a killed `digest build` left beside the site: its staging folders (a whole
+    site each, never used again), and bring back a site moved aside but not yet replaced.
+
+    A staging folder a running build holds locked is left alone."""
+    running = False
+    for leftover in sorted(final.parent.glob(STAGING_PREFIX + "*")):
+        if leftover.is_symlink() or not leftover.is_dir():
+            continue
+        guard = _lock_folder(leftover)
+        if guard is None:
+            running = True
+            continue
+        try:
+            log.info("removing %s, left by a build that did not finish", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+        finally:
+            os.close(guard)
+    previous = final.with_name(final.name + ".previous")
+    if running or previous.is_symlink() or not previous.is_dir():
+        return
+    if final.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+    else:  # stopped between moving the old site aside and moving the new one in
+        os.replace(previous, final)

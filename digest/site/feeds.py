@@ -397,7 +397,9 @@ def rss(channel: Channel) -> bytes:
     ch = _sub(root, "channel")
     _sub(ch, "title", channel.title)
     _sub(ch, "link", channel.home)
-    _sub(ch, "description", channel.description)
+    # Readers show a channel's description as HTML, as they do an item's: the topic
+    # description is the user's text, so it goes in escaped.
+    _sub(ch, "description", html.escape(channel.description, quote=False))
     _sub(ch, "language", channel.language)
     _sub(ch, "lastBuildDate", rfc822(channel.updated))
     _sub(

@@ -159,8 +159,13 @@ for _loader in (_NoAliasLoader, _FRONT_MATTER_LOADER):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
-def _load_yaml(raw: str, label: str) -> Any:
-    """Compose, vet (no aliases, no boolean where text belongs), then construct."""
+def _load_yaml(
+    raw: str, label: str, warnings: list[str] | None = None, line_offset: int = 1
+) -> Any:
+    """Compose, vet (no aliases, no boolean where text belongs), then construct.
+
+    A key given twice is YAML that PyYAML reads as last-wins: said in warnings, with the line.
+    """
     marks = sum(raw.count(c) for c in "[{-?")
     fast = marks <= _LIBYAML_MAX_NESTING_MARKS
     loader = (_FRONT_MATTER_LOADER if fast else _NoAliasLoader)(raw)
@@ -171,6 +176,8 @@ def _load_yaml(raw: str, label: str) -> Any:
         _refuse_aliases(node)
         if isinstance(node, yaml.MappingNode):
             _refuse_boolean_text(node, label)
+            if warnings is not None:
+                warnings.extend(_duplicate_keys(node, label, line_offset))
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -206,7 +213,7 @@ class ContentReader:
         sidecars = _sidecars(paths)
         sidecar_files = set(sidecars.values())  # a set: thousands of articles, each checked
         for path in paths:
-            relative = path.relative_to(self.content_dir).as_posix()
+            relative = _utf8_name(path.relative_to(self.content_dir).as_posix())
             kind = _kind_of(path)
             if path in sidecar_files:
                 continue  # read with its article
@@ -306,7 +313,9 @@ class ContentReader:
             here = Path(dirpath)
             kept = []
             for name in sorted(dirnames):
-                relative = _printable((here / name).relative_to(self.content_dir).as_posix() + "/")
+                relative = _printable(
+                    _utf8_name((here / name).relative_to(self.content_dir).as_posix() + "/")
+                )
                 if name.startswith("."):
                     problems.append(Problem(relative, "hidden folder; not read", "excluded"))
                 elif (here / name).is_symlink():
@@ -327,6 +336,19 @@ class ContentReader:
         A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
         Markdown front matter (source, url, author, topics, ...), so the text stays as written.
         """
+        if _kind_of(path) is None:
+            # read_all never asks; a caller handed one file (`digest topics explain`) may.
+            suffix = path.suffix.lower() or "(no extension)"
+            sidecar_of = [path.with_suffix(s) for s in sorted(TEXT_SUFFIXES)]
+            hint = next(
+                (
+                    f"; it holds the metadata of {t.name}, pass that"
+                    for t in sidecar_of
+                    if t.is_file()
+                ),
+                "",
+            )
+            raise ArticleError(f"not an article ({suffix}); articles are .txt or .md files{hint}")
         data = self._read_bytes(path, MAX_ARTICLE_BYTES)
         try:
             decoded = decode(data)
@@ -354,7 +376,7 @@ class ContentReader:
                 sidecar_text = clean(decode(sidecar_bytes))
             except DecodeError as error:
                 raise ArticleError(f"{sidecar.name}: {error}") from None
-            meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ")
+            meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ", warnings=notes)
         article, warnings = self._read_plain(path, relative, text, content_hash, meta)
         return _checked_body(article), notes + warnings
 
@@ -484,7 +506,7 @@ class ContentReader:
         self, path: Path, relative: str, text: str, content_hash: str
     ) -> tuple[Article, list[str]]:
         warnings: list[str] = []
-        meta, body = self._front_matter(text)
+        meta, body = self._front_matter(text, warnings)
         unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
         if unknown:
             warnings.append(f"unknown front matter key(s) ignored: {', '.join(unknown)}")
@@ -537,21 +559,26 @@ class ContentReader:
         )
         return article, warnings
 
-    def _front_matter(self, text: str) -> tuple[Mapping[str, Any], str]:
+    def _front_matter(
+        self, text: str, warnings: list[str] | None = None
+    ) -> tuple[Mapping[str, Any], str]:
         match = _FRONT_MATTER.match(text)
         if not match:
             if text.startswith("---"):
                 raise ArticleError("front matter starts with '---' but never ends with '---'")
             raise ArticleError("Markdown article without YAML front matter (needs at least title)")
-        return self._parse_yaml(match.group(1) or "", "", line_offset=2), text[match.end() :]
+        meta = self._parse_yaml(match.group(1) or "", "", line_offset=2, warnings=warnings)
+        return meta, text[match.end() :]
 
-    def _parse_yaml(self, raw: str, label: str, line_offset: int = 1) -> Mapping[str, Any]:
+    def _parse_yaml(
+        self, raw: str, label: str, line_offset: int = 1, warnings: list[str] | None = None
+    ) -> Mapping[str, Any]:
         if len(raw.encode()) > MAX_FRONT_MATTER_BYTES:
             raise ArticleError(
                 f"{label}front matter is larger than {MAX_FRONT_MATTER_BYTES:,} bytes"
             )
         try:
-            meta = _load_yaml(raw, label)
+            meta = _load_yaml(raw, label, warnings, line_offset)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
             where = f" (line {mark.line + line_offset})" if mark is not None else ""
@@ -629,10 +656,32 @@ def _opened_path(descriptor: int) -> Path | None:
         return None
 
 
+def _utf8_name(name: str) -> str:
+    """A file name as UTF-8 text, whatever the locale: under LC_ALL=C with PYTHONUTF8=0 Python
+    decodes names as ASCII, and `café.md` would look undecodable. Bytes that are not UTF-8
+    stay escaped (surrogates), for _printable to find."""
+    return os.fsencode(name).decode("utf-8", "surrogateescape")
+
+
 def _printable(name: str) -> str:
     """A file name safe to print: undecodable bytes and control characters as escapes."""
     raw = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), raw)
+
+
+def _duplicate_keys(node: yaml.MappingNode, label: str, line_offset: int) -> list[str]:
+    seen: set[str] = set()
+    found = []
+    for key_node, _value in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        if key_node.value in seen:
+            found.append(
+                f"{label}front matter key '{key_node.value}' is given more than once "
+                f"(again on line {key_node.start_mark.line + line_offset}); the last one is used"
+            )
+        seen.add(key_node.value)
+    return found
 
 
 def _refuse_boolean_text(node: yaml.MappingNode, label: str) -> None:

@@ -9,10 +9,13 @@ changed analyses nothing; a change to one article analyses that one.
 The file is never trusted: it must carry our application id and schema version, every value
 carries a checksum bound to its key, and values are JSON decoded into our own frozen
 dataclasses only (no pickle: a damaged or planted file cannot run code). A corrupt or foreign
-file is replaced by a fresh one. Concurrent builds are safe: SQLite transactions (in WAL mode)
-guard the rows, and an advisory lock keeps a rebuild from swapping the file under another
-build's feet. Any trouble with the cache costs speed, never correctness: the articles are
-analysed again.
+file is replaced by a fresh one, and so is one damaged in the middle (a page that fails to read
+is checked with SQLite's quick_check before the file is judged sound). Trouble that is not the
+file's fault never replaces it: a lock held by another program, a full disk, an I/O error
+leave it as it is for the next build. A cache folder that cannot be written is read only.
+Concurrent builds are safe: SQLite transactions (in WAL mode) guard the rows, and an advisory
+lock keeps a rebuild from swapping the file under another build's feet. Any trouble with the
+cache costs speed, never correctness: the articles are analysed again.
 
 ``mkdocs serve`` rebuilds in one process, so entries are also kept in memory between builds.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import logging
@@ -54,6 +58,9 @@ SCHEMA_VERSION = 1
 KEEP_DAYS = 30
 # Seconds to wait for another build's lock before going on without the cache.
 LOCK_TIMEOUT = 30.0
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# Why a folder cannot be written to: the cache is then only read.
+_NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 # SQLite's limit on bound parameters is 999 in old builds.
 _BATCH = 500
 # The modules whose code decides an entry; a change to any of them invalidates the cache.
@@ -219,26 +226,49 @@ class CacheUnavailable(Exception):
     """The cache cannot be used for this build (locked for too long, unwritable folder)."""
 
 
+class CacheReadOnly(CacheUnavailable):
+    """The cache folder cannot be written: entries are read, new ones not saved."""
+
+
 class SummaryCache:
     """The cache file, opened for one build step; use as a context manager."""
 
-    def __init__(self, directory: Path, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    # Cache files another program kept locked past the timeout: {path: monotonic deadline}.
+    # Each build step would wait for it again; they go on without it for a while instead.
+    _held_elsewhere: dict[Path, float] = {}
+
+    def __init__(self, directory: Path, lock_timeout: float | None = None) -> None:
         self.directory = directory
         self.path = directory / CACHE_FILE
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
         self._lock_fd: int | None = None
         self._db: sqlite3.Connection | None = None
         # Set when the file was found corrupt or foreign and replaced.
         self.rebuilt = False
+        # Set when the folder cannot be written (a read-only mount or restored cache).
+        self.read_only = False
 
     # Opening, checking, rebuilding ---------------------------------------------------------
 
     def __enter__(self) -> SummaryCache:
+        held = self._held_elsewhere.get(self.path)
+        if held is not None and time.monotonic() < held:
+            raise CacheUnavailable(f"{self.path}: locked by another program; not waited for again")
+        lock_path = self.directory / LOCK_FILE
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+            # The folder may come from a shared CI cache: a link planted as the lock file must
+            # not make the build open (or create) a file elsewhere.
+            if lock_path.is_symlink():
+                lock_path.unlink()
+            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
         except OSError as error:
-            raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
+            if error.errno not in _NOT_WRITABLE or not self.path.is_file():
+                raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
+            # A folder we may not write: its entries are still worth reading.
+            self.read_only = True
+            with contextlib.suppress(OSError):
+                self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDONLY)
         try:
             self._lock(shared=True)
             problem = self._open_checked()
@@ -273,12 +303,25 @@ class SummaryCache:
                 time.sleep(0.05)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+        if self.read_only:
+            # immutable: SQLite may not create its -shm file beside a file it cannot write.
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, timeout=self.lock_timeout, isolation_level=None)
+        else:
+            db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
         db.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         return db
 
-    def _open_checked(self) -> str | None:
-        """Open the file; None if it is ours and sound, else what is wrong with it."""
+    def _open_checked(self, thorough: bool = False) -> str | None:
+        """Open the file; None if it is ours and sound, else what is wrong with it.
+
+        thorough: also read every page (quick_check), for a file that failed mid-way.
+        Trouble that is not the file's fault (locked, disk full, I/O) is CacheUnavailable:
+        the file must not be replaced for it, or a program holding it loses it.
+        """
+        if self.path.is_symlink():
+            # SQLite would follow it and write beside, or into, a file elsewhere.
+            return "is a symbolic link, which a cache file never is"
         try:
             self._db = self._connect()
             application_id = self._db.execute("PRAGMA application_id").fetchone()[0]
@@ -292,7 +335,15 @@ class SummaryCache:
             if version != SCHEMA_VERSION:
                 return f"written by another newsdigest version (schema {version})"
             self._db.execute("SELECT key, value, checksum, used FROM entries LIMIT 1").fetchall()
+            if thorough:
+                found = self._db.execute("PRAGMA quick_check(1)").fetchone()
+                if found is None or found[0] != "ok":
+                    return f"is damaged ({found[0] if found else 'no result'})"
             return None
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                self._held_elsewhere[self.path] = time.monotonic() + 2 * self.lock_timeout
+            raise CacheUnavailable(f"{self.path}: {error}") from None
         except sqlite3.DatabaseError as error:
             return f"unreadable ({error})"
 
@@ -316,8 +367,14 @@ class SummaryCache:
             self._db.execute("ROLLBACK")
             raise
 
-    def _rebuild(self, problem: str) -> None:
-        """Replace a corrupt or foreign file, once no other build has it open."""
+    def _rebuild(self, problem: str, thorough: bool = False) -> None:
+        """Replace a corrupt or foreign file, once no other build has it open.
+
+        thorough: the file failed in the middle, so the check whether another build already
+        replaced it reads every page (its header alone looks sound).
+        """
+        if self.read_only:
+            raise CacheUnavailable(f"{self.path} {problem}; the folder is read-only")
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
@@ -326,7 +383,7 @@ class SummaryCache:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         self._lock(shared=False)
         # Another build may have rebuilt it while we waited.
-        if self._open_checked() is None:
+        if self._open_checked(thorough) is None:
             self._lock(shared=True)
             return
         log.warning("digest: summary cache %s %s; starting a new one", self.path, problem)
@@ -353,7 +410,7 @@ class SummaryCache:
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
-            self._rebuild(f"is damaged ({error})")
+            self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
     def _get_many(self, keys: Sequence[str]) -> dict[str, str]:
@@ -383,12 +440,14 @@ class SummaryCache:
         change with every new article); those unused since yesterday are dropped at once.
         """
         items, used = list(items), list(used)
+        if self.read_only:
+            raise CacheReadOnly(f"{self.directory} cannot be written; nothing new is saved")
         try:
             self._put_many(items, used, churn)
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as error:
-            self._rebuild(f"is damaged ({error})")
+            self._rebuild(f"is damaged ({error})", thorough=True)
             self._put_many(items, used, churn)
 
     def _put_many(self, items: list[tuple[str, str]], used: list[str], churn: str = "") -> None:
@@ -517,6 +576,9 @@ class CachedAnalysis:
         try:
             with SummaryCache(self.cache_dir) as cache:
                 cache.put_many(values.items(), used)
+        except CacheReadOnly as error:
+            # Chosen by whoever made it read-only: the build goes on as it should.
+            log.info("digest: summaries not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summaries not saved to the cache: %s", error)
 

@@ -13,6 +13,7 @@ the snapshot written last: the parent of the next new one).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -87,6 +88,10 @@ class History:
 
     def __init__(self, cache_dir: Path) -> None:
         self.root = cache_dir / "history"
+        # The cache folder may come from a shared CI cache: a `history` link planted there
+        # would have snapshots written, and old .json files pruned, in a folder elsewhere.
+        if self.root.is_symlink():
+            raise OSError(errno.ELOOP, "a symbolic link; build history not used", str(self.root))
 
     def _load(self, key: str) -> dict[str, Any] | None:
         if not key or not all(c in "0123456789abcdef" for c in key):

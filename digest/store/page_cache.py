@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.store.cache import CacheUnavailable, SummaryCache
+from digest.store.cache import CacheReadOnly, CacheUnavailable, SummaryCache
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,13 @@ def _safe_url(value: str) -> bool:
     return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
 
 
+def _local_url(value: str) -> bool:
+    # What a page loads by itself (an image) comes from the site: a planted entry must not
+    # make every reader's browser call another host.
+    url = _URL_IGNORED.sub("", html.unescape(value))
+    return _SCHEME.match(url) is None and not url.startswith(("//", "\\", "/\\", "\\/"))
+
+
 def _safe_attributes(text: str) -> bool:
     for match in _ATTRIBUTE.finditer(text):
         name = match.group(1).lower()
@@ -177,6 +184,8 @@ def _safe_attributes(text: str) -> bool:
             return False
         value = match.group(2) if match.group(2) is not None else match.group(3)
         if name in _URL_ATTRIBUTES and value is not None and not _safe_url(value):
+            return False
+        if name == "src" and value is not None and not _local_url(value):
             return False
         if name == "id" and (value is None or not _plain_id(html.unescape(value))):
             return False
@@ -351,6 +360,8 @@ class PageStore:
                     sorted(self._used),
                     churn=KEY_PREFIX,
                 )
+        except CacheReadOnly as error:
+            log.info("digest: converted pages not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: converted pages not saved to the cache: %s", error)
 

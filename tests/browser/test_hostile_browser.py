@@ -144,3 +144,13 @@ def test_search_works_and_runs_no_planted_script(hostile_tab: Callable[[], Tab])
     page.wait_for_timeout(500)
     assert not [url for url in tab.outside_requests if MARKER in url]
     assert tab.console_errors == [], tab.console_errors
+
+
+def test_a_search_from_the_address_runs_no_planted_script(hostile_tab: Callable[[], Tab]) -> None:
+    """`?q=` starts a search on load: where the planted worker URL ran script before."""
+    tab = hostile_tab()
+    page = tab.open("?q=timetable")
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(500)
+    assert not [url for url in tab.outside_requests if MARKER in url]
+    assert tab.console_errors == [], tab.console_errors

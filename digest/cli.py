@@ -124,8 +124,8 @@ def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) 
     "--site-config",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write a config that builds OUT_DIR as the site (e.g. `zensical build -f FILE`); "
-    "it must sit in a folder that holds OUT_DIR.",
+    help="Also write a config that builds OUT_DIR into `site` beside it (e.g. `zensical build "
+    "-f FILE`); it must sit in a folder that holds OUT_DIR.",
 )
 def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
     """Write the digest's generated Markdown pages to OUT_DIR.
@@ -169,7 +169,8 @@ def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
                 f"{site_config} must sit in a folder that holds {out_dir}",
                 param_hint="--site-config",
             )
-        site_dir = base / str(raw.get("site_dir") or "site")
+        # Zensical builds only into a folder beside its config.
+        site_dir = project / "site"
         derived = derived_config(raw, config, config_file, project, out_dir.resolve(), site_dir)
         site_config.write_text(
             yaml.dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8"

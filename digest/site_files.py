@@ -100,9 +100,12 @@ def _with_title(page: Page) -> str:
     Without it, a builder takes the title from the first heading: Zensical (and Material's
     `striptags`) turn its `&#60;` back into `<` inside <title>, so a headline
     `</title><script>...` would run. The front matter title is printed as written, as the
-    MkDocs plugin sets it. JSON strings are YAML strings, with every quote escaped.
+    MkDocs plugin sets it. Quotes stay as they are: the title is only ever element text, and
+    Zensical's search shows it as text in a result's path, where `&#x27;` would be seen (a
+    headline with `&`, `<` or `>` shows its entity there: the price of a safe <title>).
+    JSON strings are YAML strings, with every quote escaped.
     """
-    title = json.dumps(html.escape(page.title, quote=True), ensure_ascii=False)
+    title = json.dumps(html.escape(page.title, quote=False), ensure_ascii=False)
     return f"---\ntitle: {title}\n---\n\n{page.markdown}"
 
 

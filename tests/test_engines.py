@@ -221,3 +221,27 @@ def test_zensical_engine_without_site_url_names_the_option(tmp_path: Path) -> No
     result = zensical_build(project, "-d", str(tmp_path / "site"))
     assert result.exit_code == 2
     assert "site_url" in result.output
+
+
+def test_zensical_build_of_the_hostile_fixture_runs_nothing(tmp_path: Path) -> None:
+    """Every hostile article through Zensical's own Markdown setup (its default extensions):
+    no script, event handler or javascript: link comes from article text."""
+    _needs("zensical")
+    import lxml.html
+
+    project = copy_fixture("hostile", tmp_path)
+    site = tmp_path / "site"
+    result = zensical_build(project, "-d", str(site))
+    assert result.exit_code == 0, result.output
+    pages = sorted(site.glob("articles/*/index.html"))
+    assert len(pages) > 10
+    for page in pages:
+        tree = lxml.html.fromstring(page.read_bytes())
+        for script in tree.iter("script"):
+            assert "alert" not in (script.text or ""), page
+        for element in tree.iter():
+            for name, value in element.attrib.items():
+                assert not name.lower().startswith("on"), (page, name)
+                assert not value.strip().lower().startswith("javascript:"), (page, value)
+        title = tree.find(".//title")
+        assert title is not None and not len(title), page  # text only, no elements

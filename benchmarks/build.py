@@ -446,12 +446,17 @@ def table(results: list[Result]) -> str:
 
 def machine() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    packages = ", ".join(
-        f"{name} {version(name)}"
-        for name in ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "newsdigest")
-    )
+    def installed(name: str) -> str:
+        # The peer's plugin is only needed where the peer is built (--peer-sizes).
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} not installed"
+
+    names = ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "properdocs", "zensical")
+    packages = ", ".join(installed(name) for name in (*names, "newsdigest"))
     python = f"{platform.python_implementation()} {platform.python_version()}"
     return f"{python}, {cores} cores; {packages} ({code_version()})"
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 from tests.browser.conftest import EDITED, HELD_BACK, PHONE, WITHDRAWN, _QuietHandler
-from tests.browser.test_reader import EVERY_PAGE, _texts
+from tests.browser.test_reader import EVERY_PAGE, SUMMARY_STARTS, _texts
 from tests.conftest import REPO, copy_fixture
 
 
@@ -98,6 +98,24 @@ def test_search_finds_an_article_by_a_word_deep_in_its_text(open_tab) -> None:
     article.first.click()
     page.wait_for_load_state("networkidle")
     assert urlsplit(page.url).path.endswith("/articles/caracas-blackout-2019-05-20/")
+    tab.assert_clean()
+
+
+def test_article_results_show_the_summary(open_tab) -> None:
+    # newsdigest.js adds it inside Zensical's shadow root, as it does in Material's results.
+    tab = open_tab()
+    page = tab.open("")
+    results = _search(page, "Oslo")
+    article = results.filter(has=page.locator("xpath=self::*[contains(@href, 'oslo-talks')]"))
+    summary = article.first.locator(".digest-search-summary")
+    summary.wait_for()
+    assert " ".join(summary.inner_text().split()).startswith(
+        SUMMARY_STARTS["oslo-talks-2019-05-29"]
+    )
+    # Only article results get one: the topic page's result for the same story has none.
+    topic = results.filter(has=page.locator("xpath=self::*[contains(@href, 'topics/venezuela')]"))
+    assert topic.first.locator(".digest-search-summary").count() == 0
+    tab.screenshot("search-zensical-desktop", max_height=800)
     tab.assert_clean()
 
 

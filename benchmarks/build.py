@@ -360,12 +360,20 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int, peer: bool
         if importlib.util.find_spec(engine) is None:
             engines[engine] = None
             continue
-        runs = []
+        runs, again = [], []
         for attempt in range(repeat):
             shutil.rmtree(ours_root / "site", ignore_errors=True)
+            # Zensical's own page cache lives in the digest's cache folder: the first build
+            # fills it, the second (nothing changed) is the daily rebuild.
+            shutil.rmtree(ours_root / ".digest-cache" / "zensical", ignore_errors=True)
             runs.append(mkdocs_build(ours_root, engine))
             print(f"  N={n} {engine} {attempt + 1}: {runs[-1].seconds:.1f} s", flush=True)
+            if engine == "zensical":
+                again.append(mkdocs_build(ours_root, engine))
+                print(f"  N={n} {engine} again {attempt + 1}: {again[-1].seconds:.1f} s")
         engines[engine] = best(runs)
+        if again:
+            engines[f"{engine} again"] = best(again)
     return Result(
         n,
         best(peer_runs) if peer_runs else None,
@@ -412,20 +420,26 @@ def table(results: list[Result]) -> str:
     if any(run is not None for r in results for run in r.engines.values()):
         lines.append("")
         lines.append(
-            "The same sites, summaries cached, by engine (MkDocs: the warm build above; "
-            "ProperDocs: `properdocs build`; Zensical: `digest build --engine zensical`, no page "
-            "cache):"
+            "The same sites, summaries cached, by engine (MkDocs: the warm build above, page "
+            "cache full; ProperDocs: `properdocs build`, the same; Zensical: `digest build "
+            "--engine zensical`, first with Zensical's cache empty, then again):"
         )
         lines.append("")
-        lines.append("| N | MkDocs 1.6 | ProperDocs | Zensical | Zensical / MkDocs |")
-        lines.append("|---:|---:|---:|---:|---:|")
+        lines.append(
+            "| N | MkDocs 1.6 | ProperDocs | Zensical, first | Zensical, again "
+            "| Zensical again / MkDocs |"
+        )
+        lines.append("|---:|---:|---:|---:|---:|---:|")
+
+        def cell(run: Run | None) -> str:
+            return f"{run.seconds:.1f} s" if run else "not installed"
+
         for r in results:
-            proper, zensical = r.engines.get("properdocs"), r.engines.get("zensical")
+            again = r.engines.get("zensical again")
             lines.append(
-                f"| {r.n:,} | {r.warm.seconds:.1f} s "
-                f"| {f'{proper.seconds:.1f} s' if proper else 'not installed'} "
-                f"| {f'{zensical.seconds:.1f} s' if zensical else 'not installed'} "
-                f"| {f'{zensical.seconds / r.warm.seconds:.0%}' if zensical else ''} |"
+                f"| {r.n:,} | {r.warm.seconds:.1f} s | {cell(r.engines.get('properdocs'))} "
+                f"| {cell(r.engines.get('zensical'))} | {cell(again)} "
+                f"| {f'{again.seconds / r.warm.seconds:.0%}' if again else ''} |"
             )
     sizes = sorted(results, key=lambda r: r.n)
     for small, large in zip(sizes, sizes[1:], strict=False):

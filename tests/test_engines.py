@@ -245,3 +245,36 @@ def test_zensical_build_of_the_hostile_fixture_runs_nothing(tmp_path: Path) -> N
                 assert not value.strip().lower().startswith("javascript:"), (page, value)
         title = tree.find(".//title")
         assert title is not None and not len(title), page  # text only, no elements
+
+
+def test_zensical_rebuild_from_its_cache_equals_a_fresh_build(tmp_path: Path) -> None:
+    """The Zensical project kept in the cache folder (its own page cache) after an article is
+    edited and another removed gives the bytes of a build from nothing."""
+    _needs("zensical")
+    import shutil
+
+    project = copy_fixture("feeds", tmp_path)
+    assert zensical_build(project, "-d", str(tmp_path / "first")).exit_code == 0
+    assert (project / ".digest-cache" / "zensical" / ".cache").is_dir()
+    content = project / "content"
+    edited = sorted(content.glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA late paragraph, added.\n")
+    removed = sorted(content.glob("*.md"))[-1]
+    removed.unlink()
+    incremental = tmp_path / "incremental"
+    assert zensical_build(project, "-d", str(incremental)).exit_code == 0
+    # The same project and history, without the Zensical cache.
+    fresh_project = tmp_path / "fresh"
+    shutil.copytree(project, fresh_project, ignore=shutil.ignore_patterns("zensical", "site"))
+    fresh = tmp_path / "fresh-site"
+    assert zensical_build(fresh_project, "-d", str(fresh)).exit_code == 0
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(incremental) for p in incremental.rglob("*") if p.is_file()
+    )
+    assert not (incremental / "articles" / removed.stem).exists()
+    for path in files:
+        assert (fresh / path).read_bytes() == (incremental / path).read_bytes(), path
+    assert "A late paragraph, added." in (
+        incremental / "articles" / edited.stem / "index.html"
+    ).read_text(encoding="utf-8")

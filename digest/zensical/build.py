@@ -17,7 +17,7 @@ from digest.changes import record_build
 from digest.config import DigestConfig
 from digest.feeds import autodiscovery_links
 from digest.model import Digest
-from digest.project import _TolerantLoader
+from digest.project import _TolerantLoader, plugin_options
 from digest.site_files import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
 from digest.site_files import write_docs_folder as _write_docs_folder
 
@@ -150,11 +150,26 @@ def build_site(
     use_directory_urls = bool(raw.get("use_directory_urls", True))
     digest = analyse(config)
     final.parent.mkdir(parents=True, exist_ok=True)
-    # Zensical wants docs and site folders inside the folder of its config: all three are
-    # staged beside the final site and the site is swapped in only when the build succeeded.
-    project = Path(tempfile.mkdtemp(prefix=".digest-zensical-", dir=final.parent))
+    options = plugin_options(raw) or {}
+    # Zensical keeps converted pages in a .cache folder beside its config and reuses them by
+    # content, not by file date: a project kept in the digest's cache folder makes a rebuild
+    # convert only what changed (page_cache: false, or no cache folder: a fresh one each time).
+    keep = config.cache_dir is not None and options.get("page_cache", True) is not False
+    if keep:
+        assert config.cache_dir is not None
+        project = config.cache_dir / "zensical"
+        project.mkdir(parents=True, exist_ok=True)
+    else:
+        project = Path(tempfile.mkdtemp(prefix=".digest-zensical-", dir=final.parent))
+    # Zensical wants its docs and site folders inside the folder of its config. Its output is
+    # copied beside the final site, finished there (feed links) and swapped in only when all
+    # went well; the project's own site folder stays as Zensical left it, for the next build.
+    staging = Path(tempfile.mkdtemp(prefix=".digest-zensical-site-", dir=final.parent))
     try:
         docs, built = project / "docs", project / "site"
+        # Written afresh: a removed article's page must not linger (Zensical then drops its
+        # output page too). Unchanged pages keep their cached conversion, keyed by content.
+        shutil.rmtree(docs, ignore_errors=True)
         written = _write_docs_folder(
             config,
             digest,
@@ -171,19 +186,23 @@ def build_site(
             yaml.dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
         try:
-            zensical.build(str(config_path), {"clean": True, "strict": strict})
+            zensical.build(str(config_path), {"clean": not keep, "strict": strict})
         except SystemExit as error:  # its strict mode may end the process on a warning
             raise ZensicalError(f"Zensical stopped the build (exit {error.code})") from None
         except Exception as error:  # its ConfigurationError, errors from its Rust core
             raise ZensicalError(f"Zensical: {error}") from None
         if not (built / "index.html").is_file():
             raise ZensicalError("Zensical wrote no index.html")
+        site = staging / "site"
+        shutil.copytree(built, site)
         md_paths = [p.path for p in written.pages]
         md_paths += [p for p in written.user_files if p.endswith(".md")]
-        _add_feed_links(config, built, md_paths, use_directory_urls)
-        _swap_in(built, final)
+        _add_feed_links(config, site, md_paths, use_directory_urls)
+        _swap_in(site, final)
     finally:
-        shutil.rmtree(project, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(project, ignore_errors=True)
     return final
 
 

@@ -156,7 +156,9 @@ def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
             use_directory_urls=bool(raw.get("use_directory_urls", True)),
             user_docs=base / str(raw.get("docs_dir") or "docs"),
         )
-    except (DocsConflict, FeedError, TemplateProblem) as error:
+    except FeedError as error:  # feeds on without a usable site_url: bad configuration
+        raise click.UsageError(f"{config_file}: digest plugin: {error}") from None
+    except (DocsConflict, TemplateProblem) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"{len(written.pages)} pages written to {out_dir}, with {len(written.user_files)} "

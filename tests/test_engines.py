@@ -278,3 +278,12 @@ def test_zensical_rebuild_from_its_cache_equals_a_fresh_build(tmp_path: Path) ->
     assert "A late paragraph, added." in (
         incremental / "articles" / edited.stem / "index.html"
     ).read_text(encoding="utf-8")
+
+
+def test_render_without_site_url_names_the_option(tmp_path: Path) -> None:
+    project = copy_fixture("feeds-no-site-url", tmp_path)
+    result = CliRunner().invoke(
+        cli, ["render", "-f", str(project / "mkdocs.yml"), str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "site_url" in result.output

@@ -25,6 +25,7 @@ recorded. The table goes to stdout and, between markers, into docs/performance.m
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -247,10 +248,19 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def mkdocs_build(root: Path) -> Run:
+def mkdocs_build(root: Path, engine: str = "mkdocs") -> Run:
+    """One build as its own process: `mkdocs build`, `properdocs build` (the same plugin run by
+    the MkDocs 1.x fork) or `digest build --engine zensical`."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    config = str(root / "mkdocs.yml")
     # Not -q: the digest's log line says how many articles were summarized.
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml")]
+    command = {
+        "mkdocs": [sys.executable, "-m", "mkdocs", "build", "-f", config],
+        "properdocs": [sys.executable, "-m", "properdocs", "build", "-f", config],
+        "zensical": [sys.executable, "-m", "digest.cli", "build", "--engine", "zensical"],
+    }[engine]
+    if engine == "zensical":
+        command += ["-f", config]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE)
     peak = 0
@@ -274,7 +284,7 @@ def mkdocs_build(root: Path) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         sys.stderr.write(errors.decode(errors="replace"))
-        raise SystemExit(f"mkdocs build failed in {root} (exit {process.returncode})")
+        raise SystemExit(f"{engine} build failed in {root} (exit {process.returncode})")
     found = re.search(rb"(\d+) articles: (\d+) summarized", errors)
     summarized = int(found.group(2)) if found else None
     pages = re.search(rb"(\d+) of (\d+) generated pages from the cache", errors)
@@ -297,6 +307,8 @@ class Result:
     warm: Run
     changed: Run
     floor: Run
+    # The same site, summaries cached, built by the other engines (None: not installed).
+    engines: dict[str, Run | None]
 
 
 def best(runs: list[Run]) -> Run:
@@ -341,6 +353,27 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int, peer: bool
         counts = {r.summarized for r in run}
         if counts != {expected}:
             print(f"  warning: {label} builds summarized {counts} articles, expected {expected}")
+    # The other engines on the same project, after the MkDocs builds: summaries cached, as a
+    # daily rebuild finds them. Each writes its own site folder, so none reuses another's.
+    engines: dict[str, Run | None] = {}
+    for engine in ("properdocs", "zensical"):
+        if importlib.util.find_spec(engine) is None:
+            engines[engine] = None
+            continue
+        runs, again = [], []
+        for attempt in range(repeat):
+            shutil.rmtree(ours_root / "site", ignore_errors=True)
+            # Zensical's own page cache lives in the digest's cache folder: the first build
+            # fills it, the second (nothing changed) is the daily rebuild.
+            shutil.rmtree(ours_root / ".digest-cache" / "zensical", ignore_errors=True)
+            runs.append(mkdocs_build(ours_root, engine))
+            print(f"  N={n} {engine} {attempt + 1}: {runs[-1].seconds:.1f} s", flush=True)
+            if engine == "zensical":
+                again.append(mkdocs_build(ours_root, engine))
+                print(f"  N={n} {engine} again {attempt + 1}: {again[-1].seconds:.1f} s")
+        engines[engine] = best(runs)
+        if again:
+            engines[f"{engine} again"] = best(again)
     return Result(
         n,
         best(peer_runs) if peer_runs else None,
@@ -348,6 +381,7 @@ def measure(n: int, stories: list[Story], workdir: Path, repeat: int, peer: bool
         best(warm_runs),
         best(changed_runs),
         best(floor_runs),
+        engines,
     )
 
 
@@ -383,6 +417,30 @@ def table(results: list[Result]) -> str:
                 f"{r.warm.pages_cached[0]:,} of {r.warm.pages_cached[1]:,}, one changed "
                 f"{r.changed.pages_cached[0]:,} of {r.changed.pages_cached[1]:,}."
             )
+    if any(run is not None for r in results for run in r.engines.values()):
+        lines.append("")
+        lines.append(
+            "The same sites, summaries cached, by engine (MkDocs: the warm build above, page "
+            "cache full; ProperDocs: `properdocs build`, the same; Zensical: `digest build "
+            "--engine zensical`, first with Zensical's cache empty, then again):"
+        )
+        lines.append("")
+        lines.append(
+            "| N | MkDocs 1.6 | ProperDocs | Zensical, first | Zensical, again "
+            "| Zensical again / MkDocs |"
+        )
+        lines.append("|---:|---:|---:|---:|---:|---:|")
+
+        def cell(run: Run | None) -> str:
+            return f"{run.seconds:.1f} s" if run else "not installed"
+
+        for r in results:
+            again = r.engines.get("zensical again")
+            lines.append(
+                f"| {r.n:,} | {r.warm.seconds:.1f} s | {cell(r.engines.get('properdocs'))} "
+                f"| {cell(r.engines.get('zensical'))} | {cell(again)} "
+                f"| {f'{again.seconds / r.warm.seconds:.0%}' if again else ''} |"
+            )
     sizes = sorted(results, key=lambda r: r.n)
     for small, large in zip(sizes, sizes[1:], strict=False):
         factor = large.n / small.n
@@ -402,12 +460,17 @@ def table(results: list[Result]) -> str:
 
 def machine() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    packages = ", ".join(
-        f"{name} {version(name)}"
-        for name in ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "newsdigest")
-    )
+    def installed(name: str) -> str:
+        # The peer's plugin is only needed where the peer is built (--peer-sizes).
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} not installed"
+
+    names = ("mkdocs", "mkdocs-material", "mkdocs-rss-plugin", "properdocs", "zensical")
+    packages = ", ".join(installed(name) for name in (*names, "newsdigest"))
     python = f"{platform.python_implementation()} {platform.python_version()}"
     return f"{python}, {cores} cores; {packages} ({code_version()})"
 

@@ -202,7 +202,8 @@ PLUGIN_OPTIONS = frozenset(
     {"content_dir", "templates_dir", "topics", "topic_threshold", "topic_mode"}
     | {"topic_suggestions", "timezone", "summarizer", "summary_sentences", "summary_words"}
     | {"topic_summary_sentences", "feeds", "feed_items", "page_size", "home_items_per_topic"}
-    | {"cache_dir", "workers", "progress", "include_drafts", "page_cache"}
+    | {"cache_dir", "workers", "progress", "include_drafts", "page_cache", "boilerplate"}
+    | {"sources"}
 )
 
 

@@ -28,7 +28,8 @@ def test_render_writes_markdown_pages(project: Path, tmp_path: Path) -> None:
     result = run(project, "render", str(out))
     assert result.exit_code == 0, result.output
     home = (out / "index.md").read_text(encoding="utf-8")
-    assert home.startswith("# Fixture digest")
+    # Front matter gives each page its title, HTML-escaped (see site_files._with_title).
+    assert home.startswith('---\ntitle: "Home"\n---\n\n# Fixture digest')
     assert "[US, Russia desire stronger relations](articles/sochi-2019-05-14.md)" in home
     article = (out / "articles" / "harbour-strike-2019-05-20.md").read_text(encoding="utf-8")
     assert "# Dock workers end strike at the port of Hamburg" in article

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "digest"
-STAGES = ("sources", "analysis", "store", "site", "mkdocs", "cli", "evaluation")
+STAGES = ("sources", "analysis", "store", "site", "mkdocs", "zensical", "cli", "evaluation")
 # What each part may import, besides itself, the model and the config (everyone may).
 ALLOWED = {
     "model": set(),
@@ -25,7 +25,18 @@ ALLOWED = {
     "pipeline": {"sources", "analysis", "store"},
     "evaluation": {"sources", "analysis", "pipeline"},
     "mkdocs": {"sources", "analysis", "store", "site", "pipeline", "project"},
-    "cli": {"sources", "analysis", "store", "site", "pipeline", "project", "evaluation", "mkdocs"},
+    "zensical": {"sources", "analysis", "store", "site", "pipeline", "project"},
+    "cli": {
+        "sources",
+        "analysis",
+        "store",
+        "site",
+        "pipeline",
+        "project",
+        "evaluation",
+        "mkdocs",
+        "zensical",
+    },
 }
 
 
@@ -101,3 +112,12 @@ def test_only_the_mkdocs_adapter_imports_mkdocs(module: str) -> None:
         name == "mkdocs" or name.startswith("mkdocs.") for name in _imports(_modules()[module])
     )
     assert not uses_mkdocs or module.startswith("digest.mkdocs"), module
+
+
+def test_the_plugin_schema_and_the_checked_options_are_the_same() -> None:
+    # digest.config refuses names it does not know; the plugin's schema lists what MkDocs
+    # passes on. An option added to one and not the other is either refused or never checked.
+    from digest.config import PLUGIN_OPTIONS
+    from digest.mkdocs.plugin import DigestPluginConfig
+
+    assert set(DigestPluginConfig().keys()) == set(PLUGIN_OPTIONS)

@@ -54,12 +54,22 @@ def cli() -> None:
     default=None,
     help="Where to write the site (default: the site_dir of mkdocs.yml).",
 )
-def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
-    """Build the whole site with MkDocs, as `mkdocs build` does.
+@click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help="The site builder: MkDocs (with the digest plugin) or Zensical (the `zensical` extra).",
+)
+def build(config_file: Path, strict: bool, site_dir: str | None, engine: str) -> None:
+    """Build the whole site with MkDocs, as `mkdocs build` does, or with Zensical.
 
     The site is built in a temporary folder and swapped in only when the build succeeds, so a
     failed build leaves the previous site in place.
     """
+    if engine == "zensical":
+        _build_with_zensical(config_file, strict, site_dir)
+        return
     from digest.mkdocs.plugin import build_site
 
     try:
@@ -71,27 +81,104 @@ def build(config_file: Path, strict: bool, site_dir: str | None) -> None:
     click.echo(f"Site written to {built}")
 
 
+def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) -> None:
+    from digest.site.feeds import FeedError, check_site_url
+    from digest.site.output import DocsConflict
+    from digest.zensical import ZensicalError, ZensicalMissing, build_site
+
+    config = _load(config_file)
+    if config.feeds:
+        try:
+            check_site_url(config.site_url)
+        except FeedError as error:  # as the plugin's on_config: bad configuration
+            raise click.UsageError(f"{config_file}: digest plugin: {error}") from None
+
+    def analyse(settings: DigestConfig) -> Digest:
+        digest = _analysed(settings)
+        # Reported as the plugin reports them; --strict fails on them as mkdocs --strict does.
+        if _report(digest.problems, settings.content_dir) and strict:
+            raise ZensicalError("content problems above, and --strict")
+        return digest
+
+    try:
+        built = build_site(
+            config_file,
+            config,
+            analyse,
+            strict=strict,
+            site_dir=Path(site_dir) if site_dir else None,
+        )
+    except ZensicalMissing as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    except (ZensicalError, TemplateProblem, FeedError, DocsConflict, OSError) as error:
+        prefix = "digest template " if isinstance(error, TemplateProblem) else ""
+        click.echo(f"Error: build failed: {prefix}{error}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"Site written to {built} (Zensical)")
+
+
 @cli.command()
 @config_option
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-def render(config_file: Path, out_dir: Path) -> None:
+@click.option(
+    "--site-config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a config that builds OUT_DIR into `site` beside it (e.g. `zensical build "
+    "-f FILE`); it must sit in a folder that holds OUT_DIR.",
+)
+def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
     """Write the digest's generated Markdown pages to OUT_DIR.
 
-    For inspection, or for another Markdown site builder. Problems are reported as in `check`.
+    With them goes everything else a Markdown site builder (Zensical, plain MkDocs) needs to
+    publish OUT_DIR as the site: the user's own docs, the reader's stylesheet and script, the
+    search summaries, and the feeds and OPML list as static files (the same bytes `mkdocs
+    build` writes). Problems are reported as in `check`.
     """
+    import yaml
+
+    from digest.site.feeds import FeedError
+    from digest.site.output import DocsConflict, write_docs_folder
+    from digest.zensical.build import derived_config, load_mkdocs_yml
+
     config = _load(config_file)
+    raw = load_mkdocs_yml(config_file)
+    base = config_file.resolve().parent
     digest = _analysed(config)
     _report(digest.problems, config.content_dir)
-    out_root = out_dir.resolve()
-    # Recorded like a site build, so the home page's "what's new" matches `mkdocs build`.
-    pages = PageRenderer(config).render(digest, record_build(digest, config.cache_dir))
-    for page in pages:
-        target = (out_root / page.path).resolve()
-        if not target.is_relative_to(out_root):
-            raise click.ClickException(f"refusing to write outside {out_dir}: {page.path}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.markdown, encoding="utf-8")
-    click.echo(f"{len(pages)} pages written to {out_dir}")
+    try:
+        written = write_docs_folder(
+            config,
+            digest,
+            # Recorded like a site build, so the home page's "what's new" matches `mkdocs build`.
+            record_build(digest, config.cache_dir),
+            out_dir,
+            use_directory_urls=bool(raw.get("use_directory_urls", True)),
+            user_docs=base / str(raw.get("docs_dir") or "docs"),
+        )
+    except FeedError as error:  # feeds on without a usable site_url: bad configuration
+        raise click.UsageError(f"{config_file}: digest plugin: {error}") from None
+    except (DocsConflict, TemplateProblem) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{len(written.pages)} pages written to {out_dir}, with {len(written.user_files)} "
+        f"of your docs files and {len(written.other_files)} assets and feeds"
+    )
+    if site_config is not None:
+        project = site_config.resolve().parent
+        if not out_dir.resolve().is_relative_to(project):
+            raise click.BadParameter(
+                f"{site_config} must sit in a folder that holds {out_dir}",
+                param_hint="--site-config",
+            )
+        # Zensical builds only into a folder beside its config.
+        site_dir = project / "site"
+        derived = derived_config(raw, config, config_file, project, out_dir.resolve(), site_dir)
+        site_config.write_text(
+            yaml.dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+        click.echo(f"Site config written to {site_config}")
 
 
 @cli.command()

@@ -45,17 +45,24 @@ from digest.site.feeds import (
     sitemap_stubs,
     write_feeds,
 )
-from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path, nav_items
+from digest.site.output import (
+    ASSETS,
+    SCRIPT,
+    STYLESHEET,
+    SUMMARIES,
+    insert_in_head,
+    shipped_asset,
+    site_nav,
+    summaries_json,
+)
+from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path
 from digest.store.history import record_build
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
 
 log = get_plugin_logger(__name__)
-# The reader's stylesheet and script ship in the package and are emitted as generated files, so
-# users need not copy them; a docs/ file at the same path replaces one.
-STYLESHEET = "assets/newsdigest.css"
-SCRIPT = "assets/newsdigest.js"
-# Article summaries by page URL: the script shows them in search results.
-SUMMARIES = "assets/newsdigest-summaries.json"
+# The reader's stylesheet and script (digest.site.output, shared with the other engines) are
+# emitted as generated files, so users need not copy them; a docs/ file at the same path
+# replaces one.
 _D = DigestConfig
 
 
@@ -192,18 +199,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 raise DigestConfigError(
                     f"{config.config_file_path}: digest plugin: {error}"
                 ) from None
-        placeholder = Digest(
-            entries=(),
-            topics=tuple(_empty_topic(t) for t in self.settings.topics),
-            other=(),
-        )
         _keep_heading_ids_out_of_reserved_names(config)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT)
-        user_nav = list(config.nav or [])
-        config.nav = _text_titles(nav_items(placeholder, subscribe=self.settings.feeds)) + user_nav
+        config.nav = site_nav(self.settings, list(config.nav or []))
         self.page_store = None
         if self.config.page_cache and self.settings.cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
@@ -250,12 +251,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self._sources = {article_page_path(e.article.slug): e for e in self.digest.entries}
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
-        for asset in (STYLESHEET, SCRIPT):
+        for asset in ASSETS:
             if files.get_file_from_path(asset) is None:
-                shipped = Path(__file__).resolve().parent.parent / "site" / asset
-                files.append(
-                    File.generated(config, asset, content=shipped.read_text(encoding="utf-8"))
-                )
+                files.append(File.generated(config, asset, content=shipped_asset(asset)))
         for page in self.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
@@ -279,9 +277,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             article = files.get_file_from_path(article_page_path(entry.article.slug))
             if article is not None:
                 summaries[article.url] = entry.summary.text
-        files.append(
-            File.generated(config, SUMMARIES, content=json.dumps(summaries, sort_keys=True))
-        )
+        files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
         return files
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -372,7 +368,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings is None or not self.settings.feeds:
             return output
         links = autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
-        return _insert_in_head(output, links)
+        return insert_in_head(output, links)
 
     def _thaw(self) -> None:
         if self._frozen:
@@ -673,48 +669,11 @@ def _anchor_link(entry: TocEntry) -> AnchorLink:
     return link
 
 
-def _insert_in_head(html_text: str, tags: str) -> str:
-    """Put tags just before the first </head> (the real one: page content comes after it)."""
-    if not tags:
-        return html_text
-    at = html_text.find("</head>")
-    if at < 0:  # not as themes write it: look again ignoring case (lowercasing a page costs)
-        at = html_text.lower().find("</head>")
-    if at < 0:
-        return html_text
-    return f"{html_text[:at]}{tags}\n{html_text[at:]}"
-
-
 _EPOCH_DAY = date(1970, 1, 1)
-
-
-def _text_titles(items: list[Any]) -> list[Any]:
-    """The digest's nav entries with their titles HTML-escaped: themes print a nav title as
-    HTML (Material does), and a topic's name is the user's text, `R&D <Labs>` included."""
-    escaped: list[Any] = []
-    for item in items:
-        if isinstance(item, dict):
-            escaped.append(
-                {
-                    html.escape(title, quote=False): _text_titles(value)
-                    if isinstance(value, list)
-                    else value
-                    for title, value in item.items()
-                }
-            )
-        else:
-            escaped.append(item)
-    return escaped
 
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _empty_topic(topic: Any) -> Any:
-    from digest.model import TopicDigest
-
-    return TopicDigest(topic, ())
 
 
 def build_site(

@@ -1,0 +1,202 @@
+"""What a digest site holds besides its pages' HTML, for any site builder.
+
+The MkDocs plugin and the Zensical adapter (and `digest render`) share these, so every engine
+publishes the same stylesheet, script, search summaries, feeds and OPML list, and the same
+navigation. Nothing here imports a site builder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from digest.config import DigestConfig
+from digest.model import Digest, TopicDigest
+from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
+from digest.site.render import Page, PageRenderer, article_page_path, nav_items
+from digest.store.history import Changes
+
+# The reader's stylesheet and script ship in the package; a docs/ file at the same path replaces
+# one (a user's own restyling).
+STYLESHEET = "assets/newsdigest.css"
+SCRIPT = "assets/newsdigest.js"
+ASSETS = (STYLESHEET, SCRIPT)
+# Article summaries by page URL: the script shows them in search results.
+SUMMARIES = "assets/newsdigest-summaries.json"
+
+
+def shipped_asset(path: str) -> str:
+    """The text of one of ASSETS as shipped in the package."""
+    return (Path(__file__).parent / path).read_text(encoding="utf-8")
+
+
+def page_dest(src_path: str, use_directory_urls: bool = True) -> str:
+    """Where a Markdown page's HTML lands, by MkDocs' rule (Zensical follows it):
+    x/index.md -> x/index.html, x/a.md -> x/a/index.html (or x/a.html)."""
+    folder, name = src_path.rsplit("/", 1) if "/" in src_path else ("", src_path)
+    stem = name.rsplit(".", 1)[0]
+    if stem in ("index", "README"):
+        dest = "index.html"
+    elif use_directory_urls:
+        dest = f"{stem}/index.html"
+    else:
+        dest = f"{stem}.html"
+    return f"{folder}/{dest}" if folder else dest
+
+
+def page_url(src_path: str, use_directory_urls: bool = True) -> str:
+    """A page's URL relative to the site root, as MkDocs' File.url gives it."""
+    dest = page_dest(src_path, use_directory_urls)
+    if use_directory_urls and dest.endswith("index.html"):
+        dest = dest[: -len("index.html")] or "./"
+    return quote(dest)
+
+
+def summaries_json(summaries: Mapping[str, str]) -> str:
+    """The search summaries file: {page URL: summary}, keys sorted so the bytes are stable."""
+    return json.dumps(dict(summaries), sort_keys=True)
+
+
+def article_summaries(digest: Digest, use_directory_urls: bool = True) -> dict[str, str]:
+    """{article page URL: its summary} for every article of the digest."""
+    return {
+        page_url(article_page_path(e.article.slug), use_directory_urls): e.summary.text
+        for e in digest.entries
+    }
+
+
+def site_nav(config: DigestConfig, user_nav: Sequence[Any] = ()) -> list[Any]:
+    """The digest's navigation (Home, topics, Other, Archive, Subscribe), then the user's.
+
+    Made from the configured topics alone, so it is known before any article is read (MkDocs
+    needs it in on_config)."""
+    placeholder = Digest(
+        entries=(), topics=tuple(TopicDigest(t, ()) for t in config.topics), other=()
+    )
+    return _text_titles(nav_items(placeholder, subscribe=config.feeds)) + list(user_nav)
+
+
+def _text_titles(items: list[Any]) -> list[Any]:
+    """The digest's nav entries with their titles HTML-escaped: themes print a nav title as
+    HTML (Material does), and a topic's name is the user's text, `R&D <Labs>` included."""
+    escaped: list[Any] = []
+    for item in items:
+        if isinstance(item, dict):
+            escaped.append(
+                {
+                    html.escape(title, quote=False): _text_titles(value)
+                    if isinstance(value, list)
+                    else value
+                    for title, value in item.items()
+                }
+            )
+        else:
+            escaped.append(item)
+    return escaped
+
+
+def insert_in_head(html_text: str, tags: str) -> str:
+    """Put tags just before the first </head> (the real one: page content comes after it)."""
+    if not tags:
+        return html_text
+    at = html_text.find("</head>")
+    if at < 0:  # not as themes write it: look again ignoring case (lowercasing a page costs)
+        at = html_text.lower().find("</head>")
+    if at < 0:
+        return html_text
+    return f"{html_text[:at]}{tags}\n{html_text[at:]}"
+
+
+def _with_title(page: Page) -> str:
+    """The page's Markdown under front matter giving its title, escaped for HTML.
+
+    Without it, a builder takes the title from the first heading: Zensical (and Material's
+    `striptags`) turn its `&#60;` back into `<` inside <title>, so a headline
+    `</title><script>...` would run. The front matter title is printed as written, as the
+    MkDocs plugin sets it. Quotes stay as they are: the title is only ever element text, and
+    Zensical's search shows it as text in a result's path, where `&#x27;` would be seen (a
+    headline with `&`, `<` or `>` shows its entity there: the price of a safe <title>).
+    JSON strings are YAML strings, with every quote escaped.
+    """
+    title = json.dumps(html.escape(page.title, quote=False), ensure_ascii=False)
+    return f"---\ntitle: {title}\n---\n\n{page.markdown}"
+
+
+class DocsConflict(ValueError):
+    """A user's docs file sits where the digest writes a generated page."""
+
+
+@dataclass(frozen=True)
+class DocsFolder:
+    """What write_docs_folder wrote: the generated pages and every other file, by path."""
+
+    pages: tuple[Page, ...]
+    user_files: tuple[str, ...]
+    other_files: tuple[str, ...]
+
+
+def write_docs_folder(
+    config: DigestConfig,
+    digest: Digest,
+    changes: Changes | None,
+    out_dir: Path,
+    *,
+    use_directory_urls: bool = True,
+    user_docs: Path | None = None,
+) -> DocsFolder:
+    """Write everything a Markdown site builder needs to publish the digest into out_dir.
+
+    The user's own docs (when given) are copied first; then the generated pages, the reader's
+    stylesheet and script (unless the user's docs have their own), the search summaries, and,
+    with feeds on, the feeds, OPML list and their empty sitemaps as static files, byte for byte
+    what the MkDocs build writes. Raises TemplateProblem, FeedError or DocsConflict.
+    """
+    root = out_dir.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+
+    def target(path: str) -> Path:
+        where = (root / path).resolve()
+        if not where.is_relative_to(root):
+            raise DocsConflict(f"refusing to write outside {out_dir}: {path}")
+        where.parent.mkdir(parents=True, exist_ok=True)
+        return where
+
+    pages = PageRenderer(config).render(digest, changes)
+    user_files: list[str] = []
+    if user_docs is not None and user_docs.is_dir():
+        generated = {page.path for page in pages}
+        for source in sorted(user_docs.rglob("*")):
+            # Hidden files and folders stay out, as MkDocs leaves them out of a site.
+            relative = source.relative_to(user_docs)
+            if not source.is_file() or any(p.startswith(".") for p in relative.parts):
+                continue
+            path = relative.as_posix()
+            if path in generated:
+                raise DocsConflict(
+                    f"{source}: conflicts with the digest's generated page {path}; "
+                    "rename or remove it"
+                )
+            shutil.copyfile(source, target(path))
+            user_files.append(path)
+    for page in pages:
+        target(page.path).write_text(_with_title(page), encoding="utf-8")
+    other: list[str] = []
+    for asset in ASSETS:
+        if asset not in user_files:
+            target(asset).write_text(shipped_asset(asset), encoding="utf-8")
+            other.append(asset)
+    summaries = summaries_json(article_summaries(digest, use_directory_urls))
+    target(SUMMARIES).write_text(summaries, encoding="utf-8")
+    other.append(SUMMARIES)
+    if config.feeds:
+        feeds = build_feeds(digest, config, use_directory_urls)
+        files = feeds + sitemap_stubs(feeds)
+        write_feeds(files, root)
+        other.extend(feed.path for feed in files)
+    return DocsFolder(pages, tuple(user_files), tuple(other))

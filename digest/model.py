@@ -177,3 +177,28 @@ class Digest:
     updated: datetime | None = None
     # Candidate topics drawn from the articles in Other, largest first.
     suggestions: tuple[TopicSuggestion, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """How articles are grouped into stories (the plugin's `stories:` options)."""
+
+    # Least average likeness (cosine of name- and lede-weighted tf-idf) for an article to
+    # join a story; see README "Stories" for what it does to precision and recall.
+    threshold: float = 0.2
+    # An article is compared only with stories that had an article this many days before it.
+    window_days: float = 7.0
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles that report the same event, oldest first."""
+
+    # The slug of its earliest article: stays put as later articles join.
+    id: str
+    # The headline of its most representative article.
+    title: str
+    # The articles' source paths (relative to the content folder), oldest first.
+    articles: tuple[str, ...]
+    start: datetime
+    end: datetime

@@ -76,6 +76,15 @@ class TopicOptions(base.Config):
     """The topic's vocabulary: a lone keyword counts only with some of these (`Russia`, `FBI`)."""
 
 
+class StoryOptions(base.Config):
+    """The plugin's `stories:` options: how articles about one event become one story."""
+
+    threshold = c.Type((int, float), default=_D.stories.threshold)
+    """Least likeness (0 to 1) for an article to join a story: higher splits more stories."""
+    window_days = c.Type((int, float), default=_D.stories.window_days)
+    """An article joins only stories that had an article within this many days before it."""
+
+
 class DigestPluginConfig(base.Config):
     """Options of the `digest` plugin in mkdocs.yml."""
 
@@ -124,6 +133,8 @@ class DigestPluginConfig(base.Config):
     """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
     sentence one matches is shown muted and left out of summaries and topics."""
     """Publish articles whose front matter says `draft: true`."""
+    stories = c.SubConfig(StoryOptions)
+    """How articles about the same event, from several outlets, are grouped into stories."""
     page_cache = c.Type(bool, default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""
@@ -134,6 +145,7 @@ def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> Di
     base_dir = Path(config.config_file_path or ".").resolve().parent
     options: dict[str, Any] = {k: plugin_config[k] for k in plugin_config}
     options["topics"] = [dict(t) for t in plugin_config.topics]
+    options["stories"] = dict(plugin_config.stories)
     options["cache_dir"] = plugin_config.cache_dir or str(_D.cache_dir)
     try:
         return config_from_mapping(

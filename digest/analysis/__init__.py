@@ -1,0 +1,1 @@
+"""Analyses over many articles at once: stories (one event, many sources)."""

@@ -251,6 +251,10 @@ from digest.topic_cli import eval_topics, topics_group  # noqa: E402
 
 cli.add_command(topics_group)
 eval_group.add_command(eval_topics)
+from digest.stories_cli import eval_stories, stories_command  # noqa: E402
+
+cli.add_command(stories_command)
+eval_group.add_command(eval_stories)
 
 
 def main() -> None:

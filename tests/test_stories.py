@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -312,3 +313,100 @@ def test_the_plugin_reads_and_checks_the_stories_options(
     else:
         with pytest.raises(PluginError, match=str(expected)):
             digest_config(plugin.config, config)
+
+
+def _write_project(root: Path, stories: dict | None = None) -> Path:
+    """A site whose content folder holds the EVENTS articles as Markdown files."""
+    articles, _ = _articles()
+    content = root / "content" / "wire"
+    content.mkdir(parents=True)
+    for article in articles:
+        front = {
+            "title": article.title,
+            "date": article.date.isoformat(),
+            "source": article.source,
+        }
+        body = "\n\n".join(article.paragraphs)
+        (content / f"{article.slug}.md").write_text(
+            f"---\n{yaml.safe_dump(front)}---\n\n{body}\n", encoding="utf-8"
+        )
+    options: dict = {"content_dir": "content"}
+    if stories is not None:
+        options["stories"] = stories
+    config = {"site_name": "Stories", "plugins": [{"digest": options}]}
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return root
+
+
+def _run(*args: str):
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_digest_stories_lists_each_event_once_with_project_relative_paths(tmp_path: Path) -> None:
+    project = _write_project(tmp_path / "site")
+    result = _run("stories", "-f", str(project / "mkdocs.yml"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    stories = json.loads(result.output)
+    assert len(stories) == 4
+    assert all(set(story) == {"id", "title", "articles"} for story in stories)
+    paths = sorted(p for story in stories for p in story["articles"])
+    assert paths[0] == "content/wire/bridge-bugle.md" and len(paths) == 12
+    tanker = next(s for s in stories if "content/wire/tanker-planet.md" in s["articles"])
+    assert tanker["id"] == "wire-tanker-planet"  # the earliest article's slug
+    assert sorted(tanker["articles"]) == [
+        "content/wire/tanker-bugle.md",
+        "content/wire/tanker-planet.md",
+        "content/wire/tanker-sentinel.md",
+    ]
+    text = _run("stories", "-f", str(project / "mkdocs.yml"))
+    assert "12 articles in 4 stories; 4 with more than one article" in text.output
+
+
+def test_digest_stories_refuses_a_bad_option_with_exit_2(tmp_path: Path) -> None:
+    project = _write_project(tmp_path / "site", stories={"window_days": 0})
+    result = _run("stories", "-f", str(project / "mkdocs.yml"))
+    assert result.exit_code == 2
+    assert "stories.window_days" in result.output
+
+
+def test_eval_stories_scores_labelled_events(tmp_path: Path) -> None:
+    articles, truth = _articles()
+    labels = tmp_path / "events.jsonl"
+    with labels.open("w", encoding="utf-8") as out:
+        for article in articles:
+            row = {
+                "event": truth[article.source_path],
+                "title": article.title,
+                "date": article.date.isoformat(),
+                "text": "\n\n".join(article.paragraphs),
+            }
+            out.write(json.dumps(row) + "\n")
+    config = str(tmp_path / "absent.yml")
+    result = _run("eval", "stories", str(labels), "-f", config, "--format", "json")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)["rows"][0]
+    assert (row["precision"], row["recall"], row["f1"], row["stories"]) == (1.0, 1.0, 1.0, 4)
+    merged = _run("eval", "stories", str(labels), "-f", config, "--threshold", "0.01")
+    assert "| 0.01 |" in merged.output and "| 1.000 | 1.000 |" not in merged.output
+    swept = _run("eval", "stories", str(labels), "-f", config, "--sweep")
+    assert "0.2 (configured)" in swept.output
+    bad = _run("eval", "stories", str(labels), "-f", config, "--threshold", "2")
+    assert bad.exit_code == 2 and "stories.threshold" in bad.output
+    labels.write_text('{"title": "no event"}\n', encoding="utf-8")
+    broken = _run("eval", "stories", str(labels), "-f", config)
+    assert broken.exit_code == 2
+
+
+def test_eval_stories_on_basil_events_in_one_week_through_the_command() -> None:
+    labels = require_shared(SHARED / "corpora" / "basil-events" / "events-even.jsonl")
+    result = _run(
+        "eval", "stories", str(labels), "-f", "absent.yml", "--within-days", "7", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)["rows"][0]
+    assert row["threshold"] == StorySettings().threshold
+    assert row["f1"] > 0.93

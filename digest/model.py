@@ -177,6 +177,8 @@ class Digest:
     updated: datetime | None = None
     # Candidate topics drawn from the articles in Other, largest first.
     suggestions: tuple[TopicSuggestion, ...] = field(default=())
+    # Articles about one event grouped (digest/analysis/stories.py), newest story first.
+    stories: tuple[Story, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -202,3 +204,15 @@ class Story:
     articles: tuple[str, ...]
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True)
+class StorySentence:
+    """A sentence of a story's summary, credited to the article (and outlet) it comes from."""
+
+    text: str
+    # The slug of the article it was taken from, and that article's outlet (None: unknown).
+    article: str
+    source: str | None
+    # True when the article came out after the story's first day: it adds to what was known.
+    update: bool = False

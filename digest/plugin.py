@@ -33,6 +33,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from digest import __version__
+from digest.analysis.stories import listed_once
 from digest.changes import record_build
 from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.feeds import (
@@ -272,7 +273,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 files.remove(existing)
             inclusion = (
                 InclusionLevel.NOT_IN_NAV
-                if page.path.startswith(("articles/", "archive/2", "archive/1"))
+                if page.path.startswith(("articles/", "stories/", "archive/2", "archive/1"))
                 or "/page-" in page.path
                 else InclusionLevel.UNDEFINED
             )
@@ -398,7 +399,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings is None or self.digest is None or not self.settings.feeds:
             return
         try:
-            files = build_feeds(self.digest, self.settings, config.use_directory_urls)
+            # A story is one item, under its earliest article's id: a new source is no new item.
+            listed = listed_once(self.digest)
+            files = build_feeds(listed, self.settings, config.use_directory_urls)
             write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
         except FeedError as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None

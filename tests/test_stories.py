@@ -12,10 +12,12 @@ import pytest
 import yaml
 
 from digest.analysis import stories as clustering
-from digest.analysis.stories import cluster_stories
+from digest.analysis.stories import cluster_stories, listed_once, story_summary
 from digest.config import ConfigError, config_from_mapping
-from digest.model import Article, StorySettings
+from digest.model import Article, DigestEntry, StorySettings, Summary
+from digest.pipeline import group
 from digest.story_eval import bcubed, evaluate, read_labels, within_days
+from digest.tokenizer import sentences_of, split_words
 
 from .conftest import SHARED, require_shared
 
@@ -410,3 +412,40 @@ def test_eval_stories_on_basil_events_in_one_week_through_the_command() -> None:
     row = json.loads(result.output)["rows"][0]
     assert row["threshold"] == StorySettings().threshold
     assert row["f1"] > 0.93
+
+
+def _entry(article: Article) -> DigestEntry:
+    sentences = sentences_of(article.paragraphs)
+    return DigestEntry(article, sentences, Summary(sentences[:2], "lead"))
+
+
+def test_a_story_summary_draws_from_its_sources_without_repeating_itself() -> None:
+    articles, truth = _articles()
+    tanker = [a for a in articles if truth[a.source_path] == "tanker"]
+    # A syndicated copy says what the first article says, in its words.
+    copy = replace(tanker[0], source_path="copy.md", slug="copy", source="Wire")
+    entries = {a.source_path: _entry(a) for a in [*tanker, copy]}
+    (story,) = cluster_stories([*tanker, copy])
+    summary = story_summary(story, entries, 3)
+    assert len(summary) >= 3
+    assert len({s.source for s in summary}) >= 2
+    stems = [set(split_words(s.text.lower())) for s in summary]
+    for i, one in enumerate(stems):
+        for other in stems[:i]:
+            assert len(one & other) / min(len(one), len(other)) < 0.6, summary
+    by_slug = {a.slug: a for a in [*tanker, copy]}
+    for sentence in summary:
+        assert sentence.text in " ".join(by_slug[sentence.article].paragraphs)
+        assert sentence.source == by_slug[sentence.article].source
+        assert sentence.update == (by_slug[sentence.article].date.date() > story.start.date())
+
+
+def test_listings_show_a_story_once_by_its_earliest_article() -> None:
+    articles, truth = _articles()
+    entries = [_entry(a) for a in articles]
+    digest = group(entries, ())
+    digest = replace(digest, stories=cluster_stories(articles))
+    listed = listed_once(digest)
+    assert len(listed.entries) == 4 and len(listed.other) == 4
+    assert {e.article.slug for e in listed.entries} == {s.id for s in digest.stories}
+    assert len(digest.entries) == 12  # every article keeps its page

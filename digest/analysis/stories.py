@@ -16,8 +16,8 @@ average over the story's recent articles (average link), if that likeness reache
 stories are only those with an article in the last ``window_days`` that shares one of the new
 article's most distinctive terms (an inverted index from term to recent articles, each
 posting list scanned over a bounded length), and a story is compared through at most its
-``_MEMBERS`` most recent articles. 10,000 articles cluster in a few seconds
-(``benchmarks/stories.py``).
+``_MEMBERS`` most recent articles, so the time per article stays flat as the digest grows
+(``benchmarks/stories.py``: about 2 ms per article at 1,000 and at 10,000 articles).
 
 A story's id is the slug of its earliest article, so it stays the same when later articles
 join it (its page's URL and its feed items' ids with it).
@@ -29,12 +29,20 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
 
-from digest.model import Article, Story, StorySettings
+from digest.model import (
+    Article,
+    Digest,
+    DigestEntry,
+    Story,
+    StorySentence,
+    StorySettings,
+    TopicDigest,
+)
 from digest.stemming import stemmer
 
 # Weights of where a word stands: the headline and the lede say what the event is; the rest of
@@ -59,6 +67,9 @@ _POSTINGS_SCANNED = 300
 _CANDIDATES = 24
 # Most recent articles of a story an article is compared with.
 _MEMBERS = 24
+# Terms an article must share with a story to join it: between two briefs of a few words, one
+# shared word ("slug", "strike") makes a high cosine but says nothing about the event.
+_MIN_SHARED = 3
 
 # A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
 # Sentence punctuation is a token of its own, so the first word of a sentence can be told
@@ -229,7 +240,10 @@ class StoryClusterer:
         """Average cosine to the story's most recent articles (average link)."""
         total = story.total
         # Only shared terms add to the dot product; the set intersection finds them in C.
-        dot = sum(vector[t] * total[t] for t in vector.keys() & total.keys())
+        shared = vector.keys() & total.keys()
+        if len(shared) < _MIN_SHARED:
+            return 0.0
+        dot = sum(vector[t] * total[t] for t in shared)
         return dot / min(len(story.members), _MEMBERS)
 
     def result(self) -> tuple[Story, ...]:
@@ -291,3 +305,129 @@ def cluster_stories(
     for article, counted in zip(ordered, terms, strict=True):
         clusterer.add(article, counted)
     return clusterer.result()
+
+
+Memoize = Callable[[str, object, Callable[[], tuple]], tuple]
+
+
+def stories_for(
+    entries: Sequence[DigestEntry], settings: StorySettings, memoize: Memoize | None = None
+) -> tuple[Story, ...]:
+    """The stories of a digest's entries; with `memoize` (the summary cache's), a build whose
+    articles and settings are unchanged reuses the grouping instead of clustering again."""
+    articles = {e.article.source_path: e.article for e in entries}
+
+    def groups() -> tuple:
+        found = cluster_stories(list(articles.values()), settings)
+        return tuple((s.id, s.title, s.articles) for s in found)
+
+    inputs = [
+        asdict(settings),
+        [
+            [a.source_path, a.slug, a.date.isoformat(), a.title, a.content_hash or a.paragraphs]
+            for a in articles.values()
+        ],
+    ]
+    grouped = memoize("stories", inputs, groups) if memoize is not None else groups()
+    return tuple(
+        Story(
+            id=story_id,
+            title=title,
+            articles=tuple(paths),
+            start=articles[paths[0]].date,
+            end=max(articles[p].date for p in paths),
+        )
+        for story_id, title, paths in grouped
+    )
+
+
+def story_of_articles(digest: Digest) -> dict[str, Story]:
+    """Article slug -> its story, for the stories of more than one article."""
+    slugs = {e.article.source_path: e.article.slug for e in digest.entries}
+    return {
+        slugs[path]: story
+        for story in digest.stories
+        if len(story.articles) > 1
+        for path in story.articles
+        if path in slugs
+    }
+
+
+def listed_once(digest: Digest) -> Digest:
+    """The digest as listings show it: each story once in each topic, in Other and in
+    `entries`, by its earliest article there. The earliest stays the same as sources join, so
+    the listing's link and a feed item's id do too; article pages still come from every entry.
+    """
+    story_of = story_of_articles(digest)
+    if not story_of:
+        return digest
+
+    def once(entries: Sequence[DigestEntry]) -> tuple[DigestEntry, ...]:
+        kept: dict[str, DigestEntry] = {}
+        # Newest first: the last entry of a story seen is its earliest.
+        for entry in entries:
+            story = story_of.get(entry.article.slug)
+            kept[story.id if story else "\0" + entry.article.slug] = entry
+        wanted = {id(e) for e in kept.values()}
+        return tuple(e for e in entries if id(e) in wanted)
+
+    return replace(
+        digest,
+        entries=once(digest.entries),
+        topics=tuple(TopicDigest(t.topic, once(t.entries)) for t in digest.topics),
+        other=once(digest.other),
+    )
+
+
+def _content_stems(text: str) -> frozenset[str]:
+    stop, stem = _stop_words(), stemmer("english")
+    words = (_without_possessive(w.lower()) for w in _TOKEN.findall(text) if len(w) > 1)
+    return frozenset(stem(w) for w in words if w not in stop and len(w) >= 3)
+
+
+def _without_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(_POSSESSIVES) else word
+
+
+# Two sentences say the same thing when most of the content words of the shorter are in the
+# longer (a syndicated copy, a rewrite of the same wire line).
+_NEAR_DUPLICATE = 0.6
+
+
+def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return a == b
+    return len(a & b) / min(len(a), len(b)) >= _NEAR_DUPLICATE
+
+
+def story_summary(
+    story: Story, entries: Mapping[str, DigestEntry], sentences: int
+) -> tuple[StorySentence, ...]:
+    """A summary drawn from the story's sources: their own summaries' sentences in turn (the
+    earliest article's first, then the next outlet's, ...), each credited to its article,
+    leaving out a sentence that says what an earlier one said. Sentences from articles after
+    the story's first day are marked as updates."""
+    members = [entries[p] for p in story.articles if p in entries]
+    queues = [list(e.summary.sentences) for e in members]
+    first_day = story.start.date()
+    picked: list[StorySentence] = []
+    seen: list[frozenset[str]] = []
+    budget = max(sentences, min(len(members), 6))
+    while len(picked) < budget and any(queues):
+        for entry, queue in zip(members, queues, strict=True):
+            if not queue or len(picked) >= budget:
+                continue
+            sentence = queue.pop(0)
+            stems = _content_stems(sentence.text)
+            if any(near_duplicates(stems, other) for other in seen):
+                continue
+            seen.append(stems)
+            picked.append(
+                StorySentence(
+                    text=sentence.text,
+                    article=entry.article.slug,
+                    source=entry.article.source,
+                    update=entry.article.date.date() > first_day,
+                )
+            )
+    return tuple(picked)

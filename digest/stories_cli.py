@@ -30,8 +30,10 @@ def stories_command(config_file: Path, fmt: str) -> None:
     """The stories of the content folder: articles about one event, grouped.
 
     Articles are read as a build reads them and grouped with the `stories:` options of
-    mkdocs.yml. Newest story first. `--format json` prints a list of objects with `id`,
-    `title` and `articles` (the articles' paths relative to the folder of mkdocs.yml).
+    mkdocs.yml. Newest story first. A file that is an exact copy of another (same headline and
+    text: a build skips it) is listed in the story of the article it copies. `--format json`
+    prints a list of objects with `id`, `title` and `articles` (the articles' paths relative
+    to the folder of mkdocs.yml).
     """
     from digest.analysis.stories import cluster_stories
     from digest.pipeline import boilerplate_of
@@ -47,9 +49,18 @@ def stories_command(config_file: Path, fmt: str) -> None:
         datetime.now(timezone.utc),
         boilerplate_of(config),
     )
-    articles = reader.read_all().articles
+    read = reader.read_all()
+    articles = read.articles
     by_path = {a.source_path: a for a in articles}
     stories = cluster_stories(articles, config.stories)
+    # An exact copy is not published, but it is the same story as the article it copies.
+    copies: dict[str, list[str]] = {}
+    for copy, original in read.copies:
+        copies.setdefault(original, []).append(copy)
+    stories = tuple(
+        replace(s, articles=tuple(p for a in s.articles for p in (a, *copies.get(a, ()))))
+        for s in stories
+    )
     project = config_file.resolve().parent
 
     def shown(source_path: str) -> str:
@@ -69,6 +80,9 @@ def stories_command(config_file: Path, fmt: str) -> None:
             span += f" to {story.end.date().isoformat()}"
         click.echo(f"{story.title} [{story.id}] ({_count(len(story.articles), 'article')}, {span})")
         for path in story.articles:
+            if path not in by_path:
+                click.echo(f"    {shown(path)} (an exact copy: not published)")
+                continue
             source = by_path[path].source
             click.echo(f"    {shown(path)}" + (f" ({source})" if source else ""))
     multiple = sum(len(s.articles) > 1 for s in stories)

@@ -449,3 +449,39 @@ def test_listings_show_a_story_once_by_its_earliest_article() -> None:
     assert len(listed.entries) == 4 and len(listed.other) == 4
     assert {e.article.slug for e in listed.entries} == {s.id for s in digest.stories}
     assert len(digest.entries) == 12  # every article keeps its page
+
+
+def test_digest_stories_on_basil_in_one_week_with_syndicated_copies(tmp_path: Path) -> None:
+    """As the held-back check runs: a content folder of BASIL articles, dates in one week, plus
+    copies (exact, and re-headlined by another outlet), scored from `digest stories` JSON."""
+    labels = require_shared(SHARED / "corpora" / "basil-events" / "events-even.jsonl")
+    week = within_days(read_labels(labels), 7)
+    content = tmp_path / "site" / "content"
+    content.mkdir(parents=True)
+    truth: dict[str, str] = {}
+
+    def write(name: str, title: str, article: Article, source: str) -> None:
+        front = {"title": title, "date": article.date.isoformat(), "source": source}
+        body = "\n\n".join(article.paragraphs)
+        (content / name).write_text(f"---\n{yaml.safe_dump(front)}---\n\n{body}\n", "utf-8")
+
+    for number, item in enumerate(week):
+        article = item.article
+        write(f"{number:03d}.md", article.title, article, article.source or "")
+        truth[f"content/{number:03d}.md"] = item.event
+        if number % 10 == 0:
+            write(f"{number:03d}-copy.md", article.title, article, article.source or "")
+            truth[f"content/{number:03d}-copy.md"] = item.event
+        if number % 10 == 5:
+            write(f"{number:03d}-wire.md", "Wire: " + article.title, article, "Wire")
+            truth[f"content/{number:03d}-wire.md"] = item.event
+    (tmp_path / "site" / "mkdocs.yml").write_text(
+        yaml.safe_dump({"site_name": "BASIL", "plugins": [{"digest": {}}]}), encoding="utf-8"
+    )
+    result = _run("stories", "-f", str(tmp_path / "site" / "mkdocs.yml"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = {path: story["id"] for story in json.loads(result.output) for path in story["articles"]}
+    assert set(found) == set(truth)
+    score = bcubed(truth, found)
+    assert score.f1 > 0.93, score
+    assert found["content/000-copy.md"] == found["content/000.md"]

@@ -17,7 +17,7 @@ stories are only those with an article in the last ``window_days`` that shares o
 article's most distinctive terms (an inverted index from term to recent articles, each
 posting list scanned over a bounded length), and a story is compared through at most its
 ``_MEMBERS`` most recent articles, so the time per article stays flat as the digest grows
-(``benchmarks/stories.py``: about 2 ms per article at 1,000 and at 10,000 articles).
+(``benchmarks/stories.py``: about 1 ms per article at 1,000 and at 10,000 articles).
 
 A story's id is the slug of its earliest article, so it stays the same when later articles
 join it (its page's URL and its feed items' ids with it).

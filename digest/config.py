@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slugify import slugify
 
-from digest.model import Topic
+from digest.model import StorySettings, Topic
 
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
 # The sumy algorithms the `summarizer` option accepts by name (digest.analysis.summarizers
@@ -73,6 +73,8 @@ class DigestConfig:
     boilerplate: tuple[str, ...] = ()
     # Where `digest fetch` finds articles (see Source below); the build never reads them.
     sources: tuple[Source, ...] = ()
+    # How articles about one event are grouped into a story (the `stories:` options).
+    stories: StorySettings = StorySettings()
     # Pages are generated under this folder of the docs (e.g. "" for the site root).
     output_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -171,6 +173,39 @@ def boilerplate_patterns(raw: Any) -> tuple[str, ...]:
     return patterns
 
 
+def story_settings(raw: Any) -> StorySettings:
+    """The `stories` option: `threshold` (0 to 1) and `window_days` (more than 0)."""
+    if raw is None:
+        return StorySettings()
+    if isinstance(raw, StorySettings):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"stories: expected a mapping of options, got {raw!r}")
+    unknown = sorted(set(raw) - {"threshold", "window_days"})
+    if unknown:
+        raise ConfigError(f"stories: unknown option(s) {unknown} (known: threshold, window_days)")
+    values: dict[str, float] = {}
+    for key in ("threshold", "window_days"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        # YAML reads `yes`/`no` as booleans, which are ints to Python.
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"stories.{key}: expected a number, not {value!r}")
+        values[key] = float(value)
+    threshold = values.get("threshold", StorySettings.threshold)
+    if not 0 < threshold <= 1:
+        raise ConfigError(
+            f"stories.threshold: expected a likeness above 0 and at most 1, not {threshold:g}"
+        )
+    window = values.get("window_days", StorySettings.window_days)
+    if not 0 < window <= 3660:
+        raise ConfigError(
+            f"stories.window_days: expected a number of days above 0 (at most 3660), not {window:g}"
+        )
+    return StorySettings(threshold=threshold, window_days=window)
+
+
 _PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
 # A topic's slug is a folder name in the site, as an article's is (see readers).
 MAX_SLUG_CHARS = 100
@@ -203,7 +238,7 @@ PLUGIN_OPTIONS = frozenset(
     | {"topic_suggestions", "timezone", "summarizer", "summary_sentences", "summary_words"}
     | {"topic_summary_sentences", "feeds", "feed_items", "page_size", "home_items_per_topic"}
     | {"cache_dir", "workers", "progress", "include_drafts", "page_cache", "boilerplate"}
-    | {"sources"}
+    | {"sources", "stories"}
 )
 
 
@@ -341,6 +376,8 @@ def config_from_mapping(
             value = boilerplate_patterns(value)
         elif key == "sources":
             value = sources_from_list(value)
+        elif key == "stories":
+            value = story_settings(value)
         elif key in _PATH_OPTIONS and value is not None:
             value = Path(value)
             if not value.is_absolute():

@@ -177,3 +177,42 @@ class Digest:
     updated: datetime | None = None
     # Candidate topics drawn from the articles in Other, largest first.
     suggestions: tuple[TopicSuggestion, ...] = field(default=())
+    # Articles about one event grouped (digest/analysis/stories.py), newest story first.
+    stories: tuple[Story, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """How articles are grouped into stories (the plugin's `stories:` options)."""
+
+    # Least average likeness (cosine of name- and lede-weighted tf-idf) for an article to
+    # join a story; see README "Stories" for what it does to precision and recall.
+    threshold: float = 0.2
+    # An article is compared only with stories that had an article this many days before it.
+    window_days: float = 7.0
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles that report the same event, oldest first."""
+
+    # The slug of its earliest article: stays put as later articles join.
+    id: str
+    # The headline of its most representative article.
+    title: str
+    # The articles' source paths (relative to the content folder), oldest first.
+    articles: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class StorySentence:
+    """A sentence of a story's summary, credited to the article (and outlet) it comes from."""
+
+    text: str
+    # The slug of the article it was taken from, and that article's outlet (None: unknown).
+    article: str
+    source: str | None
+    # True when the article came out after the story's first day: it adds to what was known.
+    update: bool = False

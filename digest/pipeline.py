@@ -18,6 +18,7 @@ from digest.analysis.analyzer import (
     analyze_serially,
     split_article,
 )
+from digest.analysis.stories import stories_for
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.model import (
     Article,
@@ -155,6 +156,8 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
 
         entries = sections_of(entries, config.topics)
     digest = group(entries, config.topics, problems)
+    memoize = getattr(analyze_many, "memoize", None)
+    digest = replace(digest, stories=stories_for(digest.entries, config.stories, memoize))
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
         # (memory and time), and clustering takes seconds, so unchanged content reuses it.
@@ -163,7 +166,6 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         found = replace(
             digest, entries=recent, other=tuple(e for e in digest.other if e.article.slug in slugs)
         )
-        memoize = getattr(analyze_many, "memoize", None)
         inputs = [
             [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
             [[e.article.slug, e.article.title, e.article.paragraphs] for e in found.entries],

@@ -21,7 +21,8 @@ ALLOWED = {
     "sources": set(),
     "analysis": {"sources"},
     "store": {"analysis"},
-    "site": {"sources", "store"},
+    # Story pages are written from the stories the analysis found (listed once, summarized).
+    "site": {"sources", "analysis", "store"},
     "pipeline": {"sources", "analysis", "store"},
     "evaluation": {"sources", "analysis", "pipeline"},
     "mkdocs": {"sources", "analysis", "store", "site", "pipeline", "project"},

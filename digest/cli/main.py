@@ -343,6 +343,10 @@ from digest.cli.fetch import fetch_command  # noqa: E402
 
 cli.add_command(fetch_command)
 eval_group.add_command(eval_topics)
+from digest.cli.stories import eval_stories, stories_command  # noqa: E402
+
+cli.add_command(stories_command)
+eval_group.add_command(eval_stories)
 
 
 def main() -> None:

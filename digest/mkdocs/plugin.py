@@ -34,6 +34,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from digest import __version__
 from digest.analysis.parallel import progress_bar
+from digest.analysis.stories import listed_once
 from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.model import Digest, DigestEntry
 from digest.pipeline import build_digest, cached_analysis
@@ -136,6 +137,10 @@ class DigestPluginConfig(base.Config):
     """Feeds, sitemaps and pages `digest fetch` writes articles from (the build never fetches):
     each has a `name` and one of `feed`, `sitemap` or `urls`, and optionally `slug`, `topics`,
     `max_items`, `include`, `exclude`, `allow_private`, `delay`, `timeout` and `max_bytes`."""
+    stories = _Checked(default={})
+    """How articles about the same event, from several outlets, are grouped into stories:
+    `threshold` (least likeness, 0 to 1, for an article to join a story; higher splits more)
+    and `window_days` (an article joins only stories with an article this many days before)."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""
@@ -265,7 +270,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 files.remove(existing)
             inclusion = (
                 InclusionLevel.NOT_IN_NAV
-                if page.path.startswith(("articles/", "archive/2", "archive/1"))
+                if page.path.startswith(("articles/", "stories/", "archive/2", "archive/1"))
                 or "/page-" in page.path
                 else InclusionLevel.UNDEFINED
             )
@@ -392,7 +397,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.settings is None or self.digest is None or not self.settings.feeds:
             return
         try:
-            files = build_feeds(self.digest, self.settings, config.use_directory_urls)
+            # A story is one item, under its earliest article's id: a new source is no new item.
+            listed = listed_once(self.digest)
+            files = build_feeds(listed, self.settings, config.use_directory_urls)
             write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
         except FeedError as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None

@@ -12,6 +12,10 @@ def article_page_path(slug: str) -> str:
     return f"articles/{slug}.md"
 
 
+def story_page_path(story_id: str) -> str:
+    return f"stories/{story_id}.md"
+
+
 def month_page_path(year: int, month: int) -> str:
     return f"archive/{year:04d}-{month:02d}.md"
 

@@ -32,8 +32,9 @@ from jinja2 import (
 from markupsafe import Markup
 
 from digest import __version__
+from digest.analysis.stories import listed_once, story_of_articles, story_summary
 from digest.config import DigestConfig
-from digest.model import Digest, DigestEntry, TopicDigest
+from digest.model import Digest, DigestEntry, Story, TopicDigest
 from digest.site.feeds import feed_site
 from digest.site.paths import (
     ARCHIVE_PAGE,
@@ -43,6 +44,7 @@ from digest.site.paths import (
     article_page_path,
     month_page_path,
     other_page_path,
+    story_page_path,
     topic_page_path,
 )
 from digest.sources.text import drop_controls
@@ -150,15 +152,25 @@ class PageRenderer:
             set_apart=set_apart_by_paragraph,
             json=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
         )
+        # Article slug -> its story of several articles (set by render).
+        self._stories: dict[str, Story] = {}
+
+    def _story_of(self, entry: DigestEntry) -> Story | None:
+        return self._stories.get(entry.article.slug)
 
     def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
         """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
         pages: list[Page] = []
         topics = {t.topic.slug: t for t in digest.topics}
+        self._stories = story_of_articles(digest)
+        every = digest
+        # Listings (home, topics, Other, archive) show each story once; every article keeps
+        # its own page.
+        digest = listed_once(digest)
         pages.append(self._page(HOME_PAGE, "Home", "home.md.j2", digest=digest, changes=changes))
         for topic_digest in digest.topics:
             pages.extend(self._paged(topic_digest, topics))
-        pages.extend(self._other(digest))
+        pages.extend(self._other(digest, every.other))
         pages.extend(self._archive(digest))
         site = feed_site(self.config)
         if site is not None:
@@ -172,7 +184,7 @@ class PageRenderer:
                     topic_feeds=[(t.topic, site.links(t.topic)) for t in digest.topics],
                 )
             )
-        for entry in digest.entries:
+        for entry in every.entries:
             pages.append(
                 self._page(
                     article_page_path(entry.article.slug),
@@ -182,7 +194,27 @@ class PageRenderer:
                     topics=topics,
                 )
             )
+        pages.extend(self._story_pages(every))
         return tuple(pages)
+
+    def _story_pages(self, digest: Digest) -> list[Page]:
+        by_path = {e.article.source_path: e for e in digest.entries}
+        pages = []
+        for story in digest.stories:
+            if len(story.articles) < 2:
+                continue
+            entries = [by_path[p] for p in story.articles if p in by_path]
+            pages.append(
+                self._page(
+                    story_page_path(story.id),
+                    story.title,
+                    "story.md.j2",
+                    story=story,
+                    entries=entries,
+                    summary=story_summary(story, by_path, self.config.summary_sentences),
+                )
+            )
+        return pages
 
     def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
         slug = topic_digest.topic.slug
@@ -207,13 +239,14 @@ class PageRenderer:
             )
         return pages
 
-    def _other(self, digest: Digest) -> list[Page]:
+    def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[Page]:
         # Paged like a topic page: with thousands of stories in Other one page would be huge.
         chunks = _chunks(digest.other, self.config.page_size)
         gathered = {}
         for suggestion in digest.suggestions:
             wanted = set(suggestion.articles)
-            gathered[suggestion.slug] = [e for e in digest.other if e.article.slug in wanted]
+            # Every article its words gather, also those listed once under their story.
+            gathered[suggestion.slug] = [e for e in every_other if e.article.slug in wanted]
         pages = []
         for number, chunk in enumerate(chunks, start=1):
             path = other_page_path(number)
@@ -313,6 +346,7 @@ class PageRenderer:
                 home_url=url(HOME_PAGE),
                 other_url=url(OTHER_PAGE),
                 archive_url=url(ARCHIVE_PAGE),
+                story_of=self._story_of,
                 version=__version__,
                 **context,
             )

@@ -99,6 +99,9 @@ class ReadResult:
 
     articles: tuple[Article, ...]
     problems: tuple[Problem, ...]
+    # (path of a skipped exact copy, path of the article it copies): a syndicated story filed
+    # twice is still one story (`digest stories` lists both files).
+    copies: tuple[tuple[str, str], ...] = ()
 
 
 def _timestamp_or_text(loader: Any, node: Any) -> Any:
@@ -208,6 +211,7 @@ class ContentReader:
         by_slug: dict[str, Article] = {}
         by_title: dict[str, Article] = {}
         by_text: dict[tuple[str, ...], Article] = {}
+        copies: list[tuple[str, str]] = []
         paths, problems_in_walk = self._walk()
         problems.extend(problems_in_walk)
         sidecars = _sidecars(paths)
@@ -246,6 +250,7 @@ class ContentReader:
                 problems.append(
                     Problem(relative, f"duplicate of {copy.source_path} (same title and text)")
                 )
+                copies.append((relative, copy.source_path))
                 continue
             clash = by_slug.get(article.slug)
             if clash is not None:
@@ -271,7 +276,7 @@ class ContentReader:
             by_title.setdefault(article.title.casefold(), article)
             by_text.setdefault(article.paragraphs, article)
             articles.append(article)
-        return ReadResult(tuple(articles), tuple(problems))
+        return ReadResult(tuple(articles), tuple(problems), tuple(copies))
 
     def _set_apart_furniture(self, article: Article, warnings: list[str]) -> Article:
         """The article with captions, sign-up lines and the like set apart from its text."""

@@ -298,9 +298,8 @@ def test_the_plugin_reads_and_checks_the_stories_options(
     tmp_path: Path, stories: dict, expected: object
 ) -> None:
     from mkdocs.config import load_config
-    from mkdocs.exceptions import PluginError
 
-    from digest.mkdocs.plugin import digest_config
+    from digest.mkdocs.plugin import DigestConfigError, digest_config
 
     from .conftest import copy_fixture
 
@@ -313,7 +312,8 @@ def test_the_plugin_reads_and_checks_the_stories_options(
     if isinstance(expected, StorySettings):
         assert digest_config(plugin.config, config).stories == expected
     else:
-        with pytest.raises(PluginError, match=str(expected)):
+        # A bad option is a configuration error: `mkdocs build` exits 2 naming it.
+        with pytest.raises(DigestConfigError, match=str(expected)):
             digest_config(plugin.config, config)
 
 

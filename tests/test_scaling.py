@@ -16,6 +16,7 @@ from digest.site.render import PageRenderer
 
 TOPICS = topics_from_list([{"name": "Harbour", "keywords": ["harbour", "dockers"]}])
 HEADLINE = re.compile(r"^### ", re.MULTILINE)
+STORY = re.compile(r"articles/[\w-]+\.md")
 
 
 def digest_of(folder: Path, count: int, page_size: int = 10) -> tuple[Digest, DigestConfig]:
@@ -55,9 +56,44 @@ def test_listing_pages_hold_at_most_page_size_stories(tmp_path: Path, count: int
         listing = {path: text for path, text in pages.items() if path.startswith(prefix)}
         counts = [len(HEADLINE.findall(text)) for text in listing.values()]
         assert max(counts) <= config.page_size
-        assert sum(counts) == len(stories)
-        assert len(listing) == -(-len(stories) // config.page_size)
+        # Every story is on a page; the first URL shows the newest, numbered pages full runs.
+        shown = set(re.findall(r"articles/([\w-]+)\.md", "".join(listing.values())))
+        assert shown == {e.article.slug for e in stories}
+        assert len(listing) == len(stories) // config.page_size + 1
     assert len(digest.other) > config.page_size and len(harbour) > config.page_size
+
+
+def test_numbered_listing_pages_keep_their_stories_when_new_ones_arrive(tmp_path: Path) -> None:
+    digest, config = digest_of(tmp_path / "content", 60)
+    before = {p.path: p.markdown for p in PageRenderer(config).render(digest)}
+    # A day's news: stories newer than all others, each about an event of its own.
+    rng = random.Random(7)
+    for number in range(60, 75):
+        names = " ".join(_name(rng) for _ in range(8))
+        (tmp_path / "content" / f"story-{number:03d}.md").write_text(
+            f"---\ntitle: Late story {number}\ndate: 2019-06-{number - 59:02d}\n---\n\n"
+            f"The choir sang again on day {number}, witnesses said in the town square.\n\n"
+            f"Late story {number} named {names}.\n",
+            encoding="utf-8",
+        )
+    digest, config = digest_of_existing(tmp_path / "content", config)
+    after = {p.path: p.markdown for p in PageRenderer(config).render(digest)}
+    numbered = [path for path in before if "/page-" in path]
+    assert "other/page-1.md" in numbered
+    for path in numbered:
+        # Every numbered page keeps its stories; all but the newest stay byte for byte the same
+        # (the newest one's "Newer" link now leads to the page after it).
+        assert STORY.findall(after[path]) == STORY.findall(before[path]), path
+        folder = path.rsplit("/", 1)[0]
+        pages_in_folder = sum(p.startswith(f"{folder}/page-") for p in numbered)
+        if path != f"{folder}/page-{pages_in_folder}.md":
+            assert after[path] == before[path], path
+    assert "Late story 74" in after["other/index.md"]
+    assert "Late story 74" not in after["other/page-1.md"]
+
+
+def digest_of_existing(folder: Path, config: DigestConfig) -> tuple[Digest, DigestConfig]:
+    return build_digest(config, analyze_serially), config
 
 
 def test_suggestions_show_once_with_every_story_they_gather(tmp_path: Path) -> None:

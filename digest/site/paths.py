@@ -4,8 +4,11 @@ engines that link to them."""
 from __future__ import annotations
 
 
-def topic_page_path(slug: str, page: int = 1) -> str:
-    return f"topics/{slug}/index.md" if page == 1 else f"topics/{slug}/page-{page}.md"
+# Listings are numbered from the oldest stories (page-1 holds the first ones), and the first URL
+# (index.md) shows the newest: a day's new stories change the first URL and add a page, while
+# every numbered page keeps its stories for good.
+def topic_page_path(slug: str, page: int | None = None) -> str:
+    return f"topics/{slug}/index.md" if page is None else f"topics/{slug}/page-{page}.md"
 
 
 def article_page_path(slug: str) -> str:
@@ -23,8 +26,8 @@ def month_page_path(year: int, month: int) -> str:
 OTHER_PAGE = "other/index.md"
 
 
-def other_page_path(page: int = 1) -> str:
-    return OTHER_PAGE if page == 1 else f"other/page-{page}.md"
+def other_page_path(page: int | None = None) -> str:
+    return OTHER_PAGE if page is None else f"other/page-{page}.md"
 
 
 SUBSCRIBE_PAGE = "subscribe/index.md"

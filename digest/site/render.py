@@ -105,9 +105,39 @@ class Page:
     markdown: str
 
 
-def _chunks(items: Sequence[DigestEntry], size: int) -> list[tuple[DigestEntry, ...]]:
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a paged listing: its number (None: the listing's first URL) and stories."""
+
+    number: int | None
+    entries: tuple[DigestEntry, ...]
+    # Display position, 1 = the oldest stories, and how many pages the listing has.
+    position: int
+    count: int
+    newer: int | None | bool  # the newer page's number, None for the first URL, False: none
+    older: int | None | bool
+
+
+def stable_pages(items: Sequence[DigestEntry], size: int) -> list[ListingPage]:
+    """A listing (newest first) as pages that do not shift when stories are added.
+
+    Numbered pages hold full runs of `size` stories counted from the oldest, so page 1 always
+    holds the first stories and a page, once full, never changes. The first URL shows the
+    newest `size` stories (some may also be on the newest numbered page).
+    """
     size = max(1, size)
-    return [tuple(items[i : i + size]) for i in range(0, len(items), size)] or [()]
+    full = len(items) // size if len(items) > size else 0
+    oldest_first = list(reversed(items))
+    count = full + 1
+    # The first URL's "older" link skips a numbered page it shows whole.
+    shown_whole = full > 0 and len(items) % size == 0
+    first_older: int | bool = (full - 1 if shown_whole else full) or False
+    pages = [ListingPage(None, tuple(items[:size]), count, count, False, first_older)]
+    for number in range(1, full + 1):
+        chunk = tuple(reversed(oldest_first[(number - 1) * size : number * size]))
+        newer: int | None = number + 1 if number < full else None
+        pages.append(ListingPage(number, chunk, number, count, newer, number - 1 or False))
+    return pages
 
 
 def template_loader(templates_dir: Path | None) -> ChoiceLoader:
@@ -218,13 +248,11 @@ class PageRenderer:
 
     def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
         slug = topic_digest.topic.slug
-        chunks = _chunks(topic_digest.entries, self.config.page_size)
         site = feed_site(self.config)
         feeds = site.links(topic_digest.topic) if site is not None else ()
         pages = []
-        for number, chunk in enumerate(chunks, start=1):
-            path = topic_page_path(slug, number)
-            pager = self._pager(path, number, len(chunks), lambda n: topic_page_path(slug, n))
+        for listing in stable_pages(topic_digest.entries, self.config.page_size):
+            path = topic_page_path(slug, listing.number)
             pages.append(
                 self._page(
                     path,
@@ -232,8 +260,8 @@ class PageRenderer:
                     "topic.md.j2",
                     topic=topic_digest.topic,
                     total=len(topic_digest.entries),
-                    entries=chunk,
-                    pager=pager,
+                    entries=listing.entries,
+                    pager=self._pager(listing, lambda n: topic_page_path(slug, n)),
                     feeds=feeds,
                 )
             )
@@ -241,25 +269,24 @@ class PageRenderer:
 
     def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[Page]:
         # Paged like a topic page: with thousands of stories in Other one page would be huge.
-        chunks = _chunks(digest.other, self.config.page_size)
         gathered = {}
         for suggestion in digest.suggestions:
             wanted = set(suggestion.articles)
             # Every article its words gather, also those listed once under their story.
             gathered[suggestion.slug] = [e for e in every_other if e.article.slug in wanted]
         pages = []
-        for number, chunk in enumerate(chunks, start=1):
-            path = other_page_path(number)
+        for listing in stable_pages(digest.other, self.config.page_size):
+            path = other_page_path(listing.number)
             pages.append(
                 self._page(
                     path,
                     "Other",
                     "other.md.j2",
-                    entries=chunk,
+                    entries=listing.entries,
                     total=len(digest.other),
-                    pager=self._pager(path, number, len(chunks), other_page_path),
+                    pager=self._pager(listing, other_page_path),
                     # Suggestions on the first page only, each with every story it gathers.
-                    suggestions=digest.suggestions if number == 1 else (),
+                    suggestions=digest.suggestions if listing.number is None else (),
                     gathered=gathered,
                 )
             )
@@ -300,12 +327,17 @@ class PageRenderer:
             )
         return pages
 
-    def _pager(self, path: str, number: int, count: int, path_of: Any) -> dict[str, Any]:
+    def _pager(self, listing: ListingPage, path_of: Any) -> dict[str, Any]:
+        first = listing.number is None
         return {
-            "number": number,
-            "count": count,
-            "previous": path_of(number - 1) if number > 1 else None,
-            "next": path_of(number + 1) if number < count else None,
+            "first": first,
+            "number": listing.position,
+            "count": listing.count,
+            # Positions counted from the oldest story: fixed for a numbered page.
+            "start": None if first else (listing.position - 1) * len(listing.entries) + 1,
+            "end": None if first else listing.position * len(listing.entries),
+            "previous": None if listing.newer is False else path_of(listing.newer),
+            "next": None if listing.older is False else path_of(listing.older),
         }
 
     def _page(self, path: str, title: str, template: str, **context: Any) -> Page:

@@ -141,7 +141,9 @@ class _Service:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.message_id += 1
         message = {"message_id": self.message_id, "payload": payload}
-        self.process.stdin.write(base64.b64encode(json.dumps(message).encode("utf-8")) + b",")
+        data = json.dumps(message, ensure_ascii=False).encode("utf-8", "replace")
+        # A lone surrogate (undecodable input kept by Python) is "?" here: Pagefind reads UTF-8.
+        self.process.stdin.write(base64.b64encode(data) + b",")
         self.process.stdin.flush()
         while b"," not in self.buffer:
             # read1: what is there (a reply is short), without waiting for a full buffer.
@@ -174,9 +176,10 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     # Pagefind's messages, for the error when it fails.
     with tempfile.TemporaryFile() as log:
-        service = _Service(_executable(), log)
+        service: _Service | None = None
         try:
-            # No playground, no ".html" dropped from URLs: the records' URLs are used as given.
+            service = _Service(_executable(), log)
+            # No playground (a debugging page): the bundle holds what readers need.
             index = service.send({"type": "NewIndex", "config": {"write_playground": False}})
             index_id = index["index_id"]
             for record in records:
@@ -193,6 +196,9 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
                     }
                 )
             service.send({"type": "WriteFiles", "index_id": index_id, "output_path": str(staging)})
+        except SearchIndexError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         except (OSError, KeyError, ValueError) as error:
             log.seek(0)
             said = log.read().decode("utf-8", "replace").strip()
@@ -202,7 +208,8 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
             shutil.rmtree(staging, ignore_errors=True)
             raise
         finally:
-            service.close()
+            if service is not None:
+                service.close()
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)

@@ -204,6 +204,14 @@
       });
     }
 
+    // Pagefind's script, its WebAssembly and its small page list start loading when the box is
+    // focused ("/" or a click), so the first letters typed do not wait for them; the index's
+    // parts still come per query.
+    input.addEventListener("focus", function () {
+      engineLoaded().then(function (module) {
+        return module.init && module.init();
+      }).catch(function () {});
+    });
     input.addEventListener("input", function () { search(input.value); });
     // A search opened from the address (?q=...): Material fills the box without an input event.
     input.addEventListener("focus", function () {

@@ -213,6 +213,12 @@
       }).catch(function () {});
     });
     input.addEventListener("input", function () { search(input.value); });
+    // The box's clear button resets the form, which fires no input event.
+    if (input.form) {
+      input.form.addEventListener("reset", function () {
+        window.setTimeout(function () { search(input.value); }, 0);
+      });
+    }
     // A search opened from the address (?q=...): Material fills the box without an input event.
     input.addEventListener("focus", function () {
       if (input.value.trim() && box.hidden) search(input.value);

@@ -13,7 +13,9 @@ only, past 60% of its text. Recorded:
   only; under `search: material` every page's text);
 - in the browser: the time from navigation to the article in the results, and the bytes the
   visit downloaded (every response body, page and theme included), and how much of that was
-  search (Pagefind's files, or search_index.json and the summaries file).
+  search (Pagefind's files, or search_index.json and the summaries file). At sizes past the
+  corpus, whose texts then repeat, the word is a made-up one planted in one article, past 70%
+  of its text.
 
 The table goes to stdout and, between markers, into docs/performance.md.
 
@@ -92,7 +94,28 @@ def deep_unique_word(content: Path) -> tuple[str, str]:
                 other != word and other.startswith(word[:6]) for other in frequency
             ):
                 return match.group(), slug
-    raise SystemExit("no word occurs in one article only")
+    return plant_word(content)
+
+
+# Beyond the corpus' 1,550 articles the texts repeat (with new titles), so no word of theirs is
+# in one article only: one article then gets this made-up word, past 70% of its text.
+PLANTED = "Quillonbrae"
+
+
+def plant_word(content: Path) -> tuple[str, str]:
+    paths = sorted(content.glob("*.md"))
+    path = paths[len(paths) // 2]
+    _, meta, body = path.read_text(encoding="utf-8").split("---\n", 2)
+    paragraphs = body.strip().split("\n\n")
+    total = sum(len(p.split()) for p in paragraphs)
+    seen = 0
+    for index, paragraph in enumerate(paragraphs):
+        seen += len(paragraph.split())
+        if seen >= 0.7 * total:
+            paragraphs[index] = f"{paragraph} {PLANTED} was there."
+            break
+    path.write_text(f"---\n{meta}---\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return PLANTED, path.stem
 
 
 def build(root: Path, search: str) -> str:

@@ -118,3 +118,19 @@ def test_phone_and_dark_mode_show_results_in_materials_panel(open_tab) -> None:
         if name:
             tab.screenshot(name)
         tab.assert_clean()
+
+
+def test_the_keyboard_reaches_the_articles(open_tab) -> None:
+    """Material's keys work on the article results: arrows move to them, Enter opens one."""
+    for keys in (["ArrowDown", "Enter"], ["Enter"]):
+        tab = open_tab()
+        page = tab.open("")
+        items = _search(tab, "neighbourhoods")
+        items.first.wait_for()
+        for key in keys:
+            page.keyboard.press(key)
+            if key == "ArrowDown":
+                focused = page.evaluate("document.activeElement.getAttribute('href')")
+                assert focused.endswith("/articles/caracas-blackout-2019-05-20/")
+        page.wait_for_url("**/articles/caracas-blackout-2019-05-20/")
+        tab.assert_clean()

@@ -76,7 +76,7 @@
     var pagefind = null;
     var latest = 0;
     var box = document.createElement("div");
-    box.className = "md-search-result digest-search";
+    box.className = "digest-search";
     var meta = document.createElement("div");
     meta.className = "md-search-result__meta";
     var list = document.createElement("ol");
@@ -85,9 +85,10 @@
     box.appendChild(meta);
     box.appendChild(list);
     box.hidden = true;
-    // Beside Material's result block, not inside it: Material takes that block's first and last
-    // children as its own count line and list.
-    material.parentNode.insertBefore(box, material);
+    // Inside Material's result block, between its count line and its list (Material takes the
+    // block's first and last children as those): its arrow keys then move through the article
+    // results too, in page order. The stylesheet shows the articles first.
+    material.insertBefore(box, material.lastElementChild);
 
     function engineLoaded() {
       if (pagefind === null) {
@@ -147,6 +148,9 @@
       if (line) article.appendChild(text("p", "digest-search-meta", line));
       if (info.summary) article.appendChild(text("p", "digest-search-summary", info.summary));
       if (data.excerpt) article.appendChild(excerpt(data.excerpt));
+      // Enter in the search box opens the result with the highest score among Material's and
+      // these: articles come first, in Pagefind's order.
+      article.setAttribute("data-md-score", String(1e6 - list.children.length));
       link.appendChild(article);
       li.appendChild(link);
       return li;
@@ -183,7 +187,7 @@
       query = query.trim();
       if (!query) {
         box.hidden = true;
-        box.parentNode.removeAttribute("data-digest-articles");
+        material.removeAttribute("data-digest-articles");
         return;
       }
       engineLoaded().then(function (module) {
@@ -193,8 +197,8 @@
         while (list.firstChild) list.removeChild(list.firstChild);
         meta.textContent = count(found.results.length);
         box.hidden = false;
-        if (found.results.length) box.parentNode.setAttribute("data-digest-articles", "");
-        else box.parentNode.removeAttribute("data-digest-articles");
+        if (found.results.length) material.setAttribute("data-digest-articles", "");
+        else material.removeAttribute("data-digest-articles");
         return show(found.results, 0, run);
       }).catch(function (error) {
         if (run !== latest) return;

@@ -161,8 +161,11 @@ class _Service:
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
-        self.process.terminate()
-        self.process.wait()
+        try:  # it ends when its input does
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
 
@@ -195,7 +198,10 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
                         "sort": dict(record.sort),
                     }
                 )
-            service.send({"type": "WriteFiles", "index_id": index_id, "output_path": str(staging)})
+            # The files come back in the reply and are written here: Pagefind's own WriteFiles
+            # replied before it had finished writing, and stopping it then cut a file short.
+            bundle = service.send({"type": "GetFiles", "index_id": index_id})
+            _write_files(bundle.get("files") or [], staging)
         except SearchIndexError:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -218,6 +224,17 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
     for folder in [target, *(p for p in target.rglob("*") if p.is_dir())]:
         os.chmod(folder, mode)
     return target
+
+
+def _write_files(files: Iterable[Mapping[str, Any]], folder: Path) -> None:
+    """Write the bundle's files ({"path", "content" in base64}) under folder, never outside it."""
+    root = folder.resolve()
+    for file in files:
+        target = (root / str(file["path"])).resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise SearchIndexError(f"Pagefind named a file outside its folder: {file['path']!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(file["content"]))
 
 
 def _umask() -> int:

@@ -2,9 +2,12 @@
 
     python3 .ci/compare_sites.py REFERENCE OTHER [OTHER ...]
 
-Each OTHER must have the same HTML pages as REFERENCE, the same feeds, OPML list and reader
-assets byte for byte (the digest writes them, whatever the engine), and a search index that
-covers the same pages. Exit 1 listing every difference, 0 when there is none.
+Each OTHER must have the same HTML pages as REFERENCE, the same feeds, OPML list, reader
+assets and Pagefind bundle byte for byte (the digest writes them, whatever the engine), and a
+search index that covers the same pages. With a Pagefind bundle (`search: pagefind`), the
+articles, stories and archive months are searched through it: the MkDocs plugin keeps them out
+of Material's index, while Zensical's index (which the digest does not filter) still holds them,
+so only the other pages are compared there. Exit 1 listing every difference, 0 when there is none.
 
 The theme's own files (Material's and Zensical's scripts, styles, fonts) and the search index's
 file name and format differ between engines on purpose, so they are not compared.
@@ -13,6 +16,7 @@ file name and format differ between engines on purpose, so they are not compared
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +24,8 @@ from pathlib import Path
 DIGEST_FILES = ("assets/newsdigest.css", "assets/newsdigest.js", "assets/newsdigest-summaries.json")
 # Where each engine puts its search index, and the key of its list of entries.
 SEARCH_INDEXES = (("search/search_index.json", "docs"), ("search.json", "items"))
+# Pages only Pagefind searches under `search: pagefind` (digest.site.search.pagefind_only, by URL).
+PAGEFIND_ONLY = re.compile(r"^(articles|stories)/|^archive/[0-9]|/page-")
 
 
 def html_pages(site: Path) -> set[str]:
@@ -30,7 +36,8 @@ def digest_files(site: Path) -> dict[str, bytes]:
     """Feeds, OPML, their empty sitemaps and the reader's assets, by path."""
     found = {
         p.relative_to(site).as_posix(): p.read_bytes()
-        for p in site.glob("feeds/**/*")
+        for folder in ("feeds", "pagefind")
+        for p in site.glob(f"{folder}/**/*")
         if p.is_file()
     }
     for path in DIGEST_FILES:
@@ -45,7 +52,10 @@ def search_pages(site: Path) -> set[str] | None:
         index = site / path
         if index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8"))[key]
-            return {entry["location"].split("#")[0] for entry in entries}
+            pages = {entry["location"].split("#")[0] for entry in entries}
+            if (site / "pagefind" / "pagefind.js").is_file():
+                pages = {page for page in pages if not PAGEFIND_ONLY.search(page)}
+            return pages
     return None
 
 

@@ -30,6 +30,9 @@ SUMY_ALGORITHMS: tuple[str, ...] = (
     "reduction",
 )
 TOPIC_MODES = ("passages", "sections")
+# `search`: "pagefind" (an index fetched in fragments per query, digest/site/search.py) or
+# "material" (the theme's search plugin alone: one file with every page's text).
+SEARCH_ENGINES = ("pagefind", "material")
 
 
 class ConfigError(ValueError):
@@ -75,6 +78,8 @@ class DigestConfig:
     sources: tuple[Source, ...] = ()
     # How articles about one event are grouped into a story (the `stories:` options).
     stories: StorySettings = StorySettings()
+    # Which search finds articles (see SEARCH_ENGINES).
+    search: str = "pagefind"
     # Pages are generated under this folder of the docs (e.g. "" for the site root).
     output_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -229,7 +234,7 @@ _COUNTS = (
     ("workers", 0),
 )
 _FLAGS = ("feeds", "include_drafts", "progress", "page_cache")
-_TEXTS = ("timezone", "summarizer", "topic_mode")
+_TEXTS = ("timezone", "summarizer", "topic_mode", "search")
 
 
 # The plugin's options as mkdocs.yml names them (the plugin's DigestPluginConfig).
@@ -238,7 +243,7 @@ PLUGIN_OPTIONS = frozenset(
     | {"topic_suggestions", "timezone", "summarizer", "summary_sentences", "summary_words"}
     | {"topic_summary_sentences", "feeds", "feed_items", "page_size", "home_items_per_topic"}
     | {"cache_dir", "workers", "progress", "include_drafts", "page_cache", "boilerplate"}
-    | {"sources", "stories"}
+    | {"sources", "stories", "search"}
 )
 
 
@@ -294,6 +299,10 @@ def _check_values(values: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"summarizer: unknown summarizer {values['summarizer']!r}; choose one of {known}"
             )
+    if "search" in values and values["search"] not in SEARCH_ENGINES:
+        raise ConfigError(
+            f"search: expected one of {', '.join(SEARCH_ENGINES)}, not {values['search']!r}"
+        )
     if "timezone" in values:
         try:
             resolve_timezone(values["timezone"])

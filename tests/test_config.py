@@ -83,6 +83,8 @@ BAD_VALUES = [
     ("summarizer", "bert", "summarizer: unknown summarizer 'bert'"),
     ("timezone", "Mars/Olympus", "timezone: unknown time zone 'Mars/Olympus'"),
     ("topic_mode", "chapters", "topic_mode: expected one of"),
+    ("search", "lunr", "search: expected one of pagefind, material, not 'lunr'"),
+    ("search", True, "search: expected text"),
     ("topics", [{"name": "Grammar", "keywords": ["a"]}], "keyword 'a' is a word nearly every"),
     ("topics", [{"name": "x" * 300}], "has a slug of 300 characters"),
     ("cache_dir", "docs/cache", "is inside docs_dir"),

@@ -17,6 +17,7 @@ from digest.config import DigestConfig
 from digest.model import Article, Digest, DigestEntry, Sentence, Summary
 from digest.site.render import PageRenderer, highlighted_paragraphs
 from digest.store.history import History, record_build
+from tests import pagefind
 from tests.conftest import REPO, copy_fixture, mkdocs_build
 
 
@@ -226,13 +227,15 @@ def test_article_page_starts_with_the_summary_and_highlights_its_sentences(site:
 
 
 def test_search_shows_the_summary_for_an_article(site: Path) -> None:
-    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
-    docs = {doc["location"]: doc for doc in index["docs"]}
-    page = docs["articles/caracas-blackout-2019-05-20/"]
-    text = lxml.html.fromstring(f"<div>{page['text']}</div>").text_content()
-    assert text.startswith("Large parts of Caracas lost power")
+    # Articles are searched through Pagefind (the default); its record carries the summary.
+    record = pagefind.records(site)["articles/caracas-blackout-2019-05-20/"]
+    assert record["meta"]["summary"].startswith("Large parts of Caracas lost power")
+    assert record["meta"]["title"] == "Caracas goes dark again as Maduro blames sabotage"
+    assert record["meta"]["date"] == "2019-05-20"
     # Words deep in the article text are indexed too (not only the summary).
-    assert any("Guri dam" in doc["text"] for doc in index["docs"])
+    assert "Guri dam" in record["content"]
+    # Not in Material's index as well, which every visit downloads whole.
+    assert not any(p.startswith("articles/") for p in pagefind.material_pages(site))
 
 
 def test_hostile_article_text_stays_text(site: Path) -> None:

@@ -34,6 +34,7 @@ from digest.sources.cleanup import (
     points_back,
 )
 from digest.sources.text import split_dateline
+from tests import pagefind
 from tests.conftest import copy_fixture, mkdocs_build
 
 JUNK = re.compile(
@@ -97,10 +98,10 @@ def test_furniture_stays_visible_muted_and_out_of_search(site: Path) -> None:
     rouhani = next(i for i, b in enumerate(blocks) if b.startswith("Iranian President Hassan"))
     assert "Handout via Reuters" in blocks[rouhani + 1]
     assert "Related links" in blocks[0] and "MORE" in blocks[0]
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    article = next(d for d in index["docs"] if d["location"] == "articles/hill-iran-2019-06-20/")
-    assert "Pelosi says House" not in article["text"]
-    assert "President Trump said Thursday that Iran made a very big mistake" in article["text"]
+    # Articles are searched through Pagefind (the default): its record is the article's text.
+    article = pagefind.records(site)["articles/hill-iran-2019-06-20/"]
+    assert "Pelosi says House" not in article["content"]
+    assert "President Trump said Thursday that Iran made a very big mistake" in article["content"]
 
 
 def test_highlighted_sentences_keep_the_space_between_them(site: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests import pagefind
 from tests.conftest import copy_fixture, mkdocs_build
 
 VENEZUELA_ARTICLE = """---
@@ -145,8 +145,9 @@ def test_article_page_shows_metadata_and_original_link(built: Path) -> None:
 
 
 def test_search_index_holds_summaries_and_text(built: Path) -> None:
-    index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
-    text = " ".join(doc["text"] for doc in index["docs"])
+    # Articles are searched through Pagefind (the default): summaries in meta, text in content.
+    records = pagefind.records(built).values()
+    text = " ".join(r["content"] + " " + r["meta"]["summary"] for r in records)
     assert "overtime pay" in text
     assert "Black Sea resort of Sochi" in text
 
@@ -163,8 +164,7 @@ def test_new_article_lands_on_its_topic_page(tmp_path: Path) -> None:
         "opposition calls for new protests"
         not in read_page(site, "topics/iran/index.html").article_text
     )
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert any("general strike" in doc["text"] for doc in index["docs"])
+    assert any("general strike" in r["content"] for r in pagefind.records(site).values())
 
 
 def test_bad_article_warns_and_strict_fails_but_rest_builds(tmp_path: Path) -> None:

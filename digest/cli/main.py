@@ -84,6 +84,7 @@ def build(config_file: Path, strict: bool, site_dir: str | None, engine: str) ->
 def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) -> None:
     from digest.site.feeds import FeedError, check_site_url
     from digest.site.output import DocsConflict
+    from digest.site.search import SearchIndexError
     from digest.zensical import ZensicalError, ZensicalMissing, build_site
 
     config = _load(config_file)
@@ -111,7 +112,14 @@ def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) 
     except ZensicalMissing as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
-    except (ZensicalError, TemplateProblem, FeedError, DocsConflict, OSError) as error:
+    except (
+        ZensicalError,
+        TemplateProblem,
+        FeedError,
+        DocsConflict,
+        SearchIndexError,
+        OSError,
+    ) as error:
         prefix = "digest template " if isinstance(error, TemplateProblem) else ""
         click.echo(f"Error: build failed: {prefix}{error}", err=True)
         sys.exit(EXIT_PROBLEMS)
@@ -140,6 +148,7 @@ def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
 
     from digest.site.feeds import FeedError
     from digest.site.output import DocsConflict, write_docs_folder
+    from digest.site.search import SearchIndexError
     from digest.zensical.build import derived_config, load_mkdocs_yml
 
     config = _load(config_file)
@@ -159,7 +168,7 @@ def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
         )
     except FeedError as error:  # feeds on without a usable site_url: bad configuration
         raise click.UsageError(f"{config_file}: digest plugin: {error}") from None
-    except (DocsConflict, TemplateProblem) as error:
+    except (DocsConflict, TemplateProblem, SearchIndexError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"{len(written.pages)} pages written to {out_dir}, with {len(written.user_files)} "

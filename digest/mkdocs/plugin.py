@@ -18,6 +18,7 @@ import posixpath
 import re
 import shutil
 import tempfile
+import time
 from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -57,6 +58,13 @@ from digest.site.output import (
     summaries_json,
 )
 from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path
+from digest.site.search import (
+    SearchIndexError,
+    digest_records,
+    pagefind_only,
+    search_engine_tag,
+    write_pagefind,
+)
 from digest.store.history import record_build
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
 
@@ -141,6 +149,10 @@ class DigestPluginConfig(base.Config):
     """How articles about the same event, from several outlets, are grouped into stories:
     `threshold` (least likeness, 0 to 1, for an article to join a story; higher splits more)
     and `window_days` (an article joins only stories with an article this many days before)."""
+    search = _Checked(default=_D.search)
+    """`pagefind` (default): articles are searched through a Pagefind index the reader fetches in
+    small parts per query, written into the site's pagefind/ folder; `material`: the theme's
+    search plugin alone (one file with every page's text, downloaded on the first visit)."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed."""
@@ -191,6 +203,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._link_memo: dict[tuple[str, str], str] = {}
         # src_uri of each article page -> the entry it was made from
         self._sources: dict[str, DigestEntry] = {}
+        # source_path of each article -> its page's URL (the search records' URLs)
+        self._article_urls: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -278,10 +292,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 File.generated(config, page.path, content=page.markdown, inclusion=inclusion)
             )
         summaries = {}
+        self._article_urls = {}
         for entry in self.digest.entries:
             article = files.get_file_from_path(article_page_path(entry.article.slug))
             if article is not None:
                 summaries[article.url] = entry.summary.text
+                self._article_urls[entry.article.source_path] = article.url
         files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
         return files
 
@@ -330,6 +346,15 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         title = self._titles.get(page.file.src_uri)
         if title is not None:
             page.meta["title"] = html.escape(title, quote=True)
+            settings = self.settings
+            if (
+                settings is not None
+                and settings.search == "pagefind"
+                and pagefind_only(page.file.src_uri)
+            ):
+                # Searched through Pagefind: out of Material's index, which every visit
+                # downloads whole (see digest/site/search.py).
+                page.meta["search"] = {"exclude": True}
         if self.digest is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
             # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
             # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
@@ -370,10 +395,15 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
         # tells users to write one), and overriding a Material partial means copying it. Adding
         # <link> tags before </head> works with any theme and any custom_dir.
-        if self.settings is None or not self.settings.feeds:
+        if self.settings is None:
             return output
-        links = autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
-        return insert_in_head(output, links)
+        # The reader's script reads which search finds articles from the page.
+        tags = [search_engine_tag(self.settings)]
+        if self.settings.feeds:
+            tags.append(
+                autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
+            )
+        return insert_in_head(output, "\n".join(tag for tag in tags if tag))
 
     def _thaw(self) -> None:
         if self._frozen:
@@ -394,7 +424,25 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 len(self._expected),
             )
             self.page_store.save()
-        if self.settings is None or self.digest is None or not self.settings.feeds:
+        if self.settings is None or self.digest is None:
+            return
+        if self.settings.search == "pagefind":
+            urls = self._article_urls
+            records = digest_records(
+                self.digest, self.settings, lambda e: urls.get(e.article.source_path)
+            )
+            started = time.perf_counter()
+            try:
+                write_pagefind(records, Path(config.site_dir), self.settings.language)
+            except SearchIndexError as error:
+                raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
+            # The time goes to the log only (benchmarks/search.py reads it), never into the site.
+            log.info(
+                "search: %d articles indexed by Pagefind in %.1f s",
+                len(records),
+                time.perf_counter() - started,
+            )
+        if not self.settings.feeds:
             return
         try:
             # A story is one item, under its earliest article's id: a new source is no new item.

@@ -20,6 +20,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, TopicDigest
 from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
+from digest.site.search import digest_records, write_pagefind
 from digest.store.history import Changes
 
 # The reader's stylesheet and script ship in the package; a docs/ file at the same path replaces
@@ -154,8 +155,9 @@ def write_docs_folder(
 
     The user's own docs (when given) are copied first; then the generated pages, the reader's
     stylesheet and script (unless the user's docs have their own), the search summaries, and,
-    with feeds on, the feeds, OPML list and their empty sitemaps as static files, byte for byte
-    what the MkDocs build writes. Raises TemplateProblem, FeedError or DocsConflict.
+    with feeds on, the feeds, OPML list and their empty sitemaps as static files, and with
+    `search: pagefind` the Pagefind bundle, byte for byte what the MkDocs build writes. Raises
+    TemplateProblem, FeedError, DocsConflict or SearchIndexError.
     """
     root = out_dir.resolve()
     root.mkdir(parents=True, exist_ok=True)
@@ -199,4 +201,16 @@ def write_docs_folder(
         files = feeds + sitemap_stubs(feeds)
         write_feeds(files, root)
         other.extend(feed.path for feed in files)
+    if config.search == "pagefind":
+        # The same records, hence the same bundle, as the MkDocs plugin writes into its site;
+        # a builder copies it into the site as it copies the feeds.
+        records = digest_records(
+            digest,
+            config,
+            lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
+        )
+        bundle = write_pagefind(records, root, config.language)
+        other.extend(
+            p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
+        )
     return DocsFolder(pages, tuple(user_files), tuple(other))

@@ -1,9 +1,19 @@
-// newsdigest: show each article's summary in the search results (Material's, or Zensical's).
+// newsdigest: article search in Material's header search box, and each article's summary in the
+// results (Material's, or Zensical's).
 //
-// Material shows, under a result, the blocks of text where the words matched; a word deep in an
-// article would show only that paragraph. Readers of a digest want the summary, so this adds it
-// under every article result. Summaries come from newsdigest-summaries.json (written by the
-// plugin), loaded from this site on the first search, and are inserted as text, never as HTML.
+// With `search: pagefind` (the default; every page's head then has <meta name="newsdigest-search"
+// content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script
+// is loaded on the first keystroke and fetches only the index parts the query needs, so a visit
+// never downloads the whole archive. Results go into Material's search panel with Material's
+// own classes (same look, dark mode, phone layout, arrow keys), above Material's results for
+// the pages it still indexes (home, topics, the user's pages). Everything from the index is
+// article text, so it is inserted as text; the only markup kept is Pagefind's <mark>.
+//
+// With `search: material`, Material shows, under a result, the blocks of text where the words
+// matched; a word deep in an article would show only that paragraph. Readers of a digest want
+// the summary, so this adds it under every article result. Summaries come from
+// newsdigest-summaries.json (written by the plugin), loaded from this site on the first search,
+// and are inserted as text, never as HTML.
 (function () {
   "use strict";
 
@@ -47,11 +57,179 @@
     });
   }
 
-  new MutationObserver(function () {
-    if (document.querySelector(".md-search-result__item:not([data-digest-summary])")) {
-      load().then(annotate);
+  var engine = document.head && document.head.querySelector("meta[name=newsdigest-search]");
+  if (engine && engine.getAttribute("content") === "pagefind") {
+    pagefindSearch();
+  } else {
+    new MutationObserver(function () {
+      if (document.querySelector(".md-search-result__item:not([data-digest-summary])")) {
+        load().then(annotate);
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  function pagefindSearch() {
+    var input = document.querySelector("input.md-search__input[data-md-component=search-query]");
+    var material = document.querySelector("[data-md-component=search-result]");
+    if (!input || !material) return;
+    var PAGE = 10;
+    var pagefind = null;
+    var latest = 0;
+    var box = document.createElement("div");
+    box.className = "digest-search";
+    var meta = document.createElement("div");
+    meta.className = "md-search-result__meta";
+    var list = document.createElement("ol");
+    list.className = "md-search-result__list";
+    list.setAttribute("role", "presentation");
+    box.appendChild(meta);
+    box.appendChild(list);
+    box.hidden = true;
+    // Inside Material's result block, between its count line and its list (Material takes the
+    // block's first and last children as those): its arrow keys then move through the article
+    // results too, in page order. The stylesheet shows the articles first.
+    material.insertBefore(box, material.lastElementChild);
+
+    function engineLoaded() {
+      if (pagefind === null) {
+        pagefind = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
+          // Result URLs are the records' (relative to the site), joined to the site's path.
+          return Promise.resolve(module.options({ baseUrl: site.pathname })).then(function () {
+            return module;
+          });
+        });
+      }
+      return pagefind;
     }
-  }).observe(document.body, { childList: true, subtree: true });
+
+    function text(tag, className, value) {
+      var element = document.createElement(tag);
+      if (className) element.className = className;
+      element.textContent = value;
+      return element;
+    }
+
+    // Pagefind's excerpt is the article's text with < and > written as &lt; and &gt; and the
+    // matched words in <mark>: everything else becomes text, so no tag of the article's lives.
+    // (Pagefind leaves & as it is, so a literal "&lt;" in an article shows as "<".)
+    function excerpt(value) {
+      var paragraph = document.createElement("p");
+      paragraph.className = "digest-search-excerpt";
+      var marked = false;
+      String(value).split(/(<mark>|<\/mark>)/).forEach(function (part) {
+        if (part === "<mark>") { marked = true; return; }
+        if (part === "</mark>") { marked = false; return; }
+        if (!part) return;
+        var plain = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+        paragraph.appendChild(marked ? text("mark", "", plain) : document.createTextNode(plain));
+      });
+      return paragraph;
+    }
+
+    function item(data) {
+      var url = new URL(String(data.url), site);
+      var info = data.meta || {};
+      var li = document.createElement("li");
+      li.className = "md-search-result__item";
+      // Already carries its summary: the Material annotation above leaves it alone.
+      li.setAttribute("data-digest-summary", "");
+      var link = document.createElement("a");
+      link.className = "md-search-result__link";
+      link.tabIndex = -1;
+      // Only a page of this site: a record's URL is never a way out (or a javascript: link).
+      if (url.origin === site.origin) link.href = url.href;
+      var article = document.createElement("article");
+      article.className = "md-search-result__article md-search-result__article--document md-typeset";
+      var icon = document.createElement("div");
+      icon.className = "md-search-result__icon md-icon";
+      article.appendChild(icon);
+      article.appendChild(text("h1", "", info.title || url.pathname));
+      var line = [info.date, info.source, info.topics].filter(Boolean).join(" · ");
+      if (line) article.appendChild(text("p", "digest-search-meta", line));
+      if (info.summary) article.appendChild(text("p", "digest-search-summary", info.summary));
+      if (data.excerpt) article.appendChild(excerpt(data.excerpt));
+      // Enter in the search box opens the result with the highest score among Material's and
+      // these: articles come first, in Pagefind's order.
+      article.setAttribute("data-md-score", String(1e6 - list.children.length));
+      link.appendChild(article);
+      li.appendChild(link);
+      return li;
+    }
+
+    function count(n) {
+      if (n === 0) return "No matching articles";
+      return n === 1 ? "1 matching article" : n.toLocaleString("en") + " matching articles";
+    }
+
+    // Fragments are fetched for the results shown: ten at a time, more on request.
+    function show(results, from, run) {
+      return Promise.all(results.slice(from, from + PAGE).map(function (result) {
+        return result.data();
+      })).then(function (datas) {
+        if (run !== latest) return;
+        var more = list.querySelector(".digest-search-more");
+        if (more) more.remove();
+        datas.forEach(function (data) { list.appendChild(item(data)); });
+        if (results.length > from + PAGE) {
+          var li = document.createElement("li");
+          li.className = "md-search-result__item digest-search-more";
+          var button = text("button", "digest-search-more__button", "More articles");
+          button.type = "button";
+          button.addEventListener("click", function () { show(results, from + PAGE, run); });
+          li.appendChild(button);
+          list.appendChild(li);
+        }
+      });
+    }
+
+    function search(query) {
+      var run = ++latest;
+      query = query.trim();
+      if (!query) {
+        box.hidden = true;
+        material.removeAttribute("data-digest-articles");
+        return;
+      }
+      engineLoaded().then(function (module) {
+        return module.search(query);
+      }).then(function (found) {
+        if (run !== latest || !found) return;
+        while (list.firstChild) list.removeChild(list.firstChild);
+        meta.textContent = count(found.results.length);
+        box.hidden = false;
+        if (found.results.length) material.setAttribute("data-digest-articles", "");
+        else material.removeAttribute("data-digest-articles");
+        return show(found.results, 0, run);
+      }).catch(function (error) {
+        if (run !== latest) return;
+        meta.textContent = "Article search is unavailable";
+        box.hidden = false;
+        window.console.warn("newsdigest: article search failed:", error);
+      });
+    }
+
+    // Pagefind's script, its WebAssembly and its small page list start loading when the box is
+    // focused ("/" or a click), so the first letters typed do not wait for them; the index's
+    // parts still come per query.
+    input.addEventListener("focus", function () {
+      engineLoaded().then(function (module) {
+        return module.init && module.init();
+      }).catch(function () {});
+    });
+    input.addEventListener("input", function () { search(input.value); });
+    // The box's clear button resets the form, which fires no input event.
+    if (input.form) {
+      input.form.addEventListener("reset", function () {
+        window.setTimeout(function () { search(input.value); }, 0);
+      });
+    }
+    // A search opened from the address (?q=...): Material fills the box without an input event.
+    input.addEventListener("focus", function () {
+      if (input.value.trim() && box.hidden) search(input.value);
+    });
+    var asked = new URL(window.location.href).searchParams.get("q");
+    if (asked) search(asked);
+  }
 
   // Zensical's search is its own dialog inside an open shadow root (a <div> under <body>):
   // each result is an a[role=option] whose heading is the page's title. The summary goes

@@ -1,0 +1,136 @@
+"""Article search through Pagefind in Material's header search box, as a reader meets it.
+
+The site (tests/browser/conftest.py) is built with the shipped default, `search: pagefind`:
+Material's own index holds the navigation's pages only, and articles come from the Pagefind
+bundle in pagefind/, fetched in parts per query.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.browser.conftest import DESKTOP, PHONE, Tab
+
+HOSTILE_TITLE = "Library extends opening hours <after> a petition & a *vote*"
+
+
+def _search(tab: Tab, query: str) -> Any:
+    page = tab.page
+    # Material listens for key presses: "/" focuses the search box, then type as a reader does.
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=30)
+    return page.locator(".digest-search .md-search-result__item:not(.digest-search-more)")
+
+
+def test_a_word_deep_in_an_article_finds_it_with_its_summary(open_tab, site: Path) -> None:
+    tab = open_tab()
+    requests: list[str] = []
+    tab.page.on("request", lambda request: requests.append(request.url))
+    page = tab.open("")
+    # Nothing of Pagefind's before the reader searches: a visit that does not search pays nothing.
+    assert not [url for url in requests if "/pagefind/" in url]
+    # "neighbourhoods" is deep in the article's text, not in its headline or summary.
+    items = _search(tab, "neighbourhoods")
+    item = items.filter(has=page.locator("a[href$='/articles/caracas-blackout-2019-05-20/']"))
+    item.first.wait_for()
+    assert items.count() == 1
+    text = " ".join(item.inner_text().split())
+    assert "Caracas goes dark again as Maduro blames sabotage" in text
+    summary = item.locator(".digest-search-summary").inner_text()
+    assert summary.startswith("Large parts of Caracas lost power")
+    assert "neighbourhoods" not in summary
+    assert item.locator(".digest-search-meta").inner_text().startswith("2019-05-20 · Fixture Wire")
+    assert item.locator(".digest-search-excerpt mark").first.inner_text() == "neighbourhoods"
+    assert page.locator(".digest-search > .md-search-result__meta").inner_text() == (
+        "1 matching article"
+    )
+    # The query fetched Pagefind's parts, not a whole index, and not the summaries file.
+    assert [url for url in requests if "/pagefind/fragment/" in url]
+    assert not [url for url in requests if "newsdigest-summaries.json" in url]
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not [d for d in index["docs"] if d["location"].startswith("articles/")]
+    # The result is a link to the article.
+    item.locator("a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/articles/caracas-blackout-2019-05-20/")
+    tab.assert_clean()
+
+
+def test_a_word_found_nowhere_says_so(open_tab) -> None:
+    tab = open_tab()
+    tab.open("")
+    _search(tab, "zyxwvutsrq")
+    meta = tab.page.locator(".digest-search > .md-search-result__meta")
+    meta.wait_for()
+    assert meta.inner_text() == "No matching articles"
+    tab.assert_clean()
+
+
+def test_a_hostile_title_and_text_show_literally(open_tab) -> None:
+    tab = open_tab()
+    page = tab.open("")
+    # A word of the headline: the excerpt starts with the headline, tags and all, as text.
+    items = _search(tab, "extends")
+    item = items.filter(has=page.locator("a[href$='/articles/library-hours-2019-06-03/']"))
+    item.first.wait_for()
+    assert item.locator("h1").inner_text() == HOSTILE_TITLE
+    excerpt = " ".join(item.locator(".digest-search-excerpt").inner_text().split())
+    assert excerpt.startswith(HOSTILE_TITLE)
+    assert item.locator(".digest-search-excerpt mark").inner_text() == "extends"
+    # No element came from the index but Pagefind's <mark>.
+    tags = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.digest-search article *'))
+                      .map(e => e.tagName.toLowerCase())"""
+    )
+    assert set(tags) <= {"div", "h1", "p", "mark"}, tags
+    assert page.title() != "injected"
+    assert not [url for url in tab.outside_requests if "tracker.invalid" in url]
+    tab.assert_clean()
+
+
+def test_phone_and_dark_mode_show_results_in_materials_panel(open_tab) -> None:
+    for viewport, scheme, name in ((PHONE, "dark", "search-phone-dark"), (DESKTOP, "dark", None)):
+        tab = open_tab(viewport, color_scheme=scheme)
+        page = tab.open("")
+        if viewport is PHONE:
+            # On a phone the box opens from the magnifier in the header.
+            page.locator("label.md-header__button[for='__search']").click()
+            page.keyboard.type("Oslo", delay=30)
+            items = page.locator(".digest-search .md-search-result__item")
+        else:
+            items = _search(tab, "Oslo")
+        item = items.filter(has=page.locator("a[href$='/articles/oslo-talks-2019-05-29/']"))
+        item.first.wait_for()
+        # Within the screen, once Material's panel has slid in (a 250 ms transition).
+        page.wait_for_timeout(400)
+        box = item.first.bounding_box()
+        assert box is not None and box["x"] >= 0
+        assert box["x"] + box["width"] <= viewport["width"] + 0.5
+        # Material's own panel colours: light text on the dark scheme's background.
+        color = page.evaluate(
+            "e => getComputedStyle(e).color",
+            item.locator("h1").element_handle(),
+        )
+        red, green, blue = (int(c) for c in color[color.index("(") + 1 : -1].split(",")[:3])
+        assert red + green + blue > 3 * 150, color
+        if name:
+            tab.screenshot(name)
+        tab.assert_clean()
+
+
+def test_the_keyboard_reaches_the_articles(open_tab) -> None:
+    """Material's keys work on the article results: arrows move to them, Enter opens one."""
+    for keys in (["ArrowDown", "Enter"], ["Enter"]):
+        tab = open_tab()
+        page = tab.open("")
+        items = _search(tab, "neighbourhoods")
+        items.first.wait_for()
+        for key in keys:
+            page.keyboard.press(key)
+            if key == "ArrowDown":
+                focused = page.evaluate("document.activeElement.getAttribute('href')")
+                assert focused.endswith("/articles/caracas-blackout-2019-05-20/")
+        page.wait_for_url("**/articles/caracas-blackout-2019-05-20/")
+        tab.assert_clean()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -59,9 +59,18 @@ def _playwright() -> Any:
     return sync_playwright
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_fixture("browser", tmp_path_factory.mktemp("browser-site"))
+T = TypeVar("T")
+
+
+def _mkdocs(project: Path) -> str:
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def build_twice(project: Path, build: Callable[[Path], T]) -> T:
+    """The fixture digest built as yesterday's content, then today's (an article added, one
+    edited, one withdrawn), so the home page has a "What's new" section; `build` builds once."""
     content = project / "content"
     for seed in (REPO / "content").glob("sochi-2019-05-14.*"):
         shutil.copy(seed, content)
@@ -71,14 +80,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The edit added the last paragraph.
     (content / EDITED).write_text(edited.rsplit("\n\n", 1)[0] + "\n", encoding="utf-8")
     (content / "port-strike-2019-05-18.md").write_text(WITHDRAWN, encoding="utf-8")
-    result = mkdocs_build(project)
-    assert result.returncode == 0, result.stderr
+    build(project)
     (content / HELD_BACK).write_bytes(held_back)
     (content / EDITED).write_text(edited, encoding="utf-8")
     (content / "port-strike-2019-05-18.md").unlink()
-    result = mkdocs_build(project)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
+    return build(project)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_fixture("browser", tmp_path_factory.mktemp("browser-site"))
+    stderr = build_twice(project, _mkdocs)
+    assert "WARNING" not in stderr, stderr
     return project / "site"
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -22,9 +21,9 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
-from tests.browser.conftest import EDITED, HELD_BACK, PHONE, WITHDRAWN, _QuietHandler
+from tests.browser.conftest import PHONE, _QuietHandler, build_twice
 from tests.browser.test_reader import EVERY_PAGE, SUMMARY_STARTS, _texts
-from tests.conftest import REPO, copy_fixture
+from tests.conftest import copy_fixture
 
 
 def _zensical_build(project: Path) -> None:
@@ -41,20 +40,7 @@ def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("zensical") is None:
         pytest.skip("zensical is not installed (pip install -e '.[zensical]')")
     project = copy_fixture("browser", tmp_path_factory.mktemp("zensical-site"))
-    content = project / "content"
-    for seed in (REPO / "content").glob("sochi-2019-05-14.*"):
-        shutil.copy(seed, content)
-    # The previous build, then today's, as conftest.site does for MkDocs.
-    held_back = (content / HELD_BACK).read_bytes()
-    edited = (content / EDITED).read_text(encoding="utf-8")
-    (content / HELD_BACK).unlink()
-    (content / EDITED).write_text(edited.rsplit("\n\n", 1)[0] + "\n", encoding="utf-8")
-    (content / "port-strike-2019-05-18.md").write_text(WITHDRAWN, encoding="utf-8")
-    _zensical_build(project)
-    (content / HELD_BACK).write_bytes(held_back)
-    (content / EDITED).write_text(edited, encoding="utf-8")
-    (content / "port-strike-2019-05-18.md").unlink()
-    _zensical_build(project)
+    build_twice(project, _zensical_build)
     return project / "site"
 
 

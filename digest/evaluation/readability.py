@@ -10,7 +10,6 @@ own sources before trusting the digest, and compare summarizers on the same arti
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from digest.evaluation.jsonl import json_objects
 from digest.model import Article, Sentence
 from digest.sources.cleanup import (
     Boilerplate,
@@ -149,19 +149,9 @@ def articles_from_jsonl(path: Path, boilerplate: Boilerplate) -> tuple[Article, 
     """Articles from JSON Lines rows with `text` and optional `title` (as `digest eval rouge`)."""
     from digest.evaluation.rouge import EvaluationError
 
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvaluationError(f"{path}: cannot read: {error}") from None
     articles = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EvaluationError(f"{path}:{number}: not valid JSON: {error.msg}") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+    for number, row in json_objects(path, EvaluationError):
+        if not isinstance(row.get("text"), str):
             raise EvaluationError(f"{path}:{number}: expected an object with a 'text'")
         title = str(row.get("title") or "")
         paragraphs = paragraphs_of(row["text"])

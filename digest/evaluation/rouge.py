@@ -8,7 +8,6 @@ per article spent ranking and selecting (sentence splitting and scoring excluded
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +23,7 @@ from digest.analysis.summarizers import (
     make_summarizer,
 )
 from digest.analysis.tokenizer import split_sentences
+from digest.evaluation.jsonl import json_objects
 from digest.sources.cleanup import Boilerplate
 
 DEFAULT_NAMES: tuple[str, ...] = ("lead", *SUMY_ALGORITHMS, "digest")
@@ -69,20 +69,8 @@ class Score:
 
 def read_jsonl(path: Path) -> tuple[EvalArticle, ...]:
     """Articles from a JSON Lines file with `text` and `reference` (and optional `title`, `id`)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvaluationError(f"{path}: cannot read: {error}") from None
     articles: list[EvalArticle] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EvaluationError(f"{path}:{number}: not valid JSON: {error.msg}") from None
-        if not isinstance(row, dict):
-            raise EvaluationError(f"{path}:{number}: expected a JSON object")
+    for number, row in json_objects(path, EvaluationError):
         for field in ("text", "reference"):
             if not isinstance(row.get(field), str) or not row[field].strip():
                 raise EvaluationError(f"{path}:{number}: missing or empty {field!r}")

@@ -13,7 +13,6 @@ articles it misleads, and a singleton is not free.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from dateutil import parser as date_parser
 
+from digest.evaluation.jsonl import json_objects
 from digest.model import Article, Story, StorySettings
 from digest.sources.text import paragraphs_of
 
@@ -66,21 +66,9 @@ def bcubed(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> 
 
 def read_labels(path: Path) -> list[LabelledArticle]:
     """Articles and their events from a JSON Lines file (see the module docstring)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise StoryLabelError(f"{path}: cannot read: {error}") from None
     found: list[LabelledArticle] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, raw in json_objects(path, StoryLabelError):
         where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise StoryLabelError(f"{where}: not JSON: {error}") from None
-        if not isinstance(raw, dict):
-            raise StoryLabelError(f"{where}: expected an object")
         for key in ("event", "title", "text"):
             if not isinstance(raw.get(key), (str, int)) or not str(raw[key]).strip():
                 raise StoryLabelError(f"{where}: needs a non-empty {key!r}")

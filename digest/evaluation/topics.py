@@ -12,7 +12,6 @@ Three label formats, picked by what LABELS is:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import yaml
 from digest.analysis.analyzer import split_article
 from digest.analysis.tokenizer import sentences_of
 from digest.analysis.topics import TopicMatcher
+from digest.evaluation.jsonl import json_objects
 from digest.model import Article, Topic
 from digest.sources.files import ArticleError, ContentReader
 from digest.sources.text import paragraphs_of
@@ -218,18 +218,8 @@ class LabelledArticle:
 
 def read_jsonl(path: Path) -> Iterator[LabelledArticle]:
     """Articles of a JSONL file: {"title", "text", "topics"} per line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise LabelError(f"{path}: cannot read: {error}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise LabelError(f"{path}:{number}: not JSON: {error.msg}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+    for number, record in json_objects(path, LabelError):
+        if not isinstance(record.get("text"), str):
             raise LabelError(f"{path}:{number}: each line needs a 'text' string")
         topics = record.get("topics", [])
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):

@@ -33,7 +33,7 @@ from digest.analysis.summary_base import (
     take_budget,
 )
 from digest.analysis.tokenizer import NewsTokenizer
-from digest.sources.cleanup import furniture_kind, glued_headline, points_back
+from digest.sources.cleanup import ends_sentence, furniture_kind, glued_headline, points_back
 
 _OPENERS = "“‘"
 _CLOSERS = "”’"
@@ -60,8 +60,6 @@ _LABEL = re.compile(
     r"|^[A-Z][A-Z .,'’/-]{2,40}(?:\([^)]{1,30}\))?\s*[—–-]\s"
     r"|^\([A-Z][\w.&'’/ -]{0,30}\)\s*[—–-]"
 )
-# A sentence ends in a full stop, a question or exclamation mark, maybe inside quotes or brackets.
-_ENDS_SENTENCE = re.compile(r"[.!?…][”’\"')\]]*\s*$")
 # Subject and possessive forms only: "our time" or "makes us" are common in plain reporting.
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|[Ww]e|[Mm]y)\b")
 # A quotation left open carries into at most this many following sentences (scraped text has
@@ -268,7 +266,7 @@ class DigestSummarizer(Summarizer):
             return "dateline or label"
         if glued_headline(text):
             return "headline glued to the sentence"
-        if len(text.split()) < self.min_words or not _ENDS_SENTENCE.search(text):
+        if len(text.split()) < self.min_words or not ends_sentence(text):
             return "fragment"
         if text[0] in _CLOSERS or (quote_open and text[0] not in _OPENERS + '"'):
             return "starts inside a quotation"

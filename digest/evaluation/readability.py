@@ -21,6 +21,7 @@ from digest.evaluation.jsonl import json_objects
 from digest.model import Article, Sentence
 from digest.sources.cleanup import (
     Boilerplate,
+    ends_sentence,
     furniture_kind,
     glued_headline,
     points_back,
@@ -38,7 +39,6 @@ RELATED = "related links"
 # A sentence end glued to the next sentence inside one "sentence": "members.That".
 _RUN_TOGETHER = re.compile(r"[a-z]{2}[.!?][”\"’]?[A-Z][a-z]")
 _WIRE = re.compile(r"^\([A-Z][\w.&'’/ -]{0,30}\)\s*[—–-]|^[A-Z][A-Z .,'’/-]{2,40}\([^)]{1,30}\)")
-_ENDS = re.compile(r"[.!?…][”’\"')\]]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def sentence_defects(text: str) -> list[str]:
         kinds.append(WIRE_PREFIX)
     if glued_headline(text):
         kinds.append(GLUED_HEADLINE)
-    if len(text.split()) < 4 or not _ENDS.search(text):
+    if len(text.split()) < 4 or not ends_sentence(text):
         kinds.append(FRAGMENT)
     if _RUN_TOGETHER.search(text):
         kinds.append(RUN_TOGETHER)

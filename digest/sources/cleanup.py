@@ -441,6 +441,15 @@ _POINTS_BACK = re.compile(
 )
 
 
+# A sentence ends in a full stop, a question or exclamation mark, maybe inside quotes or brackets.
+_ENDS_SENTENCE = re.compile(r"[.!?…][”’\"')\]]*\s*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether text ends as a sentence does (a subhead or a label does not)."""
+    return bool(_ENDS_SENTENCE.search(text))
+
+
 def points_back(sentence: str) -> bool:
     """Whether a sentence leans on the one before it to be understood."""
     return bool(_POINTS_BACK.match(sentence.strip()))

@@ -215,9 +215,11 @@ def test_work_per_article_is_bounded_not_all_pairs(monkeypatch: pytest.MonkeyPat
         )
         for i in range(600)
     ]
-    clusterer = clustering.StoryClusterer(StorySettings(), *_frequencies(articles))
+    clusterer = clustering.StoryClusterer(StorySettings())
+    df, documents = _frequencies(articles)
     for article in clustering.chronological(articles):
-        clusterer.add(article, clustering.article_terms(article))
+        terms = clustering.article_terms(article)
+        clusterer.add(article, clustering.term_vector(terms, df, documents))
     assert clusterer.comparisons <= len(articles) * clustering._CANDIDATES
     assert len(clusterer.stories) == len(articles)
 
@@ -485,3 +487,100 @@ def test_digest_stories_on_basil_in_one_week_with_syndicated_copies(tmp_path: Pa
     score = bcubed(truth, found)
     assert score.f1 > 0.93, score
     assert found["content/000-copy.md"] == found["content/000.md"]
+
+
+def _coverage(events: int = 120, seed: int = 3) -> list[Article]:
+    """Coverage of one event a day: each event told by one to four outlets over a few days, in
+    words of its own and of the beat every event shares."""
+    rng = random.Random(seed)
+    beat = [f"beat{i}" for i in range(40)]
+    articles = []
+    for event in range(events):
+        own = [f"ev{event}w{i}" for i in range(12)]
+        day = DAY + timedelta(days=event)  # one event a day, told over the next days
+        for outlet in range(rng.randint(1, 4)):
+            words = rng.sample(own, 8) + rng.sample(beat, 20)
+            articles.append(
+                Article(
+                    source_path=f"{outlet}/event-{event:03d}.md",
+                    slug=f"event-{event:03d}-{outlet}",
+                    title=" ".join(["Event", *words[:4]]),
+                    date=day + timedelta(hours=rng.randint(0, 60)),
+                    paragraphs=(" ".join(words) + ".",),
+                )
+            )
+    return articles
+
+
+def _resumed_from(earlier: list[Article], later: list[Article]) -> tuple:
+    settings = StorySettings()
+    _, checkpoint = clustering.cluster_incrementally(earlier, settings, None)
+    return clustering.cluster_incrementally(later, settings, checkpoint)
+
+
+def test_the_next_days_articles_resume_the_clustering_and_give_what_clustering_all_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = clustering.chronological(_coverage(events=600))
+    settings = StorySettings()
+    expected, expected_checkpoint = clustering.cluster_incrementally(articles, settings, None)
+    _, checkpoint = clustering.cluster_incrementally(articles[:-10], settings, None)
+    counted = []
+    original = clustering.article_terms
+    monkeypatch.setattr(
+        clustering, "article_terms", lambda article: counted.append(article) or original(article)
+    )
+    found, resumed_checkpoint = clustering.cluster_incrementally(articles, settings, checkpoint)
+    assert found == expected
+    assert resumed_checkpoint == expected_checkpoint
+    # Only the articles around the new ones (and the idf's least number before them) were
+    # read again, not a year and a half of them.
+    assert 10 <= len(counted) < len(articles) / 3
+
+
+def test_edits_deletions_and_late_articles_give_what_clustering_all_would() -> None:
+    articles = clustering.chronological(_coverage())
+    rng = random.Random(11)
+    for _ in range(6):
+        later = list(articles)
+        at = rng.randrange(len(later))
+        change = rng.choice(["edit", "delete", "backfill"])
+        if change == "edit":
+            later[at] = replace(later[at], paragraphs=(later[at].paragraphs[0] + " beat1.",))
+        elif change == "delete":
+            del later[at]
+        else:
+            later.append(
+                replace(later[at], source_path="late/x.md", slug="late-x", title="Late news")
+            )
+        expected = clustering.cluster_incrementally(later, StorySettings(), None)
+        assert _resumed_from(articles, later) == expected, change
+
+
+def test_new_articles_do_not_regroup_the_archive() -> None:
+    articles = clustering.chronological(_coverage())
+    cut = len(articles) - 15
+    before = cluster_stories(articles[:cut])
+    after = cluster_stories(articles)
+    span = clustering.idf_span(StorySettings())
+    settled = articles[cut].date.timestamp() - 2 * span
+    old_before = {s for s in before if s.end.timestamp() < settled}
+    assert old_before and old_before <= set(after)
+
+
+def test_a_malformed_checkpoint_is_not_used() -> None:
+    articles = clustering.chronological(_coverage(40))
+    expected = clustering.cluster_incrementally(articles, StorySettings(), None)
+    _, genuine = clustering.cluster_incrementally(articles[:-3], StorySettings(), None)
+    value = json.loads(genuine)
+    forged = [
+        "not json",
+        json.dumps({**value, "heads": [0] * len(value["heads"])}),
+        json.dumps({**value, "story_of": [0] * len(value["story_of"])}),
+        json.dumps({**value, "story_of": [5, *value["story_of"][1:]]}),
+        json.dumps({**value, "vectors": {"0": {"x": "1"}}}),
+        json.dumps({**value, "vectors": {}}),
+    ]
+    for text in forged:
+        found = clustering.cluster_incrementally(articles, StorySettings(), text)
+        assert found[0] == expected[0], text[:60]

@@ -5,10 +5,13 @@ Offline and deterministic: no model, no randomness, ties broken by the articles'
 Each article becomes a sparse tf-idf vector of word stems in which the words that tell one
 event from another weigh most: rare words and names (idf ranks "Farenthold" far above
 "congress"; a full name such as "Blake Farenthold" is one more term of its own), counted three
-times in the headline and twice in the lede. Idf comes from the articles being clustered, so a
-subject many stories share ("Trump", "Iran") weighs little and cannot hold a story together
+times in the headline and twice in the lede. Idf comes from the articles of the same weeks
+(those within twice ``window_days`` either side, and at least 250 before), so a subject the
+coverage of the time shares ("Trump", "Iran") weighs little and cannot hold a story together
 alone; only the 50 heaviest terms of an article are kept, so the background of a long article
-does not make it like every other article of its beat.
+does not make it like every other article of its beat. Counted over those weeks rather than the
+whole archive, a day's new articles cannot regroup last year's stories, and a build resumes the
+previous build's clustering a few weeks back instead of clustering the archive again.
 
 Clustering is incremental, in date order: an article joins the story it is most like, on
 average over the story's recent articles (average link), if that likeness reaches
@@ -25,7 +28,10 @@ join it (its page's URL and its feed items' ids with it).
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import heapq
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -157,27 +163,16 @@ class _Story:
 class StoryClusterer:
     """Groups articles into stories one at a time, in date order (see the module docstring).
 
-    ``document_frequency`` and ``documents`` give the idf; ``cluster_stories`` counts them over
-    all the articles it is given before adding them.
+    Each article comes with its vector (``term_vector``, from the document frequencies of the
+    articles around it in time).
     """
 
-    def __init__(
-        self,
-        settings: StorySettings,
-        document_frequency: Counter[str],
-        documents: int,
-    ) -> None:
+    def __init__(self, settings: StorySettings) -> None:
         self.settings = settings
-        self._df = document_frequency
-        self._n = documents
-        # idf of every term counted; a term not counted is as rare as can be.
-        self._idf = {
-            t: math.log((documents + 1) / (d + 1)) + 1 for t, d in document_frequency.items()
-        }
-        self._rarest = math.log(documents + 1) + 1
         self._window = settings.window_days * 86400.0
         self.articles: list[Article] = []
-        self.vectors: list[dict[str, float]] = []
+        # None: an early article's vector, not kept when resuming (see cluster_incrementally)
+        self.vectors: list[dict[str, float] | None] = []
         self.story_of: list[int] = []
         self.stories: list[_Story] = []
         # term -> [(timestamp, article index)], appended in date order
@@ -185,22 +180,10 @@ class StoryClusterer:
         # Stories compared in full so far: at most _CANDIDATES per article, never all pairs.
         self.comparisons = 0
 
-    def vector(self, terms: Mapping[str, float]) -> dict[str, float]:
-        """Sublinear tf times idf over the heaviest terms, scaled to unit length, heaviest
-        first (ties: alphabetical)."""
-        idf, rarest, log = self._idf, self._rarest, math.log
-        # Negated weights sort heaviest first with the term as tie-break, in C.
-        ranked = sorted(
-            (-(1.0 + log(count)) * idf.get(term, rarest), term) for term, count in terms.items()
-        )[:_KEPT_TERMS]
-        norm = math.sqrt(sum(w * w for w, _ in ranked)) or 1.0
-        return {term: -w / norm for w, term in ranked}
-
-    def add(self, article: Article, terms: Mapping[str, float]) -> int:
+    def add(self, article: Article, vector: dict[str, float]) -> int:
         """Place one article (not older than those added before); return its story's index."""
         index = len(self.articles)
         when = article.date.timestamp()
-        vector = self.vector(terms)
         self.articles.append(article)
         self.vectors.append(vector)
         query = list(vector.items())[:_QUERY_TERMS]
@@ -228,13 +211,58 @@ class StoryClusterer:
         else:
             joined = self.stories[best]
             joined.members.append(index)
-            _add(joined.total, vector, 1.0)
             if len(joined.members) > _MEMBERS:
-                _add(joined.total, self.vectors[joined.members[-_MEMBERS - 1]], -1.0)
+                # Summed afresh, not by subtracting the oldest: the same members always give
+                # the same sum to the last bit, however the clustering got there (a resumed
+                # clustering must decide exactly as a full one).
+                joined.total = self._sum(joined.members[-_MEMBERS:])
+            else:
+                _add(joined.total, vector, 1.0)
         self.story_of.append(best)
-        for term, _ in query:
-            self._postings.setdefault(term, []).append((when, index))
+        self._post(index, when)
         return best
+
+    def _post(self, index: int, when: float) -> None:
+        vector = self.vectors[index]
+        assert vector is not None
+        for term in list(vector)[:_QUERY_TERMS]:
+            self._postings.setdefault(term, []).append((when, index))
+
+    def _sum(self, members: Sequence[int]) -> dict[str, float]:
+        total: dict[str, float] = {}
+        for member in members:
+            vector = self.vectors[member]
+            assert vector is not None
+            _add(total, vector, 1.0)
+        return total
+
+    def resume(
+        self,
+        articles: Sequence[Article],
+        story_of: Sequence[int],
+        vectors: Mapping[int, dict[str, float]],
+    ) -> None:
+        """Take up the clustering after ``articles`` (placed in ``story_of``), as if it had
+        added them: ``vectors`` must hold those of the articles in the window before the
+        next one, and of every member of a story with one there."""
+        self.articles = list(articles)
+        self.story_of = list(story_of)
+        self.vectors = [vectors.get(i) for i in range(len(articles))]
+        self.stories = []
+        for index, story in enumerate(story_of):
+            if story == len(self.stories):
+                self.stories.append(_Story([index], {}))
+            else:
+                self.stories[story].members.append(index)
+        if not articles:
+            return
+        oldest = articles[-1].date.timestamp() - self._window
+        recent = [i for i, a in enumerate(articles) if a.date.timestamp() >= oldest]
+        for story in {self.story_of[i] for i in recent}:
+            members = self.stories[story].members
+            self.stories[story].total = self._sum(members[-_MEMBERS:])
+        for index in recent:
+            self._post(index, articles[index].date.timestamp())
 
     def _likeness(self, vector: dict[str, float], story: _Story) -> float:
         """Average cosine to the story's most recent articles (average link)."""
@@ -246,38 +274,19 @@ class StoryClusterer:
         dot = sum(vector[t] * total[t] for t in shared)
         return dot / min(len(story.members), _MEMBERS)
 
-    def result(self) -> tuple[Story, ...]:
-        """The stories, newest first (by their latest article; ties by id)."""
-        found = []
-        for story in self.stories:
-            members = story.members
-            articles = [self.articles[i] for i in members]
-            headline = articles[self._representative(members)]
-            found.append(
-                Story(
-                    id=articles[0].slug,
-                    title=headline.title,
-                    articles=tuple(a.source_path for a in articles),
-                    start=articles[0].date,
-                    end=max(a.date for a in articles),
-                )
-            )
-        return tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
-
-    def _representative(self, members: Sequence[int]) -> int:
-        """Position of the article most like the others on average (ties: the earliest)."""
+    def representative(self, members: Sequence[int]) -> int:
+        """The article most like the others on average (ties: the earliest)."""
         if len(members) <= 2:
-            return 0
-        total: dict[str, float] = {}
+            return members[0]
+        total = self._sum(members)
+        best, best_score = members[0], -1.0
         for member in members:
-            _add(total, self.vectors[member], 1.0)
-        best, best_score = 0, -1.0
-        for position, member in enumerate(members):
             vector = self.vectors[member]
+            assert vector is not None
             # Likeness to the others: the dot product with the sum, less its own (1: unit length).
             score = sum(w * total.get(t, 0.0) for t, w in vector.items()) - 1.0
             if score > best_score + 1e-9:
-                best, best_score = position, score
+                best, best_score = member, score
         return best
 
 
@@ -286,59 +295,287 @@ def _add(total: dict[str, float], vector: dict[str, float], sign: float) -> None
         total[term] = total.get(term, 0.0) + sign * weight
 
 
+def term_vector(
+    terms: Mapping[str, float], df: Mapping[str, int], documents: int
+) -> dict[str, float]:
+    """Sublinear tf times idf over the heaviest terms, scaled to unit length, heaviest first
+    (ties: alphabetical). A term no article counted is as rare as can be."""
+    log = math.log
+    # Negated weights sort heaviest first with the term as tie-break, in C.
+    ranked = sorted(
+        (-(1.0 + log(count)) * (log((documents + 1) / (df.get(term, 0) + 1)) + 1), term)
+        for term, count in terms.items()
+    )[:_KEPT_TERMS]
+    norm = math.sqrt(sum(w * w for w, _ in ranked)) or 1.0
+    return {term: -w / norm for w, term in ranked}
+
+
 def chronological(articles: Iterable[Article]) -> list[Article]:
     """Date order, ties by path: the order articles are added in, the same on every run."""
     return sorted(articles, key=lambda a: (a.date.timestamp(), a.source_path))
+
+
+def idf_span(settings: StorySettings) -> float:
+    """Seconds either side of an article whose articles give its idf (twice the window)."""
+    return 2 * settings.window_days * 86400.0
+
+
+# Least articles an idf is counted over: in a digest of few articles a week, the articles
+# within the span would make every word of an event look rare. The window then reaches back
+# (never forward: a new article must not change how older ones were grouped) to this many.
+_IDF_ARTICLES = 250
+
+
+class _Frequencies:
+    """Document frequencies of the articles within `span` seconds of a time that only moves
+    forward (and at least `_IDF_ARTICLES` before it): each article is counted in once and out
+    once."""
+
+    def __init__(
+        self, times: Sequence[float], terms_of: Callable[[int], Mapping[str, float]], span: float
+    ) -> None:
+        self.times, self.terms_of, self.span = times, terms_of, span
+        self.df: Counter[str] = Counter()
+        self.low = self.high = 0
+
+    def around(self, index: int) -> tuple[Counter[str], int]:
+        when, times = self.times[index], self.times
+        low = min(bisect.bisect_left(times, when - self.span), max(0, index - _IDF_ARTICLES))
+        if self.high == 0:
+            self.low = self.high = low
+        while self.high < len(times) and times[self.high] <= when + self.span:
+            self.df.update(self.terms_of(self.high).keys())
+            self.high += 1
+        while self.low < low:
+            self.df.subtract(self.terms_of(self.low).keys())
+            self.low += 1
+        return self.df, self.high - self.low
 
 
 def cluster_stories(
     articles: Sequence[Article], settings: StorySettings | None = None
 ) -> tuple[Story, ...]:
     """Group articles into stories (newest story first), each article in exactly one."""
-    settings = settings or StorySettings()
+    return cluster_incrementally(articles, settings or StorySettings(), None)[0]
+
+
+def cluster_incrementally(
+    articles: Sequence[Article], settings: StorySettings, previous: str | None
+) -> tuple[tuple[Story, ...], str]:
+    """The stories, and a checkpoint from which the next call resumes.
+
+    An article's vector (and so every decision about it) depends only on the articles within
+    ``idf_span`` of it and on the decisions before it. So when the articles are those of the
+    checkpoint plus others, the decisions about every article more than ``idf_span`` older
+    than the first difference are the checkpoint's; clustering resumes after them and gives
+    exactly what clustering everything would. A daily update re-clusters the last days only.
+    The checkpoint comes from the cache, which is untrusted: it is checked, and anything
+    malformed or not covering the resumed part means clustering everything.
+    """
     ordered = chronological(articles)
-    terms = [article_terms(a) for a in ordered]
-    df: Counter[str] = Counter()
-    for counted in terms:
-        df.update(counted.keys())
-    clusterer = StoryClusterer(settings, df, len(ordered))
-    for article, counted in zip(ordered, terms, strict=True):
-        clusterer.add(article, counted)
-    return clusterer.result()
+    times = [a.date.timestamp() for a in ordered]
+    keys = [_identity(a) for a in ordered]
+    span = idf_span(settings)
+    terms: dict[int, dict[str, float]] = {}
+
+    def terms_of(index: int) -> dict[str, float]:
+        found = terms.get(index)
+        if found is None:
+            found = terms[index] = article_terms(ordered[index])
+        return found
+
+    clusterer = StoryClusterer(settings)
+    state = _Checkpoint.decode(previous) if previous else None
+    start = 0
+    kept_heads: dict[int, int] = {}
+    if state is not None:
+        start = _resume_point(keys, times, state, span)
+        resumed = _resumed(clusterer, ordered, state, start)
+        if resumed is None:
+            start = 0
+            clusterer = StoryClusterer(settings)
+        else:
+            kept_heads = resumed
+    frequencies = _Frequencies(times, terms_of, span)
+    for index in range(start, len(ordered)):
+        df, documents = frequencies.around(index)
+        clusterer.add(ordered[index], term_vector(terms_of(index), df, documents))
+    heads = []
+    for number, story in enumerate(clusterer.stories):
+        head = kept_heads.get(number)
+        if head is None or story.members[-1] >= start:
+            head = clusterer.representative(story.members)
+        heads.append(head)
+    found = [
+        Story(
+            id=ordered[story.members[0]].slug,
+            title=ordered[head].title,
+            articles=tuple(ordered[i].source_path for i in story.members),
+            start=ordered[story.members[0]].date,
+            end=max(ordered[i].date for i in story.members),
+        )
+        for story, head in zip(clusterer.stories, heads, strict=True)
+    ]
+    stories = tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
+    checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer._window)
+    return stories, checkpoint.encode()
 
 
-Memoize = Callable[[str, object, Callable[[], tuple]], tuple]
+def _identity(article: Article) -> str:
+    """What clustering an article depends on: where it is, its slug, date, headline, text."""
+    text = (
+        article.content_hash
+        or hashlib.sha256(
+            "\0".join(article.paragraphs).encode("utf-8", "surrogatepass")
+        ).hexdigest()
+    )
+    return hashlib.sha256(
+        "\0".join(
+            [article.source_path, article.slug, article.date.isoformat(), article.title, text]
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()[:32]
+
+
+def _resume_point(
+    keys: Sequence[str], times: Sequence[float], state: _Checkpoint, span: float
+) -> int:
+    """The first article whose placing may differ from the checkpoint's."""
+    same = 0
+    limit = min(len(keys), len(state.keys))
+    while same < limit and keys[same] == state.keys[same]:
+        same += 1
+    if same == len(keys) == len(state.keys):
+        return same
+    changed = min(
+        times[same] if same < len(keys) else math.inf,
+        state.times[same] if same < len(state.keys) else math.inf,
+    )
+    return min(same, bisect.bisect_left(times, changed - span))
+
+
+def _resumed(
+    clusterer: StoryClusterer, ordered: Sequence[Article], state: _Checkpoint, start: int
+) -> dict[int, int] | None:
+    """Set the clusterer up after the first `start` articles; the kept stories' headline
+    articles, or None when the checkpoint lacks what that needs."""
+    story_of = state.story_of[:start]
+    if start:
+        oldest = ordered[start - 1].date.timestamp() - clusterer._window
+        recent = {story_of[i] for i in range(start) if ordered[i].date.timestamp() >= oldest}
+        needed = [i for i in range(start) if story_of[i] in recent]
+        if any(i not in state.vectors for i in needed):
+            return None
+    clusterer.resume(ordered[:start], story_of, state.vectors)
+    return {n: h for n, h in enumerate(state.heads) if n < len(clusterer.stories) and h < start}
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """A clustering as the next build needs it: each article's identity, time and story, each
+    story's headline article, and the vectors of the recent articles and of every article of
+    a recent story."""
+
+    keys: tuple[str, ...]
+    times: tuple[float, ...]
+    story_of: tuple[int, ...]
+    heads: tuple[int, ...]
+    vectors: Mapping[int, dict[str, float]]
+
+    @classmethod
+    def of(
+        cls,
+        clusterer: StoryClusterer,
+        keys: Sequence[str],
+        times: Sequence[float],
+        heads: Sequence[int],
+        reach: float,
+    ) -> _Checkpoint:
+        # The next build resumes at most `reach` (idf span and window) before its first
+        # new article; a day more for articles dated a little earlier than the newest.
+        oldest = (times[-1] if times else 0.0) - reach - 86400.0
+        recent = {clusterer.story_of[i] for i, t in enumerate(times) if t >= oldest}
+        kept = {}
+        for story in sorted(recent):
+            for member in clusterer.stories[story].members:
+                vector = clusterer.vectors[member]
+                if vector is not None:
+                    kept[member] = vector
+        return cls(tuple(keys), tuple(times), tuple(clusterer.story_of), tuple(heads), kept)
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "format": _CHECKPOINT_FORMAT,
+                "keys": list(self.keys),
+                "times": list(self.times),
+                "story_of": list(self.story_of),
+                "heads": list(self.heads),
+                "vectors": {str(i): v for i, v in sorted(self.vectors.items())},
+            },
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> _Checkpoint | None:
+        """The checkpoint, or None when it is not one this code wrote (it is cache content)."""
+        try:
+            value = json.loads(text)
+            keys, times, story_of = value["keys"], value["times"], value["story_of"]
+            heads, vectors = value["heads"], value["vectors"]
+            if value.get("format") != _CHECKPOINT_FORMAT:
+                return None
+            count = len(keys)
+            if not (
+                all(isinstance(k, str) for k in keys)
+                and len(times) == len(story_of) == count
+                and all(type(t) in (int, float) for t in times)
+                and all(type(s) is int for s in story_of)
+                and all(type(h) is int and 0 <= h < count for h in heads)
+                and all(story_of[h] == n for n, h in enumerate(heads))
+                and isinstance(vectors, dict)
+            ):
+                return None
+            # Stories are numbered as they start: each article's is an earlier one or the next.
+            made = 0
+            for story in story_of:
+                if not 0 <= story <= made:
+                    return None
+                made += story == made
+            if len(heads) != made:
+                return None
+            decoded = {}
+            for index, vector in vectors.items():
+                at = int(index)
+                if not (0 <= at < count and isinstance(vector, dict)):
+                    return None
+                if len(vector) > _KEPT_TERMS or not all(
+                    isinstance(t, str) and type(w) is float for t, w in vector.items()
+                ):
+                    return None
+                decoded[at] = vector
+            return cls(tuple(keys), tuple(times), tuple(story_of), tuple(heads), decoded)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return None
+
+
+_CHECKPOINT_FORMAT = 1
 
 
 def stories_for(
-    entries: Sequence[DigestEntry], settings: StorySettings, memoize: Memoize | None = None
+    entries: Sequence[DigestEntry],
+    settings: StorySettings,
+    load: Callable[[str], str | None] | None = None,
+    save: Callable[[str, str], None] | None = None,
 ) -> tuple[Story, ...]:
-    """The stories of a digest's entries; with `memoize` (the summary cache's), a build whose
-    articles and settings are unchanged reuses the grouping instead of clustering again."""
-    articles = {e.article.source_path: e.article for e in entries}
-
-    def groups() -> tuple:
-        found = cluster_stories(list(articles.values()), settings)
-        return tuple((s.id, s.title, s.articles) for s in found)
-
-    inputs = [
-        asdict(settings),
-        [
-            [a.source_path, a.slug, a.date.isoformat(), a.title, a.content_hash or a.paragraphs]
-            for a in articles.values()
-        ],
-    ]
-    grouped = memoize("stories", inputs, groups) if memoize is not None else groups()
-    return tuple(
-        Story(
-            id=story_id,
-            title=title,
-            articles=tuple(paths),
-            start=articles[paths[0]].date,
-            end=max(articles[p].date for p in paths),
-        )
-        for story_id, title, paths in grouped
-    )
+    """The stories of a digest's entries; with `load` and `save` (the summary cache's), each
+    build resumes the clustering of the one before instead of clustering everything again."""
+    name = "stories:" + json.dumps(asdict(settings), sort_keys=True)
+    previous = load(name) if load is not None else None
+    found, checkpoint = cluster_incrementally([e.article for e in entries], settings, previous)
+    if save is not None and checkpoint != previous:
+        save(name, checkpoint)
+    return found
 
 
 def story_of_articles(digest: Digest) -> dict[str, Story]:

@@ -615,6 +615,28 @@ class CachedAnalysis:
                 self._write({key: encoded}, [])
         return value
 
+    def _checkpoint_key(self, name: str) -> str:
+        text = json.dumps([name, code_fingerprint()], ensure_ascii=False)
+        return "checkpoint:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def load_checkpoint(self, name: str) -> str | None:
+        """What `save_checkpoint` kept under this name (with this code), or None.
+
+        For steps that resume from where the last build left off (story clustering); the text
+        comes from the cache, so whoever reads it checks it."""
+        key = self._checkpoint_key(name)
+        remembered = _memory.get(key) if self.use_memory else None
+        if isinstance(remembered, str):
+            return remembered
+        return self._read([key]).get(key)
+
+    def save_checkpoint(self, name: str, text: str) -> None:
+        key = self._checkpoint_key(name)
+        if self.use_memory:
+            _memory[key] = text
+        if self.cache_dir is not None:
+            self._write({key: text}, [])
+
 
 def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:
     return entry if entry.article == article else dataclasses.replace(entry, article=article)

@@ -66,6 +66,15 @@ from digest.site.search import (
     write_pagefind,
 )
 from digest.store.history import record_build
+from digest.store.outputs import (
+    Written,
+    clear_all_but,
+    load_record,
+    record_path,
+    save_record,
+    still_there,
+    written,
+)
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
 
 log = get_plugin_logger(__name__)
@@ -205,6 +214,20 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._sources: dict[str, DigestEntry] = {}
         # source_path of each article -> its page's URL (the search records' URLs)
         self._article_urls: dict[str, str] = {}
+        # Pages kept from the previous build as they are (see _choose_kept_pages):
+        # why not (None: they may be), src_uri -> how the kept file was written, and
+        # src_uri -> (dest_uri, key) of every page that may be kept by the next build.
+        self._not_keeping: str | None = "not configured yet"
+        self._kept: dict[str, Written] = {}
+        self._keepable: dict[str, tuple[str, str]] = {}
+        # src_uri -> anchors of each page whose conversion said nothing (a warning must be
+        # seen again on the next build, so a page that gave one is never kept)
+        self._clean: dict[str, tuple[str, ...]] = {}
+        self._stash: Path | None = None
+        self._record_file: Path | None = None
+        self._quiet = _KeptPagesQuiet(self._kept)
+        # `digest build` builds into a new folder: the live site is the one to keep pages from.
+        self.previous_site: Path | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -231,10 +254,57 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._expected = {}
         self._link_memo = {}
         self._warnings.attach()
+        self._not_keeping = _why_not_keep_pages(self.config, self.settings, config)
+        if self.page_store is None:
+            self._not_keeping = "the page cache is off"
+        self._kept.clear()
+        self._keepable = {}
+        self._clean = {}
+        if self._not_keeping is None:
+            kept_template = str(Path(__file__).parent / "templates")
+            if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
+                config.theme.dirs.append(kept_template)
+            logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
+        else:
+            log.debug("every page is written: %s", self._not_keeping)
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # MkDocs empties the site folder right after this event; the pages this build may keep
+        # are moved aside first and brought back in on_files, before anything is written.
+        self._stash = None
+        if self._not_keeping is not None or self.previous_site is not None:
+            return
+        site = Path(config.site_dir)
+        stash = site.with_name(f".{site.name}.digest-previous")
+        try:
+            if stash.is_dir() and not stash.is_symlink():
+                if site.exists():  # left by a killed build: the site folder is newer
+                    shutil.rmtree(stash)
+                else:  # killed between moving the site aside and back
+                    os.rename(stash, site)
+            if site.is_dir() and not site.is_symlink():
+                os.rename(site, stash)
+                self._stash = stash
+        except OSError as error:
+            log.info("every page is written: the site folder cannot be moved aside (%s)", error)
+
+    def _unstash(self, config: MkDocsConfig) -> None:
+        stash, self._stash = self._stash, None
+        if stash is None:
+            return
+        site = Path(config.site_dir)
+        try:
+            if site.is_dir() and not site.is_symlink() and not any(site.iterdir()):
+                site.rmdir()
+            os.rename(stash, site)
+        except OSError as error:
+            log.info("every page is written: the previous site cannot be put back (%s)", error)
+            shutil.rmtree(stash, ignore_errors=True)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.settings is not None
+        self._unstash(config)
         if not self.settings.content_dir.is_dir():
             raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
         show = self.show_progress or self.config.progress or _env_flag("DIGEST_PROGRESS")
@@ -316,7 +386,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             # are not logged) nor -v (MkDocs then skips collecting links to anchors).
             level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
             self._store_conversions = logging.DEBUG < level <= logging.INFO
+            if self._not_keeping is None:
+                self._choose_kept_pages(config, nav, files)
             for page in self.pages:
+                if page.path in self._kept:
+                    continue
                 file = files.get_file_from_path(page.path)
                 if file is not None and file.generated_by is not None:
                     key = page_key(
@@ -355,16 +429,79 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 # Searched through Pagefind: out of Material's index, which every visit
                 # downloads whole (see digest/site/search.py).
                 page.meta["search"] = {"exclude": True}
-        if self.digest is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
-            # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
-            # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
-            dated = self._dates.get(page.file.src_uri, self.digest.updated)
-            if dated is not None:
-                day = dated.astimezone(timezone.utc).date()
-                # MkDocs writes the newest of these into sitemap.xml.gz as an unsigned 32-bit
-                # time stamp: a site of articles from before 1970 would fail there.
-                page.update_date = max(day, _EPOCH_DAY).isoformat()
+        dated = self._update_date(page.file.src_uri)
+        if dated is not None:
+            page.update_date = dated
         return markdown
+
+    def _update_date(self, src_uri: str) -> str | None:
+        if self.digest is None or os.environ.get("SOURCE_DATE_EPOCH"):
+            return None
+        # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
+        # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
+        dated = self._dates.get(src_uri, self.digest.updated)
+        if dated is None:
+            return None
+        day = dated.astimezone(timezone.utc).date()
+        # MkDocs writes the newest of these into sitemap.xml.gz as an unsigned 32-bit
+        # time stamp: a site of articles from before 1970 would fail there.
+        return max(day, _EPOCH_DAY).isoformat()
+
+    def _choose_kept_pages(self, config: MkDocsConfig, nav: Any, files: Files) -> None:
+        """Decide which pages the previous build wrote exactly as this one would, and leave
+        only those (and the search bundle, which reuses its own parts) in the site folder.
+
+        A page may be kept when it is out of the navigation and out of the theme's search
+        (articles, stories, archive months, later listing pages): its HTML then depends only on
+        its Markdown, title, date, location, the locations of what it links to, and what every
+        page shares (the Markdown setup, theme, config, navigation, code versions). Its key
+        is a hash of all of these; the record says which key each written file had.
+        """
+        assert self.settings is not None and self.settings.cache_dir is not None
+        site = Path(config.site_dir)
+        source = self.previous_site or site
+        self._record_file = record_path(self.settings.cache_dir, source)
+        previous = _serve_records.get(str(site)) if self.serving else load_record(self._record_file)
+        shared = _site_setup(config, nav, self._markdown_setup)
+        for page in self.pages:
+            if not pagefind_only(page.path):
+                continue
+            file = files.get_file_from_path(page.path)
+            if file is None or file.generated_by is None:
+                continue
+            key = _final_key(
+                shared,
+                f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
+                page.markdown,
+                _resolved_links(page.markdown, file.src_uri, files, self._link_memo),
+                [page.title, self._update_date(page.path)],
+            )
+            self._keepable[page.path] = (file.dest_uri, key)
+            before = (previous or {}).get(file.dest_uri)
+            if (
+                before is not None
+                and before.key == key
+                and still_there(source, file.dest_uri, before)
+            ):
+                self._kept[page.path] = before
+        dests = {self._keepable[src][0] for src in self._kept}
+        try:
+            if source == site:
+                removed = clear_all_but(site, dests, ["pagefind"])
+            else:
+                removed = 0
+                _link_into(source, site, sorted(dests), ["pagefind"])
+        except OSError as error:
+            log.info("every page is written: the previous site cannot be reused (%s)", error)
+            self._kept.clear()
+            clear_all_but(site, set())
+            return
+        log.info(
+            "%d of %d pages kept from the previous build (%d files replaced)",
+            len(self._kept),
+            len(self._keepable),
+            removed,
+        )
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
     def _serve_converted(
@@ -375,6 +512,13 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if entry is not None and self.settings is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
             page.render = _Guard(page, self.settings.content_dir, entry)
+        kept = self._kept.get(page.file.src_uri)
+        if kept is not None:
+            # The site folder holds this page as this build would write it: nothing is
+            # converted, and the theme renders an empty template, which MkDocs does not write.
+            page.meta["template"] = KEPT_TEMPLATE
+            _wrap_render(page, _Kept(page, kept.anchors))
+            return markdown
         # A page another plugin rewrote is converted as usual, and not kept.
         if self.page_store is None or expected is None or markdown != expected[1]:
             return markdown
@@ -383,7 +527,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if found is not None:
             # This page's render step becomes handing over the stored result: MkDocs sets up
             # no Markdown converter for it, and every later step runs as usual.
-            _wrap_render(page, _Restore(page, found, markdown))
+            _wrap_render(page, _Restore(page, found, markdown, self._clean))
         elif self._store_conversions:
             _wrap_render(page, _Record(page, self, key, markdown))
         return markdown
@@ -413,15 +557,52 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self._thaw()
         self._warnings.detach()
+        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        if self._stash is not None:  # failed before on_files: the old site goes back
+            self._unstash_after_error(Path(self._stash))
+
+    def _unstash_after_error(self, stash: Path) -> None:
+        self._stash = None
+        site = stash.with_name(stash.name.removeprefix(".").removesuffix(".digest-previous"))
+        try:
+            if site.is_dir() and not any(site.iterdir()):
+                site.rmdir()
+            if not site.exists():
+                os.rename(stash, site)
+        except OSError:
+            pass  # the next build finds it and puts it back
+
+    def _save_record(self, config: MkDocsConfig) -> None:
+        """Remember how each page that may be kept next time was written."""
+        if self._not_keeping is not None or self._record_file is None:
+            return
+        site = Path(config.site_dir)
+        record: dict[str, Written] = {}
+        for src, (dest, key) in self._keepable.items():
+            kept = self._kept.get(src)
+            if kept is not None:
+                record[dest] = kept
+            elif src in self._clean:
+                made = written(site, dest, key, self._clean[src])
+                if made is not None:
+                    record[dest] = made
+        if self.serving:
+            _serve_records.clear()
+            _serve_records[str(site)] = record
+        else:
+            save_record(self._record_file, record)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._thaw()
         self._warnings.detach()
+        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        self._save_record(config)
         if self.page_store is not None:
+            # A page kept as written is not converted either: it counts as one from the cache.
             log.info(
                 "%d of %d generated pages from the cache",
-                self.page_store.hits,
-                len(self._expected),
+                self.page_store.hits + len(self._kept),
+                len(self._expected) + len(self._kept),
             )
             self.page_store.save()
         if self.settings is None or self.digest is None:
@@ -524,8 +705,11 @@ _FILE_READING_EXTENSIONS = frozenset(
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def _stable(value: Any) -> str:
-    """A JSON fallback for settings: functions by name, objects without memory addresses."""
+def _stable(value: Any) -> Any:
+    """A JSON fallback for settings: functions by name, objects without memory addresses,
+    sets in order (their order changes from one process to the next)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=lambda item: json.dumps(item, default=_stable, sort_keys=True))
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
     return _ADDRESS.sub("", repr(value))
@@ -657,11 +841,201 @@ class _Guard:
             page.links_to_anchors = {}
 
 
+class _Kept:
+    """Stands in for the ``Page.render`` of a page kept from the previous build: nothing to
+    convert; its anchors are known, for other pages' links to them."""
+
+    def __init__(self, page: Any, anchors: tuple[str, ...]) -> None:
+        self.page, self.anchors = page, anchors
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page = self.page
+        del page.render
+        page.content = ""
+        page.toc = TableOfContents([])
+        page.present_anchor_ids = set(self.anchors)
+        page.links_to_anchors = {}
+
+
+class _KeptPagesQuiet(logging.Filter):
+    """MkDocs says "Page skipped ... Generated empty output" for each page it does not write:
+    for the kept pages that is the point, not news (thousands of lines a build)."""
+
+    def __init__(self, kept: dict[str, Written]) -> None:
+        super().__init__()
+        self.kept = kept
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Page skipped: '"):
+            return True
+        return message.split("'", 2)[1] not in self.kept
+
+
+KEPT_TEMPLATE = "newsdigest-kept.html"
+# `mkdocs serve` rebuilds into a temporary folder: its record stays in memory.
+_serve_records: dict[str, dict[str, Written]] = {}
+# Plugins known to make nothing of a page they are not shown (out of search, out of nav).
+# With any other plugin (or hooks) every page is written: it may read or change pages.
+_PAGE_LOCAL_PLUGINS = frozenset({"search", "material/search", "digest"})
+
+
+def _why_not_keep_pages(
+    options: DigestPluginConfig, settings: DigestConfig, config: MkDocsConfig
+) -> str | None:
+    """Why this build writes every page (None: it may keep unchanged ones)."""
+    if not options.page_cache or settings.cache_dir is None:
+        return "the page cache is off"
+    if settings.search != "pagefind":
+        return "search: material indexes every page's text"
+    others = sorted(set(config.plugins) - _PAGE_LOCAL_PLUGINS)
+    if others:
+        return f"plugin {others[0]!r} may read or change any page"
+    if config.hooks:
+        return "hooks may read or change any page"
+    return None
+
+
+def _final_key(
+    shared: str, location: str, markdown: str, links: list[str], page_settings: list[Any]
+) -> str:
+    text = json.dumps([shared, location, markdown, links, page_settings], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _site_setup(config: MkDocsConfig, nav: Any, markdown_setup: str) -> str:
+    """Everything a kept page's HTML shares with every other page: the Markdown setup, the
+    config (theme and its options, extra, CSS and scripts, site name and URL...), each
+    plugin's options and code version, the theme's templates, the navigation, our own code.
+
+    When any of it changes, no page is kept.
+    """
+    # Where things are (not what pages show), and what is taken apart below.
+    location = {"site_dir", "docs_dir", "config_file_path", "plugins", "dev_addr", "watch", "theme"}
+    settings = {
+        key: [str(item) for item in config[key]] if key == "extra_javascript" else config[key]
+        for key in config
+        if key not in location
+    }
+    plugins: list[Any] = []
+    for name, plugin in config.plugins.items():
+        kind = type(plugin)
+        module = kind.__module__.split(".")[0]
+        plugins.append([name, f"{kind.__module__}.{kind.__qualname__}", _module_version(module)])
+        plugins.append({key: plugin.config[key] for key in plugin.config})
+    theme = config.theme
+    custom = theme.custom_dir
+    folders = [
+        _folder_fingerprint(Path(folder)) if folder == custom else [folder, _theme_version(folder)]
+        for folder in theme.dirs
+    ]
+    text = json.dumps(
+        [
+            __version__,
+            _code_fingerprint(),
+            markdown_setup,
+            settings,
+            plugins,
+            [theme.name, dict(theme), folders, theme.static_templates],
+            _nav_outline(nav.items),
+        ],
+        default=_stable,
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _nav_outline(items: Any) -> list[Any]:
+    """The navigation as every page shows it: titles, URLs, and for a page whose title is not
+    known yet (a user's page titled by its first heading), its source text."""
+    outline: list[Any] = []
+    for item in items:
+        children = getattr(item, "children", None)
+        file = getattr(item, "file", None)
+        entry: list[Any] = [type(item).__name__, item.title, getattr(item, "url", None)]
+        if file is not None and item.title is None:
+            try:
+                entry.append(hashlib.sha256(file.content_bytes).hexdigest())
+            except OSError:
+                entry.append("unreadable")
+        if children:
+            entry.append(_nav_outline(children))
+        outline.append(entry)
+    return outline
+
+
+def _theme_version(folder: str) -> str:
+    """The version of the installed package a theme folder belongs to."""
+    parts = Path(folder).parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            package = parts[parts.index(marker) + 1]
+            return _module_version(package)
+    return json.dumps(_folder_fingerprint(Path(folder)))
+
+
+def _folder_fingerprint(folder: Path) -> list[Any]:
+    """Each file of a folder (a custom_dir of theme overrides) by name, size and time."""
+    found: list[Any] = [str(folder)]
+    for path in sorted(folder.rglob("*")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append([path.relative_to(folder).as_posix(), info.st_size, info.st_mtime_ns])
+    return found
+
+
+def _code_fingerprint() -> str:
+    """Our own code and packaged files: a change to any of them may change every page."""
+    global _CODE
+    if _CODE is None:
+        root = Path(__file__).resolve().parents[1]
+        digest = hashlib.sha256()
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".js", ".css", ".html", ".j2"}:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+        _CODE = digest.hexdigest()
+    return _CODE
+
+
+_CODE: str | None = None
+
+
+def _link_into(source: Path, site: Path, dests: list[str], folders: list[str]) -> None:
+    """Hard-link the kept pages and folders of the live site into the new one (a copy where
+    links cannot be made), so `digest build` keeps them without writing them."""
+    for dest in dests:
+        _link_file(source / dest, site / dest)
+    for folder in folders:
+        top = source / folder
+        if not top.is_dir() or top.is_symlink():
+            continue
+        for path in sorted(top.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                _link_file(path, site / path.relative_to(source))
+
+
+def _link_file(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
 class _Restore:
     """Stands in for one page's ``Page.render``: sets what converting its Markdown would."""
 
-    def __init__(self, page: Any, rendered: RenderedPage, markdown: str) -> None:
-        self.page, self.rendered, self.markdown = page, rendered, markdown
+    def __init__(
+        self,
+        page: Any,
+        rendered: RenderedPage,
+        markdown: str,
+        clean: dict[str, tuple[str, ...]],
+    ) -> None:
+        self.page, self.rendered, self.markdown, self.clean = page, rendered, markdown, clean
 
     def __call__(self, config: MkDocsConfig, files: Files) -> None:
         page, rendered = self.page, self.rendered
@@ -677,6 +1051,8 @@ class _Restore:
         page._title_from_render = rendered.heading
         page.present_anchor_ids = set(rendered.anchors)
         page.links_to_anchors = {}
+        # Stored only when converting it said nothing: it may be kept next time.
+        self.clean[page.file.src_uri] = rendered.anchors
 
 
 class _Record:
@@ -700,18 +1076,15 @@ class _Record:
             or page.markdown != self.markdown
         ):
             return
-        store.put(
-            self.key,
-            RenderedPage(
-                html=page.content,
-                toc=tuple(_toc_entry(link) for link in page.toc),
-                # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
-                anchors=tuple(
-                    sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))
-                ),
-                heading=page._title_from_render,
-            ),
+        rendered = RenderedPage(
+            html=page.content,
+            toc=tuple(_toc_entry(link) for link in page.toc),
+            # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
+            anchors=tuple(sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))),
+            heading=page._title_from_render,
         )
+        store.put(self.key, rendered)
+        self.plugin._clean[page.file.src_uri] = rendered.anchors
 
 
 def _toc_entry(link: AnchorLink) -> TocEntry:
@@ -749,6 +1122,9 @@ def build_site(
     final = Path(config.site_dir).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(final)
+    if isinstance(plugin, DigestPlugin) and final.is_dir() and not final.is_symlink():
+        # Pages that cannot have changed are linked from the live site, not written again.
+        plugin.previous_site = final
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
     # mkdtemp makes it 0700: a web server running as another user would get 403 for the
     # whole site. It gets the mode any new folder gets.

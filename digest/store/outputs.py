@@ -1,0 +1,193 @@
+"""The site folder's own pages, kept from one build to the next when they cannot have changed.
+
+A daily update adds a hundred articles to thousands: most pages' HTML is what the previous
+build wrote. The site builder computes, for each page it may keep, a key of everything the
+finished HTML depends on (see digest.mkdocs.plugin); this module remembers, per site folder,
+which key each written page had and what the written file looked like (size, modification
+time in nanoseconds, inode). A page is kept only when its key is the same AND the file in the
+site folder is still the very file that build wrote: a page edited, replaced or left half
+written by a killed build has another size, time or inode, and is written again.
+
+The record lives in the cache folder, which CI caches and other workflows can write, so it is
+read as untrusted: it can only ever make a build keep a file the site folder already holds,
+and only when that file is the one recorded; a forged record can make a page stale, never put
+new bytes into the site. Anything malformed means no record: the build writes every page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+# More pages than any digest has: a record bigger than this is not read.
+MAX_PAGES = 2_000_000
+MAX_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Written:
+    """One page as the build that wrote it left it."""
+
+    key: str
+    size: int
+    mtime_ns: int
+    inode: int
+    # Ids of the page's headings (other pages' links to its anchors are checked against them).
+    anchors: tuple[str, ...] = ()
+
+    def matches(self, info: os.stat_result) -> bool:
+        return (
+            info.st_size == self.size
+            and info.st_mtime_ns == self.mtime_ns
+            and info.st_ino == self.inode
+        )
+
+
+def record_path(cache_dir: Path, site_dir: Path) -> Path:
+    """Where the record of one site folder lives (one per folder: `-d` builds elsewhere)."""
+    name = hashlib.sha256(str(site_dir.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir / "site" / f"{name[:32]}.json"
+
+
+def load_record(path: Path) -> dict[str, Written]:
+    """{page's path in the site: how it was written}, or {} when missing or malformed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return {}
+    if len(data) > MAX_BYTES:
+        log.info("digest: %s is too big; every page is written", path)
+        return {}
+    try:
+        value = json.loads(data)
+        return _decoded(value)
+    except (ValueError, TypeError, RecursionError) as error:
+        log.info("digest: %s not used (%s); every page is written", path, error)
+        return {}
+
+
+def _decoded(value: object) -> dict[str, Written]:
+    if not isinstance(value, dict) or value.get("format") != FORMAT:
+        raise ValueError("not a record of this version")
+    pages = value.get("pages")
+    if not isinstance(pages, dict) or len(pages) > MAX_PAGES:
+        raise ValueError("pages is not a mapping")
+    record = {}
+    for dest, item in pages.items():
+        if not (isinstance(dest, str) and isinstance(item, list) and len(item) == 5):
+            raise ValueError("a page entry has the wrong shape")
+        key, size, mtime_ns, inode, anchors = item
+        numbers = (size, mtime_ns, inode)
+        if not isinstance(key, str) or not all(type(n) is int and n >= 0 for n in numbers):
+            raise ValueError("a page entry has the wrong shape")
+        if not (isinstance(anchors, list) and all(isinstance(a, str) for a in anchors)):
+            raise ValueError("a page entry has the wrong shape")
+        if not _inside(dest):
+            raise ValueError(f"a page path leaves the site: {dest!r}")
+        record[dest] = Written(key, size, mtime_ns, inode, tuple(anchors))
+    return record
+
+
+def _inside(dest: str) -> bool:
+    parts = dest.split("/")
+    return bool(dest) and not dest.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+def save_record(path: Path, record: Mapping[str, Written]) -> None:
+    """Write the record atomically (a killed build leaves the old one or none)."""
+    pages = {
+        dest: [w.key, w.size, w.mtime_ns, w.inode, list(w.anchors)]
+        for dest, w in sorted(record.items())
+    }
+    text = json.dumps({"format": FORMAT, "pages": pages}, ensure_ascii=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=".record-", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        # Next build writes every page again: slower, never wrong.
+        log.info("digest: record of the site's pages not saved: %s", error)
+
+
+def written(site_dir: Path, dest: str, key: str, anchors: Iterable[str] = ()) -> Written | None:
+    """How the page at dest was just written (None: it was not)."""
+    try:
+        info = os.stat(site_dir / dest, follow_symlinks=False)
+    except OSError:
+        return None
+    return Written(key, info.st_size, info.st_mtime_ns, info.st_ino, tuple(sorted(anchors)))
+
+
+def still_there(site_dir: Path, dest: str, expected: Written) -> bool:
+    """Whether the site folder still holds the very file recorded for dest."""
+    try:
+        info = os.stat(site_dir / dest, follow_symlinks=False)
+    except OSError:
+        return False
+    return expected.matches(info) and not os.path.islink(site_dir / dest)
+
+
+def clear_all_but(site_dir: Path, kept: set[str], kept_folders: Iterable[str] = ()) -> int:
+    """Remove every file of the site folder except the kept pages and folders, as MkDocs'
+    cleaning would (hidden entries at its top, like a `.git`, stay), and the emptied folders.
+
+    What is left is what the build keeps; everything else is written afresh, into new files,
+    so a file linked from elsewhere (`digest build` links the live site's) is never written
+    through. Returns the number of files removed.
+    """
+    removed = 0
+    keep_folders = {site_dir / name for name in kept_folders}
+    if not site_dir.is_dir():
+        return 0
+    for top in sorted(os.listdir(site_dir)):
+        if top.startswith("."):
+            continue
+        path = site_dir / top
+        if path in keep_folders:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            removed += _clear_folder(path, top, kept, keep_folders)
+        else:
+            if top not in kept:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def _clear_folder(folder: Path, relative: str, kept: set[str], keep: set[Path]) -> int:
+    removed = 0
+    left = False
+    with os.scandir(folder) as entries:
+        listed = sorted(entries, key=lambda e: e.name)
+    for entry in listed:
+        path = folder / entry.name
+        inner = f"{relative}/{entry.name}"
+        if path in keep or inner in kept:
+            left = True
+        elif entry.is_dir(follow_symlinks=False):
+            removed += _clear_folder(path, inner, kept, keep)
+            left = left or path.exists()
+        else:
+            os.unlink(path)
+            removed += 1
+    if not left:  # nothing in it is kept: gone, as MkDocs' cleaning leaves no empty folder
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+    return removed

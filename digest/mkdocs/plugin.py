@@ -226,8 +226,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._stash: Path | None = None
         self._record_file: Path | None = None
         self._quiet = _KeptPagesQuiet(self._kept)
-        # `digest build` builds into a new folder: the live site is the one to keep pages from.
-        self.previous_site: Path | None = None
+        # `digest build` builds into a new folder that replaces this one, the live site: the
+        # one to keep pages from.
+        self.final_site: Path | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -273,7 +274,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # MkDocs empties the site folder right after this event; the pages this build may keep
         # are moved aside first and brought back in on_files, before anything is written.
         self._stash = None
-        if self._not_keeping is not None or self.previous_site is not None:
+        if self._not_keeping is not None or self.final_site is not None:
             return
         site = Path(config.site_dir)
         stash = site.with_name(f".{site.name}.digest-previous")
@@ -459,7 +460,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         """
         assert self.settings is not None and self.settings.cache_dir is not None
         site = Path(config.site_dir)
-        source = self.previous_site or site
+        source = self.final_site or site
         self._record_file = record_path(self.settings.cache_dir, source)
         previous = _serve_records.get(str(site)) if self.serving else load_record(self._record_file)
         shared = _site_setup(config, nav, self._markdown_setup)
@@ -490,7 +491,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 removed = clear_all_but(site, dests, ["pagefind"])
             else:
                 removed = 0
-                _link_into(source, site, sorted(dests), ["pagefind"])
+                if source.is_dir() and not source.is_symlink():
+                    _link_into(source, site, sorted(dests), ["pagefind"])
         except OSError as error:
             log.info("every page is written: the previous site cannot be reused (%s)", error)
             self._kept.clear()
@@ -1112,6 +1114,25 @@ def build_site(
     A failed build (a strict warning, a broken template) leaves the previous site untouched.
     With progress, a bar shows while many articles are summarized.
     """
+
+    mkdocs_log = logging.getLogger("mkdocs")
+    said = None
+    if not mkdocs_log.handlers:
+        # Told as `mkdocs build` tells it (info lines included): a conversion is kept in the
+        # page cache, and a page kept as written, only when its messages could be seen.
+        said = logging.StreamHandler()
+        said.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        mkdocs_log.addHandler(said)
+        mkdocs_log.setLevel(logging.INFO)
+    try:
+        return _build_site(config_file, strict, site_dir, progress)
+    finally:
+        if said is not None:
+            mkdocs_log.removeHandler(said)
+            mkdocs_log.setLevel(logging.NOTSET)
+
+
+def _build_site(config_file: str, strict: bool, site_dir: str | None, progress: bool) -> Path:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -1122,9 +1143,9 @@ def build_site(
     final = Path(config.site_dir).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(final)
-    if isinstance(plugin, DigestPlugin) and final.is_dir() and not final.is_symlink():
+    if isinstance(plugin, DigestPlugin):
         # Pages that cannot have changed are linked from the live site, not written again.
-        plugin.previous_site = final
+        plugin.final_site = final
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
     # mkdtemp makes it 0700: a web server running as another user would get 403 for the
     # whole site. It gets the mode any new folder gets.

@@ -335,9 +335,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         try:
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
             self._titles = {page.path: page.title for page in self.pages}
-            self._dates = {
-                article_page_path(e.article.slug): e.article.date for e in self.digest.entries
-            }
+            self._dates = {page.path: page.updated for page in self.pages if page.updated}
             self._sources = {article_page_path(e.article.slug): e for e in self.digest.entries}
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
@@ -541,7 +539,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
         # tells users to write one), and overriding a Material partial means copying it. Adding
         # <link> tags before </head> works with any theme and any custom_dir.
-        if self.settings is None:
+        if self.settings is None or not output:  # empty: a page kept as written
             return output
         # The reader's script reads which search finds articles from the page.
         tags = [search_engine_tag(self.settings)]

@@ -103,6 +103,9 @@ class Page:
     path: str
     title: str
     markdown: str
+    # The newest date of what it shows (None: the digest's): a sitemap's "last modified", and
+    # it stays the same for a page the day's news does not reach.
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,17 @@ class PageRenderer:
             )
         except TemplateError as error:
             raise TemplateProblem(_describe(compiled.filename or template, error)) from None
-        return Page(path, title, rendered)
+        return Page(path, title, rendered, _newest(context))
+
+
+def _newest(context: dict[str, Any]) -> datetime | None:
+    """The newest date among the article, stories and articles a page's context holds."""
+    dates = [e.article.date for e in context.get("entries") or ()]
+    if context.get("entry") is not None:
+        dates.append(context["entry"].article.date)
+    if context.get("story") is not None:
+        dates.append(context["story"].end)
+    return max(dates, key=lambda d: d.timestamp()) if dates else None
 
 
 @lru_cache(maxsize=65536)

@@ -18,7 +18,13 @@ distinct titles and dates. Every build is a separate `mkdocs build` process; its
 peak memory (largest process, from wait4; and the sum over the build's processes, sampled) are
 recorded. The table goes to stdout and, between markers, into docs/performance.md.
 
+With --daily-update it measures the daily update instead: a cold and a warm build of N
+articles, then 100 articles newer than all others added and `mkdocs build` again into the same
+site folder (time, pages converted, HTML pages written), and the same content built into an
+empty folder, whose files must be byte-identical to the update's.
+
     python benchmarks/build.py --sizes 1000,10000     # the full run (many minutes)
+    python benchmarks/build.py --sizes 1000,10000 --daily-update
     python benchmarks/build.py --sizes 100 --no-write  # a quick check
 """
 
@@ -123,18 +129,23 @@ def front_matter(meta: dict[str, object]) -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n"
 
 
+def write_article(content: Path, i: int, story: Story, title: str, date: datetime) -> Path:
+    meta: dict[str, object] = {"title": title, "date": date.isoformat(), "source": story.source}
+    if story.url:
+        meta["url"] = story.url
+    path = content / f"story-{i:05d}.md"
+    path.write_text(front_matter(meta) + "\n\n".join(story.paragraphs) + "\n", "utf-8")
+    return path
+
+
 def write_ours(root: Path, n: int, stories: list[Story]) -> list[Path]:
     content = root / "content"
     content.mkdir(parents=True)
     (root / "docs").mkdir()
-    paths = []
-    for i, (story, title, date) in enumerate(articles(stories, n)):
-        meta: dict[str, object] = {"title": title, "date": date.isoformat(), "source": story.source}
-        if story.url:
-            meta["url"] = story.url
-        path = content / f"story-{i:05d}.md"
-        path.write_text(front_matter(meta) + "\n\n".join(story.paragraphs) + "\n", "utf-8")
-        paths.append(path)
+    paths = [
+        write_article(content, i, story, title, date)
+        for i, (story, title, date) in enumerate(articles(stories, n))
+    ]
     config = {
         "site_name": "Benchmark digest",
         "site_url": "https://example.org/digest/",
@@ -248,14 +259,15 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def mkdocs_build(root: Path, engine: str = "mkdocs") -> Run:
+def mkdocs_build(root: Path, engine: str = "mkdocs", site: Path | None = None) -> Run:
     """One build as its own process: `mkdocs build`, `properdocs build` (the same plugin run by
-    the MkDocs 1.x fork) or `digest build --engine zensical`."""
+    the MkDocs 1.x fork) or `digest build --engine zensical`; `site`: another site folder."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     config = str(root / "mkdocs.yml")
+    elsewhere = ["-d", str(site)] if site is not None else []
     # Not -q: the digest's log line says how many articles were summarized.
     command = {
-        "mkdocs": [sys.executable, "-m", "mkdocs", "build", "-f", config],
+        "mkdocs": [sys.executable, "-m", "mkdocs", "build", "-f", config, *elsewhere],
         "properdocs": [sys.executable, "-m", "properdocs", "build", "-f", config],
         "zensical": [sys.executable, "-m", "digest.cli", "build", "--engine", "zensical"],
     }[engine]
@@ -516,6 +528,89 @@ def write_doc(text: str) -> None:
     DOC.write_text(f"# Performance\n\n{block}\n", "utf-8")
 
 
+@dataclass(frozen=True)
+class Update:
+    """The daily update at one size: 100 articles newer than all others, built into the site
+    folder of the day before, and the same content built into an empty folder."""
+
+    n: int
+    cold: Run
+    warm: Run
+    update: Run
+    empty: Run
+    pages: int  # HTML pages in the site
+    rendered: int  # pages MkDocs converted from Markdown (not from the page cache)
+    written: int  # HTML pages the update wrote (the rest are the files of the day before)
+    identical: bool  # the update's site is byte for byte the empty-folder build's
+
+
+NEW_ARTICLES = 100
+
+
+def measure_update(n: int, stories: list[Story], workdir: Path) -> Update:
+    root = workdir / f"update-{n}"
+    write_ours(root, n, stories)
+    shutil.rmtree(root / "site", ignore_errors=True)
+    cold = mkdocs_build(root)
+    print(f"  N={n} cold: {cold.seconds:.1f} s", flush=True)
+    warm = mkdocs_build(root)
+    print(f"  N={n} warm: {warm.seconds:.1f} s", flush=True)
+    newer = articles(stories, n + NEW_ARTICLES)[n:]
+    for i, (story, title, date) in enumerate(newer, start=n):
+        write_article(root / "content", i, story, title, date)
+    started = time.time_ns()
+    update = mkdocs_build(root)
+    print(f"  N={n} +{NEW_ARTICLES} newer: {update.seconds:.1f} s", flush=True)
+    if update.summarized != NEW_ARTICLES:
+        print(f"  warning: the update summarized {update.summarized}, not {NEW_ARTICLES}")
+    pages = list((root / "site").rglob("*.html"))
+    written = sum(p.stat().st_mtime_ns >= started for p in pages)
+    cached, converted = update.pages_cached or (0, 0)
+    empty_site = workdir / f"update-{n}-empty"
+    empty = mkdocs_build(root, site=empty_site)
+    print(f"  N={n} same content, empty folder: {empty.seconds:.1f} s", flush=True)
+    identical = _same_files(root / "site", empty_site)
+    return Update(n, cold, warm, update, empty, len(pages), converted - cached, written, identical)
+
+
+def _same_files(one: Path, other: Path) -> bool:
+    def files(root: Path) -> dict[str, Path]:
+        return {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+
+    left, right = files(one), files(other)
+    return left.keys() == right.keys() and all(
+        left[name].read_bytes() == right[name].read_bytes() for name in left
+    )
+
+
+def update_table(results: list[Update]) -> str:
+    lines = [
+        f"| N | cold | warm | +{NEW_ARTICLES} newer articles (the daily update) "
+        "| update / cold | pages converted | pages written (of all) "
+        "| same content into an empty folder | update: same bytes |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.n:,} | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
+            f"| {r.update.seconds:.1f} s | {r.update.seconds / r.cold.seconds:.2f} "
+            f"| {r.rendered:,} | {r.written:,} of {r.pages:,} | {r.empty.seconds:.1f} s "
+            f"| {'yes' if r.identical else 'NO'} |"
+        )
+    return "\n".join(lines)
+
+
+def write_update_doc(text: str) -> None:
+    begin, end = "<!-- daily-update:begin -->", "<!-- daily-update:end -->"
+    doc = DOC.read_text(encoding="utf-8")
+    block = f"{begin}\n{text}\n{end}"
+    if begin in doc and end in doc:
+        doc = doc[: doc.index(begin)] + block + doc[doc.index(end) + len(end) :]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
+    DOC.write_text(doc, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
@@ -525,6 +620,11 @@ def main() -> None:
     )
     parser.add_argument("--no-write", action="store_true", help="do not update the docs page")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    parser.add_argument(
+        "--daily-update",
+        action="store_true",
+        help=f"measure only the daily update: cold, warm, +{NEW_ARTICLES} newer articles",
+    )
     args = parser.parse_args()
     if not CORPORA.is_dir():
         raise SystemExit(f"skipped: the corpora are not at {CORPORA} (../shared beside the repo)")
@@ -539,6 +639,15 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     try:
+        if args.daily_update:
+            updates = []
+            for n in sizes:
+                updates.append(measure_update(n, stories, workdir))
+                text = update_table(updates)
+                print(text, flush=True)
+                if not args.no_write:
+                    write_update_doc(f"Measured {stamp}: {machine()}.\n\n{text}")
+            return
         results = []
         for n in sizes:
             results.append(measure(n, stories, workdir, args.repeat, n in peer_sizes))

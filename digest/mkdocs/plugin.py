@@ -762,13 +762,21 @@ def _module_version(name: str) -> str:
     return f"{name}={version}"
 
 
-# Markdown link and image targets: (target) or (<target>), and HTML href/src values.
-_LINK_TARGET = re.compile(
-    r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))"  # [text](target) or [text](<target>)
-    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))"  # [ref]: target
-    r"|\b(?:href|src)=[\"']([^\"']+)",  # raw HTML
-    re.MULTILINE,
-)
+# Markdown link and image targets: (target) or (<target>), reference definitions, and HTML
+# href/src values. Three patterns, each starting with something the regex engine can search
+# for quickly: one alternation of all three was a tenth of a second per thousand pages.
+_INLINE_LINK = re.compile(r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))")  # [text](target), (<target>)
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))", re.MULTILINE)
+_HTML_LINK = re.compile(r"(?<!\w)(?:href|src)=[\"']([^\"']+)")
+
+
+def _link_targets(markdown: str) -> list[str]:
+    found = [group for m in _INLINE_LINK.finditer(markdown) for group in m.groups() if group]
+    if "]:" in markdown:
+        found += [group for m in _REFERENCE.finditer(markdown) for group in m.groups() if group]
+    if "href=" in markdown or "src=" in markdown:
+        found += [m.group(1) for m in _HTML_LINK.finditer(markdown)]
+    return found
 
 
 def _resolved_links(
@@ -780,8 +788,7 @@ def _resolved_links(
     """
     folder = posixpath.dirname(src_uri)
     resolved = set()
-    for match in _LINK_TARGET.finditer(markdown):
-        target = next(group for group in match.groups() if group)
+    for target in _link_targets(markdown):
         found = memo.get((folder, target))
         if found is None:
             parts = urlsplit(target)

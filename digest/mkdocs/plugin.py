@@ -164,7 +164,8 @@ class DigestPluginConfig(base.Config):
     search plugin alone (one file with every page's text, downloaded on the first visit)."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
-    the pages whose Markdown, links or Markdown setup changed."""
+    the pages whose Markdown, links or Markdown setup changed, and leaves the pages that cannot
+    have changed in the site folder as they are (not rendered, not written)."""
 
 
 def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> DigestConfig:

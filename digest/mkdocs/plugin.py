@@ -907,8 +907,13 @@ def _why_not_keep_pages(
 def _final_key(
     shared: str, location: str, markdown: str, links: list[str], page_settings: list[Any]
 ) -> str:
-    text = json.dumps([shared, location, markdown, links, page_settings], ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    # The small parts as JSON (unambiguous), the Markdown as it is after them: putting a long
+    # text through JSON escaping cost more than hashing it.
+    head = json.dumps([shared, location, links, page_settings], ensure_ascii=False)
+    digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
+    digest.update(b"\0")
+    digest.update(markdown.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _site_setup(config: MkDocsConfig, nav: Any, markdown_setup: str) -> str:

@@ -474,7 +474,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
                 page.markdown,
                 _resolved_links(page.markdown, file.src_uri, files, self._link_memo),
-                [page.title, self._update_date(page.path)],
+                # The date MkDocs gives the page (SOURCE_DATE_EPOCH's when that is set).
+                [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")],
             )
             self._keepable[page.path] = (file.dest_uri, key)
             before = (previous or {}).get(file.dest_uri)

@@ -266,7 +266,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             kept_template = str(Path(__file__).parent / "templates")
             if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
                 config.theme.dirs.append(kept_template)
-            logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
+            for name in _BUILD_LOGGERS:
+                logging.getLogger(name).addFilter(self._quiet)
         else:
             log.debug("every page is written: %s", self._not_keeping)
         return config
@@ -559,7 +560,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self._thaw()
         self._warnings.detach()
-        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        for name in _BUILD_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet)
         if self._stash is not None:  # failed before on_files: the old site goes back
             self._unstash_after_error(Path(self._stash))
 
@@ -597,7 +599,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._thaw()
         self._warnings.detach()
-        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        for name in _BUILD_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet)
         self._save_record(config)
         if self.page_store is not None:
             # A page kept as written is not converted either: it counts as one from the cache.
@@ -882,6 +885,8 @@ class _KeptPagesQuiet(logging.Filter):
 
 
 KEPT_TEMPLATE = "newsdigest-kept.html"
+# Where MkDocs, and ProperDocs (its fork, under its own name), say "Page skipped".
+_BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
 # `mkdocs serve` rebuilds into a temporary folder: its record stays in memory.
 _serve_records: dict[str, dict[str, Written]] = {}
 # Plugins known to make nothing of a page they are not shown (out of search, out of nav).

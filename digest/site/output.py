@@ -209,7 +209,7 @@ def write_docs_folder(
             config,
             lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
         )
-        bundle = write_pagefind(records, root, config.language)
+        bundle = write_pagefind(records, root, config.language).path
         other.extend(
             p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
         )

@@ -74,6 +74,7 @@
     if (!input || !material) return;
     var PAGE = 10;
     var pagefind = null;
+    var runtimeLoaded = null;
     var latest = 0;
     var box = document.createElement("div");
     box.className = "digest-search";
@@ -90,13 +91,39 @@
     // results too, in page order. The stylesheet shows the articles first.
     material.insertBefore(box, material.lastElementChild);
 
-    function engineLoaded() {
-      if (pagefind === null) {
-        pagefind = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
+    // Pagefind's script, started with the bundle's own index (the newest articles), and the
+    // list of the older articles' shards.
+    function runtime() {
+      if (runtimeLoaded === null) {
+        var listing = fetch(new URL("pagefind/shards.json", site), { cache: "no-cache" })
+          .then(function (response) {
+            if (!response.ok) throw new Error("pagefind/shards.json: HTTP " + response.status);
+            return response.json();
+          });
+        var script = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
           // Result URLs are the records' (relative to the site), joined to the site's path.
           return Promise.resolve(module.options({ baseUrl: site.pathname })).then(function () {
-            return module;
-          });
+            return Promise.resolve(module.init && module.init());
+          }).then(function () { return module; });
+        });
+        runtimeLoaded = Promise.all([script, listing]);
+      }
+      return runtimeLoaded;
+    }
+
+    // Every shard merged into the search (Pagefind's mergeIndex: each shard's small page list
+    // now, its index parts per query). A shard's folder is named by a hash of its content, so
+    // its files can be cached under that name (metaCacheTag).
+    function engineLoaded() {
+      if (pagefind === null) {
+        pagefind = runtime().then(function (loaded) {
+          var module = loaded[0];
+          var shards = (loaded[1] && loaded[1].shards) || [];
+          return Promise.all(shards.map(function (name) {
+            if (!/^shard-[0-9a-f]+$/.test(name)) throw new Error("bad shard name " + name);
+            var path = new URL("pagefind/" + name + "/", site).pathname;
+            return module.mergeIndex(path, { baseUrl: site.pathname, metaCacheTag: name });
+          })).then(function () { return module; });
         });
       }
       return pagefind;
@@ -208,13 +235,11 @@
       });
     }
 
-    // Pagefind's script, its WebAssembly and its small page list start loading when the box is
-    // focused ("/" or a click), so the first letters typed do not wait for them; the index's
-    // parts still come per query.
+    // Pagefind's script, its WebAssembly and the shards' small page lists start loading when
+    // the box is focused ("/" or a click), so the first letters typed do not wait for them;
+    // the index's parts still come per query.
     input.addEventListener("focus", function () {
-      engineLoaded().then(function (module) {
-        return module.init && module.init();
-      }).catch(function () {});
+      engineLoaded().catch(function () {});
     });
     input.addEventListener("input", function () { search(input.value); });
     // The box's clear button resets the form, which fires no input event.

@@ -102,7 +102,10 @@
           });
         var script = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
           // Result URLs are the records' (relative to the site), joined to the site's path.
-          return Promise.resolve(module.options({ baseUrl: site.pathname })).then(function () {
+          // noWorker: Pagefind's web worker is one more script to fetch and start before the
+          // first result (about 0.1 s), for a search whose work takes milliseconds.
+          var options = { baseUrl: site.pathname, noWorker: true };
+          return Promise.resolve(module.options(options)).then(function () {
             return Promise.resolve(module.init && module.init());
           }).then(function () { return module; });
         });
@@ -241,6 +244,12 @@
     input.addEventListener("focus", function () {
       engineLoaded().catch(function () {});
     });
+    // Pagefind's script, its WebAssembly and the newest articles' index (some 0.12 MB, the
+    // same at any size of archive) load as soon as the browser is idle, as Material's search
+    // loads its index with the page: the first result then waits for the query's own parts
+    // only. The older shards' page lists wait for the box to be focused.
+    var idle = window.requestIdleCallback || function (run) { window.setTimeout(run, 0); };
+    idle(function () { runtime().catch(function () {}); }, { timeout: 1000 });
     input.addEventListener("input", function () { search(input.value); });
     // The box's clear button resets the form, which fires no input event.
     if (input.form) {

@@ -8,7 +8,10 @@ tests); a reader opens the home page, presses "/" and types a word that occurs i
 only, past 60% of its text. Recorded:
 
 - indexing: the seconds the plugin's Pagefind step took (from its log line), and the bundle's
-  size on disk;
+  size on disk and its number of shards;
+- the daily update: the same digest's records indexed without its 100 newest articles into a
+  fresh folder, then all of them into the same folder (write_pagefind, as the plugin calls it):
+  the seconds of that second run, and how many shards and articles it indexed again;
 - Material's search_index.json in each build (under Pagefind it holds the navigation's pages
   only; under `search: material` every page's text);
 - in the browser: the time from navigation to the article in the results, and the bytes the
@@ -73,6 +76,9 @@ class Result:
     summaries_bytes: int
     pagefind: Visit
     material: Visit
+    shards: int
+    update_seconds: float
+    update: str  # shards and articles indexed again and reused
 
 
 def deep_unique_word(content: Path) -> tuple[str, str]:
@@ -199,6 +205,7 @@ def measure(n: int, stories: list[bench.Story], workdir: Path, browser: Any) -> 
     bundle, nav_index = size(site / "pagefind"), size(site / "search" / "search_index.json")
     summaries = size(site / "assets" / "newsdigest-summaries.json")
     with_pagefind = visit(browser, site, word, slug)
+    shards, update_seconds, update = daily_update(root)
     build(root, "material")
     full_index = size(site / "search" / "search_index.json")
     with_material = visit(browser, site, word, slug)
@@ -212,7 +219,34 @@ def measure(n: int, stories: list[bench.Story], workdir: Path, browser: Any) -> 
         summaries,
         with_pagefind,
         with_material,
+        shards,
+        update_seconds,
+        update,
     )
+
+
+def daily_update(root: Path, new: int = 100) -> tuple[int, float, str]:
+    """(shards, seconds, what was indexed) of indexing the digest after its `new` newest
+    articles were added to a bundle written without them, into the same folder."""
+    from digest.pipeline import build_digest, cached_analysis
+    from digest.project import load_project
+    from digest.site.output import page_url
+    from digest.site.paths import article_page_path
+    from digest.site.search import digest_records, write_pagefind
+
+    config = load_project(root / "mkdocs.yml")
+    digest = build_digest(config, cached_analysis(config))
+    records = digest_records(digest, config, lambda e: page_url(article_page_path(e.article.slug)))
+    by_date = sorted(records, key=lambda r: datetime.fromisoformat(r.sort["date"]))
+    folder = Path(tempfile.mkdtemp(prefix="update-", dir=root))
+    try:
+        write_pagefind(by_date[: max(0, len(by_date) - new)], folder, config.language)
+        started = time.perf_counter()
+        bundle = write_pagefind(records, folder, config.language)
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return bundle.shards, seconds, bundle.describe()
 
 
 def mb(count: int) -> str:
@@ -223,20 +257,26 @@ def table(results: list[Result]) -> str:
     lines = [
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d}: {bench.machine()}.",
         "",
-        "| N | Pagefind indexing | bundle on disk | Pagefind: visit downloads (search part) "
+        "| N | Pagefind indexing | update: 100 newer articles | bundle on disk (shards) "
+        "| Pagefind: visit downloads (search part) "
         "| Pagefind: article shown after | Material index (`search: material`) "
         "| Material: visit downloads (search part) | Material: article shown after "
         "| Material index beside Pagefind |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.n:,} | {r.index_seconds:.1f} s | {mb(r.bundle_bytes)} "
+            f"| {r.n:,} | {r.index_seconds:.1f} s | {r.update_seconds:.1f} s "
+            f"| {mb(r.bundle_bytes)} ({r.shards}) "
             f"| {mb(r.pagefind.total_bytes)} ({mb(r.pagefind.search_bytes)}) "
             f"| {r.pagefind.seconds:.2f} s | {mb(r.full_index_bytes)} "
             f"| {mb(r.material.total_bytes)} ({mb(r.material.search_bytes)}) "
             f"| {r.material.seconds:.2f} s | {mb(r.nav_index_bytes)} |"
         )
+    lines.append("")
+    lines.append(
+        "The update's shards: " + "; ".join(f"N={r.n:,}: {r.update}" for r in results) + "."
+    )
     lines.append("")
     lines.append(
         "Words typed (one article each, past 60% of its text): "

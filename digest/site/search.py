@@ -196,11 +196,10 @@ SHARD_PREFIX = "shard-"
 # Raised whenever what a record holds, or how it is indexed, changes: part of every shard's key,
 # so an older build's shards are never reused for records shaped differently.
 RECORD_FORMAT = 1
-# Of the files Pagefind writes, the ones the reader's script uses: the script and the
-# WebAssembly (in pagefind/ only), and each index's own files. Pagefind's ready-made search UIs,
-# its highlighter and its web worker (the script searches in the page: see newsdigest.js) are
-# left out, 0.4 MB the site never loads.
-_RUNTIME = re.compile(r"^(pagefind\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
+# Of the files Pagefind writes, the ones the reader's script uses: the script, its web worker
+# and the WebAssembly (in pagefind/ only), and each index's own files. Pagefind's ready-made
+# search UIs and its highlighter are left out, 0.4 MB the site never loads.
+_RUNTIME = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
 _INDEX = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(index|fragment|filter)/.+)$")
 _SHARD_NAME = re.compile(rf"^{SHARD_PREFIX}[0-9a-f]{{20}}$")
 

@@ -42,10 +42,11 @@ def test_a_word_deep_in_an_article_finds_it_with_its_summary(open_tab, site: Pat
     # Before the reader searches, once the page is idle: Pagefind's script and WebAssembly and
     # the newest articles' page list (the same size at any size of archive), as Material loads
     # its index; no part of the word index, no article's text, no older shard.
-    page.wait_for_function(
-        "() => performance.getEntriesByType('resource').some("
-        "e => e.name.endsWith('/pagefind/wasm.en.pagefind'))"
-    )
+    # (Pagefind's web worker fetches the WebAssembly: the page's own request events see it.)
+    for _ in range(300):
+        if [url for url in requests if url.endswith("/pagefind/wasm.en.pagefind")]:
+            break
+        page.wait_for_timeout(100)
     page.wait_for_load_state("networkidle")
     loaded = {
         url.split("/pagefind/", 1)[1].split("?")[0] for url in requests if "/pagefind/" in url
@@ -53,10 +54,11 @@ def test_a_word_deep_in_an_article_finds_it_with_its_summary(open_tab, site: Pat
     assert {n for n in loaded if not n.endswith(".pf_meta")} == {
         "shards.json",
         "pagefind.js",
+        "pagefind-worker.js",
         "pagefind-entry.json",
         "wasm.en.pagefind",
     }
-    assert len(loaded) == 5
+    assert len(loaded) == 6
     # "neighbourhoods" is deep in the article's text, not in its headline or summary.
     items = _search(tab, "neighbourhoods")
     item = items.filter(has=page.locator("a[href$='/articles/caracas-blackout-2019-05-20/']"))
@@ -216,7 +218,7 @@ def test_articles_old_and_new_are_found_across_shards(open_tab, sharded) -> None
             for name in listing["shards"]:
                 assert [u for u in requests if f"/pagefind/{name}/pagefind-entry.json" in u]
             assert len([u for u in requests if u.endswith(".pagefind")]) == 1
-            assert len([u for u in requests if u.endswith("/pagefind.js")]) == 1
+            assert len([u for u in requests if u.endswith("/pagefind-worker.js")]) == 1
             if shard:
                 assert [u for u in requests if f"/pagefind/{shard}/fragment/" in u]
             else:

@@ -59,16 +59,20 @@
     });
   }
 
+  var PAGE = 10;
+  var pagefind = null;
+  var runtimeLoaded = null;
+
   var engine = document.head && document.head.querySelector("meta[name=newsdigest-search]");
   var usePagefind = Boolean(engine && engine.getAttribute("content") === "pagefind");
   if (usePagefind) {
     materialSearch();
     // Pagefind's script, its WebAssembly and the newest articles' index (some 0.12 MB, the
-    // same at any size of archive) load as soon as the browser is idle, as Material's search
-    // loads its index with the page: the first result then waits for the query's own parts
-    // only. The older shards' page lists wait for the search box to be focused.
-    var idle = window.requestIdleCallback || function (run) { window.setTimeout(run, 0); };
-    idle(function () { runtime().catch(function () {}); }, { timeout: 1000 });
+    // same at any size of archive) start loading now, as Material's search loads its index with
+    // the page (this script runs last, after the page's own styles and scripts): the first
+    // result then waits for the query's own parts only. The older shards' page lists wait for
+    // the search box to be focused.
+    runtime().catch(function () {});
   } else {
     new MutationObserver(function () {
       if (document.querySelector(".md-search-result__item:not([data-digest-summary])")) {
@@ -76,10 +80,6 @@
       }
     }).observe(document.body, { childList: true, subtree: true });
   }
-
-  var PAGE = 10;
-  var pagefind = null;
-  var runtimeLoaded = null;
 
   // Pagefind's script, started with the bundle's own index (the newest articles), and the
   // list of the older articles' shards.
@@ -92,9 +92,9 @@
         });
       var script = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
         // Result URLs are the records' (relative to the site), joined to the site's path.
-        // noWorker: Pagefind's web worker is one more script to fetch and start before the
-        // first result (about 0.1 s), for a search whose work takes milliseconds.
-        var options = { baseUrl: site.pathname, noWorker: true };
+        // Pagefind runs in its web worker (pagefind-worker.js): its WebAssembly is unpacked and
+        // compiled there, not on the page's thread while the page is still starting.
+        var options = { baseUrl: site.pathname };
         return Promise.resolve(module.options(options)).then(function () {
           return Promise.resolve(module.init && module.init());
         }).then(function () { return module; });

@@ -7,6 +7,7 @@ own script searches its binary word index.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import re
@@ -284,3 +285,33 @@ def test_compare_sites_skips_the_same_pages_as_the_plugin() -> None:
         assert search.pagefind_only(path) and re.search(module.PAGEFIND_ONLY, path)
     for path in ("", "archive/", "topics/iran/", "about/", "subscribe/"):
         assert not search.pagefind_only(path)
+
+
+def test_topics_and_months_are_filters_in_one_byte_order(tmp_path: Path) -> None:
+    from digest.site import pagefind_stable
+
+    records = _records(40)  # 40 days from 1 January 2019: January and February
+    bundle = search.write_pagefind(records, tmp_path, **SMALL).path
+    months: set[str] = set()
+    for folder in [bundle, *(p for p in bundle.iterdir() if p.name.startswith("shard-"))]:
+        files = {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*")
+            if p.is_file() and "shard-" not in p.relative_to(folder).as_posix()
+        }
+        values = pagefind_stable.filter_values(files)
+        assert values["topic"] == ["iran"]  # the topic slug: the config names no topics
+        assert values["month"] == sorted(set(values["month"]))  # in order, each once
+        months.update(values["month"])
+        # Pagefind's own files decode and encode back to the same bytes, and the renamed
+        # metadata is the one the entry file names.
+        entry = json.loads(files["pagefind-entry.json"])
+        meta = f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+        assert meta in files
+        for path, data in files.items():
+            if path.endswith((".pf_meta", ".pf_filter", ".pf_index")):
+                value = pagefind_stable.read(data)
+                assert pagefind_stable.read(pagefind_stable.write(value)) == value
+                raw = gzip.decompress(data)
+                assert pagefind_stable.SIGNATURE + pagefind_stable.encode(value) == raw, path
+    assert months == {"2019-01", "2019-02"}

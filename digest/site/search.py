@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import IO, Any
 from digest import __version__
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
+from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -68,6 +69,8 @@ class Record:
     content: str
     meta: Mapping[str, str]
     sort: Mapping[str, str]
+    # Pagefind filters: {name: values}, e.g. {"topic": ("Iran",), "month": ("2019-05",)}.
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _WORD = re.compile(r"\w+")
@@ -79,8 +82,9 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
     The text is the article's paragraphs (page furniture set apart stays out, as on the page).
     The summary is drawn from those paragraphs, so it is added only when it has words they lack
     (an editor's summary); repeated, its sentences would win every excerpt.
-    Topics are shown (meta), not Pagefind filters: Pagefind 1.5.2 writes its filter file in a
-    different byte order on each run, and the site must be the same bytes for the same input.
+    Its topics and month are also Pagefind filters, which the results panel offers (Pagefind
+    1.5.2 writes filter files in a different byte order on each run: pagefind_stable puts them
+    in one, so the site stays the same bytes for the same input).
     """
     article = entry.article
     body = "\n".join(article.paragraphs)
@@ -102,6 +106,7 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
         content="\n".join(part for part in parts if part),
         meta=meta,
         sort={"date": article.date.isoformat()},
+        filters={"topic": tuple(topics), "month": (article.date.strftime("%Y-%m"),)},
     )
 
 
@@ -195,7 +200,7 @@ SHARDS_FILE = "shards.json"
 SHARD_PREFIX = "shard-"
 # Raised whenever what a record holds, or how it is indexed, changes: part of every shard's key,
 # so an older build's shards are never reused for records shaped differently.
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 # Of the files Pagefind writes, the ones the reader's script uses: the script, its web worker
 # and the WebAssembly (in pagefind/ only), and each index's own files. Pagefind's ready-made
 # search UIs and its highlighter are left out, 0.4 MB the site never loads.
@@ -288,10 +293,11 @@ def shard_key(records: Sequence[Record], language: str) -> str:
     """The folder name of a shard: a hash of its records in order and of what else shapes its
     files (Pagefind's version, the language, the digest's version and record format)."""
     digest_hash = hashlib.sha256()
-    header = [RECORD_FORMAT, __version__, _pagefind_version(), language]
+    header = [RECORD_FORMAT, __version__, _pagefind_version(), language, ZLIB_VERSION]
     digest_hash.update(json.dumps(header).encode("utf-8"))
     for record in records:
-        item = [record.url, record.content, dict(record.meta), dict(record.sort)]
+        filters = {name: list(values) for name, values in record.filters.items()}
+        item = [record.url, record.content, dict(record.meta), dict(record.sort), filters]
         line = json.dumps(item, ensure_ascii=False, sort_keys=True)
         digest_hash.update(b"\n" + line.encode("utf-8", "replace"))
     return SHARD_PREFIX + digest_hash.hexdigest()[:20]
@@ -404,24 +410,24 @@ def _index(folder: Path, records: Sequence[Record], primary: bool, language: str
                         "content": record.content,
                         "language": language,
                         "meta": dict(record.meta),
-                        "filters": None,
+                        "filters": {name: list(v) for name, v in record.filters.items()} or None,
                         "sort": dict(record.sort),
                     }
                 )
             # The files come back in the reply and are written here: Pagefind's own WriteFiles
             # replied before it had finished writing, and stopping it then cut a file short.
             bundle = service.send({"type": "GetFiles", "index_id": index_id})
-            files = [
-                file
+            files = {
+                str(file["path"]): base64.b64decode(file["content"])
                 for file in bundle.get("files") or []
                 if _INDEX.match(str(file["path"]))
                 or (primary and _RUNTIME.match(str(file["path"])))
-            ]
+            }
             folder.mkdir(exist_ok=True)
-            _write_files(files, folder)
+            _write_files(stable_filters(files), folder)
         except SearchIndexError:
             raise
-        except (OSError, KeyError, ValueError) as error:
+        except (OSError, KeyError, ValueError, TypeError) as error:
             log.seek(0)
             said = log.read().decode("utf-8", "replace").strip()
             raise SearchIndexError(f"Pagefind failed: {error} {said}".strip()) from None
@@ -430,15 +436,15 @@ def _index(folder: Path, records: Sequence[Record], primary: bool, language: str
                 service.close()
 
 
-def _write_files(files: Iterable[Mapping[str, Any]], folder: Path) -> None:
-    """Write the bundle's files ({"path", "content" in base64}) under folder, never outside it."""
+def _write_files(files: Mapping[str, bytes], folder: Path) -> None:
+    """Write the bundle's files ({path: bytes}) under folder, never outside it."""
     root = folder.resolve()
-    for file in files:
-        target = (root / str(file["path"])).resolve()
+    for path, data in files.items():
+        target = (root / path).resolve()
         if not target.is_relative_to(root) or target == root:
-            raise SearchIndexError(f"Pagefind named a file outside its folder: {file['path']!r}")
+            raise SearchIndexError(f"Pagefind named a file outside its folder: {path!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(base64.b64decode(file["content"]))
+        target.write_bytes(data)
 
 
 def _umask() -> int:

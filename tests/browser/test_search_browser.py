@@ -224,3 +224,52 @@ def test_articles_old_and_new_are_found_across_shards(open_tab, sharded) -> None
             else:
                 assert [u for u in requests if "/pagefind/fragment/" in u]
             tab.assert_clean()
+
+
+def test_topic_and_month_filters_narrow_the_articles(open_tab) -> None:
+    tab = open_tab()
+    page = tab.open("")
+    items = _search(tab, "said")
+    items.first.wait_for()
+    count = page.locator(".digest-search > .md-search-result__meta")
+    topic = page.locator(".digest-search-filters select[name=topic]")
+    month = page.locator(".digest-search-filters select[name=month]")
+    topic.locator("option[value=Iran]").wait_for(state="attached")
+    everything = count.inner_text()
+    assert int(everything.split()[0]) >= 4, everything
+    # Every topic of the digest, and the months newest first under their year.
+    assert topic.locator("option").all_inner_texts() == [
+        "All topics",
+        "Election interference",
+        "Iran",
+        "Venezuela",
+    ]
+    assert month.locator("option").all_inner_texts() == [
+        "Any month",
+        "June 2019",
+        "May 2019",
+        "April 2019",
+    ]
+    topic.select_option("Iran")
+    page.wait_for_function(
+        "text => document.querySelector('.digest-search > .md-search-result__meta')"
+        ".textContent !== text",
+        arg=everything,
+    )
+    lines = page.locator(".digest-search .digest-search-meta").all_inner_texts()
+    assert lines and all("Iran" in line for line in lines), lines
+    assert len(lines) < int(everything.split()[0])
+    # Both: Iran's articles of April 2019, of which there are none.
+    month.select_option("2019-04")
+    page.wait_for_function(
+        "() => document.querySelector('.digest-search > .md-search-result__meta')"
+        ".textContent === 'No matching articles'"
+    )
+    topic.select_option("")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.digest-search .digest-search-meta').length > 0"
+    )
+    lines = page.locator(".digest-search .digest-search-meta").all_inner_texts()
+    assert lines and all(line.startswith("2019-04-") for line in lines), lines
+    tab.screenshot("search-filters-desktop", max_height=800)
+    tab.assert_clean()

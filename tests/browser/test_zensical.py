@@ -104,6 +104,14 @@ def test_search_finds_an_article_by_a_word_deep_in_its_text(open_tab) -> None:
     assert [url for url in requests if "/pagefind/fragment/" in url]
     assert page.locator("dialog a[role=option]").count() == 0
     assert not page.locator("dialog [role=status]").is_visible()
+    # The topic filter narrows the articles: this one is not about Iran.
+    topic = page.locator("dialog .digest-search-filters select[name=topic]")
+    topic.locator("option[value=Iran]").wait_for(state="attached")
+    topic.select_option("Iran")
+    page.locator("dialog .digest-search > .f", has_text="No matching articles").wait_for()
+    assert _articles(page).count() == 0
+    topic.select_option("")
+    article.first.wait_for()
     article.first.click()
     page.wait_for_load_state("networkidle")
     assert urlsplit(page.url).path.endswith("/articles/caracas-blackout-2019-05-20/")

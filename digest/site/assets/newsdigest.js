@@ -178,6 +178,70 @@
   // items, view.shown(n) told how many articles matched. Returns search(query).
   function articleSearch(view) {
     var latest = 0;
+    var asked = "";
+    var chosen = {};
+    var filled = false;
+
+    // Topic and month filters (Pagefind filters of every record), above the results: their
+    // values come from the bundle the first time results show. Values are article data, so
+    // they go into the page as text.
+    var bar = document.createElement("div");
+    bar.className = "digest-search-filters";
+    bar.hidden = true;
+    var topic = choice("topic", "All topics");
+    var month = choice("month", "Any month");
+    bar.appendChild(topic);
+    bar.appendChild(month);
+    view.box.insertBefore(bar, view.list);
+
+    function choice(name, everything) {
+      var select = document.createElement("select");
+      select.name = name;
+      select.setAttribute("aria-label", name === "topic" ? "Topic" : "Month");
+      select.appendChild(text("option", "", everything));
+      select.firstChild.value = "";
+      select.addEventListener("change", function () {
+        if (select.value) chosen[name] = select.value;
+        else delete chosen[name];
+        search(asked);
+      });
+      return select;
+    }
+
+    function option(value, label) {
+      var element = text("option", "", label);
+      element.value = value;
+      return element;
+    }
+
+    function fill(module) {
+      if (filled) return;
+      filled = true;
+      Promise.resolve(module.filters()).then(function (all) {
+        var topics = Object.keys((all && all.topic) || {}).sort();
+        topics.forEach(function (value) { topic.appendChild(option(value, value)); });
+        // Newest first, under their year.
+        var months = Object.keys((all && all.month) || {}).filter(function (value) {
+          return /^[0-9]{4}-[0-9]{2}$/.test(value);
+        }).sort().reverse();
+        var group = null;
+        months.forEach(function (value) {
+          var year = value.slice(0, 4);
+          if (!group || group.label !== year) {
+            group = document.createElement("optgroup");
+            group.label = year;
+            month.appendChild(group);
+          }
+          var day = new Date(Date.UTC(Number(year), Number(value.slice(5)) - 1, 1));
+          var name = day.toLocaleString("en", { month: "long", timeZone: "UTC" });
+          group.appendChild(option(value, name + " " + year));
+        });
+        bar.hidden = topics.length === 0 && months.length === 0;
+      }).catch(function (error) {
+        filled = false;
+        window.console.warn("newsdigest: article filters failed:", error);
+      });
+    }
 
     // Fragments are fetched for the results shown: ten at a time, more on request.
     function show(results, from, run) {
@@ -194,18 +258,22 @@
       });
     }
 
-    return function search(query) {
+    function search(query) {
       var run = ++latest;
+      asked = query;
       query = query.trim();
       if (!query) {
         view.box.hidden = true;
         view.shown(0);
         return;
       }
+      var filters = {};
+      Object.keys(chosen).forEach(function (name) { filters[name] = chosen[name]; });
       engineLoaded().then(function (module) {
         // Typed on since: the newer query's search runs instead.
         if (run !== latest) return null;
-        return module.search(query);
+        fill(module);
+        return module.search(query, { filters: filters });
       }).then(function (found) {
         if (run !== latest || !found) return;
         while (view.list.firstChild) view.list.removeChild(view.list.firstChild);
@@ -219,7 +287,9 @@
         view.box.hidden = false;
         window.console.warn("newsdigest: article search failed:", error);
       });
-    };
+    }
+
+    return search;
   }
 
   // Material: results go into its search panel with its own classes (same look, dark mode,
@@ -326,6 +396,11 @@
     ".digest-search>ol{margin:0}" +
     ".digest-search-summary{position:relative;margin:0;font-size:13px;line-height:1.5}" +
     ".digest-search-more{display:flex;justify-content:center;list-style:none}" +
+    ".digest-search-filters{display:flex;gap:8px;padding:0 10px 4px}" +
+    ".digest-search-filters[hidden]{display:none}" +
+    ".digest-search-filters select{font:inherit;font-size:12px;color:inherit;" +
+    "background:rgb(var(--color-background-subtle));border:none;border-radius:4px;" +
+    "padding:2px 4px;min-width:0}" +
     ".digest-search-more button{font:inherit;font-size:13px;color:var(--color-highlight);" +
     "background:none;border:none;padding:4px 8px;cursor:pointer}" +
     // Zensical's "No results" is about its own pages: under article results it would read as

@@ -269,10 +269,11 @@
       }
       var filters = {};
       Object.keys(chosen).forEach(function (name) { filters[name] = chosen[name]; });
+      var engine = null;
       engineLoaded().then(function (module) {
         // Typed on since: the newer query's search runs instead.
         if (run !== latest) return null;
-        fill(module);
+        engine = module;
         return module.search(query, { filters: filters });
       }).then(function (found) {
         if (run !== latest || !found) return;
@@ -280,7 +281,8 @@
         view.meta.textContent = count(found.results.length);
         view.box.hidden = false;
         view.shown(found.results.length);
-        return show(found.results, 0, run);
+        // The filters' values load after the first results, which do not wait for them.
+        return show(found.results, 0, run).then(function () { fill(engine); });
       }).catch(function (error) {
         if (run !== latest) return;
         view.meta.textContent = "Article search is unavailable";

@@ -8,8 +8,9 @@ Records are added directly (title, summary and body text as the pipeline read th
 is parsed again. Pagefind's Python package talks to its binary (shipped in the `pagefind[bin]`
 wheel, nothing downloaded) over stdin/stdout; its own async client waits 0.1 s before reading
 each reply, which made 1,000 articles take 100 s. The same protocol is spoken here, one request
-after the other, reading each reply as soon as it comes: the records go in in digest order, so
-the same digest gives the same bundle.
+after the other, reading each reply as soon as it comes: the records go in oldest first, in
+shards (see BASE_BLOCK below) that a rebuild reuses when their articles did not change, so the
+same digest gives the same bundle, whether built into an empty folder or over the last one.
 """
 
 from __future__ import annotations
@@ -192,7 +193,9 @@ class _Service:
 # touches every shard (about a chunk of Pagefind's word index, some 28 KB, each), so the count
 # stays small: 8 shards at 10,000 articles. The sizes trade the update's cost (indexing takes
 # about 2 ms an article) against that count: a day's 100 new articles usually re-index a few
-# hundred records, and once in 20 days a block of MAX_BLOCK.
+# hundred records, and once in 20 days a block of MAX_BLOCK. An edited article re-indexes its
+# block; one dated before articles already indexed (a late one) moves the blocks after it by a
+# place, so those are indexed again (when it is among the newest, a few small ones).
 BASE_BLOCK = 256
 MAX_BLOCK = 2048
 # The list of shard folders, oldest first, that the reader's script merges.

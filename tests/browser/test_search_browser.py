@@ -31,6 +31,8 @@ def _search(tab: Tab, query: str) -> Any:
     # Material listens for key presses: "/" focuses the search box, then type as a reader does.
     page.keyboard.press("/")
     page.keyboard.type(query, delay=30)
+    # The results of the whole word (an earlier letter's search may still be on its way).
+    page.locator(f'.digest-search[data-query="{query}"]').wait_for(state="attached")
     return page.locator(".digest-search .md-search-result__item:not(.digest-search-more)")
 
 

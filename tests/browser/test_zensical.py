@@ -69,6 +69,8 @@ def _search(page, query: str):
     box = page.locator("dialog input[role=combobox]")
     box.click()
     page.keyboard.type(query, delay=30)
+    # The articles of the whole word (an earlier letter's search may still be on its way).
+    page.locator(f'dialog .digest-search[data-query="{query}"]').wait_for(state="attached")
     return page.locator("dialog ol[role=listbox] a[role=option]")
 
 

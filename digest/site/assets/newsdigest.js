@@ -280,6 +280,8 @@
         while (view.list.firstChild) view.list.removeChild(view.list.firstChild);
         view.meta.textContent = count(found.results.length);
         view.box.hidden = false;
+        // The query shown (tests wait for it; an attribute, never markup).
+        view.box.setAttribute("data-query", query);
         view.shown(found.results.length);
         // The filters' values load after the first results, which do not wait for them.
         return show(found.results, 0, run).then(function () { fill(engine); });

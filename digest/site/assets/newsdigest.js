@@ -67,12 +67,13 @@
   var usePagefind = Boolean(engine && engine.getAttribute("content") === "pagefind");
   if (usePagefind) {
     materialSearch();
-    // Pagefind's script, its WebAssembly and the newest articles' index (some 0.12 MB, the
-    // same at any size of archive) start loading now, as Material's search loads its index with
-    // the page (this script runs last, after the page's own styles and scripts): the first
-    // result then waits for the query's own parts only. The older shards' page lists wait for
-    // the search box to be focused.
-    runtime().catch(function () {});
+    // Pagefind's script, worker and WebAssembly and the newest articles' page list (about
+    // 0.16 MB, the same at any size of archive) start loading now, as Material's search loads
+    // its index with the page (this script runs last, after the page's own styles and
+    // scripts): the first result then waits for the query's own parts only. The older shards'
+    // page lists wait for the search box to be focused. A page without a search box (the
+    // theme's search plugin removed) loads nothing.
+    if (document.querySelector(".md-search")) runtime().catch(function () {});
   } else {
     new MutationObserver(function () {
       if (document.querySelector(".md-search-result__item:not([data-digest-summary])")) {

@@ -8,10 +8,14 @@ tests); a reader opens the home page, presses "/" and types a word that occurs i
 only, past 60% of its text. Recorded:
 
 - indexing: the seconds the plugin's Pagefind step took (from its log line), and the bundle's
-  size on disk;
+  size on disk and its number of shards;
+- the daily update: the same digest's records indexed without its 100 newest articles into a
+  fresh folder, then all of them into the same folder (write_pagefind, as the plugin calls it):
+  the seconds of that second run, and how many shards and articles it indexed again;
 - Material's search_index.json in each build (under Pagefind it holds the navigation's pages
   only; under `search: material` every page's text);
-- in the browser: the time from navigation to the article in the results, and the bytes the
+- in the browser: the time from navigation to the article in the results (the median of three
+  visits, each in a fresh browser context), and the bytes the
   visit downloaded (every response body, page and theme included), and how much of that was
   search (Pagefind's files, or search_index.json and the summaries file). At sizes past the
   corpus, whose texts then repeat, the word is a made-up one planted in one article, past 70%
@@ -30,6 +34,7 @@ import functools
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +78,9 @@ class Result:
     summaries_bytes: int
     pagefind: Visit
     material: Visit
+    shards: int
+    update_seconds: float
+    update: str  # shards and articles indexed again and reused
 
 
 def deep_unique_word(content: Path) -> tuple[str, str]:
@@ -180,13 +188,24 @@ def visit(browser: Any, site: Path, word: str, slug: str) -> Visit:
         server.server_close()
 
 
+def visits_median(browser: Any, site: Path, word: str, slug: str, count: int) -> Visit:
+    """`count` visits (each a new browser context: nothing cached), the median time; the
+    machine is shared, so one visit's time is noisy. Bytes are the first visit's."""
+    runs = [visit(browser, site, word, slug) for _ in range(count)]
+    return Visit(
+        statistics.median(r.seconds for r in runs), runs[0].total_bytes, runs[0].search_bytes
+    )
+
+
 def size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def measure(n: int, stories: list[bench.Story], workdir: Path, browser: Any) -> Result:
+def measure(
+    n: int, stories: list[bench.Story], workdir: Path, browser: Any, visits: int = 3
+) -> Result:
     root = workdir / f"search-{n}"
     bench.write_ours(root, n, stories)
     word, slug = deep_unique_word(root / "content")
@@ -198,10 +217,11 @@ def measure(n: int, stories: list[bench.Story], workdir: Path, browser: Any) -> 
     site = root / "site"
     bundle, nav_index = size(site / "pagefind"), size(site / "search" / "search_index.json")
     summaries = size(site / "assets" / "newsdigest-summaries.json")
-    with_pagefind = visit(browser, site, word, slug)
+    with_pagefind = visits_median(browser, site, word, slug, visits)
+    shards, update_seconds, update = daily_update(root)
     build(root, "material")
     full_index = size(site / "search" / "search_index.json")
-    with_material = visit(browser, site, word, slug)
+    with_material = visits_median(browser, site, word, slug, visits)
     return Result(
         n,
         word,
@@ -212,7 +232,34 @@ def measure(n: int, stories: list[bench.Story], workdir: Path, browser: Any) -> 
         summaries,
         with_pagefind,
         with_material,
+        shards,
+        update_seconds,
+        update,
     )
+
+
+def daily_update(root: Path, new: int = 100) -> tuple[int, float, str]:
+    """(shards, seconds, what was indexed) of indexing the digest after its `new` newest
+    articles were added to a bundle written without them, into the same folder."""
+    from digest.pipeline import build_digest, cached_analysis
+    from digest.project import load_project
+    from digest.site.output import page_url
+    from digest.site.paths import article_page_path
+    from digest.site.search import digest_records, write_pagefind
+
+    config = load_project(root / "mkdocs.yml")
+    digest = build_digest(config, cached_analysis(config))
+    records = digest_records(digest, config, lambda e: page_url(article_page_path(e.article.slug)))
+    by_date = sorted(records, key=lambda r: datetime.fromisoformat(r.sort["date"]))
+    folder = Path(tempfile.mkdtemp(prefix="update-", dir=root))
+    try:
+        write_pagefind(by_date[: max(0, len(by_date) - new)], folder, config.language)
+        started = time.perf_counter()
+        bundle = write_pagefind(records, folder, config.language)
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return bundle.shards, seconds, bundle.describe()
 
 
 def mb(count: int) -> str:
@@ -223,20 +270,26 @@ def table(results: list[Result]) -> str:
     lines = [
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d}: {bench.machine()}.",
         "",
-        "| N | Pagefind indexing | bundle on disk | Pagefind: visit downloads (search part) "
+        "| N | Pagefind indexing | update: 100 newer articles | bundle on disk (shards) "
+        "| Pagefind: visit downloads (search part) "
         "| Pagefind: article shown after | Material index (`search: material`) "
         "| Material: visit downloads (search part) | Material: article shown after "
         "| Material index beside Pagefind |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.n:,} | {r.index_seconds:.1f} s | {mb(r.bundle_bytes)} "
+            f"| {r.n:,} | {r.index_seconds:.1f} s | {r.update_seconds:.1f} s "
+            f"| {mb(r.bundle_bytes)} ({r.shards}) "
             f"| {mb(r.pagefind.total_bytes)} ({mb(r.pagefind.search_bytes)}) "
             f"| {r.pagefind.seconds:.2f} s | {mb(r.full_index_bytes)} "
             f"| {mb(r.material.total_bytes)} ({mb(r.material.search_bytes)}) "
             f"| {r.material.seconds:.2f} s | {mb(r.nav_index_bytes)} |"
         )
+    lines.append("")
+    lines.append(
+        "The update's shards: " + "; ".join(f"N={r.n:,}: {r.update}" for r in results) + "."
+    )
     lines.append("")
     lines.append(
         "Words typed (one article each, past 60% of its text): "
@@ -261,6 +314,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
     parser.add_argument("--no-write", action="store_true", help="do not update the docs page")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    parser.add_argument("--visits", type=int, default=3, help="visits per site (median time)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -271,7 +325,7 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for n in (int(s) for s in args.sizes.split(",")):
-                results.append(measure(n, stories, workdir, browser))
+                results.append(measure(n, stories, workdir, browser, args.visits))
                 print(table(results[-1:]).split("\n", 2)[2], flush=True)
             browser.close()
     finally:

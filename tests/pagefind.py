@@ -15,9 +15,10 @@ _SIGNATURE = b"pagefind_dcd"
 
 
 def records(site: Path) -> dict[str, dict[str, Any]]:
-    """{record URL: {"url", "content", "meta", ...}} for every fragment of site/pagefind."""
+    """{record URL: {"url", "content", "meta", ...}} for every fragment of site/pagefind: the
+    bundle's own index and its shards' (pagefind/shard-*/)."""
     found = {}
-    for path in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for path in sorted((site / "pagefind").glob("**/fragment/*.pf_fragment")):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(_SIGNATURE), path
         record = json.loads(data[len(_SIGNATURE) :])

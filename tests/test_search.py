@@ -7,9 +7,11 @@ own script searches its binary word index.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -144,37 +146,133 @@ def test_a_missing_pagefind_binary_is_an_error_naming_the_option(
     assert list(tmp_path.iterdir()) == []  # no half-written bundle, no staging folder
 
 
-def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:
+def _records(count: int) -> list[search.Record]:
+    """count records a day apart, oldest first, each with a word of its own ("zebra<i>")."""
     config = DigestConfig()
-    entries = tuple(
-        _entry((f"Paragraph {i} about zebras and {i * 7} elephants.",), f"Summary {i}.")
-        for i in range(30)
-    )
-    entries = tuple(
-        DigestEntry(
-            article=Article(**{**e.article.__dict__, "slug": f"a{i}", "source_path": f"a{i}.md"}),
-            sentences=e.sentences,
-            summary=e.summary,
-            topics=e.topics,
+    entries = []
+    for i in range(count):
+        entry = _entry((f"Paragraph {i} about zebra{i} and {i * 7} elephants.",), f"Summary {i}.")
+        article = Article(
+            **{
+                **entry.article.__dict__,
+                "slug": f"a{i}",
+                "source_path": f"a{i}.md",
+                "date": datetime(2019, 1, 1, 8, 0, tzinfo=timezone.utc) + timedelta(days=i),
+            }
         )
-        for i, e in enumerate(entries)
-    )
-    digest = Digest(entries=entries, topics=(), other=entries)
+        entries.append(DigestEntry(article, entry.sentences, entry.summary, entry.topics))
+    # Newest first, as a digest lists them: the bundle orders them itself.
+    digest = Digest(entries=tuple(reversed(entries)), topics=(), other=tuple(entries))
+    return search.digest_records(digest, config, lambda e: f"articles/{e.article.slug}/")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+SMALL = {"base_block": 4, "max_block": 16}
+
+
+def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:
     bundles = []
     for name in ("one", "two"):
         site = tmp_path / name
         site.mkdir()
-        records = search.digest_records(digest, config, lambda e: f"articles/{e.article.slug}/")
-        bundle = search.write_pagefind(records, site)
-        bundles.append(
-            {
-                p.relative_to(bundle).as_posix(): p.read_bytes()
-                for p in bundle.rglob("*")
-                if p.is_file()
-            }
-        )
+        bundle = search.write_pagefind(_records(30), site, **SMALL)
+        assert bundle.path == site / "pagefind"
+        bundles.append(_files(bundle.path))
     assert bundles[0] == bundles[1]
-    assert len([n for n in bundles[0] if n.startswith("fragment/")]) == 30
+    # 30 records: shards of 16 and 8 (oldest first), then 4 in a shard and 2 in the bundle's own
+    # index; one fragment per record.
+    listing = json.loads(bundles[0]["shards.json"])
+    assert len(listing["shards"]) == 3
+    assert len([n for n in bundles[0] if "fragment/" in n]) == 30
+    for shard in listing["shards"]:
+        # Pagefind's script and WebAssembly once, at the top; a shard has its index only.
+        assert not [n for n in bundles[0] if n.startswith(shard) and n.endswith(".js")]
+    assert {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} <= set(bundles[0])
+    assert not [n for n in bundles[0] if "-ui." in n]  # Pagefind's own UIs: unused
+
+
+def test_shards_are_blocks_oldest_first_that_newer_records_leave_alone() -> None:
+    assert search.shard_blocks(0) == [(0, 0)]
+    assert search.shard_blocks(256) == [(0, 256)]
+    assert search.shard_blocks(257) == [(0, 256), (256, 257)]
+    # 10,000 articles: four blocks of 2,048, then 1,024, 512 and 256, then the newest 16.
+    blocks = search.shard_blocks(10_000)
+    assert [b - a for a, b in blocks] == [2048] * 4 + [1024, 512, 256, 16]
+    previous = blocks
+    merged = 0
+    for count in range(10_001, 13_001, 50):
+        blocks = search.shard_blocks(count)
+        assert blocks[0][0] == 0 and blocks[-1][1] == count
+        assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))
+        assert 1 <= blocks[-1][1] - blocks[-1][0] <= 256
+        assert len(blocks) <= count // 2048 + 4 + 1
+        changed = [b for b in blocks[:-1] if b not in previous]
+        # At most one closed block is new: the newest records' block, or the one blocks merge
+        # into; every older one is the same range as before.
+        assert len(changed) <= 1
+        assert all(b in previous for b in blocks[: len(blocks) - 1 - len(changed)])
+        merged += sum(b - a for a, b in changed)
+        previous = blocks
+    # 3,000 articles added 50 at a time: each was indexed again about 4 times, not 60.
+    assert merged < 4 * 3000
+    with pytest.raises(ValueError):
+        search.shard_blocks(10, 4, 12)
+
+
+def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_writes(
+    tmp_path: Path,
+) -> None:
+    records = _records(40)
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    site.mkdir()
+    fresh.mkdir()
+    # 29 records: blocks of 16, 8 and 4, then the newest one.
+    first = search.write_pagefind(records[-29:], site, **SMALL)  # newest first: the oldest 29
+    assert (first.records, first.shards, first.indexed_shards) == (29, 4, 4)
+    old_listing = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
+    # Leftovers a rebuild must not keep: a file of ours that is no longer written, a shard of
+    # an older build, a staging folder a killed build left.
+    (site / "pagefind" / "stray.txt").write_text("old")
+    (site / "pagefind" / "shard-00000000000000000000").mkdir()
+    (site / ".pagefind-killed").mkdir()
+    kept = (site / "pagefind" / old_listing[0] / "pagefind-entry.json").stat().st_ino
+    # Eleven newer articles: 40 records are blocks of 16, 16 (the 8 and 4 before, merged with
+    # newer ones) and 4, then the newest 4.
+    second = search.write_pagefind(records, site, **SMALL)
+    assert (second.records, second.shards) == (40, 4)
+    assert (second.indexed_shards, second.indexed_records) == (3, 24)
+    assert (second.reused_shards, second.reused_records) == (1, 16)
+    assert "1 reused (16)" in second.describe()
+    listing = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
+    assert listing[0] == old_listing[0]
+    # Reused as it was (moved, not written again).
+    assert (site / "pagefind" / listing[0] / "pagefind-entry.json").stat().st_ino == kept
+    cold = search.write_pagefind(records, fresh, **SMALL)
+    assert cold.indexed_shards == 4
+    assert _files(site / "pagefind") == _files(fresh / "pagefind")
+    assert sorted(p.name for p in site.iterdir()) == ["pagefind"]
+    # Nothing changed: only the newest records are indexed again.
+    third = search.write_pagefind(records, site, **SMALL)
+    assert (third.indexed_shards, third.indexed_records) == (1, 4)
+    assert _files(site / "pagefind") == _files(fresh / "pagefind")
+
+
+def test_a_failed_rebuild_leaves_the_old_bundle_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _records(20)
+    search.write_pagefind(records[-17:], tmp_path, **SMALL)
+    before = _files(tmp_path / "pagefind")
+    monkeypatch.setattr(search, "_executable", lambda: str(tmp_path / "no-pagefind"))
+    with pytest.raises(search.SearchIndexError, match="Pagefind failed"):
+        search.write_pagefind(records, tmp_path, **SMALL)
+    assert _files(tmp_path / "pagefind") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pagefind"]
 
 
 def test_compare_sites_skips_the_same_pages_as_the_plugin() -> None:
@@ -187,3 +285,33 @@ def test_compare_sites_skips_the_same_pages_as_the_plugin() -> None:
         assert search.pagefind_only(path) and re.search(module.PAGEFIND_ONLY, path)
     for path in ("", "archive/", "topics/iran/", "about/", "subscribe/"):
         assert not search.pagefind_only(path)
+
+
+def test_topics_and_months_are_filters_in_one_byte_order(tmp_path: Path) -> None:
+    from digest.site import pagefind_stable
+
+    records = _records(40)  # 40 days from 1 January 2019: January and February
+    bundle = search.write_pagefind(records, tmp_path, **SMALL).path
+    months: set[str] = set()
+    for folder in [bundle, *(p for p in bundle.iterdir() if p.name.startswith("shard-"))]:
+        files = {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*")
+            if p.is_file() and "shard-" not in p.relative_to(folder).as_posix()
+        }
+        values = pagefind_stable.filter_values(files)
+        assert values["topic"] == ["iran"]  # the topic slug: the config names no topics
+        assert values["month"] == sorted(set(values["month"]))  # in order, each once
+        months.update(values["month"])
+        # Pagefind's own files decode and encode back to the same bytes, and the renamed
+        # metadata is the one the entry file names.
+        entry = json.loads(files["pagefind-entry.json"])
+        meta = f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+        assert meta in files
+        for path, data in files.items():
+            if path.endswith((".pf_meta", ".pf_filter", ".pf_index")):
+                value = pagefind_stable.read(data)
+                assert pagefind_stable.read(pagefind_stable.write(value)) == value
+                raw = gzip.decompress(data)
+                assert pagefind_stable.SIGNATURE + pagefind_stable.encode(value) == raw, path
+    assert months == {"2019-01", "2019-02"}

@@ -619,14 +619,15 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
             started = time.perf_counter()
             try:
-                write_pagefind(records, Path(config.site_dir), self.settings.language)
+                bundle = write_pagefind(records, Path(config.site_dir), self.settings.language)
             except SearchIndexError as error:
                 raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
             # The time goes to the log only (benchmarks/search.py reads it), never into the site.
             log.info(
-                "search: %d articles indexed by Pagefind in %.1f s",
+                "search: %d articles indexed by Pagefind in %.1f s (%s)",
                 len(records),
                 time.perf_counter() - started,
+                bundle.describe(),
             )
         if not self.settings.feeds:
             return

@@ -20,7 +20,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, TopicDigest
 from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
-from digest.site.search import digest_records, write_pagefind
+from digest.site.search import digest_records, pagefind_only, write_pagefind
 from digest.store.history import Changes
 
 # The reader's stylesheet and script ship in the package; a docs/ file at the same path replaces
@@ -114,7 +114,7 @@ def insert_in_head(html_text: str, tags: str) -> str:
     return f"{html_text[:at]}{tags}\n{html_text[at:]}"
 
 
-def _with_title(page: Page) -> str:
+def _with_title(page: Page, search_exclude: bool = False) -> str:
     """The page's Markdown under front matter giving its title, escaped for HTML.
 
     Without it, a builder takes the title from the first heading: Zensical (and Material's
@@ -123,10 +123,13 @@ def _with_title(page: Page) -> str:
     MkDocs plugin sets it. Quotes stay as they are: the title is only ever element text, and
     Zensical's search shows it as text in a result's path, where `&#x27;` would be seen (a
     headline with `&`, `<` or `>` shows its entity there: the price of a safe <title>).
-    JSON strings are YAML strings, with every quote escaped.
+    JSON strings are YAML strings, with every quote escaped. search_exclude: the page stays out
+    of the builder's own search index (Pagefind searches it), as the MkDocs plugin leaves it out
+    of Material's.
     """
     title = json.dumps(html.escape(page.title, quote=False), ensure_ascii=False)
-    return f"---\ntitle: {title}\n---\n\n{page.markdown}"
+    exclude = "search:\n  exclude: true\n" if search_exclude else ""
+    return f"---\ntitle: {title}\n{exclude}---\n\n{page.markdown}"
 
 
 class DocsConflict(ValueError):
@@ -187,7 +190,8 @@ def write_docs_folder(
             shutil.copyfile(source, target(path))
             user_files.append(path)
     for page in pages:
-        target(page.path).write_text(_with_title(page), encoding="utf-8")
+        exclude = config.search == "pagefind" and pagefind_only(page.path)
+        target(page.path).write_text(_with_title(page, exclude), encoding="utf-8")
     other: list[str] = []
     for asset in ASSETS:
         if asset not in user_files:
@@ -209,7 +213,7 @@ def write_docs_folder(
             config,
             lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
         )
-        bundle = write_pagefind(records, root, config.language)
+        bundle = write_pagefind(records, root, config.language).path
         other.extend(
             p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
         )

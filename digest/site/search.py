@@ -8,26 +8,33 @@ Records are added directly (title, summary and body text as the pipeline read th
 is parsed again. Pagefind's Python package talks to its binary (shipped in the `pagefind[bin]`
 wheel, nothing downloaded) over stdin/stdout; its own async client waits 0.1 s before reading
 each reply, which made 1,000 articles take 100 s. The same protocol is spoken here, one request
-after the other, reading each reply as soon as it comes: the records go in in digest order, so
-the same digest gives the same bundle.
+after the other, reading each reply as soon as it comes: the records go in oldest first, in
+shards (see BASE_BLOCK below) that a rebuild reuses when their articles did not change, so the
+same digest gives the same bundle, whether built into an empty folder or over the last one.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from digest import __version__
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
+from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -63,6 +70,8 @@ class Record:
     content: str
     meta: Mapping[str, str]
     sort: Mapping[str, str]
+    # Pagefind filters: {name: values}, e.g. {"topic": ("Iran",), "month": ("2019-05",)}.
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _WORD = re.compile(r"\w+")
@@ -74,8 +83,9 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
     The text is the article's paragraphs (page furniture set apart stays out, as on the page).
     The summary is drawn from those paragraphs, so it is added only when it has words they lack
     (an editor's summary); repeated, its sentences would win every excerpt.
-    Topics are shown (meta), not Pagefind filters: Pagefind 1.5.2 writes its filter file in a
-    different byte order on each run, and the site must be the same bytes for the same input.
+    Its topics and month are also Pagefind filters, which the results panel offers (Pagefind
+    1.5.2 writes filter files in a different byte order on each run: pagefind_stable puts them
+    in one, so the site stays the same bytes for the same input).
     """
     article = entry.article
     body = "\n".join(article.paragraphs)
@@ -97,6 +107,7 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
         content="\n".join(part for part in parts if part),
         meta=meta,
         sort={"date": article.date.isoformat()},
+        filters={"topic": tuple(topics), "month": (article.date.strftime("%Y-%m"),)},
     )
 
 
@@ -170,13 +181,225 @@ class _Service:
             self.process.stdout.close()
 
 
-def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "en") -> Path:
-    """Index the records and write the bundle to site_dir/pagefind (replacing an old one).
+# The records, oldest first, are cut into shards, each its own Pagefind index that the reader's
+# script merges at query time (Pagefind's mergeIndex). The newest records (1 to BASE_BLOCK of
+# them) are the bundle's own index at the top of pagefind/, beside Pagefind's script and
+# WebAssembly, and are indexed on every build. The older ones are whole blocks of BASE_BLOCK
+# records, combined like the digits of a binary counter: as many blocks of MAX_BLOCK records as
+# fit, then at most one block each of MAX_BLOCK / 2, / 4, ... down to BASE_BLOCK. Each such
+# shard is a folder named by a hash of everything that shapes its files, so a build that only
+# adds newer articles re-indexes the newest records and, when blocks fill up, the one block they
+# combine into; every other shard is the previous build's folder, kept as it is. A query
+# touches every shard (about a chunk of Pagefind's word index, some 28 KB, each), so the count
+# stays small: 8 shards at 10,000 articles. The sizes trade the update's cost (indexing takes
+# about 2 ms an article) against that count: a day's 100 new articles usually re-index a few
+# hundred records, and once in 20 days a block of MAX_BLOCK. An edited article re-indexes its
+# block; one dated before articles already indexed (a late one) moves the blocks after it by a
+# place, so those are indexed again (when it is among the newest, a few small ones).
+BASE_BLOCK = 256
+MAX_BLOCK = 2048
+# The list of shard folders, oldest first, that the reader's script merges.
+SHARDS_FILE = "shards.json"
+SHARD_PREFIX = "shard-"
+# Raised whenever what a record holds, or how it is indexed, changes: part of every shard's key,
+# so an older build's shards are never reused for records shaped differently.
+RECORD_FORMAT = 2
+# Of the files Pagefind writes, the ones the reader's script uses: the script, its web worker
+# and the WebAssembly (in pagefind/ only), and each index's own files. Pagefind's ready-made
+# search UIs and its highlighter are left out, 0.4 MB the site never loads.
+_RUNTIME = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[a-z0-9_-]+\.pagefind)$")
+_INDEX = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(index|fragment|filter)/.+)$")
+_SHARD_NAME = re.compile(rf"^{SHARD_PREFIX}[0-9a-f]{{20}}$")
 
-    Written into a temporary folder first, then moved in: a failed index leaves no half bundle.
+
+@dataclass(frozen=True)
+class SearchBundle:
+    """What write_pagefind wrote: where, and how much it indexed or reused."""
+
+    path: Path
+    records: int
+    shards: int  # shard folders plus the bundle's own index of the newest records
+    indexed_shards: int
+    indexed_records: int
+
+    @property
+    def reused_shards(self) -> int:
+        return self.shards - self.indexed_shards
+
+    @property
+    def reused_records(self) -> int:
+        return self.records - self.indexed_records
+
+    def describe(self) -> str:
+        """For the build's log: "8 shards: 2 indexed (300 articles), 6 reused (9,700)"."""
+        return (
+            f"{self.shards} shards: {self.indexed_shards} indexed "
+            f"({self.indexed_records:,} articles), {self.reused_shards} reused "
+            f"({self.reused_records:,})"
+        )
+
+
+def shard_blocks(
+    count: int, base_block: int = BASE_BLOCK, max_block: int = MAX_BLOCK
+) -> list[tuple[int, int]]:
+    """The [start, end) ranges of the shards of `count` records oldest first; the last range
+    is the newest records (1 to base_block of them), the bundle's own index. max_block is
+    base_block times a power of two."""
+    per_max = max_block // base_block
+    if (
+        base_block < 1
+        or per_max < 1
+        or per_max & (per_max - 1)
+        or per_max * base_block != max_block
+    ):
+        raise ValueError(f"shard sizes {base_block}, {max_block}: not a base and base * 2^k")
+    if count == 0:
+        return [(0, 0)]
+    # The newest record is never in a closed block, so the last range is never empty.
+    closed = (count - 1) // base_block
+    ranges = []
+    start = 0
+    for _ in range(closed // per_max):
+        ranges.append((start, start + max_block))
+        start += max_block
+    rest, blocks = closed % per_max, per_max
+    while rest:
+        blocks //= 2
+        if rest >= blocks:
+            ranges.append((start, start + blocks * base_block))
+            start += blocks * base_block
+            rest -= blocks
+    ranges.append((start, count))
+    return ranges
+
+
+def _oldest_first(record: Record) -> tuple[float, str]:
+    """Sort key: the record's date (its `date` sort value, an ISO date), then its URL."""
+    value = record.sort.get("date", "")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return (float("-inf"), record.url)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (when.timestamp(), record.url)
+
+
+def _pagefind_version() -> str:
+    try:
+        return metadata.version("pagefind_bin")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def shard_key(records: Sequence[Record], language: str) -> str:
+    """The folder name of a shard: a hash of its records in order and of what else shapes its
+    files (Pagefind's version, the language, the digest's version and record format)."""
+    digest_hash = hashlib.sha256()
+    header = [RECORD_FORMAT, __version__, _pagefind_version(), language, ZLIB_VERSION]
+    digest_hash.update(json.dumps(header).encode("utf-8"))
+    for record in records:
+        filters = {name: list(values) for name, values in record.filters.items()}
+        item = [record.url, dict(record.meta), dict(record.sort), filters]
+        small = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "replace")
+        # The text, the bulk, as it is (escaping it for JSON took a third of an update's time),
+        # after both lengths, so no two records read the same.
+        content = record.content.encode("utf-8", "replace")
+        digest_hash.update(b"\n%d %d\n" % (len(small), len(content)) + small + content)
+    return SHARD_PREFIX + digest_hash.hexdigest()[:20]
+
+
+def write_pagefind(
+    records: Iterable[Record],
+    site_dir: Path,
+    language: str = "en",
+    *,
+    workers: int = 0,
+    base_block: int = BASE_BLOCK,
+    max_block: int = MAX_BLOCK,
+) -> SearchBundle:
+    """Index the records and write the bundle to site_dir/pagefind, reusing the shards of the
+    bundle already there (the previous build's) whose key is unchanged.
+
+    The result is byte for byte what a build into an empty folder writes. Everything is written
+    into a temporary folder first, the kept shards are moved into it, and it then replaces
+    pagefind/: a failed index leaves the old bundle as it was. workers: how many Pagefind
+    processes index shards at once (0: one per core); base_block, max_block: the shards' sizes
+    (see shard_blocks; the defaults are measured ones, tests use small ones).
     """
+    ordered = sorted(records, key=_oldest_first)
+    ranges = shard_blocks(len(ordered), base_block, max_block)
+    newest = ordered[ranges[-1][0] :]
+    shards = [(shard_key(ordered[a:b], language), ordered[a:b]) for a, b in ranges[:-1]]
     target = site_dir / BUNDLE
+    # A staging folder a killed build left behind would be published with the site.
+    for stale in site_dir.glob(".pagefind-*"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+    kept = {key for key, _ in shards if _reusable(target / key)}
+    jobs: list[tuple[Path, Sequence[Record], bool]] = []
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+    try:
+        jobs.append((staging, newest, True))
+        jobs.extend((staging / key, part, False) for key, part in shards if key not in kept)
+        count = min(len(jobs), workers or os.cpu_count() or 1)
+
+        def index(job: tuple[Path, Sequence[Record], bool]) -> None:
+            _index(job[0], job[1], job[2], language)
+
+        if count == 1:
+            for job in jobs:
+                index(job)
+        else:
+            # Shards are independent: one Pagefind process each, a core each (a cold build).
+            with ThreadPoolExecutor(count) as pool:
+                list(pool.map(index, jobs))  # list(): the first failure is raised here
+        listing = {"pagefind": _pagefind_version(), "shards": [key for key, _ in shards]}
+        (staging / SHARDS_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
+        # mkdtemp made it 0700: a web server running as another user would get 403. The kept
+        # shards were given the same mode when they were written.
+        mode = 0o777 & ~_umask()
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            os.chmod(folder, mode)
+        for key in sorted(kept):
+            os.replace(target / key, staging / key)
+    except BaseException:
+        # Shards already moved go back, so the old bundle stays whole.
+        for key in kept:
+            if (staging / key).is_dir() and not (target / key).exists():
+                os.replace(staging / key, target / key)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if target.exists() or target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
+        os.replace(target, old / BUNDLE)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+    return SearchBundle(
+        path=target,
+        records=len(ordered),
+        shards=len(ranges),
+        indexed_shards=len(jobs),
+        indexed_records=sum(len(part) for _, part, _ in jobs),
+    )
+
+
+def _reusable(folder: Path) -> bool:
+    """Whether the old bundle has this shard: a folder (never a link) holding an index. Shards
+    are moved in whole, so a folder with the right name has all its files."""
+    return (
+        _SHARD_NAME.match(folder.name) is not None
+        and folder.is_dir()
+        and not folder.is_symlink()
+        and (folder / "pagefind-entry.json").is_file()
+    )
+
+
+def _index(folder: Path, records: Sequence[Record], primary: bool, language: str) -> None:
+    """Index records with one Pagefind process and write its files into folder (with the
+    script and WebAssembly when primary: the bundle's own index)."""
     # Pagefind's messages, for the error when it fails.
     with tempfile.TemporaryFile() as log:
         service: _Service | None = None
@@ -194,47 +417,41 @@ def write_pagefind(records: Iterable[Record], site_dir: Path, language: str = "e
                         "content": record.content,
                         "language": language,
                         "meta": dict(record.meta),
-                        "filters": None,
+                        "filters": {name: list(v) for name, v in record.filters.items()} or None,
                         "sort": dict(record.sort),
                     }
                 )
             # The files come back in the reply and are written here: Pagefind's own WriteFiles
             # replied before it had finished writing, and stopping it then cut a file short.
             bundle = service.send({"type": "GetFiles", "index_id": index_id})
-            _write_files(bundle.get("files") or [], staging)
+            files = {
+                str(file["path"]): base64.b64decode(file["content"])
+                for file in bundle.get("files") or []
+                if _INDEX.match(str(file["path"]))
+                or (primary and _RUNTIME.match(str(file["path"])))
+            }
+            folder.mkdir(exist_ok=True)
+            _write_files(stable_filters(files), folder)
         except SearchIndexError:
-            shutil.rmtree(staging, ignore_errors=True)
             raise
-        except (OSError, KeyError, ValueError) as error:
+        except (OSError, KeyError, ValueError, TypeError) as error:
             log.seek(0)
             said = log.read().decode("utf-8", "replace").strip()
-            shutil.rmtree(staging, ignore_errors=True)
             raise SearchIndexError(f"Pagefind failed: {error} {said}".strip()) from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         finally:
             if service is not None:
                 service.close()
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(staging, target)
-    # mkdtemp made it 0700: a web server running as another user would get 403.
-    mode = 0o777 & ~_umask()
-    for folder in [target, *(p for p in target.rglob("*") if p.is_dir())]:
-        os.chmod(folder, mode)
-    return target
 
 
-def _write_files(files: Iterable[Mapping[str, Any]], folder: Path) -> None:
-    """Write the bundle's files ({"path", "content" in base64}) under folder, never outside it."""
+def _write_files(files: Mapping[str, bytes], folder: Path) -> None:
+    """Write the bundle's files ({path: bytes}) under folder, never outside it."""
     root = folder.resolve()
-    for file in files:
-        target = (root / str(file["path"])).resolve()
+    for path, data in files.items():
+        target = (root / path).resolve()
         if not target.is_relative_to(root) or target == root:
-            raise SearchIndexError(f"Pagefind named a file outside its folder: {file['path']!r}")
+            raise SearchIndexError(f"Pagefind named a file outside its folder: {path!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(base64.b64decode(file["content"]))
+        target.write_bytes(data)
 
 
 def _umask() -> int:

@@ -19,6 +19,7 @@ from digest.project import _TolerantLoader, plugin_options
 from digest.site.feeds import autodiscovery_links
 from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
 from digest.site.output import write_docs_folder as _write_docs_folder
+from digest.site.search import search_engine_tag
 from digest.store.history import record_build
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
@@ -117,17 +118,23 @@ def derived_config(
     return derived
 
 
-def _add_feed_links(config: DigestConfig, site: Path, md_paths: list[str], dirs: bool) -> None:
-    """The feed autodiscovery links in every page's head, as the plugin's on_post_page adds."""
-    if not config.feeds:
+def _add_head_tags(config: DigestConfig, site: Path, md_paths: list[str], dirs: bool) -> None:
+    """In every page's head, as the plugin's on_post_page adds them: the tag telling the
+    reader's script to search articles through Pagefind, and the feed autodiscovery links."""
+    engine = search_engine_tag(config)
+    if not config.feeds and not engine:
         return
     for path in md_paths:
         html_file = site / page_dest(path, dirs)
         if not html_file.is_file():
             continue
-        links = autodiscovery_links(config, path, dirs)
+        tags = [engine]
+        if config.feeds:
+            tags.append(autodiscovery_links(config, path, dirs))
         text = html_file.read_text(encoding="utf-8")
-        html_file.write_text(insert_in_head(text, links), encoding="utf-8")
+        html_file.write_text(
+            insert_in_head(text, "\n".join(tag for tag in tags if tag)), encoding="utf-8"
+        )
 
 
 def build_site(
@@ -199,7 +206,7 @@ def build_site(
         shutil.copytree(built, site)
         md_paths = [p.path for p in written.pages]
         md_paths += [p for p in written.user_files if p.endswith(".md")]
-        _add_feed_links(config, site, md_paths, use_directory_urls)
+        _add_head_tags(config, site, md_paths, use_directory_urls)
         _swap_in(site, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,7 @@ The site is built twice, like a newsroom's daily rebuild, so the home page has a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -100,17 +101,26 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(site: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """A local web server for folder; its base URL."""
     # Search needs http: Material loads its index with fetch and a web worker.
     server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder))
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -174,14 +184,18 @@ class Tab:
 def open_tab(browser: Any, base_url: str) -> Iterator[Callable[..., Tab]]:
     contexts = []
 
-    def open_tab(viewport: dict[str, int] = DESKTOP, color_scheme: str = "light") -> Tab:
+    def open_tab(
+        viewport: dict[str, int] = DESKTOP, color_scheme: str = "light", base: str | None = None
+    ) -> Tab:
+        """A new tab on the site (or on another local server's, base)."""
         context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
         contexts.append(context)
-        tab = Tab(context.new_page(), base_url)
+        home = base or base_url
+        tab = Tab(context.new_page(), home)
 
         def on_request(request: Any) -> None:
             url = request.url
-            if not url.startswith((base_url, "data:", "blob:")):
+            if not url.startswith((home, "data:", "blob:")):
                 tab.outside_requests.append(url)
 
         def on_console(message: Any) -> None:

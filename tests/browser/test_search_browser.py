@@ -8,10 +8,20 @@ bundle in pagefind/, fetched in parts per query.
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import DESKTOP, PHONE, Tab
+import pytest
+
+from digest.pipeline import build_digest, cached_analysis
+from digest.project import load_project
+from digest.site import search
+from digest.site.output import page_url
+from digest.site.paths import article_page_path
+from digest.site.search import digest_records
+from tests.browser.conftest import DESKTOP, PHONE, Tab, serve
 
 HOSTILE_TITLE = "Library extends opening hours <after> a petition & a *vote*"
 
@@ -21,6 +31,8 @@ def _search(tab: Tab, query: str) -> Any:
     # Material listens for key presses: "/" focuses the search box, then type as a reader does.
     page.keyboard.press("/")
     page.keyboard.type(query, delay=30)
+    # The results of the whole word (an earlier letter's search may still be on its way).
+    page.locator(f'.digest-search[data-query="{query}"]').wait_for(state="attached")
     return page.locator(".digest-search .md-search-result__item:not(.digest-search-more)")
 
 
@@ -29,8 +41,26 @@ def test_a_word_deep_in_an_article_finds_it_with_its_summary(open_tab, site: Pat
     requests: list[str] = []
     tab.page.on("request", lambda request: requests.append(request.url))
     page = tab.open("")
-    # Nothing of Pagefind's before the reader searches: a visit that does not search pays nothing.
-    assert not [url for url in requests if "/pagefind/" in url]
+    # Before the reader searches, once the page is idle: Pagefind's script and WebAssembly and
+    # the newest articles' page list (the same size at any size of archive), as Material loads
+    # its index; no part of the word index, no article's text, no older shard.
+    # (Pagefind's web worker fetches the WebAssembly: the page's own request events see it.)
+    for _ in range(300):
+        if [url for url in requests if url.endswith("/pagefind/wasm.en.pagefind")]:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_load_state("networkidle")
+    loaded = {
+        url.split("/pagefind/", 1)[1].split("?")[0] for url in requests if "/pagefind/" in url
+    }
+    assert {n for n in loaded if not n.endswith(".pf_meta")} == {
+        "shards.json",
+        "pagefind.js",
+        "pagefind-worker.js",
+        "pagefind-entry.json",
+        "wasm.en.pagefind",
+    }
+    assert len(loaded) == 6
     # "neighbourhoods" is deep in the article's text, not in its headline or summary.
     items = _search(tab, "neighbourhoods")
     item = items.filter(has=page.locator("a[href$='/articles/caracas-blackout-2019-05-20/']"))
@@ -134,3 +164,114 @@ def test_the_keyboard_reaches_the_articles(open_tab) -> None:
                 assert focused.endswith("/articles/caracas-blackout-2019-05-20/")
         page.wait_for_url("**/articles/caracas-blackout-2019-05-20/")
         tab.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def sharded(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The site with its search in shards of a few articles, as a daily rebuild leaves it: the
+    bundle written for the articles but the two newest, then again into the same folder with
+    all of them (the digest's own cut, with blocks of 1 to 4 articles instead of 256 to 2,048)."""
+    project = site.parent
+    config = load_project(project / "mkdocs.yml")
+    digest = build_digest(config, cached_analysis(config))
+    records = digest_records(digest, config, lambda e: page_url(article_page_path(e.article.slug)))
+    newest = sorted(records, key=lambda r: datetime.fromisoformat(r.sort["date"]))[-2:]
+    root = tmp_path_factory.mktemp("sharded")
+    copy, fresh = root / "site", root / "fresh"
+    shutil.copytree(site, copy)
+    fresh.mkdir()
+    sizes = {"base_block": 1, "max_block": 4}
+    search.write_pagefind([r for r in records if r not in newest], copy, **sizes)
+    bundle = search.write_pagefind(records, copy, **sizes)
+    search.write_pagefind(records, fresh, **sizes)
+    files = [
+        {p.relative_to(f).as_posix(): p.read_bytes() for p in f.rglob("*") if p.is_file()}
+        for f in (copy / "pagefind", fresh / "pagefind")
+    ]
+    assert files[0] == files[1]  # byte for byte an empty folder's build
+    return copy, bundle
+
+
+def test_articles_old_and_new_are_found_across_shards(open_tab, sharded) -> None:
+    folder, bundle = sharded
+    # 7 articles: blocks of 4 and 2 (the 2 written before, with the newest one after them),
+    # then the newest article in the bundle's own index; the 4 oldest were not indexed again.
+    assert (bundle.records, bundle.shards, bundle.indexed_shards) == (7, 3, 2)
+    assert bundle.reused_records == 4
+    listing = json.loads((folder / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    with serve(folder) as base:
+        for word, slug, shard in (
+            # Deep in the oldest block's third article, and in the newest article.
+            ("neighbourhoods", "caracas-blackout-2019-05-20", listing["shards"][0]),
+            ("coordinator", "senate-hearing-2019-06-03", None),
+        ):
+            tab = open_tab(base=base)
+            requests: list[str] = []
+            tab.page.on("request", lambda request, seen=requests: seen.append(request.url))
+            page = tab.open("")
+            items = _search(tab, word)
+            item = items.filter(has=page.locator(f"a[href$='/articles/{slug}/']"))
+            item.first.wait_for()
+            assert items.count() == 1
+            assert item.locator(".digest-search-summary").inner_text()
+            assert item.locator(".digest-search-excerpt mark").first.inner_text() == word
+            # Every shard was merged, and Pagefind's script and WebAssembly came once, from
+            # pagefind/ (a shard has none).
+            for name in listing["shards"]:
+                assert [u for u in requests if f"/pagefind/{name}/pagefind-entry.json" in u]
+            assert len([u for u in requests if u.endswith(".pagefind")]) == 1
+            assert len([u for u in requests if u.endswith("/pagefind-worker.js")]) == 1
+            if shard:
+                assert [u for u in requests if f"/pagefind/{shard}/fragment/" in u]
+            else:
+                assert [u for u in requests if "/pagefind/fragment/" in u]
+            tab.assert_clean()
+
+
+def test_topic_and_month_filters_narrow_the_articles(open_tab) -> None:
+    tab = open_tab()
+    page = tab.open("")
+    items = _search(tab, "said")
+    items.first.wait_for()
+    count = page.locator(".digest-search > .md-search-result__meta")
+    topic = page.locator(".digest-search-filters select[name=topic]")
+    month = page.locator(".digest-search-filters select[name=month]")
+    topic.locator("option[value=Iran]").wait_for(state="attached")
+    everything = count.inner_text()
+    assert int(everything.split()[0]) >= 4, everything
+    # Every topic of the digest, and the months newest first under their year.
+    assert topic.locator("option").all_inner_texts() == [
+        "All topics",
+        "Election interference",
+        "Iran",
+        "Venezuela",
+    ]
+    assert month.locator("option").all_inner_texts() == [
+        "Any month",
+        "June 2019",
+        "May 2019",
+        "April 2019",
+    ]
+    topic.select_option("Iran")
+    page.wait_for_function(
+        "text => document.querySelector('.digest-search > .md-search-result__meta')"
+        ".textContent !== text",
+        arg=everything,
+    )
+    lines = page.locator(".digest-search .digest-search-meta").all_inner_texts()
+    assert lines and all("Iran" in line for line in lines), lines
+    assert len(lines) < int(everything.split()[0])
+    # Both: Iran's articles of April 2019, of which there are none.
+    month.select_option("2019-04")
+    page.wait_for_function(
+        "() => document.querySelector('.digest-search > .md-search-result__meta')"
+        ".textContent === 'No matching articles'"
+    )
+    topic.select_option("")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.digest-search .digest-search-meta').length > 0"
+    )
+    lines = page.locator(".digest-search .digest-search-meta").all_inner_texts()
+    assert lines and all(line.startswith("2019-04-") for line in lines), lines
+    tab.screenshot("search-filters-desktop", max_height=800)
+    tab.assert_clean()

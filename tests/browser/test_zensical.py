@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -68,38 +69,76 @@ def _search(page, query: str):
     box = page.locator("dialog input[role=combobox]")
     box.click()
     page.keyboard.type(query, delay=30)
+    # The articles of the whole word (an earlier letter's search may still be on its way).
+    page.locator(f'dialog .digest-search[data-query="{query}"]').wait_for(state="attached")
     return page.locator("dialog ol[role=listbox] a[role=option]")
+
+
+def _articles(page):
+    """The articles found through Pagefind, in newsdigest.js's block of Zensical's dialog."""
+    return page.locator("dialog .digest-search ol > li > a")
 
 
 def test_search_finds_an_article_by_a_word_deep_in_its_text(open_tab) -> None:
     tab = open_tab()
+    requests: list[str] = []
+    tab.page.on("request", lambda request: requests.append(request.url))
     page = tab.open("")
     # "neighbourhoods" is in the article's last paragraph, outside its summary.
-    results = _search(page, "neighbourhoods")
-    article = results.filter(has=page.locator("xpath=self::*[contains(@href, 'caracas-blackout')]"))
+    _search(page, "neighbourhoods")
+    articles = _articles(page)
+    article = articles.filter(
+        has=page.locator("xpath=self::*[contains(@href, 'caracas-blackout')]")
+    )
     article.first.wait_for()
-    shown = " ".join(article.first.inner_text().split())
-    assert "Caracas goes dark again as Maduro blames sabotage" in shown
-    assert "neighbourhoods" in shown.lower()
+    assert articles.count() == 1
+    assert page.locator("dialog .digest-search > .f").inner_text() == "1 matching article"
+    assert article.locator("h2").inner_text() == "Caracas goes dark again as Maduro blames sabotage"
+    summary = " ".join(article.locator(".digest-search-summary").inner_text().split())
+    assert summary.startswith(SUMMARY_STARTS["caracas-blackout-2019-05-20"])
+    assert "neighbourhoods" not in summary
+    assert (
+        article.locator(".digest-search-meta").inner_text().startswith("2019-05-20 · Fixture Wire")
+    )
+    assert article.locator("mark").inner_text() == "neighbourhoods"
+    # Found through the Pagefind bundle: Zensical's own index has no article page any more (it
+    # holds the pages it still searches), and its "No results" for them is not shown.
+    assert [url for url in requests if "/pagefind/fragment/" in url]
+    assert page.locator("dialog a[role=option]").count() == 0
+    assert not page.locator("dialog [role=status]").is_visible()
+    # The topic filter narrows the articles: this one is not about Iran.
+    topic = page.locator("dialog .digest-search-filters select[name=topic]")
+    topic.locator("option[value=Iran]").wait_for(state="attached")
+    topic.select_option("Iran")
+    page.locator("dialog .digest-search > .f", has_text="No matching articles").wait_for()
+    assert _articles(page).count() == 0
+    topic.select_option("")
+    article.first.wait_for()
     article.first.click()
     page.wait_for_load_state("networkidle")
     assert urlsplit(page.url).path.endswith("/articles/caracas-blackout-2019-05-20/")
     tab.assert_clean()
 
 
-def test_article_results_show_the_summary(open_tab) -> None:
-    # newsdigest.js adds it inside Zensical's shadow root, as it does in Material's results.
+def test_zensicals_index_holds_no_article_but_its_pages_are_still_found(
+    open_tab, zensical_site: Path
+) -> None:
+    index = json.loads((zensical_site / "search.json").read_text(encoding="utf-8"))
+    pages = {item["location"].split("#")[0] for item in index["items"]}
+    assert "" in pages and "topics/venezuela/" in pages
+    assert not [p for p in pages if p.startswith(("articles/", "archive/2"))]
     tab = open_tab()
     page = tab.open("")
     results = _search(page, "Oslo")
-    article = results.filter(has=page.locator("xpath=self::*[contains(@href, 'oslo-talks')]"))
+    article = _articles(page).filter(has=page.locator("xpath=self::*[contains(@href, 'oslo')]"))
     summary = article.first.locator(".digest-search-summary")
     summary.wait_for()
     assert " ".join(summary.inner_text().split()).startswith(
         SUMMARY_STARTS["oslo-talks-2019-05-29"]
     )
-    # Only article results get one: the topic page's result for the same story has none.
+    # Zensical's own results, below: the topic page's for the same story, without a summary.
     topic = results.filter(has=page.locator("xpath=self::*[contains(@href, 'topics/venezuela')]"))
+    topic.first.wait_for()
     assert topic.first.locator(".digest-search-summary").count() == 0
     tab.screenshot("search-zensical-desktop", max_height=800)
     tab.assert_clean()

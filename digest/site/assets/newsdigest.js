@@ -1,17 +1,19 @@
-// newsdigest: article search in Material's header search box, and each article's summary in the
-// results (Material's, or Zensical's).
+// newsdigest: article search in the theme's search box (Material's header box, or Zensical's
+// search dialog), and each article's summary in the results.
 //
 // With `search: pagefind` (the default; every page's head then has <meta name="newsdigest-search"
-// content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script
-// is loaded on the first keystroke and fetches only the index parts the query needs, so a visit
-// never downloads the whole archive. Results go into Material's search panel with Material's
-// own classes (same look, dark mode, phone layout, arrow keys), above Material's results for
-// the pages it still indexes (home, topics, the user's pages). Everything from the index is
+// content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script,
+// WebAssembly and the newest articles' index load when the page is idle, the older articles'
+// shards are merged in when the box is focused, and each query fetches only the index parts it
+// needs, so a visit never downloads the whole archive. Results go into Material's search panel
+// with Material's own classes (same look, dark mode, phone layout, arrow keys), above
+// Material's results for the pages it still indexes (home, topics, the user's pages); in
+// Zensical's dialog, above its own results, with its classes. Everything from the index is
 // article text, so it is inserted as text; the only markup kept is Pagefind's <mark>.
 //
-// With `search: material`, Material shows, under a result, the blocks of text where the words
-// matched; a word deep in an article would show only that paragraph. Readers of a digest want
-// the summary, so this adds it under every article result. Summaries come from
+// With `search: material`, Material (or Zensical) shows, under a result, the blocks of text
+// where the words matched; a word deep in an article would show only that paragraph. Readers of
+// a digest want the summary, so this adds it under every article result. Summaries come from
 // newsdigest-summaries.json (written by the plugin), loaded from this site on the first search,
 // and are inserted as text, never as HTML.
 (function () {
@@ -57,9 +59,21 @@
     });
   }
 
+  var PAGE = 10;
+  var pagefind = null;
+  var runtimeLoaded = null;
+
   var engine = document.head && document.head.querySelector("meta[name=newsdigest-search]");
-  if (engine && engine.getAttribute("content") === "pagefind") {
-    pagefindSearch();
+  var usePagefind = Boolean(engine && engine.getAttribute("content") === "pagefind");
+  if (usePagefind) {
+    materialSearch();
+    // Pagefind's script, worker and WebAssembly and the newest articles' page list (about
+    // 0.16 MB, the same at any size of archive) start loading now, as Material's search loads
+    // its index with the page (this script runs last, after the page's own styles and
+    // scripts): the first result then waits for the query's own parts only. The older shards'
+    // page lists wait for the search box to be focused. A page without a search box (the
+    // theme's search plugin removed) loads nothing.
+    if (document.querySelector(".md-search")) runtime().catch(function () {});
   } else {
     new MutationObserver(function () {
       if (document.querySelector(".md-search-result__item:not([data-digest-summary])")) {
@@ -68,13 +82,227 @@
     }).observe(document.body, { childList: true, subtree: true });
   }
 
-  function pagefindSearch() {
+  // Pagefind's script, started with the bundle's own index (the newest articles), and the
+  // list of the older articles' shards.
+  function runtime() {
+    if (runtimeLoaded === null) {
+      var listing = fetch(new URL("pagefind/shards.json", site), { cache: "no-cache" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("pagefind/shards.json: HTTP " + response.status);
+          return response.json();
+        });
+      var script = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
+        // Result URLs are the records' (relative to the site), joined to the site's path.
+        // Pagefind runs in its web worker (pagefind-worker.js): its WebAssembly is unpacked and
+        // compiled there, not on the page's thread while the page is still starting.
+        var options = { baseUrl: site.pathname };
+        return Promise.resolve(module.options(options)).then(function () {
+          return Promise.resolve(module.init && module.init());
+        }).then(function () { return module; });
+      });
+      runtimeLoaded = Promise.all([script, listing]);
+    }
+    return runtimeLoaded;
+  }
+
+  // Every shard merged into the search (Pagefind's mergeIndex: each shard's small page list
+  // now, its index parts per query). A shard's folder is named by a hash of its content, so
+  // its files can be cached under that name (metaCacheTag).
+  function engineLoaded() {
+    if (pagefind === null) {
+      pagefind = runtime().then(function (loaded) {
+        var module = loaded[0];
+        var shards = (loaded[1] && loaded[1].shards) || [];
+        return Promise.all(shards.map(function (name) {
+          if (!/^shard-[0-9a-f]+$/.test(name)) throw new Error("bad shard name " + name);
+          var path = new URL("pagefind/" + name + "/", site).pathname;
+          return module.mergeIndex(path, { baseUrl: site.pathname, metaCacheTag: name });
+        })).then(function () { return module; });
+      });
+    }
+    return pagefind;
+  }
+
+  function text(tag, className, value) {
+    var element = document.createElement(tag);
+    if (className) element.className = className;
+    element.textContent = value;
+    return element;
+  }
+
+  // Pagefind's excerpt is the article's text with < and > written as &lt; and &gt; and the
+  // matched words in <mark>: everything else becomes text, so no tag of the article's lives.
+  // (Pagefind leaves & as it is, so a literal "&lt;" in an article shows as "<".) underline:
+  // the word inside the mark also in <u>, as Zensical marks its own matches.
+  function excerpt(value, tag, className, underline) {
+    var element = document.createElement(tag);
+    element.className = className;
+    var marked = false;
+    String(value).split(/(<mark>|<\/mark>)/).forEach(function (part) {
+      if (part === "<mark>") { marked = true; return; }
+      if (part === "</mark>") { marked = false; return; }
+      if (!part) return;
+      var plain = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+      if (!marked) {
+        element.appendChild(document.createTextNode(plain));
+      } else if (underline) {
+        var mark = document.createElement("mark");
+        mark.appendChild(text("u", "", plain));
+        element.appendChild(mark);
+      } else {
+        element.appendChild(text("mark", "", plain));
+      }
+    });
+    return element;
+  }
+
+  function count(n) {
+    if (n === 0) return "No matching articles";
+    return n === 1 ? "1 matching article" : n.toLocaleString("en") + " matching articles";
+  }
+
+  // A record's URL as a link of this site: never a way out (or a javascript: link).
+  function articleLink(data, className) {
+    var url = new URL(String(data.url), site);
+    var link = document.createElement("a");
+    link.className = className;
+    if (url.origin === site.origin) link.href = url.href;
+    return link;
+  }
+
+  function metaLine(info) {
+    return [info.date, info.source, info.topics].filter(Boolean).join(" · ");
+  }
+
+  // The article search behind a results view: view.box (hidden when the query is empty),
+  // view.meta (the count line), view.list, view.item(data) and view.more(onClick) making list
+  // items, view.shown(n) told how many articles matched. Returns search(query).
+  function articleSearch(view) {
+    var latest = 0;
+    var asked = "";
+    var chosen = {};
+    var filled = false;
+
+    // Topic and month filters (Pagefind filters of every record), above the results: their
+    // values come from the bundle the first time results show. Values are article data, so
+    // they go into the page as text.
+    var bar = document.createElement("div");
+    bar.className = "digest-search-filters";
+    bar.hidden = true;
+    var topic = choice("topic", "All topics");
+    var month = choice("month", "Any month");
+    bar.appendChild(topic);
+    bar.appendChild(month);
+    view.box.insertBefore(bar, view.list);
+
+    function choice(name, everything) {
+      var select = document.createElement("select");
+      select.name = name;
+      select.setAttribute("aria-label", name === "topic" ? "Topic" : "Month");
+      select.appendChild(text("option", "", everything));
+      select.firstChild.value = "";
+      select.addEventListener("change", function () {
+        if (select.value) chosen[name] = select.value;
+        else delete chosen[name];
+        search(asked);
+      });
+      return select;
+    }
+
+    function option(value, label) {
+      var element = text("option", "", label);
+      element.value = value;
+      return element;
+    }
+
+    function fill(module) {
+      if (filled) return;
+      filled = true;
+      Promise.resolve(module.filters()).then(function (all) {
+        var topics = Object.keys((all && all.topic) || {}).sort();
+        topics.forEach(function (value) { topic.appendChild(option(value, value)); });
+        // Newest first, under their year.
+        var months = Object.keys((all && all.month) || {}).filter(function (value) {
+          return /^[0-9]{4}-[0-9]{2}$/.test(value);
+        }).sort().reverse();
+        var group = null;
+        months.forEach(function (value) {
+          var year = value.slice(0, 4);
+          if (!group || group.label !== year) {
+            group = document.createElement("optgroup");
+            group.label = year;
+            month.appendChild(group);
+          }
+          var day = new Date(Date.UTC(Number(year), Number(value.slice(5)) - 1, 1));
+          var name = day.toLocaleString("en", { month: "long", timeZone: "UTC" });
+          group.appendChild(option(value, name + " " + year));
+        });
+        bar.hidden = topics.length === 0 && months.length === 0;
+      }).catch(function (error) {
+        filled = false;
+        window.console.warn("newsdigest: article filters failed:", error);
+      });
+    }
+
+    // Fragments are fetched for the results shown: ten at a time, more on request.
+    function show(results, from, run) {
+      return Promise.all(results.slice(from, from + PAGE).map(function (result) {
+        return result.data();
+      })).then(function (datas) {
+        if (run !== latest) return;
+        var more = view.list.querySelector(".digest-search-more");
+        if (more) more.remove();
+        datas.forEach(function (data) { view.list.appendChild(view.item(data)); });
+        if (results.length > from + PAGE) {
+          view.list.appendChild(view.more(function () { show(results, from + PAGE, run); }));
+        }
+      });
+    }
+
+    function search(query) {
+      var run = ++latest;
+      asked = query;
+      query = query.trim();
+      if (!query) {
+        view.box.hidden = true;
+        view.shown(0);
+        return;
+      }
+      var filters = {};
+      Object.keys(chosen).forEach(function (name) { filters[name] = chosen[name]; });
+      var engine = null;
+      engineLoaded().then(function (module) {
+        // Typed on since: the newer query's search runs instead.
+        if (run !== latest) return null;
+        engine = module;
+        return module.search(query, { filters: filters });
+      }).then(function (found) {
+        if (run !== latest || !found) return;
+        while (view.list.firstChild) view.list.removeChild(view.list.firstChild);
+        view.meta.textContent = count(found.results.length);
+        view.box.hidden = false;
+        // The query shown (tests wait for it; an attribute, never markup).
+        view.box.setAttribute("data-query", query);
+        view.shown(found.results.length);
+        // The filters' values load after the first results, which do not wait for them.
+        return show(found.results, 0, run).then(function () { fill(engine); });
+      }).catch(function (error) {
+        if (run !== latest) return;
+        view.meta.textContent = "Article search is unavailable";
+        view.box.hidden = false;
+        window.console.warn("newsdigest: article search failed:", error);
+      });
+    }
+
+    return search;
+  }
+
+  // Material: results go into its search panel with its own classes (same look, dark mode,
+  // phone layout, arrow keys), above its results for the pages it still indexes.
+  function materialSearch() {
     var input = document.querySelector("input.md-search__input[data-md-component=search-query]");
     var material = document.querySelector("[data-md-component=search-result]");
     if (!input || !material) return;
-    var PAGE = 10;
-    var pagefind = null;
-    var latest = 0;
     var box = document.createElement("div");
     box.className = "digest-search";
     var meta = document.createElement("div");
@@ -90,64 +318,26 @@
     // results too, in page order. The stylesheet shows the articles first.
     material.insertBefore(box, material.lastElementChild);
 
-    function engineLoaded() {
-      if (pagefind === null) {
-        pagefind = import(new URL("pagefind/pagefind.js", site).href).then(function (module) {
-          // Result URLs are the records' (relative to the site), joined to the site's path.
-          return Promise.resolve(module.options({ baseUrl: site.pathname })).then(function () {
-            return module;
-          });
-        });
-      }
-      return pagefind;
-    }
-
-    function text(tag, className, value) {
-      var element = document.createElement(tag);
-      if (className) element.className = className;
-      element.textContent = value;
-      return element;
-    }
-
-    // Pagefind's excerpt is the article's text with < and > written as &lt; and &gt; and the
-    // matched words in <mark>: everything else becomes text, so no tag of the article's lives.
-    // (Pagefind leaves & as it is, so a literal "&lt;" in an article shows as "<".)
-    function excerpt(value) {
-      var paragraph = document.createElement("p");
-      paragraph.className = "digest-search-excerpt";
-      var marked = false;
-      String(value).split(/(<mark>|<\/mark>)/).forEach(function (part) {
-        if (part === "<mark>") { marked = true; return; }
-        if (part === "</mark>") { marked = false; return; }
-        if (!part) return;
-        var plain = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">");
-        paragraph.appendChild(marked ? text("mark", "", plain) : document.createTextNode(plain));
-      });
-      return paragraph;
-    }
-
     function item(data) {
-      var url = new URL(String(data.url), site);
       var info = data.meta || {};
       var li = document.createElement("li");
       li.className = "md-search-result__item";
       // Already carries its summary: the Material annotation above leaves it alone.
       li.setAttribute("data-digest-summary", "");
-      var link = document.createElement("a");
-      link.className = "md-search-result__link";
+      var link = articleLink(data, "md-search-result__link");
       link.tabIndex = -1;
-      // Only a page of this site: a record's URL is never a way out (or a javascript: link).
-      if (url.origin === site.origin) link.href = url.href;
       var article = document.createElement("article");
       article.className = "md-search-result__article md-search-result__article--document md-typeset";
       var icon = document.createElement("div");
       icon.className = "md-search-result__icon md-icon";
       article.appendChild(icon);
-      article.appendChild(text("h1", "", info.title || url.pathname));
-      var line = [info.date, info.source, info.topics].filter(Boolean).join(" · ");
+      article.appendChild(text("h1", "", info.title || link.pathname));
+      var line = metaLine(info);
       if (line) article.appendChild(text("p", "digest-search-meta", line));
       if (info.summary) article.appendChild(text("p", "digest-search-summary", info.summary));
-      if (data.excerpt) article.appendChild(excerpt(data.excerpt));
+      if (data.excerpt) {
+        article.appendChild(excerpt(data.excerpt, "p", "digest-search-excerpt", false));
+      }
       // Enter in the search box opens the result with the highest score among Material's and
       // these: articles come first, in Pagefind's order.
       article.setAttribute("data-md-score", String(1e6 - list.children.length));
@@ -156,65 +346,32 @@
       return li;
     }
 
-    function count(n) {
-      if (n === 0) return "No matching articles";
-      return n === 1 ? "1 matching article" : n.toLocaleString("en") + " matching articles";
+    function more(onClick) {
+      var li = document.createElement("li");
+      li.className = "md-search-result__item digest-search-more";
+      var button = text("button", "digest-search-more__button", "More articles");
+      button.type = "button";
+      button.addEventListener("click", onClick);
+      li.appendChild(button);
+      return li;
     }
 
-    // Fragments are fetched for the results shown: ten at a time, more on request.
-    function show(results, from, run) {
-      return Promise.all(results.slice(from, from + PAGE).map(function (result) {
-        return result.data();
-      })).then(function (datas) {
-        if (run !== latest) return;
-        var more = list.querySelector(".digest-search-more");
-        if (more) more.remove();
-        datas.forEach(function (data) { list.appendChild(item(data)); });
-        if (results.length > from + PAGE) {
-          var li = document.createElement("li");
-          li.className = "md-search-result__item digest-search-more";
-          var button = text("button", "digest-search-more__button", "More articles");
-          button.type = "button";
-          button.addEventListener("click", function () { show(results, from + PAGE, run); });
-          li.appendChild(button);
-          list.appendChild(li);
-        }
-      });
-    }
-
-    function search(query) {
-      var run = ++latest;
-      query = query.trim();
-      if (!query) {
-        box.hidden = true;
-        material.removeAttribute("data-digest-articles");
-        return;
-      }
-      engineLoaded().then(function (module) {
-        return module.search(query);
-      }).then(function (found) {
-        if (run !== latest || !found) return;
-        while (list.firstChild) list.removeChild(list.firstChild);
-        meta.textContent = count(found.results.length);
-        box.hidden = false;
-        if (found.results.length) material.setAttribute("data-digest-articles", "");
+    var search = articleSearch({
+      box: box,
+      meta: meta,
+      list: list,
+      item: item,
+      more: more,
+      shown: function (n) {
+        if (n) material.setAttribute("data-digest-articles", "");
         else material.removeAttribute("data-digest-articles");
-        return show(found.results, 0, run);
-      }).catch(function (error) {
-        if (run !== latest) return;
-        meta.textContent = "Article search is unavailable";
-        box.hidden = false;
-        window.console.warn("newsdigest: article search failed:", error);
-      });
-    }
+      },
+    });
 
-    // Pagefind's script, its WebAssembly and its small page list start loading when the box is
-    // focused ("/" or a click), so the first letters typed do not wait for them; the index's
-    // parts still come per query.
+    // The older shards' page lists start loading when the box is focused ("/" or a click), so
+    // the first letters typed do not wait for them; the index's parts still come per query.
     input.addEventListener("focus", function () {
-      engineLoaded().then(function (module) {
-        return module.init && module.init();
-      }).catch(function () {});
+      engineLoaded().catch(function () {});
     });
     input.addEventListener("input", function () { search(input.value); });
     // The box's clear button resets the form, which fires no input event.
@@ -229,6 +386,104 @@
     });
     var asked = new URL(window.location.href).searchParams.get("q");
     if (asked) search(asked);
+  }
+
+  // Zensical (0.0.73): its search is its own dialog in an open shadow root, a Preact view
+  // whose results container holds a status line, a listbox of a[role=option] results and a
+  // spacer. Articles found through Pagefind go first in that container, in a block of ours
+  // that is put back whenever Zensical's rendering moves it. Its items use the class names of
+  // Zensical's own results (title, path line, excerpt), so they look the same in either
+  // colour scheme; the page's stylesheet does not reach into the shadow root, so the block's
+  // few other styles come with it. Zensical's own index then holds only the pages it still
+  // searches (home, topics, the user's pages): its arrow keys move through those.
+  var ZENSICAL_STYLE =
+    ".digest-search{margin:var(--space-2,8px);margin-bottom:0}" +
+    ".digest-search>ol{margin:0}" +
+    ".digest-search-summary{position:relative;margin:0;font-size:13px;line-height:1.5}" +
+    ".digest-search-more{display:flex;justify-content:center;list-style:none}" +
+    ".digest-search-filters{display:flex;gap:8px;padding:0 10px 4px}" +
+    ".digest-search-filters[hidden]{display:none}" +
+    ".digest-search-filters select{font:inherit;font-size:12px;color:inherit;" +
+    "background:rgb(var(--color-background-subtle));border:none;border-radius:4px;" +
+    "padding:2px 4px;min-width:0}" +
+    ".digest-search-more button{font:inherit;font-size:13px;color:var(--color-highlight);" +
+    "background:none;border:none;padding:4px 8px;cursor:pointer}" +
+    // Zensical's "No results" is about its own pages: under article results it would read as
+    // if the articles were not there, so it goes while its list is empty.
+    ".digest-search:not([hidden])~[role=status]:has(+ol[role=listbox]:empty){display:none}";
+
+  function zensicalSearch(root) {
+    var box = null;
+    var search = null;
+    var input = null;
+
+    function view() {
+      box = document.createElement("div");
+      box.className = "digest-search";
+      box.hidden = true;
+      box.appendChild(text("style", "", ZENSICAL_STYLE));
+      var meta = document.createElement("div");
+      meta.className = "f";
+      var list = document.createElement("ol");
+      list.className = "h";
+      box.appendChild(meta);
+      box.appendChild(list);
+
+      function item(data) {
+        var info = data.meta || {};
+        var li = document.createElement("li");
+        var link = articleLink(data, "o");
+        var body = document.createElement("div");
+        body.className = "C";
+        body.appendChild(text("h2", "x", info.title || link.pathname));
+        if (info.summary) body.appendChild(text("p", "digest-search-summary", info.summary));
+        var line = metaLine(info);
+        if (line) {
+          var path = document.createElement("menu");
+          path.className = "n digest-search-meta";
+          path.appendChild(text("li", "", line));
+          body.appendChild(path);
+        }
+        if (data.excerpt) body.appendChild(excerpt(data.excerpt, "div", "p", true));
+        link.appendChild(body);
+        li.appendChild(link);
+        return li;
+      }
+
+      function more(onClick) {
+        var li = document.createElement("li");
+        li.className = "digest-search-more";
+        var button = text("button", "", "More articles");
+        button.type = "button";
+        button.addEventListener("click", onClick);
+        li.appendChild(button);
+        return li;
+      }
+
+      search = articleSearch({
+        box: box, meta: meta, list: list, item: item, more: more, shown: function () {},
+      });
+    }
+
+    function place() {
+      var field = root.querySelector("dialog input[role=combobox]");
+      var listbox = root.querySelector("dialog ol[role=listbox]");
+      var container = listbox && listbox.parentNode;
+      if (!field || !container) return;
+      if (search === null) view();
+      if (field !== input) {
+        input = field;
+        field.addEventListener("input", function () { search(field.value); });
+        engineLoaded().catch(function () {});
+        if (field.value.trim()) search(field.value);
+      }
+      if (box.parentNode !== container || container.firstChild !== box) {
+        container.insertBefore(box, container.firstChild);
+      }
+    }
+
+    new MutationObserver(place).observe(root, { childList: true, subtree: true });
+    place();
   }
 
   // Zensical's search is its own dialog inside an open shadow root (a <div> under <body>):
@@ -262,6 +517,10 @@
       var root = host.shadowRoot;
       if (!root || watched.indexOf(root) !== -1) return;
       watched.push(root);
+      if (usePagefind) {
+        zensicalSearch(root);
+        return;
+      }
       new MutationObserver(function () {
         if (root.querySelector(SELECTOR)) load().then(function (byPage) {
           annotateShadow(root, byPage);

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from digest.analysis.analyzer import (
@@ -30,7 +30,7 @@ from digest.model import (
     TopicSuggestion,
 )
 from digest.sources.cleanup import Boilerplate
-from digest.sources.files import ContentReader
+from digest.sources.files import ContentReader, ReadMemo
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
@@ -136,14 +136,29 @@ def boilerplate_of(config: DigestConfig) -> Boilerplate:
     return Boilerplate(tuple(re.compile(p) for p in config.boilerplate))
 
 
+def _read_memo(
+    analyze_many: AnalyzeMany | None, tz: tzinfo, boilerplate: Boilerplate
+) -> ReadMemo | None:
+    """Where a build keeps what reading each file gave: a caching analysis (site builds)
+    keeps it beside its summaries, so unchanged files are not read again."""
+    if analyze_many is None:
+        return None
+    from digest.store.cache import CachedAnalysis
+    from digest.store.read_cache import ReadCache
+
+    if not isinstance(analyze_many, CachedAnalysis):
+        return None
+    return ReadCache(analyze_many.cache_dir, tz, boilerplate, use_memory=analyze_many.use_memory)
+
+
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
     """Read content/, analyse every article, and group the results into a Digest."""
     tz = resolve_timezone(config.timezone)
     # Only for the "date lies in the future" warning; never written into the output.
     now = datetime.now(timezone.utc)
-    reader = ContentReader(
-        config.content_dir, tz, config.include_drafts, now, boilerplate_of(config)
-    )
+    boilerplate = boilerplate_of(config)
+    memo = _read_memo(analyze_many, tz, boilerplate)
+    reader = ContentReader(config.content_dir, tz, config.include_drafts, now, boilerplate, memo)
     read = reader.read_all()
     problems = list(read.problems)
     if not config.content_dir.is_dir():

@@ -214,6 +214,11 @@ def _check_types(entry: DigestEntry) -> None:
             raise CacheFormatError("cached entry has the wrong shape")
 
 
+def _after(prefix: str) -> str:
+    """The first key past every key that starts with prefix."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def _checksum(key: str, value: str) -> str:
     return hashlib.sha256(f"{key}\0{value}".encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -431,30 +436,66 @@ class SummaryCache:
                     found[key] = value
         return found
 
+    def get_prefixed(self, prefix: str) -> dict[str, str]:
+        """The stored values of every intact entry whose key starts with prefix (one range
+        scan: cheaper than asking for thousands of keys by name)."""
+        try:
+            return self._get_prefixed(prefix)
+        except sqlite3.OperationalError:
+            raise  # busy, locked, I/O: not the file's fault
+        except sqlite3.DatabaseError as error:
+            self._rebuild(f"is damaged ({error})", thorough=True)
+            return {}
+
+    def _get_prefixed(self, prefix: str) -> dict[str, str]:
+        assert self._db is not None and prefix
+        rows = self._db.execute(
+            "SELECT key, value, checksum FROM entries WHERE key >= ? AND key < ?",
+            (prefix, _after(prefix)),
+        )
+        return {
+            key: value
+            for key, value, checksum in rows
+            if isinstance(key, str) and isinstance(value, str) and checksum == _checksum(key, value)
+        }
+
     def put_many(
-        self, items: Iterable[tuple[str, str]], used: Iterable[str] = (), *, churn: str = ""
+        self,
+        items: Iterable[tuple[str, str]],
+        used: Iterable[str] = (),
+        *,
+        churn: str = "",
+        drop: Iterable[str] = (),
     ) -> None:
         """Store new values and mark the others this build used; drop long-unused ones.
 
         churn: a key prefix whose entries are replaced all the time (converted listing pages
         change with every new article); those unused since yesterday are dropped at once.
+        drop: keys to delete now (entries of files that are gone).
         """
-        items, used = list(items), list(used)
+        items, used, dropped = list(items), list(used), list(drop)
         if self.read_only:
             raise CacheReadOnly(f"{self.directory} cannot be written; nothing new is saved")
         try:
-            self._put_many(items, used, churn)
+            self._put_many(items, used, churn, dropped)
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
-            self._put_many(items, used, churn)
+            self._put_many(items, used, churn, dropped)
 
-    def _put_many(self, items: list[tuple[str, str]], used: list[str], churn: str = "") -> None:
+    def _put_many(
+        self,
+        items: list[tuple[str, str]],
+        used: list[str],
+        churn: str = "",
+        drop: Sequence[str] = (),
+    ) -> None:
         assert self._db is not None
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.executemany("DELETE FROM entries WHERE key = ?", ((key,) for key in drop))
             self._db.executemany(
                 "INSERT OR REPLACE INTO entries (key, value, checksum, used) VALUES (?, ?, ?, ?)",
                 ((key, value, _checksum(key, value), today) for key, value in items),
@@ -467,7 +508,7 @@ class SummaryCache:
             if churn:
                 self._db.execute(
                     "DELETE FROM entries WHERE key >= ? AND key < ? AND used < ?",
-                    (churn, churn[:-1] + chr(ord(churn[-1]) + 1), today - 1),
+                    (churn, _after(churn), today - 1),
                 )
             self._db.execute("COMMIT")
         except BaseException:

@@ -347,7 +347,9 @@ class ReadCache:
         assert self.cache_dir is not None
         try:
             with SummaryCache(self.cache_dir) as cache:
-                cache.put_many(new.items(), used, drop=gone)
+                # Entries under another fingerprint (older code or settings) go once unused
+                # since yesterday: a code update must not leave a copy of every article behind.
+                cache.put_many(new.items(), used, churn=KEY_PREFIX, drop=gone)
         except CacheReadOnly as error:
             log.info("digest: readings not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:

@@ -8,6 +8,7 @@ is data: it is never compiled as a template, and it can carry no HTML, link or t
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import math
 import posixpath
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,8 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
+    nodes,
 )
 from markupsafe import Markup
 
@@ -48,6 +51,8 @@ from digest.site.paths import (
     topic_page_path,
 )
 from digest.sources.text import drop_controls
+from digest.store.article_pages import ArticlePages, load_secret
+from digest.store.cache import paused_collector
 from digest.store.history import Changes
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
@@ -184,6 +189,9 @@ class PageRenderer:
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
+        # See _article_setup; worked out once per renderer.
+        self._setup: str | None = None
+        self._setup_known = False
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
         return self._stories.get(entry.article.slug)
@@ -214,18 +222,69 @@ class PageRenderer:
                     topic_feeds=[(t.topic, site.links(t.topic)) for t in digest.topics],
                 )
             )
-        for entry in every.entries:
-            pages.append(
-                self._page(
-                    article_page_path(entry.article.slug),
-                    entry.article.title,
-                    "article.md.j2",
-                    entry=entry,
-                    topics=topics,
-                )
-            )
+        pages.extend(self._article_pages(every.entries, topics))
         pages.extend(self._story_pages(every))
         return tuple(pages)
+
+    def _article_page(self, entry: DigestEntry, topics: dict[str, TopicDigest]) -> Page:
+        return self._page(
+            article_page_path(entry.article.slug),
+            entry.article.title,
+            "article.md.j2",
+            entry=entry,
+            topics=topics,
+        )
+
+    def _article_pages(
+        self, entries: Sequence[DigestEntry], topics: dict[str, TopicDigest]
+    ) -> list[Page]:
+        """Every article's page; those whose inputs are unchanged come from the cache folder
+        (digest.store.article_pages), byte for byte what rendering them gives."""
+        setup = self._article_setup()
+        secret = load_secret() if setup is not None and self.config.cache_dir else None
+        if setup is None or secret is None or self.config.cache_dir is None:
+            return [self._article_page(entry, topics) for entry in entries]
+        store = ArticlePages(self.config.cache_dir, secret)
+        # What every article page can reach besides its entry and story: the topics' names.
+        names = [(slug, digest.topic) for slug, digest in topics.items()]
+        build = hashlib.sha256(f"{setup}\0{names!r}".encode()).hexdigest()
+        with paused_collector():  # many new objects, no garbage: see paused_collector
+            keys = [store.key(page_inputs(build, e, self._story_of(e))) for e in entries]
+            store.load(keys)
+        pages = []
+        for entry, key in zip(entries, keys, strict=True):
+            markdown = store.get(key)
+            if markdown is None:
+                page = self._article_page(entry, topics)
+                store.put(key, page.markdown)
+            else:
+                page = Page(article_page_path(entry.article.slug), entry.article.title, markdown)
+            pages.append(page)
+        store.save()
+        return pages
+
+    def _article_setup(self) -> str | None:
+        """A hash of everything an article page depends on besides its own inputs (the code,
+        the templates it loads, the config); None when what it reads cannot be bounded, so
+        its pages are always rendered."""
+        if self._setup_known:
+            return self._setup
+        self._setup_known = True
+        try:
+            sources = _template_closure(self.env, "article.md.j2")
+        except TemplateError:
+            return None  # rendering it says what is wrong
+        if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
+            return None
+        digest = hashlib.sha256(f"{__version__}\0{self.config!r}".encode())
+        for package in ("jinja2", "markupsafe"):
+            digest.update(f"\0{package}={metadata.version(package)}".encode())
+        for module in _RENDERING_MODULES:
+            digest.update(b"\0" + module.read_bytes())
+        for name, (filename, source, _) in sorted(sources.items()):
+            digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
+        self._setup = digest.hexdigest()
+        return self._setup
 
     def _story_pages(self, digest: Digest) -> list[Page]:
         by_path = {e.article.source_path: e for e in digest.entries}
@@ -385,6 +444,131 @@ class PageRenderer:
         except TemplateError as error:
             raise TemplateProblem(_describe(compiled.filename or template, error)) from None
         return Page(path, title, rendered)
+
+
+# The code that turns an entry into its page: the filters and helpers here, the escaping.
+_RENDERING_MODULES = tuple(
+    Path(__file__).resolve().parents[1] / name
+    for name in ("site/render.py", "site/paths.py", "sources/text.py", "model.py")
+)
+# What an article page's template may name for its page to be kept: its own context (whose
+# helpers depend on the page's path only) and Jinja's globals that always give the same result
+# (not lipsum, which is random).
+_ARTICLE_NAMES = frozenset(
+    {
+        "config",
+        "page_path",
+        "url",
+        "link",
+        "external",
+        "article_url",
+        "topic_url",
+        "home_url",
+        "other_url",
+        "archive_url",
+        "story_of",
+        "version",
+        "entry",
+        "topics",
+        "range",
+        "dict",
+        "namespace",
+        "cycler",
+        "joiner",
+    }
+)
+
+
+def _template_closure(
+    env: Environment, name: str
+) -> dict[str, tuple[str, str, nodes.Template]] | None:
+    """{name: (file, source, syntax tree)} of a template and every template it loads; None
+    when one of them loads a template named only at run time."""
+    assert env.loader is not None
+    found: dict[str, tuple[str, str, nodes.Template]] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        source, filename, _ = env.loader.get_source(env, current)
+        ast = env.parse(source, current, filename)
+        found[current] = (filename or current, source, ast)
+        for referenced in meta.find_referenced_templates(ast):
+            if referenced is None:
+                return None
+            todo.append(referenced)
+    return found
+
+
+def _bounded(ast: nodes.Template) -> bool:
+    """Whether the template reads nothing but its entry, its story and the topics' names:
+    `topics` only as `topics[...].topic` (a topic's entries would tie every article page to
+    every other article), only known names, and no `random` filter."""
+    if not meta.find_undeclared_variables(ast) <= _ARTICLE_NAMES:
+        return False
+    if any(f.name == "random" for f in ast.find_all(nodes.Filter)):
+        return False
+    allowed: set[int] = set()
+    for getattr_node in ast.find_all(nodes.Getattr):
+        item = getattr_node.node
+        if (
+            getattr_node.attr == "topic"
+            and isinstance(item, nodes.Getitem)
+            and isinstance(item.node, nodes.Name)
+            and item.node.name == "topics"
+        ):
+            allowed.add(id(item.node))
+    return all(id(name) in allowed for name in ast.find_all(nodes.Name) if name.name == "topics")
+
+
+def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
+    """A hash of one article page's own inputs: all of its entry, and its story."""
+    article = entry.article
+    fields = [
+        build,
+        article.source_path,
+        article.slug,
+        article.title,
+        # repr keeps the time zone: the page shows the date as the article's own zone has it.
+        repr(article.date),
+        article.paragraphs,
+        article.dateline,
+        article.source,
+        article.url,
+        article.author,
+        article.forced_topics,
+        article.editor_summary,
+        article.draft,
+        article.content_hash,
+        [(p.paragraph, p.kind, p.text) for p in article.set_apart],
+        [(s.text, s.paragraph, s.index) for s in entry.sentences],
+        _summary_fields(entry.summary),
+        [
+            (
+                m.topic,
+                repr(m.share),
+                m.paragraphs,
+                m.evidence,
+                m.forced,
+                _summary_fields(m.summary),
+                m.learned,
+                m.continued,
+                m.lead,
+                m.context,
+            )
+            for m in entry.topics
+        ],
+        repr(story),
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _summary_fields(summary: Any) -> Any:
+    if summary is None:
+        return None
+    return [summary.method, [(s.text, s.paragraph, s.index) for s in summary.sentences]]
 
 
 @lru_cache(maxsize=65536)

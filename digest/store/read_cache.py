@@ -48,6 +48,7 @@ from digest.store.cache import (
     CacheUnavailable,
     SummaryCache,
     code_fingerprint,
+    paused_collector,
 )
 
 log = logging.getLogger(__name__)
@@ -293,18 +294,19 @@ class ReadCache:
             held = remembered.get(relative)
             if held is not None and held[0] == stamp:
                 found[relative] = held[1]
-        if len(found) < len(stamps):
-            self._stored = self._read()
-        for relative, stamp in stamps.items():
-            if relative in found:
-                continue
-            text = self._stored.get(self.key(relative))
-            if text is None:
-                continue
-            try:
-                found[relative] = decode_outcome(text, relative, stamp, self.reader_tz)
-            except CacheFormatError as error:
-                log.debug("digest: kept reading of %s unusable: %s", relative, error)
+        with paused_collector():  # thousands of new articles, no garbage
+            if len(found) < len(stamps):
+                self._stored = self._read()
+            for relative, stamp in stamps.items():
+                if relative in found:
+                    continue
+                text = self._stored.get(self.key(relative))
+                if text is None:
+                    continue
+                try:
+                    found[relative] = decode_outcome(text, relative, stamp, self.reader_tz)
+                except CacheFormatError as error:
+                    log.debug("digest: kept reading of %s unusable: %s", relative, error)
         self._kept = {relative: (stamps[relative], found[relative]) for relative in found}
         return found
 

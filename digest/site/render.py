@@ -244,7 +244,7 @@ class PageRenderer:
         secret = load_secret() if setup is not None and self.config.cache_dir else None
         if setup is None or secret is None or self.config.cache_dir is None:
             return [self._article_page(entry, topics) for entry in entries]
-        store = ArticlePages(self.config.cache_dir, secret)
+        store = ArticlePages(self.config.cache_dir, secret, setup)
         # What every article page can reach besides its entry and story: the topics' names.
         names = [(slug, digest.topic) for slug, digest in topics.items()]
         build = hashlib.sha256(f"{setup}\0{names!r}".encode()).hexdigest()

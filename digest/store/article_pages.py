@@ -92,16 +92,20 @@ def _make_secret(path: Path) -> None:
 class ArticlePages:
     """Rendered article pages by input hash, each verified by its HMAC."""
 
-    def __init__(self, cache_dir: Path, secret: bytes) -> None:
+    def __init__(self, cache_dir: Path, secret: bytes, setup: str) -> None:
+        """setup: a hash of what every page depends on (code, templates, config): pages kept
+        under another setup are dropped when this one saves."""
         self.cache_dir = cache_dir
         self._secret = secret
+        self._prefix = KEY_PREFIX + self._mac("setup\0" + setup)[:16] + ":"
         self._found: dict[str, str] = {}
+        self._stale: set[str] = set()
         self._used: list[str] = []
         self._new: dict[str, str] = {}
 
     def key(self, inputs: str) -> str:
         """The row key of a page whose inputs hash to `inputs` (unguessable without the key)."""
-        return KEY_PREFIX + self._mac(f"key\0{inputs}")
+        return self._prefix + self._mac(f"key\0{inputs}")
 
     def _mac(self, text: str) -> str:
         data = text.encode("utf-8", "surrogatepass")
@@ -111,7 +115,7 @@ class ArticlePages:
         """Fetch, and verify, the pages a build expects."""
         try:
             with SummaryCache(self.cache_dir) as cache:
-                stored = cache.get_many(list(keys))
+                stored = cache.get_many(list(keys), self._stale)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: kept article pages not used: %s", error)
             return
@@ -135,7 +139,8 @@ class ArticlePages:
 
     def get(self, key: str) -> str | None:
         markdown = self._found.get(key)
-        if markdown is not None:
+        if markdown is not None and key in self._stale:
+            # Marked used only when the mark is old (REFRESH_DAYS): marking rewrites the row.
             self._used.append(key)
         return markdown
 
@@ -143,8 +148,8 @@ class ArticlePages:
         self._new[key] = markdown
 
     def save(self) -> None:
-        """Store the new pages and mark the reused ones; pages no build used since yesterday
-        go (an edited article's old page is not needed again)."""
+        """Store the new pages and mark the reused ones; pages of another setup go (an
+        edited article's old page goes once unused for KEEP_DAYS)."""
         if not (self._new or self._used):
             return
         items = (
@@ -153,7 +158,7 @@ class ArticlePages:
         )
         try:
             with SummaryCache(self.cache_dir) as cache:
-                cache.put_many(items, self._used, churn=KEY_PREFIX)
+                cache.put_many(items, self._used, only=(KEY_PREFIX, self._prefix))
         except CacheReadOnly as error:
             log.info("digest: article pages not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:

@@ -57,6 +57,9 @@ APPLICATION_ID = 0x4E446773
 SCHEMA_VERSION = 1
 # Entries unused for this many days are dropped.
 KEEP_DAYS = 30
+# Marking an entry used rewrites its whole row (its value included): callers that ask for
+# stale keys mark an entry again only once its mark is this many days old, not every day.
+REFRESH_DAYS = 7
 # Seconds to wait for another build's lock before going on without the cache.
 LOCK_TIMEOUT = 30.0
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -475,56 +478,65 @@ class SummaryCache:
 
     # Reading and writing -------------------------------------------------------------------
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
-        """The stored values of those keys that are present and intact."""
+    def get_many(self, keys: Sequence[str], stale: set[str] | None = None) -> dict[str, str]:
+        """The stored values of those keys that are present and intact.
+
+        stale: filled with the found keys whose last use is older than REFRESH_DAYS, the
+        only ones worth marking used again (see put_many).
+        """
         try:
-            return self._get_many(keys)
+            return self._get_many(keys, stale)
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
-    def _get_many(self, keys: Sequence[str]) -> dict[str, str]:
+    def _get_many(self, keys: Sequence[str], stale: set[str] | None) -> dict[str, str]:
         assert self._db is not None
         found: dict[str, str] = {}
         for start in range(0, len(keys), _BATCH):
             batch = keys[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT key, value, checksum FROM entries WHERE key IN ({marks})", batch
+                f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
             )
-            for key, value, checksum in rows:
-                if (
-                    isinstance(key, str)
-                    and isinstance(value, str)
-                    and checksum == _checksum(key, value)
-                ):
-                    found[key] = value
+            self._collect(rows, found, stale)
         return found
 
-    def get_prefixed(self, prefix: str) -> dict[str, str]:
+    def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
         """The stored values of every intact entry whose key starts with prefix (one range
-        scan: cheaper than asking for thousands of keys by name)."""
+        scan: cheaper than asking for thousands of keys by name); stale as for get_many."""
         try:
-            return self._get_prefixed(prefix)
+            return self._get_prefixed(prefix, stale)
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
-    def _get_prefixed(self, prefix: str) -> dict[str, str]:
+    def _get_prefixed(self, prefix: str, stale: set[str] | None) -> dict[str, str]:
         assert self._db is not None and prefix
         rows = self._db.execute(
-            "SELECT key, value, checksum FROM entries WHERE key >= ? AND key < ?",
+            "SELECT key, value, checksum, used FROM entries WHERE key >= ? AND key < ?",
             (prefix, _after(prefix)),
         )
-        return {
-            key: value
-            for key, value, checksum in rows
-            if isinstance(key, str) and isinstance(value, str) and checksum == _checksum(key, value)
-        }
+        found: dict[str, str] = {}
+        self._collect(rows, found, stale)
+        return found
+
+    @staticmethod
+    def _collect(rows: Iterable[Any], found: dict[str, str], stale: set[str] | None) -> None:
+        since = int(time.time() // 86400) - REFRESH_DAYS
+        for key, value, checksum, used in rows:
+            if (
+                isinstance(key, str)
+                and isinstance(value, str)
+                and checksum == _checksum(key, value)
+            ):
+                found[key] = value
+                if stale is not None and not (isinstance(used, int) and used >= since):
+                    stale.add(key)
 
     def put_many(
         self,
@@ -533,23 +545,26 @@ class SummaryCache:
         *,
         churn: str = "",
         drop: Iterable[str] = (),
+        only: tuple[str, str] | None = None,
     ) -> None:
         """Store new values and mark the others this build used; drop long-unused ones.
 
         churn: a key prefix whose entries are replaced all the time (converted listing pages
         change with every new article); those unused since yesterday are dropped at once.
         drop: keys to delete now (entries of files that are gone).
+        only: (family, current): of the keys starting with family, keep only those starting
+        with current (entries made under settings or code that are no longer in use).
         """
         items, used, dropped = list(items), list(used), list(drop)
         if self.read_only:
             raise CacheReadOnly(f"{self.directory} cannot be written; nothing new is saved")
         try:
-            self._put_many(items, used, churn, dropped)
+            self._put_many(items, used, churn, dropped, only)
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
-            self._put_many(items, used, churn, dropped)
+            self._put_many(items, used, churn, dropped, only)
 
     def _put_many(
         self,
@@ -557,12 +572,19 @@ class SummaryCache:
         used: list[str],
         churn: str = "",
         drop: Sequence[str] = (),
+        only: tuple[str, str] | None = None,
     ) -> None:
         assert self._db is not None
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.executemany("DELETE FROM entries WHERE key = ?", ((key,) for key in drop))
+            if only is not None:
+                family, current = only
+                self._db.execute(
+                    "DELETE FROM entries WHERE key >= ? AND key < ? AND (key < ? OR key >= ?)",
+                    (family, _after(family), current, _after(current)),
+                )
             self._db.executemany(
                 "INSERT OR REPLACE INTO entries (key, value, checksum, used) VALUES (?, ?, ?, ?)",
                 ((key, value, _checksum(key, value), today) for key, value in items),
@@ -638,8 +660,9 @@ class CachedAnalysis:
                     entries[index] = _with_article(remembered, articles[index])
                     from_memory += 1
         wanted = [keys[i] for i, entry in enumerate(entries) if entry is None]
+        stale: set[str] = set()
         with paused_collector():
-            stored = self._read(wanted) if wanted else {}
+            stored = self._read(wanted, stale) if wanted else {}
             for index, key in enumerate(keys):
                 if entries[index] is None and key in stored:
                     try:
@@ -659,8 +682,8 @@ class CachedAnalysis:
                 new_values[keys[index]] = encode_entry(entry)
             except (CacheFormatError, ValueError) as error:
                 log.debug("digest: cannot cache %s: %s", articles[index].source_path, error)
-        analysed = set(missing)
-        reused = [key for i, key in enumerate(keys) if i not in analysed]
+        # Marked used only when their mark is old (REFRESH_DAYS): marking rewrites the row.
+        reused = [key for key in keys if key in stale]
         if self.cache_dir is not None and (new_values or reused):
             self._write(new_values, reused)
         result = [entry for entry in entries if entry is not None]
@@ -671,12 +694,12 @@ class CachedAnalysis:
         self.stats = CacheStats(len(articles), from_memory, from_file, len(missing))
         return result
 
-    def _read(self, keys: list[str]) -> dict[str, str]:
+    def _read(self, keys: list[str], stale: set[str] | None = None) -> dict[str, str]:
         if self.cache_dir is None:
             return {}
         try:
             with SummaryCache(self.cache_dir) as cache:
-                return cache.get_many(keys)
+                return cache.get_many(keys, stale)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summary cache not used: %s", error)
             return {}

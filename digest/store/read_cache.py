@@ -280,6 +280,7 @@ class ReadCache:
         self._stored: dict[str, str] = {}
         self._kept: dict[str, tuple[Stamp, FileOutcome]] = {}
         self._remembered: set[str] = set()
+        self._stale: set[str] = set()
         self.stats = ReadStats(0, 0, 0)
 
     def key(self, relative: str) -> str:
@@ -331,7 +332,10 @@ class ReadCache:
         gone = [key for key in self._stored if key not in wanted]
         # Served from memory, the file was not read: files gone since are known from memory.
         gone += [self.key(r) for r in self._remembered - set(present) if self.key(r) not in gone]
-        used = [self.key(relative) for relative in self._kept if relative not in fresh]
+        # Marked used only when their mark is old (REFRESH_DAYS): marking rewrites the row.
+        used = [
+            key for key in (self.key(r) for r in self._kept if r not in fresh) if key in self._stale
+        ]
         if new or gone or used:
             self._write(new, used, gone)
 
@@ -340,7 +344,7 @@ class ReadCache:
             return {}
         try:
             with SummaryCache(self.cache_dir) as cache:
-                return cache.get_prefixed(self._prefix)
+                return cache.get_prefixed(self._prefix, self._stale)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: kept readings not used: %s", error)
             return {}
@@ -349,9 +353,9 @@ class ReadCache:
         assert self.cache_dir is not None
         try:
             with SummaryCache(self.cache_dir) as cache:
-                # Entries under another fingerprint (older code or settings) go once unused
-                # since yesterday: a code update must not leave a copy of every article behind.
-                cache.put_many(new.items(), used, churn=KEY_PREFIX, drop=gone)
+                # Entries under another fingerprint (older code or settings) go: a code
+                # update must not leave a copy of every article behind for weeks.
+                cache.put_many(new.items(), used, drop=gone, only=(KEY_PREFIX, self._prefix))
         except CacheReadOnly as error:
             log.info("digest: readings not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:

@@ -525,6 +525,7 @@ def _bounded(ast: nodes.Template) -> bool:
 def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
     """A hash of one article page's own inputs: all of its entry, and its story."""
     article = entry.article
+    sentences = [s.text for s in entry.sentences]
     fields = [
         build,
         article.source_path,
@@ -532,7 +533,6 @@ def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
         article.title,
         # repr keeps the time zone: the page shows the date as the article's own zone has it.
         repr(article.date),
-        article.paragraphs,
         article.dateline,
         article.source,
         article.url,
@@ -542,7 +542,12 @@ def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
         article.draft,
         article.content_hash,
         [(p.paragraph, p.kind, p.text) for p in article.set_apart],
-        [(s.text, s.paragraph, s.index) for s in entry.sentences],
+        # The long texts are hashed joined, after these lengths, which say where each ends.
+        [len(p) for p in article.paragraphs],
+        [
+            (len(text), s.paragraph, s.index)
+            for text, s in zip(sentences, entry.sentences, strict=True)
+        ],
         _summary_fields(entry.summary),
         [
             (
@@ -561,8 +566,11 @@ def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
         ],
         repr(story),
     ]
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for texts in (article.paragraphs, sentences):
+        digest.update(b"\0")
+        digest.update("".join(texts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _summary_fields(summary: Any) -> Any:
@@ -574,7 +582,23 @@ def _summary_fields(summary: Any) -> Any:
 @lru_cache(maxsize=65536)
 def _relative_url(target: str, folder: str) -> str:
     # Pages link to the same few topic, archive and Other pages: worth remembering.
-    return quote(posixpath.relpath(target, folder), safe="/.-_~")
+    return quote(relative_path(target, folder), safe="/.-_~")
+
+
+def relative_path(target: str, folder: str) -> str:
+    """posixpath.relpath(target, folder), without its cost for the paths pages link between
+    (relative, no '.' or '..' parts): each listing links to thousands of articles."""
+    target_parts = target.split("/")
+    folder_parts = [] if folder == "." else folder.split("/")
+    if any(part in ("", ".", "..") for part in (*target_parts, *folder_parts)):
+        return posixpath.relpath(target, folder)
+    common = 0
+    for mine, theirs in zip(target_parts, folder_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(folder_parts) - common) + target_parts[common:]
+    return "/".join(parts) or "."
 
 
 def _escape_keeping_edges(text: str) -> str:
@@ -654,8 +678,14 @@ def format_date(value: datetime) -> str:
 
 
 def reading_minutes(entry: DigestEntry) -> int:
+    return _reading_minutes(entry.article.paragraphs)
+
+
+@lru_cache(maxsize=65536)
+def _reading_minutes(paragraphs: tuple[str, ...]) -> int:
+    # Shown on every listing an article is in: counted once per text, not per listing.
     # 230 words a minute: a common adult reading speed for news prose.
-    return max(1, math.ceil(entry.article.word_count / 230))
+    return max(1, math.ceil(sum(len(p.split()) for p in paragraphs) / 230))
 
 
 def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | str]:

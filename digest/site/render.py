@@ -453,7 +453,7 @@ _RENDERING_MODULES = tuple(
 )
 # What an article page's template may name for its page to be kept: its own context (whose
 # helpers depend on the page's path only) and Jinja's globals that always give the same result
-# (not lipsum, which is random).
+# (not lipsum, which is random: see _bounded).
 _ARTICLE_NAMES = frozenset(
     {
         "config",
@@ -506,6 +506,9 @@ def _bounded(ast: nodes.Template) -> bool:
     `topics` only as `topics[...].topic` (a topic's entries would tie every article page to
     every other article), only known names, and no `random` filter."""
     if not meta.find_undeclared_variables(ast) <= _ARTICLE_NAMES:
+        return False
+    # Jinja's globals are not "undeclared"; of them only lipsum is not always the same.
+    if any(name.name == "lipsum" for name in ast.find_all(nodes.Name)):
         return False
     if any(f.name == "random" for f in ast.find_all(nodes.Filter)):
         return False

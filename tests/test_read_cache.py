@@ -81,28 +81,32 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 class Counted:
-    """Which files a build read, and which article pages it rendered."""
+    """Which files a build read, and which pages it rendered (article pages apart)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.read: list[str] = []
         self.rendered: list[str] = []
+        self.pages: list[str] = []
         read_outcome = ContentReader.read_outcome
-        article_page = PageRenderer._article_page
+        render = PageRenderer._render
 
         def counting_read(reader: ContentReader, path: Path, relative: str, *a: Any) -> Any:
             self.read.append(relative)
             return read_outcome(reader, path, relative, *a)
 
-        def counting_render(renderer: PageRenderer, entry: Any, topics: Any) -> Page:
-            self.rendered.append(entry.article.slug)
-            return article_page(renderer, entry, topics)
+        def counting_render(renderer: PageRenderer, page: Any) -> Page:
+            self.pages.append(page.path)
+            if page.template == "article.md.j2":
+                self.rendered.append(page.path)
+            return render(renderer, page)
 
         monkeypatch.setattr(ContentReader, "read_outcome", counting_read)
-        monkeypatch.setattr(PageRenderer, "_article_page", counting_render)
+        monkeypatch.setattr(PageRenderer, "_render", counting_render)
 
     def reset(self) -> None:
         self.read.clear()
         self.rendered.clear()
+        self.pages.clear()
 
 
 def config_for(content: Path, cache_dir: Path | None) -> DigestConfig:
@@ -139,7 +143,7 @@ def test_a_rebuild_reads_and_renders_nothing_unchanged_and_says_the_same(
     counted.reset()
     second = cached(content, cache_dir)
     assert counted.read == []
-    assert counted.rendered == []
+    assert counted.pages == []
     assert second == first == fresh(content)
     # Every warning and skip is still reported, though the files were not read.
     problems = {(p.path, p.message.split(" (")[0]) for p in second[0].problems}
@@ -318,14 +322,14 @@ def test_a_planted_article_page_is_rendered_afresh(
     cache_dir = tmp_path / "cache"
     cached(content, cache_dir)
     with sqlite3.connect(cache_dir / CACHE_FILE) as db:
-        rows = db.execute("SELECT key, value FROM entries WHERE key LIKE 'article-md:%'").fetchall()
+        rows = db.execute("SELECT key, value FROM entries WHERE key LIKE 'md-page:%'").fetchall()
     assert rows
     for key, value in rows:
         page, mac = json.loads(value)
         _plant(cache_dir, key, json.dumps([page + "<script>alert(1)</script>", mac]))
     counted = Counted(monkeypatch)
     assert_same_as_fresh(content, cache_dir, counted)
-    assert len(counted.rendered) == len(rows)
+    assert len(counted.pages) == len(rows)
 
 
 def test_article_pages_follow_their_template_and_what_it_reads(
@@ -370,19 +374,39 @@ def test_article_pages_follow_their_template_and_what_it_reads(
         ("{{ lipsum() }}", False),
         ("{{ entry.topics | random }}", False),
         ("{% include entry.article.slug %}", False),
-        ("{{ some_global }}", False),
     ],
 )
-def test_only_pages_whose_inputs_are_bounded_are_kept(
+def test_only_article_pages_whose_inputs_are_bounded_are_kept(
     tmp_path: Path, template: str, kept: bool
 ) -> None:
     (tmp_path / "article.md.j2").write_text(template)
     renderer = PageRenderer(DigestConfig(templates_dir=tmp_path, cache_dir=tmp_path / "c"))
-    assert (renderer._article_setup() is not None) is kept
+    reach = renderer._reach("article.md.j2")
+    # Article pages see every topic's entries: only a template reading topics' names is kept.
+    assert (reach is not None and reach[0] == "topic names") is kept
+
+
+def test_an_update_renders_only_the_pages_it_changes(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = tmp_path / "cache"
+    counted = Counted(monkeypatch)
+    cached(content, cache_dir)
+    every = len(counted.pages)
+    body = (
+        "Farmers in the valley began the grape harvest early this year after a dry summer. "
+        "Growers said the crop was small but sweet.\n\nThe regional cooperative expects "
+        "prices to rise. Buyers from abroad have already placed orders."
+    )
+    (content / "harvest.md").write_text(markdown("Harvest starts early", 6, body))
+    assert_same_as_fresh(content, cache_dir, counted)
+    assert "articles/harvest.md" in counted.rendered
+    assert len(counted.rendered) == 1
+    assert 0 < len(counted.pages) < every
 
 
 def test_the_page_key_lives_outside_the_cache_folder_and_is_private(tmp_path: Path) -> None:
-    from digest.store.article_pages import load_secret, secret_folder
+    from digest.store.markdown_pages import load_secret, secret_folder
 
     secret = load_secret()
     assert secret is not None and len(secret) == 32

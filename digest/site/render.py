@@ -8,6 +8,7 @@ is data: it is never compiled as a template, and it can carry no HTML, link or t
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import json
 import math
@@ -51,9 +52,9 @@ from digest.site.paths import (
     topic_page_path,
 )
 from digest.sources.text import drop_controls
-from digest.store.article_pages import ArticlePages, load_secret
 from digest.store.cache import paused_collector
 from digest.store.history import Changes
+from digest.store.markdown_pages import MarkdownPages, load_secret
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
 # engine downstream could read as syntax becomes a numeric character reference: it renders as
@@ -108,6 +109,20 @@ class Page:
     path: str
     title: str
     markdown: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A page to render: its template and the context the template sees."""
+
+    path: str
+    title: str
+    template: str
+    context: dict[str, Any]
+
+
+class _Unbounded(Exception):
+    """A page's context holds a value whose changes a key cannot follow."""
 
 
 @dataclass(frozen=True)
@@ -189,18 +204,20 @@ class PageRenderer:
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
-        # See _article_setup; worked out once per renderer.
-        self._setup: str | None = None
-        self._setup_known = False
+        # What each template reads (see _reach), worked out once per renderer.
+        self._reaches: dict[str, tuple[str, str] | None] = {}
+        # id(entry) -> (entry, its hash), and the same for the topics map, during one render.
+        self._entry_hashes: dict[int, tuple[Any, str]] = {}
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
         return self._stories.get(entry.article.slug)
 
     def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
         """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
-        pages: list[Page] = []
+        pages: list[_Pending] = []
         topics = {t.topic.slug: t for t in digest.topics}
         self._stories = story_of_articles(digest)
+        self._entry_hashes = {}
         every = digest
         # Listings (home, topics, Other, archive) show each story once; every article keeps
         # its own page.
@@ -222,71 +239,131 @@ class PageRenderer:
                     topic_feeds=[(t.topic, site.links(t.topic)) for t in digest.topics],
                 )
             )
-        pages.extend(self._article_pages(every.entries, topics))
+        for entry in every.entries:
+            pages.append(
+                self._page(
+                    article_page_path(entry.article.slug),
+                    entry.article.title,
+                    "article.md.j2",
+                    entry=entry,
+                    topics=topics,
+                )
+            )
         pages.extend(self._story_pages(every))
-        return tuple(pages)
+        try:
+            return tuple(self._rendered(pages))
+        finally:
+            self._entry_hashes = {}
 
-    def _article_page(self, entry: DigestEntry, topics: dict[str, TopicDigest]) -> Page:
-        return self._page(
-            article_page_path(entry.article.slug),
-            entry.article.title,
-            "article.md.j2",
-            entry=entry,
-            topics=topics,
-        )
-
-    def _article_pages(
-        self, entries: Sequence[DigestEntry], topics: dict[str, TopicDigest]
-    ) -> list[Page]:
-        """Every article's page; those whose inputs are unchanged come from the cache folder
-        (digest.store.article_pages), byte for byte what rendering them gives."""
-        setup = self._article_setup()
-        secret = load_secret() if setup is not None and self.config.cache_dir else None
-        if setup is None or secret is None or self.config.cache_dir is None:
-            return [self._article_page(entry, topics) for entry in entries]
-        store = ArticlePages(self.config.cache_dir, secret, setup)
-        # What every article page can reach besides its entry and story: the topics' names.
-        names = [(slug, digest.topic) for slug, digest in topics.items()]
-        build = hashlib.sha256(f"{setup}\0{names!r}".encode()).hexdigest()
+    def _rendered(self, pending: Sequence[_Pending]) -> list[Page]:
+        """The pages; those whose inputs are unchanged come from the cache folder
+        (digest.store.markdown_pages), byte for byte what rendering them gives."""
+        secret = load_secret() if self.config.cache_dir is not None else None
+        if secret is None or self.config.cache_dir is None:
+            return [self._render(page) for page in pending]
+        store = MarkdownPages(self.config.cache_dir, secret, self._setup())
         with paused_collector():  # many new objects, no garbage: see paused_collector
-            keys = [store.key(page_inputs(build, e, self._story_of(e))) for e in entries]
-            store.load(keys)
+            keys = [self._key(store, page) for page in pending]
+            store.load(key for key in keys if key is not None)
         pages = []
-        for entry, key in zip(entries, keys, strict=True):
-            markdown = store.get(key)
+        for page, key in zip(pending, keys, strict=True):
+            markdown = store.get(key) if key is not None else None
             if markdown is None:
-                page = self._article_page(entry, topics)
-                store.put(key, page.markdown)
+                rendered = self._render(page)
+                if key is not None:
+                    store.put(key, rendered.markdown)
+                pages.append(rendered)
             else:
-                page = Page(article_page_path(entry.article.slug), entry.article.title, markdown)
-            pages.append(page)
+                pages.append(Page(page.path, page.title, markdown))
         store.save()
         return pages
 
-    def _article_setup(self) -> str | None:
-        """A hash of everything an article page depends on besides its own inputs (the code,
-        the templates it loads, the config); None when what it reads cannot be bounded, so
-        its pages are always rendered."""
-        if self._setup_known:
-            return self._setup
-        self._setup_known = True
-        try:
-            sources = _template_closure(self.env, "article.md.j2")
-        except TemplateError:
-            return None  # rendering it says what is wrong
-        if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
+    def _key(self, store: MarkdownPages, page: _Pending) -> str | None:
+        """The page's key: a hash of its templates' sources and of everything in its context
+        (each entry with its story); None when what the template reads cannot be bounded."""
+        reach = self._reach(page.template)
+        if reach is None:
             return None
+        kind, sources = reach
+        context = dict(page.context)
+        if "topics" in context:
+            if kind != "topic names":
+                return None  # every topic's entries: the page would depend on every article
+            context["topics"] = ["topic names", self._topic_names(context["topics"])]
+        try:
+            inputs = self._value(context)
+        except _Unbounded:
+            return None
+        text = json.dumps([sources, page.path, inputs], ensure_ascii=False)
+        return store.key(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+    def _value(self, value: Any) -> Any:
+        """A value of a page's context as JSON that changes whenever the value does."""
+        if isinstance(value, DigestEntry):
+            return ["entry", self._entry_hash(value), repr(self._story_of(value))]
+        if isinstance(value, Markup):
+            return ["markup", str(value)]
+        if value is None or isinstance(value, (str, bool, int)):
+            return value
+        if isinstance(value, (float, datetime)):
+            return ["repr", repr(value)]
+        if isinstance(value, (list, tuple)):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return ["dict", [[self._value(k), self._value(v)] for k, v in value.items()]]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = [self._value(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            return [type(value).__qualname__, fields]
+        raise _Unbounded(type(value).__name__)
+
+    def _topic_names(self, topics: dict[str, TopicDigest]) -> str:
+        """A hash of the topics as a template that reads only their names sees them: worked
+        out once for the map every article page gets."""
+        held = self._entry_hashes.get(id(topics))
+        if held is None:
+            names = self._value({slug: t.topic for slug, t in topics.items()})
+            text = json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            held = self._entry_hashes[id(topics)] = (topics, hashlib.sha256(text).hexdigest())
+        return held[1]
+
+    def _entry_hash(self, entry: DigestEntry) -> str:
+        held = self._entry_hashes.get(id(entry))
+        if held is None:
+            # The entry is kept beside its hash: its id is not reused while the map lives.
+            held = self._entry_hashes[id(entry)] = (entry, entry_hash(entry))
+        return held[1]
+
+    def _reach(self, template: str) -> tuple[str, str] | None:
+        """What a template reads of its context, and a hash of its sources and of every
+        template it loads: "topic names" when it reads `topics` only as `topics[...].topic`,
+        else "context"; None when that cannot be bounded (a template named at run time,
+        lipsum, the random filter), so its pages are always rendered."""
+        if template not in self._reaches:
+            self._reaches[template] = None
+            try:
+                sources = _template_closure(self.env, template)
+            except TemplateError:
+                return None  # rendering it says what is wrong
+            if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
+                return None
+            narrow = all(_topic_names_only(ast) for _, _, ast in sources.values())
+            digest = hashlib.sha256()
+            for name, (filename, source, _) in sorted(sources.items()):
+                digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
+            kind = "topic names" if narrow else "context"
+            self._reaches[template] = (kind, digest.hexdigest())
+        return self._reaches[template]
+
+    def _setup(self) -> str:
+        """A hash of what every page depends on besides its context: the code, the config."""
         digest = hashlib.sha256(f"{__version__}\0{self.config!r}".encode())
         for package in ("jinja2", "markupsafe"):
             digest.update(f"\0{package}={metadata.version(package)}".encode())
         for module in _RENDERING_MODULES:
             digest.update(b"\0" + module.read_bytes())
-        for name, (filename, source, _) in sorted(sources.items()):
-            digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
-        self._setup = digest.hexdigest()
-        return self._setup
+        return digest.hexdigest()
 
-    def _story_pages(self, digest: Digest) -> list[Page]:
+    def _story_pages(self, digest: Digest) -> list[_Pending]:
         by_path = {e.article.source_path: e for e in digest.entries}
         pages = []
         for story in digest.stories:
@@ -305,7 +382,7 @@ class PageRenderer:
             )
         return pages
 
-    def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
+    def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[_Pending]:
         slug = topic_digest.topic.slug
         site = feed_site(self.config)
         feeds = site.links(topic_digest.topic) if site is not None else ()
@@ -326,7 +403,7 @@ class PageRenderer:
             )
         return pages
 
-    def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[Page]:
+    def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[_Pending]:
         # Paged like a topic page: with thousands of stories in Other one page would be huge.
         gathered = {}
         for suggestion in digest.suggestions:
@@ -351,7 +428,7 @@ class PageRenderer:
             )
         return pages
 
-    def _archive(self, digest: Digest) -> list[Page]:
+    def _archive(self, digest: Digest) -> list[_Pending]:
         months: dict[tuple[int, int], list[DigestEntry]] = {}
         for entry in digest.entries:
             key = (entry.article.date.year, entry.article.date.month)
@@ -399,7 +476,11 @@ class PageRenderer:
             "next": None if listing.older is False else path_of(listing.older),
         }
 
-    def _page(self, path: str, title: str, template: str, **context: Any) -> Page:
+    def _page(self, path: str, title: str, template: str, **context: Any) -> _Pending:
+        return _Pending(path, title, template, context)
+
+    def _render(self, page: _Pending) -> Page:
+        path, title, template, context = page.path, page.title, page.template, page.context
         folder = posixpath.dirname(path) or "."
 
         def url(target: str) -> Markup:
@@ -451,32 +532,6 @@ _RENDERING_MODULES = tuple(
     Path(__file__).resolve().parents[1] / name
     for name in ("site/render.py", "site/paths.py", "sources/text.py", "model.py")
 )
-# What an article page's template may name for its page to be kept: its own context (whose
-# helpers depend on the page's path only) and Jinja's globals that always give the same result
-# (not lipsum, which is random: see _bounded).
-_ARTICLE_NAMES = frozenset(
-    {
-        "config",
-        "page_path",
-        "url",
-        "link",
-        "external",
-        "article_url",
-        "topic_url",
-        "home_url",
-        "other_url",
-        "archive_url",
-        "story_of",
-        "version",
-        "entry",
-        "topics",
-        "range",
-        "dict",
-        "namespace",
-        "cycler",
-        "joiner",
-    }
-)
 
 
 def _template_closure(
@@ -502,16 +557,18 @@ def _template_closure(
 
 
 def _bounded(ast: nodes.Template) -> bool:
-    """Whether the template reads nothing but its entry, its story and the topics' names:
-    `topics` only as `topics[...].topic` (a topic's entries would tie every article page to
-    every other article), only known names, and no `random` filter."""
-    if not meta.find_undeclared_variables(ast) <= _ARTICLE_NAMES:
-        return False
-    # Jinja's globals are not "undeclared"; of them only lipsum is not always the same.
+    """Whether a template's output depends on its context alone: not on lipsum (random text;
+    Jinja's other globals always give the same) nor on the random filter. (A name it reads
+    that is not in its context is undefined, an error, unless a template including it set it
+    from the context.)"""
     if any(name.name == "lipsum" for name in ast.find_all(nodes.Name)):
         return False
-    if any(f.name == "random" for f in ast.find_all(nodes.Filter)):
-        return False
+    return not any(f.name == "random" for f in ast.find_all(nodes.Filter))
+
+
+def _topic_names_only(ast: nodes.Template) -> bool:
+    """Whether the template reads `topics` only as `topics[...].topic` (a topic, not its
+    entries, which would tie each article page to every other article)."""
     allowed: set[int] = set()
     for getattr_node in ast.find_all(nodes.Getattr):
         item = getattr_node.node
@@ -525,12 +582,11 @@ def _bounded(ast: nodes.Template) -> bool:
     return all(id(name) in allowed for name in ast.find_all(nodes.Name) if name.name == "topics")
 
 
-def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
-    """A hash of one article page's own inputs: all of its entry, and its story."""
+def entry_hash(entry: DigestEntry) -> str:
+    """A hash of all of an entry: its article and what the analysis found."""
     article = entry.article
     sentences = [s.text for s in entry.sentences]
     fields = [
-        build,
         article.source_path,
         article.slug,
         article.title,
@@ -567,7 +623,6 @@ def page_inputs(build: str, entry: DigestEntry, story: Story | None) -> str:
             )
             for m in entry.topics
         ],
-        repr(story),
     ]
     digest = hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     for texts in (article.paragraphs, sentences):

@@ -1,9 +1,9 @@
-"""Article pages' Markdown, kept between builds: an unchanged article is not rendered again.
+"""Generated pages' Markdown, kept between builds: an unchanged page is not rendered again.
 
-Rendering 10,000 article pages through Jinja takes seconds on every build, and a daily update
-changes a hundred of them. The renderer (digest.site.render) keys each page by a hash of
-everything its template can reach (the template sources, the config, the entry, its story, the
-topics' names) and asks this store first.
+Rendering 11,500 pages through Jinja (10,000 of them article pages) takes seconds on every
+build, and a daily update changes a few hundred of them. The renderer (digest.site.render) keys
+each page by a hash of everything its template can reach (the template sources, the code, the
+config, every value in its context, each entry with its story) and asks this store first.
 
 Unlike summaries or readings, a page's Markdown is not data the templates escape: it goes into
 the site as it is, raw HTML included. A planted entry must never reach a page, and the cache
@@ -33,7 +33,7 @@ from digest.store.cache import CacheReadOnly, CacheUnavailable, SummaryCache
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "article-md:"
+KEY_PREFIX = "md-page:"
 SECRET_FILE = "page-secret"
 _SECRET_BYTES = 32
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -89,8 +89,8 @@ def _make_secret(path: Path) -> None:
             os.unlink(partial)
 
 
-class ArticlePages:
-    """Rendered article pages by input hash, each verified by its HMAC."""
+class MarkdownPages:
+    """Rendered pages by input hash, each verified by its HMAC."""
 
     def __init__(self, cache_dir: Path, secret: bytes, setup: str) -> None:
         """setup: a hash of what every page depends on (code, templates, config): pages kept
@@ -117,7 +117,7 @@ class ArticlePages:
             with SummaryCache(self.cache_dir) as cache:
                 stored = cache.get_many(list(keys), self._stale)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: kept article pages not used: %s", error)
+            log.warning("digest: kept pages not used: %s", error)
             return
         for key, text in stored.items():
             markdown = self._verified(key, text)
@@ -133,7 +133,7 @@ class ArticlePages:
             return None
         markdown, mac = value
         if not hmac.compare_digest(mac, self._mac(f"page\0{key}\0{markdown}")):
-            log.debug("digest: kept article page %s fails its check; rendered afresh", key)
+            log.debug("digest: kept page %s fails its check; rendered afresh", key)
             return None
         return str(markdown)
 
@@ -148,8 +148,8 @@ class ArticlePages:
         self._new[key] = markdown
 
     def save(self) -> None:
-        """Store the new pages and mark the reused ones; pages of another setup go (an
-        edited article's old page goes once unused for KEEP_DAYS)."""
+        """Store the new pages and mark the reused ones; pages of another setup go (a page
+        whose inputs changed goes once unused for KEEP_DAYS)."""
         if not (self._new or self._used):
             return
         items = (
@@ -160,6 +160,6 @@ class ArticlePages:
             with SummaryCache(self.cache_dir) as cache:
                 cache.put_many(items, self._used, only=(KEY_PREFIX, self._prefix))
         except CacheReadOnly as error:
-            log.info("digest: article pages not saved: %s", error)
+            log.info("digest: rendered pages not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: article pages not saved to the cache: %s", error)
+            log.warning("digest: rendered pages not saved to the cache: %s", error)

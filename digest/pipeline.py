@@ -172,7 +172,10 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         entries = sections_of(entries, config.topics)
     digest = group(entries, config.topics, problems)
     memoize = getattr(analyze_many, "memoize", None)
-    digest = replace(digest, stories=stories_for(digest.entries, config.stories, memoize))
+    memoize_each = getattr(analyze_many, "memoize_each", None)
+    digest = replace(
+        digest, stories=stories_for(digest.entries, config.stories, memoize, memoize_each)
+    )
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
         # (memory and time), and clustering takes seconds, so unchanged content reuses it.

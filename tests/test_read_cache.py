@@ -426,3 +426,27 @@ def test_relative_links_are_what_posixpath_gives() -> None:
     for target in targets:
         for folder in folders:
             assert render_module.relative_path(target, folder) == posixpath.relpath(target, folder)
+
+
+def test_story_terms_are_found_again_only_for_new_articles(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.analysis import stories
+
+    cache_dir = tmp_path / "cache"
+    computed: list[str] = []
+    article_terms = stories.article_terms
+
+    def counting(article: Any) -> dict[str, float]:
+        computed.append(article.source_path)
+        return article_terms(article)
+
+    monkeypatch.setattr(stories, "article_terms", counting)
+    cached(content, cache_dir)
+    assert len(computed) == 3  # the published articles (no draft, no copy)
+    computed.clear()
+    body = "Storms closed the harbour on Friday. Ferries stayed in port.\n\nCrews expect calm seas."
+    (content / "storm.md").write_text(markdown("Storm closes harbour", 7, body))
+    digest, _ = cached(content, cache_dir)
+    assert computed == ["storm.md"]
+    assert digest.stories == fresh(content)[0].stories

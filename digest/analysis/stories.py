@@ -25,6 +25,7 @@ join it (its page's URL and its feed items' ids with it).
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import re
@@ -33,6 +34,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from digest.analysis.stemming import stemmer
 from digest.model import (
@@ -291,13 +294,19 @@ def chronological(articles: Iterable[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (a.date.timestamp(), a.source_path))
 
 
+# Terms of many articles at once: article_terms of each, or kept from an earlier build.
+TermsOf = Callable[[Sequence[Article]], list[dict[str, float]]]
+
+
 def cluster_stories(
-    articles: Sequence[Article], settings: StorySettings | None = None
+    articles: Sequence[Article],
+    settings: StorySettings | None = None,
+    terms_of: TermsOf | None = None,
 ) -> tuple[Story, ...]:
     """Group articles into stories (newest story first), each article in exactly one."""
     settings = settings or StorySettings()
     ordered = chronological(articles)
-    terms = [article_terms(a) for a in ordered]
+    terms = terms_of(ordered) if terms_of is not None else [article_terms(a) for a in ordered]
     df: Counter[str] = Counter()
     for counted in terms:
         df.update(counted.keys())
@@ -308,17 +317,58 @@ def cluster_stories(
 
 
 Memoize = Callable[[str, object, Callable[[], tuple]], tuple]
+# (name, each item's inputs, compute for the items at these indices, whether a kept value is
+# one compute gives) -> a value per item: the summary cache's CachedAnalysis.memoize_each.
+MemoizeEach = Callable[
+    [str, Sequence[object], Callable[[list[int]], list[Any]], Callable[[Any], bool]], list[Any]
+]
+
+
+@cache
+def _terms_code() -> str:
+    """This module's source: the terms an article has depend on it."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _is_terms(value: Any) -> bool:
+    return type(value) is dict and all(
+        type(k) is str and type(v) is float for k, v in value.items()
+    )
+
+
+def kept_terms(memoize_each: MemoizeEach) -> TermsOf:
+    """article_terms of many articles, kept per article between builds: adding a hundred
+    articles to 10,000 clusters them all again (the idf changes), but finds the terms of the
+    hundred only."""
+
+    def terms_of(articles: Sequence[Article]) -> list[dict[str, float]]:
+        # What article_terms reads, and the code that reads it.
+        inputs = [[_terms_code(), a.title, a.paragraphs] for a in articles]
+        found: list[dict[str, float]] = memoize_each(
+            "story-terms",
+            inputs,
+            lambda indices: [article_terms(articles[i]) for i in indices],
+            _is_terms,
+        )
+        return found
+
+    return terms_of
 
 
 def stories_for(
-    entries: Sequence[DigestEntry], settings: StorySettings, memoize: Memoize | None = None
+    entries: Sequence[DigestEntry],
+    settings: StorySettings,
+    memoize: Memoize | None = None,
+    memoize_each: MemoizeEach | None = None,
 ) -> tuple[Story, ...]:
     """The stories of a digest's entries; with `memoize` (the summary cache's), a build whose
-    articles and settings are unchanged reuses the grouping instead of clustering again."""
+    articles and settings are unchanged reuses the grouping instead of clustering again, and
+    with `memoize_each` a build that clusters again reuses each unchanged article's terms."""
     articles = {e.article.source_path: e.article for e in entries}
+    terms_of = kept_terms(memoize_each) if memoize_each is not None else None
 
     def groups() -> tuple:
-        found = cluster_stories(list(articles.values()), settings)
+        found = cluster_stories(list(articles.values()), settings, terms_of)
         return tuple((s.id, s.title, s.articles) for s in found)
 
     inputs = [

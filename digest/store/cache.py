@@ -715,6 +715,49 @@ class CachedAnalysis:
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summaries not saved to the cache: %s", error)
 
+    def memoize_each(
+        self,
+        name: str,
+        inputs: Sequence[Any],
+        compute: Callable[[list[int]], list[Any]],
+        valid: Callable[[Any], bool],
+    ) -> list[Any]:
+        """A value per item: the one stored under the same item inputs (JSON) by an earlier
+        build where it passes `valid`, else compute's for the items at the indices it is given
+        (plain JSON values only: dicts, lists, text, numbers).
+
+        For per-article steps of whole-corpus work (story terms): the corpus changes with every
+        new article, its articles mostly do not.
+        """
+        keys = [_each_key(name, item) for item in inputs]
+        values: list[Any] = [None] * len(keys)
+        stale: set[str] = set()
+        with paused_collector():  # thousands of new objects, no garbage
+            remembered = {k: _memory[k] for k in keys if k in _memory} if self.use_memory else {}
+            stored = self._read([k for k in keys if k not in remembered], stale)
+            missing = []
+            for index, key in enumerate(keys):
+                value = remembered.get(key)
+                if value is None and key in stored:
+                    with contextlib.suppress(json.JSONDecodeError, RecursionError):
+                        value = json.loads(stored[key])
+                if value is not None and valid(value):
+                    values[index] = value
+                else:
+                    missing.append(index)
+            del stored
+        new: dict[str, str] = {}
+        for index, value in zip(missing, compute(missing), strict=True):
+            values[index] = value
+            with contextlib.suppress(ValueError, TypeError):
+                new[keys[index]] = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        if self.use_memory:
+            _memory.update(zip(keys, values, strict=True))
+        used = [key for key in keys if key in stale]
+        if self.cache_dir is not None and (new or used):
+            self._write(new, used)
+        return values
+
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         """compute(), or its result stored under the same inputs (JSON) by an earlier build.
 
@@ -747,6 +790,11 @@ class CachedAnalysis:
             else:
                 self._write({key: encoded}, [])
         return value
+
+
+def _each_key(name: str, inputs: Any) -> str:
+    text = json.dumps([name, code_fingerprint(), inputs], ensure_ascii=False, default=str)
+    return f"each:{name}:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:

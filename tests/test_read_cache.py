@@ -56,6 +56,9 @@ def content(tmp_path: Path) -> Path:
     folder = tmp_path / "content"
     (folder / "world").mkdir(parents=True)
     (folder / "caracas.md").write_text(markdown("Maduro speaks", 2, BODY["caracas"]))
+    # The same event from another outlet: a story of two articles, with a page of its own.
+    evening = BODY["caracas"].replace("Monday", "Monday evening").replace("Crowds", "Large crowds")
+    (folder / "caracas-evening.md").write_text(markdown("Maduro addresses Venezuela", 2, evening))
     # A warning of its own (an unknown key), and the same title as caracas.md.
     (folder / "world" / "again.md").write_text(
         markdown("Maduro speaks", 3, BODY["tehran"], "mood: grim\n")
@@ -139,7 +142,8 @@ def test_a_rebuild_reads_and_renders_nothing_unchanged_and_says_the_same(
     cache_dir = tmp_path / "cache"
     counted = Counted(monkeypatch)
     first = cached(content, cache_dir)
-    assert len(counted.read) == 6  # the article files (a sidecar is read with its article)
+    assert len(counted.read) == 7  # the article files (a sidecar is read with its article)
+    assert any(path.startswith("stories/") for path in counted.pages)
     counted.reset()
     second = cached(content, cache_dir)
     assert counted.read == []
@@ -325,8 +329,8 @@ def test_a_planted_article_page_is_rendered_afresh(
         rows = db.execute("SELECT key, value FROM entries WHERE key LIKE 'md-page:%'").fetchall()
     assert rows
     for key, value in rows:
-        page, mac = json.loads(value)
-        _plant(cache_dir, key, json.dumps([page + "<script>alert(1)</script>", mac]))
+        mac, _, page = value.partition("\n")
+        _plant(cache_dir, key, f"{mac}\n{page}<script>alert(1)</script>")
     counted = Counted(monkeypatch)
     assert_same_as_fresh(content, cache_dir, counted)
     assert len(counted.pages) == len(rows)
@@ -443,7 +447,7 @@ def test_story_terms_are_found_again_only_for_new_articles(
 
     monkeypatch.setattr(stories, "article_terms", counting)
     cached(content, cache_dir)
-    assert len(computed) == 3  # the published articles (no draft, no copy)
+    assert len(computed) == 4  # the published articles (no draft, no copy)
     computed.clear()
     body = "Storms closed the harbour on Friday. Ferries stayed in port.\n\nCrews expect calm seas."
     (content / "storm.md").write_text(markdown("Storm closes harbour", 7, body))

@@ -14,7 +14,7 @@ import json
 import math
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -119,6 +119,15 @@ class _Pending:
     title: str
     template: str
     context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A context value worked out only when its page is rendered: a kept page needs only
+    its inputs (a story page's summary compares every sentence of its sources)."""
+
+    compute: Callable[..., Any]
+    inputs: tuple[Any, ...]
 
 
 class _Unbounded(Exception):
@@ -303,6 +312,9 @@ class PageRenderer:
             return ["entry", self._entry_hash(value), repr(self._story_of(value))]
         if isinstance(value, Markup):
             return ["markup", str(value)]
+        if isinstance(value, _Deferred):
+            # Its code is in the setup (_RENDERING_MODULES), its inputs here.
+            return ["deferred", value.compute.__qualname__, self._value(value.inputs)]
         if value is None or isinstance(value, (str, bool, int)):
             return value
         if isinstance(value, (float, datetime)):
@@ -370,6 +382,8 @@ class PageRenderer:
             if len(story.articles) < 2:
                 continue
             entries = [by_path[p] for p in story.articles if p in by_path]
+            # All story_summary reads of the entries: the story's own.
+            members = {p: by_path[p] for p in story.articles if p in by_path}
             pages.append(
                 self._page(
                     story_page_path(story.id),
@@ -377,7 +391,11 @@ class PageRenderer:
                     "story.md.j2",
                     story=story,
                     entries=entries,
-                    summary=story_summary(story, by_path, self.config.summary_sentences),
+                    # Worked out only if the page is rendered (see _Deferred).
+                    summary=_Deferred(
+                        story_summary,
+                        (story, members, self.config.summary_sentences),
+                    ),
                 )
             )
         return pages
@@ -480,7 +498,11 @@ class PageRenderer:
         return _Pending(path, title, template, context)
 
     def _render(self, page: _Pending) -> Page:
-        path, title, template, context = page.path, page.title, page.template, page.context
+        path, title, template = page.path, page.title, page.template
+        context = {
+            name: value.compute(*value.inputs) if isinstance(value, _Deferred) else value
+            for name, value in page.context.items()
+        }
         folder = posixpath.dirname(path) or "."
 
         def url(target: str) -> Markup:
@@ -530,7 +552,15 @@ class PageRenderer:
 # The code that turns an entry into its page: the filters and helpers here, the escaping.
 _RENDERING_MODULES = tuple(
     Path(__file__).resolve().parents[1] / name
-    for name in ("site/render.py", "site/paths.py", "sources/text.py", "model.py")
+    for name in (
+        "site/render.py",
+        "site/paths.py",
+        "sources/text.py",
+        "model.py",
+        # story_summary, deferred until a story page is rendered, and the stemmer it uses.
+        "analysis/stories.py",
+        "analysis/stemming.py",
+    )
 )
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import os
 import sqlite3
@@ -124,18 +123,17 @@ class MarkdownPages:
             if markdown is not None:
                 self._found[key] = markdown
 
+    def _sealed(self, key: str, markdown: str) -> str:
+        """The stored value of a page: its HMAC (bound to the row key), a newline, the page."""
+        return self._mac(f"page\0{key}\0{markdown}") + "\n" + markdown
+
     def _verified(self, key: str, text: str) -> str | None:
-        try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
-            return None
-        if type(value) is not list or len(value) != 2 or not all(type(v) is str for v in value):
-            return None
-        markdown, mac = value
-        if not hmac.compare_digest(mac, self._mac(f"page\0{key}\0{markdown}")):
+        """The page in a stored value (its HMAC, a newline, the page) if the HMAC is right."""
+        mac, newline, markdown = text.partition("\n")
+        if not newline or not hmac.compare_digest(mac, self._mac(f"page\0{key}\0{markdown}")):
             log.debug("digest: kept page %s fails its check; rendered afresh", key)
             return None
-        return str(markdown)
+        return markdown
 
     def get(self, key: str) -> str | None:
         markdown = self._found.get(key)
@@ -152,10 +150,7 @@ class MarkdownPages:
         whose inputs changed goes once unused for KEEP_DAYS)."""
         if not (self._new or self._used):
             return
-        items = (
-            (key, json.dumps([md, self._mac(f"page\0{key}\0{md}")], ensure_ascii=False))
-            for key, md in self._new.items()
-        )
+        items = ((key, self._sealed(key, md)) for key, md in self._new.items())
         try:
             with SummaryCache(self.cache_dir) as cache:
                 cache.put_many(items, self._used, only=(KEY_PREFIX, self._prefix))

@@ -4,6 +4,7 @@ with no cache at all, whatever happened to the files or the cache in between."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -454,3 +455,27 @@ def test_story_terms_are_found_again_only_for_new_articles(
     digest, _ = cached(content, cache_dir)
     assert computed == ["storm.md"]
     assert digest.stories == fresh(content)[0].stories
+
+
+def test_a_read_only_cache_still_spares_reading_and_rendering(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache_dir = tmp_path / "cache"
+    cached(content, cache_dir)
+    (cache_dir / cache_module.LOCK_FILE).unlink()
+    real_open = os.open
+
+    def read_only_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        # As on a read-only mount (the tests may run as root, who may write anywhere).
+        if Path(path).parent == cache_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_open)
+    before = (cache_dir / CACHE_FILE).read_bytes()
+    counted = Counted(monkeypatch)
+    (content / "storm.md").write_text(markdown("Storm closes harbour", 7, BODY["final"]))
+    assert_same_as_fresh(content, cache_dir, counted)
+    assert counted.read == ["storm.md"]
+    assert "articles/caracas.md" not in counted.pages
+    assert (cache_dir / CACHE_FILE).read_bytes() == before

@@ -31,6 +31,7 @@ from digest.model import (
 )
 from digest.sources.cleanup import Boilerplate
 from digest.sources.files import ContentReader, ReadMemo
+from digest.store.collector import paused_collector
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
@@ -159,7 +160,8 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
     boilerplate = boilerplate_of(config)
     memo = _read_memo(analyze_many, tz, boilerplate)
     reader = ContentReader(config.content_dir, tz, config.include_drafts, now, boilerplate, memo)
-    read = reader.read_all()
+    with paused_collector():  # thousands of articles and problems: new objects, no garbage
+        read = reader.read_all()
     problems = list(read.problems)
     if not config.content_dir.is_dir():
         problems.append(Problem(str(config.content_dir), "content folder does not exist"))
@@ -170,12 +172,12 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         from digest.analysis.topic_corpus import sections_of
 
         entries = sections_of(entries, config.topics)
-    digest = group(entries, config.topics, problems)
     memoize = getattr(analyze_many, "memoize", None)
     memoize_each = getattr(analyze_many, "memoize_each", None)
-    digest = replace(
-        digest, stories=stories_for(digest.entries, config.stories, memoize, memoize_each)
-    )
+    with paused_collector():  # ordering and grouping 10,000 entries: new objects, no garbage
+        digest = group(entries, config.topics, problems)
+        stories = stories_for(digest.entries, config.stories, memoize, memoize_each)
+    digest = replace(digest, stories=stories)
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
         # (memory and time), and clustering takes seconds, so unchanged content reuses it.

@@ -52,7 +52,7 @@ from digest.site.paths import (
     topic_page_path,
 )
 from digest.sources.text import drop_controls
-from digest.store.cache import paused_collector
+from digest.store.collector import paused_collector
 from digest.store.history import Changes
 from digest.store.markdown_pages import MarkdownPages, load_secret
 
@@ -221,8 +221,7 @@ class PageRenderer:
     def _story_of(self, entry: DigestEntry) -> Story | None:
         return self._stories.get(entry.article.slug)
 
-    def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
-        """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
+    def _all_pages(self, digest: Digest, changes: Changes | None) -> tuple[Page, ...]:
         pages: list[_Pending] = []
         topics = {t.topic.slug: t for t in digest.topics}
         self._stories = story_of_articles(digest)
@@ -264,6 +263,13 @@ class PageRenderer:
         finally:
             self._entry_hashes = {}
 
+    def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
+        """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
+        # Rendering 11,500 pages leaves a few hundred objects of cyclic garbage, and each full
+        # collection on the way would walk the whole digest again.
+        with paused_collector():
+            return self._all_pages(digest, changes)
+
     def _rendered(self, pending: Sequence[_Pending]) -> list[Page]:
         """The pages; those whose inputs are unchanged come from the cache folder
         (digest.store.markdown_pages), byte for byte what rendering them gives."""
@@ -271,9 +277,8 @@ class PageRenderer:
         if secret is None or self.config.cache_dir is None:
             return [self._render(page) for page in pending]
         store = MarkdownPages(self.config.cache_dir, secret, self._setup())
-        with paused_collector():  # many new objects, no garbage: see paused_collector
-            keys = [self._key(store, page) for page in pending]
-            store.load(key for key in keys if key is not None)
+        keys = [self._key(store, page) for page in pending]
+        store.load(key for key in keys if key is not None)
         pages = []
         for page, key in zip(pending, keys, strict=True):
             markdown = store.get(key) if key is not None else None

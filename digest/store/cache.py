@@ -25,14 +25,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import gc
 import hashlib
 import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any, TypeVar
 from digest import __version__, model
 from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
+from digest.store.collector import paused_collector
 
 try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
     import fcntl
@@ -268,20 +268,6 @@ def _items(value: Any, kind: type) -> tuple[Any, ...]:
     if type(value) is not list or not all(type(v) is kind for v in value):
         raise CacheFormatError(f"not a list of {kind.__name__}")
     return tuple(value)
-
-
-@contextlib.contextmanager
-def paused_collector() -> Iterator[None]:
-    """Python's cycle collector paused while a build makes many long-lived objects and no
-    garbage (decoding thousands of cached entries): each collection would walk every object
-    the build holds, which more than doubles the time of decoding 10,000 entries."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _after(prefix: str) -> str:

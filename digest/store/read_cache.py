@@ -48,8 +48,8 @@ from digest.store.cache import (
     CacheUnavailable,
     SummaryCache,
     code_fingerprint,
-    paused_collector,
 )
+from digest.store.collector import paused_collector
 
 log = logging.getLogger(__name__)
 

@@ -215,7 +215,8 @@ class PageRenderer:
         self._stories: dict[str, Story] = {}
         # What each template reads (see _reach), worked out once per renderer.
         self._reaches: dict[str, tuple[str, str] | None] = {}
-        # id(entry) -> (entry, its hash), and the same for the topics map, during one render.
+        # id(entry) -> (entry, its value in keys), and the same for the topics map, during
+        # one render.
         self._entry_hashes: dict[int, tuple[Any, str]] = {}
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
@@ -314,7 +315,7 @@ class PageRenderer:
     def _value(self, value: Any) -> Any:
         """A value of a page's context as JSON that changes whenever the value does."""
         if isinstance(value, DigestEntry):
-            return ["entry", self._entry_hash(value), repr(self._story_of(value))]
+            return ["entry", self._entry_value(value)]
         if isinstance(value, Markup):
             return ["markup", str(value)]
         if isinstance(value, _Deferred):
@@ -343,11 +344,15 @@ class PageRenderer:
             held = self._entry_hashes[id(topics)] = (topics, hashlib.sha256(text).hexdigest())
         return held[1]
 
-    def _entry_hash(self, entry: DigestEntry) -> str:
+    def _entry_value(self, entry: DigestEntry) -> str:
+        """An entry in a page's key: all of it, and its story (story_of can be called on
+        any entry a template reaches). Listings show each entry on several pages: worked
+        out once per render."""
         held = self._entry_hashes.get(id(entry))
         if held is None:
-            # The entry is kept beside its hash: its id is not reused while the map lives.
-            held = self._entry_hashes[id(entry)] = (entry, entry_hash(entry))
+            value = f"{entry_hash(entry)} {self._story_of(entry)!r}"
+            # The entry is kept beside its value: its id is not reused while the map lives.
+            held = self._entry_hashes[id(entry)] = (entry, value)
         return held[1]
 
     def _reach(self, template: str) -> tuple[str, str] | None:

@@ -464,21 +464,27 @@ class SummaryCache:
 
     # Reading and writing -------------------------------------------------------------------
 
-    def get_many(self, keys: Sequence[str], stale: set[str] | None = None) -> dict[str, str]:
+    def get_many(
+        self, keys: Sequence[str], stale: set[str] | None = None, *, checked: bool = True
+    ) -> dict[str, str]:
         """The stored values of those keys that are present and intact.
 
         stale: filled with the found keys whose last use is older than REFRESH_DAYS, the
         only ones worth marking used again (see put_many).
+        checked: False skips the checksums, for values the caller verifies more strictly
+        (an HMAC).
         """
         try:
-            return self._get_many(keys, stale)
+            return self._get_many(keys, stale, checked)
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
-    def _get_many(self, keys: Sequence[str], stale: set[str] | None) -> dict[str, str]:
+    def _get_many(
+        self, keys: Sequence[str], stale: set[str] | None, checked: bool = True
+    ) -> dict[str, str]:
         assert self._db is not None
         found: dict[str, str] = {}
         for start in range(0, len(keys), _BATCH):
@@ -487,7 +493,7 @@ class SummaryCache:
             rows = self._db.execute(
                 f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
             )
-            self._collect(rows, found, stale)
+            self._collect(rows, found, stale, checked)
         return found
 
     def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
@@ -512,13 +518,15 @@ class SummaryCache:
         return found
 
     @staticmethod
-    def _collect(rows: Iterable[Any], found: dict[str, str], stale: set[str] | None) -> None:
+    def _collect(
+        rows: Iterable[Any], found: dict[str, str], stale: set[str] | None, checked: bool = True
+    ) -> None:
         since = int(time.time() // 86400) - REFRESH_DAYS
         for key, value, checksum, used in rows:
             if (
                 isinstance(key, str)
                 and isinstance(value, str)
-                and checksum == _checksum(key, value)
+                and (not checked or checksum == _checksum(key, value))
             ):
                 found[key] = value
                 if stale is not None and not (isinstance(used, int) and used >= since):

@@ -11,7 +11,9 @@ restores the modification time (`touch -r`, some sync tools) still changes it. A
 gives every file new stamps, so it reads everything once.
 
 Everything besides the file that shapes an outcome is in the key's fingerprint: the time zone,
-the boilerplate patterns, the reading code and the libraries it uses, the Python version. What
+the boilerplate patterns, the reading code and the libraries it uses, the Python version.
+(Whether drafts are published does not shape an outcome: the reader leaves drafts out after,
+with the other checks across files, so switching include_drafts reads nothing again.) What
 depends on the wall clock (the "lies in the future" warning) is never kept; the reader works it
 out every build, as it does every check across files (duplicates, slug clashes, same titles).
 So every warning is still reported on every build.
@@ -31,7 +33,6 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from importlib import metadata
 from pathlib import Path
@@ -248,15 +249,6 @@ def _message(value: Any) -> str:
 # The memo the reader consults
 
 
-@dataclass(frozen=True)
-class ReadStats:
-    """Where a build's file outcomes came from."""
-
-    files: int
-    kept: int
-    read: int
-
-
 class ReadCache:
     """The reader's memo (digest.sources.files.ReadMemo) over the cache folder.
 
@@ -281,7 +273,6 @@ class ReadCache:
         self._kept: dict[str, tuple[Stamp, FileOutcome]] = {}
         self._remembered: set[str] = set()
         self._stale: set[str] = set()
-        self.stats = ReadStats(0, 0, 0)
 
     def key(self, relative: str) -> str:
         name = relative.encode("utf-8", "surrogateescape")
@@ -314,9 +305,7 @@ class ReadCache:
     def keep(
         self, fresh: Mapping[str, tuple[Stamp, FileOutcome]], present: Collection[str]
     ) -> None:
-        kept = len(self._kept)
         every = {**self._kept, **fresh}
-        self.stats = ReadStats(len(present), kept, len(present) - kept)
         if self.use_memory:
             _memory.clear()  # only the latest build's outcomes: bounded by the content
             _memory[self.fingerprint] = every

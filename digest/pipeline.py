@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from digest.analysis.analyzer import (
@@ -30,7 +30,8 @@ from digest.model import (
     TopicSuggestion,
 )
 from digest.sources.cleanup import Boilerplate
-from digest.sources.files import ContentReader
+from digest.sources.files import ContentReader, ReadMemo
+from digest.store.collector import paused_collector
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
@@ -136,15 +137,31 @@ def boilerplate_of(config: DigestConfig) -> Boilerplate:
     return Boilerplate(tuple(re.compile(p) for p in config.boilerplate))
 
 
+def _read_memo(
+    analyze_many: AnalyzeMany | None, tz: tzinfo, boilerplate: Boilerplate
+) -> ReadMemo | None:
+    """Where a build keeps what reading each file gave: a caching analysis (site builds)
+    keeps it beside its summaries, so unchanged files are not read again."""
+    if analyze_many is None:
+        return None
+    from digest.store.cache import CachedAnalysis
+    from digest.store.read_cache import ReadCache
+
+    if not isinstance(analyze_many, CachedAnalysis):
+        return None
+    return ReadCache(analyze_many.cache_dir, tz, boilerplate, use_memory=analyze_many.use_memory)
+
+
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
     """Read content/, analyse every article, and group the results into a Digest."""
     tz = resolve_timezone(config.timezone)
     # Only for the "date lies in the future" warning; never written into the output.
     now = datetime.now(timezone.utc)
-    reader = ContentReader(
-        config.content_dir, tz, config.include_drafts, now, boilerplate_of(config)
-    )
-    read = reader.read_all()
+    boilerplate = boilerplate_of(config)
+    memo = _read_memo(analyze_many, tz, boilerplate)
+    reader = ContentReader(config.content_dir, tz, config.include_drafts, now, boilerplate, memo)
+    with paused_collector():  # thousands of articles and problems: new objects, no garbage
+        read = reader.read_all()
     problems = list(read.problems)
     if not config.content_dir.is_dir():
         problems.append(Problem(str(config.content_dir), "content folder does not exist"))
@@ -155,14 +172,16 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         from digest.analysis.topic_corpus import sections_of
 
         entries = sections_of(entries, config.topics)
-    digest = group(entries, config.topics, problems)
     memoize = getattr(analyze_many, "memoize", None)
-    stories = stories_for(
-        digest.entries,
-        config.stories,
-        getattr(analyze_many, "load_checkpoint", None),
-        getattr(analyze_many, "save_checkpoint", None),
-    )
+    with paused_collector():  # ordering and grouping 10,000 entries: new objects, no garbage
+        digest = group(entries, config.topics, problems)
+        stories = stories_for(
+            digest.entries,
+            config.stories,
+            getattr(analyze_many, "load_checkpoint", None),
+            getattr(analyze_many, "save_checkpoint", None),
+            getattr(analyze_many, "memoize_each", None),
+        )
     digest = replace(digest, stories=stories)
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size

@@ -20,7 +20,8 @@ ALLOWED = {
     "project": {"config"},
     "sources": set(),
     "analysis": {"sources"},
-    "store": {"analysis"},
+    # The read cache keeps the reader's outcomes and vets them as the reader would.
+    "store": {"sources", "analysis"},
     # Story pages are written from the stories the analysis found (listed once, summarized).
     "site": {"sources", "analysis", "store"},
     "pipeline": {"sources", "analysis", "store"},

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from digest.analysis.stemming import stemmer
 from digest.model import (
@@ -359,8 +361,51 @@ def cluster_stories(
     return cluster_incrementally(articles, settings or StorySettings(), None)[0]
 
 
+# Terms of many articles at once: article_terms of each, or kept from an earlier build.
+TermsOf = Callable[[Sequence[Article]], list[dict[str, float]]]
+# (name, each item's inputs, compute for the items at these indices, whether a kept value is
+# one compute gives) -> a value per item: the summary cache's CachedAnalysis.memoize_each.
+MemoizeEach = Callable[
+    [str, Sequence[object], Callable[[list[int]], list[Any]], Callable[[Any], bool]], list[Any]
+]
+
+
+@cache
+def _terms_code() -> str:
+    """This module's source: the terms an article has depend on it."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _is_terms(value: Any) -> bool:
+    return type(value) is dict and all(
+        type(k) is str and type(v) is float for k, v in value.items()
+    )
+
+
+def kept_terms(memoize_each: MemoizeEach) -> TermsOf:
+    """article_terms of many articles, kept per article between builds: a build that must
+    cluster again from further back (an edited or late article) finds the terms of the
+    changed articles only."""
+
+    def terms_of(articles: Sequence[Article]) -> list[dict[str, float]]:
+        # What article_terms reads, and the code that reads it.
+        inputs = [[_terms_code(), a.title, a.paragraphs] for a in articles]
+        found: list[dict[str, float]] = memoize_each(
+            "story-terms",
+            inputs,
+            lambda indices: [article_terms(articles[i]) for i in indices],
+            _is_terms,
+        )
+        return found
+
+    return terms_of
+
+
 def cluster_incrementally(
-    articles: Sequence[Article], settings: StorySettings, previous: str | None
+    articles: Sequence[Article],
+    settings: StorySettings,
+    previous: str | None,
+    terms_many: TermsOf | None = None,
 ) -> tuple[tuple[Story, ...], str]:
     """The stories, and a checkpoint from which the next call resumes.
 
@@ -396,6 +441,10 @@ def cluster_incrementally(
             clusterer = StoryClusterer(settings)
         else:
             kept_heads = resumed
+    if terms_many is not None and start < len(ordered):
+        # Every article the clustering from `start` reads, fetched at once.
+        low = min(bisect.bisect_left(times, times[start] - span), max(0, start - _IDF_ARTICLES))
+        terms.update(enumerate(terms_many(ordered[low:]), start=low))
     frequencies = _Frequencies(times, terms_of, span)
     for index in range(start, len(ordered)):
         df, documents = frequencies.around(index)
@@ -567,12 +616,17 @@ def stories_for(
     settings: StorySettings,
     load: Callable[[str], str | None] | None = None,
     save: Callable[[str, str], None] | None = None,
+    memoize_each: MemoizeEach | None = None,
 ) -> tuple[Story, ...]:
     """The stories of a digest's entries; with `load` and `save` (the summary cache's), each
-    build resumes the clustering of the one before instead of clustering everything again."""
+    build resumes the clustering of the one before instead of clustering everything again,
+    and with `memoize_each` the articles it reads again have their terms kept."""
     name = "stories:" + json.dumps(asdict(settings), sort_keys=True)
     previous = load(name) if load is not None else None
-    found, checkpoint = cluster_incrementally([e.article for e in entries], settings, previous)
+    terms_many = kept_terms(memoize_each) if memoize_each is not None else None
+    found, checkpoint = cluster_incrementally(
+        [e.article for e in entries], settings, previous, terms_many
+    )
     if save is not None and checkpoint != previous:
         save(name, checkpoint)
     return found

@@ -8,15 +8,17 @@ is data: it is never compiled as a template, and it can carry no HTML, link or t
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import hashlib
 import json
 import math
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +30,8 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
     TemplateSyntaxError,
+    meta,
+    nodes,
 )
 from markupsafe import Markup
 
@@ -48,7 +52,9 @@ from digest.site.paths import (
     topic_page_path,
 )
 from digest.sources.text import drop_controls
+from digest.store.collector import paused_collector
 from digest.store.history import Changes
+from digest.store.markdown_pages import MarkdownPages, load_secret
 
 # Every character that Markdown, its common extensions (attr_list, pymdownx), HTML or a template
 # engine downstream could read as syntax becomes a numeric character reference: it renders as
@@ -106,6 +112,29 @@ class Page:
     # The newest date of what it shows (None: the digest's): a sitemap's "last modified", and
     # it stays the same for a page the day's news does not reach.
     updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A page to render: its template and the context the template sees."""
+
+    path: str
+    title: str
+    template: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A context value worked out only when its page is rendered: a kept page needs only
+    its inputs (a story page's summary compares every sentence of its sources)."""
+
+    compute: Callable[..., Any]
+    inputs: tuple[Any, ...]
+
+
+class _Unbounded(Exception):
+    """A page's context holds a value whose changes a key cannot follow."""
 
 
 @dataclass(frozen=True)
@@ -187,15 +216,20 @@ class PageRenderer:
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
+        # What each template reads (see _reach), worked out once per renderer.
+        self._reaches: dict[str, tuple[str, str] | None] = {}
+        # id(entry) -> (entry, its value in keys), and the same for the topics map, during
+        # one render.
+        self._entry_hashes: dict[int, tuple[Any, str]] = {}
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
         return self._stories.get(entry.article.slug)
 
-    def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
-        """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
-        pages: list[Page] = []
+    def _all_pages(self, digest: Digest, changes: Changes | None) -> tuple[Page, ...]:
+        pages: list[_Pending] = []
         topics = {t.topic.slug: t for t in digest.topics}
         self._stories = story_of_articles(digest)
+        self._entry_hashes = {}
         every = digest
         # Listings (home, topics, Other, archive) show each story once; every article keeps
         # its own page.
@@ -228,15 +262,141 @@ class PageRenderer:
                 )
             )
         pages.extend(self._story_pages(every))
-        return tuple(pages)
+        try:
+            return tuple(self._rendered(pages))
+        finally:
+            self._entry_hashes = {}
 
-    def _story_pages(self, digest: Digest) -> list[Page]:
+    def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
+        """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
+        # Rendering 11,500 pages leaves a few hundred objects of cyclic garbage, and each full
+        # collection on the way would walk the whole digest again.
+        with paused_collector():
+            return self._all_pages(digest, changes)
+
+    def _rendered(self, pending: Sequence[_Pending]) -> list[Page]:
+        """The pages; those whose inputs are unchanged come from the cache folder
+        (digest.store.markdown_pages), byte for byte what rendering them gives."""
+        secret = load_secret() if self.config.cache_dir is not None else None
+        if secret is None or self.config.cache_dir is None:
+            return [self._render(page) for page in pending]
+        store = MarkdownPages(self.config.cache_dir, secret, self._setup())
+        keys = [self._key(store, page) for page in pending]
+        store.load(key for key in keys if key is not None)
+        pages = []
+        for page, key in zip(pending, keys, strict=True):
+            markdown = store.get(key) if key is not None else None
+            if markdown is None:
+                rendered = self._render(page)
+                if key is not None:
+                    store.put(key, rendered.markdown)
+                pages.append(rendered)
+            else:
+                pages.append(Page(page.path, page.title, markdown, _newest(page.context)))
+        store.save()
+        return pages
+
+    def _key(self, store: MarkdownPages, page: _Pending) -> str | None:
+        """The page's key: a hash of its templates' sources and of everything in its context
+        (each entry with its story); None when what the template reads cannot be bounded."""
+        reach = self._reach(page.template)
+        if reach is None:
+            return None
+        kind, sources = reach
+        context = dict(page.context)
+        if "topics" in context:
+            if kind != "topic names":
+                return None  # every topic's entries: the page would depend on every article
+            context["topics"] = ["topic names", self._topic_names(context["topics"])]
+        try:
+            inputs = self._value(context)
+        except _Unbounded:
+            return None
+        text = json.dumps([sources, page.path, inputs], ensure_ascii=False)
+        return store.key(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+    def _value(self, value: Any) -> Any:
+        """A value of a page's context as JSON that changes whenever the value does."""
+        if isinstance(value, DigestEntry):
+            return ["entry", self._entry_value(value)]
+        if isinstance(value, Markup):
+            return ["markup", str(value)]
+        if isinstance(value, _Deferred):
+            # Its code is in the setup (_RENDERING_MODULES), its inputs here.
+            return ["deferred", value.compute.__qualname__, self._value(value.inputs)]
+        if value is None or isinstance(value, (str, bool, int)):
+            return value
+        if isinstance(value, (float, datetime)):
+            return ["repr", repr(value)]
+        if isinstance(value, (list, tuple)):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return ["dict", [[self._value(k), self._value(v)] for k, v in value.items()]]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = [self._value(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            return [type(value).__qualname__, fields]
+        raise _Unbounded(type(value).__name__)
+
+    def _topic_names(self, topics: dict[str, TopicDigest]) -> str:
+        """A hash of the topics as a template that reads only their names sees them: worked
+        out once for the map every article page gets."""
+        held = self._entry_hashes.get(id(topics))
+        if held is None:
+            names = self._value({slug: t.topic for slug, t in topics.items()})
+            text = json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            held = self._entry_hashes[id(topics)] = (topics, hashlib.sha256(text).hexdigest())
+        return held[1]
+
+    def _entry_value(self, entry: DigestEntry) -> str:
+        """An entry in a page's key: all of it, and its story (story_of can be called on
+        any entry a template reaches). Listings show each entry on several pages: worked
+        out once per render."""
+        held = self._entry_hashes.get(id(entry))
+        if held is None:
+            value = f"{entry_hash(entry)} {self._story_of(entry)!r}"
+            # The entry is kept beside its value: its id is not reused while the map lives.
+            held = self._entry_hashes[id(entry)] = (entry, value)
+        return held[1]
+
+    def _reach(self, template: str) -> tuple[str, str] | None:
+        """What a template reads of its context, and a hash of its sources and of every
+        template it loads: "topic names" when it reads `topics` only as `topics[...].topic`,
+        else "context"; None when that cannot be bounded (a template named at run time,
+        lipsum, the random filter), so its pages are always rendered."""
+        if template not in self._reaches:
+            self._reaches[template] = None
+            try:
+                sources = _template_closure(self.env, template)
+            except TemplateError:
+                return None  # rendering it says what is wrong
+            if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
+                return None
+            narrow = all(_topic_names_only(ast) for _, _, ast in sources.values())
+            digest = hashlib.sha256()
+            for name, (filename, source, _) in sorted(sources.items()):
+                digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
+            kind = "topic names" if narrow else "context"
+            self._reaches[template] = (kind, digest.hexdigest())
+        return self._reaches[template]
+
+    def _setup(self) -> str:
+        """A hash of what every page depends on besides its context: the code, the config."""
+        digest = hashlib.sha256(f"{__version__}\0{self.config!r}".encode())
+        for package in ("jinja2", "markupsafe"):
+            digest.update(f"\0{package}={metadata.version(package)}".encode())
+        for module in _RENDERING_MODULES:
+            digest.update(b"\0" + module.read_bytes())
+        return digest.hexdigest()
+
+    def _story_pages(self, digest: Digest) -> list[_Pending]:
         by_path = {e.article.source_path: e for e in digest.entries}
         pages = []
         for story in digest.stories:
             if len(story.articles) < 2:
                 continue
             entries = [by_path[p] for p in story.articles if p in by_path]
+            # All story_summary reads of the entries: the story's own.
+            members = {p: by_path[p] for p in story.articles if p in by_path}
             pages.append(
                 self._page(
                     story_page_path(story.id),
@@ -244,12 +404,16 @@ class PageRenderer:
                     "story.md.j2",
                     story=story,
                     entries=entries,
-                    summary=story_summary(story, by_path, self.config.summary_sentences),
+                    # Worked out only if the page is rendered (see _Deferred).
+                    summary=_Deferred(
+                        story_summary,
+                        (story, members, self.config.summary_sentences),
+                    ),
                 )
             )
         return pages
 
-    def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[Page]:
+    def _paged(self, topic_digest: TopicDigest, topics: dict[str, TopicDigest]) -> list[_Pending]:
         slug = topic_digest.topic.slug
         site = feed_site(self.config)
         feeds = site.links(topic_digest.topic) if site is not None else ()
@@ -270,7 +434,7 @@ class PageRenderer:
             )
         return pages
 
-    def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[Page]:
+    def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[_Pending]:
         # Paged like a topic page: with thousands of stories in Other one page would be huge.
         gathered = {}
         for suggestion in digest.suggestions:
@@ -295,7 +459,7 @@ class PageRenderer:
             )
         return pages
 
-    def _archive(self, digest: Digest) -> list[Page]:
+    def _archive(self, digest: Digest) -> list[_Pending]:
         months: dict[tuple[int, int], list[DigestEntry]] = {}
         for entry in digest.entries:
             key = (entry.article.date.year, entry.article.date.month)
@@ -343,7 +507,15 @@ class PageRenderer:
             "next": None if listing.older is False else path_of(listing.older),
         }
 
-    def _page(self, path: str, title: str, template: str, **context: Any) -> Page:
+    def _page(self, path: str, title: str, template: str, **context: Any) -> _Pending:
+        return _Pending(path, title, template, context)
+
+    def _render(self, page: _Pending) -> Page:
+        path, title, template = page.path, page.title, page.template
+        context = {
+            name: value.compute(*value.inputs) if isinstance(value, _Deferred) else value
+            for name, value in page.context.items()
+        }
         folder = posixpath.dirname(path) or "."
 
         def url(target: str) -> Markup:
@@ -400,10 +572,144 @@ def _newest(context: dict[str, Any]) -> datetime | None:
     return max(dates, key=lambda d: d.timestamp()) if dates else None
 
 
+# The code that turns an entry into its page: the filters and helpers here, the escaping.
+_RENDERING_MODULES = tuple(
+    Path(__file__).resolve().parents[1] / name
+    for name in (
+        "site/render.py",
+        "site/paths.py",
+        "sources/text.py",
+        "model.py",
+        # story_summary, deferred until a story page is rendered, and the stemmer it uses.
+        "analysis/stories.py",
+        "analysis/stemming.py",
+    )
+)
+
+
+def _template_closure(
+    env: Environment, name: str
+) -> dict[str, tuple[str, str, nodes.Template]] | None:
+    """{name: (file, source, syntax tree)} of a template and every template it loads; None
+    when one of them loads a template named only at run time."""
+    assert env.loader is not None
+    found: dict[str, tuple[str, str, nodes.Template]] = {}
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in found:
+            continue
+        source, filename, _ = env.loader.get_source(env, current)
+        ast = env.parse(source, current, filename)
+        found[current] = (filename or current, source, ast)
+        for referenced in meta.find_referenced_templates(ast):
+            if referenced is None:
+                return None
+            todo.append(referenced)
+    return found
+
+
+def _bounded(ast: nodes.Template) -> bool:
+    """Whether a template's output depends on its context alone: not on lipsum (random text;
+    Jinja's other globals always give the same) nor on the random filter. (A name it reads
+    that is not in its context is undefined, an error, unless a template including it set it
+    from the context.)"""
+    if any(name.name == "lipsum" for name in ast.find_all(nodes.Name)):
+        return False
+    return not any(f.name == "random" for f in ast.find_all(nodes.Filter))
+
+
+def _topic_names_only(ast: nodes.Template) -> bool:
+    """Whether the template reads `topics` only as `topics[...].topic` (a topic, not its
+    entries, which would tie each article page to every other article)."""
+    allowed: set[int] = set()
+    for getattr_node in ast.find_all(nodes.Getattr):
+        item = getattr_node.node
+        if (
+            getattr_node.attr == "topic"
+            and isinstance(item, nodes.Getitem)
+            and isinstance(item.node, nodes.Name)
+            and item.node.name == "topics"
+        ):
+            allowed.add(id(item.node))
+    return all(id(name) in allowed for name in ast.find_all(nodes.Name) if name.name == "topics")
+
+
+def entry_hash(entry: DigestEntry) -> str:
+    """A hash of all of an entry: its article and what the analysis found."""
+    article = entry.article
+    sentences = [s.text for s in entry.sentences]
+    fields = [
+        article.source_path,
+        article.slug,
+        article.title,
+        # repr keeps the time zone: the page shows the date as the article's own zone has it.
+        repr(article.date),
+        article.dateline,
+        article.source,
+        article.url,
+        article.author,
+        article.forced_topics,
+        article.editor_summary,
+        article.draft,
+        article.content_hash,
+        [(p.paragraph, p.kind, p.text) for p in article.set_apart],
+        # The long texts are hashed joined, after these lengths, which say where each ends.
+        [len(p) for p in article.paragraphs],
+        [
+            (len(text), s.paragraph, s.index)
+            for text, s in zip(sentences, entry.sentences, strict=True)
+        ],
+        _summary_fields(entry.summary),
+        [
+            (
+                m.topic,
+                repr(m.share),
+                m.paragraphs,
+                m.evidence,
+                m.forced,
+                _summary_fields(m.summary),
+                m.learned,
+                m.continued,
+                m.lead,
+                m.context,
+            )
+            for m in entry.topics
+        ],
+    ]
+    digest = hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for texts in (article.paragraphs, sentences):
+        digest.update(b"\0")
+        digest.update("".join(texts).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _summary_fields(summary: Any) -> Any:
+    if summary is None:
+        return None
+    return [summary.method, [(s.text, s.paragraph, s.index) for s in summary.sentences]]
+
+
 @lru_cache(maxsize=65536)
 def _relative_url(target: str, folder: str) -> str:
     # Pages link to the same few topic, archive and Other pages: worth remembering.
-    return quote(posixpath.relpath(target, folder), safe="/.-_~")
+    return quote(relative_path(target, folder), safe="/.-_~")
+
+
+def relative_path(target: str, folder: str) -> str:
+    """posixpath.relpath(target, folder), without its cost for the paths pages link between
+    (relative, no '.' or '..' parts): each listing links to thousands of articles."""
+    target_parts = target.split("/")
+    folder_parts = [] if folder == "." else folder.split("/")
+    if any(part in ("", ".", "..") for part in (*target_parts, *folder_parts)):
+        return posixpath.relpath(target, folder)
+    common = 0
+    for mine, theirs in zip(target_parts, folder_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(folder_parts) - common) + target_parts[common:]
+    return "/".join(parts) or "."
 
 
 def _escape_keeping_edges(text: str) -> str:
@@ -483,8 +789,14 @@ def format_date(value: datetime) -> str:
 
 
 def reading_minutes(entry: DigestEntry) -> int:
+    return _reading_minutes(entry.article.paragraphs)
+
+
+@lru_cache(maxsize=65536)
+def _reading_minutes(paragraphs: tuple[str, ...]) -> int:
+    # Shown on every listing an article is in: counted once per text, not per listing.
     # 230 words a minute: a common adult reading speed for news prose.
-    return max(1, math.ceil(entry.article.word_count / 230))
+    return max(1, math.ceil(sum(len(p.split()) for p in paragraphs) / 230))
 
 
 def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | str]:

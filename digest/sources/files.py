@@ -12,11 +12,12 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Mapping
+import time as clock
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from dateutil import parser as date_parser
@@ -49,6 +50,7 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
 # Characters escape_markdown turns into entities; prose has a few percent of them.
 _MARKUP_CHARACTERS = "\\`*_{}[]()<>#|~!&\"'$=^+:@%"
 _MAX_MARKUP_CHARACTERS = 2_000
+_MARKUP = re.compile(f"[{re.escape(_MARKUP_CHARACTERS)}]")
 # Longest text per front matter key: a headline is not an article.
 _MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
 # Dates outside these years are typos (0219, 20190) that would also break date arithmetic. The
@@ -102,6 +104,76 @@ class ReadResult:
     # (path of a skipped exact copy, path of the article it copies): a syndicated story filed
     # twice is still one story (`digest stories` lists both files).
     copies: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What reading one file gave on its own, before the checks across files: the article
+    (furniture set apart) and its warnings, or the message saying why it is not an article.
+
+    It leaves out what depends on the wall clock (the "lies in the future" warning), so it is
+    the same every time the same file is read with the same settings: what a ReadMemo keeps.
+    """
+
+    article: Article | None
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+# A file's identity and state as the file system reports it: (size, mtime_ns, ctime_ns, inode,
+# device), then the same five of its sidecar if it has one. Editing a file changes its ctime
+# even when the editor restores its size and mtime, so an unchanged stamp means unchanged bytes.
+Stamp = tuple[int, ...]
+
+
+class ReadMemo(Protocol):
+    """Outcomes kept from earlier builds (digest.store.read_cache), by relative path and stamp."""
+
+    def recall(self, stamps: Mapping[str, Stamp]) -> Mapping[str, FileOutcome]:
+        """The kept outcomes of those files whose stamp is the one given."""
+        ...
+
+    def keep(
+        self, fresh: Mapping[str, tuple[Stamp, FileOutcome]], present: Collection[str]
+    ) -> None:
+        """Remember the outcomes read this time; forget files no longer present."""
+        ...
+
+
+# A file changed within this many nanoseconds before it was stamped may change again within
+# the same time-stamp tick (coarse file systems: 1-2 s) without its stamp changing ("racily
+# clean", as git calls it): its outcome is not kept, so the next build reads it again.
+_SETTLED_NS = 3_000_000_000
+
+
+def stamp_of(path: Path, sidecar: Path | None) -> Stamp | None:
+    """The stamp of an article file and its sidecar; None unless both are plain files.
+
+    Links are never stamped: their target could change while the link itself does not.
+    """
+    stamp: list[int] = []
+    for part in (path, sidecar):
+        if part is None:
+            continue
+        try:
+            info = part.lstat()
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        stamp += [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
+    return tuple(stamp)
+
+
+def settled(stamp: Stamp, now_ns: int) -> bool:
+    """Whether every file in the stamp last changed long enough before now_ns to be kept."""
+    times = [stamp[i] for i in range(len(stamp)) if i % 5 in (1, 2)]
+    return all(t < now_ns - _SETTLED_NS for t in times)
+
+
+class _Unreadable(ArticleError):
+    """The file could not be read (permissions, links, a FIFO...): depends on more than its
+    bytes and settings, so such an outcome is never kept between builds."""
 
 
 def _timestamp_or_text(loader: Any, node: Any) -> Any:
@@ -196,6 +268,7 @@ class ContentReader:
         include_drafts: bool = False,
         now: datetime | None = None,
         boilerplate: Boilerplate | None = None,
+        memo: ReadMemo | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.tz = tz
@@ -204,6 +277,8 @@ class ContentReader:
         self.now = now
         self._content_root = content_dir.resolve()
         self.boilerplate = boilerplate or Boilerplate()
+        # Outcomes kept from earlier builds; None reads every file every time.
+        self.memo = memo
 
     def read_all(self) -> ReadResult:
         articles: list[Article] = []
@@ -214,32 +289,40 @@ class ContentReader:
         copies: list[tuple[str, str]] = []
         paths, problems_in_walk = self._walk()
         problems.extend(problems_in_walk)
+        # Each file is either a problem found from its name alone, or an article file to read.
+        slots: list[Problem | tuple[Path, str, Path | None]] = []
         sidecars = _sidecars(paths)
         sidecar_files = set(sidecars.values())  # a set: thousands of articles, each checked
         for path in paths:
             relative = _utf8_name(path.relative_to(self.content_dir).as_posix())
-            kind = _kind_of(path)
             if path in sidecar_files:
                 continue  # read with its article
             if _printable(relative) != relative:
                 # It would end up in logs, feeds and the cache, where it breaks or misleads.
-                problems.append(
+                slots.append(
                     Problem(
                         _printable(relative),
                         "the file name is not valid UTF-8 or holds control characters; rename it",
                     )
                 )
-                continue
-            if kind is None or path.name.startswith("."):
+            elif _kind_of(path) is None or path.name.startswith("."):
                 # Hidden files are left out as the report says, `.draft.md` included.
-                problems.append(_not_an_article(path, relative))
+                slots.append(_not_an_article(path, relative))
+            else:
+                slots.append((path, relative, sidecars.get(path)))
+        outcomes = self._outcomes([s for s in slots if not isinstance(s, Problem)])
+        for slot in slots:
+            if isinstance(slot, Problem):
+                problems.append(slot)
                 continue
-            try:
-                article, warnings = self.read_file(path, relative, sidecars.get(path))
-            except ArticleError as error:
-                problems.append(Problem(relative, str(error)))
+            relative = slot[1]
+            outcome = outcomes[relative]
+            if outcome.article is None:
+                problems.append(Problem(relative, outcome.error or "not an article"))
                 continue
-            article = self._set_apart_furniture(article, warnings)
+            article = outcome.article
+            # The clock moves between builds: never part of what is kept.
+            warnings = [*outcome.warnings, *self._future_warning(article.date)]
             problems.extend(Problem(relative, w, "warning") for w in warnings)
             if article.draft and not self.include_drafts:
                 problems.append(Problem(relative, "draft: not published", "excluded"))
@@ -277,6 +360,48 @@ class ContentReader:
             by_text.setdefault(article.paragraphs, article)
             articles.append(article)
         return ReadResult(tuple(articles), tuple(problems), tuple(copies))
+
+    def _outcomes(self, files: list[tuple[Path, str, Path | None]]) -> dict[str, FileOutcome]:
+        """Each file's outcome: kept by the memo when its stamp is unchanged, else read now."""
+        started = clock.time_ns()
+        stamps: dict[str, Stamp] = {}
+        if self.memo is not None:
+            for path, relative, sidecar in files:
+                stamp = stamp_of(path, sidecar)
+                if stamp is not None:
+                    stamps[relative] = stamp
+        kept = dict(self.memo.recall(stamps)) if stamps and self.memo is not None else {}
+        fresh: dict[str, tuple[Stamp, FileOutcome]] = {}
+        for path, relative, sidecar in files:
+            if relative in kept:
+                continue
+            outcome, keepable = self.read_outcome(path, relative, sidecar)
+            kept[relative] = outcome
+            stamp = stamps.get(relative)
+            if keepable and stamp is not None and settled(stamp, started):
+                fresh[relative] = (stamp, outcome)
+        if self.memo is not None:
+            self.memo.keep(fresh, [relative for _, relative, _ in files])
+        return kept
+
+    def read_outcome(
+        self, path: Path, relative: str, sidecar: Path | None = None
+    ) -> tuple[FileOutcome, bool]:
+        """One file read as read_all reads it (furniture set apart, no clock-based warning),
+        and whether the outcome depends only on the bytes and settings (so may be kept)."""
+        try:
+            article, warnings = self._parse_file(path, relative, sidecar)
+        except _Unreadable as error:
+            return FileOutcome(None, (), str(error)), False
+        except ArticleError as error:
+            return FileOutcome(None, (), str(error)), True
+        article = self._set_apart_furniture(article, warnings)
+        return FileOutcome(article, tuple(warnings)), True
+
+    def _future_warning(self, published: datetime) -> list[str]:
+        if self.now is not None and published > self.now:
+            return [f"date {published.date().isoformat()} lies in the future"]
+        return []
 
     def _set_apart_furniture(self, article: Article, warnings: list[str]) -> Article:
         """The article with captions, sign-up lines and the like set apart from its text."""
@@ -341,6 +466,13 @@ class ContentReader:
         A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
         Markdown front matter (source, url, author, topics, ...), so the text stays as written.
         """
+        article, warnings = self._parse_file(path, relative, sidecar)
+        return article, warnings + self._future_warning(article.date)
+
+    def _parse_file(
+        self, path: Path, relative: str, sidecar: Path | None = None
+    ) -> tuple[Article, list[str]]:
+        """read_file without the warnings that depend on the clock."""
         if _kind_of(path) is None:
             # read_all never asks; a caller handed one file (`digest topics explain`) may.
             suffix = path.suffix.lower() or "(no extension)"
@@ -401,33 +533,33 @@ class ContentReader:
                 info = resolved.stat()
         except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
             reason = getattr(error, "strerror", None) or str(error)
-            raise ArticleError(f"{label}: cannot read: {reason}") from None
+            raise _Unreadable(f"{label}: cannot read: {reason}") from None
         if resolved is not path:
             self._check_link_target(resolved, label)
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or a device would block the build or never end.
-            raise ArticleError(f"{label}: not a regular file")
+            raise _Unreadable(f"{label}: not a regular file")
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         try:
             descriptor = os.open(resolved, flags | getattr(os, "O_CLOEXEC", 0))
         except OSError as error:
             if error.errno == errno.ELOOP:
-                raise ArticleError(
+                raise _Unreadable(
                     f"{label}: became a symbolic link while the build read it; not followed"
                 ) from None
-            raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+            raise _Unreadable(f"{label}: cannot read: {error.strerror}") from None
         with os.fdopen(descriptor, "rb") as handle:
             opened = os.fstat(descriptor)
             if not stat.S_ISREG(opened.st_mode):
-                raise ArticleError(f"{label}: not a regular file")
+                raise _Unreadable(f"{label}: not a regular file")
             real = _opened_path(descriptor)
             if real is not None and not self._readable_place(real):
-                raise ArticleError(
+                raise _Unreadable(
                     f"{label}: a folder on its way became a link outside the content folder "
                     "(or into a hidden one) while the build read it; not followed"
                 )
             if real is None and (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
-                raise ArticleError(f"{label}: was replaced while the build read it; not read")
+                raise _Unreadable(f"{label}: was replaced while the build read it; not read")
             if opened.st_size > limit:
                 raise ArticleError(
                     f"{label} is {opened.st_size:,} bytes; the limit is {limit:,} bytes "
@@ -436,17 +568,17 @@ class ContentReader:
             try:
                 return handle.read(limit + 1)[:limit]
             except OSError as error:
-                raise ArticleError(f"{label}: cannot read: {error.strerror}") from None
+                raise _Unreadable(f"{label}: cannot read: {error.strerror}") from None
 
     def _check_link_target(self, resolved: Path, label: str) -> None:
         """A link may lead to another file in content/, not outside it nor where the walk
         does not go (hidden files and folders are left out on purpose)."""
         if not resolved.is_relative_to(self._content_root):
-            raise ArticleError(
+            raise _Unreadable(
                 f"{label}: symbolic link points outside the content folder; not followed"
             )
         if not self._readable_place(resolved):
-            raise ArticleError(
+            raise _Unreadable(
                 f"{label}: symbolic link points into a hidden file or folder, which are not "
                 "read; not followed"
             )
@@ -489,7 +621,7 @@ class ContentReader:
                 "no date in the file name (name it like story-YYYY-MM-DD.txt); "
                 "using the file's modification time"
             )
-        warnings.extend(self._check_date(published))
+        self._check_date(published)
         article = Article(
             source_path=relative,
             slug=_slug_from_path(relative),
@@ -526,7 +658,7 @@ class ContentReader:
             published = self._date_from_name(path)
         if published is None:
             raise ArticleError("no 'date' in front matter (use YYYY-MM-DD or an ISO date and time)")
-        warnings.extend(self._check_date(published))
+        self._check_date(published)
         paragraphs = paragraphs_of(markdown_to_text(body))
         dateline = _optional_text(meta, "dateline")
         if paragraphs and dateline is None:
@@ -641,16 +773,14 @@ class ContentReader:
             # A modification time past the year 9999 (or a file gone meanwhile).
             raise ArticleError(f"no usable date: the file's modification time: {error}") from None
 
-    def _check_date(self, published: datetime) -> list[str]:
-        # Dates from the file name or the modification time are checked here too.
+    def _check_date(self, published: datetime) -> None:
+        # Dates from the file name or the modification time are checked here too; whether
+        # the date lies in the future is the caller's (it depends on the clock).
         if not EARLIEST_YEAR <= published.year <= LATEST_YEAR:
             raise ArticleError(
                 f"date {published.date().isoformat()} is not a plausible publication date "
                 f"(years {EARLIEST_YEAR} to {LATEST_YEAR})"
             )
-        if self.now is not None and published > self.now:
-            return [f"date {published.date().isoformat()} lies in the future"]
-        return []
 
 
 def _opened_path(descriptor: int) -> Path | None:
@@ -726,7 +856,9 @@ def _checked_body(article: Article) -> Article:
     if not any(has_visible_text(p, words=True) for p in article.paragraphs):
         raise ArticleError("the body has no words (only punctuation or symbols)")
     text = "".join(article.paragraphs)
-    marks = sum(text.count(c) for c in _MARKUP_CHARACTERS)
+    # Counting is skipped where it cannot find too many (most articles; a cached article is
+    # checked again on every build).
+    marks = len(_MARKUP.findall(text)) if len(text) > _MAX_MARKUP_CHARACTERS else 0
     visible = len(text) - text.count(" ")
     if marks > _MAX_MARKUP_CHARACTERS and marks * 4 > visible:
         raise ArticleError(
@@ -737,6 +869,41 @@ def _checked_body(article: Article) -> Article:
         return article
     paragraphs = tuple(piece for p in article.paragraphs for piece in _split_paragraph(p))
     return replace(article, paragraphs=paragraphs)
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def vet_article(article: Article, relative: str) -> None:
+    """Raise ArticleError unless the article is one this reader could have made of the file
+    at `relative`: for articles that come from elsewhere (a cache another program could have
+    written), so they cannot reach outside the site (a slug is a folder name), link anywhere
+    but the web, or carry text the reader would have refused or split."""
+    if article.source_path != relative:
+        raise ArticleError("read from another file")
+    if len(article.slug) > MAX_SLUG_CHARS or not _SLUG.fullmatch(article.slug):
+        raise ArticleError(f"slug {article.slug!r} is not one the reader makes")
+    if not _CONTENT_HASH.fullmatch(article.content_hash):
+        raise ArticleError("no content hash")
+    if not has_visible_text(article.title) or len(article.title) > _MAX_FIELD_CHARS["title"]:
+        raise ArticleError("title is empty or too long")
+    for key in ("summary", "url", "source", "author", "dateline"):
+        value = getattr(article, "editor_summary" if key == "summary" else key)
+        if value is not None and not 0 < len(value) <= _MAX_FIELD_CHARS.get(key, 500):
+            raise ArticleError(f"'{key}' is empty or too long")
+    if article.url is not None and not _WEB_ADDRESS.fullmatch(article.url):
+        raise ArticleError("'url' is not an http(s) address")
+    if article.date.tzinfo is None or not EARLIEST_YEAR <= article.date.year <= LATEST_YEAR:
+        raise ArticleError("not a plausible date")
+    if not article.paragraphs or not all(
+        0 < len(p) <= MAX_PARAGRAPH_CHARS for p in article.paragraphs
+    ):
+        raise ArticleError("paragraphs are missing, empty or too long")
+    if _checked_body(article) is not article:
+        raise ArticleError("paragraphs the reader would have split")
+    if not all(0 <= piece.paragraph <= len(article.paragraphs) for piece in article.set_apart):
+        raise ArticleError("furniture set apart beside no paragraph")
 
 
 def _split_paragraph(paragraph: str) -> list[str]:

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 from digest import __version__, model
 from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
+from digest.store.collector import paused_collector
 
 try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
     import fcntl
@@ -56,6 +57,9 @@ APPLICATION_ID = 0x4E446773
 SCHEMA_VERSION = 1
 # Entries unused for this many days are dropped.
 KEEP_DAYS = 30
+# Marking an entry used rewrites its whole row (its value included): callers that ask for
+# stale keys mark an entry again only once its mark is this many days old, not every day.
+REFRESH_DAYS = 7
 # Seconds to wait for another build's lock before going on without the cache.
 LOCK_TIMEOUT = 30.0
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -186,32 +190,89 @@ def encode_entry(entry: DigestEntry) -> str:
 
 
 def decode_entry(text: str, article: Article) -> DigestEntry:
-    """The entry encode_entry stored, rebuilt around the article as read now."""
+    """The entry encode_entry stored, rebuilt around the article as read now.
+
+    Every build decodes every unchanged entry (10,000 in a large digest), so this reads the
+    three known shapes directly, each field's type checked, rather than through a generic
+    object hook; anything else is CacheFormatError.
+    """
     try:
-        parts = json.loads(text, object_hook=_decode_object)
+        parts = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
         raise CacheFormatError(f"not JSON: {error}") from None
     if type(parts) is not list or len(parts) != len(_ENTRY_FIELDS):
         raise CacheFormatError("not a cached entry")
-    try:
-        entry = DigestEntry(
-            article, **{n: _tuples(v) for n, v in zip(_ENTRY_FIELDS, parts, strict=True)}
-        )
-    except TypeError as error:
-        raise CacheFormatError(f"bad cached entry: {error}") from None
-    _check_types(entry)
-    return entry
-
-
-def _check_types(entry: DigestEntry) -> None:
-    """The shape templates rely on; a value that decodes to anything else is not ours."""
-    if not isinstance(entry.summary, model.Summary) or not all(
-        isinstance(s, model.Sentence) for s in entry.sentences
-    ):
+    sentences, summary, topics = parts
+    if type(sentences) is not list or type(topics) is not list:
         raise CacheFormatError("cached entry has the wrong shape")
-    for match in entry.topics:
-        if not isinstance(match, model.TopicMatch):
-            raise CacheFormatError("cached entry has the wrong shape")
+    return DigestEntry(
+        article,
+        tuple(_sentence(s) for s in sentences),
+        _summary(summary),
+        tuple(_topic_match(m) for m in topics),
+    )
+
+
+def _fields(value: Any, name: str, count: int) -> list[Any]:
+    """The field list of {name: [...]}, as _encode writes a dataclass."""
+    if type(value) is not dict or len(value) != 1:
+        raise CacheFormatError(f"not a cached {name}")
+    fields = value.get(name)
+    if type(fields) is not list or len(fields) != count:
+        raise CacheFormatError(f"not a cached {name}")
+    return fields
+
+
+def _sentence(value: Any) -> model.Sentence:
+    text, paragraph, index = _fields(value, "Sentence", 3)
+    if type(text) is not str or type(paragraph) is not int or type(index) is not int:
+        raise CacheFormatError("bad cached Sentence")
+    return model.Sentence(text, paragraph, index)
+
+
+def _summary(value: Any) -> model.Summary:
+    sentences, method = _fields(value, "Summary", 2)
+    if type(sentences) is not list or type(method) is not str:
+        raise CacheFormatError("bad cached Summary")
+    return model.Summary(tuple(_sentence(s) for s in sentences), method)
+
+
+_TOPIC_MATCH_FIELDS = len(dataclasses.fields(model.TopicMatch))
+
+
+def _topic_match(value: Any) -> model.TopicMatch:
+    (topic, share, paragraphs, evidence, forced, summary, learned, continued, lead, context) = (
+        _fields(value, "TopicMatch", _TOPIC_MATCH_FIELDS)
+    )
+    if (
+        type(topic) is not str
+        or type(share) not in (int, float)
+        or not all(type(f) is bool for f in (forced, learned, lead))
+    ):
+        raise CacheFormatError("bad cached TopicMatch")
+    return model.TopicMatch(
+        topic,
+        share,
+        _items(paragraphs, int),
+        _items(evidence, str),
+        forced,
+        None if summary is None else _summary(summary),
+        learned,
+        _items(continued, int),
+        lead,
+        _items(context, str),
+    )
+
+
+def _items(value: Any, kind: type) -> tuple[Any, ...]:
+    if type(value) is not list or not all(type(v) is kind for v in value):
+        raise CacheFormatError(f"not a list of {kind.__name__}")
+    return tuple(value)
+
+
+def _after(prefix: str) -> str:
+    """The first key past every key that starts with prefix."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _checksum(key: str, value: str) -> str:
@@ -403,58 +464,121 @@ class SummaryCache:
 
     # Reading and writing -------------------------------------------------------------------
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, str]:
-        """The stored values of those keys that are present and intact."""
+    def get_many(
+        self, keys: Sequence[str], stale: set[str] | None = None, *, checked: bool = True
+    ) -> dict[str, str]:
+        """The stored values of those keys that are present and intact.
+
+        stale: filled with the found keys whose last use is older than REFRESH_DAYS, the
+        only ones worth marking used again (see put_many).
+        checked: False skips the checksums, for values the caller verifies more strictly
+        (an HMAC).
+        """
         try:
-            return self._get_many(keys)
+            return self._get_many(keys, stale, checked)
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
-    def _get_many(self, keys: Sequence[str]) -> dict[str, str]:
+    def _get_many(
+        self, keys: Sequence[str], stale: set[str] | None, checked: bool = True
+    ) -> dict[str, str]:
         assert self._db is not None
         found: dict[str, str] = {}
         for start in range(0, len(keys), _BATCH):
             batch = keys[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT key, value, checksum FROM entries WHERE key IN ({marks})", batch
+                f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
             )
-            for key, value, checksum in rows:
-                if (
-                    isinstance(key, str)
-                    and isinstance(value, str)
-                    and checksum == _checksum(key, value)
-                ):
-                    found[key] = value
+            self._collect(rows, found, stale, checked)
         return found
 
+    def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
+        """The stored values of every intact entry whose key starts with prefix (one range
+        scan: cheaper than asking for thousands of keys by name); stale as for get_many."""
+        try:
+            return self._get_prefixed(prefix, stale)
+        except sqlite3.OperationalError:
+            raise  # busy, locked, I/O: not the file's fault
+        except sqlite3.DatabaseError as error:
+            self._rebuild(f"is damaged ({error})", thorough=True)
+            return {}
+
+    def _get_prefixed(self, prefix: str, stale: set[str] | None) -> dict[str, str]:
+        assert self._db is not None and prefix
+        rows = self._db.execute(
+            "SELECT key, value, checksum, used FROM entries WHERE key >= ? AND key < ?",
+            (prefix, _after(prefix)),
+        )
+        found: dict[str, str] = {}
+        self._collect(rows, found, stale)
+        return found
+
+    @staticmethod
+    def _collect(
+        rows: Iterable[Any], found: dict[str, str], stale: set[str] | None, checked: bool = True
+    ) -> None:
+        since = int(time.time() // 86400) - REFRESH_DAYS
+        for key, value, checksum, used in rows:
+            if (
+                isinstance(key, str)
+                and isinstance(value, str)
+                and (not checked or checksum == _checksum(key, value))
+            ):
+                found[key] = value
+                if stale is not None and not (isinstance(used, int) and used >= since):
+                    stale.add(key)
+
     def put_many(
-        self, items: Iterable[tuple[str, str]], used: Iterable[str] = (), *, churn: str = ""
+        self,
+        items: Iterable[tuple[str, str]],
+        used: Iterable[str] = (),
+        *,
+        churn: str = "",
+        drop: Iterable[str] = (),
+        only: tuple[str, str] | None = None,
     ) -> None:
         """Store new values and mark the others this build used; drop long-unused ones.
 
         churn: a key prefix whose entries are replaced all the time (converted listing pages
         change with every new article); those unused since yesterday are dropped at once.
+        drop: keys to delete now (entries of files that are gone).
+        only: (family, current): of the keys starting with family, keep only those starting
+        with current (entries made under settings or code that are no longer in use).
         """
-        items, used = list(items), list(used)
+        items, used, dropped = list(items), list(used), list(drop)
         if self.read_only:
             raise CacheReadOnly(f"{self.directory} cannot be written; nothing new is saved")
         try:
-            self._put_many(items, used, churn)
+            self._put_many(items, used, churn, dropped, only)
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
-            self._put_many(items, used, churn)
+            self._put_many(items, used, churn, dropped, only)
 
-    def _put_many(self, items: list[tuple[str, str]], used: list[str], churn: str = "") -> None:
+    def _put_many(
+        self,
+        items: list[tuple[str, str]],
+        used: list[str],
+        churn: str = "",
+        drop: Sequence[str] = (),
+        only: tuple[str, str] | None = None,
+    ) -> None:
         assert self._db is not None
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.executemany("DELETE FROM entries WHERE key = ?", ((key,) for key in drop))
+            if only is not None:
+                family, current = only
+                self._db.execute(
+                    "DELETE FROM entries WHERE key >= ? AND key < ? AND (key < ? OR key >= ?)",
+                    (family, _after(family), current, _after(current)),
+                )
             self._db.executemany(
                 "INSERT OR REPLACE INTO entries (key, value, checksum, used) VALUES (?, ?, ?, ?)",
                 ((key, value, _checksum(key, value), today) for key, value in items),
@@ -467,7 +591,7 @@ class SummaryCache:
             if churn:
                 self._db.execute(
                     "DELETE FROM entries WHERE key >= ? AND key < ? AND used < ?",
-                    (churn, churn[:-1] + chr(ord(churn[-1]) + 1), today - 1),
+                    (churn, _after(churn), today - 1),
                 )
             self._db.execute("COMMIT")
         except BaseException:
@@ -530,14 +654,17 @@ class CachedAnalysis:
                     entries[index] = _with_article(remembered, articles[index])
                     from_memory += 1
         wanted = [keys[i] for i, entry in enumerate(entries) if entry is None]
-        stored = self._read(wanted) if wanted else {}
-        for index, key in enumerate(keys):
-            if entries[index] is None and key in stored:
-                try:
-                    entries[index] = decode_entry(stored[key], articles[index])
-                    from_file += 1
-                except CacheFormatError as error:
-                    log.debug("digest: cache entry for %s unusable: %s", articles[index], error)
+        stale: set[str] = set()
+        with paused_collector():
+            stored = self._read(wanted, stale) if wanted else {}
+            for index, key in enumerate(keys):
+                if entries[index] is None and key in stored:
+                    try:
+                        entries[index] = decode_entry(stored[key], articles[index])
+                        from_file += 1
+                    except CacheFormatError as error:
+                        log.debug("digest: cache entry for %s unusable: %s", articles[index], error)
+            del stored
         missing = [i for i, entry in enumerate(entries) if entry is None]
         fresh = analyze_parallel(
             [articles[i] for i in missing], settings, self.workers, self.progress
@@ -549,8 +676,8 @@ class CachedAnalysis:
                 new_values[keys[index]] = encode_entry(entry)
             except (CacheFormatError, ValueError) as error:
                 log.debug("digest: cannot cache %s: %s", articles[index].source_path, error)
-        analysed = set(missing)
-        reused = [key for i, key in enumerate(keys) if i not in analysed]
+        # Marked used only when their mark is old (REFRESH_DAYS): marking rewrites the row.
+        reused = [key for key in keys if key in stale]
         if self.cache_dir is not None and (new_values or reused):
             self._write(new_values, reused)
         result = [entry for entry in entries if entry is not None]
@@ -561,12 +688,12 @@ class CachedAnalysis:
         self.stats = CacheStats(len(articles), from_memory, from_file, len(missing))
         return result
 
-    def _read(self, keys: list[str]) -> dict[str, str]:
+    def _read(self, keys: list[str], stale: set[str] | None = None) -> dict[str, str]:
         if self.cache_dir is None:
             return {}
         try:
             with SummaryCache(self.cache_dir) as cache:
-                return cache.get_many(keys)
+                return cache.get_many(keys, stale)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summary cache not used: %s", error)
             return {}
@@ -581,6 +708,49 @@ class CachedAnalysis:
             log.info("digest: summaries not saved: %s", error)
         except (CacheUnavailable, sqlite3.Error, OSError) as error:
             log.warning("digest: summaries not saved to the cache: %s", error)
+
+    def memoize_each(
+        self,
+        name: str,
+        inputs: Sequence[Any],
+        compute: Callable[[list[int]], list[Any]],
+        valid: Callable[[Any], bool],
+    ) -> list[Any]:
+        """A value per item: the one stored under the same item inputs (JSON) by an earlier
+        build where it passes `valid`, else compute's for the items at the indices it is given
+        (plain JSON values only: dicts, lists, text, numbers).
+
+        For per-article steps of whole-corpus work (story terms): the corpus changes with every
+        new article, its articles mostly do not.
+        """
+        keys = [_each_key(name, item) for item in inputs]
+        values: list[Any] = [None] * len(keys)
+        stale: set[str] = set()
+        with paused_collector():  # thousands of new objects, no garbage
+            remembered = {k: _memory[k] for k in keys if k in _memory} if self.use_memory else {}
+            stored = self._read([k for k in keys if k not in remembered], stale)
+            missing = []
+            for index, key in enumerate(keys):
+                value = remembered.get(key)
+                if value is None and key in stored:
+                    with contextlib.suppress(json.JSONDecodeError, RecursionError):
+                        value = json.loads(stored[key])
+                if value is not None and valid(value):
+                    values[index] = value
+                else:
+                    missing.append(index)
+            del stored
+        new: dict[str, str] = {}
+        for index, value in zip(missing, compute(missing), strict=True):
+            values[index] = value
+            with contextlib.suppress(ValueError, TypeError):
+                new[keys[index]] = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        if self.use_memory:
+            _memory.update(zip(keys, values, strict=True))
+        used = [key for key in keys if key in stale]
+        if self.cache_dir is not None and (new or used):
+            self._write(new, used)
+        return values
 
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         """compute(), or its result stored under the same inputs (JSON) by an earlier build.
@@ -636,6 +806,11 @@ class CachedAnalysis:
             _memory[key] = text
         if self.cache_dir is not None:
             self._write({key: text}, [])
+
+
+def _each_key(name: str, inputs: Any) -> str:
+    text = json.dumps([name, code_fingerprint(), inputs], ensure_ascii=False, default=str)
+    return f"each:{name}:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:

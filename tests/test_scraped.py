@@ -324,10 +324,13 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
 
     page = Page()
     store = SimpleNamespace(put=lambda key, value: stored.setdefault(key, value))
-    plugin = SimpleNamespace(page_store=store, _warnings=_WarningCounter())
+    clean: dict[str, tuple[str, ...]] = {}
+    plugin = SimpleNamespace(page_store=store, _warnings=_WarningCounter(), _clean=clean)
+    page.file = SimpleNamespace(src_uri="articles/x.md")  # type: ignore[attr-defined]
     page.render = _Record(page, plugin, "key", "text")  # type: ignore[method-assign]
     page.render(None, None)
     assert stored["key"].anchors == ("summary",)
+    assert clean == {"articles/x.md": ("summary",)}
 
 
 def test_a_page_that_fails_to_convert_is_reported_for_its_article(tmp_path: Path) -> None:

@@ -261,3 +261,42 @@ def test_digest_build_links_the_kept_pages_from_the_live_site(tmp_path: Path) ->
     fresh = build_into_empty_folder(project, "fresh")
     assert site_files(project / "site") == site_files(fresh)
     assert [p.name for p in project.iterdir() if "site" in p.name] == ["site"]
+
+
+def test_serve_rebuilds_keep_pages_in_memory_and_give_the_same_site(tmp_path: Path) -> None:
+    # As `mkdocs serve` rebuilds: the config loaded again for each build, which goes into the
+    # same temporary folder with a serve URL; the record of written pages stays in memory.
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    project = make_project(tmp_path / "project", 20)
+    site = tmp_path / "served"
+    logging.getLogger("mkdocs").setLevel(logging.INFO)  # as `mkdocs serve` logs
+
+    def rebuild() -> tuple[int, int]:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+        config.plugins.on_startup(command="serve", dirty=False)
+        found: list[str] = []
+        handler = logging.Handler()
+        handler.emit = lambda record: found.append(record.getMessage())  # type: ignore[method-assign]
+        logging.getLogger("mkdocs").addHandler(handler)
+        try:
+            build(config, serve_url="http://127.0.0.1:8000/daily/")
+        finally:
+            logging.getLogger("mkdocs").removeHandler(handler)
+        matches = [KEPT.search(message) for message in found]
+        counts = [(int(m[1]), int(m[2])) for m in matches if m]
+        return counts[0] if counts else (0, 0)
+
+    try:
+        rebuild()
+        edit(project / "content", random.Random(3), 0)
+        kept_now, keepable = rebuild()
+    finally:
+        logging.getLogger("mkdocs").setLevel(logging.NOTSET)
+    assert 0 < kept_now < keepable
+    assert not (project / ".digest-cache" / "site").exists()  # nothing written for serve
+    fresh = build_into_empty_folder(project, "fresh")
+    assert site_files(site) == site_files(fresh)

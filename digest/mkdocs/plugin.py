@@ -262,6 +262,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._kept.clear()
         self._keepable = {}
         self._clean = {}
+        self._record_file = None
         if self._not_keeping is None:
             kept_template = str(Path(__file__).parent / "templates")
             if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
@@ -1157,7 +1158,10 @@ def _build_site(config_file: str, strict: bool, site_dir: str | None, progress: 
     config = load_config(config_file, strict=strict, site_dir=site_dir)
     plugin = config.plugins.get("digest")
     if isinstance(plugin, DigestPlugin):
+        # MkDocs keeps one instance of a plugin with on_startup for every build in a process:
+        # what is set here for this build is unset after it.
         plugin.show_progress = progress
+        plugin.serving = False
     final = Path(config.site_dir).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(final)
@@ -1182,6 +1186,9 @@ def _build_site(config_file: str, strict: bool, site_dir: str | None, progress: 
         if previous.exists():
             shutil.rmtree(previous)
     finally:
+        if isinstance(plugin, DigestPlugin):
+            plugin.show_progress = False
+            plugin.final_site = None
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         if guard is not None:

@@ -197,16 +197,19 @@ def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_shards_are_blocks_oldest_first_that_newer_records_leave_alone() -> None:
-    assert search.shard_blocks(0) == [(0, 0)]
-    assert search.shard_blocks(256) == [(0, 256)]
-    assert search.shard_blocks(257) == [(0, 256), (256, 257)]
+    def blocks_of(count: int) -> list[tuple[int, int]]:
+        return search.shard_blocks(count, 256, 2048)
+
+    assert blocks_of(0) == [(0, 0)]
+    assert blocks_of(256) == [(0, 256)]
+    assert blocks_of(257) == [(0, 256), (256, 257)]
     # 10,000 articles: four blocks of 2,048, then 1,024, 512 and 256, then the newest 16.
-    blocks = search.shard_blocks(10_000)
+    blocks = blocks_of(10_000)
     assert [b - a for a, b in blocks] == [2048] * 4 + [1024, 512, 256, 16]
     previous = blocks
     merged = 0
     for count in range(10_001, 13_001, 50):
-        blocks = search.shard_blocks(count)
+        blocks = blocks_of(count)
         assert blocks[0][0] == 0 and blocks[-1][1] == count
         assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))
         assert 1 <= blocks[-1][1] - blocks[-1][0] <= 256
@@ -222,6 +225,11 @@ def test_shards_are_blocks_oldest_first_that_newer_records_leave_alone() -> None
     assert merged < 4 * 3000
     with pytest.raises(ValueError):
         search.shard_blocks(10, 4, 12)
+
+
+def test_a_digest_of_a_thousand_articles_is_one_index_and_ten_thousand_six_shards() -> None:
+    assert search.shard_blocks(1_000) == [(0, 1_000)]
+    assert [b - a for a, b in search.shard_blocks(10_000)] == [2048] * 4 + [1024, 784]
 
 
 def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_writes(

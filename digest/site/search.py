@@ -191,12 +191,14 @@ class _Service:
 # adds newer articles re-indexes the newest records and, when blocks fill up, the one block they
 # combine into; every other shard is the previous build's folder, kept as it is. A query
 # touches every shard (about a chunk of Pagefind's word index, some 28 KB, each), so the count
-# stays small: 8 shards at 10,000 articles. The sizes trade the update's cost (indexing takes
-# about 2 ms an article) against that count: a day's 100 new articles usually re-index a few
-# hundred records, and once in 20 days a block of MAX_BLOCK. An edited article re-indexes its
+# stays small: one index up to 1,024 articles, 6 shards at 10,000. The sizes trade the update's
+# cost (indexing takes about 2 ms an article) against that count: a day's 100 new articles
+# re-index up to about a thousand records, and once in ten days a block of MAX_BLOCK. Blocks of
+# 256 made 3 shards at 1,000 articles, and a search there took 1.24 s to its article against
+# 0.84 s for one index (benchmarks/search.py). An edited article re-indexes its
 # block; one dated before articles already indexed (a late one) moves the blocks after it by a
 # place, so those are indexed again (when it is among the newest, a few small ones).
-BASE_BLOCK = 256
+BASE_BLOCK = 1024
 MAX_BLOCK = 2048
 # The list of shard folders, oldest first, that the reader's script merges.
 SHARDS_FILE = "shards.json"

@@ -96,18 +96,24 @@ class CacheFormatError(ValueError):
 def code_fingerprint() -> str:
     """The package version, the versions of the libraries that analyse, and our analysing code."""
     digest = hashlib.sha256(__version__.encode())
-    for package in _ANALYSIS_PACKAGES:
+    add_code(digest, _ANALYSIS_PACKAGES, _ANALYSIS_MODULES)
+    return digest.hexdigest()
+
+
+def add_code(digest: Any, packages: Iterable[str], modules: Iterable[str]) -> None:
+    """Feed a hash the installed versions of `packages` and the source of our `modules`
+    (paths inside the digest package): what a cached result of that code depends on."""
+    for package in packages:
         try:
             digest.update(f"\0{package}={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"\0{package}=none".encode())
     here = Path(__file__).resolve().parents[1]  # the digest package
-    for name in _ANALYSIS_MODULES:
+    for name in modules:
         try:
             digest.update(b"\0" + (here / name).read_bytes())
         except OSError:
             digest.update(f"\0{name} unreadable".encode())
-    return digest.hexdigest()
 
 
 def settings_json(settings: Any) -> str:

@@ -34,7 +34,6 @@ import sqlite3
 import sys
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from digest.store.cache import (
     CacheReadOnly,
     CacheUnavailable,
     SummaryCache,
+    add_code,
     code_fingerprint,
 )
 from digest.store.collector import paused_collector
@@ -73,17 +73,7 @@ def reading_fingerprint(tz: tzinfo, boilerplate: Boilerplate) -> str:
     digest.update(f"\0{sys.version}\0{tz!r}".encode())
     for pattern in boilerplate.patterns:
         digest.update(f"\0{pattern.pattern!r}/{pattern.flags}".encode())
-    for package in _READING_PACKAGES:
-        try:
-            digest.update(f"\0{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{package}=none".encode())
-    here = Path(__file__).resolve().parents[1]  # the digest package
-    for name in _READING_MODULES:
-        try:
-            digest.update(b"\0" + (here / name).read_bytes())
-        except OSError:
-            digest.update(f"\0{name} unreadable".encode())
+    add_code(digest, _READING_PACKAGES, _READING_MODULES)
     return digest.hexdigest()
 
 

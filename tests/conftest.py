@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +48,19 @@ def mkdocs_build(
 @pytest.fixture
 def seed_text() -> str:
     return require_shared(SEED).read_text(encoding="utf-8")
+
+
+def make_read_only(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a cache folder behave as on a read-only mount (the tests may run as root, who may
+    write anywhere): no lock file, and opening a file in it for writing fails with EROFS."""
+    from digest.store import cache as cache_module
+
+    (cache_dir / cache_module.LOCK_FILE).unlink()
+    real_open = os.open
+
+    def read_only_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent == cache_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only_open)

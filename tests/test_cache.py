@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import multiprocessing
 import os
@@ -12,7 +11,6 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,7 +28,7 @@ from digest.store.cache import (
     encode_entry,
     settings_fingerprint,
 )
-from tests.conftest import copy_fixture, mkdocs_build
+from tests.conftest import copy_fixture, make_read_only, mkdocs_build
 
 TOPICS = topics_from_list(
     [
@@ -463,16 +461,7 @@ def test_a_read_only_cache_is_still_read(
 ) -> None:
     cache_dir = tmp_path / "cache"
     cached_build(settings(content), cache_dir)
-    (cache_dir / cache_module.LOCK_FILE).unlink()
-    real_open = os.open
-
-    def read_only_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        # As on a read-only mount (the tests may run as root, who may write anywhere).
-        if Path(path).parent == cache_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", read_only_open)
+    make_read_only(cache_dir, monkeypatch)
     before = (cache_dir / CACHE_FILE).read_bytes()
     with caplog.at_level("INFO"):
         digest, analysis = cached_build(settings(content), cache_dir)

@@ -4,7 +4,6 @@ with no cache at all, whatever happened to the files or the cache in between."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sqlite3
@@ -26,6 +25,7 @@ from digest.store import cache as cache_module
 from digest.store import read_cache as read_cache_module
 from digest.store.cache import CACHE_FILE, CachedAnalysis, _checksum
 from digest.store.read_cache import KEY_PREFIX, ReadCache
+from tests.conftest import make_read_only
 
 TOPICS = topics_from_list(
     [
@@ -462,16 +462,7 @@ def test_a_read_only_cache_still_spares_reading_and_rendering(
 ) -> None:
     cache_dir = tmp_path / "cache"
     cached(content, cache_dir)
-    (cache_dir / cache_module.LOCK_FILE).unlink()
-    real_open = os.open
-
-    def read_only_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        # As on a read-only mount (the tests may run as root, who may write anywhere).
-        if Path(path).parent == cache_dir and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", read_only_open)
+    make_read_only(cache_dir, monkeypatch)
     before = (cache_dir / CACHE_FILE).read_bytes()
     counted = Counted(monkeypatch)
     (content / "storm.md").write_text(markdown("Storm closes harbour", 7, BODY["final"]))

@@ -136,12 +136,13 @@ def written(site_dir: Path, dest: str, key: str, anchors: Iterable[str] = ()) ->
 
 
 def still_there(site_dir: Path, dest: str, expected: Written) -> bool:
-    """Whether the site folder still holds the very file recorded for dest."""
+    """Whether the site folder still holds the very file recorded for dest (a link put in its
+    place has an inode of its own, so it does not match)."""
     try:
         info = os.stat(site_dir / dest, follow_symlinks=False)
     except OSError:
         return False
-    return expected.matches(info) and not os.path.islink(site_dir / dest)
+    return expected.matches(info)
 
 
 def clear_all_but(site_dir: Path, kept: set[str], kept_folders: Iterable[str] = ()) -> int:

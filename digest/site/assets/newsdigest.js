@@ -123,6 +123,17 @@
     return pagefind;
   }
 
+  // The "More articles" item closing a results list (Material's classes, or Zensical's).
+  function moreButton(itemClass, buttonClass, onClick) {
+    var li = document.createElement("li");
+    li.className = itemClass;
+    var button = text("button", buttonClass, "More articles");
+    button.type = "button";
+    button.addEventListener("click", onClick);
+    li.appendChild(button);
+    return li;
+  }
+
   function text(tag, className, value) {
     var element = document.createElement(tag);
     if (className) element.className = className;
@@ -347,13 +358,8 @@
     }
 
     function more(onClick) {
-      var li = document.createElement("li");
-      li.className = "md-search-result__item digest-search-more";
-      var button = text("button", "digest-search-more__button", "More articles");
-      button.type = "button";
-      button.addEventListener("click", onClick);
-      li.appendChild(button);
-      return li;
+      var item = "md-search-result__item digest-search-more";
+      return moreButton(item, "digest-search-more__button", onClick);
     }
 
     var search = articleSearch({
@@ -451,13 +457,7 @@
       }
 
       function more(onClick) {
-        var li = document.createElement("li");
-        li.className = "digest-search-more";
-        var button = text("button", "", "More articles");
-        button.type = "button";
-        button.addEventListener("click", onClick);
-        li.appendChild(button);
-        return li;
+        return moreButton("digest-search-more", "", onClick);
       }
 
       search = articleSearch({

@@ -117,7 +117,11 @@
           if (!/^shard-[0-9a-f]+$/.test(name)) throw new Error("bad shard name " + name);
           var path = new URL("pagefind/" + name + "/", site).pathname;
           return module.mergeIndex(path, { baseUrl: site.pathname, metaCacheTag: name });
-        })).then(function () { return module; });
+        })).then(function () {
+          // Ready once every index has its page list (Pagefind holds a search back until
+          // then, polling every 50 ms): an empty query returns as soon as they have.
+          return module.search("");
+        }).then(function () { return module; });
       });
     }
     return pagefind;
@@ -190,6 +194,7 @@
   // items, view.shown(n) told how many articles matched. Returns search(query).
   function articleSearch(view) {
     var latest = 0;
+    var running = Promise.resolve();
     var asked = "";
     var chosen = {};
     var filled = false;
@@ -282,12 +287,17 @@
       var filters = {};
       Object.keys(chosen).forEach(function (name) { filters[name] = chosen[name]; });
       var engine = null;
-      engineLoaded().then(function (module) {
-        // Typed on since: the newer query's search runs instead.
+      // One Pagefind search at a time, the newest query's: Pagefind runs every search it is
+      // given to its end, all at once, so a word typed letter by letter would have the last
+      // letter's search finish after those of every shorter prefix (the shortest, matching
+      // the most words, cost the most). A query typed past before its turn is not searched.
+      var turn = running.then(engineLoaded).then(function (module) {
         if (run !== latest) return null;
         engine = module;
         return module.search(query, { filters: filters });
-      }).then(function (found) {
+      });
+      running = turn.catch(function () {});
+      turn.then(function (found) {
         if (run !== latest || !found) return;
         while (view.list.firstChild) view.list.removeChild(view.list.firstChild);
         view.meta.textContent = count(found.results.length);

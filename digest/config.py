@@ -30,9 +30,11 @@ SUMY_ALGORITHMS: tuple[str, ...] = (
     "reduction",
 )
 TOPIC_MODES = ("passages", "sections")
-# `search`: "pagefind" (an index fetched in fragments per query, digest/site/search.py) or
-# "material" (the theme's search plugin alone: one file with every page's text).
-SEARCH_ENGINES = ("pagefind", "material")
+# `search`: "pagefind" (an index fetched in fragments per query, digest/site/search.py),
+# "material" (the theme's search plugin alone: one file with every page's text), or "auto"
+# (the default: Material's for a small content folder, Pagefind past it; see
+# digest.site.search.resolved_search).
+SEARCH_ENGINES = ("auto", "pagefind", "material")
 
 
 class ConfigError(ValueError):
@@ -79,7 +81,7 @@ class DigestConfig:
     # How articles about one event are grouped into a story (the `stories:` options).
     stories: StorySettings = StorySettings()
     # Which search finds articles (see SEARCH_ENGINES).
-    search: str = "pagefind"
+    search: str = "auto"
     # Pages are generated under this folder of the docs (e.g. "" for the site root).
     output_prefix: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -83,7 +83,7 @@ BAD_VALUES = [
     ("summarizer", "bert", "summarizer: unknown summarizer 'bert'"),
     ("timezone", "Mars/Olympus", "timezone: unknown time zone 'Mars/Olympus'"),
     ("topic_mode", "chapters", "topic_mode: expected one of"),
-    ("search", "lunr", "search: expected one of pagefind, material, not 'lunr'"),
+    ("search", "lunr", "search: expected one of auto, pagefind, material, not 'lunr'"),
     ("search", True, "search: expected text"),
     ("topics", [{"name": "Grammar", "keywords": ["a"]}], "keyword 'a' is a word nearly every"),
     ("topics", [{"name": "x" * 300}], "has a slug of 300 characters"),

@@ -51,6 +51,9 @@ def make_project(root: Path, count: int, *, plugins: list[object] | None = None)
             {"name": "Iran", "keywords": ["Tehran", "Iran"]},
         ],
         "page_size": 5,
+        # Pages are kept under Pagefind only (Material's index needs every page's text); eight
+        # articles would keep Material's index under `search: auto`.
+        "search": "pagefind",
     }
     config = {
         "site_name": "Daily digest",

@@ -100,9 +100,39 @@ def test_search_material_writes_no_bundle_and_indexes_articles_in_material(
 
 def test_the_option_is_checked() -> None:
     assert config_from_mapping({"search": "material"}, Path(".")).search == "material"
-    assert config_from_mapping({}, Path(".")).search == "pagefind"
-    with pytest.raises(ConfigError, match="search: expected one of pagefind, material"):
+    assert config_from_mapping({}, Path(".")).search == "auto"
+    with pytest.raises(ConfigError, match="search: expected one of auto, pagefind, material"):
         config_from_mapping({"search": "Pagefind"}, Path("."))
+
+
+def test_auto_picks_pagefind_once_the_articles_pass_the_threshold(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    config = config_from_mapping({"content_dir": "content"}, tmp_path)
+    assert config.search == "auto"
+    assert search.resolved_search(config).search == "material"  # empty
+    article = "---\ntitle: A headline\n---\n\n" + "A sentence of the article. " * 150
+    size = len(article.encode("utf-8"))
+    count = (search.AUTO_PAGEFIND_BYTES - 1) // size  # one article short of the threshold
+    for number in range(count):
+        (content / f"article-{number:03}.md").write_text(article, encoding="utf-8")
+    # Files the reader does not read as articles do not count: hidden ones, hidden folders,
+    # other kinds of file, metadata sidecars.
+    (content / ".draft.md").write_text(article * 2, encoding="utf-8")
+    (content / ".git").mkdir()
+    (content / ".git" / "pack.txt").write_text(article * 2, encoding="utf-8")
+    (content / "photo.jpg").write_bytes(b"x" * search.AUTO_PAGEFIND_BYTES)
+    (content / "article-000.yml").write_text("source: " + "x" * size, encoding="utf-8")
+    assert search.resolved_search(config).search == "material"
+    (content / "sub").mkdir()
+    (content / "sub" / "one-more.txt").write_text(article, encoding="utf-8")
+    resolved = search.resolved_search(config)
+    assert resolved.search == "pagefind"
+    assert search.resolved_search(resolved) is resolved
+    # An explicit choice is kept at any size.
+    for engine in ("material", "pagefind"):
+        chosen = config_from_mapping({"content_dir": "content", "search": engine}, tmp_path)
+        assert search.resolved_search(chosen).search == engine
 
 
 def _entry(paragraphs: tuple[str, ...], summary: str, method: str = "digest") -> DigestEntry:

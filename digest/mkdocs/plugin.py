@@ -59,9 +59,11 @@ from digest.site.output import (
 )
 from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path
 from digest.site.search import (
+    AUTO_PAGEFIND_BYTES,
     SearchIndexError,
     digest_records,
     pagefind_only,
+    resolved_search,
     search_engine_tag,
     write_pagefind,
 )
@@ -235,7 +237,15 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.settings = digest_config(self.config, config)
+        # `search: auto` is decided here, once per build, from the content folder's size.
+        settings = digest_config(self.config, config)
+        self.settings = resolved_search(settings)
+        if settings.search != self.settings.search:
+            log.info(
+                "search: auto: articles searched through %s (Pagefind from %d KB of articles)",
+                "Pagefind" if self.settings.search == "pagefind" else "the theme's own index",
+                AUTO_PAGEFIND_BYTES // 1000,
+            )
         if self.settings.feeds:
             try:
                 check_site_url(self.settings.site_url)

@@ -20,7 +20,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, TopicDigest
 from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
-from digest.site.search import digest_records, pagefind_only, write_pagefind
+from digest.site.search import digest_records, pagefind_only, resolved_search, write_pagefind
 from digest.store.history import Changes
 
 # The reader's stylesheet and script ship in the package; a docs/ file at the same path replaces
@@ -159,9 +159,10 @@ def write_docs_folder(
     The user's own docs (when given) are copied first; then the generated pages, the reader's
     stylesheet and script (unless the user's docs have their own), the search summaries, and,
     with feeds on, the feeds, OPML list and their empty sitemaps as static files, and with
-    `search: pagefind` the Pagefind bundle, byte for byte what the MkDocs build writes. Raises
+    Pagefind (see resolved_search) its bundle, byte for byte what the MkDocs build writes. Raises
     TemplateProblem, FeedError, DocsConflict or SearchIndexError.
     """
+    config = resolved_search(config)
     root = out_dir.resolve()
     root.mkdir(parents=True, exist_ok=True)
 

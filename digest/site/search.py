@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +35,7 @@ from digest import __version__
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
+from digest.sources.files import article_bytes
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -54,10 +55,30 @@ def pagefind_only(src_path: str) -> bool:
     return bool(_PAGEFIND_ONLY.search(src_path))
 
 
+# `search: auto` (the default) keeps the theme's own search while the content folder holds
+# less than this much article text, and uses Pagefind from there on. Below it the theme's one
+# index is small and its first result comes sooner: Pagefind first starts its script, web
+# worker and WebAssembly (about 0.16 MB, at any size), and the first result waits for that.
+# Above it Pagefind is the quicker, and its download stops growing. Measured with
+# benchmarks/search.py, median of visits (docs/performance.md, "Search"): 10 articles (about
+# 35 KB of text) Material 0.51 s, Pagefind 0.65 s; 100 articles (350 KB) Material 1.21 s,
+# Pagefind 0.87 s; the two meet near 30 articles.
+AUTO_PAGEFIND_BYTES = 100_000
+
+
+def resolved_search(config: DigestConfig) -> DigestConfig:
+    """The config with `search: auto` replaced by the engine it picks for its content folder
+    (see AUTO_PAGEFIND_BYTES); any other value is kept as it is."""
+    if config.search != "auto":
+        return config
+    size = article_bytes(config.content_dir, AUTO_PAGEFIND_BYTES)
+    return replace(config, search="pagefind" if size >= AUTO_PAGEFIND_BYTES else "material")
+
+
 def search_engine_tag(config: DigestConfig) -> str:
     """A <meta> tag for every page's head telling the reader's script (newsdigest.js) to search
     articles through the Pagefind bundle; none with `search: material`."""
-    if config.search != "pagefind":
+    if resolved_search(config).search != "pagefind":
         return ""
     return '<meta name="newsdigest-search" content="pagefind">'
 

@@ -951,6 +951,30 @@ def _draft(meta: Mapping[str, Any]) -> bool:
     return draft
 
 
+def article_bytes(content_dir: Path, enough: int) -> int:
+    """The size of the article files under content_dir (.txt and .md, hidden and linked folders
+    left out, as the reader leaves them), counted until `enough` bytes are reached.
+
+    Only sizes are read (one stat per file), so a large archive costs a walk of its folders."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(content_dir):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            n for n in dirnames if not n.startswith(".") and not (here / n).is_symlink()
+        )
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or _kind_of(path) is None:
+                continue
+            try:
+                total += path.lstat().st_size
+            except OSError:  # gone, or unreadable: the reader reports it
+                continue
+            if total >= enough:
+                return total
+    return total
+
+
 def _kind_of(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:

@@ -19,7 +19,7 @@ from digest.project import _TolerantLoader, plugin_options
 from digest.site.feeds import autodiscovery_links
 from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
 from digest.site.output import write_docs_folder as _write_docs_folder
-from digest.site.search import search_engine_tag
+from digest.site.search import resolved_search, search_engine_tag
 from digest.store.history import record_build
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
@@ -152,6 +152,7 @@ def build_site(
     DocsConflict).
     """
     zensical = _zensical()
+    config = resolved_search(config)
     raw = load_mkdocs_yml(config_file)
     base = config_file.resolve().parent
     final = (site_dir or base / str(raw.get("site_dir") or "site")).resolve()

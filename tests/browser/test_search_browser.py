@@ -1,14 +1,16 @@
 """Article search through Pagefind in Material's header search box, as a reader meets it.
 
-The site (tests/browser/conftest.py) is built with the shipped default, `search: pagefind`:
-Material's own index holds the navigation's pages only, and articles come from the Pagefind
-bundle in pagefind/, fetched in parts per query.
+The site (tests/browser/conftest.py) is built with `search: pagefind` (what the default,
+`search: auto`, picks past a few dozen articles): Material's own index holds the navigation's
+pages only, and articles come from the Pagefind bundle in pagefind/, fetched in parts per query.
+A digest of a few articles keeps Material's own index under `search: auto` (the last test).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from digest.site.output import page_url
 from digest.site.paths import article_page_path
 from digest.site.search import digest_records
 from tests.browser.conftest import DESKTOP, PHONE, Tab, serve
+from tests.conftest import copy_fixture, mkdocs_build
 
 HOSTILE_TITLE = "Library extends opening hours <after> a petition & a *vote*"
 
@@ -274,4 +277,42 @@ def test_topic_and_month_filters_narrow_the_articles(open_tab) -> None:
     lines = page.locator(".digest-search .digest-search-meta").all_inner_texts()
     assert lines and all(line.startswith("2019-04-") for line in lines), lines
     tab.screenshot("search-filters-desktop", max_height=800)
+    tab.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The browser fixture under the default, `search: auto`: its few articles (5 KB) stay in
+    Material's own index, the quicker of the two at that size."""
+    project = copy_fixture("browser", tmp_path_factory.mktemp("auto-site"))
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "      search: pagefind\n" in text
+    config.write_text(text.replace("      search: pagefind\n", ""), encoding="utf-8")
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "search: auto: articles searched through the theme's own index" in result.stderr
+    assert not (project / "site" / "pagefind").exists()
+    with serve(project / "site") as url:
+        yield url
+
+
+def test_a_small_digest_keeps_materials_search_with_summaries(open_tab, small_site: str) -> None:
+    tab = open_tab(base=small_site)
+    requests: list[str] = []
+    tab.page.on("request", lambda request: requests.append(request.url))
+    page = tab.open("")
+    assert page.locator("meta[name=newsdigest-search]").count() == 0
+    page.keyboard.press("/")
+    page.keyboard.type("neighbourhoods", delay=30)
+    item = page.locator(
+        ".md-search-result__item[data-digest-summary]",
+        has=page.locator("> a[href*='articles/caracas-blackout-2019-05-20/']"),
+    )
+    item.first.wait_for()
+    # Material's excerpt shows where the word matched; the digest's summary goes under it.
+    assert item.first.locator("mark", has_text="neighbourhoods").count() >= 1
+    summary = " ".join(item.first.locator(".digest-search-summary").inner_text().split())
+    assert summary.startswith("Large parts of Caracas lost power")
+    assert not [url for url in requests if "/pagefind/" in url]
     tab.assert_clean()

@@ -299,8 +299,13 @@ def test_home_says_what_changed_and_rebuilds_are_byte_identical(tmp_path: Path) 
 
 def test_search_summaries_map_article_pages_to_their_summaries(site: Path) -> None:
     summaries = json.loads((site / "assets/newsdigest-summaries.json").read_text("utf-8"))
-    assert summaries["articles/caracas-blackout-2019-05-20/"].startswith(
-        "Large parts of Caracas lost power"
+    card = summaries["articles/caracas-blackout-2019-05-20/"]
+    assert card["summary"].startswith("Large parts of Caracas lost power")
+    # What a Pagefind result shows under the title, for the theme's own results too.
+    assert (card["date"], card["source"], card["topics"]) == (
+        "2019-05-20",
+        "Fixture Wire",
+        "Venezuela",
     )
     assert all((site / page / "index.html").exists() for page in summaries)
     scripts = _html(site, "index.html").xpath("//script/@src")

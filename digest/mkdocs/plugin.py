@@ -64,7 +64,9 @@ from digest.site.search import (
     digest_records,
     pagefind_only,
     resolved_search,
+    result_card,
     search_engine_tag,
+    topic_names,
     write_pagefind,
 )
 from digest.store.history import record_build
@@ -375,10 +377,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
         summaries = {}
         self._article_urls = {}
+        names = topic_names(self.settings)
         for entry in self.digest.entries:
             article = files.get_file_from_path(article_page_path(entry.article.slug))
             if article is not None:
-                summaries[article.url] = entry.summary.text
+                summaries[article.url] = result_card(entry, names)
                 self._article_urls[entry.article.source_path] = article.url
         files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
         return files

@@ -20,7 +20,14 @@ from digest.config import DigestConfig
 from digest.model import Digest, TopicDigest
 from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
-from digest.site.search import digest_records, pagefind_only, resolved_search, write_pagefind
+from digest.site.search import (
+    digest_records,
+    pagefind_only,
+    resolved_search,
+    result_card,
+    topic_names,
+    write_pagefind,
+)
 from digest.store.history import Changes
 
 # The reader's stylesheet and script ship in the package; a docs/ file at the same path replaces
@@ -59,15 +66,20 @@ def page_url(src_path: str, use_directory_urls: bool = True) -> str:
     return quote(dest)
 
 
-def summaries_json(summaries: Mapping[str, str]) -> str:
-    """The search summaries file: {page URL: summary}, keys sorted so the bytes are stable."""
-    return json.dumps(dict(summaries), sort_keys=True)
+def summaries_json(cards: Mapping[str, Mapping[str, str]]) -> str:
+    """The search summaries file the reader's script adds to the theme's own results (under
+    `search: material`): {page URL: {"summary", "date", "source", "topics"}}, keys sorted so
+    the bytes are stable."""
+    return json.dumps(dict(cards), sort_keys=True)
 
 
-def article_summaries(digest: Digest, use_directory_urls: bool = True) -> dict[str, str]:
-    """{article page URL: its summary} for every article of the digest."""
+def article_summaries(
+    digest: Digest, config: DigestConfig, use_directory_urls: bool = True
+) -> dict[str, dict[str, str]]:
+    """{article page URL: its result card (summary, date, source, topics)} for every article."""
+    names = topic_names(config)
     return {
-        page_url(article_page_path(e.article.slug), use_directory_urls): e.summary.text
+        page_url(article_page_path(e.article.slug), use_directory_urls): result_card(e, names)
         for e in digest.entries
     }
 
@@ -198,7 +210,7 @@ def write_docs_folder(
         if asset not in user_files:
             target(asset).write_text(shipped_asset(asset), encoding="utf-8")
             other.append(asset)
-    summaries = summaries_json(article_summaries(digest, use_directory_urls))
+    summaries = summaries_json(article_summaries(digest, config, use_directory_urls))
     target(SUMMARIES).write_text(summaries, encoding="utf-8")
     other.append(SUMMARIES)
     if config.feeds:

@@ -116,27 +116,37 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
     if any(w.casefold() not in body_words for w in _WORD.findall(summary)):
         parts.insert(1, summary)
     topics = [topic_names.get(match.topic, match.topic) for match in entry.topics]
-    meta = {
-        "title": article.title,
-        "summary": summary,
-        "date": article.date.date().isoformat(),
-        "source": article.source or "",
-        "topics": ", ".join(topics),
-    }
     return Record(
         url=url,
         content="\n".join(part for part in parts if part),
-        meta=meta,
+        meta={"title": article.title, **result_card(entry, topic_names)},
         sort={"date": article.date.isoformat()},
         filters={"topic": tuple(topics), "month": (article.date.strftime("%Y-%m"),)},
     )
+
+
+def result_card(entry: DigestEntry, topic_names: Mapping[str, str]) -> dict[str, str]:
+    """What a search result shows under an article's title, whichever engine found it: its
+    summary, date, source and topics (topic_names: {slug: name})."""
+    article = entry.article
+    return {
+        "summary": entry.summary.text,
+        "date": article.date.date().isoformat(),
+        "source": article.source or "",
+        "topics": ", ".join(topic_names.get(m.topic, m.topic) for m in entry.topics),
+    }
+
+
+def topic_names(config: DigestConfig) -> dict[str, str]:
+    """{topic slug: its name}, as results show topics."""
+    return {topic.slug: topic.name for topic in config.topics}
 
 
 def digest_records(
     digest: Digest, config: DigestConfig, url_of: Callable[[DigestEntry], str | None]
 ) -> list[Record]:
     """A record for every article that has a page (url_of: its URL from the site's root)."""
-    names = {topic.slug: topic.name for topic in config.topics}
+    names = topic_names(config)
     records = []
     for entry in digest.entries:
         url = url_of(entry)

@@ -314,5 +314,9 @@ def test_a_small_digest_keeps_materials_search_with_summaries(open_tab, small_si
     assert item.first.locator("mark", has_text="neighbourhoods").count() >= 1
     summary = " ".join(item.first.locator(".digest-search-summary").inner_text().split())
     assert summary.startswith("Large parts of Caracas lost power")
+    # Date, source and topics, as a Pagefind result shows them.
+    line = item.first.locator(".digest-search-meta").inner_text()
+    assert line == "2019-05-20 · Fixture Wire · Venezuela"
     assert not [url for url in requests if "/pagefind/" in url]
+    tab.screenshot("search-small-digest-desktop", max_height=800)
     tab.assert_clean()

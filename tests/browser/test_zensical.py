@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
-from tests.browser.conftest import PHONE, _QuietHandler, build_twice
+from tests.browser.conftest import PHONE, _QuietHandler, build_twice, serve
 from tests.browser.test_reader import EVERY_PAGE, SUMMARY_STARTS, _texts
 from tests.conftest import copy_fixture
 
@@ -193,3 +193,43 @@ def test_no_console_error_and_no_request_leaves_the_machine(open_tab) -> None:
         results.first.wait_for()
         assert sorted(set(tab.outside_requests)) == []
         assert tab.console_errors == [], sorted(set(tab.console_errors))
+
+
+@pytest.fixture(scope="module")
+def small_zensical_site(zensical_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture built by Zensical under the default, `search: auto`: its few articles stay
+    in Zensical's own index (zensical_site first: it skips when Zensical is missing)."""
+    project = copy_fixture("browser", tmp_path_factory.mktemp("zensical-auto"))
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("      search: pagefind\n", ""), encoding="utf-8")
+    _zensical_build(project)
+    return project / "site"
+
+
+def test_a_small_digest_keeps_zensicals_search_with_summaries(
+    open_tab, small_zensical_site: Path
+) -> None:
+    assert not (small_zensical_site / "pagefind").exists()
+    index = json.loads((small_zensical_site / "search.json").read_text(encoding="utf-8"))
+    assert any(item["location"].startswith("articles/") for item in index["items"])
+    with serve(small_zensical_site) as url:
+        tab = open_tab(base=url)
+        requests: list[str] = []
+        tab.page.on("request", lambda request: requests.append(request.url))
+        page = tab.open("")
+        page.locator(".md-search__button:visible").first.click()
+        page.locator("dialog input[role=combobox]").click()
+        page.keyboard.type("neighbourhoods", delay=30)
+        result = page.locator(
+            "dialog a[role=option][data-digest-summary][href*='articles/caracas-blackout']"
+        )
+        summary = result.first.locator(".digest-search-summary")
+        summary.wait_for()
+        assert " ".join(summary.inner_text().split()).startswith(
+            SUMMARY_STARTS["caracas-blackout-2019-05-20"]
+        )
+        line = result.first.locator(".digest-search-meta").inner_text()
+        assert line == "2019-05-20 · Fixture Wire · Venezuela"
+        assert not [url for url in requests if "/pagefind/" in url]
+        tab.assert_clean()

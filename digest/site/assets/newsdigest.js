@@ -1,8 +1,8 @@
 // newsdigest: article search in the theme's search box (Material's header box, or Zensical's
 // search dialog), and each article's summary in the results.
 //
-// With `search: pagefind` (the default; every page's head then has <meta name="newsdigest-search"
-// content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script,
+// With `search: pagefind` (or `search: auto`, the default, past 100 KB of articles; every page's
+// head then has <meta name="newsdigest-search" content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script,
 // WebAssembly and the newest articles' index load when the page is idle, the older articles'
 // shards are merged in when the box is focused, and each query fetches only the index parts it
 // needs, so a visit never downloads the whole archive. Results go into Material's search panel
@@ -11,11 +11,12 @@
 // Zensical's dialog, above its own results, with its classes. Everything from the index is
 // article text, so it is inserted as text; the only markup kept is Pagefind's <mark>.
 //
-// With `search: material`, Material (or Zensical) shows, under a result, the blocks of text
-// where the words matched; a word deep in an article would show only that paragraph. Readers of
-// a digest want the summary, so this adds it under every article result. Summaries come from
-// newsdigest-summaries.json (written by the plugin), loaded from this site on the first search,
-// and are inserted as text, never as HTML.
+// With `search: material` (and under `search: auto` while the digest is small), Material (or
+// Zensical) shows, under a result, the blocks of text where the words matched; a word deep in
+// an article would show only that paragraph. Readers of a digest want the summary, so this
+// adds, under every article result, its date, source and topics and its summary, as the
+// Pagefind results show them. They come from newsdigest-summaries.json (written by the
+// plugin), loaded from this site on the first search, and are inserted as text, never as HTML.
 (function () {
   "use strict";
 
@@ -39,23 +40,41 @@
     return decodeURIComponent(url.pathname.slice(site.pathname.length));
   }
 
+  // An article's card from the summaries file: {summary, date, source, topics} (a summary
+  // alone in files written before dates and sources were added), or null.
+  function cardOf(byPage, page) {
+    var card = page && Object.prototype.hasOwnProperty.call(byPage, page) && byPage[page];
+    if (typeof card === "string") return { summary: card };
+    if (!card || typeof card !== "object" || typeof card.summary !== "string") return null;
+    return card;
+  }
+
+  // Under the result's title: the article's date, source and topics, then its summary unless
+  // the theme already shows it (its words matched there).
+  function addCard(container, heading, card, style) {
+    var after = heading ? heading.nextSibling : container.firstChild;
+    var shown = container.textContent.replace(/\s+/g, " ");
+    var line = metaLine(card);
+    [
+      line && text("p", "digest-search-meta", line),
+      shown.indexOf(card.summary.slice(0, 80)) === -1 &&
+        text("p", "digest-search-summary", card.summary),
+    ].forEach(function (paragraph) {
+      if (!paragraph) return;
+      if (style) paragraph.style.cssText = style;
+      container.insertBefore(paragraph, after);
+    });
+  }
+
   function annotate(byPage) {
     var items = document.querySelectorAll(".md-search-result__item:not([data-digest-summary])");
     Array.prototype.forEach.call(items, function (item) {
       item.setAttribute("data-digest-summary", "");
       var link = item.querySelector("a.md-search-result__link");
       var article = link && link.querySelector("article");
-      var page = link && pageOf(link);
-      var summary = page && Object.prototype.hasOwnProperty.call(byPage, page) && byPage[page];
-      if (!article || typeof summary !== "string") return;
-      // Material already shows the summary when the words matched in it.
-      var shown = article.textContent.replace(/\s+/g, " ");
-      if (shown.indexOf(summary.slice(0, 80)) !== -1) return;
-      var paragraph = document.createElement("p");
-      paragraph.className = "digest-search-summary";
-      paragraph.textContent = summary;
-      var heading = article.querySelector("h1, h2");
-      article.insertBefore(paragraph, heading ? heading.nextSibling : article.firstChild);
+      var card = link && cardOf(byPage, pageOf(link));
+      if (!article || !card) return;
+      addCard(article, article.querySelector("h1, h2"), card, "");
     });
   }
 
@@ -505,18 +524,13 @@
   function annotateShadow(root, byPage) {
     Array.prototype.forEach.call(root.querySelectorAll(SELECTOR), function (link) {
       link.setAttribute("data-digest-summary", "");
-      var page = pageOf(link);
-      var summary = page && Object.prototype.hasOwnProperty.call(byPage, page) && byPage[page];
+      var card = cardOf(byPage, pageOf(link));
       var heading = link.querySelector("h1, h2, h3");
-      if (!heading || typeof summary !== "string") return;
-      if (link.textContent.replace(/\s+/g, " ").indexOf(summary.slice(0, 80)) !== -1) return;
-      var paragraph = document.createElement("p");
-      paragraph.className = "digest-search-summary";
+      if (!heading || !card) return;
       // position: relative, as Zensical's own lines: a result's highlight is a positioned
       // ::before that would otherwise be painted over the text.
-      paragraph.style.cssText = "position: relative; margin: 0; font-size: 13px; line-height: 1.5";
-      paragraph.textContent = summary;
-      heading.parentNode.insertBefore(paragraph, heading.nextSibling);
+      addCard(heading.parentNode, heading, card,
+        "position: relative; margin: 0; font-size: 13px; line-height: 1.5");
     });
   }
 

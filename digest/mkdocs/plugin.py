@@ -62,11 +62,11 @@ from digest.site.search import (
     AUTO_PAGEFIND_BYTES,
     SearchIndexError,
     digest_records,
+    names_by_slug,
     pagefind_only,
     resolved_search,
     result_card,
     search_engine_tag,
-    topic_names,
     write_pagefind,
 )
 from digest.store.history import record_build
@@ -163,9 +163,11 @@ class DigestPluginConfig(base.Config):
     `threshold` (least likeness, 0 to 1, for an article to join a story; higher splits more)
     and `window_days` (an article joins only stories with an article this many days before)."""
     search = _Checked(default=_D.search)
-    """`pagefind` (default): articles are searched through a Pagefind index the reader fetches in
-    small parts per query, written into the site's pagefind/ folder; `material`: the theme's
-    search plugin alone (one file with every page's text, downloaded on the first visit)."""
+    """`pagefind`: articles are searched through a Pagefind index the reader fetches in small
+    parts per query, written into the site's pagefind/ folder; `material`: the theme's search
+    plugin alone (one file with every page's text, downloaded on the first visit); `auto`
+    (default): `material` while the content folder holds under 100 KB of articles (a few
+    dozen), where its one small file gives the first result sooner, `pagefind` from there on."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed, and leaves the pages that cannot
@@ -377,7 +379,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
         summaries = {}
         self._article_urls = {}
-        names = topic_names(self.settings)
+        names = names_by_slug(self.settings)
         for entry in self.digest.entries:
             article = files.get_file_from_path(article_page_path(entry.article.slug))
             if article is not None:

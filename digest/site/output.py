@@ -22,10 +22,10 @@ from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
 from digest.site.search import (
     digest_records,
+    names_by_slug,
     pagefind_only,
     resolved_search,
     result_card,
-    topic_names,
     write_pagefind,
 )
 from digest.store.history import Changes
@@ -77,7 +77,7 @@ def article_summaries(
     digest: Digest, config: DigestConfig, use_directory_urls: bool = True
 ) -> dict[str, dict[str, str]]:
     """{article page URL: its result card (summary, date, source, topics)} for every article."""
-    names = topic_names(config)
+    names = names_by_slug(config)
     return {
         page_url(article_page_path(e.article.slug), use_directory_urls): result_card(e, names)
         for e in digest.entries

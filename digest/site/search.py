@@ -137,7 +137,7 @@ def result_card(entry: DigestEntry, topic_names: Mapping[str, str]) -> dict[str,
     }
 
 
-def topic_names(config: DigestConfig) -> dict[str, str]:
+def names_by_slug(config: DigestConfig) -> dict[str, str]:
     """{topic slug: its name}, as results show topics."""
     return {topic.slug: topic.name for topic in config.topics}
 
@@ -146,7 +146,7 @@ def digest_records(
     digest: Digest, config: DigestConfig, url_of: Callable[[DigestEntry], str | None]
 ) -> list[Record]:
     """A record for every article that has a page (url_of: its URL from the site's root)."""
-    names = topic_names(config)
+    names = names_by_slug(config)
     records = []
     for entry in digest.entries:
         url = url_of(entry)

@@ -1,11 +1,12 @@
 // newsdigest: article search in the theme's search box (Material's header box, or Zensical's
 // search dialog), and each article's summary in the results.
 //
-// With `search: pagefind` (or `search: auto`, the default, past 100 KB of articles; every page's
-// head then has <meta name="newsdigest-search" content="pagefind">), articles are found through the Pagefind bundle in pagefind/: its script,
-// WebAssembly and the newest articles' index load when the page is idle, the older articles'
-// shards are merged in when the box is focused, and each query fetches only the index parts it
-// needs, so a visit never downloads the whole archive. Results go into Material's search panel
+// With `search: pagefind` (or `search: auto`, the default, past 100 KB of articles; every
+// page's head then has <meta name="newsdigest-search" content="pagefind">), articles are found
+// through the Pagefind bundle in pagefind/: its script, WebAssembly and the newest articles'
+// index load with the page, the older articles' shards are merged in when the box is focused,
+// and each query fetches only the index parts it needs, so a visit never downloads the whole
+// archive. Results go into Material's search panel
 // with Material's own classes (same look, dark mode, phone layout, arrow keys), above
 // Material's results for the pages it still indexes (home, topics, the user's pages); in
 // Zensical's dialog, above its own results, with its classes. Everything from the index is

@@ -60,9 +60,10 @@ def pagefind_only(src_path: str) -> bool:
 # index is small and its first result comes sooner: Pagefind first starts its script, web
 # worker and WebAssembly (about 0.16 MB, at any size), and the first result waits for that.
 # Above it Pagefind is the quicker, and its download stops growing. Measured with
-# benchmarks/search.py, median of visits (docs/performance.md, "Search"): 10 articles (about
-# 35 KB of text) Material 0.51 s, Pagefind 0.65 s; 100 articles (350 KB) Material 1.21 s,
-# Pagefind 0.87 s; the two meet near 30 articles.
+# benchmarks/search.py, median of 5 visits (docs/performance.md, "Search"), article shown after:
+# 10 articles (21 KB of files) Material 0.58 s, Pagefind 0.67 s; 25 (49 KB) 0.55 s, 0.61 s;
+# 100 (190 KB) 0.81 s, 0.69 s: the two meet near 100 KB. What counts is the text, not the
+# number of articles (these are short; 100 KB is about 20 articles of 800 words).
 AUTO_PAGEFIND_BYTES = 100_000
 
 

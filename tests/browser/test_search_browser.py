@@ -280,6 +280,22 @@ def test_topic_and_month_filters_narrow_the_articles(open_tab) -> None:
     tab.assert_clean()
 
 
+# Front matter is article data: the card under a result shows it as text, never as markup.
+CARD_SOURCE = "<img src=x onerror=\"fetch('http://127.0.0.1:1/card-script-ran')\"> Wire & Co"
+CARD_ARTICLE = f"""---
+title: Quarry reopens after a year of talks
+date: 2019-05-21T08:00:00+00:00
+source: {json.dumps(CARD_SOURCE)}
+---
+
+The quarry outside the fixture town reopened on Tuesday after a year of talks with residents.
+
+Its owners agreed to limit blasting to weekday mornings and to pave the access road.
+
+Residents said the quarrystone trucks would still pass the school twice a day.
+"""
+
+
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The browser fixture under the default, `search: auto`: its few articles (5 KB) stay in
@@ -289,6 +305,7 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     text = config.read_text(encoding="utf-8")
     assert "      search: pagefind\n" in text
     config.write_text(text.replace("      search: pagefind\n", ""), encoding="utf-8")
+    (project / "content" / "quarry-2019-05-21.md").write_text(CARD_ARTICLE, encoding="utf-8")
     result = mkdocs_build(project)
     assert result.returncode == 0, result.stderr
     assert "search: auto: articles searched through the theme's own index" in result.stderr
@@ -319,4 +336,45 @@ def test_a_small_digest_keeps_materials_search_with_summaries(open_tab, small_si
     assert line == "2019-05-20 · Fixture Wire · Venezuela"
     assert not [url for url in requests if "/pagefind/" in url]
     tab.screenshot("search-small-digest-desktop", max_height=800)
+    tab.assert_clean()
+
+
+def test_a_hostile_source_shows_literally_in_materials_results(open_tab, small_site: str) -> None:
+    tab = open_tab(base=small_site)
+    page = tab.open("")
+    page.keyboard.press("/")
+    page.keyboard.type("quarrystone", delay=30)
+    item = page.locator(
+        ".md-search-result__item[data-digest-summary]",
+        has=page.locator("> a[href*='articles/quarry-2019-05-21/']"),
+    )
+    item.first.wait_for()
+    line = item.first.locator(".digest-search-meta").inner_text()
+    assert line == f"2019-05-21 · {CARD_SOURCE}"
+    assert item.first.locator("img").count() == 0
+    page.wait_for_timeout(300)
+    tab.assert_clean()  # the planted fetch would be a request leaving 127.0.0.1's site
+
+
+def test_a_word_typed_at_full_speed_runs_a_few_searches_not_one_per_letter(open_tab) -> None:
+    tab = open_tab()
+    # Pagefind searches in its web worker: each search is a message to it, counted here.
+    tab.page.add_init_script(
+        """(() => {
+          const send = Worker.prototype.postMessage;
+          window.digestSearches = [];
+          Worker.prototype.postMessage = function (message, ...rest) {
+            if (message && message.method === "search") window.digestSearches.push(message.args[0]);
+            return send.call(this, message, ...rest);
+          };
+        })();"""
+    )
+    page = tab.open("")
+    page.keyboard.press("/")
+    page.keyboard.type("neighbourhoods")  # no delay: keys as fast as they come
+    page.locator('.digest-search[data-query="neighbourhoods"]').wait_for(state="attached")
+    searched = [query for query in page.evaluate("window.digestSearches") if query]
+    # Each letter's search ran to its end before: 14 of them, the word's last.
+    assert searched[-1] == "neighbourhoods"
+    assert len(searched) <= 5, searched
     tab.assert_clean()

@@ -30,6 +30,9 @@
     if (summaries === null) {
       summaries = fetch(new URL("assets/newsdigest-summaries.json", site))
         .then(function (response) { return response.ok ? response.json() : {}; })
+        .then(function (byPage) {
+          return byPage && typeof byPage === "object" && !Array.isArray(byPage) ? byPage : {};
+        })
         .catch(function () { return {}; });
     }
     return summaries;
@@ -50,17 +53,20 @@
     return card;
   }
 
-  // Under the result's title: the article's date, source and topics, then its summary unless
-  // the theme already shows it (its words matched there).
-  function addCard(container, heading, card, style) {
+  // Under the result's title: the article's date, source and topics and its summary (unless
+  // the theme already shows it: its words matched there), in the order the Pagefind results of
+  // the same theme show them (summaryFirst in Zensical's).
+  function addCard(container, heading, card, style, summaryFirst) {
     var after = heading ? heading.nextSibling : container.firstChild;
     var shown = container.textContent.replace(/\s+/g, " ");
     var line = metaLine(card);
-    [
+    var parts = [
       line && text("p", "digest-search-meta", line),
       shown.indexOf(card.summary.slice(0, 80)) === -1 &&
         text("p", "digest-search-summary", card.summary),
-    ].forEach(function (paragraph) {
+    ];
+    if (summaryFirst) parts.reverse();
+    parts.forEach(function (paragraph) {
       if (!paragraph) return;
       if (style) paragraph.style.cssText = style;
       container.insertBefore(paragraph, after);
@@ -75,11 +81,12 @@
       var article = link && link.querySelector("article");
       var card = link && cardOf(byPage, pageOf(link));
       if (!article || !card) return;
-      addCard(article, article.querySelector("h1, h2"), card, "");
+      addCard(article, article.querySelector("h1, h2"), card, "", false);
     });
   }
 
   var PAGE = 10;
+  var WAIT_FOR_SEARCH = 5000; // ms
   var pagefind = null;
   var runtimeLoaded = null;
 
@@ -120,7 +127,10 @@
           return Promise.resolve(module.init && module.init());
         }).then(function () { return module; });
       });
-      runtimeLoaded = Promise.all([script, listing]);
+      runtimeLoaded = Promise.all([script, listing]).catch(function (error) {
+        runtimeLoaded = null; // the next query tries again (a fetch may have failed once)
+        throw error;
+      });
     }
     return runtimeLoaded;
   }
@@ -141,7 +151,10 @@
           // Ready once every index has its page list (Pagefind holds a search back until
           // then, polling every 50 ms): an empty query returns as soon as they have.
           return module.search("");
-        }).then(function () { return module; });
+        }).then(function () { return module; }).catch(function (error) {
+          pagefind = null; // as above: the next query tries again
+          throw error;
+        });
       });
     }
     return pagefind;
@@ -316,7 +329,12 @@
         engine = module;
         return module.search(query, { filters: filters });
       });
-      running = turn.catch(function () {});
+      // A search that never ends (an index part whose download hangs) holds the next one back
+      // for a few seconds at most.
+      running = Promise.race([
+        turn,
+        new Promise(function (resolve) { window.setTimeout(resolve, WAIT_FOR_SEARCH); }),
+      ]).catch(function () {});
       turn.then(function (found) {
         if (run !== latest || !found) return;
         while (view.list.firstChild) view.list.removeChild(view.list.firstChild);
@@ -531,7 +549,7 @@
       // position: relative, as Zensical's own lines: a result's highlight is a positioned
       // ::before that would otherwise be painted over the text.
       addCard(heading.parentNode, heading, card,
-        "position: relative; margin: 0; font-size: 13px; line-height: 1.5");
+        "position: relative; margin: 0; font-size: 13px; line-height: 1.5", true);
     });
   }
 

@@ -257,6 +257,33 @@ def test_shards_are_blocks_oldest_first_that_newer_records_leave_alone() -> None
         search.shard_blocks(10, 4, 12)
 
 
+def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: Path) -> None:
+    # The Zensical engine writes its bundle into a fresh docs folder: the published site's
+    # shards are seeded there first, so only the changed ones are indexed again.
+    records = _records(40)
+    live, docs, fresh = tmp_path / "live", tmp_path / "docs", tmp_path / "fresh"
+    for folder in (live, docs, fresh):
+        folder.mkdir()
+    # The site was published with the oldest 36 (blocks of 16 and 16, then the newest 4).
+    search.write_pagefind(records[4:], live, **SMALL)  # newest first
+    shards = json.loads((live / "pagefind" / "shards.json").read_text())["shards"]
+    assert len(shards) == 2
+    # A shard of the old site holding a link is not seeded: it would carry the link over.
+    (live / "pagefind" / shards[1] / "index" / "planted").symlink_to("/etc/passwd")
+    assert search.seed_shards(live / "pagefind", docs / "pagefind") == 1
+    assert search.seed_shards(tmp_path / "missing", docs / "pagefind") == 0
+    # Four newer articles: blocks of 16, 16 and 4, then the newest 4; the first is reused.
+    bundle = search.write_pagefind(records, docs, **SMALL)
+    assert (bundle.reused_shards, bundle.reused_records) == (1, 16)
+    assert (bundle.indexed_shards, bundle.indexed_records) == (3, 24)
+    cold = search.write_pagefind(records, fresh, **SMALL)
+    assert _files(docs / "pagefind") == _files(fresh / "pagefind")
+    assert not [p for p in (docs / "pagefind").rglob("*") if p.is_symlink()]
+    # The published site is untouched.
+    assert (live / "pagefind" / shards[0] / "pagefind-entry.json").is_file()
+    assert cold.indexed_shards == cold.shards
+
+
 def test_a_digest_of_a_thousand_articles_is_one_index_and_ten_thousand_six_shards() -> None:
     assert search.shard_blocks(1_000) == [(0, 1_000)]
     assert [b - a for a, b in search.shard_blocks(10_000)] == [2048] * 4 + [1024, 784]

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -78,8 +79,11 @@ def resolved_search(config: DigestConfig) -> DigestConfig:
 
 def search_engine_tag(config: DigestConfig) -> str:
     """A <meta> tag for every page's head telling the reader's script (newsdigest.js) to search
-    articles through the Pagefind bundle; none with `search: material`."""
-    if resolved_search(config).search != "pagefind":
+    articles through the Pagefind bundle; none with `search: material`. The config is the one
+    the build resolved (resolved_search), so the tag agrees with the pages and bundle."""
+    if config.search == "auto":
+        raise ValueError("search_engine_tag: `search: auto` is not resolved (resolved_search)")
+    if config.search != "pagefind":
         return ""
     return '<meta name="newsdigest-search" content="pagefind">'
 
@@ -418,6 +422,47 @@ def write_pagefind(
         indexed_shards=len(jobs),
         indexed_records=sum(len(part) for _, part, _ in jobs),
     )
+
+
+def seed_shards(previous: Path, bundle: Path) -> int:
+    """Link (or copy) the shards of a previous bundle folder into bundle, which write_pagefind
+    then reuses where their articles are unchanged; the number of shards seeded.
+
+    For a build that writes its bundle somewhere new (the Zensical engine writes a fresh docs
+    folder): the previous bundle must be the published site's, never the cache folder's, which
+    other CI workflows may write. A shard holding anything but folders and regular files is
+    left out (indexed again), so no link from the old site reaches the new one."""
+    if not previous.is_dir() or previous.is_symlink():
+        return 0
+    seeded = 0
+    for shard in sorted(previous.iterdir()):
+        if not _reusable(shard) or (bundle / shard.name).exists():
+            continue
+        target = bundle / shard.name
+        try:
+            _copy_plain_tree(shard, target)
+        except (OSError, ValueError):
+            shutil.rmtree(target, ignore_errors=True)
+            continue
+        seeded += 1
+    return seeded
+
+
+def _copy_plain_tree(source: Path, target: Path) -> None:
+    """Copy a folder of folders and regular files, hard-linking files where the file system
+    allows; ValueError for anything else in it (a link, a device)."""
+    target.mkdir(parents=True)
+    for entry in sorted(source.iterdir()):
+        mode = entry.lstat().st_mode
+        if stat.S_ISDIR(mode):
+            _copy_plain_tree(entry, target / entry.name)
+        elif stat.S_ISREG(mode):
+            try:
+                os.link(entry, target / entry.name, follow_symlinks=False)
+            except OSError:  # another file system
+                shutil.copyfile(entry, target / entry.name, follow_symlinks=False)
+        else:
+            raise ValueError(f"{entry}: not a folder or a regular file")
 
 
 def _reusable(folder: Path) -> bool:

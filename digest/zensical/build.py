@@ -19,7 +19,7 @@ from digest.project import _TolerantLoader, plugin_options
 from digest.site.feeds import autodiscovery_links
 from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
 from digest.site.output import write_docs_folder as _write_docs_folder
-from digest.site.search import resolved_search, search_engine_tag
+from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
@@ -180,6 +180,10 @@ def build_site(
         # Written afresh: a removed article's page must not linger (Zensical then drops its
         # output page too). Unchanged pages keep their cached conversion, keyed by content.
         shutil.rmtree(docs, ignore_errors=True)
+        if config.search == "pagefind":
+            # The published site's search shards: only those whose articles changed are
+            # indexed again, as `mkdocs build` does over its site folder.
+            seed_shards(final / BUNDLE, docs / BUNDLE)
         written = _write_docs_folder(
             config,
             digest,

@@ -1,4 +1,5 @@
-"""Search benchmark: Pagefind (`search: pagefind`, the default) against Material's search index.
+"""Search benchmark: Pagefind (`search: pagefind`) against Material's search index (`search:
+material`), and which of the two the default, `search: auto`, picks at each size.
 
 For each size N, in one run on the same machine, the benchmark digest of benchmarks/build.py
 (N articles from ../shared/corpora) is built twice with `mkdocs build`: with `search: pagefind`

@@ -166,8 +166,9 @@ class DigestPluginConfig(base.Config):
     """`pagefind`: articles are searched through a Pagefind index the reader fetches in small
     parts per query, written into the site's pagefind/ folder; `material`: the theme's search
     plugin alone (one file with every page's text, downloaded on the first visit); `auto`
-    (default): `material` while the content folder holds under 100 KB of articles (a few
-    dozen), where its one small file gives the first result sooner, `pagefind` from there on."""
+    (default): `material` while the content folder holds under 100 KB of articles (about 20 of
+    800 words), where its one small file gives the first result sooner, `pagefind` from there
+    on (and with it the results' topic and month menus)."""
     page_cache = _Checked(default=True)
     """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
     the pages whose Markdown, links or Markdown setup changed, and leaves the pages that cannot
@@ -918,7 +919,7 @@ def _why_not_keep_pages(
     if not options.page_cache or settings.cache_dir is None:
         return "the page cache is off"
     if settings.search != "pagefind":
-        return "search: material indexes every page's text"
+        return "the theme's search indexes every page (search: material, or auto on a small digest)"
     others = sorted(set(config.plugins) - _PAGE_LOCAL_PLUGINS)
     if others:
         return f"plugin {others[0]!r} may read or change any page"

@@ -952,8 +952,9 @@ def _draft(meta: Mapping[str, Any]) -> bool:
 
 
 def article_bytes(content_dir: Path, enough: int) -> int:
-    """The size of the article files under content_dir (.txt and .md, hidden and linked folders
-    left out, as the reader leaves them), counted until `enough` bytes are reached.
+    """The size of the article files under content_dir (the text and Markdown kinds the reader
+    reads; hidden files, hidden and linked folders left out, as the reader leaves them),
+    counted until `enough` bytes are reached.
 
     Only sizes are read (one stat per file), so a large archive costs a walk of its folders."""
     total = 0

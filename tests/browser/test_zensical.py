@@ -202,6 +202,7 @@ def small_zensical_site(zensical_site: Path, tmp_path_factory: pytest.TempPathFa
     project = copy_fixture("browser", tmp_path_factory.mktemp("zensical-auto"))
     config = project / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
+    assert "      search: pagefind\n" in text
     config.write_text(text.replace("      search: pagefind\n", ""), encoding="utf-8")
     _zensical_build(project)
     return project / "site"

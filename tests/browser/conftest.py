@@ -132,6 +132,19 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+def material_result(page: Any, word: str, slug: str, timeout: float = 30_000) -> Any:
+    """Type word into Material's search box as a reader does ("/" focuses it); the article's
+    result (one <li> per page, its first link the page), once newsdigest.js has annotated it."""
+    page.keyboard.press("/")
+    page.keyboard.type(word, delay=30)
+    item = page.locator(
+        ".md-search-result__item[data-digest-summary]",
+        has=page.locator(f"> a[href*='articles/{slug}/']"),
+    )
+    item.first.wait_for(timeout=timeout)
+    return item
+
+
 @dataclass
 class Tab:
     """A page plus everything it did that a reader would not want: errors, outside requests."""

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from digest.store.cache import CACHE_FILE
-from tests.browser.conftest import DESKTOP, Tab, _QuietHandler
+from tests.browser.conftest import DESKTOP, Tab, _QuietHandler, material_result
 from tests.conftest import copy_fixture, mkdocs_build
 
 CLOBBER = """---
@@ -133,14 +133,8 @@ def test_no_planted_or_clobbering_id_reaches_the_theme(hostile_tab: Callable[[],
 def test_search_works_and_runs_no_planted_script(hostile_tab: Callable[[], Tab]) -> None:
     tab = hostile_tab()
     page = tab.open("other/")
-    page.keyboard.press("/")
-    page.keyboard.type("timetable", delay=30)
-    item = page.locator(
-        ".md-search-result__item[data-digest-summary]",
-        has=page.locator("> a[href*='articles/config-2019-06-01/']"),
-    )
     # data-digest-summary: newsdigest.js ran on the result, so it read the real configuration.
-    item.first.wait_for(timeout=15_000)
+    material_result(page, "timetable", "config-2019-06-01", timeout=15_000)
     page.wait_for_timeout(500)
     assert not [url for url in tab.outside_requests if MARKER in url]
     assert tab.console_errors == [], tab.console_errors

@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, material_result
 
 ARTICLE = "articles/caracas-blackout-2019-05-20/"
 EVERY_PAGE = [
@@ -120,15 +120,7 @@ def test_search_finds_articles_by_any_word_and_shows_the_summary(
 ) -> None:
     tab = open_tab()
     page = tab.open("")
-    # Material listens for key presses: "/" focuses the search box, then type as a reader does.
-    page.keyboard.press("/")
-    page.keyboard.type(query, delay=30)
-    # A result is one <li> per page: its first link is the page, then the matching sections.
-    item = page.locator(
-        ".md-search-result__item[data-digest-summary]",
-        has=page.locator(f"> a[href*='articles/{slug}/']"),
-    )
-    item.first.wait_for()
+    item = material_result(page, query, slug)
     assert item.count() == 1, f"no single result for the article for a word of its {where}"
     shown = " ".join(item.locator("> a").first.inner_text().split())
     assert SUMMARY_STARTS[slug] in shown

@@ -23,7 +23,7 @@ from digest.site import search
 from digest.site.output import page_url
 from digest.site.paths import article_page_path
 from digest.site.search import digest_records
-from tests.browser.conftest import DESKTOP, PHONE, Tab, serve
+from tests.browser.conftest import DESKTOP, PHONE, Tab, material_result, serve
 from tests.conftest import copy_fixture, mkdocs_build
 
 HOSTILE_TITLE = "Library extends opening hours <after> a petition & a *vote*"
@@ -320,13 +320,7 @@ def test_a_small_digest_keeps_materials_search_with_summaries(open_tab, small_si
     tab.page.on("request", lambda request: requests.append(request.url))
     page = tab.open("")
     assert page.locator("meta[name=newsdigest-search]").count() == 0
-    page.keyboard.press("/")
-    page.keyboard.type("neighbourhoods", delay=30)
-    item = page.locator(
-        ".md-search-result__item[data-digest-summary]",
-        has=page.locator("> a[href*='articles/caracas-blackout-2019-05-20/']"),
-    )
-    item.first.wait_for()
+    item = material_result(page, "neighbourhoods", "caracas-blackout-2019-05-20")
     # Material's excerpt shows where the word matched; the digest's summary goes under it.
     assert item.first.locator("mark", has_text="neighbourhoods").count() >= 1
     summary = " ".join(item.first.locator(".digest-search-summary").inner_text().split())
@@ -342,13 +336,7 @@ def test_a_small_digest_keeps_materials_search_with_summaries(open_tab, small_si
 def test_a_hostile_source_shows_literally_in_materials_results(open_tab, small_site: str) -> None:
     tab = open_tab(base=small_site)
     page = tab.open("")
-    page.keyboard.press("/")
-    page.keyboard.type("quarrystone", delay=30)
-    item = page.locator(
-        ".md-search-result__item[data-digest-summary]",
-        has=page.locator("> a[href*='articles/quarry-2019-05-21/']"),
-    )
-    item.first.wait_for()
+    item = material_result(page, "quarrystone", "quarry-2019-05-21")
     line = item.first.locator(".digest-search-meta").inner_text()
     assert line == f"2019-05-21 · {CARD_SOURCE}"
     assert item.first.locator("img").count() == 0

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,16 @@ def copy_fixture(name: str, destination: Path) -> Path:
 
 
 def mkdocs_build(
-    project: Path, *, strict: bool = True, env: dict[str, str] | None = None
+    project: Path,
+    *,
+    strict: bool = True,
+    env: dict[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run `mkdocs build` in a project folder as a user would; output captured."""
+    """Run `mkdocs build` in a project folder as a user would (args: more of its options);
+    output captured."""
     # Not --quiet: it hides warnings from MkDocs, and so from --strict.
-    command = [sys.executable, "-m", "mkdocs", "build"]
+    command = [sys.executable, "-m", "mkdocs", "build", *args]
     if strict:
         command.append("--strict")
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}

@@ -28,15 +28,14 @@ def records(site: Path) -> dict[str, dict[str, Any]]:
 
 def material_pages(site: Path) -> set[str]:
     """The pages Material's own search index holds (without the #section part)."""
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    return {doc["location"].split("#")[0] for doc in index["docs"]}
+    return {doc["location"].split("#")[0] for doc in _material_docs(site)}
 
 
-def material_text(site: Path, page: str | None = None) -> str:
-    """The text Material's own search index holds (for one page's location, or all)."""
+def material_text(site: Path) -> str:
+    """The text Material's own search index holds, every page's."""
+    return " ".join(doc["title"] + " " + doc["text"] for doc in _material_docs(site))
+
+
+def _material_docs(site: Path) -> list[dict[str, Any]]:
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    return " ".join(
-        doc["title"] + " " + doc["text"]
-        for doc in index["docs"]
-        if page is None or doc["location"].split("#")[0] == page
-    )
+    return list(index["docs"])

@@ -85,14 +85,7 @@ def kept(result: subprocess.CompletedProcess[str]) -> tuple[int, int]:
 
 def build_into_empty_folder(project: Path, name: str) -> Path:
     site = project.parent / name
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=project,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = mkdocs_build(project, args=["-d", str(site)])
     assert result.returncode == 0, result.stderr
     return site
 

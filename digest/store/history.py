@@ -131,8 +131,8 @@ class History:
         if not write:
             return snapshot
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.root / f"{key}.json", json.dumps(snapshot, sort_keys=True, indent=1))
-        _write_atomic(self.root / "HEAD", key + "\n")
+        write_atomic(self.root / f"{key}.json", json.dumps(snapshot, sort_keys=True, indent=1))
+        write_atomic(self.root / "HEAD", key + "\n")
         self._prune(key)
         return snapshot
 
@@ -163,7 +163,8 @@ def _diff(
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to path so that a killed process leaves the old file or the new one."""
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -21,10 +21,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from digest.store.history import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +114,7 @@ def save_record(path: Path, record: Mapping[str, Written]) -> None:
     text = json.dumps({"format": FORMAT, "pages": pages}, ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=".record-", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        write_atomic(path, text)
     except OSError as error:
         # Next build writes every page again: slower, never wrong.
         log.info("digest: record of the site's pages not saved: %s", error)

@@ -119,13 +119,7 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
             f"{where}: topic {name!r} has a slug of {len(slug)} characters; the limit is "
             f"{MAX_SLUG_CHARS} (set a shorter 'slug')"
         )
-    keywords = _string_tuple(raw.get("keywords", ()), f"{where}: topic {name!r} keywords")
-    for keyword in keywords:
-        if all(w.casefold() in _FUNCTION_WORDS or len(w) < 2 for w in keyword.split()):
-            raise ConfigError(
-                f"{where}: topic {name!r} keyword {keyword!r} is a word nearly every article "
-                "has, so every article would join the topic; remove it"
-            )
+    keywords = _topic_keywords(raw, name.strip(), where)
     exclude = _string_tuple(raw.get("exclude", ()), f"{where}: topic {name!r} exclude")
     context = _string_tuple(raw.get("context", ()), f"{where}: topic {name!r} context")
     description = raw.get("description") or ""
@@ -135,10 +129,48 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
         name=name.strip(),
         slug=slug,
         description=description.strip(),
-        keywords=keywords or (name.strip(),),
+        keywords=keywords,
         exclude=exclude,
         context=context,
     )
+
+
+def _topic_keywords(raw: Mapping[str, Any], name: str, where: str) -> tuple[str, ...]:
+    """A topic's keywords (its name when `keywords` is left out), each one that can match.
+
+    A topic no article could join properly is an error, not an empty page: `keywords` given
+    but empty (`[]`, null, blank strings), or a keyword with no word in it ("--") or only
+    words nearly every article has ("the")."""
+    if "keywords" not in raw:
+        keywords: tuple[str, ...] = (name,)
+        label = f"{where}: topic {name!r} (no `keywords`, so its name is its keyword)"
+        remedy = "list the words that signal it under `keywords`"
+    else:
+        given = raw["keywords"]
+        label = f"{where}: topic {name!r}"
+        remedy = "remove it"
+        keywords = _string_tuple([] if given is None else given, f"{label} keywords")
+        if not keywords:
+            raise ConfigError(
+                f"{label} has no keywords, so no article can join it: list the words that "
+                "signal it under `keywords` (or leave `keywords` out to match the topic's name)"
+            )
+        if isinstance(given, (list, tuple)) and len(keywords) < len(given):
+            raise ConfigError(f"{label} has an empty keyword, which never matches; remove it")
+    for keyword in keywords:
+        if not _WORD.search(keyword):
+            raise ConfigError(
+                f"{label}: keyword {keyword!r} has no letter or digit, so it never matches; "
+                f"{remedy}"
+            )
+        # Word by word as written ("U.S." is one word of two letters, not two of one).
+        letters = ["".join(_WORD.findall(w)).casefold() for w in keyword.split()]
+        if all(w in _FUNCTION_WORDS or len(w) < 2 for w in letters):
+            raise ConfigError(
+                f"{label}: keyword {keyword!r} is a word nearly every article has, so every "
+                f"article would join the topic; {remedy}"
+            )
+    return keywords
 
 
 def topics_from_list(raw: Any) -> tuple[Topic, ...]:
@@ -216,12 +248,15 @@ def story_settings(raw: Any) -> StorySettings:
 _PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
 # A topic's slug is a folder name in the site, as an article's is (see readers).
 MAX_SLUG_CHARS = 100
-# Keywords made only of these (or of single letters) match nearly every article.
+# Keywords made only of these (or of single letters) match nearly every article (the topic
+# matcher's phrase stop words among them: digest.analysis.topics._PHRASE_STOPWORDS).
 _FUNCTION_WORDS = frozenset(
     {"a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "but", "by", "with"}
     | {"from", "as", "is", "are", "was", "be", "it", "its", "this", "that", "he", "she"}
-    | {"they", "we", "you", "i", "not", "no"}
+    | {"they", "we", "you", "i", "not", "no", "into", "over", "about", "against", "their"}
 )
+# A word as the topic matcher reads one (letters or digits in any script).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # More summarizing processes than this only costs memory: the work is bound by the cores.
 MAX_WORKERS = 256
 # (option, smallest value): the counts the pipeline and the templates take as they are.
@@ -249,14 +284,19 @@ PLUGIN_OPTIONS = frozenset(
 )
 
 
-def _check_values(values: Mapping[str, Any]) -> None:
-    """Each option's name, type and range; ConfigError names the option and the value."""
+def check_option_names(values: Mapping[str, Any]) -> None:
+    """Every option is one of the plugin's; else ConfigError with the name it resembles."""
     unknown = sorted(str(key) for key in values if key not in PLUGIN_OPTIONS)
     if unknown:
         # A misspelt option would otherwise be ignored and its default used without a word.
         close = difflib.get_close_matches(unknown[0], sorted(PLUGIN_OPTIONS), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(f"{unknown[0]}: not an option of the digest plugin{hint}")
+
+
+def _check_values(values: Mapping[str, Any]) -> None:
+    """Each option's name, type and range; ConfigError names the option and the value."""
+    check_option_names(values)
     for key in _PATH_OPTIONS:
         value = values.get(key)
         if key in values and not (

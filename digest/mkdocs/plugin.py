@@ -36,7 +36,7 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 from digest import __version__
 from digest.analysis.parallel import progress_bar
 from digest.analysis.stories import listed_once
-from digest.config import ConfigError, DigestConfig, config_from_mapping
+from digest.config import ConfigError, DigestConfig, check_option_names, config_from_mapping
 from digest.model import Digest, DigestEntry
 from digest.pipeline import build_digest, cached_analysis
 from digest.site.feeds import (
@@ -237,6 +237,18 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # `digest build` builds into a new folder that replaces this one, the live site: the
         # one to keep pages from.
         self.final_site: Path | None = None
+
+    def load_config(
+        self, options: dict[str, Any], config_file_path: str | None = None
+    ) -> tuple[base.ConfigErrors, base.ConfigWarnings]:
+        # MkDocs only warns about an unknown option, and under --strict stops on that warning
+        # (exit 1) before on_config runs: the names are checked first, so a misspelt one gets
+        # the name it resembles and exit 2 from `mkdocs build --strict` too.
+        try:
+            check_option_names(options)
+        except ConfigError as error:
+            raise DigestConfigError(f"{config_file_path}: digest plugin: {error}") from None
+        return super().load_config(options, config_file_path)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"

@@ -297,9 +297,9 @@ def mkdocs_build(root: Path, engine: str = "mkdocs", site: Path | None = None) -
     if process.returncode != 0:
         sys.stderr.write(errors.decode(errors="replace"))
         raise SystemExit(f"{engine} build failed in {root} (exit {process.returncode})")
-    found = re.search(rb"(\d+) articles: (\d+) summarized", errors)
+    found = re.search(rb"(\d+) articles?: (\d+) summarized", errors)
     summarized = int(found.group(2)) if found else None
-    pages = re.search(rb"(\d+) of (\d+) generated pages from the cache", errors)
+    pages = re.search(rb"(\d+) of (\d+) generated pages? from the cache", errors)
     pages_cached = (int(pages.group(1)), int(pages.group(2))) if pages else None
     # ru_maxrss is in KiB on Linux (and includes reaped descendants: the summary workers).
     return Run(

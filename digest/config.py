@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from digest.model import StorySettings, Topic
+from digest.wording import noun
 
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
 # The sumy algorithms the `summarizer` option accepts by name (digest.analysis.summarizers
@@ -109,7 +110,8 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
         raise ConfigError(f"{where}: a topic needs a non-empty 'name'")
     unknown = set(raw) - {"name", "slug", "description", "keywords", "exclude", "context"}
     if unknown:
-        raise ConfigError(f"{where}: topic {name!r} has unknown option(s) {sorted(unknown)}")
+        options = noun(len(unknown), "option")
+        raise ConfigError(f"{where}: topic {name!r} has unknown {options} {sorted(unknown)}")
     slug = raw.get("slug") or slugify(name)
     if not isinstance(slug, str) or slugify(slug) != slug or not slug:
         raise ConfigError(f"{where}: topic {name!r} has an invalid slug {slug!r}")
@@ -222,7 +224,8 @@ def story_settings(raw: Any) -> StorySettings:
         raise ConfigError(f"stories: expected a mapping of options, got {raw!r}")
     unknown = sorted(set(raw) - {"threshold", "window_days"})
     if unknown:
-        raise ConfigError(f"stories: unknown option(s) {unknown} (known: threshold, window_days)")
+        options = noun(len(unknown), "option")
+        raise ConfigError(f"stories: unknown {options} {unknown} (known: threshold, window_days)")
     values: dict[str, float] = {}
     for key in ("threshold", "window_days"):
         value = raw.get(key)
@@ -536,7 +539,7 @@ def source_from_mapping(raw: Any, where: str) -> Source:
     where = f"{where} ({name.strip()})"
     unknown = sorted(str(k) for k in set(raw) - _SOURCE_OPTIONS)
     if unknown:
-        raise ConfigError(f"{where}: unknown option(s) {unknown}")
+        raise ConfigError(f"{where}: unknown {noun(len(unknown), 'option')} {unknown}")
     kinds = [k for k in SOURCE_KINDS if raw.get(k) not in (None, [], "")]
     if len(kinds) != 1:
         raise ConfigError(f"{where}: set exactly one of 'feed', 'sitemap' or 'urls'")

@@ -39,7 +39,7 @@ def test_render_writes_markdown_pages(project: Path, tmp_path: Path) -> None:
 def test_check_passes_on_good_content(project: Path) -> None:
     result = run(project, "check")
     assert result.exit_code == 0, result.output
-    assert "2 articles in the digest, 0 problem(s)" in result.output
+    assert "2 articles in the digest, 0 problems" in result.output
 
 
 def test_check_names_bad_files_and_exits_1(project: Path) -> None:
@@ -49,7 +49,7 @@ def test_check_names_bad_files_and_exits_1(project: Path) -> None:
     assert result.exit_code == 1
     assert "empty.txt: empty file" in result.output
     assert "photo.jpg: not an article" in result.output
-    assert "2 articles in the digest, 2 problem(s)" in result.output
+    assert "2 articles in the digest, 2 problems" in result.output
 
 
 def test_check_fails_on_a_template_the_build_would_fail_on(project: Path) -> None:

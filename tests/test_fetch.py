@@ -121,7 +121,7 @@ def test_first_run_writes_clean_articles_and_names_every_trap(tmp_path: Path, se
     assert "duplicate of wire/westgate-library.md" in line_for(output, "/library.html")
     # The 429 was retried after its Retry-After: the drought story is written.
     assert server.requests.count("/drought.html") == 2
-    assert "4 new, 0 unchanged, 3 duplicate(s), 7 failed" in output
+    assert "4 new, 0 unchanged, 3 duplicates, 7 failed" in output
     # Polite: a User-Agent naming newsdigest on every request.
     assert all("newsdigest" in h.get("User-Agent", "") for h in server.headers)
 
@@ -134,7 +134,7 @@ def test_first_run_writes_clean_articles_and_names_every_trap(tmp_path: Path, se
     second = server.requests[count:]
     assert len(second) <= 5, second
     assert "/rss.xml" in second and "/flood-wall.html" not in second
-    assert "0 new, 5 unchanged, 2 duplicate(s), 7 failed" in again.output
+    assert "0 new, 5 unchanged, 2 duplicates, 7 failed" in again.output
     assert "(earlier run)" in line_for(again.output, "/gone.html")
     assert second.count("/slow.html") == 1
     after = {p: p.stat().st_mtime_ns for p in (tmp_path / "content").rglob("*.md")}

@@ -523,7 +523,7 @@ def test_utf8_file_names_are_read_in_the_c_locale(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
-    assert b"3 articles in the digest, 0 problem(s)" in result.stdout + result.stderr
+    assert b"3 articles in the digest, 0 problems" in result.stdout + result.stderr
 
 
 def test_html_in_a_topics_name_and_description_stays_text(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_a_rebuild_reads_and_renders_nothing_unchanged_and_says_the_same(
     assert second == first == fresh(content)
     # Every warning and skip is still reported, though the files were not read.
     problems = {(p.path, p.message.split(" (")[0]) for p in second[0].problems}
-    assert ("world/again.md", "unknown front matter key(s) ignored: mood") in problems
+    assert ("world/again.md", "unknown front matter key ignored: mood") in problems
     assert ("broken.md", "broken YAML front matter") in problems
     assert any(path == "copy.md" for path, _ in problems)
     assert ("draft.md", "draft: not published") in problems

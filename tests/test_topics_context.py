@@ -228,7 +228,7 @@ def test_context_is_learned_from_the_articles_that_clearly_belong_to_a_topic(tmp
         cli, ["topics", "context", "-f", str(config), "--content-dir", str(folder)]
     )
     assert result.exit_code == 0, result.output
-    assert "# Iran: 4 article(s) clearly about it" in result.output
+    assert "# Iran: 4 articles clearly about it" in result.output
     assert '"enrichment"' in result.output and "configured already: uranium" in result.output
 
 

@@ -44,6 +44,7 @@ from functools import lru_cache
 
 from digest.analysis.stemming import stemmer
 from digest.model import Sentence, Topic
+from digest.wording import counted
 
 # Words of a phrase that carry no meaning of their own when matching by proximity.
 _PHRASE_STOPWORDS = frozenset(
@@ -743,7 +744,10 @@ class TopicMatcher:
         if checked and agrees and (headline or share >= 2 * self.threshold):
             where = "named in the headline" if headline else f"{share:.0%} of the article"
             return True, f"{where} with few keyword matches, but its context agrees ({words})"
-        return False, f"{hits} keyword match(es), fewer than {self.min_hits}"
+        return (
+            False,
+            f"{counted(hits, 'keyword match', 'keyword matches')}, fewer than {self.min_hits}",
+        )
 
     def attribute(
         self,

@@ -12,6 +12,7 @@ import click
 
 from digest.cli.options import EXIT_PROBLEMS, EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
+from digest.wording import counted
 
 
 @click.command("fetch")
@@ -92,8 +93,9 @@ def fetch_command(
         click.echo(f"note: {note}")
     click.echo(
         f"{report.count('new')} new, {report.count('unchanged')} unchanged, "
-        f"{report.count('duplicate')} duplicate(s), {report.count('failed')} failed "
-        f"({report.requests} requests)" + (" (dry run: nothing written)" if dry_run else "")
+        f"{counted(report.count('duplicate'), 'duplicate')}, {report.count('failed')} failed "
+        f"({counted(report.requests, 'request')})"
+        + (" (dry run: nothing written)" if dry_run else "")
     )
     if strict and report.failures:
         sys.exit(EXIT_PROBLEMS)

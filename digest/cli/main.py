@@ -20,6 +20,7 @@ from digest.model import Digest, Problem
 from digest.pipeline import build_digest, cached_analysis
 from digest.site.render import PageRenderer, TemplateProblem
 from digest.store.history import record_build
+from digest.wording import counted
 
 
 def _analysed(config: DigestConfig) -> Digest:
@@ -171,8 +172,9 @@ def render(config_file: Path, out_dir: Path, site_config: Path | None) -> None:
     except (DocsConflict, TemplateProblem, SearchIndexError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"{len(written.pages)} pages written to {out_dir}, with {len(written.user_files)} "
-        f"of your docs files and {len(written.other_files)} assets and feeds"
+        f"{counted(len(written.pages), 'page')} written to {out_dir}, with "
+        f"{len(written.user_files)} of your docs files and "
+        f"{counted(len(written.other_files), 'asset or feed', 'assets and feeds')}"
     )
     if site_config is not None:
         project = site_config.resolve().parent
@@ -207,8 +209,9 @@ def check(config_file: Path) -> None:
         click.echo(f"error: digest template {error}", err=True)
         failing += 1
     click.echo(
-        f"{len(digest.entries)} articles in the digest, {failing} problem(s); "
-        f"{sum(len(t.entries) for t in digest.topics)} topic placements, "
+        f"{counted(len(digest.entries), 'article')} in the digest, "
+        f"{counted(failing, 'problem')}; "
+        f"{counted(sum(len(t.entries) for t in digest.topics), 'topic placement')}, "
         f"{len(digest.other)} in Other"
     )
     if failing:
@@ -276,7 +279,8 @@ def eval_rouge(
         }
         click.echo(json.dumps(payload, indent=2))
     else:
-        click.echo(f"{len(articles)} articles, {evaluation.budget_label(budget)} per summary\n")
+        summaries = evaluation.budget_label(budget)
+        click.echo(f"{counted(len(articles), 'article')}, {summaries} per summary\n")
         click.echo(evaluation.markdown_table(scores))
 
 
@@ -356,6 +360,10 @@ from digest.cli.stories import eval_stories, stories_command  # noqa: E402
 
 cli.add_command(stories_command)
 eval_group.add_command(eval_stories)
+# `digest new` (a project of one's own) lives in digest/cli/new.py.
+from digest.cli.new import new_command  # noqa: E402
+
+cli.add_command(new_command)
 
 
 def main() -> None:

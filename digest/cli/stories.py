@@ -164,8 +164,8 @@ def eval_stories(
         payload = {"labels": str(labels), "articles": len(labelled), "events": events, "rows": rows}
         click.echo(json.dumps(payload, indent=2))
         return
-    moved = f", dates moved into {within_days} days" if within_days else ""
-    click.echo(f"{labels}: {len(labelled)} articles, {events} events{moved}\n")
+    moved = f", dates moved into {_count(within_days, 'day')}" if within_days else ""
+    click.echo(f"{labels}: {_count(len(labelled), 'article')}, {_count(events, 'event')}{moved}\n")
     click.echo("| threshold | BCubed precision | BCubed recall | BCubed F1 | stories |")
     click.echo("|---|---|---|---|---|")
     for row in rows:

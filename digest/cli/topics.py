@@ -27,6 +27,7 @@ from digest.evaluation.topics import LabelError, evaluate, format_evaluation, re
 from digest.model import Topic
 from digest.pipeline import SUGGESTION_WINDOW, split_article
 from digest.sources.files import ContentReader
+from digest.wording import counted
 
 
 def _matcher(config: DigestConfig, threshold: float | None = None) -> TopicMatcher:
@@ -88,7 +89,7 @@ def explain(config_file: Path, file: Path) -> None:
         click.echo(
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
-            f"{found.hits} keyword match(es); {verdict} "
+            f"{counted(found.hits, 'keyword match', 'keyword matches')}; {verdict} "
             f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
         )
         if found.reason:
@@ -200,7 +201,7 @@ def suggest(
         )
     ]
     click.echo(
-        f"{len(candidates)} of {len(articles)} articles "
+        f"{len(candidates)} of {counted(len(articles), 'article')} "
         f"{'clustered' if use_all or not topics else 'fit no configured topic'}."
     )
     result = suggest_topics(
@@ -212,14 +213,16 @@ def suggest(
         existing=topics,
         threshold=threshold,
     )
-    click.echo(f"{len(set(result.labels))} clusters, {len(result.suggestions)} suggestion(s).\n")
+    clusters_found = counted(len(set(result.labels)), "cluster")
+    click.echo(f"{clusters_found}, {counted(len(result.suggestions), 'suggestion')}.\n")
     for suggestion in result.suggestions:
-        click.echo(f"# {suggestion.name}: a cluster of {suggestion.cluster_size} articles")
+        size = counted(suggestion.cluster_size, "article")
+        click.echo(f"# {suggestion.name}: a cluster of {size}")
         click.echo(f"#   signal words: {', '.join(suggestion.keywords)}")
         shown = ", ".join(suggestion.articles[:5])
         more = len(suggestion.articles) - 5
         click.echo(
-            f"#   its keywords would gather {len(suggestion.articles)} article(s)"
+            f"#   its keywords would gather {counted(len(suggestion.articles), 'article')}"
             + (f": {shown}" if shown else "")
             + (f" and {more} more" if more > 0 else "")
         )
@@ -262,7 +265,7 @@ def context(config_file: Path, content_dir: Path | None, words: int) -> None:
     documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
     learned = learn_context(documents, _matcher(config), count=words)
     for topic, found in zip(config.topics, learned, strict=True):
-        click.echo(f"# {topic.name}: {found.articles} article(s) clearly about it")
+        click.echo(f"# {topic.name}: {counted(found.articles, 'article')} clearly about it")
         if not found.words:
             click.echo("#   too few to learn from\n")
             continue

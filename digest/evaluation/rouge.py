@@ -25,6 +25,7 @@ from digest.analysis.summarizers import (
 from digest.analysis.tokenizer import split_sentences
 from digest.evaluation.jsonl import json_objects
 from digest.sources.cleanup import Boilerplate
+from digest.wording import counted
 
 DEFAULT_NAMES: tuple[str, ...] = ("lead", *SUMY_ALGORITHMS, "digest")
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
@@ -177,8 +178,8 @@ def evaluate(
 
 def budget_label(budget: Budget) -> str:
     if budget.words is not None:
-        return f"{budget.words} words"
-    return f"{budget.sentences} sentence" + ("s" if budget.sentences != 1 else "")
+        return counted(budget.words, "word")
+    return counted(budget.sentences or 0, "sentence")
 
 
 def markdown_table(scores: Sequence[Score]) -> str:

@@ -25,6 +25,7 @@ from digest.evaluation.jsonl import json_objects
 from digest.model import Article, Topic
 from digest.sources.files import ArticleError, ContentReader
 from digest.sources.text import paragraphs_of
+from digest.wording import counted
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 
@@ -149,8 +150,8 @@ def evaluate_paragraphs(
     texts = _full_paragraphs(article)
     if len(texts) != len(entries):
         raise LabelError(
-            f"{labels_path}: {len(entries)} labelled paragraphs but {article.source_path} "
-            f"has {len(texts)}"
+            f"{labels_path}: {counted(len(entries), 'labelled paragraph')} but "
+            f"{article.source_path} has {len(texts)}"
         )
     for n, (start, text) in enumerate(zip(starts, texts, strict=True)):
         if not _starts(text, start):
@@ -304,5 +305,7 @@ def format_evaluation(evaluation: Evaluation, names: dict[str, str]) -> str:
             f"{name:<{width}}  {s.precision:9.3f}  {s.recall:6.3f}  {s.f1:5.3f}  {s.support:7d}"
         )
     lines.append(f"{'macro F1':<{width}}  {'':9}  {'':6}  {evaluation.macro_f1:5.3f}")
-    lines.append(f"{len(evaluation.items)} {evaluation.unit}s, {len(evaluation.errors)} wrong")
+    lines.append(
+        f"{counted(len(evaluation.items), evaluation.unit)}, {len(evaluation.errors)} wrong"
+    )
     return "\n".join(lines)

@@ -80,6 +80,7 @@ from digest.store.outputs import (
     written,
 )
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
+from digest.wording import counted
 
 log = get_plugin_logger(__name__)
 # The reader's stylesheet and script (digest.site.output, shared with the other engines) are
@@ -348,8 +349,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         stats = getattr(analysis, "stats", None)
         if stats is not None:
             log.info(
-                "%d articles: %d summarized, %d from the cache",
-                stats.articles,
+                "%s: %d summarized, %d from the cache",
+                counted(stats.articles, "article"),
                 stats.analysed,
                 stats.from_memory + stats.from_file,
             )
@@ -529,10 +530,10 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             clear_all_but(site, set())
             return
         log.info(
-            "%d of %d pages kept from the previous build (%d files replaced)",
+            "%d of %s kept from the previous build (%s replaced)",
             len(self._kept),
-            len(self._keepable),
-            removed,
+            counted(len(self._keepable), "page"),
+            counted(removed, "file"),
         )
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
@@ -634,9 +635,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if self.page_store is not None:
             # A page kept as written is not converted either: it counts as one from the cache.
             log.info(
-                "%d of %d generated pages from the cache",
+                "%d of %s from the cache",
                 self.page_store.hits + len(self._kept),
-                len(self._expected) + len(self._kept),
+                counted(len(self._expected) + len(self._kept), "generated page"),
             )
             self.page_store.save()
         if self.settings is None or self.digest is None:
@@ -653,8 +654,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
             # The time goes to the log only (benchmarks/search.py reads it), never into the site.
             log.info(
-                "search: %d articles indexed by Pagefind in %.1f s (%s)",
-                len(records),
+                "search: %s indexed by Pagefind in %.1f s (%s)",
+                counted(len(records), "article"),
                 time.perf_counter() - started,
                 bundle.describe(),
             )
@@ -667,7 +668,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
         except FeedError as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
-        log.debug("wrote %d feed files", len(files))
+        log.debug("wrote %s", counted(len(files), "feed file"))
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.

@@ -37,6 +37,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
+from digest.wording import counted
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -271,8 +272,9 @@ class SearchBundle:
     def describe(self) -> str:
         """For the build's log: "8 shards: 2 indexed (300 articles), 6 reused (9,700)"."""
         return (
-            f"{self.shards} shards: {self.indexed_shards} indexed "
-            f"({self.indexed_records:,} articles), {self.reused_shards} reused "
+            f"{counted(self.shards, 'shard')}: {self.indexed_shards} indexed "
+            f"({counted(self.indexed_records, 'article', grouped=True)}), "
+            f"{self.reused_shards} reused "
             f"({self.reused_records:,})"
         )
 

@@ -23,6 +23,7 @@ import trafilatura
 from lxml import etree
 
 from digest.sources.urls import absolute
+from digest.wording import counted
 
 # Below this many words a page is not an article (a video page, an index, a consent wall);
 # a real brief has more (a wire "briefly" item runs to 50-100 words).
@@ -372,9 +373,9 @@ def problem(extracted: Extracted) -> str | None:
     """Why this page is not written as an article, or None."""
     words = extracted.words
     if extracted.paywalled and words < PAYWALL_WORDS:
-        return f"paywalled: only {words} words of the story are on the page"
+        return f"paywalled: only {counted(words, 'word')} of the story are on the page"
     if words < MIN_WORDS:
-        return f"almost no text ({words} words): not an article, or a stub"
+        return f"almost no text ({counted(words, 'word')}): not an article, or a stub"
     if not extracted.title:
         return "no headline found"
     return None

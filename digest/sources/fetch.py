@@ -38,6 +38,7 @@ from digest.sources.store import (
     write,
 )
 from digest.sources.urls import canonical_url
+from digest.wording import counted
 
 # A feed entry's own text is the full story when it is at least this long and does not
 # end the way teasers do; otherwise the page is fetched.
@@ -292,7 +293,7 @@ class FetchRun:
         ]
         if len(items) < listed:
             self.notes.append(
-                f"{source.name}: {listed - len(items)} of {listed} items left out by "
+                f"{source.name}: {listed - len(items)} of {counted(listed, 'item')} left out by "
                 "include/exclude"
             )
         limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
@@ -465,4 +466,5 @@ class FetchRun:
         self.titles.setdefault(title.casefold(), relative)
         self.index.add(relative, text, (url, page_url))
         words = sum(len(p.split()) for p in article.paragraphs)
-        self._record(Outcome(source.name, item.url, "new", f"{how}, {words} words", relative))
+        detail = f"{how}, {counted(words, 'word')}"
+        self._record(Outcome(source.name, item.url, "new", detail, relative))

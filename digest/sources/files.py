@@ -35,6 +35,7 @@ from digest.sources.text import (
     paragraphs_of,
     split_dateline,
 )
+from digest.wording import counted, noun
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown"})
@@ -498,7 +499,7 @@ class ContentReader:
         removed = control_characters(decoded)
         if removed:
             notes.append(
-                f"removed {removed} control or bidi character(s) (NUL, escape, "
+                f"removed {counted(removed, 'control or bidi character')} (NUL, escape, "
                 "right-to-left override...) that are not text"
             )
         content_hash = hashlib.sha256(data).hexdigest()
@@ -646,7 +647,8 @@ class ContentReader:
         meta, body = self._front_matter(text, warnings)
         unknown = sorted(str(k) for k in meta if k not in _KNOWN_KEYS)
         if unknown:
-            warnings.append(f"unknown front matter key(s) ignored: {', '.join(unknown)}")
+            keys = noun(len(unknown), "key")
+            warnings.append(f"unknown front matter {keys} ignored: {', '.join(unknown)}")
         if "title" not in meta:
             raise ArticleError("front matter has no 'title'")
         title = _optional_text(meta, "title")

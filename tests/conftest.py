@@ -51,6 +51,54 @@ def mkdocs_build(
     )
 
 
+# --- a test run leaves the checkout as it was ----------------------------------------------------
+
+_CHECKOUT_BEFORE = pytest.StashKey[set[str] | None]()
+_CHECKOUT_CHANGED = pytest.StashKey[list[str]]()
+
+
+def checkout_status(repo: Path = REPO) -> set[str] | None:
+    """`git status --porcelain` of the checkout, one entry a line (None: not a git checkout)."""
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return set(result.stdout.splitlines()) if result.returncode == 0 else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_CHECKOUT_BEFORE] = checkout_status()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when it changed the checkout: tests write into temporary folders only
+    (screenshots too, unless DIGEST_UPDATE_SCREENSHOTS=1 asks to refresh the README's)."""
+    before = session.config.stash.get(_CHECKOUT_BEFORE, None)
+    if before is None or os.environ.get("DIGEST_UPDATE_SCREENSHOTS", "") not in ("", "0"):
+        return
+    changed = sorted((checkout_status() or before) - before)
+    session.config.stash[_CHECKOUT_CHANGED] = changed
+    if changed:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    changed = config.stash.get(_CHECKOUT_CHANGED, [])
+    if changed:
+        terminalreporter.write_sep("=", "the test run changed the checkout", red=True)
+        for line in changed:
+            terminalreporter.write_line(f"  {line}")
+        terminalreporter.write_line(
+            "Tests must write into temporary folders (a file edited during the run shows too)."
+        )
+
+
 @pytest.fixture
 def seed_text() -> str:
     return require_shared(SEED).read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +33,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# The README's screenshots. A test run writes its screenshots to a temporary folder, so the
+# checkout stays as it was; DIGEST_UPDATE_SCREENSHOTS=1 rewrites the committed ones.
 SCREENSHOTS = REPO / "tests" / "screenshots"
+UPDATE_SCREENSHOTS = "DIGEST_UPDATE_SCREENSHOTS"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 400, "height": 860}
 
@@ -123,6 +126,16 @@ def base_url(site: Path) -> Iterator[str]:
         yield url
 
 
+def screenshot_folder(temporary: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the screenshots go: the committed ones only when asked to refresh them."""
+    return SCREENSHOTS if environ.get(UPDATE_SCREENSHOTS, "") not in ("", "0") else temporary
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return screenshot_folder(tmp_path_factory.mktemp("screenshots"))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     sync_playwright = _playwright()
@@ -153,6 +166,8 @@ class Tab:
     base_url: str
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
+    # Where screenshot() writes (see screenshot_folder); None: this tab takes none.
+    screenshots: Path | None = None
 
     def open(self, path: str) -> Any:
         self.page.goto(self.base_url + path)
@@ -164,13 +179,15 @@ class Tab:
         assert self.console_errors == [], "the browser console has errors"
 
     def screenshot(self, name: str, max_height: int = 1300) -> Path:
-        """Write tests/screenshots/NAME.png (via a temporary file: never a half-written PNG).
+        """Write NAME.png into the screenshots folder (tests/screenshots/ when refreshing the
+        README's; via a temporary file: never a half-written PNG).
 
         On a desktop, the page from the top, up to max_height: more than one screen, so an
         article's summary and its highlighted sentences both show, but not a whole long page.
         On a phone, one screen."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{name}.png"
+        assert self.screenshots is not None, "a tab from open_tab takes screenshots"
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        target = self.screenshots / f"{name}.png"
         temporary = target.with_name(target.name + ".tmp")
         # No hover effect from the last click: the same page gives the same picture.
         self.page.mouse.move(0, 0)
@@ -194,7 +211,7 @@ class Tab:
 
 
 @pytest.fixture
-def open_tab(browser: Any, base_url: str) -> Iterator[Callable[..., Tab]]:
+def open_tab(browser: Any, base_url: str, screenshots: Path) -> Iterator[Callable[..., Tab]]:
     contexts = []
 
     def open_tab(
@@ -204,7 +221,7 @@ def open_tab(browser: Any, base_url: str) -> Iterator[Callable[..., Tab]]:
         context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
         contexts.append(context)
         home = base or base_url
-        tab = Tab(context.new_page(), home)
+        tab = Tab(context.new_page(), home, screenshots=screenshots)
 
         def on_request(request: Any) -> None:
             url = request.url

@@ -197,7 +197,7 @@ def test_eval_topics_on_jsonl_and_category_folders(tmp_path: Path) -> None:
     (folders / "iran").mkdir(parents=True)
     (folders / "iran" / "one.txt").write_text("Iran story\n\nIran and Tehran.\n", encoding="utf-8")
     output = run("eval", "topics", "-f", str(REPO / "mkdocs.yml"), str(folders))
-    assert "1 articles, 0 wrong" in output
+    assert "1 article, 0 wrong" in output
 
 
 def test_eval_topics_reports_bad_labels_clearly(tmp_path: Path) -> None:

@@ -299,8 +299,8 @@ class FetchRun:
         limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
         if len(items) > limit:
             self.notes.append(
-                f"{source.name}: {len(items) - limit} older items beyond max_items ({limit}) "
-                "not fetched this run"
+                f"{source.name}: {counted(len(items) - limit, 'older item')} beyond max_items "
+                f"({limit}) not fetched this run"
             )
         if source.kind == "urls":
             return items[:limit]

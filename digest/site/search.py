@@ -37,6 +37,8 @@ from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
+from digest.store.markdown_pages import load_secret
+from digest.store.search_shards import ShardCache
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -355,9 +357,11 @@ def write_pagefind(
     workers: int = 0,
     base_block: int = BASE_BLOCK,
     max_block: int = MAX_BLOCK,
+    cache: ShardCache | None = None,
 ) -> SearchBundle:
-    """Index the records and write the bundle to site_dir/pagefind, reusing the shards of the
-    bundle already there (the previous build's) whose key is unchanged.
+    """Index the records and write the bundle to site_dir/pagefind, reusing the shards whose
+    key is unchanged: from the bundle already there (the previous build's) or from `cache`
+    (kept in cache_dir, authenticated; see digest.store.search_shards).
 
     The result is byte for byte what a build into an empty folder writes. Everything is written
     into a temporary folder first, the kept shards are moved into it, and it then replaces
@@ -374,24 +378,19 @@ def write_pagefind(
     for stale in site_dir.glob(".pagefind-*"):
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
-    kept = {key for key, _ in shards if _reusable(target / key)}
-    jobs: list[tuple[Path, Sequence[Record], bool]] = []
+    kept = {key for key, _ in shards if _site_shard_reusable(target / key, cache)}
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
-        jobs.append((staging, newest, True))
-        jobs.extend((staging / key, part, False) for key, part in shards if key not in kept)
-        count = min(len(jobs), workers or os.cpu_count() or 1)
-
-        def index(job: tuple[Path, Sequence[Record], bool]) -> None:
-            _index(job[0], job[1], job[2], language)
-
-        if count == 1:
-            for job in jobs:
-                index(job)
-        else:
-            # Shards are independent: one Pagefind process each, a core each (a cold build).
-            with ThreadPoolExecutor(count) as pool:
-                list(pool.map(index, jobs))  # list(): the first failure is raised here
+        cached = _restore_cached(staging, [key for key, _ in shards if key not in kept], cache)
+        jobs: list[tuple[Path, Sequence[Record], bool]] = [(staging, newest, True)]
+        jobs.extend(
+            (staging / key, part, False) for key, part in shards if key not in kept | cached
+        )
+        _run_index_jobs(jobs, language, workers)
+        if cache is not None:
+            for folder, _, _ in jobs[1:]:
+                cache.put(folder.name, folder)
+            cache.keep_only(key for key, _ in shards)
         listing = {"pagefind": _pagefind_version(), "shards": [key for key, _ in shards]}
         (staging / SHARDS_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         # mkdtemp made it 0700: a web server running as another user would get 403. The kept
@@ -408,13 +407,7 @@ def write_pagefind(
                 os.replace(staging / key, target / key)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if target.exists() or target.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
-        os.replace(target, old / BUNDLE)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, target)
+    _swap_bundle(site_dir, staging, target)
     return SearchBundle(
         path=target,
         records=len(ordered),
@@ -422,6 +415,64 @@ def write_pagefind(
         indexed_shards=len(jobs),
         indexed_records=sum(len(part) for _, part, _ in jobs),
     )
+
+
+def _site_shard_reusable(folder: Path, cache: ShardCache | None) -> bool:
+    """Whether the previous bundle's shard folder may be kept. With a cache, only where its
+    files match the HMAC the cache holds for that shard: the site folder is no more trusted
+    than the cache (a planted fragment would show in search results)."""
+    if not _reusable(folder):
+        return False
+    return cache is None or cache.verified(folder.name, folder) is not None
+
+
+def _restore_cached(staging: Path, keys: Sequence[str], cache: ShardCache | None) -> set[str]:
+    """Write the cache's verified copies of these shards into staging; the keys restored."""
+    restored: set[str] = set()
+    if cache is None:
+        return restored
+    for key in keys:
+        files = cache.verified(key)
+        if files is not None:
+            _write_files(files, staging / key)
+            restored.add(key)
+    return restored
+
+
+def _run_index_jobs(
+    jobs: Sequence[tuple[Path, Sequence[Record], bool]], language: str, workers: int
+) -> None:
+    count = min(len(jobs), workers or os.cpu_count() or 1)
+
+    def index(job: tuple[Path, Sequence[Record], bool]) -> None:
+        _index(job[0], job[1], job[2], language)
+
+    if count == 1:
+        for job in jobs:
+            index(job)
+    else:
+        # Shards are independent: one Pagefind process each, a core each (a cold build).
+        with ThreadPoolExecutor(count) as pool:
+            list(pool.map(index, jobs))  # list(): the first failure is raised here
+
+
+def _swap_bundle(site_dir: Path, staging: Path, target: Path) -> None:
+    """Put the staged bundle in place of the old one."""
+    if target.exists() or target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
+        os.replace(target, old / BUNDLE)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+
+
+def shard_cache(cache_dir: Path | None) -> ShardCache | None:
+    """The cache of search shards in cache_dir, where a secret authenticates them."""
+    if cache_dir is None:
+        return None
+    secret = load_secret()
+    return ShardCache(cache_dir, secret) if secret is not None else None
 
 
 def seed_shards(previous: Path, bundle: Path) -> int:

@@ -27,32 +27,54 @@ def _build(root: Path, name: str, cache: ShardCache | None, count: int = 40) -> 
     return search.write_pagefind(_records(count), site, cache=cache, **SMALL)
 
 
-def test_a_build_into_an_empty_folder_reuses_the_shards_kept_in_the_cache(tmp_path: Path) -> None:
+def _kept(root: Path) -> set[str]:
+    return {p.name for p in (root / "cache" / "pagefind-shards").iterdir()}
+
+
+def test_a_build_into_an_empty_folder_reuses_the_indexes_kept_in_the_cache(tmp_path: Path) -> None:
     cache = ShardCache(tmp_path / "cache", SECRET)
     first = _build(tmp_path, "one", cache)
     assert first.indexed_shards == first.shards == 4
-    # Another runner: a new site folder, the same cache. Only the newest records are indexed.
+    # Another runner: a new site folder, the same cache. Nothing changed: nothing is indexed.
     second = _build(tmp_path, "two", cache)
-    assert (second.indexed_shards, second.indexed_records) == (1, 4)
+    assert (second.indexed_shards, second.indexed_records) == (0, 0)
     cold = _build(tmp_path, "cold", None)
-    assert _files(tmp_path / "two" / "pagefind") == _files(tmp_path / "cold" / "pagefind")
-    # The cache holds this bundle's shards only, each with its HMAC.
-    kept = sorted(p.name for p in (tmp_path / "cache" / "pagefind-shards").iterdir())
-    assert kept == sorted(
-        [*_listing(tmp_path / "two"), *(k + ".mac" for k in _listing(tmp_path / "two"))]
-    )
     assert cold.indexed_shards == 4
+    assert _files(tmp_path / "two" / "pagefind") == _files(tmp_path / "cold" / "pagefind")
+    # Four newer articles: the newest records and the block they close are indexed again.
+    third = search.write_pagefind(_records(44), tmp_path / "two", cache=cache, **SMALL)
+    assert 0 < third.indexed_records < 44
+    # The cache holds this bundle's indexes only, each with its HMAC.
+    listing = json.loads((tmp_path / "two" / "pagefind" / "shards.json").read_text())
+    names = [listing["newest"], *listing["shards"]]
+    assert _kept(tmp_path) == {*names, *(name + ".mac" for name in names)}
 
 
-def test_a_shard_the_bundle_no_longer_uses_leaves_the_cache(tmp_path: Path) -> None:
+def test_an_unchanged_bundle_is_left_as_it_is(tmp_path: Path) -> None:
+    cache = ShardCache(tmp_path / "cache", SECRET)
+    _build(tmp_path, "site", cache)
+    entry = tmp_path / "site" / "pagefind" / "pagefind-entry.json"
+    before = entry.stat().st_ino
+    again = _build(tmp_path, "site", cache)
+    assert again.indexed_shards == 0 and entry.stat().st_ino == before
+    # A file planted beside the bundle's own index: the bundle is written again, without it.
+    (tmp_path / "site" / "pagefind" / "planted.js").write_text("alert(1)")
+    third = _build(tmp_path, "site", cache)
+    assert third.indexed_shards == 0  # everything came from the cache
+    assert not (tmp_path / "site" / "pagefind" / "planted.js").exists()
+    _build(tmp_path, "cold", None)
+    assert _files(tmp_path / "site" / "pagefind") == _files(tmp_path / "cold" / "pagefind")
+
+
+def test_an_index_the_bundle_no_longer_uses_leaves_the_cache(tmp_path: Path) -> None:
     cache = ShardCache(tmp_path / "cache", SECRET)
     _build(tmp_path, "one", cache, count=29)
     old = set(_listing(tmp_path / "one"))
     _build(tmp_path, "two", cache, count=40)
-    kept = {p.name for p in (tmp_path / "cache" / "pagefind-shards").iterdir()}
     new = set(_listing(tmp_path / "two"))
-    assert {k for k in kept if not k.endswith(".mac")} == new
-    assert old - new and not (old - new) & kept
+    shards = {name for name in _kept(tmp_path) if name.startswith("shard-")}
+    assert {name for name in shards if not name.endswith(".mac")} == new
+    assert old - new and not (old - new) & shards
 
 
 @pytest.mark.parametrize("attack", ["edited", "forged-mac", "link", "other-key"])
@@ -67,7 +89,7 @@ def test_a_tampered_cached_shard_is_indexed_again(tmp_path: Path, attack: str) -
     elif attack == "forged-mac":
         # Without the secret a new HMAC cannot be made: one made with another key fails.
         fragment.write_bytes(b"planted")
-        ShardCache(tmp_path / "cache", b"x" * 32).put(shard, folder)
+        ShardCache(tmp_path / "cache", b"x" * 32).put(shard, {"fragment/x": b"planted"})
     elif attack == "link":
         fragment.unlink()
         fragment.symlink_to("/etc/passwd")
@@ -75,7 +97,7 @@ def test_a_tampered_cached_shard_is_indexed_again(tmp_path: Path, attack: str) -
         # Read with another secret (another machine, or the key changed): nothing verifies.
         cache = ShardCache(tmp_path / "cache", b"o" * 32)
     rebuilt = _build(tmp_path, "two", cache)
-    assert rebuilt.indexed_shards >= 2
+    assert rebuilt.indexed_shards >= 1
     _build(tmp_path, "cold", None)
     assert _files(tmp_path / "two" / "pagefind") == _files(tmp_path / "cold" / "pagefind")
     assert not [p for p in (tmp_path / "two").rglob("*") if p.is_symlink()]
@@ -90,7 +112,7 @@ def test_a_shard_tampered_in_the_site_folder_is_indexed_again(tmp_path: Path) ->
     fragment = sorted((tmp_path / "site" / "pagefind" / shard / "fragment").iterdir())[0]
     fragment.write_bytes(b"forged record")
     again = _build(tmp_path, "site", cache)
-    assert (again.indexed_shards, again.reused_shards) == (1, 3)  # restored from the cache
+    assert again.indexed_shards == 0  # the shard comes from the cache, verified
     _build(tmp_path, "cold", None)
     assert _files(tmp_path / "site" / "pagefind") == _files(tmp_path / "cold" / "pagefind")
 

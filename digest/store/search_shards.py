@@ -48,27 +48,25 @@ class ShardCache:
             signer.update(hashlib.sha256(data).digest())
         return signer.hexdigest()
 
-    def verified(self, name: str, folder: Path | None = None) -> dict[str, bytes] | None:
-        """The files ({relative path: bytes}) of shard `name` if they match their HMAC: the
-        cached copy, or the copy in `folder` (a previous site's) checked against the cached
-        HMAC. None if there is none, or it does not verify."""
+    def verified(
+        self, name: str, files: Mapping[str, bytes] | None = None
+    ) -> dict[str, bytes] | None:
+        """The files ({relative path: bytes}) of index `name` if they match their HMAC: the
+        cached copy, or `files` (read from a previous site) checked against the cached HMAC.
+        None if there is none, or it does not verify."""
         try:
             mac = (self.root / (name + _MAC_SUFFIX)).read_text(encoding="ascii").strip()
-            files = read_plain_tree(folder if folder is not None else self.root / name)
+            found = dict(files) if files is not None else read_plain_tree(self.root / name)
         except (OSError, ValueError, UnicodeError):
             return None
-        if not files or not hmac.compare_digest(mac, self._mac(name, files)):
-            log.debug("digest: kept search shard %s fails its check; indexed again", name)
+        if not found or not hmac.compare_digest(mac, self._mac(name, found)):
+            log.debug("digest: kept search index %s fails its check; indexed again", name)
             return None
-        return files
+        return found
 
-    def has(self, name: str) -> bool:
-        return (self.root / (name + _MAC_SUFFIX)).is_file()
-
-    def put(self, name: str, folder: Path) -> None:
-        """Keep a copy of the freshly indexed shard in `folder`; a failure only logs."""
+    def put(self, name: str, files: Mapping[str, bytes]) -> None:
+        """Keep a copy of a freshly written index; a failure only logs."""
         try:
-            files = read_plain_tree(folder)
             self.root.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root))
             try:
@@ -86,7 +84,7 @@ class ShardCache:
             partial.write_text(self._mac(name, files) + "\n", encoding="ascii")
             os.replace(partial, mac)
         except (OSError, ValueError) as error:
-            log.info("digest: search shard %s not kept in the cache: %s", name, error)
+            log.info("digest: search index %s not kept in the cache: %s", name, error)
 
     def keep_only(self, names: Iterable[str]) -> None:
         """Drop kept shards this build does not use (the cache holds one bundle's shards)."""

@@ -67,6 +67,7 @@ from digest.site.search import (
     resolved_search,
     result_card,
     search_engine_tag,
+    shard_cache,
     write_pagefind,
 )
 from digest.store.history import record_build
@@ -649,7 +650,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
             started = time.perf_counter()
             try:
-                bundle = write_pagefind(records, Path(config.site_dir), self.settings.language)
+                bundle = write_pagefind(
+                    records,
+                    Path(config.site_dir),
+                    self.settings.language,
+                    cache=shard_cache(self.settings.cache_dir),
+                )
             except SearchIndexError as error:
                 raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
             # The time goes to the log only (benchmarks/search.py reads it), never into the site.

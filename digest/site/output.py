@@ -26,6 +26,7 @@ from digest.site.search import (
     pagefind_only,
     resolved_search,
     result_card,
+    shard_cache,
     write_pagefind,
 )
 from digest.store.history import Changes
@@ -226,7 +227,9 @@ def write_docs_folder(
             config,
             lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
         )
-        bundle = write_pagefind(records, root, config.language).path
+        bundle = write_pagefind(
+            records, root, config.language, cache=shard_cache(config.cache_dir)
+        ).path
         other.extend(
             p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
         )

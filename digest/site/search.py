@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -37,6 +38,8 @@ from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
+from digest.store.markdown_pages import load_secret
+from digest.store.search_shards import ShardCache, read_plain_tree
 from digest.wording import counted
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
@@ -240,6 +243,8 @@ MAX_BLOCK = 2048
 # The list of shard folders, oldest first, that the reader's script merges.
 SHARDS_FILE = "shards.json"
 SHARD_PREFIX = "shard-"
+# The name the cache keeps the bundle's own index (of the newest records) under.
+NEWEST_PREFIX = "newest-"
 # Raised whenever what a record holds, or how it is indexed, changes: part of every shard's key,
 # so an older build's shards are never reused for records shaped differently.
 RECORD_FORMAT = 2
@@ -357,44 +362,48 @@ def write_pagefind(
     workers: int = 0,
     base_block: int = BASE_BLOCK,
     max_block: int = MAX_BLOCK,
+    cache: ShardCache | None = None,
 ) -> SearchBundle:
-    """Index the records and write the bundle to site_dir/pagefind, reusing the shards of the
-    bundle already there (the previous build's) whose key is unchanged.
+    """Index the records and write the bundle to site_dir/pagefind, reusing the shards whose
+    key is unchanged: from the bundle already there (the previous build's) or from `cache`
+    (kept in cache_dir, authenticated; see digest.store.search_shards), which also keeps the
+    bundle's own index of the newest records.
 
     The result is byte for byte what a build into an empty folder writes. Everything is written
     into a temporary folder first, the kept shards are moved into it, and it then replaces
-    pagefind/: a failed index leaves the old bundle as it was. workers: how many Pagefind
-    processes index shards at once (0: one per core); base_block, max_block: the shards' sizes
-    (see shard_blocks; the defaults are measured ones, tests use small ones).
+    pagefind/: a failed index leaves the old bundle as it was. An unchanged bundle whose files
+    verify against the cache is left as it is. workers: how many Pagefind processes index
+    shards at once (0: one per core); base_block, max_block: the shards' sizes (see
+    shard_blocks; the defaults are measured ones, tests use small ones).
     """
     ordered = sorted(records, key=_oldest_first)
     ranges = shard_blocks(len(ordered), base_block, max_block)
     newest = ordered[ranges[-1][0] :]
     shards = [(shard_key(ordered[a:b], language), ordered[a:b]) for a, b in ranges[:-1]]
+    own = NEWEST_PREFIX + shard_key(newest, language).removeprefix(SHARD_PREFIX)
+    listing = {"pagefind": _pagefind_version(), "shards": [key for key, _ in shards]}
+    listing["newest"] = own
     target = site_dir / BUNDLE
     # A staging folder a killed build left behind would be published with the site.
     for stale in site_dir.glob(".pagefind-*"):
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
-    kept = {key for key, _ in shards if _reusable(target / key)}
-    jobs: list[tuple[Path, Sequence[Record], bool]] = []
+    kept = {key for key, _ in shards if _site_shard_reusable(target / key, cache)}
+    bundle = partial(SearchBundle, path=target, records=len(ordered), shards=len(ranges))
+    if cache is not None and _unchanged(target, listing, kept, cache):
+        return bundle(indexed_shards=0, indexed_records=0)
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
-        jobs.append((staging, newest, True))
-        jobs.extend((staging / key, part, False) for key, part in shards if key not in kept)
-        count = min(len(jobs), workers or os.cpu_count() or 1)
-
-        def index(job: tuple[Path, Sequence[Record], bool]) -> None:
-            _index(job[0], job[1], job[2], language)
-
-        if count == 1:
-            for job in jobs:
-                index(job)
-        else:
-            # Shards are independent: one Pagefind process each, a core each (a cold build).
-            with ThreadPoolExecutor(count) as pool:
-                list(pool.map(index, jobs))  # list(): the first failure is raised here
-        listing = {"pagefind": _pagefind_version(), "shards": [key for key, _ in shards]}
+        cached = _restore_cached(staging, [own, *(k for k, _ in shards if k not in kept)], cache)
+        jobs = [(staging, newest, True)] if own not in cached else []
+        jobs.extend(
+            (staging / key, part, False) for key, part in shards if key not in kept | cached
+        )
+        _run_index_jobs(jobs, language, workers)
+        if cache is not None:
+            for folder, _, primary in jobs:
+                cache.put(own if primary else folder.name, _own_files(folder, primary))
+            cache.keep_only([own, *listing["shards"]])
         (staging / SHARDS_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         # mkdtemp made it 0700: a web server running as another user would get 403. The kept
         # shards were given the same mode when they were written.
@@ -410,6 +419,91 @@ def write_pagefind(
                 os.replace(staging / key, target / key)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    _swap_bundle(site_dir, staging, target)
+    return bundle(indexed_shards=len(jobs), indexed_records=sum(len(part) for _, part, _ in jobs))
+
+
+def _own_files(folder: Path, primary: bool) -> dict[str, bytes]:
+    """The files of one index: a shard's folder, or the bundle's own index at its top (the
+    shard folders and the listing beside it left out)."""
+    files = read_plain_tree(folder)
+    if not primary:
+        return files
+    return {
+        path: data
+        for path, data in files.items()
+        if path != SHARDS_FILE and not path.startswith(SHARD_PREFIX)
+    }
+
+
+def _unchanged(target: Path, listing: Mapping[str, Any], kept: set[str], cache: ShardCache) -> bool:
+    """Whether the bundle in target is the one this build would write, every index in it
+    verified against the cache: then nothing is indexed, moved or written."""
+    try:
+        old = json.loads((target / SHARDS_FILE).read_text(encoding="utf-8"))
+        folders = {p.name for p in target.iterdir() if p.name.startswith(SHARD_PREFIX)}
+        own = _own_files(target, True)
+    except (OSError, ValueError):
+        return False
+    shards = set(listing["shards"])
+    return (
+        old == listing
+        and folders == shards
+        and kept == shards
+        and cache.verified(listing["newest"], own) is not None
+    )
+
+
+def _site_shard_reusable(folder: Path, cache: ShardCache | None) -> bool:
+    """Whether the previous bundle's shard folder may be kept. With a cache, only where its
+    files match the HMAC the cache holds for that shard: the site folder is no more trusted
+    than the cache (a planted fragment would show in search results)."""
+    if not _reusable(folder):
+        return False
+    if cache is None:
+        return True
+    try:
+        files = read_plain_tree(folder)
+    except (OSError, ValueError):
+        return False
+    return cache.verified(folder.name, files) is not None
+
+
+def _restore_cached(staging: Path, keys: Sequence[str], cache: ShardCache | None) -> set[str]:
+    """Write the cache's verified copies of these indexes into staging (the bundle's own at
+    its top, a shard in its folder); the keys restored."""
+    restored: set[str] = set()
+    if cache is None:
+        return restored
+    for key in keys:
+        files = cache.verified(key)
+        if files is not None:
+            _write_files(files, staging if key.startswith(NEWEST_PREFIX) else staging / key)
+            restored.add(key)
+    return restored
+
+
+def _run_index_jobs(
+    jobs: Sequence[tuple[Path, Sequence[Record], bool]], language: str, workers: int
+) -> None:
+    if not jobs:
+        return
+    count = min(len(jobs), workers or os.cpu_count() or 1)
+
+    def index(job: tuple[Path, Sequence[Record], bool]) -> None:
+        _index(job[0], job[1], job[2], language)
+
+    if count == 1:
+        for job in jobs:
+            index(job)
+    else:
+        # Shards are independent: one Pagefind process each, a core each (a cold build).
+        with ThreadPoolExecutor(count) as pool:
+            list(pool.map(index, jobs))  # list(): the first failure is raised here
+
+
+def _swap_bundle(site_dir: Path, staging: Path, target: Path) -> None:
+    """Put the staged bundle in place of the old one."""
     if target.exists() or target.is_symlink():
         old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=site_dir))
         os.replace(target, old / BUNDLE)
@@ -417,13 +511,14 @@ def write_pagefind(
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, target)
-    return SearchBundle(
-        path=target,
-        records=len(ordered),
-        shards=len(ranges),
-        indexed_shards=len(jobs),
-        indexed_records=sum(len(part) for _, part, _ in jobs),
-    )
+
+
+def shard_cache(cache_dir: Path | None) -> ShardCache | None:
+    """The cache of search shards in cache_dir, where a secret authenticates them."""
+    if cache_dir is None:
+        return None
+    secret = load_secret()
+    return ShardCache(cache_dir, secret) if secret is not None else None
 
 
 def seed_shards(previous: Path, bundle: Path) -> int:

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "md-page:"
 SECRET_FILE = "page-secret"
 _SECRET_BYTES = 32
+# A repository secret for CI (see load_secret); a short one could be guessed.
+CACHE_KEY_VARIABLE = "DIGEST_CACHE_KEY"
+_MIN_GIVEN_KEY = 32
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -46,7 +49,21 @@ def secret_folder() -> Path:
 
 
 def load_secret(folder: Path | None = None) -> bytes | None:
-    """The key, made on first use; None where it cannot be kept or is not ours alone."""
+    """The key, made on first use; None where it cannot be kept or is not ours alone.
+
+    DIGEST_CACHE_KEY, where set, is the key instead (hashed to its size): a CI runner is new
+    every time, so its key in the home folder is too, but a repository secret stays the same,
+    so a CI build with only cache_dir kept still reuses its rendered pages and search shards."""
+    given = os.environ.get(CACHE_KEY_VARIABLE, "")
+    if given:
+        if len(given) < _MIN_GIVEN_KEY:
+            log.warning(
+                "digest: %s is shorter than %d characters; not used (nothing is kept)",
+                CACHE_KEY_VARIABLE,
+                _MIN_GIVEN_KEY,
+            )
+            return None
+        return hashlib.sha256(b"newsdigest cache key\0" + given.encode("utf-8", "replace")).digest()
     folder = folder or secret_folder()
     path = folder / SECRET_FILE
     try:

@@ -1,0 +1,141 @@
+"""Pagefind shards kept in cache_dir, so a build into an empty site folder (what CI does, keeping
+only the cache) indexes only the shards whose records changed.
+
+A shard folder is named by a hash of its records (digest.site.search.shard_key), and Pagefind
+writes the same bytes for the same records, so a kept copy is as good as a fresh index. But
+the cache folder may come from elsewhere (a CI cache other workflows can write), and a shard's
+files are what readers' search results show: a planted fragment would put a forged title,
+summary or link in front of them. So every kept shard carries an HMAC of its name and of each
+file's path and bytes, made with the secret that authenticates kept pages
+(digest.store.markdown_pages.load_secret: the user's own key, or DIGEST_CACHE_KEY in CI). A
+shard whose HMAC does not verify, or that holds anything but folders and regular files, is
+indexed again. Without a secret nothing is kept, and every build indexes every shard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FOLDER = "pagefind-shards"
+_MAC_SUFFIX = ".mac"
+# Far above any real shard (a 2,048-article shard is a few MB): a planted giant is not read.
+_MAX_SHARD_BYTES = 256 * 1024 * 1024
+
+
+class ShardCache:
+    """Authenticated copies of Pagefind shard folders, by shard name."""
+
+    def __init__(self, cache_dir: Path, secret: bytes) -> None:
+        self.root = cache_dir / FOLDER
+        self._secret = secret
+
+    def _mac(self, name: str, files: Mapping[str, bytes]) -> str:
+        signer = hmac.new(self._secret, b"pagefind-shard\0" + name.encode(), hashlib.sha256)
+        for path in sorted(files):
+            data = files[path]
+            signer.update(b"\0%s\0%d\0" % (path.encode("utf-8", "surrogatepass"), len(data)))
+            signer.update(hashlib.sha256(data).digest())
+        return signer.hexdigest()
+
+    def verified(
+        self, name: str, files: Mapping[str, bytes] | None = None
+    ) -> dict[str, bytes] | None:
+        """The files ({relative path: bytes}) of index `name` if they match their HMAC: the
+        cached copy, or `files` (read from a previous site) checked against the cached HMAC.
+        None if there is none, or it does not verify."""
+        try:
+            mac = (self.root / (name + _MAC_SUFFIX)).read_text(encoding="ascii").strip()
+            found = dict(files) if files is not None else read_plain_tree(self.root / name)
+        except (OSError, ValueError, UnicodeError):
+            return None
+        if not found or not hmac.compare_digest(mac, self._mac(name, found)):
+            log.debug("digest: kept search index %s fails its check; indexed again", name)
+            return None
+        return found
+
+    def put(self, name: str, files: Mapping[str, bytes]) -> None:
+        """Keep a copy of a freshly written index; a failure only logs."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root))
+            try:
+                write_tree(files, staging)
+                final = self.root / name
+                if final.is_symlink() or final.is_file():
+                    final.unlink()
+                elif final.exists():
+                    shutil.rmtree(final)
+                os.replace(staging, final)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            mac = self.root / (name + _MAC_SUFFIX)
+            partial = mac.with_name(f"{mac.name}.{os.getpid()}.new")
+            partial.write_text(self._mac(name, files) + "\n", encoding="ascii")
+            os.replace(partial, mac)
+        except (OSError, ValueError) as error:
+            log.info("digest: search index %s not kept in the cache: %s", name, error)
+
+    def keep_only(self, names: Iterable[str]) -> None:
+        """Drop kept shards this build does not use (the cache holds one bundle's shards)."""
+        wanted = set(names)
+        try:
+            entries = list(self.root.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name.removesuffix(_MAC_SUFFIX)
+            if name in wanted and not entry.name.startswith("."):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+
+
+def read_plain_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder by its relative POSIX path; ValueError for a link, a device or
+    anything but folders and regular files, or for more bytes than any shard has."""
+    files: dict[str, bytes] = {}
+    total = 0
+    pending = [(folder, "")]
+    if not stat.S_ISDIR(folder.lstat().st_mode):
+        raise ValueError(f"{folder}: not a folder")
+    while pending:
+        current, prefix = pending.pop()
+        for entry in sorted(current.iterdir()):
+            mode = entry.lstat().st_mode
+            relative = prefix + entry.name
+            if stat.S_ISDIR(mode):
+                pending.append((entry, relative + "/"))
+            elif stat.S_ISREG(mode):
+                data = entry.read_bytes()
+                total += len(data)
+                if total > _MAX_SHARD_BYTES:
+                    raise ValueError(f"{folder}: larger than any search shard")
+                files[relative] = data
+            else:
+                raise ValueError(f"{entry}: not a folder or a regular file")
+    return files
+
+
+def write_tree(files: Mapping[str, bytes], folder: Path) -> None:
+    """Write {relative path: bytes} under folder, never outside it."""
+    root = folder.resolve()
+    for path, data in files.items():
+        target = (root / path).resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise ValueError(f"a file outside its folder: {path!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)

@@ -78,9 +78,7 @@ def persian_summaries(path: Path, limit: int | None, words: int) -> None:
 
     rows = _rows(path, limit)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], tokenizer=_PersianTokens())
-    detected = sum(
-        detect_language((r["title"], *r["text"].split("\n\n"))) == "fa" for r in rows
-    )
+    detected = sum(detect_language((r["title"], *r["text"].split("\n\n"))) == "fa" for r in rows)
     settings = AnalysisSettings(
         summarizer="digest",
         budget=Budget(sentences=None, words=words),
@@ -105,7 +103,9 @@ def persian_summaries(path: Path, limit: int | None, words: int) -> None:
                 totals[name][i] += 100 * score[kind].fmeasure
     n = len(rows)
     print(f"## fa-news-even: {n} articles, summaries of {words} words vs the agency's lead\n")
-    print(f"detected as Persian: {detected}/{n}; digest summaries opening by pointing back: {leaning}")
+    print(
+        f"detected as Persian: {detected}/{n}; digest summaries opening by pointing back: {leaning}"
+    )
     print("\n| summary | ROUGE-1 | ROUGE-2 | ROUGE-L |\n|---|---:|---:|---:|")
     for name, (r1, r2, rl) in totals.items():
         label = "lead (first words, same length)" if name == "lead" else "digest"

@@ -44,13 +44,19 @@ def is_english(language: str) -> bool:
     return language_code(language) == "en"
 
 
+def _words(text: str) -> list[str]:
+    """The words of a list written as text, one space apart (easier to read than quotes)."""
+    return text.split()
+
+
 # -- stop words ---------------------------------------------------------------------------------
 
 # Persian function words, written for this project (sumy ships no Persian list): pronouns,
 # prepositions, conjunctions, the copula and auxiliaries, demonstratives, plural and object
 # markers written apart, and the report verbs of news copy ("said", "added", "according to").
 PERSIAN_STOP_WORDS = frozenset(
-    """
+    _words(
+        """
     و در به از که را با این آن برای تا بر یا هم نیز اما ولی اگر چون چه چرا کجا کی چگونه
     است هست نیست بود بودند باشد باشند هستند شد شده شود شوند شدن شدند می نمی خواهد خواهند
     کرد کرده کند کنند کردن کردند کنیم کرده‌اند کرده است داد داده دهد دارد دارند داشت داشته
@@ -61,10 +67,12 @@ PERSIAN_STOP_WORDS = frozenset(
     روی زیر میان بین نزد سوی پی جز مگر بی بدون همراه علیه مورد توسط وسیله
     اینکه آنکه چنانکه وقتی هنگامی زمانی جایی کسی چیزی حال حالی سال امروز دیروز
     باید نباید شاید بتواند توان توانند قرار انجام صورت ادامه اعلام گیرد گرفت گرفته نمود نماید
-    بوده نبود نبوده هستیم دهند دادند گردد گردید شوید کنید داشتن بودن شدن کردن یابد یافت یافته رسید رسیده آمد آمده آید دیگران چند چندین کدام
+    بوده نبود نبوده هستیم دهند دادند گردد گردید شوید کنید داشتن بودن شدن کردن
+    یابد یافت یافته رسید رسیده آمد آمده آید دیگران چند چندین کدام
     هنوز همواره هرگز اکنون اینک حالا همچنان ضمن جهت لحاظ دلیل نظر سوی خصوص درخصوص راستا
     گزارش خبرگزاری فارس به‌گزارش خبرنگار
-    """.split()
+    """
+    )
 )
 
 
@@ -128,23 +136,29 @@ def stemmer(language: str) -> Callable[[str], str]:
 # Abbreviations sentencex may take for a sentence end, per language (lowercase, no final dot).
 _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "de": frozenset(
-        "z.b d.h u.a u.ä usw bzw ca evtl ggf inkl vgl s.o s.u sog z.t z.z zzt dr prof nr bzw "
-        "mio mrd hr fr st str abs art bd jh jhd v.chr n.chr f.a.s f.a.z u.s.a gen. o.ä".split()
+        _words(
+            "z.b d.h u.a u.ä usw bzw ca evtl ggf inkl vgl s.o s.u sog z.t z.z zzt dr prof nr bzw "
+            "mio mrd hr fr st str abs art bd jh jhd v.chr n.chr f.a.s f.a.z u.s.a gen o.ä"
+        )
     ),
     "pl": frozenset(
-        "ws np tzw tj m.in itd itp dr prof mgr inż ul al pl gen płk min wg godz r tys mln mld "
-        "św ok pn zob red".split()
+        _words(
+            "ws np tzw tj m.in itd itp dr prof mgr inż ul al pl gen płk min wg godz r tys mln mld "
+            "św ok pn zob red"
+        )
     ),
     "es": frozenset(
-        "sr sra srta dr dra lic ing av avda etc ej p.ej pág núm no art cap gral tte cnel "
-        "ee.uu uu a.m p.m ud uds dña d sto sta".split()
+        _words(
+            "sr sra srta dr dra lic ing av avda etc ej p.ej pág núm no art cap gral tte cnel "
+            "ee.uu uu a.m p.m ud uds dña d sto sta"
+        )
     ),
     "fr": frozenset(
-        "m mm mme mmes mlle dr pr me st ste etc cf av apr j.-c av.j.-c p.ex n° no vol".split()
+        _words("m mm mme mmes mlle dr pr me st ste etc cf av apr j.-c av.j.-c p.ex n° no vol")
     ),
-    "it": frozenset("sig sigg dott prof on avv ing ecc es pag art".split()),
-    "pt": frozenset("sr sra dr dra prof etc av pág art nº".split()),
-    "nl": frozenset("dhr mevr dr prof bv nv ca enz bijv o.a m.a.w d.w.z".split()),
+    "it": frozenset(_words("sig sigg dott prof on avv ing ecc es pag art")),
+    "pt": frozenset(_words("sr sra dr dra prof etc av pág art nº")),
+    "nl": frozenset(_words("dhr mevr dr prof bv nv ca enz bijv o.a m.a.w d.w.z")),
 }
 # Languages that write ordinals with a full stop ("8. März", "5. maja", "3. oktober").
 _ORDINAL_DOT = frozenset({"de", "pl", "cs", "sk", "da", "no", "fi", "hu", "tr", "sl", "hr", "sr"})
@@ -173,7 +187,7 @@ def _joins(piece: str, following: str, code: str) -> bool:
     if code in _ORDINAL_DOT and _ORDINAL_END.search(piece) and _ORDINAL_NOUN.match(following):
         return True
     last = _LAST_TOKEN.search(piece)
-    return bool(last and last.group(1).lower().lstrip("(„\"“") in _ABBREVIATIONS.get(code, ()))
+    return bool(last and last.group(1).lower().lstrip('(„"“') in _ABBREVIATIONS.get(code, ()))
 
 
 def split_other(text: str, language: str) -> list[str]:

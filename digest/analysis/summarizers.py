@@ -98,9 +98,8 @@ class SumySummarizer(Summarizer):
             raise ValueError(f"unknown sumy algorithm {algorithm!r}")
         from sumy.nlp.stemmers import Stemmer
 
-        from digest.analysis.tokenizer import NewsTokenizer
-
         from digest.analysis.languages import is_english, stemmer, stop_words
+        from digest.analysis.tokenizer import NewsTokenizer
 
         self.name = algorithm
         self._tokenizer = NewsTokenizer(language)

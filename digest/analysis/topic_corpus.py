@@ -199,9 +199,7 @@ def sections_of(entries: Sequence[DigestEntry], topics: Sequence[Topic]) -> list
 
 def suggestions_for(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:
     """Candidate topics for the Other page: clusters among its entries, weighted by all."""
-    documents = [
-        document_of(e) for e in digest.entries
-    ]
+    documents = [document_of(e) for e in digest.entries]
     other = {e.article.slug for e in digest.other}
     candidates = [i for i, d in enumerate(documents) if d.id in other]
     found = suggest_topics(

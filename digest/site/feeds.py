@@ -265,7 +265,9 @@ class FeedItem:
     @property
     def html(self) -> str:
         """The description as HTML: the summary, then where the story comes from."""
-        marked = f' lang="{self.language}" dir="{direction(self.language)}"' if self.language else ""
+        marked = (
+            f' lang="{self.language}" dir="{direction(self.language)}"' if self.language else ""
+        )
         parts = [f"<p{marked}>{html.escape(self.summary)}</p>"] if self.summary else []
         if self.original_url:
             label = html.escape(self.source or "Original article")

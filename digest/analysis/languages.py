@@ -87,6 +87,32 @@ def _persian_spellings(word: str) -> set[str]:
     return {word, plain, plain.replace("ی", "ي").replace("ک", "ك")}
 
 
+# Function words and news verbs that sumy's lists lack ("del", "según", "cette", "wurde"):
+# written for this project, added to sumy's (English stays sumy's list alone).
+_MORE_STOP_WORDS: dict[str, frozenset[str]] = {
+    "es": frozenset(
+        _words(
+            "del al más han ha según este estos hasta durante dijo dice afirmó son es fue será "
+            "año años día días ayer hoy señor sra sr tras ante cuando aunque mientras"
+        )
+    ),
+    "de": frozenset(
+        _words(
+            "hat hatte wurde wurden sagte sagt seit sei seien worden habe jahr jahre jahren "
+            "tag tage heute gestern laut rund etwa mehr"
+        )
+    ),
+    "fr": frozenset(
+        _words(
+            "une plus ont aux cette selon entre après dit déclaré été être fait an ans année "
+            "jour jours hier aujourd'hui aussi lors très"
+        )
+    ),
+    "pt": frozenset(_words("não são foi disse segundo ano anos dia dias")),
+    "pl": frozenset(_words("ale też który która które roku lat dzień powiedział według")),
+}
+
+
 @cache
 def stop_words(language: str) -> frozenset[str]:
     """Lowercase stop words of a language: sumy's list, the Persian one here, else none."""
@@ -101,7 +127,8 @@ def stop_words(language: str) -> frozenset[str]:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         return frozenset()
-    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip())
+    listed = frozenset(w.strip().lower() for w in text.splitlines() if w.strip())
+    return listed | _MORE_STOP_WORDS.get(code, frozenset())
 
 
 def all_stop_words() -> frozenset[str]:

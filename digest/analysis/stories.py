@@ -286,13 +286,14 @@ class StoryClusterer:
         self, article: Article, vector: dict[str, float], story: _Story, score: float
     ) -> bool:
         """A story in another language takes an article only on strong shared evidence: at
-        least _MIN_SHARED_NAMES full names (or other terms spelt alike) and twice the
-        threshold's likeness; unrelated articles of one language share its words, not names."""
+        least _MIN_SHARED_NAMES full names as well as the threshold's likeness. Stems of two
+        languages rarely meet, so what two languages share is mostly function words spelt
+        alike and common names; two full names ("Juan Guaidó", "Michelle Bachelet") are not."""
         # The story's language is its first article's.
         if (article.language or "en") == (self.articles[story.members[0]].language or "en"):
             return True
         names = sum(1 for term in vector if term.startswith("name:") and term in story.total)
-        return names >= _MIN_SHARED_NAMES and score >= 2 * self.settings.threshold
+        return names >= _MIN_SHARED_NAMES and score >= self.settings.threshold
 
     def _likeness(self, vector: dict[str, float], story: _Story) -> float:
         """Average cosine to the story's most recent articles (average link)."""

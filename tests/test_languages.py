@@ -398,3 +398,30 @@ def test_a_mixed_folder_gives_every_article_one_language(tmp_path: Path) -> None
         "es/caracas-2019-05-01.md": "es",
         "fa/tehran-2019-05-14.md": "fa",
     }
+
+
+def test_a_sources_language_is_written_into_fetched_articles(tmp_path: Path) -> None:
+    from digest.config import ConfigError, source_from_mapping
+    from digest.sources.store import NewArticle, render
+
+    source = source_from_mapping(
+        {"name": "Diario", "feed": "https://diario.example/rss", "language": "es-VE"}, "sources[0]"
+    )
+    assert source.language == "es"
+    text = render(
+        NewArticle(
+            title="Marcha en Caracas",
+            date=datetime(2019, 5, 1, tzinfo=UTC),
+            source=source.name,
+            url="https://diario.example/marcha",
+            paragraphs=("Corta.",),
+            language=source.language,
+        )
+    )
+    path = _write(tmp_path / "content" / "diario" / "marcha-2019-05-01.md", text)
+    article = ContentReader(tmp_path / "content", UTC).read_file(path, "diario/marcha.md")[0]
+    assert article.language == "es"  # too short to detect: the source said it
+    with pytest.raises(ConfigError, match=r"sources\[0\] \(Diario\): 'language'"):
+        source_from_mapping(
+            {"name": "Diario", "feed": "https://diario.example/rss", "language": 7}, "sources[0]"
+        )

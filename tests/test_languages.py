@@ -368,10 +368,21 @@ def test_feeds_carry_each_items_language(built: Path) -> None:
     atom = ET.parse(built / "feeds" / "atom.xml").getroot()
     xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
     entries = atom.findall("{http://www.w3.org/2005/Atom}entry")
+    # One item per story: the two Persian reports of one meeting are one.
     assert sorted(e.get(xml_lang) or "-" for e in entries) == ["-", "ar", "de", "es", "fa"]
     rss = (built / "feeds" / "rss.xml").read_text(encoding="utf-8")
     assert rss.count("<dc:language>") == 4 and "<language>en</language>" in rss
     assert '&lt;p lang="fa" dir="rtl"&gt;' in rss
+
+
+def test_a_story_in_persian_is_marked_and_takes_no_arabic_article(built: Path) -> None:
+    # Two Persian reports of the Tehran meeting make a story; the Arabic report of the same
+    # meeting the next day shares no full name with them (its script has no capitals).
+    html = (built / "stories" / "fa-tehran-2019-05-14" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../articles/fa-lavrov-2019-05-15/"' in html
+    assert "ar-tehran-2019-05-15" not in html
+    assert html.count('<span lang="fa" dir="rtl">') >= 4
+    assert [p.name for p in (built / "stories").iterdir()] == ["fa-tehran-2019-05-14"]
 
 
 def test_search_finds_a_persian_word_of_the_text(built: Path) -> None:
@@ -396,6 +407,7 @@ def test_a_mixed_folder_gives_every_article_one_language(tmp_path: Path) -> None
         "en/brief-2019-05-21.txt": "en",
         "en/harbour-2019-05-20.md": "en",
         "es/caracas-2019-05-01.md": "es",
+        "fa/lavrov-2019-05-15.md": "fa",
         "fa/tehran-2019-05-14.md": "fa",
     }
 

@@ -92,6 +92,26 @@ def direction(code: str) -> str:
     return "rtl" if (language_tag(code) or "") in RTL_LANGUAGES else "ltr"
 
 
+# Words only English uses among the most frequent of news text: when they make this share of a
+# text's words it is English without asking the detector, whose model takes a second or two to
+# load (a build that reads one changed English article should not pay for that).
+_ENGLISH_MARKER_WORDS = (
+    "the of and to is that was with said for on by at from his he she it has have are were "
+    "this which be will its their they who"
+)
+_ENGLISH_MARKERS = frozenset(_ENGLISH_MARKER_WORDS.split())
+_ENGLISH_SHARE = 0.15
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _plainly_english(sample: str) -> bool:
+    words = sample.split()
+    if not words:
+        return False
+    markers = sum(1 for w in _LATIN_WORD.findall(sample) if w.lower() in _ENGLISH_MARKERS)
+    return markers / len(words) >= _ENGLISH_SHARE
+
+
 @cache
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -109,6 +129,8 @@ def detect_language(texts: Sequence[str]) -> str | None:
     sample = "\n".join(texts)[:_SAMPLE_CHARS]
     if sum(c.isalpha() for c in sample) < _MIN_LETTERS:
         return None
+    if _plainly_english(sample):
+        return "en"
     identifier = _identifier()
     found, confidence = identifier.classify(sample)
     code = "ar" if found == "arz" else str(found)

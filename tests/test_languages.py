@@ -129,6 +129,20 @@ def test_detection_of_latin_languages_and_too_little_text() -> None:
     assert detect_language(["OK"]) is None
 
 
+def test_plain_english_is_told_without_loading_the_model() -> None:
+    from digest import language
+
+    language._identifier.cache_clear()
+    text = (
+        "Dock workers voted on Monday to end a two-week strike at the harbour after the port "
+        "authority agreed to a new pay deal, the union said. It was the longest strike there."
+    )
+    assert detect_language([text]) == "en"
+    assert language._identifier.cache_info().currsize == 0
+    assert detect_language([GERMAN]) == "de"
+    assert language._identifier.cache_info().currsize == 1
+
+
 def test_language_tags_and_direction() -> None:
     assert language_tag("pt-BR") == "pt" and language_tag("zh_Hant") == "zh"
     assert language_tag("not a tag") is None and language_tag(3) is None

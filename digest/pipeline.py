@@ -202,7 +202,10 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         )
         inputs = [
             [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
-            [[e.article.slug, e.article.title, e.article.paragraphs] for e in found.entries],
+            [
+                [e.article.slug, e.article.title, e.article.paragraphs, e.article.language]
+                for e in found.entries
+            ],
             [e.article.slug for e in found.other],
         ]
         suggestions = (

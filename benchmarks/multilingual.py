@@ -11,6 +11,9 @@ In one run, read from ../shared/corpora (skipped when absent; never copied):
 - es-crisis-even/ (307 Spanish articles collected for four crises): each label a topic with
   Spanish keywords; the share of articles whose label is among their topics and is their main
   one (the topic with the largest share).
+- Both in one English site (120 Spanish, 100 Persian articles through the whole pipeline):
+  Persian pages marked fa and right-to-left, stop words among suggested keywords, stories
+  that mix languages.
 
     python benchmarks/multilingual.py            # both corpora
     python benchmarks/multilingual.py --limit 100
@@ -150,6 +153,53 @@ def spanish_topics(path: Path, limit: int | None) -> None:
     print(f"label among the article's topics: {among / n:.3f}; main topic: {main / n:.3f}\n")
 
 
+def mixed_digest(fars: Path, crisis: Path, limit: int | None) -> None:
+    """One English site of Spanish crisis articles and Persian news, built as a build does
+    (files in a temporary content folder, read, detected, analysed, grouped, rendered)."""
+    import tempfile
+
+    from digest.analysis.languages import stop_words
+    from digest.config import DigestConfig
+    from digest.pipeline import build_digest
+    from digest.site.render import PageRenderer
+
+    spanish, persian = _rows(crisis, limit or 120)[:120], _rows(fars, limit or 100)[:100]
+    with tempfile.TemporaryDirectory() as folder:
+        content = Path(folder)
+        for number, row in enumerate(spanish + persian):
+            kind = "es" if number < len(spanish) else "fa"
+            paragraphs = [p for p in re.split(r"\n+", row["text"]) if p.strip()]
+            body = f"{row['title'] or 'untitled'}\n\n" + "\n\n".join(paragraphs)
+            (content / f"{kind}-{number:04d}-{row['date']}.txt").write_text(body, "utf-8")
+        topics = tuple(
+            Topic(name=label.title(), slug=label, keywords=tuple(words))
+            for label, words in CRISIS_TOPICS.items()
+        )
+        config = DigestConfig(content_dir=content, topics=topics, cache_dir=None, workers=1)
+        digest = build_digest(config)
+        pages = {p.path: p.markdown for p in PageRenderer(config).render(digest)}
+    by_name = {e.article.source_path: e for e in digest.entries}
+    fa_pages = [
+        pages.get(f"articles/{e.article.slug}.md", "")
+        for name, e in by_name.items()
+        if name.startswith("fa-")
+    ]
+    marked = sum('<div class="digest-text" lang="fa" dir="rtl">' in page for page in fa_pages)
+    every_stop = stop_words("en") | stop_words("es") | stop_words("fa")
+    keywords = [k for s in digest.suggestions for k in s.keywords]
+    stopped = [k for k in keywords if k.lower() in every_stop]
+    languages = {e.article.source_path: e.article.language for e in digest.entries}
+    mixed = [s for s in digest.stories if len({languages[a] for a in s.articles}) > 1]
+    n = len(spanish) + len(persian)
+    print(f"## One English site: {len(spanish)} Spanish and {len(persian)} Persian articles\n")
+    print(f"articles read: {len(digest.entries)}/{n}")
+    print(f"Persian article pages marked fa and rtl: {marked}/{len(fa_pages)}")
+    print(f"suggested topics: {', '.join(s.name for s in digest.suggestions) or 'none'}")
+    print(f"stop words among the {len(keywords)} suggested keywords: {stopped or 'none'}")
+    stories = sum(len(s.articles) > 1 for s in digest.stories)
+    print(f"stories of several articles: {stories}, mixing languages: {len(mixed)}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="articles per corpus")
@@ -162,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     persian_summaries(fars, args.limit, args.words)
     spanish_topics(crisis, args.limit)
+    mixed_digest(fars, crisis, args.limit)
     return 0
 
 

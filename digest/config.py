@@ -471,7 +471,7 @@ SOURCE_KINDS = ("feed", "sitemap", "urls")
 # Items taken from a sitemap per run unless the source sets max_items.
 SITEMAP_ITEMS = 200
 _SOURCE_OPTIONS = frozenset(
-    {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude"}
+    {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude", "language"}
     | {"allow_private", "delay", "timeout", "max_bytes"}
 )
 
@@ -502,6 +502,8 @@ class Source:
     timeout: float = 10.0
     # Largest response read; a bigger one is reported and dropped.
     max_bytes: int = 5_000_000
+    # ISO 639-1 code written into each fetched article's front matter ("" : detected at build).
+    language: str = ""
 
 
 def _http_url(value: Any, where: str) -> str:
@@ -562,6 +564,16 @@ def source_from_mapping(raw: Any, where: str) -> Source:
                 raise ConfigError(
                     f"{where}: {key} {pattern!r} is not a regular expression ({error})"
                 ) from None
+    language = ""
+    if raw.get("language") not in (None, ""):
+        from digest.language import language_tag
+
+        language = language_tag(raw["language"]) or ""
+        if not language:
+            raise ConfigError(
+                f"{where}: 'language' must be a language tag like es, fa or pt-BR, "
+                f"got {raw['language']!r}"
+            )
     allow_private = raw.get("allow_private", False)
     if not isinstance(allow_private, bool):
         raise ConfigError(f"{where}: 'allow_private' must be true or false")
@@ -578,6 +590,7 @@ def source_from_mapping(raw: Any, where: str) -> Source:
         delay=_number(raw, "delay", Source.delay, where, float),
         timeout=_number(raw, "timeout", Source.timeout, where, float),
         max_bytes=_number(raw, "max_bytes", Source.max_bytes, where, int),
+        language=language,
     )
 
 

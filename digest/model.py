@@ -59,6 +59,9 @@ class Article:
     content_hash: str = ""
     # Captions, credits, sign-up lines... taken out of the paragraphs above (see cleanup.py).
     set_apart: tuple[SetApart, ...] = ()
+    # ISO 639-1 code ("fa"): the front matter's `language`, else detected from the text, else
+    # (set by the pipeline) the site's; "" only before the pipeline has set it.
+    language: str = ""
 
     @property
     def word_count(self) -> int:

@@ -75,6 +75,14 @@ def unknown_forced_topics(articles: Iterable[Article], topics: Sequence[Topic]) 
     return problems
 
 
+def with_site_language(articles: Sequence[Article], site_language: str) -> list[Article]:
+    """Articles whose language neither front matter nor their text tells take the site's."""
+    from digest.language import language_tag
+
+    site = language_tag(site_language) or "en"
+    return [a if a.language else replace(a, language=site) for a in articles]
+
+
 def newest_first(entries: Iterable[DigestEntry]) -> tuple[DigestEntry, ...]:
     """Newest first by the day each article shows (its own date, in its own time zone), then
     by the instant: by the instant alone, "31 May" (23:00 UTC) would list above "1 June"
@@ -166,8 +174,9 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
     if not config.content_dir.is_dir():
         problems.append(Problem(str(config.content_dir), "content folder does not exist"))
     problems.extend(unknown_forced_topics(read.articles, config.topics))
+    articles = with_site_language(read.articles, config.language)
     settings = AnalysisSettings.from_config(config)
-    entries = (analyze_many or analyze_serially)(read.articles, settings)
+    entries = (analyze_many or analyze_serially)(articles, settings)
     if config.topic_mode == "sections":
         from digest.analysis.topic_corpus import sections_of
 
@@ -193,7 +202,10 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
         )
         inputs = [
             [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
-            [[e.article.slug, e.article.title, e.article.paragraphs] for e in found.entries],
+            [
+                [e.article.slug, e.article.title, e.article.paragraphs, e.article.language]
+                for e in found.entries
+            ],
             [e.article.slug for e in found.other],
         ]
         suggestions = (

@@ -11,15 +11,15 @@ from dataclasses import dataclass, replace
 
 from digest.analysis.summary_base import Budget, Summarizer
 from digest.config import DigestConfig
+from digest.language import language_name
 from digest.model import Article, DigestEntry, Sentence, Summary, Topic, TopicMatch
-from digest.sources.cleanup import points_back
 
 
 def split_article(article: Article) -> tuple[Sentence, ...]:
-    """Every sentence of an article with its paragraph and position."""
+    """Every sentence of an article with its paragraph and position, split by its language."""
     from digest.analysis.tokenizer import sentences_of
 
-    return sentences_of(article.paragraphs)
+    return sentences_of(article.paragraphs, article.language or "en")
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,25 @@ class Analyzer:
 
         self.settings = settings
         self.summarizer: Summarizer = make_summarizer(settings.summarizer, settings.language)
+        # One summarizer per other language an article is written in (its stop words, stems,
+        # readability rules); English articles keep the one above.
+        self._summarizers: dict[str, Summarizer] = {settings.language: self.summarizer}
+        self._language = settings.language
         self.matcher = TopicMatcher(settings.topics, settings.topic_threshold)
         self._topics = {t.slug: t for t in settings.topics}
 
+    def _summarizer_for(self, article: Article) -> Summarizer:
+        from digest.analysis.summarizers import make_summarizer
+
+        name = language_name(article.language) if article.language else self.settings.language
+        if name not in self._summarizers:
+            self._summarizers[name] = make_summarizer(self.settings.summarizer, name)
+        return self._summarizers[name]
+
     def analyze(self, article: Article) -> DigestEntry:
         sentences = split_article(article)
+        self.summarizer = self._summarizer_for(article)
+        self._language = article.language or self.settings.language
         summary = self._summary(article, sentences)
         matches: dict[str, TopicMatch] = {}
         headline = (article.title, article.dateline or "")
@@ -111,7 +125,9 @@ class Analyzer:
 
             editor = tuple(
                 Sentence(text, -1, i)
-                for i, text in enumerate(split_sentences(article.editor_summary))
+                for i, text in enumerate(
+                    split_sentences(article.editor_summary, article.language or "en")
+                )
             )
             return Summary(editor, "editor")
         return self._summarize(sentences, article.title, self.settings.budget)
@@ -126,12 +142,14 @@ class Analyzer:
         """A summary of `sentences` (the article's, or a topic's passage of `article`)."""
         follows = [i > 0 and sentences[i - 1].index == s.index - 1 for i, s in enumerate(sentences)]
         picked = self.summarizer.select([s.text for s in sentences], title, budget, follows)
-        chosen = with_antecedents([sentences[i] for i in picked], article or sentences)
+        chosen = with_antecedents(
+            [sentences[i] for i in picked], article or sentences, self._language
+        )
         return Summary(chosen, self.summarizer.name)
 
 
 def with_antecedents(
-    picked: Sequence[Sentence], article: Sequence[Sentence]
+    picked: Sequence[Sentence], article: Sequence[Sentence], language: str = "en"
 ) -> tuple[Sentence, ...]:
     """The picked sentences, each that points back ("But ...", "He also ...") preceded by the
     sentence it points to, so a summary never leans on a sentence it left out.
@@ -139,15 +157,20 @@ def with_antecedents(
     The digest's summarizer already avoids such picks when it can; this also covers the other
     summarizers and a topic passage made only of sentences that lean on their neighbours. A
     sentence that leans on nothing the article has (its first) is left out unless it is all
-    there is.
+    there is. `language`: whose rules say what points back (digest.analysis.languages).
     """
+    from digest.analysis.languages import points_back
+
+    def leans(text: str) -> bool:
+        return points_back(text, language)
+
     by_index = {s.index: s for s in article}
     kept = {s.index: s for s in picked}
     for sentence in picked:
         at = sentence.index
         # Two steps at most: "He said ... . But ... ." is a pair, a longer chain is not a summary.
         for _ in range(2):
-            if not points_back(by_index.get(at, sentence).text) or at - 1 in kept:
+            if not leans(by_index.get(at, sentence).text) or at - 1 in kept:
                 break
             before = by_index.get(at - 1)
             if before is None:
@@ -155,7 +178,7 @@ def with_antecedents(
             kept[before.index] = before
             at -= 1
     ordered = [kept[i] for i in sorted(kept)]
-    alone = [s for s in ordered if s.index < 0 or not points_back(s.text) or s.index - 1 in kept]
+    alone = [s for s in ordered if s.index < 0 or not leans(s.text) or s.index - 1 in kept]
     return tuple(alone or ordered)
 
 

@@ -22,9 +22,8 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from sumy.utils import get_stop_words
 
-from digest.analysis.stemming import stemmer
+from digest.analysis.languages import is_english, points_back, stemmer, stop_words
 from digest.analysis.summary_base import (
     MAX_GRAPH_SENTENCES,
     Budget,
@@ -33,7 +32,7 @@ from digest.analysis.summary_base import (
     take_budget,
 )
 from digest.analysis.tokenizer import NewsTokenizer
-from digest.sources.cleanup import ends_sentence, furniture_kind, glued_headline, points_back
+from digest.sources.cleanup import ends_sentence, furniture_kind, glued_headline
 
 _OPENERS = "“‘"
 _CLOSERS = "”’"
@@ -114,8 +113,10 @@ class DigestSummarizer(Summarizer):
         self.skip_unattributed_first_person = skip_unattributed_first_person
         self.max_sentences = max_sentences
         self._tokenizer = NewsTokenizer(language)
-        self._stop_words = frozenset(get_stop_words(language))
+        # Per language (digest.analysis.languages); the English-only rules below only in English.
+        self._stop_words = stop_words(language)
         self._stem = stemmer(language)
+        self._english = is_english(language)
 
     # -- ranking -------------------------------------------------------------------------------
 
@@ -159,7 +160,7 @@ class DigestSummarizer(Summarizer):
         antecedent = [
             i - 1 if i > 0 and (follows is None or follows[i]) else -1 for i in range(considered)
         ]
-        leans = [points_back(s) for s in sentences[:considered]]
+        leans = [points_back(s, self.language) for s in sentences[:considered]]
         picked: list[int] = []
         chosen: set[int] = set()
         remaining = [i for i in range(considered) if readable[i]]
@@ -277,11 +278,11 @@ class DigestSummarizer(Summarizer):
             return "opens a quotation it does not close"
         if text[0] in _OPENERS + '"' and len(unquoted.split()) < 2:
             return "quotation without attribution"
-        if _DANGLING_ATTRIBUTION.search(text):
+        if self._english and _DANGLING_ATTRIBUTION.search(text):
             return "dangling attribution"
         if self.skip_questions and text.rstrip("”’\"' ").endswith("?"):
             return "question"
-        if self.skip_unattributed_first_person and _FIRST_PERSON.search(unquoted):
+        if self.skip_unattributed_first_person and self._english and _FIRST_PERSON.search(unquoted):
             return "unattributed first person"
         return None
 

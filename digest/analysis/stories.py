@@ -78,6 +78,8 @@ _MEMBERS = 24
 # Terms an article must share with a story to join it: between two briefs of a few words, one
 # shared word ("slug", "strike") makes a high cosine but says nothing about the event.
 _MIN_SHARED = 3
+# Full names an article must share with a story in another language to join it.
+_MIN_SHARED_NAMES = 2
 
 # A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
 # Sentence punctuation is a token of its own, so the first word of a sentence can be told
@@ -105,8 +107,7 @@ def article_terms(article: Article) -> dict[str, float]:
     run of two or more capitalised words inside a sentence (a full name: "Michael Cohen" is a
     person, where "Michael" and "Cohen" alone are many).
     """
-    stop = _stop_words()
-    stem = stemmer("english")
+    stop, stem = _words_of_language(article.language)
     counts: defaultdict[str, float] = defaultdict(float)
     body_words = 0
     weight = _TITLE_WEIGHT
@@ -145,6 +146,19 @@ def article_terms(article: Article) -> dict[str, float]:
         if run:
             _count_name(run, counts)
     return dict(counts)
+
+
+def _words_of_language(language: str) -> tuple[frozenset[str], Callable[[str], str]]:
+    """The stop words and stemmer for an article's terms: English's, and for an article in
+    another language its own too (digest.analysis.languages)."""
+    if language in ("", "en"):
+        return _stop_words(), stemmer("english")
+    from digest.analysis.languages import is_english, stop_words
+    from digest.analysis.languages import stemmer as language_stemmer
+
+    if is_english(language):
+        return _stop_words(), stemmer("english")
+    return _stop_words() | stop_words(language), language_stemmer(language)
 
 
 def _count_name(run: list[str], counts: defaultdict[str, float]) -> None:
@@ -205,6 +219,8 @@ class StoryClusterer:
         best, best_score = -1, self.settings.threshold
         for story_index, _ in sorted(candidates):
             score = self._likeness(vector, self.stories[story_index])
+            if not self._may_join(article, vector, self.stories[story_index], score):
+                continue
             if score >= best_score and (score > best_score or best < 0):
                 best, best_score = story_index, score
         if best < 0:
@@ -265,6 +281,19 @@ class StoryClusterer:
             self.stories[story].total = self._sum(members[-_MEMBERS:])
         for index in recent:
             self._post(index, articles[index].date.timestamp())
+
+    def _may_join(
+        self, article: Article, vector: dict[str, float], story: _Story, score: float
+    ) -> bool:
+        """A story in another language takes an article only on strong shared evidence: at
+        least _MIN_SHARED_NAMES full names as well as the threshold's likeness. Stems of two
+        languages rarely meet, so what two languages share is mostly function words spelt
+        alike and common names; two full names ("Juan Guaidó", "Michelle Bachelet") are not."""
+        # The story's language is its first article's.
+        if (article.language or "en") == (self.articles[story.members[0]].language or "en"):
+            return True
+        names = sum(1 for term in vector if term.startswith("name:") and term in story.total)
+        return names >= _MIN_SHARED_NAMES and score >= self.settings.threshold
 
     def _likeness(self, vector: dict[str, float], story: _Story) -> float:
         """Average cosine to the story's most recent articles (average link)."""
@@ -372,8 +401,10 @@ MemoizeEach = Callable[
 
 @cache
 def _terms_code() -> str:
-    """This module's source: the terms an article has depend on it."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    """This module's source and the languages' one: the terms an article has depend on them."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update((Path(__file__).parent / "languages.py").read_bytes())
+    return digest.hexdigest()
 
 
 def _is_terms(value: Any) -> bool:
@@ -389,7 +420,7 @@ def kept_terms(memoize_each: MemoizeEach) -> TermsOf:
 
     def terms_of(articles: Sequence[Article]) -> list[dict[str, float]]:
         # What article_terms reads, and the code that reads it.
-        inputs = [[_terms_code(), a.title, a.paragraphs] for a in articles]
+        inputs = [[_terms_code(), a.title, a.paragraphs, a.language] for a in articles]
         found: list[dict[str, float]] = memoize_each(
             "story-terms",
             inputs,
@@ -480,7 +511,14 @@ def _identity(article: Article) -> str:
     )
     return hashlib.sha256(
         "\0".join(
-            [article.source_path, article.slug, article.date.isoformat(), article.title, text]
+            [
+                article.source_path,
+                article.slug,
+                article.date.isoformat(),
+                article.title,
+                text,
+                article.language,
+            ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()[:32]
 

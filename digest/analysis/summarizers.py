@@ -98,15 +98,20 @@ class SumySummarizer(Summarizer):
             raise ValueError(f"unknown sumy algorithm {algorithm!r}")
         from sumy.nlp.stemmers import Stemmer
 
+        from digest.analysis.languages import is_english, stemmer, stop_words
         from digest.analysis.tokenizer import NewsTokenizer
 
         self.name = algorithm
         self._tokenizer = NewsTokenizer(language)
-        self._stemmer = Stemmer(language)
+        # English keeps sumy's NLTK stemmer; other languages take the Snowball stemmer and stop
+        # words of digest.analysis.languages (sumy has no Persian stemmer or stop list).
+        english = is_english(language)
+        self._stemmer = Stemmer(language) if english else stemmer(language)
+        self._stop = _stop_words() if english else stop_words(language)
         self._summarizer = _sumy_classes()[algorithm](self._stemmer)
-        self._summarizer.stop_words = _stop_words()
+        self._summarizer.stop_words = self._stop
         if algorithm == "edmundson":
-            self._summarizer.null_words = _stop_words()
+            self._summarizer.null_words = self._stop
             self._summarizer.bonus_words = ()
             # Words that mark page furniture rather than news.
             self._summarizer.stigma_words = _STIGMA_WORDS
@@ -119,7 +124,7 @@ class SumySummarizer(Summarizer):
         if self.name == "edmundson":
             # Edmundson's cue method wants "bonus words": the headline's content words.
             self._summarizer.bonus_words = tuple(
-                w.lower() for w in self._tokenizer.to_words(title) if w.lower() not in _stop_words()
+                w.lower() for w in self._tokenizer.to_words(title) if w.lower() not in self._stop
             ) or ("news",)
         document = sumy_document(considered, self._tokenizer, title)
         position = {id(s): i for i, s in enumerate(document.sentences)}

@@ -80,8 +80,17 @@ _ABBREVIATION_BREAK = re.compile(
 _WORD = re.compile(r"[^\W_]+(?:[’'\-.][^\W_]+)*", re.UNICODE)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split one paragraph of news text into sentences, deterministically and offline."""
+def split_sentences(text: str, language: str = "en") -> list[str]:
+    """Split one paragraph of news text into sentences, deterministically and offline.
+
+    `language`: an ISO code or sumy's name; English takes the Punkt path below, every other
+    language the multilingual splitter of digest.analysis.languages.
+    """
+    if language not in ("en", "english"):
+        from digest.analysis.languages import is_english, split_other
+
+        if not is_english(language):
+            return split_other(text, language)
     text = " ".join(text.split())
     if not text:
         return []
@@ -136,11 +145,11 @@ def _space_after_end(match: re.Match[str], text: str) -> str:
     return match.group(1) + " "
 
 
-def sentences_of(paragraphs: Sequence[str]) -> tuple[Sentence, ...]:
+def sentences_of(paragraphs: Sequence[str], language: str = "en") -> tuple[Sentence, ...]:
     """Every sentence of a text's paragraphs, with its paragraph index and its position."""
     found: list[Sentence] = []
     for paragraph_index, paragraph in enumerate(paragraphs):
-        for text in split_sentences(paragraph):
+        for text in split_sentences(paragraph, language):
             found.append(Sentence(text, paragraph_index, len(found)))
     return tuple(found)
 
@@ -161,7 +170,7 @@ class NewsTokenizer:
         return self._language
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        return tuple(split_sentences(paragraph))
+        return tuple(split_sentences(paragraph, self._language))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(split_words(sentence))

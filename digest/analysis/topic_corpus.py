@@ -34,6 +34,18 @@ _STOP_WORDS = frozenset(get_stop_words("english")) | frozenset(
     | {"one", "two", "told", "people", "last", "first", "like", "just", "time", "make", "made"}
     | {"including", "added", "according", "week", "month", "months", "three", "four", "five"}
 )
+
+
+def stop_words_of(language: str) -> frozenset[str]:
+    """The words never used as a term for a document in this language: the English ones
+    above, and its own language's (a digest in English also carries Spanish or Persian news)."""
+    if language in ("en", "english", ""):
+        return _STOP_WORDS
+    from digest.analysis.languages import stop_words
+
+    return _STOP_WORDS | stop_words(language)
+
+
 _WORDLIKE = re.compile(r"^[^\W\d_][^\W_]*(?:['’][^\W_]+)?$")
 SEED = 20190514
 
@@ -45,10 +57,13 @@ class Document:
     id: str
     title: str
     paragraphs: tuple[str, ...]
+    # ISO 639-1: its stop words are left out too (digest.analysis.languages).
+    language: str = "en"
 
 
 def document_of(entry: DigestEntry) -> Document:
-    return Document(entry.article.slug, entry.article.title, entry.article.paragraphs)
+    article = entry.article
+    return Document(article.slug, article.title, article.paragraphs, article.language or "en")
 
 
 class TermVectors:
@@ -59,10 +74,11 @@ class TermVectors:
         surface: dict[str, Counter[str]] = {}
         for document in documents:
             counter: Counter[str] = Counter()
+            stop = stop_words_of(document.language)
             for text in (document.title, *document.paragraphs):
                 tokens = Tokens(text)
                 for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
-                    if len(word) < 3 or word.lower() in _STOP_WORDS or not _WORDLIKE.match(word):
+                    if len(word) < 3 or word.lower() in stop or not _WORDLIKE.match(word):
                         continue
                     counter[word_stem] += 1
                     surface.setdefault(word_stem, Counter())[word] += 1
@@ -183,9 +199,7 @@ def sections_of(entries: Sequence[DigestEntry], topics: Sequence[Topic]) -> list
 
 def suggestions_for(digest: Digest, config: DigestConfig) -> tuple[TopicSuggestion, ...]:
     """Candidate topics for the Other page: clusters among its entries, weighted by all."""
-    documents = [
-        Document(e.article.slug, e.article.title, e.article.paragraphs) for e in digest.entries
-    ]
+    documents = [document_of(e) for e in digest.entries]
     other = {e.article.slug for e in digest.other}
     candidates = [i for i, d in enumerate(documents) if d.id in other]
     found = suggest_topics(
@@ -478,14 +492,16 @@ def learn_context(
     surface: dict[str, Counter[str]] = {}
     for document in documents:
         sentences = sentences_of(document.paragraphs)
-        df.update(_content_stems((document.title, *document.paragraphs), surface))
+        df.update(
+            _content_stems((document.title, *document.paragraphs), surface, document.language)
+        )
         for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
             if len(found.evidence) < 2 or found.share < matcher.threshold:
                 continue
             strong[found.topic] += 1
             about = set(found.sentences)
             texts = [s.text for s in sentences if s.index in about]
-            near[found.topic].update(_content_stems(texts, surface))
+            near[found.topic].update(_content_stems(texts, surface, document.language))
     total = max(1, len(documents))
     learned = []
     for topic in matcher.topics:
@@ -506,12 +522,15 @@ def learn_context(
     return tuple(learned)
 
 
-def _content_stems(texts: Iterable[str], surface: dict[str, Counter[str]]) -> set[str]:
+def _content_stems(
+    texts: Iterable[str], surface: dict[str, Counter[str]], language: str = "en"
+) -> set[str]:
     found: set[str] = set()
+    stop = stop_words_of(language)
     for text in texts:
         tokens = Tokens(text)
         for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
-            if len(word) < 3 or word.lower() in _STOP_WORDS or not _WORDLIKE.match(word):
+            if len(word) < 3 or word.lower() in stop or not _WORDLIKE.match(word):
                 continue
             found.add(word_stem)
             surface.setdefault(word_stem, Counter())[word] += 1

@@ -187,7 +187,7 @@ def suggest(
         articles = articles[:SUGGESTION_WINDOW]
     if not articles:
         raise click.ClickException(f"{content_dir}: no articles to look at")
-    documents = [Document(a.slug, a.title, a.paragraphs) for a in articles]
+    documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
     matcher = TopicMatcher(topics, threshold)
     configured = {t.name.casefold() for t in topics} | {t.slug for t in topics}
     candidates = [
@@ -262,7 +262,9 @@ def context(config_file: Path, content_dir: Path | None, words: int) -> None:
     articles = sorted(reader.read_all().articles, key=lambda a: a.source_path)
     if not articles:
         raise click.ClickException(f"{content_dir or config.content_dir}: no articles")
-    documents = [Document(a.source_path, a.title, a.paragraphs) for a in articles]
+    documents = [
+        Document(a.source_path, a.title, a.paragraphs, a.language or "en") for a in articles
+    ]
     learned = learn_context(documents, _matcher(config), count=words)
     for topic, found in zip(config.topics, learned, strict=True):
         click.echo(f"# {topic.name}: {counted(found.articles, 'article')} clearly about it")

@@ -89,14 +89,14 @@ def read_jsonl(path: Path) -> tuple[EvalArticle, ...]:
     return tuple(articles)
 
 
-def article_sentences(text: str, title: str = "") -> list[str]:
+def article_sentences(text: str, title: str = "", language: str = "en") -> list[str]:
     """An article's sentences as a build sees them: paragraph by paragraph, furniture (captions,
     sign-up lines, the headline repeated) set apart first, as the readers do."""
     paragraphs = [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     kept, _ = Boilerplate().clean(title, paragraphs)
     sentences: list[str] = []
     for paragraph in kept or paragraphs:
-        sentences.extend(split_sentences(paragraph))
+        sentences.extend(split_sentences(paragraph, language))
     return sentences
 
 
@@ -146,7 +146,7 @@ def evaluate(
 ) -> tuple[Score, ...]:
     """Score each named summarizer on every article; `summarizers` overrides names' defaults."""
     scorer = _scorer()
-    split = [(article_sentences(a.text, a.title), a) for a in articles]
+    split = [(article_sentences(a.text, a.title, language), a) for a in articles]
     scores: list[Score] = []
     for name in names:
         if progress is not None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from digest.config import DigestConfig, source_date_epoch
+from digest.language import direction, language_tag
 from digest.model import Article, Digest, DigestEntry, Summary, Topic
 from digest.site.paths import HOME_PAGE, article_page_path, topic_page_path
 
@@ -258,11 +259,16 @@ class FeedItem:
     original_url: str | None = None
     source: str | None = None
     author: str | None = None
+    # The article's language when it is not the channel's (ISO 639-1), else None.
+    language: str | None = None
 
     @property
     def html(self) -> str:
         """The description as HTML: the summary, then where the story comes from."""
-        parts = [f"<p>{html.escape(self.summary)}</p>"] if self.summary else []
+        marked = (
+            f' lang="{self.language}" dir="{direction(self.language)}"' if self.language else ""
+        )
+        parts = [f"<p{marked}>{html.escape(self.summary)}</p>"] if self.summary else []
         if self.original_url:
             label = html.escape(self.source or "Original article")
             href = html.escape(self.original_url)
@@ -302,6 +308,7 @@ def _item(
     site: FeedSite,
     topic_names: dict[str, str],
     topic_slug: str | None = None,
+    channel_language: str = "en",
 ) -> FeedItem:
     # Imported here: render imports this module for the feed links its pages show.
 
@@ -317,7 +324,13 @@ def _item(
         original_url=original,
         source=clean_text(article.source) or None,
         author=clean_text(article.author) or None,
+        language=_item_language(article.language, channel_language),
     )
+
+
+def _item_language(language: str, channel_language: str) -> str | None:
+    code = language_tag(language)
+    return code if code and code != (language_tag(channel_language) or "en") else None
 
 
 def channels(digest: Digest, config: DigestConfig, site: FeedSite) -> tuple[Channel, ...]:
@@ -346,7 +359,9 @@ def channels(digest: Digest, config: DigestConfig, site: FeedSite) -> tuple[Chan
             home=site.page_url(HOME_PAGE),
             links=site.links(),
             updated=updated(digest.entries),
-            items=tuple(_item(e, e.summary, site, names) for e in site_entries),
+            items=tuple(
+                _item(e, e.summary, site, names, channel_language=language) for e in site_entries
+            ),
         )
     ]
     for topic_digest in digest.topics:
@@ -356,7 +371,7 @@ def channels(digest: Digest, config: DigestConfig, site: FeedSite) -> tuple[Chan
         for entry in entries:
             match = entry.match(topic.slug)
             summary = match.summary if match else None
-            items.append(_item(entry, summary, site, names, topic.slug))
+            items.append(_item(entry, summary, site, names, topic.slug, language))
         result.append(
             Channel(
                 key=topic.slug,
@@ -425,6 +440,9 @@ def rss(channel: Channel) -> bytes:
         if item.original_url:
             # The original story, for readers that show Dublin Core (the link is in the HTML too).
             _sub(it, f"{{{DC_NS}}}source", item.original_url)
+        if item.language:
+            # RSS's own <language> is the channel's: an item in another one says so in Dublin Core.
+            _sub(it, f"{{{DC_NS}}}language", item.language)
     return _xml_bytes(root)
 
 
@@ -444,7 +462,7 @@ def atom(channel: Channel) -> bytes:
     _sub(root, tag("link"), rel="self", type=ATOM.media_type, href=channel.self_url(ATOM))
     _sub(root, tag("link"), rel="alternate", type="text/html", href=channel.home)
     for item in channel.items:
-        entry = _sub(root, tag("entry"))
+        entry = _sub(root, tag("entry"), **({XML_LANG: item.language} if item.language else {}))
         _sub(entry, tag("id"), item.guid)
         _sub(entry, tag("title"), item.title, type="text")
         # The article's own date: we know no later revision, and never use the build time.
@@ -484,6 +502,8 @@ def json_feed(channel: Channel) -> bytes:
             entry["authors"] = [{"name": item.author}]
         if item.categories:
             entry["tags"] = list(item.categories)
+        if item.language:
+            entry["language"] = item.language
         if item.source:
             # JSON Feed has no source field; extensions are objects named with a leading "_".
             entry["_newsdigest"] = {"source": item.source}

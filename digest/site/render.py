@@ -38,6 +38,7 @@ from markupsafe import Markup
 from digest import __version__
 from digest.analysis.stories import listed_once, story_of_articles, story_summary
 from digest.config import DigestConfig
+from digest.language import direction, language_tag
 from digest.model import Digest, DigestEntry, Story, TopicDigest
 from digest.site.feeds import feed_site
 from digest.site.paths import (
@@ -213,6 +214,8 @@ class PageRenderer:
             highlighted=highlighted_paragraphs,
             set_apart=set_apart_by_paragraph,
             json=lambda v: Markup(json.dumps(v, ensure_ascii=False)),
+            lang_attrs=lambda article: language_attributes(article.language, config.language),
+            in_language=lambda text, article: in_language(text, article, config.language),
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
@@ -580,6 +583,7 @@ _RENDERING_MODULES = tuple(
         "site/paths.py",
         "sources/text.py",
         "model.py",
+        "language.py",
         # story_summary, deferred until a story page is rendered, and the stemmer it uses.
         "analysis/stories.py",
         "analysis/stemming.py",
@@ -654,6 +658,7 @@ def entry_hash(entry: DigestEntry) -> str:
         article.draft,
         article.content_hash,
         [(p.paragraph, p.kind, p.text) for p in article.set_apart],
+        article.language,
         # The long texts are hashed joined, after these lengths, which say where each ends.
         [len(p) for p in article.paragraphs],
         [
@@ -682,6 +687,23 @@ def entry_hash(entry: DigestEntry) -> str:
         digest.update(b"\0")
         digest.update("".join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def language_attributes(language: str, site_language: str) -> Markup:
+    """` lang="fa" dir="rtl"` for text in another language than the site's, else nothing
+    (pages in the site's language stay as they were)."""
+    code, site = language_tag(language), language_tag(site_language) or "en"
+    if not code or code == site:
+        return Markup("")
+    return Markup(f' lang="{code}" dir="{direction(code)}"')
+
+
+def in_language(text: Any, article: Any, site_language: str) -> Markup:
+    """Inline text (a headline, a link to it) marked with its article's language when that is
+    not the site's; Markdown inside a <span> is still read as Markdown."""
+    attributes = language_attributes(article.language, site_language)
+    inner = _finalize(text)
+    return Markup(f"<span{attributes}>{inner}</span>") if attributes else Markup(inner)
 
 
 def _summary_fields(summary: Any) -> Any:

@@ -456,6 +456,7 @@ class FetchRun:
             paragraphs=extracted.paragraphs,
             author=extracted.author,
             topics=source.topics,
+            language=source.language,
         )
         path = target_path(self.content_dir, source.slug, file_stem(article), self.taken)
         relative = path.relative_to(self.content_dir.resolve()).as_posix()

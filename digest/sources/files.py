@@ -23,6 +23,7 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
+from digest.language import detect_language, language_tag
 from digest.model import Article, Problem
 from digest.sources.cleanup import Boilerplate
 from digest.sources.text import (
@@ -62,7 +63,17 @@ EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
 # (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
 MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
-_TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
+_TEXT_KEYS = (
+    "title",
+    "source",
+    "url",
+    "author",
+    "dateline",
+    "summary",
+    "slug",
+    "description",
+    "language",
+)
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
 # which fit in a front matter; front matter with more nesting characters than this goes to the
 # pure-Python parser, which stops with RecursionError instead.
@@ -88,6 +99,7 @@ _KNOWN_KEYS = frozenset(
         "slug",
         "tags",
         "description",
+        "language",
     }
 )
 
@@ -505,7 +517,7 @@ class ContentReader:
         content_hash = hashlib.sha256(data).hexdigest()
         if _kind_of(path) == "markdown":
             article, warnings = self._read_markdown(path, relative, text, content_hash)
-            return _checked_body(article), notes + warnings
+            return _with_language(_checked_body(article)), notes + warnings
         meta: Mapping[str, Any] = {}
         if sidecar is not None:
             sidecar_bytes = self._read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
@@ -516,7 +528,7 @@ class ContentReader:
                 raise ArticleError(f"{sidecar.name}: {error}") from None
             meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ", warnings=notes)
         article, warnings = self._read_plain(path, relative, text, content_hash, meta)
-        return _checked_body(article), notes + warnings
+        return _with_language(_checked_body(article)), notes + warnings
 
     def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
         """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError.
@@ -637,6 +649,7 @@ class ContentReader:
             editor_summary=_optional_text(meta, "summary"),
             draft=_draft(meta),
             content_hash=content_hash,
+            language=_language(meta, warnings),
         )
         return article, warnings
 
@@ -695,6 +708,7 @@ class ContentReader:
             editor_summary=_optional_text(meta, "summary"),
             draft=draft,
             content_hash=content_hash,
+            language=_language(meta, warnings),
         )
         return article, warnings
 
@@ -1042,3 +1056,28 @@ def _author(meta: Mapping[str, Any]) -> str | None:
     if isinstance(value, list):
         return ", ".join(_text_list(meta, "author")) or None
     return _optional_text(meta, "author")
+
+
+def _language(meta: Mapping[str, Any], warnings: list[str]) -> str:
+    """The front matter's `language` as an ISO 639 code; "" when absent or not a language tag
+    (then it is detected from the text)."""
+    value = _optional_text(meta, "language")
+    if value is None:
+        return ""
+    code = language_tag(value)
+    if code is None:
+        warnings.append(
+            f"'language' {value!r} is not a language tag (like fa, es or pt-BR); "
+            "the language is detected from the text instead"
+        )
+        return ""
+    return code
+
+
+def _with_language(article: Article) -> Article:
+    """The article with its language: the front matter's, else detected from its text ("" when
+    the text cannot tell: the pipeline then gives it the site's)."""
+    if article.language:
+        return article
+    detected = detect_language((article.title, *article.paragraphs))
+    return replace(article, language=detected) if detected else article

@@ -29,6 +29,8 @@ class NewArticle:
     paragraphs: tuple[str, ...]
     author: str | None = None
     topics: tuple[str, ...] = ()
+    # The source's `language:` (ISO 639-1), or "" to leave it to detection at build time.
+    language: str = ""
 
 
 def file_stem(article: NewArticle) -> str:
@@ -47,6 +49,8 @@ def render(article: NewArticle) -> str:
         meta["author"] = article.author
     if article.topics:
         meta["topics"] = list(article.topics)
+    if article.language:
+        meta["language"] = article.language
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
     body = "\n\n".join(_markdown_safe(p) for p in article.paragraphs)
     return f"---\n{front}---\n\n{body}\n"

@@ -79,9 +79,20 @@ _ANALYSIS_MODULES = (
     "analysis/tokenizer.py",
     "analysis/topic_corpus.py",
     "analysis/stemming.py",
+    "analysis/languages.py",
+    "language.py",
 )
 # PyStemmer, when installed, is the C code snowballstemmer runs.
-_ANALYSIS_PACKAGES = ("sumy", "nupunkt", "nltk", "numpy", "snowballstemmer", "PyStemmer")
+_ANALYSIS_PACKAGES = (
+    "sumy",
+    "nupunkt",
+    "nltk",
+    "numpy",
+    "snowballstemmer",
+    "PyStemmer",
+    "sentencex",
+    "py3langid",
+)
 
 
 class CacheFormatError(ValueError):
@@ -142,6 +153,7 @@ def article_key(article: Article, fingerprint: str) -> str:
         article.editor_summary,
         list(article.forced_topics),
         list(article.paragraphs),
+        article.language,
     ]
     payload = json.dumps(inputs, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

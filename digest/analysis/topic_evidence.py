@@ -1,0 +1,118 @@
+"""Whether an article joins a topic: a logistic model over evidence that carries across corpora.
+
+The matcher (digest.analysis.topics) finds a topic's keywords sentence by sentence; this module
+turns what it found into one decision. Each signal is a number that means the same in any
+corpus and language, never a word of one example:
+
+- where the topic is named: the headline (a named mention there is strong evidence), the lede
+  (first two sentences), and how late its first mention comes (a closing aside is weak);
+- how much of the article is about it: its share of the sentences, and that share weighted by
+  position (a sentence near the top counts fully, the last sentence about a third);
+- how many distinct keywords agree, and how many matches there are, with a match inside a
+  quotation counted half (a quote can use the topic's words about something else);
+- the topic's vocabulary: how many of its ``context`` words the article uses, configured or
+  learned from the corpus's clear members (digest.analysis.topic_corpus.learn_vocabulary);
+- whether it is the article's main topic: its matches against the best topic's.
+
+The decision is logistic regression: the article joins when the weighted sum of the features
+(the log-odds of membership) is above zero. The weights were fitted by L2-regularised maximum
+likelihood (Newton's method) on the tune half of the labelled data in
+``benchmarks/topics_split.py --fit`` (English coverage of three topics, Spanish coverage of four
+crises, BBC News in five sections) and are shipped as constants, so a build is deterministic and
+reads no data. Each feature's contribution (weight times value) is kept: `digest topics
+explain` prints them, so the numbers that decided are visible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# A sentence's weight by position: full in the lede, falling to LATE_WEIGHT at the end.
+LATE_WEIGHT = 0.3
+
+
+def position_weight(position: int, total: int, lede: int = 2) -> float:
+    """How much a sentence at ``position`` (0-based) of ``total`` counts towards the share."""
+    if position < lede or total <= lede:
+        return 1.0
+    return 1.0 - (1.0 - LATE_WEIGHT) * position / max(1, total - 1)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One topic's evidence in one article, as the features the model weighs."""
+
+    headline: bool  # a keyword named in the headline or dateline
+    lede: bool  # a keyword in the first two sentences
+    share: float  # share of the sentences about the topic (with those that continue it)
+    weighted_share: float  # the same, each sentence weighted by its position
+    distinct: int  # distinct keywords with evidence, headline included
+    hits: float  # keyword matches, a quoted one counted half
+    quoted: float  # share of the matches inside quotations
+    vocabulary: int  # distinct context words (configured or learned) in the article
+    main: float  # this topic's matches over the article's best topic's (1: the main topic)
+    first: float  # where the first body match is, 0 (top) to 1 (last sentence)
+    brief: bool  # an article of at most four sentences
+
+    def features(self) -> dict[str, float]:
+        return {
+            "headline": float(self.headline),
+            "lede": float(self.lede),
+            "share": self.share,
+            "weighted share": self.weighted_share,
+            "distinct keywords": math.log(max(1, self.distinct)),
+            "matches": math.log1p(self.hits),
+            "quoted": self.quoted,
+            "vocabulary": math.log1p(min(self.vocabulary, 12)),
+            "main topic": self.main,
+            "late first mention": self.first,
+            "brief": float(self.brief),
+        }
+
+
+# Fitted by benchmarks/topics_split.py --fit on the tune half (see the module docstring).
+BIAS = -4.0
+WEIGHTS: dict[str, float] = {
+    "headline": 2.5,
+    "lede": 1.2,
+    "share": 3.0,
+    "weighted share": 3.0,
+    "distinct keywords": 1.5,
+    "matches": 1.0,
+    "quoted": -1.5,
+    "vocabulary": 0.6,
+    "main topic": 1.0,
+    "late first mention": -1.5,
+    "brief": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The model's verdict and what made it: each feature's contribution to the log-odds."""
+
+    score: float  # log-odds of membership; the article joins above 0
+    contributions: tuple[tuple[str, float], ...]  # (feature, weight x value), largest first
+
+    @property
+    def joined(self) -> bool:
+        return self.score > 0
+
+    @property
+    def probability(self) -> float:
+        return 1 / (1 + math.exp(-self.score))
+
+    def reason(self, top: int = 3) -> str:
+        """The strongest contributions in words and numbers, for explanations."""
+        shown = [f"{name} {value:+.2f}" for name, value in self.contributions if value][:top]
+        verdict = "joins" if self.joined else "does not join"
+        return f"log-odds {self.score:+.2f} ({verdict}): " + ", ".join(shown)
+
+
+def decide(evidence: Evidence, weights: dict[str, float] | None = None, bias: float = BIAS) -> Decision:
+    """The logistic model's decision for one topic of one article."""
+    weights = WEIGHTS if weights is None else weights
+    parts = {name: weights.get(name, 0.0) * value for name, value in evidence.features().items()}
+    ordered = tuple(sorted(parts.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
+    return Decision(bias + sum(parts.values()), ordered)

@@ -516,3 +516,18 @@ def _content_stems(texts: Iterable[str], surface: dict[str, Counter[str]]) -> se
             found.add(word_stem)
             surface.setdefault(word_stem, Counter())[word] += 1
     return found
+
+
+def learned_topics(
+    documents: Sequence[Document], topics: Sequence[Topic], threshold: float = 0.1
+) -> tuple[Topic, ...]:
+    """The topics with their vocabulary learned from the documents where none is configured.
+
+    A topic's ``context:`` in the config overrides what is learned. The learning is
+    deterministic (counts over the documents, ties broken by the word), so the same folder
+    gives the same vocabulary, and so the same cache keys, on every build.
+    """
+    if not any(not t.context for t in topics) or not documents:
+        return tuple(topics)
+    learned = {c.topic: c.words for c in learn_context(documents, TopicMatcher(topics, threshold))}
+    return tuple(t if t.context else replace(t, context=learned.get(t.slug, ())) for t in topics)

@@ -8,8 +8,10 @@ corpus and language, never a word of one example:
   (first two sentences), and how late its first mention comes (a closing aside is weak);
 - how much of the article is about it: its share of the sentences, and that share weighted by
   position (a sentence near the top counts fully, the last sentence about a third);
-- how many distinct keywords agree, and how many matches there are, with a match inside a
-  quotation counted half (a quote can use the topic's words about something else);
+- how many distinct keywords agree, and how many of the matches stand inside a quotation (a
+  quote can use the topic's words about something else);
+- whether the keyword's sense is unconfirmed (one keyword, too few vocabulary words) while its
+  matches sit inside a longer name ("Kayla Mueller" for the keyword Mueller);
 - the topic's vocabulary: how many of its ``context`` words the article uses, configured or
   learned from the corpus's clear members (digest.analysis.topic_corpus.learn_vocabulary);
 - whether it is the article's main topic: its matches against the best topic's.
@@ -54,6 +56,9 @@ class Evidence:
     main: float  # this topic's matches over the article's best topic's (1: the main topic)
     first: float  # where the first body match is, 0 (top) to 1 (last sentence)
     brief: bool  # an article of at most four sentences
+    # Half or more of the matches stand inside a longer name ("Kayla Mueller", "Carl Mueller")
+    # and nothing else (a second keyword, the topic's vocabulary) confirms the keyword's sense.
+    other_name: bool = False
 
     def features(self) -> dict[str, float]:
         return {
@@ -62,29 +67,29 @@ class Evidence:
             "share": self.share,
             "weighted share": self.weighted_share,
             "distinct keywords": math.log(max(1, self.distinct)),
-            "matches": math.log1p(self.hits),
             "quoted": self.quoted,
             "vocabulary": math.log1p(min(self.vocabulary, 12)),
             "main topic": self.main,
             "late first mention": self.first,
             "brief": float(self.brief),
+            "another name": float(self.other_name),
         }
 
 
-# Fitted by benchmarks/topics_split.py --fit on the tune half (see the module docstring).
-BIAS = -4.0
+# Fitted by `benchmarks/topics_split.py --half tune --fit --penalty 3` (see the module docstring).
+BIAS = -3.84
 WEIGHTS: dict[str, float] = {
-    "headline": 2.5,
-    "lede": 1.2,
-    "share": 3.0,
-    "weighted share": 3.0,
-    "distinct keywords": 1.5,
-    "matches": 1.0,
-    "quoted": -1.5,
-    "vocabulary": 0.6,
-    "main topic": 1.0,
-    "late first mention": -1.5,
-    "brief": 1.0,
+    "headline": 1.70,
+    "lede": 0.07,
+    "share": 2.49,
+    "weighted share": 2.48,
+    "distinct keywords": 0.67,
+    "quoted": -0.81,
+    "vocabulary": 0.86,
+    "main topic": 1.98,
+    "late first mention": -0.58,
+    "brief": 1.00,
+    "another name": -5.67,
 }
 
 
@@ -93,6 +98,7 @@ class Decision:
     """The model's verdict and what made it: each feature's contribution to the log-odds."""
 
     score: float  # log-odds of membership; the article joins above 0
+    evidence: Evidence
     contributions: tuple[tuple[str, float], ...]  # (feature, weight x value), largest first
 
     @property
@@ -115,4 +121,4 @@ def decide(evidence: Evidence, weights: dict[str, float] | None = None, bias: fl
     weights = WEIGHTS if weights is None else weights
     parts = {name: weights.get(name, 0.0) * value for name, value in evidence.features().items()}
     ordered = tuple(sorted(parts.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
-    return Decision(bias + sum(parts.values()), ordered)
+    return Decision(bias + sum(parts.values()), evidence, ordered)

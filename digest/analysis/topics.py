@@ -322,6 +322,23 @@ class Hit:
     kind: str
     # Inside a quotation: someone's words, which may use the topic's words about something else.
     quoted: bool = False
+    # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing.
+    in_name: bool = False
+
+
+def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool:
+    """Whether a one-word capitalised match follows a capitalised word that is not part of it
+    and not a function word ("Kayla Mueller", not "The Muellers" or "said Mueller")."""
+    first = span[0]
+    if len(span) > 1 or first == 0 or not tokens.caps[first]:
+        return False
+    before = tokens.words[first - 1]
+    return (
+        tokens.caps[first - 1]
+        and not tokens.gap(first - 1).strip()
+        and before.lower() not in _PHRASE_STOPWORDS
+        and before.lower() not in _ANAPHORA
+    )
 
 
 def inside_quotation(text: str, position: int) -> bool:
@@ -427,7 +444,8 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
             else:
                 kind = "evidence"
             quoted = inside_quotation(tokens.text, tokens.starts[span[0]])
-            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted))
+            named = in_longer_name(tokens, span)
+            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted, named))
     return hits
 
 
@@ -521,6 +539,7 @@ class _Found:
     # Body keyword matches, a quoted one counted half; and how many were quoted.
     hits: Counter[str] = field(default_factory=Counter)
     quoted: Counter[str] = field(default_factory=Counter)
+    in_name: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
     # How many body sentences give evidence, and the rank of the first one.
     in_sentences: Counter[str] = field(default_factory=Counter)
@@ -621,6 +640,7 @@ class TopicMatcher:
                     if hit.kind == "evidence":
                         found.headline[slug].append(hit.text)
                         found.distinct[slug].add(hit.keyword)
+                        found.in_name[slug] += hit.in_name
         rank = {s.index: n for n, s in enumerate(sorted(sentences, key=lambda s: s.index))}
         for index, paragraph in enumerate(paragraphs):
             members = by_paragraph.get(index, [])
@@ -664,6 +684,7 @@ class TopicMatcher:
             found.first.setdefault(slug, rank)
             found.matches[slug] += len(hits)
             found.quoted[slug] += sum(h.quoted for h in hits)
+            found.in_name[slug] += sum(h.in_name for h in hits)
             found.hits[slug] += sum(0.5 if h.quoted else 1.0 for h in hits)
         # A sentence is about the topic it gives the most evidence for (ties: all).
         best = max((len(hits) for hits in counted.values()), default=0)
@@ -808,6 +829,10 @@ class TopicMatcher:
         first = found.first.get(slug)
         late = 0.0 if headline or first is None else first / max(1, total - 1)
         matches = found.matches[slug]
+        named = len(found.headline[slug]) + matches
+        # The keyword's sense is confirmed by a second keyword or by the topic's vocabulary;
+        # without either, a match inside another name ("Kayla Mueller") is likely another sense.
+        unconfirmed = len(found.distinct[slug]) == 1 and len(found.context[slug]) < CONTEXT_MIN
         return Evidence(
             headline=headline,
             lede=lede,
@@ -820,6 +845,7 @@ class TopicMatcher:
             main=mine / best if best else 0.0,
             first=late,
             brief=total <= BRIEF,
+            other_name=unconfirmed and named > 0 and 2 * found.in_name[slug] >= named,
         )
 
     def _final(

@@ -26,7 +26,11 @@ from digest.sources.text import paragraphs_of
 REPO = Path(__file__).resolve().parents[1]
 # ../shared beside the repo; from a worktree (wt/NAME) it is two levels up.
 CORPORA = next(
-    (p / "shared" / "corpora" for p in (REPO.parent, REPO.parent.parent) if (p / "shared").is_dir()),
+    (
+        p / "shared" / "corpora"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared").is_dir()
+    ),
     REPO.parent / "shared" / "corpora",
 )
 LABELS = Path(__file__).with_name("real-topics.yml")

@@ -30,7 +30,7 @@ import numpy as np
 
 from digest.analysis.tokenizer import sentences_of
 from digest.analysis.topic_corpus import Document, learned_topics
-from digest.analysis.topic_evidence import BIAS, WEIGHTS
+from digest.analysis.topic_evidence import BIAS, Evidence
 from digest.analysis.topics import TopicMatcher
 from digest.evaluation.topics import (
     LabelledArticle,
@@ -40,15 +40,18 @@ from digest.evaluation.topics import (
 )
 from digest.model import Topic
 from digest.project import load_project
-from digest.sources.text import paragraphs_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from topics_real import CORPORA, REPO, labelled_articles  # noqa: E402
 
 SPANISH = (
-    Topic("egypt", "egypt", keywords=("Egipto", "egipcio", "El Cairo", "Mubarak", "Mursi", "Tahrir")),
+    Topic(
+        "egypt", "egypt", keywords=("Egipto", "egipcio", "El Cairo", "Mubarak", "Mursi", "Tahrir")
+    ),
     Topic("libya", "libya", keywords=("Libia", "libio", "Gadafi", "Trípoli", "Bengasi", "Misrata")),
-    Topic("syria", "syria", keywords=("Siria", "sirio", "Asad", "Assad", "Damasco", "Alepo", "Homs")),
+    Topic(
+        "syria", "syria", keywords=("Siria", "sirio", "Asad", "Assad", "Damasco", "Alepo", "Homs")
+    ),
     Topic("yemen", "yemen", keywords=("Yemen", "yemení", "Saleh", "Saná", "Adén")),
 )
 
@@ -68,9 +71,7 @@ def spanish_articles() -> list[LabelledArticle]:
     for line in (CORPORA / "es-crisis-even" / "crisis-es-even.jsonl").open(encoding="utf-8"):
         record = json.loads(line)
         paragraphs = tuple(p for p in record["text"].split("\n") if p.strip())
-        found.append(
-            LabelledArticle(record["id"], record["title"], paragraphs, (record["label"],))
-        )
+        found.append(LabelledArticle(record["id"], record["title"], paragraphs, (record["label"],)))
     return found
 
 
@@ -79,7 +80,9 @@ def bbc_articles() -> list[LabelledArticle]:
     return [a for n, a in enumerate(read_category_folders(root)) if n % 4 == 0]
 
 
-def with_vocabulary(articles: Sequence[LabelledArticle], topics: Sequence[Topic]) -> tuple[Topic, ...]:
+def with_vocabulary(
+    articles: Sequence[LabelledArticle], topics: Sequence[Topic]
+) -> tuple[Topic, ...]:
     """The topics with the vocabulary a build would learn from these articles (labels unused)."""
     documents = [Document(a.id, a.title, a.paragraphs) for a in articles]
     return learned_topics(documents, topics)
@@ -108,9 +111,10 @@ PRIOR = {
     "bias": -4.0,
     "headline": 2.5,
     "lede": 1.2,
-    "share": 3.0,
-    "weighted share": 3.0,
+    "share": 1.0,
+    "weighted share": 1.0,
     "distinct keywords": 1.5,
+    "sentences": 0.5,
     "quoted": -1.5,
     "vocabulary": 0.6,
     "main topic": 1.0,
@@ -118,6 +122,10 @@ PRIOR = {
     "brief": 1.0,
     "another name": -6.0,
 }
+
+
+# The model's features, in the order Evidence.features() gives them.
+FEATURES = tuple(Evidence(False, 0, 0.0, 0.0, 1, 0, 0, 0.0, 0.0, 0, 0.0, 0.0, False).features())
 
 
 def fit(
@@ -131,11 +139,13 @@ def fit(
     w = prior.astype(float).copy()
     ridge = penalty * np.eye(x.shape[1])
     ridge[0, 0] = 0.0
-    for _ in range(50):
+    for _ in range(200):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
         gradient = x.T @ (p - y) + ridge @ (w - prior)
         hessian = (x.T * (p * (1 - p))) @ x + ridge
         step = np.linalg.solve(hessian, gradient)
+        # Damped: a Newton step from far away can overshoot where the likelihood is flat.
+        step *= min(1.0, 1.0 / max(1e-12, float(np.abs(step).max())))
         w -= step
         if np.abs(step).max() < 1e-8:
             break
@@ -190,11 +200,10 @@ def main(argv: list[str] | None = None) -> int:
             more_rows, more_labels = candidates(items, topics)
             rows += more_rows
             labels += more_labels
-        assert list(PRIOR)[1:] == list(WEIGHTS), "the prior names the model's features"
-        w = fit(rows, labels, np.array(list(PRIOR.values())), args.penalty)
+        w = fit(rows, labels, np.array([PRIOR[n] for n in ["bias", *FEATURES]]), args.penalty)
         print(f"{len(rows)} candidates, {sum(labels)} members; shipped bias {BIAS}")
         print(f"BIAS = {w[0]:.2f}")
-        for name, value in zip(WEIGHTS, w[1:], strict=True):
+        for name, value in zip(FEATURES, w[1:], strict=True):
             print(f'    "{name}": {value:.2f},')
         return 0
     for name, items, topics in sets:

@@ -30,6 +30,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# The least share the model tells apart from none (a share's log-ratio to the threshold).
+SHARE_FLOOR = 0.01
 # A sentence's weight by position: full in the lede, falling to LATE_WEIGHT at the end.
 LATE_WEIGHT = 0.3
 
@@ -46,11 +48,14 @@ class Evidence:
     """One topic's evidence in one article, as the features the model weighs."""
 
     headline: bool  # a keyword named in the headline or dateline
-    lede: bool  # a keyword in the first two sentences
-    share: float  # share of the sentences about the topic (with those that continue it)
+    lede: int  # distinct keywords with evidence in the first two sentences
+    # log(share / threshold): the share of the sentences about the topic (with those that
+    # continue it) against the configured threshold; 0 at the threshold.
+    share: float
     weighted_share: float  # the same, each sentence weighted by its position
     distinct: int  # distinct keywords with evidence, headline included
-    hits: float  # keyword matches, a quoted one counted half
+    sentences: int  # body sentences with evidence
+    paragraphs: int  # paragraphs about the topic, by their own words or continuing it
     quoted: float  # share of the matches inside quotations
     vocabulary: int  # distinct context words (configured or learned) in the article
     main: float  # this topic's matches over the article's best topic's (1: the main topic)
@@ -63,10 +68,11 @@ class Evidence:
     def features(self) -> dict[str, float]:
         return {
             "headline": float(self.headline),
-            "lede": float(self.lede),
+            "lede": math.log1p(self.lede),
             "share": self.share,
             "weighted share": self.weighted_share,
             "distinct keywords": math.log(max(1, self.distinct)),
+            "sentences": math.log1p(self.sentences),
             "quoted": self.quoted,
             "vocabulary": math.log1p(min(self.vocabulary, 12)),
             "main topic": self.main,
@@ -77,17 +83,18 @@ class Evidence:
 
 
 # Fitted by `benchmarks/topics_split.py --half tune --fit --penalty 3` (see the module docstring).
-BIAS = -3.84
+BIAS = -3.54
 WEIGHTS: dict[str, float] = {
-    "headline": 1.70,
-    "lede": 0.07,
-    "share": 2.49,
-    "weighted share": 2.48,
-    "distinct keywords": 0.67,
-    "quoted": -0.81,
-    "vocabulary": 0.86,
-    "main topic": 1.98,
-    "late first mention": -0.58,
+    "headline": 1.91,
+    "lede": 0.28,
+    "share": 0.72,
+    "weighted share": 0.52,
+    "distinct keywords": 0.95,
+    "sentences": -0.32,
+    "quoted": -0.82,
+    "vocabulary": 0.79,
+    "main topic": 2.15,
+    "late first mention": -0.66,
     "brief": 1.00,
     "another name": -5.67,
 }
@@ -109,14 +116,18 @@ class Decision:
     def probability(self) -> float:
         return 1 / (1 + math.exp(-self.score))
 
-    def reason(self, top: int = 3) -> str:
+    def reason(self, top: int = 4) -> str:
         """The strongest contributions in words and numbers, for explanations."""
         shown = [f"{name} {value:+.2f}" for name, value in self.contributions if value][:top]
         verdict = "joins" if self.joined else "does not join"
-        return f"log-odds {self.score:+.2f} ({verdict}): " + ", ".join(shown)
+        return (
+            f"log-odds {self.score:+.2f}, {verdict}: " + ", ".join(shown) + f" (base {BIAS:+.2f})"
+        )
 
 
-def decide(evidence: Evidence, weights: dict[str, float] | None = None, bias: float = BIAS) -> Decision:
+def decide(
+    evidence: Evidence, weights: dict[str, float] | None = None, bias: float = BIAS
+) -> Decision:
     """The logistic model's decision for one topic of one article."""
     weights = WEIGHTS if weights is None else weights
     parts = {name: weights.get(name, 0.0) * value for name, value in evidence.features().items()}

@@ -36,6 +36,7 @@ Keywords in scripts written without spaces (Chinese, Japanese, Thai) are found a
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,7 +44,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from digest.analysis.stemming import stemmer
-from digest.analysis.topic_evidence import Decision, Evidence, decide, position_weight
+from digest.analysis.topic_evidence import (
+    SHARE_FLOOR,
+    Decision,
+    Evidence,
+    decide,
+    position_weight,
+)
 from digest.model import Sentence, Topic
 
 # Words of a phrase that carry no meaning of their own when matching by proximity.
@@ -83,6 +90,9 @@ CONTEXT_MIN = 2
 # topic at any share (a long story that says "he" and "the inquiry" far more often than the
 # keywords, so that few of its sentences count as about it).
 SEVERAL = 3
+# A section of its own: paragraphs with their own evidence, and distinct keywords, at least.
+SECTION_PARAGRAPHS = 2
+SECTION_KEYWORDS = 2
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
@@ -536,8 +546,7 @@ class _Found:
     distinct: dict[str, set[str]]
     # Each topic's context words as written -> the first sentence holding it (-1: headline).
     context: dict[str, dict[str, int]]
-    # Body keyword matches, a quoted one counted half; and how many were quoted.
-    hits: Counter[str] = field(default_factory=Counter)
+    # Body keyword matches: how many were quoted, inside another name, in all.
     quoted: Counter[str] = field(default_factory=Counter)
     in_name: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
@@ -550,6 +559,8 @@ class _Found:
     shown: dict[str, str] = field(default_factory=dict)
     # Sentence index -> the topics it gives most evidence for.
     evidenced: dict[int, set[str]] = field(default_factory=dict)
+    # Sentence index -> topic slug -> the distinct keywords with evidence in it.
+    keywords_at: dict[int, dict[str, set[str]]] = field(default_factory=dict)
     # Per paragraph: each member sentence's winners, and the union (the paragraph's own topics).
     winners: list[list[set[str]]] = field(default_factory=list)
     own: list[set[str]] = field(default_factory=list)
@@ -679,13 +690,15 @@ class TopicMatcher:
                 if hit.kind == "evidence":
                     counted.setdefault(slug, []).append(hit)
                     found.distinct[slug].add(hit.keyword)
+        found.keywords_at[sentence.index] = {
+            slug: {h.keyword for h in hits} for slug, hits in counted.items()
+        }
         for slug, hits in counted.items():
             found.in_sentences[slug] += 1
             found.first.setdefault(slug, rank)
             found.matches[slug] += len(hits)
             found.quoted[slug] += sum(h.quoted for h in hits)
             found.in_name[slug] += sum(h.in_name for h in hits)
-            found.hits[slug] += sum(0.5 if h.quoted else 1.0 for h in hits)
         # A sentence is about the topic it gives the most evidence for (ties: all).
         best = max((len(hits) for hits in counted.values()), default=0)
         winning = {slug for slug, hits in counted.items() if len(hits) == best}
@@ -788,9 +801,15 @@ class TopicMatcher:
             about = tuple(sorted({i for i in context.values() if i >= 0}))
         if not about:
             return None
-        evidence = self._weigh(slug, sentences, about, found)
-        decision = decide(evidence)
         paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
+        evidence = replace(self._weigh(slug, sentences, about, found), paragraphs=len(paragraphs))
+        decision = decide(evidence)
+        section = self._section(slug, found, carried, len(about) / max(1, len(sentences)))
+        joined = decision.joined or section is not None
+        reason = decision.reason()
+        if section is not None and not decision.joined:
+            first, last = section[0] + 1, section[1] + 1
+            reason = f"a passage of its own, paragraphs {first} to {last}; {reason}"
         ranked = tuple(
             found.shown[w]
             for w, _ in sorted(found.won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -798,17 +817,37 @@ class TopicMatcher:
         return Attribution(
             topic=slug,
             paragraphs=paragraphs,
-            share=round(evidence.share, 4),
+            share=round(len(about) / max(1, len(sentences)), 4),
             evidence=ranked or tuple(dict.fromkeys(found.headline[slug])),
             continued=tuple(i for i in paragraphs if slug in carried.continued[i]),
             hits=found.won[slug] + len(found.headline[slug]),
-            joined=decision.joined,
+            joined=joined,
             sentences=about,
-            lead=evidence.headline or evidence.lede,
+            lead=evidence.headline or evidence.lede > 0,
             context=tuple(context) if agrees else (),
-            reason=decision.reason(),
+            reason=reason,
             decision=decision,
         )
+
+    def _section(
+        self, slug: str, found: _Found, carried: _Carried, share: float
+    ) -> tuple[int, int] | None:
+        """A passage of the article's own about the topic, as a round-up story gives each of
+        its subjects: a run of adjacent paragraphs about it, two or more by their own words,
+        with two or more distinct keywords and at least the threshold's share. The model
+        weighs what an article is about; a section is what ``topic_mode: passages`` promises
+        to list as well. Returns the run's first and last paragraph."""
+        if share < self.threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
+            return None
+        run: list[int] = []
+        for index, own in enumerate(found.own):
+            if slug in own or slug in carried.continued[index]:
+                run.append(index)
+                if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
+                    return run[0], index
+            else:
+                run = []
+        return None
 
     def _weigh(
         self, slug: str, sentences: Sequence[Sentence], about: tuple[int, ...], found: _Found
@@ -820,11 +859,9 @@ class TopicMatcher:
         weights = [position_weight(n, total, LEDE) for n in range(total)]
         chosen = set(about)
         weighted = sum(weights[rank[i]] for i in chosen if i in rank) / max(1e-9, sum(weights))
-        lede = any(slug in found.evidenced.get(i, ()) for i in ordered[:LEDE])
         headline = bool(found.headline[slug])
-        best = max(
-            (found.matches[s] + len(found.headline[s]) for s in found.headline), default=0
-        )
+        lead = set().union(*(found.keywords_at.get(i, {}).get(slug, set()) for i in ordered[:LEDE]))
+        best = max((found.matches[s] + len(found.headline[s]) for s in found.headline), default=0)
         mine = found.matches[slug] + len(found.headline[slug])
         first = found.first.get(slug)
         late = 0.0 if headline or first is None else first / max(1, total - 1)
@@ -835,11 +872,12 @@ class TopicMatcher:
         unconfirmed = len(found.distinct[slug]) == 1 and len(found.context[slug]) < CONTEXT_MIN
         return Evidence(
             headline=headline,
-            lede=lede,
-            share=len(about) / total - self.threshold,
-            weighted_share=weighted - self.threshold,
+            lede=len(lead),
+            share=math.log(max(len(about) / total, SHARE_FLOOR) / self.threshold),
+            weighted_share=math.log(max(weighted, SHARE_FLOOR) / self.threshold),
             distinct=len(found.distinct[slug]),
-            hits=found.hits[slug] + len(found.headline[slug]),
+            sentences=found.in_sentences[slug],
+            paragraphs=0,
             quoted=found.quoted[slug] / matches if matches else 0.0,
             vocabulary=len(found.context[slug]),
             main=mine / best if best else 0.0,

@@ -166,7 +166,8 @@ def test_explain_names_the_context_that_decided(tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "does not join" in result.output
-    assert "decided by: log-odds -" in result.output and "another name -" in result.output
+    assert "decided by: does not join, log-odds -" in result.output
+    assert "another name 1.00 -> -" in result.output
 
 
 def test_context_is_part_of_the_analysis_settings_and_so_of_the_cache_key() -> None:

@@ -116,13 +116,15 @@ class Decision:
     def probability(self) -> float:
         return 1 / (1 + math.exp(-self.score))
 
-    def reason(self, top: int = 4) -> str:
-        """The strongest contributions in words and numbers, for explanations."""
+    def summary(self, top: int = 4) -> str:
+        """The log-odds and its strongest contributions, in numbers."""
         shown = [f"{name} {value:+.2f}" for name, value in self.contributions if value][:top]
+        return f"log-odds {self.score:+.2f}: " + ", ".join(shown) + f" (base {BIAS:+.2f})"
+
+    def reason(self, top: int = 4) -> str:
+        """The verdict and what made it, for explanations."""
         verdict = "joins" if self.joined else "does not join"
-        return (
-            f"log-odds {self.score:+.2f}, {verdict}: " + ", ".join(shown) + f" (base {BIAS:+.2f})"
-        )
+        return f"{verdict}, {self.summary(top)}"
 
 
 def decide(

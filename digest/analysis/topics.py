@@ -809,7 +809,10 @@ class TopicMatcher:
         reason = decision.reason()
         if section is not None and not decision.joined:
             first, last = section[0] + 1, section[1] + 1
-            reason = f"a passage of its own, paragraphs {first} to {last}; {reason}"
+            reason = (
+                f"joins with a passage of its own (paragraphs {first} to {last}); the model "
+                f"alone would not, {decision.summary()}"
+            )
         ranked = tuple(
             found.shown[w]
             for w, _ in sorted(found.won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))

@@ -19,6 +19,7 @@ from digest.analysis.topic_corpus import (
     suggestion_yaml,
     v_measure,
 )
+from digest.analysis.topic_evidence import BIAS, Decision
 from digest.analysis.topics import TopicMatcher
 from digest.cli.options import EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
@@ -46,8 +47,9 @@ def explain(config_file: Path, file: Path) -> None:
 
     For each paragraph: the topic words found (evidence), words that did not count (named in
     passing in a list, or inside a topic's `exclude` phrase), and topics it has because it
-    continues a passage. Then each topic's share of the article and whether the article joins
-    it under the configured `topic_threshold`.
+    continues a passage. Then, for each topic, whether the article joins it and why: the
+    evidence model's features (headline, lede, share, position, distinct keywords, quotation,
+    vocabulary, main topic, another name), each with its value and its part of the log-odds.
     """
     config = _load(config_file)
     try:
@@ -88,11 +90,12 @@ def explain(config_file: Path, file: Path) -> None:
         click.echo(
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
-            f"{found.hits} keyword match(es); {verdict} "
-            f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
+            f"{found.hits} keyword match(es); {verdict} (threshold {matcher.threshold:.0%})"
         )
         if found.reason:
             click.echo(f"    decided by: {found.reason}")
+        if found.decision is not None:
+            click.echo(f"    {_contributions(found.decision)}")
         if found.context:
             click.echo(f"    context words found: {', '.join(found.context)}")
     if config.topic_mode == "sections":
@@ -100,6 +103,19 @@ def explain(config_file: Path, file: Path) -> None:
             "Note: topic_mode is `sections`; a build places the article in one topic learned "
             "from the whole content folder, which this per-article view cannot show."
         )
+
+
+def _contributions(decision: Decision) -> str:
+    """Every feature of the evidence model with its value and its part of the log-odds."""
+    features = decision.evidence.features()
+    parts = dict(decision.contributions)
+    shown = ", ".join(
+        f"{name} {features[name]:.2f} -> {parts[name]:+.2f}" for name in features if parts[name]
+    )
+    return (
+        f"evidence (value -> log-odds): {shown}; base {BIAS:+.2f}; total {decision.score:+.2f}, "
+        f"probability {decision.probability:.2f}"
+    )
 
 
 def _preview(text: str, width: int = 70) -> str:

@@ -278,3 +278,40 @@ def test_several_keywords_and_much_context_weigh_more_than_a_mention() -> None:
     # Under a headline that names the topic, the same story joins.
     (named,) = matcher.analyse(paragraphs, sentences_of(paragraphs), ("Mueller and Flynn",)).topics
     assert named.joined
+
+
+def test_a_build_learns_the_vocabulary_of_a_topic_without_context(tmp_path) -> None:
+    from digest.pipeline import build_digest
+
+    strong = [
+        f"Iran said on day {n} that Tehran would expand uranium enrichment at Natanz, "
+        f"and Rouhani told parliament the centrifuges would keep spinning."
+        for n in range(4)
+    ]
+    news = [
+        f"The council met on day {n} and the mayor said the budget would pass." for n in range(8)
+    ]
+    folder = tmp_path / "content"
+    folder.mkdir()
+    for n, text in enumerate(strong):
+        (folder / f"iran-{n}.txt").write_text(f"Nuclear talks {n}\n\n{text}\n", encoding="utf-8")
+    for n, text in enumerate(news):
+        (folder / f"city-{n}.txt").write_text(f"City news {n}\n\n{text}\n", encoding="utf-8")
+    config_file = tmp_path / "mkdocs.yml"
+    config_file.write_text(
+        "site_name: t\nplugins:\n  - digest:\n      topics:\n"
+        "        - {name: Iran, keywords: [Iran, Tehran, Rouhani]}\n",
+        encoding="utf-8",
+    )
+    digest = build_digest(load_project(config_file))
+    (iran,) = digest.topics
+    assert len(iran.entries) == 4
+    match = iran.entries[0].match("iran")
+    assert match is not None and {"uranium", "centrifuges"} <= set(match.context)
+    # A configured context overrides what the folder would teach.
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace("Rouhani]}", "Rouhani], context: [x]}"),
+        encoding="utf-8",
+    )
+    again = build_digest(load_project(config_file))
+    assert all(m.context == () for e in again.topics[0].entries for m in e.topics)

@@ -735,7 +735,7 @@ class TopicMatcher:
         """A sentence without evidence continues the nearest sentence with evidence before it
         in its paragraph if that is at most CARRY sentences away (a mention colours its
         neighbours, not a wall of text); one that leads the paragraph joins the next. Then
-        evidence-free paragraphs continue the passage around them (``_continuations``)."""
+        evidence-free paragraphs continue the passage around them (``continuations``)."""
         sentence_topics: dict[int, set[str]] = {}
         for index in range(len(paragraphs)):
             members, winners = by_paragraph.get(index, []), found.winners[index]
@@ -749,35 +749,11 @@ class TopicMatcher:
                     topics_here.update(winners[before[-1]])
                 elif n == 0 and len(members) > 1:
                     topics_here.update(winners[1])
-        continued = self._continuations(paragraphs, found.own)
+        continued = continuations(paragraphs, found.own)
         for index, extra in enumerate(continued):
             for sentence in by_paragraph.get(index, []):
                 sentence_topics.setdefault(sentence.index, set()).update(extra)
         return _Carried(sentence_topics, continued)
-
-    def _continuations(
-        self, paragraphs: Sequence[str], own: list[set[str]]
-    ) -> list[dict[str, str]]:
-        """Topics that evidence-free paragraphs take from the passage they continue."""
-        continued: list[dict[str, str]] = [{} for _ in paragraphs]
-        with_evidence = [i for i, found in enumerate(own) if found]
-        # Sandwich: a short evidence-free run between two paragraphs of the same topic.
-        for before, after in zip(with_evidence, with_evidence[1:], strict=False):
-            gap = after - before - 1
-            if 0 < gap <= MAX_GAP:
-                for slug in sorted(own[before] & own[after]):
-                    for i in range(before + 1, after):
-                        continued[i][slug] = (
-                            f"between paragraphs {before + 1} and {after + 1} about it"
-                        )
-        # Pointing back: "They ...", "This ..." continue the paragraph before.
-        for i in range(1, len(paragraphs)):
-            if own[i] or continued[i] or not _opens_by_pointing_back(paragraphs[i]):
-                continue
-            previous = own[i - 1] | continued[i - 1].keys()
-            for slug in sorted(previous):
-                continued[i][slug] = f"opens by referring back to paragraph {i}"
-        return continued
 
     # -- join -------------------------------------------------------------------------------
 
@@ -804,7 +780,8 @@ class TopicMatcher:
         paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
         evidence = replace(self._weigh(slug, sentences, about, found), paragraphs=len(paragraphs))
         decision = decide(evidence)
-        section = self._section(slug, found, carried, len(about) / max(1, len(sentences)))
+        share = len(about) / max(1, len(sentences))
+        section = own_section(slug, found, carried, share, self.threshold)
         joined = decision.joined or section is not None
         reason = decision.reason()
         if section is not None and not decision.joined:
@@ -820,7 +797,7 @@ class TopicMatcher:
         return Attribution(
             topic=slug,
             paragraphs=paragraphs,
-            share=round(len(about) / max(1, len(sentences)), 4),
+            share=round(share, 4),
             evidence=ranked or tuple(dict.fromkeys(found.headline[slug])),
             continued=tuple(i for i in paragraphs if slug in carried.continued[i]),
             hits=found.won[slug] + len(found.headline[slug]),
@@ -831,26 +808,6 @@ class TopicMatcher:
             reason=reason,
             decision=decision,
         )
-
-    def _section(
-        self, slug: str, found: _Found, carried: _Carried, share: float
-    ) -> tuple[int, int] | None:
-        """A passage of the article's own about the topic, as a round-up story gives each of
-        its subjects: a run of adjacent paragraphs about it, two or more by their own words,
-        with two or more distinct keywords and at least the threshold's share. The model
-        weighs what an article is about; a section is what ``topic_mode: passages`` promises
-        to list as well. Returns the run's first and last paragraph."""
-        if share < self.threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
-            return None
-        run: list[int] = []
-        for index, own in enumerate(found.own):
-            if slug in own or slug in carried.continued[index]:
-                run.append(index)
-                if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
-                    return run[0], index
-            else:
-                run = []
-        return None
 
     def _weigh(
         self, slug: str, sentences: Sequence[Sentence], about: tuple[int, ...], found: _Found
@@ -906,6 +863,48 @@ class TopicMatcher:
             )
             for report in found.reports
         )
+
+
+def continuations(paragraphs: Sequence[str], own: list[set[str]]) -> list[dict[str, str]]:
+    """Topics that evidence-free paragraphs take from the passage they continue."""
+    continued: list[dict[str, str]] = [{} for _ in paragraphs]
+    with_evidence = [i for i, found in enumerate(own) if found]
+    # Sandwich: a short evidence-free run between two paragraphs of the same topic.
+    for before, after in zip(with_evidence, with_evidence[1:], strict=False):
+        gap = after - before - 1
+        if 0 < gap <= MAX_GAP:
+            for slug in sorted(own[before] & own[after]):
+                for i in range(before + 1, after):
+                    continued[i][slug] = f"between paragraphs {before + 1} and {after + 1} about it"
+    # Pointing back: "They ...", "This ..." continue the paragraph before.
+    for i in range(1, len(paragraphs)):
+        if own[i] or continued[i] or not _opens_by_pointing_back(paragraphs[i]):
+            continue
+        previous = own[i - 1] | continued[i - 1].keys()
+        for slug in sorted(previous):
+            continued[i][slug] = f"opens by referring back to paragraph {i}"
+    return continued
+
+
+def own_section(
+    slug: str, found: _Found, carried: _Carried, share: float, threshold: float
+) -> tuple[int, int] | None:
+    """A passage of the article's own about the topic, as a round-up story gives each of
+    its subjects: a run of adjacent paragraphs about it, two or more by their own words,
+    with two or more distinct keywords and at least the threshold's share. The model
+    weighs what an article is about; a section is what ``topic_mode: passages`` promises
+    to list as well. Returns the run's first and last paragraph."""
+    if share < threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
+        return None
+    run: list[int] = []
+    for index, own in enumerate(found.own):
+        if slug in own or slug in carried.continued[index]:
+            run.append(index)
+            if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
+                return run[0], index
+        else:
+            run = []
+    return None
 
 
 def _ordered(

@@ -20,7 +20,7 @@ from digest.analysis.topic_corpus import (
     v_measure,
 )
 from digest.analysis.topic_evidence import BIAS, Decision
-from digest.analysis.topics import TopicMatcher
+from digest.analysis.topics import Analysis, TopicMatcher
 from digest.cli.options import EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
@@ -81,6 +81,16 @@ def explain(config_file: Path, file: Path) -> None:
                 f"    {names[slug]}: not counted, inside an exclude phrase: {', '.join(words)}"
             )
     click.echo("")
+    _echo_decisions(analysis, names, matcher.threshold)
+    if config.topic_mode == "sections":
+        click.echo(
+            "Note: topic_mode is `sections`; a build places the article in one topic learned "
+            "from the whole content folder, which this per-article view cannot show."
+        )
+
+
+def _echo_decisions(analysis: Analysis, names: dict[str, str], threshold: float) -> None:
+    """Each topic with evidence: its share, whether the article joins it, and the numbers."""
     if not analysis.topics:
         click.echo("No configured topic: the article goes to Other.")
     for found in analysis.topics:
@@ -90,7 +100,7 @@ def explain(config_file: Path, file: Path) -> None:
         click.echo(
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
-            f"{found.hits} keyword match(es); {verdict} (threshold {matcher.threshold:.0%})"
+            f"{found.hits} keyword match(es); {verdict} (threshold {threshold:.0%})"
         )
         if found.reason:
             click.echo(f"    decided by: {found.reason}")
@@ -98,11 +108,6 @@ def explain(config_file: Path, file: Path) -> None:
             click.echo(f"    {_contributions(found.decision)}")
         if found.context:
             click.echo(f"    context words found: {', '.join(found.context)}")
-    if config.topic_mode == "sections":
-        click.echo(
-            "Note: topic_mode is `sections`; a build places the article in one topic learned "
-            "from the whole content folder, which this per-article view cannot show."
-        )
 
 
 def _contributions(decision: Decision) -> str:

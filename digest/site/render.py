@@ -435,38 +435,10 @@ class PageRenderer:
                     entries=listing.entries,
                     pager=self._pager(listing, lambda n: topic_page_path(slug, n)),
                     feeds=feeds,
-                    also=self._also(listing.entries, every),
+                    also=also_on_topic(listing.entries, every, self._story_of),
                 )
             )
         return pages
-
-    def _also(
-        self, listed: Sequence[DigestEntry], every: Sequence[DigestEntry]
-    ) -> dict[str, list[dict[str, str]]]:
-        """For each listed story, its other sources on the same topic (up to ALSO_SOURCES,
-        earliest first), so a reader sees why the story is there. A story's topics are its
-        articles' own: a source not on the topic is not named, and no article is listed for
-        a topic its story has only through another source."""
-        by_story: dict[str, list[DigestEntry]] = {}
-        for entry in every:
-            story = self._story_of(entry)
-            if story is not None:
-                by_story.setdefault(story.id, []).append(entry)
-        also: dict[str, list[dict[str, str]]] = {}
-        for entry in listed:
-            story = self._story_of(entry)
-            others = [e for e in by_story.get(story.id, []) if e is not entry] if story else []
-            others.sort(key=lambda e: (e.article.date, e.article.slug))
-            if others:
-                also[entry.article.slug] = [
-                    {
-                        "title": e.article.title,
-                        "slug": e.article.slug,
-                        "source": e.article.source or "",
-                    }
-                    for e in others[:ALSO_SOURCES]
-                ]
-        return also
 
     def _other(self, digest: Digest, every_other: Sequence[DigestEntry]) -> list[_Pending]:
         # Paged like a topic page: with thousands of stories in Other one page would be huge.
@@ -843,3 +815,34 @@ def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | 
     if subscribe:
         items.append({"Subscribe": SUBSCRIBE_PAGE})
     return items
+
+
+def also_on_topic(
+    listed: Sequence[DigestEntry],
+    every: Sequence[DigestEntry],
+    story_of: Callable[[DigestEntry], Story | None],
+) -> dict[str, list[dict[str, str]]]:
+    """For each listed story, its other sources on the same topic (up to ALSO_SOURCES,
+    earliest first), so a reader sees why the story is there. A story's topics are its
+    articles' own: a source not on the topic is not named, and no article is listed for
+    a topic its story has only through another source."""
+    by_story: dict[str, list[DigestEntry]] = {}
+    for entry in every:
+        story = story_of(entry)
+        if story is not None:
+            by_story.setdefault(story.id, []).append(entry)
+    also: dict[str, list[dict[str, str]]] = {}
+    for entry in listed:
+        story = story_of(entry)
+        others = [e for e in by_story.get(story.id, []) if e is not entry] if story else []
+        others.sort(key=lambda e: (e.article.date, e.article.slug))
+        if others:
+            also[entry.article.slug] = [
+                {
+                    "title": e.article.title,
+                    "slug": e.article.slug,
+                    "source": e.article.source or "",
+                }
+                for e in others[:ALSO_SOURCES]
+            ]
+    return also

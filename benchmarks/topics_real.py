@@ -90,11 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     evaluation = evaluate_articles(articles, matcher)
     names = {t.slug: t.name for t in config.topics}
     print(format_evaluation(evaluation, names))
-    negatives = [i for i in evaluation.items if not i.gold]
-    print(
-        f"hard negatives on a topic page: {sum(1 for i in negatives if i.predicted)} "
-        f"of {len(negatives)}"
-    )
     titles = {a.id: a.title for a in articles}
     for item in evaluation.errors:
         print(

@@ -157,10 +157,6 @@ def report(name: str, articles: Sequence[LabelledArticle], topics: Sequence[Topi
     evaluation = evaluate_articles(articles, matcher)
     print(f"== {name}: {len(articles)} articles")
     print(format_evaluation(evaluation, {t.slug: t.name for t in topics}))
-    negatives = [i for i in evaluation.items if not i.gold]
-    if negatives:
-        on_page = [i for i in negatives if i.predicted]
-        print(f"hard negatives on a topic page: {len(on_page)} of {len(negatives)}")
     titles = {a.id: a.title for a in articles}
     for item in evaluation.errors[:25]:
         print(f"  {item.id}: gold {sorted(item.gold)} got {sorted(item.predicted)}")

@@ -315,3 +315,14 @@ def test_a_build_learns_the_vocabulary_of_a_topic_without_context(tmp_path) -> N
     )
     again = build_digest(load_project(config_file))
     assert all(m.context == () for e in again.topics[0].entries for m in e.topics)
+
+
+def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
+    matcher = shipped()
+    for title in ("Senate panel subpoenas Flynn in Russia probe", "Putin denies election meddling"):
+        assert [a.topic for a in matcher.analyse([], [], (title,)).joined] == [
+            "election-interference"
+        ]
+    # Another Mueller, with nothing to confirm the keyword's sense.
+    kayla = "Parents of aid worker Kayla Mueller say raid brings them some peace"
+    assert matcher.analyse([], [], (kayla,)).joined == ()

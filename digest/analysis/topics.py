@@ -775,12 +775,12 @@ class TopicMatcher:
             # The headline names the topic and the body speaks its vocabulary without a
             # keyword: the sentences with context words are the part about it.
             about = tuple(sorted({i for i in context.values() if i >= 0}))
-        if not about:
-            return None
+        if not about and (sentences or not found.headline[slug]):
+            return None  # (an item that is only a headline is all about what it names)
         paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
         evidence = replace(self._weigh(slug, sentences, about, found), paragraphs=len(paragraphs))
         decision = decide(evidence)
-        share = len(about) / max(1, len(sentences))
+        share = len(about) / len(sentences) if sentences else 1.0
         section = own_section(slug, found, carried, share, self.threshold)
         joined = decision.joined or section is not None
         reason = decision.reason()
@@ -819,6 +819,9 @@ class TopicMatcher:
         weights = [position_weight(n, total, LEDE) for n in range(total)]
         chosen = set(about)
         weighted = sum(weights[rank[i]] for i in chosen if i in rank) / max(1e-9, sum(weights))
+        share = len(about) / total
+        if not sentences:  # only a headline: it is all of the item
+            share = weighted = 1.0
         headline = bool(found.headline[slug])
         lead = set().union(*(found.keywords_at.get(i, {}).get(slug, set()) for i in ordered[:LEDE]))
         best = max((found.matches[s] + len(found.headline[s]) for s in found.headline), default=0)
@@ -833,7 +836,7 @@ class TopicMatcher:
         return Evidence(
             headline=headline,
             lede=len(lead),
-            share=math.log(max(len(about) / total, SHARE_FLOOR) / self.threshold),
+            share=math.log(max(share, SHARE_FLOOR) / self.threshold),
             weighted_share=math.log(max(weighted, SHARE_FLOOR) / self.threshold),
             distinct=len(found.distinct[slug]),
             sentences=found.in_sentences[slug],

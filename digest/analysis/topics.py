@@ -18,18 +18,16 @@ topic in steps, each of which the explanation can name:
    between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
    to a paragraph about it.
 5. **Joining.** Each sentence is about the topic it has most evidence for; one without
-   evidence continues a mention up to two sentences before it. An article joins a topic when
-   its evidence is more than one lone mention (headline and dateline included) and either
-   the topic's sentences are at least ``threshold`` of the article or the headline or lede
-   (the first two sentences) names it: a news story says what it is about first.
-6. **Context.** A topic may list ``context`` words, its vocabulary (Russia, FBI, hackers for
-   election interference). Then a keyword that is also a common name or word ("Mueller", the
-   father of an ISIS hostage) counts only with context: an article whose one keyword is its
-   only evidence, or that names the topic in one sentence in passing, joins only if it holds
-   at least ``CONTEXT_MIN`` context words; and one that holds them joins with less evidence
-   (named in the headline, or much of the article about it on one keyword match). Context is
-   read from the article and the topic config alone, so each article's result depends on
-   nothing else and the summary cache (keyed by the topics) stays exact.
+   evidence continues a mention up to two sentences before it. Whether the article joins a
+   topic is a logistic model's decision (digest.analysis.topic_evidence) over evidence that
+   carries across corpora: the headline, the lede, the share of sentences about the topic and
+   that share weighted by position, how late the first mention is, distinct keywords,
+   quotations, the topic's vocabulary (``context``, configured or learned from the corpus),
+   whether it is the main topic, and whether the keyword sits inside another name with nothing
+   to confirm its sense. A passage of the article's own about a topic (adjacent paragraphs,
+   two with their own keywords) joins it too, as a round-up story covers several subjects.
+   The result depends on the article and the topics alone, so the summary cache (keyed by
+   the topics) stays exact.
 
 Keywords in scripts written without spaces (Chinese, Japanese, Thai) are found as substrings.
 """
@@ -83,13 +81,9 @@ CARRY = 2
 BRIEF = 4
 # The lede: the sentences that open a news story and say what it is about.
 LEDE = 2
-# How many distinct context words (a topic's ``context``) show that a lone keyword is used in
-# the topic's sense: one could be a coincidence ("FBI" in a hostage story), two rarely are.
+# How many distinct context words (a topic's ``context``) confirm a keyword's sense: one could
+# be a coincidence ("FBI" in a hostage story), two rarely are.
 CONTEXT_MIN = 2
-# How many distinct keywords, with twice CONTEXT_MIN context words, make an article about a
-# topic at any share (a long story that says "he" and "the inquiry" far more often than the
-# keywords, so that few of its sentences count as about it).
-SEVERAL = 3
 # A section of its own: paragraphs with their own evidence, and distinct keywords, at least.
 SECTION_PARAGRAPHS = 2
 SECTION_KEYWORDS = 2
@@ -592,10 +586,9 @@ class TopicMatcher:
     ``threshold`` is the share of sentences at which the share stops counting against a topic.
     """
 
-    def __init__(self, topics: Sequence[Topic], threshold: float = 0.1, min_hits: int = 2) -> None:
+    def __init__(self, topics: Sequence[Topic], threshold: float = 0.1) -> None:
         self.topics = tuple(topics)
         self.threshold = threshold
-        self.min_hits = min_hits
         self._compiled = tuple(CompiledTopic.of(t) for t in self.topics)
 
     def analyse(

@@ -273,7 +273,7 @@ def evaluate_articles(
     # articles at hand (their text only, never their labels).
     topics = learned_topics(documents, matcher.topics, matcher.threshold)
     if topics != matcher.topics:
-        matcher = TopicMatcher(topics, matcher.threshold, matcher.min_hits)
+        matcher = TopicMatcher(topics, matcher.threshold)
     golds = [
         frozenset(_slug_of(t, matcher.topics, item.id) for t in item.topics) for item in labelled
     ]

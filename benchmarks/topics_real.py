@@ -24,7 +24,15 @@ from digest.project import load_project
 from digest.sources.text import paragraphs_of
 
 REPO = Path(__file__).resolve().parents[1]
-CORPORA = REPO.parent / "shared" / "corpora"
+# ../shared beside the repo; from a worktree (wt/NAME) it is two levels up.
+CORPORA = next(
+    (
+        p / "shared" / "corpora"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared").is_dir()
+    ),
+    REPO.parent / "shared" / "corpora",
+)
 LABELS = Path(__file__).with_name("real-topics.yml")
 
 
@@ -82,11 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     evaluation = evaluate_articles(articles, matcher)
     names = {t.slug: t.name for t in config.topics}
     print(format_evaluation(evaluation, names))
-    negatives = [i for i in evaluation.items if not i.gold]
-    print(
-        f"hard negatives on a topic page: {sum(1 for i in negatives if i.predicted)} "
-        f"of {len(negatives)}"
-    )
     titles = {a.id: a.title for a in articles}
     for item in evaluation.errors:
         print(

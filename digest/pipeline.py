@@ -160,6 +160,18 @@ def _read_memo(
     return ReadCache(analyze_many.cache_dir, tz, boilerplate, use_memory=analyze_many.use_memory)
 
 
+def _learned(
+    articles: Sequence[Article], config: DigestConfig, analyze_many: AnalyzeMany | None
+) -> tuple[Topic, ...]:
+    """The topics, those without a configured `context:` with the vocabulary their clear
+    members in the content folder use (each article's part cached like its summary)."""
+    from digest.analysis.topic_corpus import Document, learned_topics  # numpy: only when needed
+
+    documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
+    memoize_each = getattr(analyze_many, "memoize_each", None)
+    return learned_topics(documents, config.topics, config.topic_threshold, memoize_each)
+
+
 def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
     """Read content/, analyse every article, and group the results into a Digest."""
     tz = resolve_timezone(config.timezone)
@@ -176,6 +188,8 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
     problems.extend(unknown_forced_topics(read.articles, config.topics))
     articles = with_site_language(read.articles, config.language)
     settings = AnalysisSettings.from_config(config)
+    if not all(t.context for t in config.topics):
+        settings = replace(settings, topics=_learned(articles, config, analyze_many))
     entries = (analyze_many or analyze_serially)(articles, settings)
     if config.topic_mode == "sections":
         from digest.analysis.topic_corpus import sections_of

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from slugify import slugify
@@ -48,6 +49,10 @@ def stop_words_of(language: str) -> frozenset[str]:
 
 _WORDLIKE = re.compile(r"^[^\W\d_][^\W_]*(?:['’][^\W_]+)?$")
 SEED = 20190514
+# A build cache's per-item memo: (name, inputs, compute for the missing indices, valid).
+MemoizeEach = Callable[
+    [str, Sequence[Any], Callable[[list[int]], list[Any]], Callable[[Any], bool]], list[Any]
+]
 
 
 @dataclass(frozen=True)
@@ -484,27 +489,53 @@ def learn_context(
     the topic's, not the news's), ranked by that share times its log lift. A topic with fewer than
     ``min_articles`` such articles learns nothing: its context would be one story's words.
     """
-    keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in matcher.topics}
+    parts = [member_words(d, matcher) for d in documents]
+    return vocabulary_of(parts, matcher.topics, count, min_articles)
+
+
+def member_words(document: Document, matcher: TopicMatcher) -> dict[str, Any]:
+    """One article's part in the learned vocabularies, as JSON (so a build caches it per
+    article): its content stems, and for each topic it clearly belongs to the stems of its
+    sentences about it, with the spelling the article uses most for each."""
+    sentences = sentences_of(document.paragraphs)
+    surface: dict[str, Counter[str]] = {}
+    stems = _content_stems((document.title, *document.paragraphs), surface, document.language)
+    about: dict[str, list[str]] = {}
+    for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
+        if len(found.evidence) < 2 or found.share < matcher.threshold:
+            continue
+        chosen = set(found.sentences)
+        texts = [s.text for s in sentences if s.index in chosen]
+        about[found.topic] = sorted(_content_stems(texts, surface, document.language))
+    used = {word_stem for words in about.values() for word_stem in words}
+    forms = {word_stem: _spelling(surface[word_stem]) for word_stem in sorted(used)}
+    return {"stems": sorted(stems), "about": about, "forms": forms}
+
+
+def vocabulary_of(
+    parts: Sequence[Mapping[str, Any]],
+    topics: Sequence[Topic],
+    count: int = 15,
+    min_articles: int = 3,
+) -> tuple[LearnedContext, ...]:
+    """The topics' vocabularies from every article's ``member_words`` (see learn_context)."""
+    keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in topics}
     every = set().union(*keyword_stems.values()) if keyword_stems else set()
     df: Counter[str] = Counter()
-    near: dict[str, Counter[str]] = {t.slug: Counter() for t in matcher.topics}
+    near: dict[str, Counter[str]] = {t.slug: Counter() for t in topics}
     strong: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = {}
-    for document in documents:
-        sentences = sentences_of(document.paragraphs)
-        df.update(
-            _content_stems((document.title, *document.paragraphs), surface, document.language)
-        )
-        for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
-            if len(found.evidence) < 2 or found.share < matcher.threshold:
-                continue
-            strong[found.topic] += 1
-            about = set(found.sentences)
-            texts = [s.text for s in sentences if s.index in about]
-            near[found.topic].update(_content_stems(texts, surface, document.language))
-    total = max(1, len(documents))
+    forms: dict[str, Counter[str]] = {}
+    for part in parts:
+        df.update(part["stems"])
+        for slug, words in part["about"].items():
+            if slug in near:
+                strong[slug] += 1
+                near[slug].update(words)
+        for word_stem, form in part["forms"].items():
+            forms.setdefault(word_stem, Counter())[form] += 1
+    total = max(1, len(parts))
     learned = []
-    for topic in matcher.topics:
+    for topic in topics:
         n = strong[topic.slug]
         if n < min_articles:
             learned.append(LearnedContext(topic.slug, n, ()))
@@ -517,7 +548,7 @@ def learn_context(
             if share >= 2 * overall:
                 scored.append((-share * math.log(share / overall), word_stem))
         scored.sort()
-        words = tuple(_spelling(surface[s]) for _, s in scored[:count])
+        words = tuple(_spelling(forms[s]) for _, s in scored[:count])
         learned.append(LearnedContext(topic.slug, n, words))
     return tuple(learned)
 
@@ -535,3 +566,35 @@ def _content_stems(
             found.add(word_stem)
             surface.setdefault(word_stem, Counter())[word] += 1
     return found
+
+
+def learned_topics(
+    documents: Sequence[Document],
+    topics: Sequence[Topic],
+    threshold: float = 0.1,
+    memoize_each: MemoizeEach | None = None,
+) -> tuple[Topic, ...]:
+    """The topics with their vocabulary learned from the documents where none is configured.
+
+    A topic's ``context:`` in the config overrides what is learned. The learning is
+    deterministic (counts over the documents, ties broken by the word), so the same folder
+    gives the same vocabulary, and so the same cache keys, on every build. ``memoize_each``
+    (a build's cache) keeps each article's part, so only new or changed articles are read.
+    """
+    if all(t.context for t in topics) or not documents:
+        return tuple(topics)
+    matcher = TopicMatcher(topics, threshold)
+    if memoize_each is None:
+        parts = [member_words(d, matcher) for d in documents]
+    else:
+        # Each article's part depends on its text and on the topics' keywords, not the rest.
+        setup = [repr(tuple(topics)), threshold]
+        inputs = [[*setup, d.language, d.title, list(d.paragraphs)] for d in documents]
+        parts = memoize_each(
+            "topic-vocabulary",
+            inputs,
+            lambda indices: [member_words(documents[i], matcher) for i in indices],
+            lambda value: isinstance(value, dict) and "about" in value,
+        )
+    learned = {c.topic: c.words for c in vocabulary_of(parts, topics)}
+    return tuple(t if t.context else replace(t, context=learned.get(t.slug, ())) for t in topics)

@@ -18,33 +18,38 @@ topic in steps, each of which the explanation can name:
    between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
    to a paragraph about it.
 5. **Joining.** Each sentence is about the topic it has most evidence for; one without
-   evidence continues a mention up to two sentences before it. An article joins a topic when
-   its evidence is more than one lone mention (headline and dateline included) and either
-   the topic's sentences are at least ``threshold`` of the article or the headline or lede
-   (the first two sentences) names it: a news story says what it is about first.
-6. **Context.** A topic may list ``context`` words, its vocabulary (Russia, FBI, hackers for
-   election interference). Then a keyword that is also a common name or word ("Mueller", the
-   father of an ISIS hostage) counts only with context: an article whose one keyword is its
-   only evidence, or that names the topic in one sentence in passing, joins only if it holds
-   at least ``CONTEXT_MIN`` context words; and one that holds them joins with less evidence
-   (named in the headline, or much of the article about it on one keyword match). Context is
-   read from the article and the topic config alone, so each article's result depends on
-   nothing else and the summary cache (keyed by the topics) stays exact.
+   evidence continues a mention up to two sentences before it. Whether the article joins a
+   topic is a logistic model's decision (digest.analysis.topic_evidence) over evidence that
+   carries across corpora: the headline, the lede, the share of sentences about the topic and
+   that share weighted by position, how late the first mention is, distinct keywords,
+   quotations, the topic's vocabulary (``context``, configured or learned from the corpus),
+   whether it is the main topic, and whether the keyword sits inside another name with nothing
+   to confirm its sense. A passage of the article's own about a topic (adjacent paragraphs,
+   two with their own keywords) joins it too, as a round-up story covers several subjects.
+   The result depends on the article and the topics alone, so the summary cache (keyed by
+   the topics) stays exact.
 
 Keywords in scripts written without spaces (Chinese, Japanese, Thai) are found as substrings.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from digest.analysis.stemming import stemmer
+from digest.analysis.topic_evidence import (
+    SHARE_FLOOR,
+    Decision,
+    Evidence,
+    decide,
+    position_weight,
+)
 from digest.model import Sentence, Topic
-from digest.wording import counted
 
 # Words of a phrase that carry no meaning of their own when matching by proximity.
 _PHRASE_STOPWORDS = frozenset(
@@ -76,13 +81,12 @@ CARRY = 2
 BRIEF = 4
 # The lede: the sentences that open a news story and say what it is about.
 LEDE = 2
-# How many distinct context words (a topic's ``context``) show that a lone keyword is used in
-# the topic's sense: one could be a coincidence ("FBI" in a hostage story), two rarely are.
+# How many distinct context words (a topic's ``context``) confirm a keyword's sense: one could
+# be a coincidence ("FBI" in a hostage story), two rarely are.
 CONTEXT_MIN = 2
-# How many distinct keywords, with twice CONTEXT_MIN context words, make an article about a
-# topic at any share (a long story that says "he" and "the inquiry" far more often than the
-# keywords, so that few of its sentences count as about it).
-SEVERAL = 3
+# A section of its own: paragraphs with their own evidence, and distinct keywords, at least.
+SECTION_PARAGRAPHS = 2
+SECTION_KEYWORDS = 2
 # Words joining the last item of a list.
 _CONJUNCTIONS = frozenset({"and", "or"})
 _LIST_ITEM_MAX_WORDS = 3
@@ -320,6 +324,40 @@ class Hit:
     text: str  # as written in the article
     # "evidence", "passing" (an item of a list) or "excluded" (inside an exclude phrase).
     kind: str
+    # Inside a quotation: someone's words, which may use the topic's words about something else.
+    quoted: bool = False
+    # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing.
+    in_name: bool = False
+
+
+def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool:
+    """Whether a one-word capitalised match follows a capitalised word that is not part of it
+    and not a function word ("Kayla Mueller", not "The Muellers" or "said Mueller")."""
+    first = span[0]
+    if len(span) > 1 or first == 0 or not tokens.caps[first]:
+        return False
+    before = tokens.words[first - 1]
+    return (
+        tokens.caps[first - 1]
+        and not tokens.gap(first - 1).strip()
+        and before.lower() not in _PHRASE_STOPWORDS
+        and before.lower() not in _ANAPHORA
+    )
+
+
+def inside_quotation(text: str, position: int) -> bool:
+    """Whether the character at ``position`` of a sentence stands inside a quotation, also one
+    opened in an earlier sentence (the sentence then holds a closing mark first)."""
+    before, after = text[:position], text[position:]
+    opened, closed = before.count("“"), before.count("”")
+    if opened or closed:
+        return opened > closed
+    if before.count('"') % 2:
+        return True
+    if not before.count('"') and after.count('"') % 2:
+        return True
+    closing = after.find("”")
+    return closing >= 0 and "“" not in after[:closing]
 
 
 def list_items(tokens: Tokens) -> list[set[int]]:
@@ -398,7 +436,8 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
             # Longest first, so 委内瑞拉政府 claims its characters before 委内瑞拉.
             for start, end in keyword.find_unspaced(tokens.text, used_chars):
                 kind = "excluded" if excluded_chars.intersection(range(start, end)) else "evidence"
-                hits.append(Hit(keyword.phrase, tokens.text[start:end], kind))
+                quoted = inside_quotation(tokens.text, start)
+                hits.append(Hit(keyword.phrase, tokens.text[start:end], kind, quoted))
             continue
         for span in keyword.find(tokens, used):
             used.update(span)
@@ -408,7 +447,9 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
                 kind = "passing"
             else:
                 kind = "evidence"
-            hits.append(Hit(keyword.phrase, tokens.shown(span), kind))
+            quoted = inside_quotation(tokens.text, tokens.starts[span[0]])
+            named = in_longer_name(tokens, span)
+            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted, named))
     return hits
 
 
@@ -452,6 +493,8 @@ class Attribution:
     context: tuple[str, ...] = ()
     # Why the article joins the topic or not, in a few words: what decided.
     reason: str = ""
+    # The evidence model's verdict, with each feature's contribution (None: not weighed).
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -488,19 +531,64 @@ def _opens_by_pointing_back(paragraph: str) -> bool:
     return paragraph.lstrip()[:1] in '“"' and bool(_PRONOUN_SPEAKER.search(paragraph))
 
 
+@dataclass
+class _Found:
+    """What the evidence pass found in one article: per topic slug, and per sentence."""
+
+    # The words that named each topic in the headline or dateline.
+    headline: dict[str, list[str]]
+    distinct: dict[str, set[str]]
+    # Each topic's context words as written -> the first sentence holding it (-1: headline).
+    context: dict[str, dict[str, int]]
+    # Body keyword matches: how many were quoted, inside another name, in all.
+    quoted: Counter[str] = field(default_factory=Counter)
+    in_name: Counter[str] = field(default_factory=Counter)
+    matches: Counter[str] = field(default_factory=Counter)
+    # How many body sentences give evidence, and the rank of the first one.
+    in_sentences: Counter[str] = field(default_factory=Counter)
+    first: dict[str, int] = field(default_factory=dict)
+    # Matches in the sentences each topic won, and the words (casefolded -> count) that won.
+    won: Counter[str] = field(default_factory=Counter)
+    won_words: dict[str, Counter[str]] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    # Sentence index -> the topics it gives most evidence for.
+    evidenced: dict[int, set[str]] = field(default_factory=dict)
+    # Sentence index -> topic slug -> the distinct keywords with evidence in it.
+    keywords_at: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    # Per paragraph: each member sentence's winners, and the union (the paragraph's own topics).
+    winners: list[list[set[str]]] = field(default_factory=list)
+    own: list[set[str]] = field(default_factory=list)
+    reports: list[ParagraphTopics] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, topics: Sequence[Topic]) -> _Found:
+        slugs = [t.slug for t in topics]
+        found = cls({s: [] for s in slugs}, {s: set() for s in slugs}, {s: {} for s in slugs})
+        found.won_words = {s: Counter() for s in slugs}
+        return found
+
+
+@dataclass(frozen=True)
+class _Carried:
+    """Which topics each sentence has once mentions colour their neighbours."""
+
+    sentence_topics: dict[int, set[str]]
+    # Per paragraph: topic slug -> why it continues a passage about that topic.
+    continued: list[dict[str, str]]
+
+
 class TopicMatcher:
     """Attributes an article's paragraphs to configured topics (see the module docstring).
 
-    ``threshold`` is the share of the article's sentences that must be about a topic for the
-    article to join it, unless its headline or lede names the topic. ``min_hits``
-    keyword matches are needed too, unless the article is a brief of at most ``BRIEF``
-    sentences (which may name its subject once).
+    Three jobs, one method each: ``_evidence`` finds every keyword match and context word;
+    ``_carry`` lets a mention colour the sentences and paragraphs that continue it; ``_join``
+    weighs a topic's evidence with the logistic model of digest.analysis.topic_evidence.
+    ``threshold`` is the share of sentences at which the share stops counting against a topic.
     """
 
-    def __init__(self, topics: Sequence[Topic], threshold: float = 0.1, min_hits: int = 2) -> None:
+    def __init__(self, topics: Sequence[Topic], threshold: float = 0.1) -> None:
         self.topics = tuple(topics)
         self.threshold = threshold
-        self.min_hits = min_hits
         self._compiled = tuple(CompiledTopic.of(t) for t in self.topics)
 
     def analyse(
@@ -512,166 +600,108 @@ class TopicMatcher:
         """Attribute every sentence and paragraph, keeping the reasons.
 
         ``headline`` holds what names the article besides its body (its title, its dateline):
-        a topic found there counts towards joining, as does one in the lede.
+        a topic found there is strong evidence.
         """
-        named: Counter[str] = Counter()
-        # Each topic's distinct keywords with evidence, and its context words, in the article.
-        distinct: dict[str, set[str]] = {t.slug: set() for t in self.topics}
-        context: dict[str, dict[str, int]] = {t.slug: {} for t in self.topics}
-        # The words that named each topic in the headline: its evidence when the body has none.
-        in_headline: dict[str, list[str]] = {}
-        # How many body sentences give evidence for each topic.
-        in_sentences: Counter[str] = Counter()
-        for text in headline:
-            tokens = Tokens(text)
-            self._context(tokens, context)
-            for compiled in self._compiled:
-                found = sentence_hits(compiled, tokens)
-                named[compiled.topic.slug] += sum(h.kind == "evidence" for h in found)
-                distinct[compiled.topic.slug].update(
-                    h.keyword for h in found if h.kind == "evidence"
-                )
-                in_headline.setdefault(compiled.topic.slug, []).extend(
-                    h.text for h in found if h.kind == "evidence"
-                )
         if not sentences:
             sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
         by_paragraph: dict[int, list[Sentence]] = {}
         for sentence in sentences:
             by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
-        reports: list[ParagraphTopics] = []
-        own: list[set[str]] = []
-        # Each sentence's topics, and the evidence that won them.
-        sentence_topics: dict[int, set[str]] = {}
-        won: Counter[str] = Counter()
-        evidenced: dict[int, set[str]] = {}
-        won_words: dict[str, Counter[str]] = {t.slug: Counter() for t in self.topics}
-        shown: dict[str, str] = {}
+        found = self._evidence(paragraphs, sentences, by_paragraph, headline)
+        carried = self._carry(paragraphs, by_paragraph, found)
+        attributions = tuple(
+            attribution
+            for compiled in self._compiled
+            if (attribution := self._join(compiled, sentences, found, carried)) is not None
+        )
+        return Analysis(self._final(found, carried, attributions), attributions)
+
+    def attribute(
+        self,
+        paragraphs: Sequence[str],
+        sentences: Sequence[Sentence],
+        headline: Sequence[str] = (),
+    ) -> tuple[Attribution, ...]:
+        """The topics the article joins, in config order."""
+        return self.analyse(paragraphs, sentences, headline).joined
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def _evidence(
+        self,
+        paragraphs: Sequence[str],
+        sentences: Sequence[Sentence],
+        by_paragraph: dict[int, list[Sentence]],
+        headline: Sequence[str],
+    ) -> _Found:
+        found = _Found.empty(self.topics)
+        for text in headline:
+            tokens = Tokens(text)
+            self._context(tokens, found.context)
+            for compiled in self._compiled:
+                slug = compiled.topic.slug
+                for hit in sentence_hits(compiled, tokens):
+                    if hit.kind == "evidence":
+                        found.headline[slug].append(hit.text)
+                        found.distinct[slug].add(hit.keyword)
+                        found.in_name[slug] += hit.in_name
+        rank = {s.index: n for n, s in enumerate(sorted(sentences, key=lambda s: s.index))}
         for index, paragraph in enumerate(paragraphs):
-            evidence: dict[str, list[str]] = {}
-            passing: dict[str, list[str]] = {}
-            excluded: dict[str, list[str]] = {}
             members = by_paragraph.get(index, [])
-            winners: list[set[str]] = []
-            for sentence in members:
-                tokens = Tokens(sentence.text)
-                self._context(tokens, context, sentence.index)
-                counted: dict[str, list[str]] = {}
-                for compiled in self._compiled:
-                    for hit in sentence_hits(compiled, tokens):
-                        bucket = {"evidence": evidence, "passing": passing}.get(hit.kind, excluded)
-                        bucket.setdefault(compiled.topic.slug, []).append(hit.text)
-                        if hit.kind == "evidence":
-                            counted.setdefault(compiled.topic.slug, []).append(hit.text)
-                            distinct[compiled.topic.slug].add(hit.keyword)
-                for slug in counted:
-                    in_sentences[slug] += 1
-                # A sentence is about the topic it gives the most evidence for (ties: all).
-                best = max((len(words) for words in counted.values()), default=0)
-                winning = {slug for slug, words in counted.items() if len(words) == best}
-                winners.append(winning)
-                evidenced[sentence.index] = winning
-                for slug in winning:
-                    won[slug] += len(counted[slug])
-                    for word in counted[slug]:
-                        won_words[slug][word.casefold()] += 1
-                        shown.setdefault(word.casefold(), word)
-            # A sentence without evidence continues the nearest sentence with evidence before
-            # it in the paragraph if that is at most CARRY sentences away (a mention colours its
-            # neighbours, not a wall of text); one that leads the paragraph joins the next.
-            for n, sentence in enumerate(members):
-                topics_here = sentence_topics.setdefault(sentence.index, set())
-                topics_here.update(winners[n])
-                if winners[n]:
-                    continue
-                before = [m for m in range(max(0, n - CARRY), n) if winners[m]]
-                if before:
-                    topics_here.update(winners[before[-1]])
-                elif n == 0 and len(members) > 1:
-                    topics_here.update(winners[1])
-            own.append(set().union(*winners) if winners else set())
-            reports.append(
+            buckets: dict[str, dict[str, list[str]]] = {"evidence": {}, "passing": {}}
+            buckets["excluded"] = {}
+            winners = [self._sentence(s, rank[s.index], found, buckets) for s in members]
+            found.winners.append(winners)
+            found.own.append(set().union(*winners) if winners else set())
+            found.reports.append(
                 ParagraphTopics(
                     index,
                     paragraph,
                     (),
-                    _ordered(evidence, self.topics),
-                    _ordered(passing, self.topics),
-                    _ordered(excluded, self.topics),
+                    _ordered(buckets["evidence"], self.topics),
+                    _ordered(buckets["passing"], self.topics),
+                    _ordered(buckets["excluded"], self.topics),
                 )
             )
-        continued = self._continuations(paragraphs, own)
-        for index, extra in enumerate(continued):
-            for sentence in by_paragraph.get(index, []):
-                sentence_topics.setdefault(sentence.index, set()).update(extra)
-        total = max(1, len(sentences))
-        first = sorted(sentences, key=lambda s: s.index)[:LEDE]
-        lede = set().union(*(evidenced.get(s.index, set()) for s in first))
-        attributions: list[Attribution] = []
-        for topic, compiled in zip(self.topics, self._compiled, strict=True):
-            slug = topic.slug
-            about = tuple(s.index for s in sentences if slug in sentence_topics.get(s.index, ()))
-            found_context = context[slug]
-            agrees = len(found_context) >= CONTEXT_MIN
-            if not about and named[slug] and compiled.context and agrees:
-                # The headline names the topic and the body speaks its vocabulary without a
-                # keyword: the sentences with context words are the part about it.
-                about = tuple(sorted({i for i in found_context.values() if i >= 0}))
-            if not about:
-                continue
-            chosen = set(about)
-            members_of = tuple(sorted({s.paragraph for s in sentences if s.index in chosen}))
-            share = len(about) / total
-            hits = won[slug] + named[slug]
-            # The headline and the lede (its first sentences) say what a news story is about.
-            lead = named[slug] > 0 or slug in lede
-            joined, reason = self._joins(
-                compiled,
-                share,
-                hits,
-                distinct[slug],
-                found_context,
-                named[slug] > 0,
-                slug in lede,
-                total <= BRIEF,
-                in_sentences[slug],
-            )
-            ranked = tuple(
-                shown[w] for w, _ in sorted(won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            ranked = ranked or tuple(dict.fromkeys(in_headline.get(slug, ())))
-            attributions.append(
-                Attribution(
-                    slug,
-                    members_of,
-                    round(share, 4),
-                    ranked,
-                    tuple(i for i in members_of if slug in continued[i]),
-                    hits,
-                    joined,
-                    about,
-                    lead,
-                    tuple(found_context) if agrees else (),
-                    reason,
-                )
-            )
-        topics_of = [set(continued[i]) | own[i] for i in range(len(paragraphs))]
-        for attribution in attributions:
-            for i in attribution.paragraphs:
-                topics_of[i].add(attribution.topic)
-        final = tuple(
-            ParagraphTopics(
-                r.index,
-                r.text,
-                tuple(t.slug for t in self.topics if t.slug in topics_of[r.index]),
-                r.evidence,
-                r.passing,
-                r.excluded,
-                tuple(continued[r.index].items()),
-            )
-            for r in reports
-        )
-        return Analysis(final, tuple(attributions))
+        return found
+
+    def _sentence(
+        self,
+        sentence: Sentence,
+        rank: int,
+        found: _Found,
+        buckets: dict[str, dict[str, list[str]]],
+    ) -> set[str]:
+        """Record one sentence's matches; return the topics it gives the most evidence for."""
+        tokens = Tokens(sentence.text)
+        self._context(tokens, found.context, sentence.index)
+        counted: dict[str, list[Hit]] = {}
+        for compiled in self._compiled:
+            slug = compiled.topic.slug
+            for hit in sentence_hits(compiled, tokens):
+                buckets[hit.kind].setdefault(slug, []).append(hit.text)
+                if hit.kind == "evidence":
+                    counted.setdefault(slug, []).append(hit)
+                    found.distinct[slug].add(hit.keyword)
+        found.keywords_at[sentence.index] = {
+            slug: {h.keyword for h in hits} for slug, hits in counted.items()
+        }
+        for slug, hits in counted.items():
+            found.in_sentences[slug] += 1
+            found.first.setdefault(slug, rank)
+            found.matches[slug] += len(hits)
+            found.quoted[slug] += sum(h.quoted for h in hits)
+            found.in_name[slug] += sum(h.in_name for h in hits)
+        # A sentence is about the topic it gives the most evidence for (ties: all).
+        best = max((len(hits) for hits in counted.values()), default=0)
+        winning = {slug for slug, hits in counted.items() if len(hits) == best}
+        found.evidenced[sentence.index] = winning
+        for slug in winning:
+            found.won[slug] += len(counted[slug])
+            for hit in counted[slug]:
+                found.won_words[slug][hit.text.casefold()] += 1
+                found.shown.setdefault(hit.text.casefold(), hit.text)
+        return winning
 
     def _context(self, tokens: Tokens, found: dict[str, dict[str, int]], index: int = -1) -> None:
         """Record each topic's context words in one sentence: word as written -> the index of
@@ -690,97 +720,187 @@ class TopicMatcher:
                 if phrase.phrase not in seen and phrase.find(tokens, set()):
                     seen[phrase.phrase] = index
 
-    def _joins(
+    # -- carry ------------------------------------------------------------------------------
+
+    def _carry(
+        self, paragraphs: Sequence[str], by_paragraph: dict[int, list[Sentence]], found: _Found
+    ) -> _Carried:
+        """A sentence without evidence continues the nearest sentence with evidence before it
+        in its paragraph if that is at most CARRY sentences away (a mention colours its
+        neighbours, not a wall of text); one that leads the paragraph joins the next. Then
+        evidence-free paragraphs continue the passage around them (``continuations``)."""
+        sentence_topics: dict[int, set[str]] = {}
+        for index in range(len(paragraphs)):
+            members, winners = by_paragraph.get(index, []), found.winners[index]
+            for n, sentence in enumerate(members):
+                topics_here = sentence_topics.setdefault(sentence.index, set())
+                topics_here.update(winners[n])
+                if winners[n]:
+                    continue
+                before = [m for m in range(max(0, n - CARRY), n) if winners[m]]
+                if before:
+                    topics_here.update(winners[before[-1]])
+                elif n == 0 and len(members) > 1:
+                    topics_here.update(winners[1])
+        continued = continuations(paragraphs, found.own)
+        for index, extra in enumerate(continued):
+            for sentence in by_paragraph.get(index, []):
+                sentence_topics.setdefault(sentence.index, set()).update(extra)
+        return _Carried(sentence_topics, continued)
+
+    # -- join -------------------------------------------------------------------------------
+
+    def _join(
         self,
         compiled: CompiledTopic,
-        share: float,
-        hits: int,
-        keywords: set[str],
-        context: dict[str, int],
-        headline: bool,
-        lede: bool,
-        brief: bool,
-        sentences: int,
-    ) -> tuple[bool, str]:
-        """Whether an article joins a topic, and what decided it (for the explanations).
-
-        For a topic with ``context`` words: one lone keyword, or a topic named in one sentence
-        of the body only, counts only when the article also speaks the topic's vocabulary; and
-        an article that does speak it joins with less keyword evidence.
-        """
-        checked = bool(compiled.context)
+        sentences: Sequence[Sentence],
+        found: _Found,
+        carried: _Carried,
+    ) -> Attribution | None:
+        """One topic's attribution: its sentences and paragraphs, and the model's decision."""
+        slug = compiled.topic.slug
+        about = tuple(
+            s.index for s in sentences if slug in carried.sentence_topics.get(s.index, ())
+        )
+        context = found.context[slug]
         agrees = len(context) >= CONTEXT_MIN
-        words = ", ".join(sorted(context, key=str.casefold)) or "none"
-        if checked and len(keywords) == 1 and not agrees and not (brief and lede):
-            # One keyword that is also a common name or word ("Mueller", "interfering"): it
-            # counts only when the article's other words are the topic's. A brief that opens
-            # with it has no room for more words and is about what it opens with.
-            (only,) = keywords
-            return False, (
-                f"only the keyword {only!r}, and too few of the topic's context words "
-                f"({words}) to show it is meant in the topic's sense"
+        if not about and found.headline[slug] and agrees:
+            # The headline names the topic and the body speaks its vocabulary without a
+            # keyword: the sentences with context words are the part about it.
+            about = tuple(sorted({i for i in context.values() if i >= 0}))
+        if not about and (sentences or not found.headline[slug]):
+            return None  # (an item that is only a headline is all about what it names)
+        paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
+        evidence = replace(self._weigh(slug, sentences, about, found), paragraphs=len(paragraphs))
+        decision = decide(evidence)
+        share = len(about) / len(sentences) if sentences else 1.0
+        section = own_section(slug, found, carried, share, self.threshold)
+        joined = decision.joined or section is not None
+        reason = decision.reason()
+        if section is not None and not decision.joined:
+            first, last = section[0] + 1, section[1] + 1
+            reason = (
+                f"joins with a passage of its own (paragraphs {first} to {last}); the model "
+                f"alone would not, {decision.summary()}"
             )
-        # A sentence that names several of the topic's keywords is about it, even alone.
-        several = len(keywords) >= SEVERAL
-        if checked and sentences <= 1 and not (headline or brief or agrees or several):
-            return False, (
-                f"named in one sentence only, in passing, and too few of its context words "
-                f"({words})"
-            )
-        about = share >= self.threshold
-        if hits >= self.min_hits or brief:
-            if about:
-                return True, f"{share:.0%} of the article is about it"
-            if headline:
-                return True, "named in the headline"
-            if lede and (not checked or agrees or several):
-                return True, "named in the first lines"
-            if checked and several and len(context) >= 2 * CONTEXT_MIN:
-                return True, (
-                    f"{share:.0%} of the article, but several of its keywords and much of its "
-                    f"context ({words})"
-                )
-            return False, f"only {share:.0%} of the article, under the threshold"
-        if checked and agrees and (headline or share >= 2 * self.threshold):
-            where = "named in the headline" if headline else f"{share:.0%} of the article"
-            return True, f"{where} with few keyword matches, but its context agrees ({words})"
-        return (
-            False,
-            f"{counted(hits, 'keyword match', 'keyword matches')}, fewer than {self.min_hits}",
+        ranked = tuple(
+            found.shown[w]
+            for w, _ in sorted(found.won_words[slug].items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        return Attribution(
+            topic=slug,
+            paragraphs=paragraphs,
+            share=round(share, 4),
+            evidence=ranked or tuple(dict.fromkeys(found.headline[slug])),
+            continued=tuple(i for i in paragraphs if slug in carried.continued[i]),
+            hits=found.won[slug] + len(found.headline[slug]),
+            joined=joined,
+            sentences=about,
+            lead=evidence.headline or evidence.lede > 0,
+            context=tuple(context) if agrees else (),
+            reason=reason,
+            decision=decision,
         )
 
-    def attribute(
-        self,
-        paragraphs: Sequence[str],
-        sentences: Sequence[Sentence],
-        headline: Sequence[str] = (),
-    ) -> tuple[Attribution, ...]:
-        """The topics the article joins, in config order."""
-        return self.analyse(paragraphs, sentences, headline).joined
+    def _weigh(
+        self, slug: str, sentences: Sequence[Sentence], about: tuple[int, ...], found: _Found
+    ) -> Evidence:
+        """The features of one topic's evidence in the article (see topic_evidence)."""
+        total = max(1, len(sentences))
+        ordered = sorted(s.index for s in sentences)
+        rank = {index: n for n, index in enumerate(ordered)}
+        weights = [position_weight(n, total, LEDE) for n in range(total)]
+        chosen = set(about)
+        weighted = sum(weights[rank[i]] for i in chosen if i in rank) / max(1e-9, sum(weights))
+        share = len(about) / total
+        if not sentences:  # only a headline: it is all of the item
+            share = weighted = 1.0
+        headline = bool(found.headline[slug])
+        lead = set().union(*(found.keywords_at.get(i, {}).get(slug, set()) for i in ordered[:LEDE]))
+        best = max((found.matches[s] + len(found.headline[s]) for s in found.headline), default=0)
+        mine = found.matches[slug] + len(found.headline[slug])
+        first = found.first.get(slug)
+        late = 0.0 if headline or first is None else first / max(1, total - 1)
+        matches = found.matches[slug]
+        named = len(found.headline[slug]) + matches
+        # The keyword's sense is confirmed by a second keyword or by the topic's vocabulary;
+        # without either, a match inside another name ("Kayla Mueller") is likely another sense.
+        unconfirmed = len(found.distinct[slug]) == 1 and len(found.context[slug]) < CONTEXT_MIN
+        return Evidence(
+            headline=headline,
+            lede=len(lead),
+            share=math.log(max(share, SHARE_FLOOR) / self.threshold),
+            weighted_share=math.log(max(weighted, SHARE_FLOOR) / self.threshold),
+            distinct=len(found.distinct[slug]),
+            sentences=found.in_sentences[slug],
+            paragraphs=0,
+            quoted=found.quoted[slug] / matches if matches else 0.0,
+            vocabulary=len(found.context[slug]),
+            main=mine / best if best else 0.0,
+            first=late,
+            brief=total <= BRIEF,
+            other_name=unconfirmed and named > 0 and 2 * found.in_name[slug] >= named,
+        )
 
-    def _continuations(
-        self, paragraphs: Sequence[str], own: list[set[str]]
-    ) -> list[dict[str, str]]:
-        """Topics that evidence-free paragraphs take from the passage they continue."""
-        continued: list[dict[str, str]] = [{} for _ in paragraphs]
-        with_evidence = [i for i, found in enumerate(own) if found]
-        # Sandwich: a short evidence-free run between two paragraphs of the same topic.
-        for before, after in zip(with_evidence, with_evidence[1:], strict=False):
-            gap = after - before - 1
-            if 0 < gap <= MAX_GAP:
-                for slug in sorted(own[before] & own[after]):
-                    for i in range(before + 1, after):
-                        continued[i][slug] = (
-                            f"between paragraphs {before + 1} and {after + 1} about it"
-                        )
-        # Pointing back: "They ...", "This ..." continue the paragraph before.
-        for i in range(1, len(paragraphs)):
-            if own[i] or continued[i] or not _opens_by_pointing_back(paragraphs[i]):
-                continue
-            previous = own[i - 1] | continued[i - 1].keys()
-            for slug in sorted(previous):
-                continued[i][slug] = f"opens by referring back to paragraph {i}"
-        return continued
+    def _final(
+        self, found: _Found, carried: _Carried, attributions: Sequence[Attribution]
+    ) -> tuple[ParagraphTopics, ...]:
+        """Each paragraph's report with its topics: its own, those it continues, and those of
+        every attributed topic whose sentences it holds."""
+        topics_of = [set(carried.continued[i]) | found.own[i] for i in range(len(found.own))]
+        for attribution in attributions:
+            for i in attribution.paragraphs:
+                topics_of[i].add(attribution.topic)
+        return tuple(
+            replace(
+                report,
+                topics=tuple(t.slug for t in self.topics if t.slug in topics_of[report.index]),
+                continued=tuple(carried.continued[report.index].items()),
+            )
+            for report in found.reports
+        )
+
+
+def continuations(paragraphs: Sequence[str], own: list[set[str]]) -> list[dict[str, str]]:
+    """Topics that evidence-free paragraphs take from the passage they continue."""
+    continued: list[dict[str, str]] = [{} for _ in paragraphs]
+    with_evidence = [i for i, found in enumerate(own) if found]
+    # Sandwich: a short evidence-free run between two paragraphs of the same topic.
+    for before, after in zip(with_evidence, with_evidence[1:], strict=False):
+        gap = after - before - 1
+        if 0 < gap <= MAX_GAP:
+            for slug in sorted(own[before] & own[after]):
+                for i in range(before + 1, after):
+                    continued[i][slug] = f"between paragraphs {before + 1} and {after + 1} about it"
+    # Pointing back: "They ...", "This ..." continue the paragraph before.
+    for i in range(1, len(paragraphs)):
+        if own[i] or continued[i] or not _opens_by_pointing_back(paragraphs[i]):
+            continue
+        previous = own[i - 1] | continued[i - 1].keys()
+        for slug in sorted(previous):
+            continued[i][slug] = f"opens by referring back to paragraph {i}"
+    return continued
+
+
+def own_section(
+    slug: str, found: _Found, carried: _Carried, share: float, threshold: float
+) -> tuple[int, int] | None:
+    """A passage of the article's own about the topic, as a round-up story gives each of
+    its subjects: a run of adjacent paragraphs about it, two or more by their own words,
+    with two or more distinct keywords and at least the threshold's share. The model
+    weighs what an article is about; a section is what ``topic_mode: passages`` promises
+    to list as well. Returns the run's first and last paragraph."""
+    if share < threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
+        return None
+    run: list[int] = []
+    for index, own in enumerate(found.own):
+        if slug in own or slug in carried.continued[index]:
+            run.append(index)
+            if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
+                return run[0], index
+        else:
+            run = []
+    return None
 
 
 def _ordered(

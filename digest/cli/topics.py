@@ -19,7 +19,8 @@ from digest.analysis.topic_corpus import (
     suggestion_yaml,
     v_measure,
 )
-from digest.analysis.topics import TopicMatcher
+from digest.analysis.topic_evidence import BIAS, Decision
+from digest.analysis.topics import Analysis, TopicMatcher
 from digest.cli.options import EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
@@ -47,8 +48,9 @@ def explain(config_file: Path, file: Path) -> None:
 
     For each paragraph: the topic words found (evidence), words that did not count (named in
     passing in a list, or inside a topic's `exclude` phrase), and topics it has because it
-    continues a passage. Then each topic's share of the article and whether the article joins
-    it under the configured `topic_threshold`.
+    continues a passage. Then, for each topic, whether the article joins it and why: the
+    evidence model's features (headline, lede, share, position, distinct keywords, quotation,
+    vocabulary, main topic, another name), each with its value and its part of the log-odds.
     """
     config = _load(config_file)
     try:
@@ -80,6 +82,16 @@ def explain(config_file: Path, file: Path) -> None:
                 f"    {names[slug]}: not counted, inside an exclude phrase: {', '.join(words)}"
             )
     click.echo("")
+    _echo_decisions(analysis, names, matcher.threshold)
+    if config.topic_mode == "sections":
+        click.echo(
+            "Note: topic_mode is `sections`; a build places the article in one topic learned "
+            "from the whole content folder, which this per-article view cannot show."
+        )
+
+
+def _echo_decisions(analysis: Analysis, names: dict[str, str], threshold: float) -> None:
+    """Each topic with evidence: its share, whether the article joins it, and the numbers."""
     if not analysis.topics:
         click.echo("No configured topic: the article goes to Other.")
     for found in analysis.topics:
@@ -90,17 +102,27 @@ def explain(config_file: Path, file: Path) -> None:
             f"{names[found.topic]}: {found.share:.0%} of the article "
             f"(paragraphs {', '.join(str(p + 1) for p in found.paragraphs)}), "
             f"{counted(found.hits, 'keyword match', 'keyword matches')}; {verdict} "
-            f"(threshold {matcher.threshold:.0%}, at least {matcher.min_hits} matches)"
+            f"(threshold {threshold:.0%})"
         )
         if found.reason:
             click.echo(f"    decided by: {found.reason}")
+        if found.decision is not None:
+            click.echo(f"    {_contributions(found.decision)}")
         if found.context:
             click.echo(f"    context words found: {', '.join(found.context)}")
-    if config.topic_mode == "sections":
-        click.echo(
-            "Note: topic_mode is `sections`; a build places the article in one topic learned "
-            "from the whole content folder, which this per-article view cannot show."
-        )
+
+
+def _contributions(decision: Decision) -> str:
+    """Every feature of the evidence model with its value and its part of the log-odds."""
+    features = decision.evidence.features()
+    parts = dict(decision.contributions)
+    shown = ", ".join(
+        f"{name} {features[name]:.2f} -> {parts[name]:+.2f}" for name in features if parts[name]
+    )
+    return (
+        f"evidence (value -> log-odds): {shown}; base {BIAS:+.2f}; total {decision.score:+.2f}, "
+        f"probability {decision.probability:.2f}"
+    )
 
 
 def _preview(text: str, width: int = 70) -> str:

@@ -87,6 +87,11 @@ class Evaluation:
     def errors(self) -> tuple[Labelled, ...]:
         return tuple(i for i in self.items if i.gold != i.predicted)
 
+    @property
+    def hard_negatives(self) -> tuple[Labelled, ...]:
+        """The units labelled with no topic: each should be on no topic page."""
+        return tuple(i for i in self.items if not i.gold)
+
 
 def score(items: Sequence[Labelled], topics: Iterable[str], unit: str) -> Evaluation:
     """Precision, recall and F1 per topic for multi-label predictions."""
@@ -256,9 +261,20 @@ def evaluate_articles(
     With ``mode="sections"`` each article is in its one best topic, learned from all the
     articles scored together, as ``topic_mode: sections`` does in a build.
     """
-    from digest.analysis.topic_corpus import Document, TermVectors, assign_sections
+    from digest.analysis.topic_corpus import (
+        Document,
+        TermVectors,
+        assign_sections,
+        learned_topics,
+    )
 
     labelled = list(articles)
+    documents = [Document(i.id, i.title, i.paragraphs) for i in labelled]
+    # As a build does: topics without a configured `context:` learn their vocabulary from the
+    # articles at hand (their text only, never their labels).
+    topics = learned_topics(documents, matcher.topics, matcher.threshold)
+    if topics != matcher.topics:
+        matcher = TopicMatcher(topics, matcher.threshold)
     golds = [
         frozenset(_slug_of(t, matcher.topics, item.id) for t in item.topics) for item in labelled
     ]
@@ -267,7 +283,7 @@ def evaluate_articles(
         for item in labelled
     ]
     if mode == "sections":
-        vectors = TermVectors([Document(i.id, i.title, i.paragraphs) for i in labelled])
+        vectors = TermVectors(documents)
         seeds = [{a.topic: a.share for a in attributions} for attributions in found]
         chosen, _profiles = assign_sections(vectors, seeds, [t.slug for t in matcher.topics])
         predicted = [frozenset({slug} if slug else ()) for slug in chosen]
@@ -308,4 +324,14 @@ def format_evaluation(evaluation: Evaluation, names: dict[str, str]) -> str:
     lines.append(
         f"{counted(len(evaluation.items), evaluation.unit)}, {len(evaluation.errors)} wrong"
     )
+    negatives = evaluation.hard_negatives
+    if negatives:
+        placed = [i for i in negatives if i.predicted]
+        lines.append(
+            f"hard negatives (labelled with no topic): {len(negatives)}, "
+            f"{len(negatives) - len(placed)} off every topic page"
+        )
+        for item in placed:
+            on = ", ".join(names.get(t, t) for t in sorted(item.predicted))
+            lines.append(f"  on a topic page: {item.id} ({on})")
     return "\n".join(lines)

@@ -103,6 +103,10 @@ def safe_href(url: str) -> str:
     return quote(url, safe="/:?#[]@!$&'*+,;=%~-._")
 
 
+# How many of a story's other sources on the same topic a topic page names under it.
+ALSO_SOURCES = 3
+
+
 @dataclass(frozen=True)
 class Page:
     """A generated Markdown page, its path under the docs folder and its title."""
@@ -421,6 +425,7 @@ class PageRenderer:
         site = feed_site(self.config)
         feeds = site.links(topic_digest.topic) if site is not None else ()
         pages = []
+        every = topics[slug].entries if slug in topics else topic_digest.entries
         for listing in stable_pages(topic_digest.entries, self.config.page_size):
             path = topic_page_path(slug, listing.number)
             pages.append(
@@ -433,6 +438,7 @@ class PageRenderer:
                     entries=listing.entries,
                     pager=self._pager(listing, lambda n: topic_page_path(slug, n)),
                     feeds=feeds,
+                    also=also_on_topic(listing.entries, every, self._story_of),
                 )
             )
         return pages
@@ -831,3 +837,34 @@ def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | 
     if subscribe:
         items.append({"Subscribe": SUBSCRIBE_PAGE})
     return items
+
+
+def also_on_topic(
+    listed: Sequence[DigestEntry],
+    every: Sequence[DigestEntry],
+    story_of: Callable[[DigestEntry], Story | None],
+) -> dict[str, list[dict[str, str]]]:
+    """For each listed story, its other sources on the same topic (up to ALSO_SOURCES,
+    earliest first), so a reader sees why the story is there. A story's topics are its
+    articles' own: a source not on the topic is not named, and no article is listed for
+    a topic its story has only through another source."""
+    by_story: dict[str, list[DigestEntry]] = {}
+    for entry in every:
+        story = story_of(entry)
+        if story is not None:
+            by_story.setdefault(story.id, []).append(entry)
+    also: dict[str, list[dict[str, str]]] = {}
+    for entry in listed:
+        story = story_of(entry)
+        others = [e for e in by_story.get(story.id, []) if e is not entry] if story else []
+        others.sort(key=lambda e: (e.article.date, e.article.slug))
+        if others:
+            also[entry.article.slug] = [
+                {
+                    "title": e.article.title,
+                    "slug": e.article.slug,
+                    "source": e.article.source or "",
+                }
+                for e in others[:ALSO_SOURCES]
+            ]
+    return also

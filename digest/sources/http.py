@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import hmac
 import json
 import re
 import time
@@ -45,6 +46,8 @@ MAX_ROBOTS_BYTES = 500_000
 MAX_CRAWL_DELAY = 30.0
 _CHUNK = 65_536
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,1000}")
+# What a cache record's HMAC covers besides the body.
+_MAC_FIELDS = ("url", "etag", "last_modified", "content_type", "stored", "sha256")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (
@@ -114,18 +117,33 @@ class HttpCache:
     """ETag / Last-Modified and the body they validate, per URL, under cache_dir.
 
     Everything read back is untrusted (the folder is restored from CI caches and could be
-    edited): entries are checked for shape, header values for printable ASCII without line
-    breaks, bodies for size; anything odd is ignored as if it were not there.
+    edited): a record carries an HMAC over its URL, headers and body made with the kept
+    pages' key (digest.store.markdown_pages, kept outside the cache folder; the caller passes
+    it), so a body replaced together with its checksum is not served on a 304. Entries are
+    also checked for shape, header values for printable ASCII without line breaks, bodies for
+    size; anything odd is ignored as if it were not there. Without the key nothing is kept.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, secret: bytes | None) -> None:
+        """secret: the key (`digest fetch` passes digest.store.markdown_pages.load_secret's);
+        None keeps nothing."""
         self.folder = folder
+        self.secret = secret
 
     def _paths(self, url: str) -> tuple[Path, Path]:
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.folder / f"{key}.json", self.folder / f"{key}.body"
 
+    def _mac(self, meta: Mapping[str, Any], body: bytes) -> str:
+        assert self.secret is not None
+        fields = json.dumps([meta.get(k) for k in _MAC_FIELDS], ensure_ascii=True)
+        mac = hmac.new(self.secret, b"http\0" + fields.encode("ascii") + b"\0", "sha256")
+        mac.update(body)
+        return mac.hexdigest()
+
     def load(self, url: str, max_bytes: int) -> tuple[dict[str, str], bytes] | None:
+        if self.secret is None:
+            return None
         meta_path, body_path = self._paths(url)
         try:
             if meta_path.stat().st_size > 10_000 or body_path.stat().st_size > max_bytes:
@@ -135,6 +153,9 @@ class HttpCache:
         except (OSError, ValueError):
             return None
         if not isinstance(meta, dict) or meta.get("url") != url:
+            return None
+        mac = meta.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, self._mac(meta, body)):
             return None
         validators = {}
         for key in ("etag", "last_modified", "content_type", "stored"):
@@ -146,7 +167,9 @@ class HttpCache:
         return validators, body
 
     def store(self, url: str, headers: Mapping[str, str], body: bytes) -> None:
-        meta = {
+        if self.secret is None:
+            return
+        meta: dict[str, Any] = {
             "url": url,
             "etag": headers.get("etag"),
             "last_modified": headers.get("last-modified"),
@@ -154,6 +177,7 @@ class HttpCache:
             "stored": str(time.time()),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
+        meta["mac"] = self._mac(meta, body)
         meta_path, body_path = self._paths(url)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -203,6 +203,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 SMALL = {"base_block": 4, "max_block": 16}
+# (The shard ledger: a shard is reused only when its files are those recorded there.)
 
 
 def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:
@@ -265,7 +266,9 @@ def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: 
     for folder in (live, docs, fresh):
         folder.mkdir()
     # The site was published with the oldest 36 (blocks of 16 and 16, then the newest 4).
-    search.write_pagefind(records[4:], live, **SMALL)  # newest first
+    search.write_pagefind(
+        records[4:], live, **SMALL, ledger=tmp_path / "ledger.json"
+    )  # newest first
     shards = json.loads((live / "pagefind" / "shards.json").read_text())["shards"]
     assert len(shards) == 2
     # A shard of the old site holding a link is not seeded: it would carry the link over.
@@ -273,7 +276,7 @@ def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: 
     assert search.seed_shards(live / "pagefind", docs / "pagefind") == 1
     assert search.seed_shards(tmp_path / "missing", docs / "pagefind") == 0
     # Four newer articles: blocks of 16, 16 and 4, then the newest 4; the first is reused.
-    bundle = search.write_pagefind(records, docs, **SMALL)
+    bundle = search.write_pagefind(records, docs, **SMALL, ledger=tmp_path / "ledger.json")
     assert (bundle.reused_shards, bundle.reused_records) == (1, 16)
     assert (bundle.indexed_shards, bundle.indexed_records) == (3, 24)
     cold = search.write_pagefind(records, fresh, **SMALL)
@@ -297,7 +300,9 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     site.mkdir()
     fresh.mkdir()
     # 29 records: blocks of 16, 8 and 4, then the newest one.
-    first = search.write_pagefind(records[-29:], site, **SMALL)  # newest first: the oldest 29
+    first = search.write_pagefind(
+        records[-29:], site, **SMALL, ledger=tmp_path / "ledger.json"
+    )  # newest first: the oldest 29
     assert (first.records, first.shards, first.indexed_shards) == (29, 4, 4)
     old_listing = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
     # Leftovers a rebuild must not keep: a file of ours that is no longer written, a shard of
@@ -308,7 +313,7 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     kept = (site / "pagefind" / old_listing[0] / "pagefind-entry.json").stat().st_ino
     # Eleven newer articles: 40 records are blocks of 16, 16 (the 8 and 4 before, merged with
     # newer ones) and 4, then the newest 4.
-    second = search.write_pagefind(records, site, **SMALL)
+    second = search.write_pagefind(records, site, **SMALL, ledger=tmp_path / "ledger.json")
     assert (second.records, second.shards) == (40, 4)
     assert (second.indexed_shards, second.indexed_records) == (3, 24)
     assert (second.reused_shards, second.reused_records) == (1, 16)
@@ -322,7 +327,7 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
     assert sorted(p.name for p in site.iterdir()) == ["pagefind"]
     # Nothing changed: only the newest records are indexed again.
-    third = search.write_pagefind(records, site, **SMALL)
+    third = search.write_pagefind(records, site, **SMALL, ledger=tmp_path / "ledger.json")
     assert (third.indexed_shards, third.indexed_records) == (1, 4)
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
 

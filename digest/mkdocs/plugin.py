@@ -62,6 +62,7 @@ from digest.site.search import (
     AUTO_PAGEFIND_BYTES,
     SearchIndexError,
     digest_records,
+    ledger_path,
     names_by_slug,
     pagefind_only,
     resolved_search,
@@ -636,7 +637,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
             started = time.perf_counter()
             try:
-                bundle = write_pagefind(records, Path(config.site_dir), self.settings.language)
+                bundle = write_pagefind(
+                    records,
+                    Path(config.site_dir),
+                    self.settings.language,
+                    ledger=ledger_path(self.settings.cache_dir),
+                )
             except SearchIndexError as error:
                 raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
             # The time goes to the log only (benchmarks/search.py reads it), never into the site.

@@ -22,6 +22,7 @@ from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
 from digest.site.search import (
     digest_records,
+    ledger_path,
     names_by_slug,
     pagefind_only,
     resolved_search,
@@ -226,7 +227,8 @@ def write_docs_folder(
             config,
             lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
         )
-        bundle = write_pagefind(records, root, config.language).path
+        ledger = ledger_path(config.cache_dir)
+        bundle = write_pagefind(records, root, config.language, ledger=ledger).path
         other.extend(
             p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
         )

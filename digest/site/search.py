@@ -16,6 +16,7 @@ same digest gives the same bundle, whether built into an empty folder or over th
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -37,6 +38,8 @@ from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
+from digest.store.markdown_pages import load_secret
+from digest.store.sealed_files import load_sealed, save_sealed
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
 BUNDLE = "pagefind"
@@ -238,6 +241,8 @@ BASE_BLOCK = 1024
 MAX_BLOCK = 2048
 # The list of shard folders, oldest first, that the reader's script merges.
 SHARDS_FILE = "shards.json"
+# What the shard ledger's HMAC is made for.
+_LEDGER_LABEL = "pagefind-shards"
 SHARD_PREFIX = "shard-"
 # Raised whenever what a record holds, or how it is indexed, changes: part of every shard's key,
 # so an older build's shards are never reused for records shaped differently.
@@ -347,11 +352,64 @@ def shard_key(records: Sequence[Record], language: str) -> str:
     return SHARD_PREFIX + digest_hash.hexdigest()[:20]
 
 
+def ledger_path(cache_dir: Path | None) -> Path | None:
+    """Where the digests of the shards this user's builds wrote are kept (None: no cache folder,
+    so no shard is reused)."""
+    return cache_dir / "site" / "pagefind-shards.json" if cache_dir is not None else None
+
+
+def shard_digest(folder: Path) -> str | None:
+    """A hash of a shard's files, names and bytes; None when it holds anything but folders and
+    regular files (a link, a device) or cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        for path in sorted(folder.rglob("*")):
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode):
+                continue
+            if not stat.S_ISREG(mode):
+                return None
+            name = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
+            data = path.read_bytes()
+            digest.update(b"%d %d\n" % (len(name), len(data)) + name + data)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _load_ledger(path: Path | None, secret: bytes | None) -> dict[str, str]:
+    """{shard folder: its digest} as the last build sealed it; {} when missing or forged."""
+    text = load_sealed(path, secret, _LEDGER_LABEL, 64 * 1024 * 1024) if path else None
+    try:
+        value = json.loads(text) if text is not None else {}
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _trusted_shards(
+    target: Path, keys: Iterable[str], ledger: Path | None
+) -> tuple[dict[str, str], bytes | None]:
+    """The shards of the old bundle that may be reused: present as plain folders AND holding
+    exactly the files the build that wrote them recorded ({key: digest}); and the key."""
+    secret = load_secret() if ledger is not None else None
+    recorded = _load_ledger(ledger, secret)
+    trusted = {}
+    for key in keys:
+        reusable = key in recorded and _reusable(target / key)
+        if reusable and shard_digest(target / key) == recorded[key]:
+            trusted[key] = recorded[key]
+    return trusted, secret
+
+
 def write_pagefind(
     records: Iterable[Record],
     site_dir: Path,
     language: str = "en",
     *,
+    ledger: Path | None = None,
     workers: int = 0,
     base_block: int = BASE_BLOCK,
     max_block: int = MAX_BLOCK,
@@ -361,7 +419,10 @@ def write_pagefind(
 
     The result is byte for byte what a build into an empty folder writes. Everything is written
     into a temporary folder first, the kept shards are moved into it, and it then replaces
-    pagefind/: a failed index leaves the old bundle as it was. workers: how many Pagefind
+    pagefind/: a failed index leaves the old bundle as it was. ledger: the sealed record of the
+    shards' digests (see ledger_path): a shard is reused only when its files are the ones
+    recorded, so one edited in the site folder is indexed again (None: nothing is reused).
+    workers: how many Pagefind
     processes index shards at once (0: one per core); base_block, max_block: the shards' sizes
     (see shard_blocks; the defaults are measured ones, tests use small ones).
     """
@@ -374,7 +435,8 @@ def write_pagefind(
     for stale in site_dir.glob(".pagefind-*"):
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
-    kept = {key for key, _ in shards if _reusable(target / key)}
+    trusted, secret = _trusted_shards(target, [key for key, _ in shards], ledger)
+    kept = set(trusted)
     jobs: list[tuple[Path, Sequence[Record], bool]] = []
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
@@ -415,6 +477,11 @@ def write_pagefind(
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(staging, target)
+    if ledger is not None:
+        digests = {key: trusted.get(key) or shard_digest(target / key) for key, _ in shards}
+        # Not saved: the next build indexes every shard again (slower, never wrong).
+        with contextlib.suppress(OSError):
+            save_sealed(ledger, secret, _LEDGER_LABEL, json.dumps(digests, sort_keys=True))
     return SearchBundle(
         path=target,
         records=len(ordered),

@@ -126,3 +126,44 @@ def seal_folder(folder: Path, seal: Path, secret: bytes | None) -> None:
         write_atomic(seal, json.dumps(macs, sort_keys=True))
     except OSError as error:
         log.info("digest: %s not written (%s); the cache is rebuilt next time", seal, error)
+
+
+def sealed_text(secret: bytes, label: str, text: str) -> str:
+    """text with its HMAC before it (one line): what save_sealed writes."""
+    mac = hmac.new(secret, label.encode("utf-8") + b"\0" + text.encode("utf-8"), "sha256")
+    return mac.hexdigest() + "\n" + text
+
+
+def opened_text(secret: bytes, label: str, sealed: str) -> str | None:
+    """The text of sealed_text's output if its HMAC (for this label) verifies, else None."""
+    mac, newline, text = sealed.partition("\n")
+    expected = sealed_text(secret, label, text).partition("\n")[0]
+    return text if newline and hmac.compare_digest(mac, expected) else None
+
+
+def load_sealed(path: Path, secret: bytes | None, label: str, limit: int) -> str | None:
+    """A file save_sealed wrote, if it verifies under the key (None: missing, too big, forged,
+    or no key)."""
+    if secret is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit:
+        return None
+    try:
+        return opened_text(secret, label, data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def save_sealed(path: Path, secret: bytes | None, label: str, text: str) -> None:
+    """Write text with its HMAC atomically (no key: the file is removed, nothing trusted)."""
+    if secret is None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, sealed_text(secret, label, text))

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
+from digest.site import search
+from digest.store.outputs import still_there, written
 from digest.store.sealed_files import seal_folder, verify_folder
-from tests.conftest import copy_fixture
+from tests.conftest import copy_fixture, mkdocs_build
+from tests.test_daily_update import make_project
+from tests.test_search import _files, _records
 
 MARK = "<script>window.planted=1</script>"
 
@@ -69,3 +75,114 @@ def test_only_files_the_seal_vouches_for_are_left(tmp_path: Path) -> None:
     # Another key (another machine's seal, or a forged one): nothing is kept.
     assert verify_folder(folder, seal, b"x" * 32) == 1
     assert verify_folder(folder, seal, None) == 1 and not folder.exists()
+
+
+# -- kept pages: the site folder and the record of the previous build ---------------------------
+
+
+def _daily(tmp_path: Path) -> Path:
+    project = make_project(tmp_path / "project", 8)
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def _record(project: Path) -> tuple[Path, dict]:
+    """The record of the site's pages (the JSON line; sealed records have a line before it)."""
+    [path] = [p for p in (project / ".digest-cache" / "site").glob("*.json") if "-" not in p.name]
+    return path, json.loads(path.read_text(encoding="utf-8").rpartition("\n")[2])
+
+
+def _forge(path: Path, record: dict, dest: str, info: os.stat_result, key: str) -> None:
+    """What someone able to write the cache folder, but without the key, can write."""
+    record["pages"][dest][:4] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
+    path.write_text(json.dumps(record), encoding="utf-8")
+
+
+ARTICLE = "articles/report-003/index.html"
+
+
+def test_a_link_and_a_forged_record_never_reach_the_site(tmp_path: Path) -> None:
+    project = _daily(tmp_path)
+    site = project / "site"
+    outside = tmp_path / "passwd"
+    outside.write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (site / ARTICLE).unlink()
+    (site / ARTICLE).symlink_to(outside)
+    path, record = _record(project)
+    _forge(path, record, ARTICLE, os.lstat(site / ARTICLE), record["pages"][ARTICLE][0])
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert [p for p in site.rglob("*") if p.is_symlink()] == []
+    assert "Report 3 from" in (site / ARTICLE).read_text(encoding="utf-8")
+
+
+def test_a_forged_record_does_not_keep_a_page_from_before_its_correction(tmp_path: Path) -> None:
+    project = _daily(tmp_path)
+    site, aside = project / "site", tmp_path / "old-site"
+    os.rename(site, aside)  # the first build's pages, as they were (same inodes and times)
+    article = project / "content" / "report-003.md"
+    article.write_text(article.read_text() + "\nCorrection: the talks ended on day 4.\n")
+    assert mkdocs_build(project).returncode == 0
+    path, record = _record(project)
+    corrected_key = record["pages"][ARTICLE][0]
+    shutil.rmtree(site)
+    os.rename(aside, site)
+    # The corrected page's key, with the old page's size, time and inode.
+    _forge(path, record, ARTICLE, os.lstat(site / ARTICLE), corrected_key)
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    assert "the talks ended on day 4" in (site / ARTICLE).read_text(encoding="utf-8")
+
+
+def test_an_article_folder_swapped_for_a_link_does_not_drop_its_page(tmp_path: Path) -> None:
+    project = _daily(tmp_path)
+    site = project / "site"
+    folder = site / ARTICLE.rsplit("/", 1)[0]
+    moved = tmp_path / "elsewhere"
+    os.rename(folder, moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    result = mkdocs_build(project)
+    assert result.returncode == 0, result.stderr
+    page = site / ARTICLE
+    assert not page.parent.is_symlink() and page.is_file() and not page.is_symlink()
+    assert "Report 3 from" in page.read_text(encoding="utf-8")
+
+
+def test_a_tampered_pagefind_shard_is_indexed_again(tmp_path: Path) -> None:
+    records = _records(30)
+    site, fresh, ledger = tmp_path / "site", tmp_path / "fresh", tmp_path / "ledger.json"
+    site.mkdir()
+    fresh.mkdir()
+    search.write_pagefind(records, site, base_block=4, max_block=16, ledger=ledger)
+    shards = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
+    # One shard's fragment swapped for another's under the shard's own folder name: a search
+    # would show the other record's text at this one's place.
+    fragments = sorted((site / "pagefind" / shards[0] / "fragment").iterdir())
+    fragments[0].write_bytes(fragments[1].read_bytes())
+    again = search.write_pagefind(records, site, base_block=4, max_block=16, ledger=ledger)
+    assert again.reused_shards == len(shards) - 1
+    search.write_pagefind(records, fresh, base_block=4, max_block=16)
+    assert _files(site / "pagefind") == _files(fresh / "pagefind")
+    # Untouched, every shard is reused; without the ledger's key, none is.
+    third = search.write_pagefind(records, site, base_block=4, max_block=16, ledger=ledger)
+    assert third.reused_shards == len(shards)
+    ledger.write_text(ledger.read_text().replace(shards[0], shards[0][:-1] + "0"))
+    assert (
+        search.write_pagefind(
+            records, site, base_block=4, max_block=16, ledger=ledger
+        ).reused_shards
+        == 0
+    )
+
+
+def test_a_kept_page_must_be_a_regular_file_reached_through_real_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    page = tmp_path / "a" / "index.html"
+    page.write_text("page")
+    record = written(tmp_path, "a/index.html", "key")
+    assert record is not None and still_there(tmp_path, "a/index.html", record)
+    os.rename(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    assert not still_there(tmp_path, "a/index.html", record)
+    assert written(tmp_path, "a/index.html", "key") is None

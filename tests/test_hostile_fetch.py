@@ -121,3 +121,54 @@ def test_a_planted_seen_entry_does_not_hide_a_new_story(
     report = fetch_cli(tmp_path, source)
     assert "1 new, 1 unchanged" in report
     assert "Crew2 said" in texts(tmp_path)
+
+
+def article_page(title: str, paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<html><head><title>{escape(title)}</title></head><body><article>"
+        f"<h1>{escape(title)}</h1><p>Published 2 March 2026</p>{body}</article></body></html>"
+    )
+
+
+def link_feed(server: HostileServer, paths: list[str]) -> str:
+    """A feed of teasers: every item's page is fetched."""
+    entries = "".join(
+        f"<item><title>Item {n}</title><link>{server.base}{path}</link>"
+        "<pubDate>Mon, 02 Mar 2026 10:00:00 +0000</pubDate><description>Teaser...</description>"
+        "</item>"
+        for n, path in enumerate(paths)
+    )
+    return f'<rss version="2.0"><channel><title>Ledger</title>{entries}</channel></rss>'
+
+
+def test_one_bad_item_or_source_never_stops_the_run(tmp_path: Path, server: HostileServer) -> None:
+    bad = {
+        "/punycode": (200, {"Content-Type": "text/html; charset=punycode"}, b"<p>\xff\xfe</p>"),
+        "/moved-1": (301, {"Location": "http:www.example.org/x"}, b""),
+        "/moved-2": (301, {"Location": "http://[::1/x"}, b""),
+        "/moved-3": (301, {"Location": "http://127.0.0.1:99999/x"}, b""),
+    }
+    server.routes.update(bad)
+    server.page("/good", article_page("Good news", story_text(3)))
+    server.page("/other", article_page("Other news", story_text(4)))
+    server.page("/third", article_page("Third news", story_text(5)))
+    server.page("/rss.xml", link_feed(server, [*bad, "/good"]), "text/xml")
+    (tmp_path / "content").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "content" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    sources = (
+        {"name": "Ledger", "feed": f"{server.base}/rss.xml"},
+        {"name": "Linked", "urls": [f"{server.base}/third"]},
+        {"name": "Wire", "urls": [f"{server.base}/other"]},
+    )
+    report = fetch_cli(tmp_path, *sources)
+    for path in [*bad, "/third"]:
+        assert f"failed: {server.base}{path}: " in report, path
+    assert "2 new" in report and "5 failed" in report
+    assert "Crew3 said" in texts(tmp_path) and "Crew4 said" in texts(tmp_path)
+    assert list(elsewhere.iterdir()) == []
+    # Recorded: the next run goes through them again without a traceback.
+    again = fetch_cli(tmp_path, *sources)
+    assert "0 new, 2 unchanged" in again and "5 failed" in again

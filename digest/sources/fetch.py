@@ -143,6 +143,12 @@ def _inside(relative: str) -> bool:
     return not relative.startswith(("/", "\\")) and ".." not in parts and "\\" not in relative
 
 
+def _unexpected(error: Exception) -> str:
+    """What went wrong, for the report, when it was not a network or feed problem."""
+    text = " ".join(str(error).split())[:300]
+    return f"not fetched: {type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def _policy(source: Source) -> Policy:
     return Policy(source.allow_private, source.delay, source.timeout, source.max_bytes)
 
@@ -349,6 +355,9 @@ class FetchRun:
         except FeedError as error:
             self._record(Outcome(source.name, source.urls[0], "failed", str(error)))
             return
+        except Exception as error:  # noqa: BLE001 - one source must not stop the others
+            self._record(Outcome(source.name, source.urls[0], "failed", _unexpected(error)))
+            return
         self.on_items(source, len(items))
         for item in items:
             try:
@@ -357,6 +366,9 @@ class FetchRun:
                 self._record(
                     Outcome(source.name, item.url, "failed", error.reason), error.permanent
                 )
+            except Exception as error:  # noqa: BLE001 - one item must not stop the run
+                # Reported and recorded (asked again next run, when a folder may be fixed).
+                self._record(Outcome(source.name, item.url, "failed", _unexpected(error)))
 
     def _known(self, source: Source, url: str, shown: str) -> bool:
         """Record the item (as `shown`, its URL as listed) and return True when content/ or

@@ -98,7 +98,7 @@ class Response:
         for name in [*names, "utf-8"]:
             try:
                 return self.body.decode(str(name))
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # UnicodeError: "punycode", "idna" and such
                 continue
         return self.body.decode("cp1252", errors="replace")
 
@@ -340,6 +340,8 @@ class Fetcher:
             check_url(url, policy.allow_private, self.resolve)
         except AddressRefused as error:
             raise FetchError(url, f"refused: {error}", permanent=True) from None
+        except ValueError as error:  # urlsplit's own: "Invalid IPv6 URL", a bad port
+            raise FetchError(url, f"not a usable address ({error})", permanent=True) from None
 
     def _robots_for(self, url: str, policy: Policy) -> urllib.robotparser.RobotFileParser:
         parts = urlsplit(url)
@@ -443,7 +445,7 @@ class Fetcher:
                         location = answer.headers.get("location")
                         if not location:
                             raise FetchError(url, f"HTTP {status} without a Location")
-                        return urljoin(url, location)
+                        return _joined(url, location)
                     if status == 304 and cached is not None:
                         return Response(
                             url=url,
@@ -471,11 +473,24 @@ class Fetcher:
                         body=body,
                         last_modified=answer.headers.get("last-modified"),
                     )
+            except httpx.InvalidURL as error:  # not an HTTPError: a redirect's odd address
+                raise FetchError(url, f"not a usable address ({error})", permanent=True) from None
             except httpx.TimeoutException:
                 raise FetchError(url, f"no answer within {policy.timeout:g} s (timeout)") from None
             except httpx.HTTPError as error:
                 raise FetchError(url, f"network error: {type(error).__name__}: {error}") from None
         raise FetchError(url, "still failing after retries")  # pragma: no cover - loop returns
+
+
+def _joined(url: str, location: str) -> str:
+    """A redirect's target, or FetchError when its Location is not an address."""
+    try:
+        target = urljoin(url, location)
+        urlsplit(target).port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as error:
+        reason = f"redirect to an unusable address {location!r} ({error})"
+        raise FetchError(url, reason, permanent=True) from None
+    return target
 
 
 _NEVER_A_FEED = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")

@@ -427,6 +427,10 @@ def config_from_mapping(
 SOURCE_KINDS = ("feed", "sitemap", "urls")
 # Items taken from a sitemap per run unless the source sets max_items.
 SITEMAP_ITEMS = 200
+# Items taken from a feed per run unless the source sets max_items: more than any publisher's
+# feed lists (they carry 10 to 100), few enough that a feed of 100,000 entries costs minutes,
+# not a day of requests.
+FEED_ITEMS = 100
 _SOURCE_OPTIONS = frozenset(
     {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude"}
     | {"allow_private", "delay", "timeout", "max_bytes"}
@@ -445,8 +449,8 @@ class Source:
     # The feed's or sitemap's address, or the pages' addresses for kind "urls".
     urls: tuple[str, ...]
     topics: tuple[str, ...] = ()
-    # Newest items taken per run; None: every item of a feed or list of URLs (a publisher's
-    # feed is already bounded), the newest SITEMAP_ITEMS of a sitemap (which can list 50,000).
+    # Newest items taken per run; None: the newest FEED_ITEMS of a feed, SITEMAP_ITEMS of a
+    # sitemap (which can list 50,000), every page of a list of URLs.
     max_items: int | None = None
     # Regular expressions searched in each item's URL.
     include: tuple[str, ...] = ()

@@ -89,7 +89,7 @@ def _daily(tmp_path: Path) -> Path:
 
 def _record(project: Path) -> tuple[Path, dict]:
     """The record of the site's pages (the JSON line; sealed records have a line before it)."""
-    [path] = [p for p in (project / ".digest-cache" / "site").glob("*.json") if "-" not in p.name]
+    [path] = (project / ".digest-cache" / "site").glob("*.json")
     return path, json.loads(path.read_text(encoding="utf-8").rpartition("\n")[2])
 
 

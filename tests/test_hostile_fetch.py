@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterable
 from html import escape
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from threading import Event
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from digest.cli import cli
-from digest.config import config_from_mapping
+from digest.config import FEED_ITEMS, config_from_mapping
 from digest.sources.fetch import FetchReport, FetchRun
 from digest.sources.files import ContentReader
+from digest.sources.http import Fetcher, FetchError, Policy
 from tests.hostile_server import HostileServer, hostile_server
 
 
@@ -172,3 +179,88 @@ def test_one_bad_item_or_source_never_stops_the_run(tmp_path: Path, server: Host
     # Recorded: the next run goes through them again without a traceback.
     again = fetch_cli(tmp_path, *sources)
     assert "0 new, 2 unchanged" in again and "5 failed" in again
+
+
+# -- limits applied while the answer streams in -----------------------------------------------
+
+
+def _gzip(chunks: Iterable[bytes]) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return b"".join(packer.compress(c) for c in chunks) + packer.flush()
+
+
+def test_a_gzip_bomb_is_stopped_at_the_limit_not_after_it(server: HostileServer) -> None:
+    # 64 MB of zeros, gzipped twice: a few KB on the wire.
+    bomb = _gzip([_gzip(b"\0" * 1_000_000 for _ in range(64))])
+    assert len(bomb) < 20_000
+    headers = {"Content-Type": "text/html", "Content-Encoding": "gzip, gzip"}
+    server.routes["/bomb"] = (200, headers, bomb)
+    policy = Policy(allow_private=True, delay=0, timeout=5, max_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        with Fetcher() as client, pytest.raises(FetchError, match="too large") as failed:
+            client.get(f"{server.base}/bomb", policy)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert failed.value.permanent
+    # What the limit allows, and some: never the 64 MB the bomb unpacks to.
+    assert peak < 16_000_000, peak
+
+
+def test_gzip_and_deflate_bodies_within_the_limit_are_read(server: HostileServer) -> None:
+    page = article_page("Good news", story_text(3)).encode()
+    gzipped = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    server.routes["/gzip"] = (200, gzipped, _gzip([page]))
+    deflated = {"Content-Type": "text/html", "Content-Encoding": "deflate"}
+    server.routes["/deflate"] = (200, deflated, zlib.compress(page))
+    policy = Policy(allow_private=True, delay=0)
+    with Fetcher() as client:
+        for path in ("/gzip", "/deflate"):
+            assert client.get(f"{server.base}{path}", policy).body == page
+
+
+def _trickle(head: bytes, body: bytes, stop: Event) -> Callable[[BaseHTTPRequestHandler], None]:
+    """An answer written a byte every 0.5 s after `head`."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(head)
+        handler.wfile.flush()
+        for byte in body:
+            if stop.wait(0.5):
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+
+    return answer
+
+
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_a_trickling_answer_is_cut_at_the_overall_deadline(
+    server: HostileServer, where: str
+) -> None:
+    page = b"<html><body><p>" + b"x" * 60 + b"</p></body></html>"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(page)
+    if where == "body":
+        server.routes["/slow"] = _trickle(head, page, server.stop)
+    else:
+        server.routes["/slow"] = _trickle(b"", head + page, server.stop)
+    policy = Policy(allow_private=True, delay=0, timeout=1)
+    started = time.monotonic()
+    with Fetcher() as client, pytest.raises(FetchError, match="too slow|timeout"):
+        client.get(f"{server.base}/slow", policy)
+    # Three timeouts at most (and a read's), not the 40 s the answer would take.
+    assert time.monotonic() - started < 3 * policy.timeout + 3
+
+
+def test_a_feed_of_many_items_is_cut_to_the_documented_default(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    paths = [f"/s/{n}" for n in range(1000)]
+    server.page("/rss.xml", link_feed(server, paths), "text/xml")
+    report = run(tmp_path, {"name": "Big", "feed": f"{server.base}/rss.xml"})
+    assert len(report.outcomes) == FEED_ITEMS
+    assert len([p for p in server.requests if p.startswith("/s/")]) == FEED_ITEMS
+    left = 1000 - FEED_ITEMS
+    note = f"Big: {left} older items beyond max_items ({FEED_ITEMS}) not fetched this run"
+    assert report.notes == (note,)

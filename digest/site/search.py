@@ -355,7 +355,7 @@ def shard_key(records: Sequence[Record], language: str) -> str:
 def ledger_path(cache_dir: Path | None) -> Path | None:
     """Where the digests of the shards this user's builds wrote are kept (None: no cache folder,
     so no shard is reused)."""
-    return cache_dir / "site" / "pagefind-shards.json" if cache_dir is not None else None
+    return cache_dir / "pagefind" / "shards.json" if cache_dir is not None else None
 
 
 def shard_digest(folder: Path) -> str | None:

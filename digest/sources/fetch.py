@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from dateutil import parser as dateparser
 
-from digest.config import SITEMAP_ITEMS, DigestConfig, Source, resolve_timezone
+from digest.config import FEED_ITEMS, SITEMAP_ITEMS, DigestConfig, Source, resolve_timezone
 from digest.sources.addresses import AddressRefused, check_url
 from digest.sources.dedupe import DuplicateIndex
 from digest.sources.extract import (
@@ -318,7 +318,8 @@ class FetchRun:
                 f"{source.name}: {listed - len(items)} of {listed} items left out by "
                 "include/exclude"
             )
-        limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
+        default = {"sitemap": SITEMAP_ITEMS, "feed": FEED_ITEMS}.get(source.kind, len(items))
+        limit = source.max_items or default
         if len(items) > limit:
             self.notes.append(
                 f"{source.name}: {len(items) - limit} older items beyond max_items ({limit}) "

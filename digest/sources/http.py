@@ -15,7 +15,8 @@ import json
 import re
 import time
 import urllib.robotparser
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,45 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the request's overall deadline: a
+    server sending its headers or body a byte at a time never trips a per-read timeout."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: PinnedBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        deadline = self._backend.deadline
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the overall deadline for this request has passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._timeout(timeout))
+        return _DeadlineStream(inner, self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class PinnedBackend(httpcore.NetworkBackend):
     """Opens connections only to addresses the rules allow, judged when connecting.
 
@@ -213,6 +253,8 @@ class PinnedBackend(httpcore.NetworkBackend):
     def __init__(self, resolve: Resolver) -> None:
         self.resolve = resolve
         self.allow_private = False
+        # time.monotonic() by which the current request must be done (see _DeadlineStream).
+        self.deadline: float | None = None
         self._inner = httpcore.SyncBackend()
 
     def connect_tcp(
@@ -236,9 +278,10 @@ class PinnedBackend(httpcore.NetworkBackend):
         last: Exception = httpcore.ConnectError(f"cannot connect to {host}")
         for address in addresses:
             try:
-                return self._inner.connect_tcp(
+                stream = self._inner.connect_tcp(
                     address, port, timeout, local_address, socket_options
                 )
+                return _DeadlineStream(stream, self)
             except httpcore.ConnectError as failed:
                 last = failed
         raise last
@@ -417,7 +460,8 @@ class Fetcher:
     ) -> Response | str:
         """One URL, retried on 429/5xx: a Response, or the next URL of a redirect."""
         cached = self.cache.load(url, policy.max_bytes) if (self.cache and conditional) else None
-        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1"}
+        # Only the encodings _read_limited decodes itself, output bounded as it goes.
+        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1", "Accept-Encoding": "gzip, deflate"}
         if cached is not None:
             validators = cached[0]
             if "etag" in validators:
@@ -429,6 +473,8 @@ class Fetcher:
             self._backend.allow_private = policy.allow_private
         for attempt in range(RETRIES + 1):
             self._wait_for_host(url, policy)
+            if self._backend is not None:
+                self._backend.deadline = time.monotonic() + overall_deadline(policy)
             self.requests += 1
             self.requested.append(url)
             try:
@@ -515,22 +561,96 @@ def _sniff(url: str, body: bytes) -> None:
         raise FetchError(url, "not an HTML page (binary data)", permanent=True)
 
 
+def overall_deadline(policy: Policy) -> float:
+    """Seconds a whole request (headers and body) may take: a server answering a byte at a
+    time never trips the per-read timeout, but it does trip this."""
+    return 3 * policy.timeout
+
+
+class _Decoder:
+    """One Content-Encoding layer (gzip or deflate), decoded with its output bounded: a
+    gzip bomb is stopped at the limit, not after it has filled the memory."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        gzip = name in ("gzip", "x-gzip")
+        self._raw_allowed = not gzip  # "deflate" is zlib data, or raw deflate from some servers
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+        self._started = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """At most limit + 1 bytes of output for data (more than limit: too large)."""
+        try:
+            out = self._zlib.decompress(data, limit + 1)
+        except zlib.error:
+            if self._started or not self._raw_allowed:
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, limit + 1)
+        self._started = True
+        # Input left unread means the output stopped at limit + 1 bytes: the caller's size
+        # check then fails, so the rest is never decoded.
+        return out
+
+    def finish(self, limit: int) -> bytes:
+        return self._zlib.flush(limit + 1) if self._started else b""
+
+
+def _decoders(url: str, answer: httpx.Response) -> list[_Decoder]:
+    """The layers to undo, last applied first; FetchError for an encoding not asked for."""
+    names = [n.strip().lower() for n in answer.headers.get("content-encoding", "").split(",")]
+    layers = []
+    for name in reversed([n for n in names if n and n != "identity"]):
+        if name not in ("gzip", "x-gzip", "deflate"):
+            raise FetchError(url, f"content encoding {name!r} was not asked for", True)
+        layers.append(_Decoder(name))
+    return layers
+
+
 def _read_limited(answer: httpx.Response, url: str, policy: Policy) -> bytes:
-    """The body, at most policy.max_bytes, within an overall deadline (a server that sends a
-    byte every few seconds never trips the read timeout)."""
+    """The body, decoded, at most policy.max_bytes before and after decoding (checked as each
+    piece arrives and is decoded), within an overall deadline."""
     declared = answer.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes:
         raise FetchError(
             url, f"too large ({int(declared):,} bytes, limit {policy.max_bytes:,})", True
         )
-    deadline = time.monotonic() + 3 * policy.timeout
+    layers = _decoders(url, answer)
+    pieces: Iterable[bytes]
+    if answer.is_stream_consumed:  # an answer made in memory (a test's mock transport)
+        layers, pieces = [], [answer.content]
+    else:
+        pieces = answer.iter_raw()
+    sizes = [0] * (len(layers) + 1)  # bytes out of the wire, then out of each layer
+    deadline = time.monotonic() + overall_deadline(policy)
     chunks: list[bytes] = []
-    size = 0
-    for chunk in answer.iter_bytes(_CHUNK):
-        size += len(chunk)
-        if size > policy.max_bytes:
-            raise FetchError(url, f"too large (over the limit of {policy.max_bytes:,} bytes)", True)
-        if time.monotonic() > deadline:
-            raise FetchError(url, f"too slow (not complete in {3 * policy.timeout:g} s)")
-        chunks.append(chunk)
+
+    def take(data: bytes, level: int) -> None:
+        sizes[level] += len(data)
+        if sizes[level] > policy.max_bytes:
+            what = "bytes" if level == 0 else "bytes once decoded"
+            raise FetchError(
+                url, f"too large (over the limit of {policy.max_bytes:,} {what})", True
+            )
+        if level == len(layers):
+            chunks.append(data)
+            return
+        out = layers[level].decode(data, policy.max_bytes - sizes[level + 1])
+        if out:
+            take(out, level + 1)
+
+    try:
+        # Raw pieces as they come (no chunk size: httpx would wait to fill one, past the
+        # deadline), decoded here rather than by httpx, whose decoder has no output bound.
+        for piece in pieces:
+            if time.monotonic() > deadline:
+                raise FetchError(url, f"too slow (not complete in {overall_deadline(policy):g} s)")
+            take(piece, 0)
+        for level, layer in enumerate(layers):
+            tail = layer.finish(policy.max_bytes - sizes[level + 1])
+            if tail:
+                take(tail, level + 1)
+    except zlib.error as error:
+        reason = f"the body does not decode as its Content-Encoding ({error})"
+        raise FetchError(url, reason, permanent=True) from None
     return b"".join(chunks)

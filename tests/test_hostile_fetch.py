@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 from digest.config import FEED_ITEMS, config_from_mapping
+from digest.sources.addresses import AddressRefused, check_url
 from digest.sources.fetch import FetchReport, FetchRun
 from digest.sources.files import ContentReader
 from digest.sources.http import Fetcher, FetchError, Policy
@@ -264,3 +265,37 @@ def test_a_feed_of_many_items_is_cut_to_the_documented_default(
     left = 1000 - FEED_ITEMS
     note = f"Big: {left} older items beyond max_items ({FEED_ITEMS}) not fetched this run"
     assert report.notes == (note,)
+
+
+# -- addresses: RFC 6890's special-purpose blocks, in both families ------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254 (cloud metadata)
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::c0a8:101",  # IPv4-compatible 192.168.1.1
+        "::ffff:0:7f00:1",  # SIIT 127.0.0.1
+        "::ffff:0:a00:1",  # SIIT 10.0.0.1
+        "fec0::1",  # site-local
+        "64:ff9b:1::1",  # local-use NAT64
+        "192.0.0.9",  # IETF protocol assignments
+        "192.88.99.1",  # 6to4 relay anycast
+    ],
+)
+def test_ipv6_forms_of_private_addresses_and_special_blocks_are_refused(address: str) -> None:
+    url = f"http://[{address}]/" if ":" in address else f"http://{address}/"
+    with pytest.raises(AddressRefused):
+        check_url(url, allow_private=False, resolve=lambda host, port: [host])
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:2800:220:1::1", "64:ff9b::5db8:d822", "2002:5db8:d822::1"]
+)
+def test_public_addresses_in_either_family_pass(address: str) -> None:
+    url = f"http://[{address}]/" if ":" in address else f"http://{address}/"
+    check_url(url, allow_private=False, resolve=lambda host, port: [host])

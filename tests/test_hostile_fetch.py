@@ -299,3 +299,55 @@ def test_ipv6_forms_of_private_addresses_and_special_blocks_are_refused(address:
 def test_public_addresses_in_either_family_pass(address: str) -> None:
     url = f"http://[{address}]/" if ":" in address else f"http://{address}/"
     check_url(url, allow_private=False, resolve=lambda host, port: [host])
+
+
+# -- duplicates: the same story however it is spelt, different stories however alike --------------
+
+
+def test_the_same_story_with_soft_hyphens_inside_words_is_a_duplicate(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    story = story_text(6)
+    # Soft hyphens (and a zero-width space) where a typesetting system breaks words.
+    hyphenated = [p.replace("said", "sa\u00adid").replace("near", "ne\u200bar") for p in story]
+    server.page("/a", article_page("Harbour plan", story))
+    # The reprint's full text in a feed (a page's extraction drops them; a feed's keeps them).
+    feed = rss(server, [("/b", "Harbour plan, reprinted", hyphenated)])
+    server.page("/rss.xml", feed, "text/xml")
+    (tmp_path / "content").mkdir()
+    report = run(
+        tmp_path,
+        {"name": "First", "urls": [f"{server.base}/a"]},
+        {"name": "Second", "feed": f"{server.base}/rss.xml"},
+    )
+    assert [o.status for o in report.outcomes] == ["new", "duplicate"]
+
+
+ABOUT = (
+    "About Northwind Instruments: Northwind Instruments designs and builds measuring equipment "
+    "for water utilities, laboratories and farms in twelve countries. Founded in 1987 and based "
+    "in Tarrow, the company employs 640 people and sells through a network of regional partners. "
+    "Its sensors monitor more than four thousand reservoirs and treatment plants. For more "
+    "information, visit the company's website or contact its press office in Tarrow."
+)
+
+
+def test_two_press_releases_sharing_their_boilerplate_are_both_kept(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    first = [
+        "Northwind Instruments today announced a new flow meter for small water utilities, "
+        "priced at half of its current model and built to run for ten years on one battery.",
+        ABOUT,
+    ]
+    second = [
+        "Northwind Instruments today reported third-quarter revenue of 48 million, up eleven "
+        "percent on a year ago, as orders from laboratories in Asia doubled.",
+        ABOUT,
+    ]
+    server.page("/one", article_page("New flow meter", first))
+    server.page("/two", article_page("Quarterly results", second))
+    (tmp_path / "content").mkdir()
+    source = {"name": "Press", "urls": [f"{server.base}/one", f"{server.base}/two"]}
+    report = run(tmp_path, source)
+    assert [o.status for o in report.outcomes] == ["new", "new"], report.outcomes

@@ -184,8 +184,10 @@ def sharded(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     shutil.copytree(site, copy)
     fresh.mkdir()
     sizes = {"base_block": 1, "max_block": 4}
-    search.write_pagefind([r for r in records if r not in newest], copy, **sizes)
-    bundle = search.write_pagefind(records, copy, **sizes)
+    # Shards are reused when the ledger (sealed with the user's key) vouches for them.
+    ledger = root / "ledger.json"
+    search.write_pagefind([r for r in records if r not in newest], copy, **sizes, ledger=ledger)
+    bundle = search.write_pagefind(records, copy, **sizes, ledger=ledger)
     search.write_pagefind(records, fresh, **sizes)
     files = [
         {p.relative_to(f).as_posix(): p.read_bytes() for p in f.rglob("*") if p.is_file()}

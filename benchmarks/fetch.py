@@ -27,6 +27,7 @@ import yaml
 
 from digest.config import config_from_mapping
 from digest.sources.fetch import FetchRun
+from digest.store.markdown_pages import load_secret
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "tests" / "fixtures" / "fetch"
@@ -131,12 +132,14 @@ def main() -> None:
         config = config_from_mapping(options, root)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
-        first = FetchRun(config).run(config.sources)
+        # As `digest fetch` runs: what it keeps in cache_dir is sealed with the user's key.
+        secret = load_secret()
+        first = FetchRun(config, secret=secret).run(config.sources)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         asked.clear()
         start = time.perf_counter()
-        second = FetchRun(config).run(config.sources)
+        second = FetchRun(config, secret=secret).run(config.sources)
         again = time.perf_counter() - start
     httpd.shutdown()
     result = {

@@ -257,7 +257,7 @@ def daily_update(root: Path, new: int = 100) -> tuple[int, float, str]:
     from digest.project import load_project
     from digest.site.output import page_url
     from digest.site.paths import article_page_path
-    from digest.site.search import digest_records, write_pagefind
+    from digest.site.search import digest_records, shard_cache, write_pagefind
 
     config = load_project(root / "mkdocs.yml")
     digest = build_digest(config, cached_analysis(config))
@@ -265,9 +265,11 @@ def daily_update(root: Path, new: int = 100) -> tuple[int, float, str]:
     by_date = sorted(records, key=lambda r: datetime.fromisoformat(r.sort["date"]))
     folder = Path(tempfile.mkdtemp(prefix="update-", dir=root))
     try:
-        write_pagefind(by_date[: max(0, len(by_date) - new)], folder, config.language)
+        # As the plugin calls it: shards reused when the cache's HMAC vouches for them.
+        cache = shard_cache(folder / ".cache")
+        write_pagefind(by_date[: max(0, len(by_date) - new)], folder, config.language, cache=cache)
         started = time.perf_counter()
-        bundle = write_pagefind(records, folder, config.language)
+        bundle = write_pagefind(records, folder, config.language, cache=cache)
         seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -306,6 +307,9 @@ def _check_values(values: Mapping[str, Any]) -> None:
             isinstance(value, str) or (value is None and key != "content_dir")
         ):
             raise ConfigError(f"{key}: expected a folder name, not {value!r}")
+        if isinstance(value, str) and ("\0" in value or not value.strip()):
+            # No file system takes a NUL in a name (Python raises ValueError on it).
+            raise ConfigError(f"{key}: {value!r} is not a usable folder name")
     for key, least in _COUNTS:
         value = values.get(key)
         if value is None and key == "summary_words":
@@ -470,10 +474,19 @@ def config_from_mapping(
 SOURCE_KINDS = ("feed", "sitemap", "urls")
 # Items taken from a sitemap per run unless the source sets max_items.
 SITEMAP_ITEMS = 200
+# Items taken from a feed per run unless the source sets max_items: more than any publisher's
+# feed lists (they carry 10 to 100), few enough that a feed of 100,000 entries costs minutes,
+# not a day of requests.
+FEED_ITEMS = 100
 _SOURCE_OPTIONS = frozenset(
     {*SOURCE_KINDS, "name", "slug", "topics", "max_items", "include", "exclude", "language"}
     | {"allow_private", "delay", "timeout", "max_bytes"}
 )
+
+
+# Beyond these a value is a typo, not a wish: a delay of a day between requests, a timeout of
+# hours (seconds).
+_SOURCE_MAXIMA = {"delay": 3600.0, "timeout": 3600.0}
 
 
 @dataclass(frozen=True)
@@ -488,8 +501,8 @@ class Source:
     # The feed's or sitemap's address, or the pages' addresses for kind "urls".
     urls: tuple[str, ...]
     topics: tuple[str, ...] = ()
-    # Newest items taken per run; None: every item of a feed or list of URLs (a publisher's
-    # feed is already bounded), the newest SITEMAP_ITEMS of a sitemap (which can list 50,000).
+    # Newest items taken per run; None: the newest FEED_ITEMS of a feed, SITEMAP_ITEMS of a
+    # sitemap (which can list 50,000), every page of a list of URLs.
     max_items: int | None = None
     # Regular expressions searched in each item's URL.
     include: tuple[str, ...] = ()
@@ -511,9 +524,15 @@ def _http_url(value: Any, where: str) -> str:
 
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: expected an http(s) address, got {value!r}")
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - ValueError for a port out of range (0 to 65535)
+    except ValueError as error:  # "Invalid IPv6 URL" for http://[::1, "Port out of range"
+        raise ConfigError(f"{where}: {value!r} is not a usable address ({error})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: {value!r} is not an http(s) address")
+    if any(ord(c) < 0x21 or c == "\x7f" for c in value.strip()):
+        raise ConfigError(f"{where}: {value!r} holds spaces or control characters")
     return value.strip()
 
 
@@ -525,8 +544,13 @@ def _number(raw: Mapping[str, Any], key: str, default: float | None, where: str,
         raise ConfigError(f"{where}: '{key}' must be a number, got {value!r}")
     if kind is int and not isinstance(value, int):
         raise ConfigError(f"{where}: '{key}' must be a whole number, got {value!r}")
+    if not math.isfinite(value):  # YAML's .nan and .inf are floats
+        raise ConfigError(f"{where}: '{key}' must be a finite number, got {value!r}")
     if value < 0 or (key != "delay" and value == 0):
         raise ConfigError(f"{where}: '{key}' must be positive, got {value!r}")
+    most = _SOURCE_MAXIMA.get(key)
+    if most is not None and value > most:
+        raise ConfigError(f"{where}: '{key}' must be at most {most:g}, got {value!r}")
     return kind(value)
 
 

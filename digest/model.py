@@ -146,7 +146,9 @@ class Problem:
 
     path: str
     message: str
-    # "skipped": the file is not in the digest; "warning": it is, but something is off.
+    # "skipped": the file is not in the digest; "warning": it is, but something is off;
+    # "excluded": left out on purpose (a draft, a hidden file); "note": in the digest as it
+    # is, with something worth knowing (its page named otherwise than its path).
     outcome: str = "skipped"
 
     def __str__(self) -> str:

@@ -204,7 +204,8 @@ def test_a_planted_record_cannot_put_bytes_into_the_site(tmp_path: Path) -> None
     assert mkdocs_build(project).returncode == 0
     expected = site_files(project / "site")
     (record,) = (project / ".digest-cache" / "site").glob("*.json")
-    value = json.loads(record.read_text(encoding="utf-8"))
+    # (The record is sealed: its JSON follows a line with its HMAC.)
+    value = json.loads(record.read_text(encoding="utf-8").rpartition("\n")[2])
     # A planted page, and a record that claims it is the page the build wrote.
     page = project / "site" / "articles" / "report-004" / "index.html"
     page.write_text("<script>alert(1)</script>", encoding="utf-8")

@@ -19,6 +19,8 @@ from digest.sources.http import Fetcher, FetchError, HttpCache, Policy, retry_af
 from digest.sources.store import target_path
 from digest.sources.urls import canonical_url
 
+# The key authenticating what runs keep in the cache folder (the CLI uses the user's own).
+KEY = b"k" * 32
 PUBLIC = {"news.example": "93.184.216.34", "other.example": "93.184.216.35"}
 
 
@@ -135,7 +137,7 @@ def test_a_missing_robots_txt_is_remembered(tmp_path: Path) -> None:
         return httpx.Response(404) if request.url.path == "/robots.txt" else page()
 
     for _ in range(2):
-        with fetcher(handler, HttpCache(tmp_path)) as client:
+        with fetcher(handler, HttpCache(tmp_path, KEY)) as client:
             client.get("https://news.example/a", Policy())
     assert asked == ["/robots.txt", "/a", "/a"]
 
@@ -151,16 +153,19 @@ def test_conditional_get_and_an_untrusted_cache(tmp_path: Path) -> None:
             return httpx.Response(304)
         return page("<p>first</p>", etag='"v1"')
 
-    cache = HttpCache(tmp_path)
+    cache = HttpCache(tmp_path, KEY)
     with fetcher(handler, cache) as client:
         client.get("https://news.example/a", Policy())
         again = client.get("https://news.example/a", Policy())
     assert again.not_modified and again.body == b"<p>first</p>"
-    # A cache entry edited by someone else: a header injection and a swapped body are ignored.
+    # A cache entry edited by someone else: a header injection and a swapped body are ignored
+    # (the record's HMAC no longer verifies; nor would a header injection pass on its own).
     meta, body = cache._paths("https://news.example/a")
     entry = json.loads(meta.read_text())
     meta.write_text(json.dumps({**entry, "etag": '"v1"\r\nX-Evil: 1'}))
-    assert cache.load("https://news.example/a", 10_000)[0].get("etag") is None
+    assert cache.load("https://news.example/a", 10_000) is None
+    meta.write_text(json.dumps(entry))
+    assert cache.load("https://news.example/a", 10_000) is not None
     body.write_bytes(b"<script>evil()</script>")
     assert cache.load("https://news.example/a", 10_000) is None
     with fetcher(handler, cache) as client:
@@ -295,7 +300,8 @@ def test_a_pdf_without_a_pdf_content_type_is_still_refused() -> None:
 
 def _run(tmp_path: Path, source: dict, handler) -> list:
     config = config_from_mapping({"sources": [{"delay": 0, **source}]}, tmp_path)
-    return list(FetchRun(config, fetcher=fetcher(handler)).run(config.sources).outcomes)
+    run = FetchRun(config, fetcher=fetcher(handler), secret=KEY)
+    return list(run.run(config.sources).outcomes)
 
 
 def _story(title: str, words: int = 120) -> str:

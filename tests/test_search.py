@@ -20,6 +20,7 @@ import yaml
 from digest.config import ConfigError, DigestConfig, config_from_mapping
 from digest.model import Article, Digest, DigestEntry, Sentence, Summary, TopicMatch
 from digest.site import search
+from digest.store.search_shards import ShardCache
 from tests import pagefind
 from tests.conftest import REPO, copy_fixture, mkdocs_build
 
@@ -205,6 +206,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 SMALL = {"base_block": 4, "max_block": 16}
 
 
+def CACHE(root: Path) -> ShardCache:  # noqa: N802
+    """The cache a shard is reused through: one key, one folder per test."""
+    return ShardCache(root / "cache", b"k" * 32)
+
+
 def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:
     bundles = []
     for name in ("one", "two"):
@@ -265,7 +271,7 @@ def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: 
     for folder in (live, docs, fresh):
         folder.mkdir()
     # The site was published with the oldest 36 (blocks of 16 and 16, then the newest 4).
-    search.write_pagefind(records[4:], live, **SMALL)  # newest first
+    search.write_pagefind(records[4:], live, **SMALL, cache=CACHE(tmp_path))  # newest first
     shards = json.loads((live / "pagefind" / "shards.json").read_text())["shards"]
     assert len(shards) == 2
     # A shard of the old site holding a link is not seeded: it would carry the link over.
@@ -273,7 +279,7 @@ def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: 
     assert search.seed_shards(live / "pagefind", docs / "pagefind") == 1
     assert search.seed_shards(tmp_path / "missing", docs / "pagefind") == 0
     # Four newer articles: blocks of 16, 16 and 4, then the newest 4; the first is reused.
-    bundle = search.write_pagefind(records, docs, **SMALL)
+    bundle = search.write_pagefind(records, docs, **SMALL, cache=CACHE(tmp_path))
     assert (bundle.reused_shards, bundle.reused_records) == (1, 16)
     assert (bundle.indexed_shards, bundle.indexed_records) == (3, 24)
     cold = search.write_pagefind(records, fresh, **SMALL)
@@ -297,7 +303,9 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     site.mkdir()
     fresh.mkdir()
     # 29 records: blocks of 16, 8 and 4, then the newest one.
-    first = search.write_pagefind(records[-29:], site, **SMALL)  # newest first: the oldest 29
+    first = search.write_pagefind(
+        records[-29:], site, **SMALL, cache=CACHE(tmp_path)
+    )  # newest first: the oldest 29
     assert (first.records, first.shards, first.indexed_shards) == (29, 4, 4)
     old_listing = json.loads((site / "pagefind" / "shards.json").read_text())["shards"]
     # Leftovers a rebuild must not keep: a file of ours that is no longer written, a shard of
@@ -308,7 +316,7 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     kept = (site / "pagefind" / old_listing[0] / "pagefind-entry.json").stat().st_ino
     # Eleven newer articles: 40 records are blocks of 16, 16 (the 8 and 4 before, merged with
     # newer ones) and 4, then the newest 4.
-    second = search.write_pagefind(records, site, **SMALL)
+    second = search.write_pagefind(records, site, **SMALL, cache=CACHE(tmp_path))
     assert (second.records, second.shards) == (40, 4)
     assert (second.indexed_shards, second.indexed_records) == (3, 24)
     assert (second.reused_shards, second.reused_records) == (1, 16)
@@ -322,7 +330,7 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
     assert sorted(p.name for p in site.iterdir()) == ["pagefind"]
     # Nothing changed: only the newest records are indexed again.
-    third = search.write_pagefind(records, site, **SMALL)
+    third = search.write_pagefind(records, site, **SMALL, cache=CACHE(tmp_path))
     assert (third.indexed_shards, third.indexed_records) == (1, 4)
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
 

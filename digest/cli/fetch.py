@@ -40,6 +40,7 @@ def fetch_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     from digest.sources.fetch import FetchRun, Outcome
+    from digest.store.markdown_pages import load_secret
 
     config = _load(config_file)
     sources = config.sources
@@ -75,7 +76,14 @@ def fetch_command(
             if outcome.source in tasks:
                 progress.advance(tasks[outcome.source])
 
-        run = FetchRun(config, dry_run=dry_run, on_items=on_items, on_outcome=on_outcome)
+        run = FetchRun(
+            config,
+            dry_run=dry_run,
+            on_items=on_items,
+            on_outcome=on_outcome,
+            # What earlier runs kept in cache_dir is trusted only under this user's key.
+            secret=load_secret(),
+        )
         try:
             report = run.run(sources)
         finally:

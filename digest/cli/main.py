@@ -33,9 +33,11 @@ def _report(problems: tuple[Problem, ...], content_dir: Path) -> int:
     """Print problems as `path: message`; return how many should fail a strict build."""
     failing = 0
     for problem in problems:
-        label = {"skipped": "skipped", "warning": "warning", "excluded": "note"}[problem.outcome]
-        click.echo(f"{label}: {content_dir / problem.path}: {problem.message}", err=True)
-        failing += problem.outcome != "excluded"
+        labels = {"skipped": "skipped", "warning": "warning", "excluded": "note", "note": "note"}
+        click.echo(
+            f"{labels[problem.outcome]}: {content_dir / problem.path}: {problem.message}", err=True
+        )
+        failing += problem.outcome not in ("excluded", "note")
     return failing
 
 

@@ -357,7 +357,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
         for problem in self.digest.problems:
             where = self.settings.content_dir / problem.path
-            if problem.outcome == "excluded":
+            if problem.outcome in ("excluded", "note"):
                 log.info("%s: %s", where, problem.message)
             elif problem.outcome == "warning":
                 log.warning("%s: %s", where, problem.message)

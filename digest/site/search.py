@@ -455,13 +455,11 @@ def _unchanged(target: Path, listing: Mapping[str, Any], kept: set[str], cache: 
 
 
 def _site_shard_reusable(folder: Path, cache: ShardCache | None) -> bool:
-    """Whether the previous bundle's shard folder may be kept. With a cache, only where its
-    files match the HMAC the cache holds for that shard: the site folder is no more trusted
-    than the cache (a planted fragment would show in search results)."""
-    if not _reusable(folder):
+    """Whether the previous bundle's shard folder may be kept: only where its files match the
+    HMAC the cache holds for that shard. The site folder is no more trusted than the cache (a
+    planted fragment would show in search results); without a cache nothing is reused."""
+    if cache is None or not _reusable(folder):
         return False
-    if cache is None:
-        return True
     try:
         files = read_plain_tree(folder)
     except (OSError, ValueError):

@@ -28,15 +28,62 @@ def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
+# RFC 6890's special-purpose blocks (and later additions) that Python's is_global lets through.
+_NOT_GLOBAL_V4 = tuple(
+    ipaddress.IPv4Network(block)
+    for block in (
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated)
+    )
+)
+_NOT_GLOBAL_V6 = tuple(
+    ipaddress.IPv6Network(block)
+    for block in (
+        "fec0::/10",  # site-local (deprecated, RFC 3879): still routed inside some networks
+        "64:ff9b:1::/48",  # local-use IPv4/IPv6 translation (RFC 8215)
+        "100::/64",  # discard-only
+    )
+)
+# IPv6 forms that carry an IPv4 address in their last 32 bits: it is what they reach.
+_EMBEDDING_V6 = tuple(
+    ipaddress.IPv6Network(block)
+    for block in (
+        "64:ff9b::/96",  # NAT64 well-known prefix (RFC 6052)
+        "::ffff:0:0:0/96",  # SIIT IPv4-translated (RFC 7915)
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291), :: and ::1 among them
+    )
+)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, in any of the forms that carry one."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:  # 2002::/16
+        return ip.sixtofour
+    if ip.teredo is not None:  # 2001::/32: judged by the client's address
+        return ip.teredo[1]
+    if any(ip in block for block in _EMBEDDING_V6):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: str) -> bool:
-    """True for a globally routable unicast address (not private, loopback, link-local...)."""
+    """True for a globally routable unicast address: not in any of RFC 6890's special-purpose
+    blocks of either family (private, loopback, link-local, site-local...), nor an IPv6 form
+    carrying an IPv4 address that is."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    # ::ffff:10.0.0.1 and 64:ff9b::/96-style embeddings carry an IPv4 address: judge that.
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in block for block in _NOT_GLOBAL_V6):
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return is_public(str(embedded))
+    elif any(ip in block for block in _NOT_GLOBAL_V4):
+        return False
     return ip.is_global and not ip.is_multicast
 
 

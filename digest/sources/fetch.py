@@ -3,6 +3,7 @@ written to content/<source>/, with one Outcome per item saying what became of it
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 from dateutil import parser as dateparser
 
-from digest.config import SITEMAP_ITEMS, DigestConfig, Source, resolve_timezone
+from digest.config import FEED_ITEMS, SITEMAP_ITEMS, DigestConfig, Source, resolve_timezone
 from digest.sources.addresses import AddressRefused, check_url
 from digest.sources.dedupe import DuplicateIndex
 from digest.sources.extract import (
@@ -85,20 +86,30 @@ class FetchReport:
 @dataclass
 class _Seen:
     """What earlier runs learnt about item URLs, so a second run does not ask for them again:
-    url -> {"status", "file", "detail", "permanent"}. Kept in cache_dir; read as untrusted."""
+    url -> {"status", "file", "detail", "permanent"}. Kept in cache_dir, which others may
+    write: the file is the HMAC of its JSON (the kept pages' key), a newline, the JSON; one
+    that does not verify is not read (a planted "already written" would hide a new story)."""
 
     path: Path | None
+    secret: bytes | None = None
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def _mac(self, text: str) -> str:
+        assert self.secret is not None
+        return hmac.new(self.secret, b"seen\0" + text.encode("utf-8"), "sha256").hexdigest()
+
     @classmethod
-    def load(cls, path: Path | None) -> _Seen:
-        seen = cls(path)
-        if path is None:
+    def load(cls, path: Path | None, secret: bytes | None = None) -> _Seen:
+        seen = cls(path, secret)
+        if path is None or secret is None:
             return seen
         try:
             if path.stat().st_size > _MAX_SEEN_BYTES:
                 return seen
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            mac, _, text = path.read_text(encoding="utf-8").partition("\n")
+            if not hmac.compare_digest(mac, seen._mac(text)):
+                return seen
+            raw = json.loads(text)
         except (OSError, ValueError):
             return seen
         if isinstance(raw, dict):
@@ -114,14 +125,15 @@ class _Seen:
         return seen
 
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or self.secret is None:
             return
         # Bounded: items gone from the feeds long ago need not be remembered.
         for url in list(self.entries)[: max(0, len(self.entries) - _MAX_SEEN_ENTRIES)]:
             del self.entries[url]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.entries), encoding="utf-8")
+            text = json.dumps(self.entries)
+            self.path.write_text(self._mac(text) + "\n" + text, encoding="utf-8")
         except OSError:
             pass
 
@@ -130,6 +142,12 @@ def _inside(relative: str) -> bool:
     """A content/-relative path from the cache that cannot point outside content/."""
     parts = relative.split("/")
     return not relative.startswith(("/", "\\")) and ".." not in parts and "\\" not in relative
+
+
+def _unexpected(error: Exception) -> str:
+    """What went wrong, for the report, when it was not a network or feed problem."""
+    text = " ".join(str(error).split())[:300]
+    return f"not fetched: {type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _policy(source: Source) -> Policy:
@@ -204,18 +222,23 @@ class FetchRun:
         on_outcome: Callable[[Outcome], None] | None = None,
         today: date | None = None,
         now: datetime | None = None,
+        secret: bytes | None = None,
     ) -> None:
+        """secret: the key authenticating what is kept in cache_dir between runs (the CLI
+        passes the kept pages' key); None: nothing is kept or trusted from there."""
         self.config = config
         self.content_dir = config.content_dir
         fetch_cache = config.cache_dir / "fetch" if config.cache_dir else None
-        self.fetcher = fetcher or Fetcher(HttpCache(fetch_cache / "http") if fetch_cache else None)
+        self.fetcher = fetcher or Fetcher(
+            HttpCache(fetch_cache / "http", secret) if fetch_cache else None
+        )
         self.dry_run = dry_run
         self.on_items = on_items or (lambda source, count: None)
         self.on_outcome = on_outcome or (lambda outcome: None)
         self.now = now or datetime.now(timezone.utc)
         self.today = today or self.now.date()
         self.tz = resolve_timezone(config.timezone)
-        self.seen = _Seen.load(fetch_cache / _SEEN_FILE if fetch_cache else None)
+        self.seen = _Seen.load(fetch_cache / _SEEN_FILE if fetch_cache else None, secret)
         self.index = DuplicateIndex()
         # Page slugs in use: a new file must not take one (the readers would skip it).
         self.taken: set[str] = set()
@@ -296,7 +319,8 @@ class FetchRun:
                 f"{source.name}: {listed - len(items)} of {counted(listed, 'item')} left out by "
                 "include/exclude"
             )
-        limit = source.max_items or (SITEMAP_ITEMS if source.kind == "sitemap" else len(items))
+        default = {"sitemap": SITEMAP_ITEMS, "feed": FEED_ITEMS}.get(source.kind, len(items))
+        limit = source.max_items or default
         if len(items) > limit:
             self.notes.append(
                 f"{source.name}: {counted(len(items) - limit, 'older item')} beyond max_items "
@@ -333,6 +357,9 @@ class FetchRun:
         except FeedError as error:
             self._record(Outcome(source.name, source.urls[0], "failed", str(error)))
             return
+        except Exception as error:  # noqa: BLE001 - one source must not stop the others
+            self._record(Outcome(source.name, source.urls[0], "failed", _unexpected(error)))
+            return
         self.on_items(source, len(items))
         for item in items:
             try:
@@ -341,6 +368,9 @@ class FetchRun:
                 self._record(
                     Outcome(source.name, item.url, "failed", error.reason), error.permanent
                 )
+            except Exception as error:  # noqa: BLE001 - one item must not stop the run
+                # Reported and recorded (asked again next run, when a folder may be fixed).
+                self._record(Outcome(source.name, item.url, "failed", _unexpected(error)))
 
     def _known(self, source: Source, url: str, shown: str) -> bool:
         """Record the item (as `shown`, its URL as listed) and return True when content/ or

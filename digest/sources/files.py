@@ -337,6 +337,9 @@ class ContentReader:
             # The clock moves between builds: never part of what is kept.
             warnings = [*outcome.warnings, *self._future_warning(article.date)]
             problems.extend(Problem(relative, w, "warning") for w in warnings)
+            note = path_slug_note(relative, article.slug)
+            if note is not None:  # published as it is; said, so nothing is renamed silently
+                problems.append(Problem(relative, note, "note"))
             if article.draft and not self.include_drafts:
                 problems.append(Problem(relative, "draft: not published", "excluded"))
                 continue
@@ -685,6 +688,11 @@ class ContentReader:
         slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
         if not slug:
             raise ArticleError(f"'slug' {slug_value!r} has no usable characters")
+        if slug_value and _PATH_LIKE.search(slug_value):
+            # A slug names one page, never a place: "../../x" is not honoured as a path.
+            warnings.append(
+                f"'slug' {slug_value!r} is a path, not a page name; the page is named {slug!r}"
+            )
         if len(slug) > MAX_SLUG_CHARS:
             long_slug = slug
             slug = slugify(long_slug, max_length=MAX_SLUG_CHARS, word_boundary=True)
@@ -1013,6 +1021,26 @@ def _not_an_article(path: Path, relative: str) -> Problem:
     )
 
 
+# What makes a front matter slug a path: a folder separator or a parent reference.
+_PATH_LIKE = re.compile(r"[/\\]|(^|[/\\])\.\.($|[/\\])")
+
+
+def path_slug_note(relative: str, slug: str) -> str | None:
+    """A note for a page named after a path too long or deep for a folder name (its slug is
+    the file's name, cut, and a hash); None when the path gave the name as it is."""
+    # Cheap first (it runs for every article): a shortened name ends in the path's hash.
+    if not slug.endswith("-" + _path_tag(relative)) or slug != _slug_from_path(relative):
+        return None
+    stem = relative.rsplit(".", 1)[0]
+    full = slugify(stem.replace("/", "-")) or "article"
+    depth = relative.count("/")
+    where = f"{depth} folders deep" if depth > 10 else "named at length"
+    return (
+        f"the file is {where}: its path gives a page name of {len(full):,} characters "
+        f"(the limit is {MAX_SLUG_CHARS}); the page is named {slug!r}"
+    )
+
+
 def _slug_from_path(relative: str) -> str:
     stem = relative.rsplit(".", 1)[0]
     slug = slugify(stem.replace("/", "-")) or "article"
@@ -1020,9 +1048,13 @@ def _slug_from_path(relative: str) -> str:
         return slug
     # A deep folder or a long name: the file's own name, cut, and a hash of the whole path, so
     # two such files never share a slug and the same file always gets the same one.
-    tag = hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    tag = _path_tag(relative)
     name = slugify(stem.rsplit("/", 1)[-1], max_length=MAX_SLUG_CHARS - 9, word_boundary=True)
     return f"{name or 'article'}-{tag}"
+
+
+def _path_tag(relative: str) -> str:
+    return hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def _optional_text(meta: Mapping[str, Any], key: str) -> str | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import hmac
 import json
 import re
 import time
 import urllib.robotparser
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,8 @@ MAX_ROBOTS_BYTES = 500_000
 MAX_CRAWL_DELAY = 30.0
 _CHUNK = 65_536
 _HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,1000}")
+# What a cache record's HMAC covers besides the body.
+_MAC_FIELDS = ("url", "etag", "last_modified", "content_type", "stored", "sha256")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = (
@@ -95,7 +99,7 @@ class Response:
         for name in [*names, "utf-8"]:
             try:
                 return self.body.decode(str(name))
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # UnicodeError: "punycode", "idna" and such
                 continue
         return self.body.decode("cp1252", errors="replace")
 
@@ -114,18 +118,33 @@ class HttpCache:
     """ETag / Last-Modified and the body they validate, per URL, under cache_dir.
 
     Everything read back is untrusted (the folder is restored from CI caches and could be
-    edited): entries are checked for shape, header values for printable ASCII without line
-    breaks, bodies for size; anything odd is ignored as if it were not there.
+    edited): a record carries an HMAC over its URL, headers and body made with the kept
+    pages' key (digest.store.markdown_pages, kept outside the cache folder; the caller passes
+    it), so a body replaced together with its checksum is not served on a 304. Entries are
+    also checked for shape, header values for printable ASCII without line breaks, bodies for
+    size; anything odd is ignored as if it were not there. Without the key nothing is kept.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, secret: bytes | None) -> None:
+        """secret: the key (`digest fetch` passes digest.store.markdown_pages.load_secret's);
+        None keeps nothing."""
         self.folder = folder
+        self.secret = secret
 
     def _paths(self, url: str) -> tuple[Path, Path]:
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.folder / f"{key}.json", self.folder / f"{key}.body"
 
+    def _mac(self, meta: Mapping[str, Any], body: bytes) -> str:
+        assert self.secret is not None
+        fields = json.dumps([meta.get(k) for k in _MAC_FIELDS], ensure_ascii=True)
+        mac = hmac.new(self.secret, b"http\0" + fields.encode("ascii") + b"\0", "sha256")
+        mac.update(body)
+        return mac.hexdigest()
+
     def load(self, url: str, max_bytes: int) -> tuple[dict[str, str], bytes] | None:
+        if self.secret is None:
+            return None
         meta_path, body_path = self._paths(url)
         try:
             if meta_path.stat().st_size > 10_000 or body_path.stat().st_size > max_bytes:
@@ -135,6 +154,9 @@ class HttpCache:
         except (OSError, ValueError):
             return None
         if not isinstance(meta, dict) or meta.get("url") != url:
+            return None
+        mac = meta.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, self._mac(meta, body)):
             return None
         validators = {}
         for key in ("etag", "last_modified", "content_type", "stored"):
@@ -146,7 +168,9 @@ class HttpCache:
         return validators, body
 
     def store(self, url: str, headers: Mapping[str, str], body: bytes) -> None:
-        meta = {
+        if self.secret is None:
+            return
+        meta: dict[str, Any] = {
             "url": url,
             "etag": headers.get("etag"),
             "last_modified": headers.get("last-modified"),
@@ -154,6 +178,7 @@ class HttpCache:
             "stored": str(time.time()),
             "sha256": hashlib.sha256(body).hexdigest(),
         }
+        meta["mac"] = self._mac(meta, body)
         meta_path, body_path = self._paths(url)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -177,6 +202,45 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the request's overall deadline: a
+    server sending its headers or body a byte at a time never trips a per-read timeout."""
+
+    def __init__(self, inner: httpcore.NetworkStream, backend: PinnedBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        deadline = self._backend.deadline
+        if deadline is None:
+            return timeout
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the overall deadline for this request has passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._timeout(timeout))
+        return _DeadlineStream(inner, self._backend)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
 class PinnedBackend(httpcore.NetworkBackend):
     """Opens connections only to addresses the rules allow, judged when connecting.
 
@@ -189,6 +253,8 @@ class PinnedBackend(httpcore.NetworkBackend):
     def __init__(self, resolve: Resolver) -> None:
         self.resolve = resolve
         self.allow_private = False
+        # time.monotonic() by which the current request must be done (see _DeadlineStream).
+        self.deadline: float | None = None
         self._inner = httpcore.SyncBackend()
 
     def connect_tcp(
@@ -212,9 +278,10 @@ class PinnedBackend(httpcore.NetworkBackend):
         last: Exception = httpcore.ConnectError(f"cannot connect to {host}")
         for address in addresses:
             try:
-                return self._inner.connect_tcp(
+                stream = self._inner.connect_tcp(
                     address, port, timeout, local_address, socket_options
                 )
+                return _DeadlineStream(stream, self)
             except httpcore.ConnectError as failed:
                 last = failed
         raise last
@@ -316,6 +383,8 @@ class Fetcher:
             check_url(url, policy.allow_private, self.resolve)
         except AddressRefused as error:
             raise FetchError(url, f"refused: {error}", permanent=True) from None
+        except ValueError as error:  # urlsplit's own: "Invalid IPv6 URL", a bad port
+            raise FetchError(url, f"not a usable address ({error})", permanent=True) from None
 
     def _robots_for(self, url: str, policy: Policy) -> urllib.robotparser.RobotFileParser:
         parts = urlsplit(url)
@@ -391,7 +460,8 @@ class Fetcher:
     ) -> Response | str:
         """One URL, retried on 429/5xx: a Response, or the next URL of a redirect."""
         cached = self.cache.load(url, policy.max_bytes) if (self.cache and conditional) else None
-        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1"}
+        # Only the encodings _read_limited decodes itself, output bounded as it goes.
+        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1", "Accept-Encoding": "gzip, deflate"}
         if cached is not None:
             validators = cached[0]
             if "etag" in validators:
@@ -403,6 +473,8 @@ class Fetcher:
             self._backend.allow_private = policy.allow_private
         for attempt in range(RETRIES + 1):
             self._wait_for_host(url, policy)
+            if self._backend is not None:
+                self._backend.deadline = time.monotonic() + overall_deadline(policy)
             self.requests += 1
             self.requested.append(url)
             try:
@@ -419,7 +491,7 @@ class Fetcher:
                         location = answer.headers.get("location")
                         if not location:
                             raise FetchError(url, f"HTTP {status} without a Location")
-                        return urljoin(url, location)
+                        return _joined(url, location)
                     if status == 304 and cached is not None:
                         return Response(
                             url=url,
@@ -447,11 +519,24 @@ class Fetcher:
                         body=body,
                         last_modified=answer.headers.get("last-modified"),
                     )
+            except httpx.InvalidURL as error:  # not an HTTPError: a redirect's odd address
+                raise FetchError(url, f"not a usable address ({error})", permanent=True) from None
             except httpx.TimeoutException:
                 raise FetchError(url, f"no answer within {policy.timeout:g} s (timeout)") from None
             except httpx.HTTPError as error:
                 raise FetchError(url, f"network error: {type(error).__name__}: {error}") from None
         raise FetchError(url, "still failing after retries")  # pragma: no cover - loop returns
+
+
+def _joined(url: str, location: str) -> str:
+    """A redirect's target, or FetchError when its Location is not an address."""
+    try:
+        target = urljoin(url, location)
+        urlsplit(target).port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as error:
+        reason = f"redirect to an unusable address {location!r} ({error})"
+        raise FetchError(url, reason, permanent=True) from None
+    return target
 
 
 _NEVER_A_FEED = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
@@ -476,22 +561,96 @@ def _sniff(url: str, body: bytes) -> None:
         raise FetchError(url, "not an HTML page (binary data)", permanent=True)
 
 
+def overall_deadline(policy: Policy) -> float:
+    """Seconds a whole request (headers and body) may take: a server answering a byte at a
+    time never trips the per-read timeout, but it does trip this."""
+    return 3 * policy.timeout
+
+
+class _Decoder:
+    """One Content-Encoding layer (gzip or deflate), decoded with its output bounded: a
+    gzip bomb is stopped at the limit, not after it has filled the memory."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        gzip = name in ("gzip", "x-gzip")
+        self._raw_allowed = not gzip  # "deflate" is zlib data, or raw deflate from some servers
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+        self._started = False
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """At most limit + 1 bytes of output for data (more than limit: too large)."""
+        try:
+            out = self._zlib.decompress(data, limit + 1)
+        except zlib.error:
+            if self._started or not self._raw_allowed:
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, limit + 1)
+        self._started = True
+        # Input left unread means the output stopped at limit + 1 bytes: the caller's size
+        # check then fails, so the rest is never decoded.
+        return out
+
+    def finish(self, limit: int) -> bytes:
+        return self._zlib.flush(limit + 1) if self._started else b""
+
+
+def _decoders(url: str, answer: httpx.Response) -> list[_Decoder]:
+    """The layers to undo, last applied first; FetchError for an encoding not asked for."""
+    names = [n.strip().lower() for n in answer.headers.get("content-encoding", "").split(",")]
+    layers = []
+    for name in reversed([n for n in names if n and n != "identity"]):
+        if name not in ("gzip", "x-gzip", "deflate"):
+            raise FetchError(url, f"content encoding {name!r} was not asked for", True)
+        layers.append(_Decoder(name))
+    return layers
+
+
 def _read_limited(answer: httpx.Response, url: str, policy: Policy) -> bytes:
-    """The body, at most policy.max_bytes, within an overall deadline (a server that sends a
-    byte every few seconds never trips the read timeout)."""
+    """The body, decoded, at most policy.max_bytes before and after decoding (checked as each
+    piece arrives and is decoded), within an overall deadline."""
     declared = answer.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes:
         raise FetchError(
             url, f"too large ({int(declared):,} bytes, limit {policy.max_bytes:,})", True
         )
-    deadline = time.monotonic() + 3 * policy.timeout
+    layers = _decoders(url, answer)
+    pieces: Iterable[bytes]
+    if answer.is_stream_consumed:  # an answer made in memory (a test's mock transport)
+        layers, pieces = [], [answer.content]
+    else:
+        pieces = answer.iter_raw()
+    sizes = [0] * (len(layers) + 1)  # bytes out of the wire, then out of each layer
+    deadline = time.monotonic() + overall_deadline(policy)
     chunks: list[bytes] = []
-    size = 0
-    for chunk in answer.iter_bytes(_CHUNK):
-        size += len(chunk)
-        if size > policy.max_bytes:
-            raise FetchError(url, f"too large (over the limit of {policy.max_bytes:,} bytes)", True)
-        if time.monotonic() > deadline:
-            raise FetchError(url, f"too slow (not complete in {3 * policy.timeout:g} s)")
-        chunks.append(chunk)
+
+    def take(data: bytes, level: int) -> None:
+        sizes[level] += len(data)
+        if sizes[level] > policy.max_bytes:
+            what = "bytes" if level == 0 else "bytes once decoded"
+            raise FetchError(
+                url, f"too large (over the limit of {policy.max_bytes:,} {what})", True
+            )
+        if level == len(layers):
+            chunks.append(data)
+            return
+        out = layers[level].decode(data, policy.max_bytes - sizes[level + 1])
+        if out:
+            take(out, level + 1)
+
+    try:
+        # Raw pieces as they come (no chunk size: httpx would wait to fill one, past the
+        # deadline), decoded here rather than by httpx, whose decoder has no output bound.
+        for piece in pieces:
+            if time.monotonic() > deadline:
+                raise FetchError(url, f"too slow (not complete in {overall_deadline(policy):g} s)")
+            take(piece, 0)
+        for level, layer in enumerate(layers):
+            tail = layer.finish(policy.max_bytes - sizes[level + 1])
+            if tail:
+                take(tail, level + 1)
+    except zlib.error as error:
+        reason = f"the body does not decode as its Content-Encoding ({error})"
+        raise FetchError(url, reason, permanent=True) from None
     return b"".join(chunks)

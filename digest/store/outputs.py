@@ -9,9 +9,12 @@ site folder is still the very file that build wrote: a page edited, replaced or 
 written by a killed build has another size, time or inode, and is written again.
 
 The record lives in the cache folder, which CI caches and other workflows can write, so it is
-read as untrusted: it can only ever make a build keep a file the site folder already holds,
-and only when that file is the one recorded; a forged record can make a page stale, never put
-new bytes into the site. Anything malformed means no record: the build writes every page.
+read as untrusted: it carries an HMAC made with the kept pages' key (digest.store.markdown_pages,
+kept outside the cache folder), so a forged record (one keeping a page from before its article
+was corrected) is not read; and even a genuine one can only make a build keep a regular file
+the site folder already holds, reached through real folders (never a link), and only when that
+file is the one recorded. Anything malformed or unverified means no record: the build writes
+every page.
 """
 
 from __future__ import annotations
@@ -21,15 +24,19 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.store.history import write_atomic
+from digest.store.markdown_pages import load_secret
+from digest.store.sealed_files import load_sealed, save_sealed
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+# What the record's HMAC is made for (a sealed file of another kind never passes as one).
+_SEAL_LABEL = "site-record"
 # More pages than any digest has: a record bigger than this is not read.
 MAX_PAGES = 2_000_000
 MAX_BYTES = 512 * 1024 * 1024
@@ -61,14 +68,13 @@ def record_path(cache_dir: Path, site_dir: Path) -> Path:
 
 
 def load_record(path: Path) -> dict[str, Written]:
-    """{page's path in the site: how it was written}, or {} when missing or malformed."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError:
+    """{page's path in the site: how it was written}, or {} when missing, malformed, or not
+    sealed with this user's key."""
+    if not path.is_file():
         return {}
-    if len(data) > MAX_BYTES:
-        log.info("digest: %s is too big; every page is written", path)
+    data = load_sealed(path, load_secret(), _SEAL_LABEL, MAX_BYTES)
+    if data is None:
+        log.info("digest: %s is not one this user's builds wrote; every page is written", path)
         return {}
     try:
         value = json.loads(data)
@@ -113,30 +119,42 @@ def save_record(path: Path, record: Mapping[str, Written]) -> None:
     }
     text = json.dumps({"format": FORMAT, "pages": pages}, ensure_ascii=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        save_sealed(path, load_secret(), _SEAL_LABEL, text)
     except OSError as error:
         # Next build writes every page again: slower, never wrong.
         log.info("digest: record of the site's pages not saved: %s", error)
 
 
 def written(site_dir: Path, dest: str, key: str, anchors: Iterable[str] = ()) -> Written | None:
-    """How the page at dest was just written (None: it was not)."""
-    try:
-        info = os.stat(site_dir / dest, follow_symlinks=False)
-    except OSError:
+    """How the page at dest was just written (None: it was not, or not as a regular file)."""
+    info = _plain_file(site_dir, dest)
+    if info is None:
         return None
     return Written(key, info.st_size, info.st_mtime_ns, info.st_ino, tuple(sorted(anchors)))
 
 
 def still_there(site_dir: Path, dest: str, expected: Written) -> bool:
-    """Whether the site folder still holds the very file recorded for dest (a link put in its
-    place has an inode of its own, so it does not match)."""
+    """Whether the site folder still holds the very file recorded for dest: a regular file,
+    reached through real folders (a folder swapped for a link to where it went would reach
+    the same file, and the link is removed when the site is cleared), never a link."""
+    info = _plain_file(site_dir, dest)
+    return info is not None and expected.matches(info)
+
+
+def _plain_file(site_dir: Path, dest: str) -> os.stat_result | None:
+    """The status of site_dir/dest if every folder on the way is a folder (not a link) and
+    dest is a regular file; else None."""
+    path = site_dir
+    parts = dest.split("/")
     try:
-        info = os.stat(site_dir / dest, follow_symlinks=False)
+        for part in parts[:-1]:
+            path = path / part
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                return None
+        info = os.lstat(path / parts[-1])
     except OSError:
-        return False
-    return expected.matches(info)
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
 
 
 def clear_all_but(site_dir: Path, kept: set[str], kept_folders: Iterable[str] = ()) -> int:

@@ -21,11 +21,16 @@ from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, si
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
+from digest.store.markdown_pages import load_secret
+from digest.store.sealed_files import seal_folder, verify_folder
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
 # and changes its config and output between releases.
 TESTED_VERSION = "0.0.73"
 INSTALL_HINT = f'pip install "newsdigest[zensical]" (Zensical {TESTED_VERSION})'
+# Zensical's converted pages, beside its config, and the HMACs vouching for them.
+ZENSICAL_CACHE = ".cache"
+CACHE_SEAL = "cache-seal.json"
 
 
 class ZensicalError(Exception):
@@ -165,10 +170,14 @@ def build_site(
     # content, not by file date: a project kept in the digest's cache folder makes a rebuild
     # convert only what changed (page_cache: false, or no cache folder: a fresh one each time).
     keep = config.cache_dir is not None and options.get("page_cache", True) is not False
+    secret = load_secret() if keep else None
     if keep:
         assert config.cache_dir is not None
         project = config.cache_dir / "zensical"
         project.mkdir(parents=True, exist_ok=True)
+        # Zensical publishes its cached pages as they are: only those this machine's builds
+        # wrote (their HMAC checks out) are left for it to reuse.
+        verify_folder(project / ZENSICAL_CACHE, project / CACHE_SEAL, secret)
     else:
         project = Path(tempfile.mkdtemp(prefix=".digest-zensical-", dir=final.parent))
     # Zensical wants its docs and site folders inside the folder of its config. Its output is
@@ -207,6 +216,8 @@ def build_site(
             raise ZensicalError(f"Zensical: {error}") from None
         if not (built / "index.html").is_file():
             raise ZensicalError("Zensical wrote no index.html")
+        if keep:
+            seal_folder(project / ZENSICAL_CACHE, project / CACHE_SEAL, secret)
         site = staging / "site"
         shutil.copytree(built, site)
         md_paths = [p.path for p in written.pages]

@@ -23,6 +23,7 @@ from digest.site import search
 from digest.site.output import page_url
 from digest.site.paths import article_page_path
 from digest.site.search import digest_records
+from digest.store.search_shards import ShardCache
 from tests.browser.conftest import DESKTOP, PHONE, Tab, material_result, serve
 from tests.conftest import copy_fixture, mkdocs_build
 
@@ -184,8 +185,10 @@ def sharded(site: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     shutil.copytree(site, copy)
     fresh.mkdir()
     sizes = {"base_block": 1, "max_block": 4}
-    search.write_pagefind([r for r in records if r not in newest], copy, **sizes)
-    bundle = search.write_pagefind(records, copy, **sizes)
+    # Shards are reused when the cache's HMAC (made with the user's key) vouches for them.
+    cache = ShardCache(root / "cache", b"k" * 32)
+    search.write_pagefind([r for r in records if r not in newest], copy, **sizes, cache=cache)
+    bundle = search.write_pagefind(records, copy, **sizes, cache=cache)
     search.write_pagefind(records, fresh, **sizes)
     files = [
         {p.relative_to(f).as_posix(): p.read_bytes() for p in f.rglob("*") if p.is_file()}

@@ -35,6 +35,7 @@ from digest.store.collector import paused_collector
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
+    from digest.store.cache import CachedAnalysis
 
 # Re-exported: callers of the pipeline (the CLI, the MkDocs adapter, users' scripts) import the
 # analysis settings and the serial analysis from here.
@@ -115,7 +116,7 @@ def group(
     )
 
 
-def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> AnalyzeMany:
+def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> CachedAnalysis:
     """How site builds analyse: unchanged articles from the summary cache, the rest in parallel."""
     from digest.store.cache import CachedAnalysis
 

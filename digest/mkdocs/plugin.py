@@ -8,22 +8,13 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 from __future__ import annotations
 
 import gc
-import hashlib
 import html
-import importlib
-import json
 import logging
 import os
-import posixpath
-import re
-import shutil
-import tempfile
 import time
 from datetime import date, datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -31,12 +22,20 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
-from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from digest import __version__
 from digest.analysis.parallel import progress_bar
 from digest.analysis.stories import listed_once
 from digest.config import ConfigError, DigestConfig, config_from_mapping
+from digest.mkdocs.steps import (
+    Guard,
+    Kept,
+    Record,
+    Restore,
+    keep_heading_ids_out_of_reserved_names,
+    markdown_setup,
+    site_setup,
+    wrap_render,
+)
 from digest.model import Digest, DigestEntry
 from digest.pipeline import build_digest, cached_analysis
 from digest.site.feeds import (
@@ -69,17 +68,11 @@ from digest.site.search import (
     search_engine_tag,
     write_pagefind,
 )
+from digest.store.fingerprint import UNRESOLVED, resolved_links
 from digest.store.history import record_build
-from digest.store.outputs import (
-    Written,
-    clear_all_but,
-    load_record,
-    record_path,
-    save_record,
-    still_there,
-    written,
-)
-from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id, page_key
+from digest.store.kept_pages import KeptPages, kept_key
+from digest.store.page_cache import PageStore, page_key
+from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
 # The reader's stylesheet and script (digest.site.output, shared with the other engines) are
@@ -210,10 +203,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.show_progress = False
         # Generated pages' HTML from earlier builds (None: page_cache off or no cache_dir).
         self.page_store: PageStore | None = None
-        self._markdown_setup = ""
-        # src_uri -> (key, Markdown) of each generated page, as the digest made it
-        self._expected: dict[str, tuple[str, str]] = {}
-        self._warnings = _WarningCounter()
+        # src_uri -> (key, Markdown, whether its every link resolves) of each generated page
+        self._expected: dict[str, tuple[str, str, bool]] = {}
         # Whether this build may store conversions (see on_nav), and whether it froze the GC.
         self._store_conversions = False
         self._frozen = False
@@ -222,18 +213,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self._sources: dict[str, DigestEntry] = {}
         # source_path of each article -> its page's URL (the search records' URLs)
         self._article_urls: dict[str, str] = {}
-        # Pages kept from the previous build as they are (see _choose_kept_pages):
-        # why not (None: they may be), src_uri -> how the kept file was written, and
-        # src_uri -> (dest_uri, key) of every page that may be kept by the next build.
-        self._not_keeping: str | None = "not configured yet"
-        self._kept: dict[str, Written] = {}
-        self._keepable: dict[str, tuple[str, str]] = {}
-        # src_uri -> anchors of each page whose conversion said nothing (a warning must be
-        # seen again on the next build, so a page that gave one is never kept)
+        # Pages kept from the previous build as they are (None: every page is written).
+        self.kept_pages: KeptPages | None = None
+        # src_uri -> anchors of each page converted or restored without a warning
         self._clean: dict[str, tuple[str, ...]] = {}
-        self._stash: Path | None = None
-        self._record_file: Path | None = None
-        self._quiet = _KeptPagesQuiet(self._kept)
+        self._quiet = _KeptPagesQuiet(self)
         # `digest build` builds into a new folder that replaces this one, the live site: the
         # one to keep pages from.
         self.final_site: Path | None = None
@@ -258,97 +242,58 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 raise DigestConfigError(
                     f"{config.config_file_path}: digest plugin: {error}"
                 ) from None
-        _keep_heading_ids_out_of_reserved_names(config)
+        keep_heading_ids_out_of_reserved_names(config)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT)
         config.nav = site_nav(self.settings, list(config.nav or []))
+        self._start_caches(config)
+        return config
+
+    def _start_caches(self, config: MkDocsConfig) -> None:
+        assert self.settings is not None
         self.page_store = None
-        if self.config.page_cache and self.settings.cache_dir is not None:
+        cache_dir = self.settings.cache_dir
+        if self.config.page_cache and cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
-            self.page_store = PageStore(self.settings.cache_dir, use_memory=self.serving)
+            self.page_store = PageStore(cache_dir, use_memory=self.serving)
         self._expected = {}
         self._link_memo = {}
-        self._warnings.attach()
-        self._not_keeping = _why_not_keep_pages(self.config, self.settings, config)
-        if self.page_store is None:
-            self._not_keeping = "the page cache is off"
-        self._kept.clear()
-        self._keepable = {}
         self._clean = {}
-        self._record_file = None
-        if self._not_keeping is None:
-            kept_template = str(Path(__file__).parent / "templates")
-            if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
-                config.theme.dirs.append(kept_template)
-            for name in _BUILD_LOGGERS:
-                logging.getLogger(name).addFilter(self._quiet)
-        else:
-            log.debug("every page is written: %s", self._not_keeping)
-        return config
+        self.kept_pages = None
+        not_keeping = _why_not_keep_pages(self.config, self.settings, config)
+        if not_keeping is not None or cache_dir is None:
+            log.debug("every page is written: %s", not_keeping)
+            return
+        site = Path(config.site_dir)
+        self.kept_pages = KeptPages(cache_dir, site, self.final_site, self.serving)
+        self.kept_pages.clean = self._clean
+        kept_template = str(Path(__file__).parent / "templates")
+        if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
+            config.theme.dirs.append(kept_template)
+        self._quiet.config = config
+        for name in _BUILD_LOGGERS:
+            logging.getLogger(name).addFilter(self._quiet)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # MkDocs empties the site folder right after this event; the pages this build may keep
         # are moved aside first and brought back in on_files, before anything is written.
-        self._stash = None
-        if self._not_keeping is not None or self.final_site is not None:
-            return
-        site = Path(config.site_dir)
-        stash = site.with_name(f".{site.name}.digest-previous")
-        try:
-            if stash.is_dir() and not stash.is_symlink():
-                if site.exists():  # left by a killed build: the site folder is newer
-                    shutil.rmtree(stash)
-                else:  # killed between moving the site aside and back
-                    os.rename(stash, site)
-            if site.is_dir() and not site.is_symlink():
-                os.rename(site, stash)
-                self._stash = stash
-        except OSError as error:
-            log.info("every page is written: the site folder cannot be moved aside (%s)", error)
-
-    def _unstash(self, config: MkDocsConfig) -> None:
-        stash, self._stash = self._stash, None
-        if stash is None:
-            return
-        site = Path(config.site_dir)
-        try:
-            if site.is_dir() and not site.is_symlink() and not any(site.iterdir()):
-                site.rmdir()
-            os.rename(stash, site)
-        except OSError as error:
-            log.info("every page is written: the previous site cannot be put back (%s)", error)
-            shutil.rmtree(stash, ignore_errors=True)
+        if self.kept_pages is not None:
+            why = self.kept_pages.move_aside()
+            if why is not None:
+                log.info("every page is written: %s", why)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.settings is not None
-        self._unstash(config)
+        if self.kept_pages is not None:
+            why = self.kept_pages.bring_back()
+            if why is not None:
+                log.info("every page is written: %s", why)
         if not self.settings.content_dir.is_dir():
             raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
-        show = self.show_progress or self.config.progress or _env_flag("DIGEST_PROGRESS")
-        try:
-            with progress_bar() as progress:
-                analysis = cached_analysis(self.settings, progress if show else None)
-                self.digest = build_digest(self.settings, analysis)
-        except ValueError as error:
-            raise PluginError(f"{config.config_file_path}: {error}") from None
-        stats = getattr(analysis, "stats", None)
-        if stats is not None:
-            log.info(
-                "%d articles: %d summarized, %d from the cache",
-                stats.articles,
-                stats.analysed,
-                stats.from_memory + stats.from_file,
-            )
-        for problem in self.digest.problems:
-            where = self.settings.content_dir / problem.path
-            if problem.outcome == "excluded":
-                log.info("%s: %s", where, problem.message)
-            elif problem.outcome == "warning":
-                log.warning("%s: %s", where, problem.message)
-            else:
-                log.warning("%s: skipped: %s", where, problem.message)
+        self._make_digest(config)
+        assert self.digest is not None
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         try:
             self.pages = PageRenderer(self.settings).render(self.digest, changes)
@@ -357,6 +302,36 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self._sources = {article_page_path(e.article.slug): e for e in self.digest.entries}
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
+        self._add_files(files, config)
+        return files
+
+    def _make_digest(self, config: MkDocsConfig) -> None:
+        assert self.settings is not None
+        show = self.show_progress or self.config.progress or _env_flag("DIGEST_PROGRESS")
+        try:
+            with progress_bar() as progress:
+                cache = cached_analysis(self.settings, progress if show else None)
+                self.digest = build_digest(self.settings, cache)
+        except ValueError as error:
+            raise PluginError(f"{config.config_file_path}: {error}") from None
+        stats = cache.stats
+        log.info(
+            "%d articles: %d summarized, %d from the cache",
+            stats.articles,
+            stats.analysed,
+            stats.from_memory + stats.from_file,
+        )
+        for problem in self.digest.problems:
+            where = self.settings.content_dir / problem.path
+            if problem.outcome == "excluded":
+                log.info("%s: %s", where, problem.message)
+            elif problem.outcome == "warning":
+                log.warning("%s: %s", where, problem.message)
+            else:
+                log.warning("%s: skipped: %s", where, problem.message)
+
+    def _add_files(self, files: Files, config: MkDocsConfig) -> None:
+        assert self.settings is not None and self.digest is not None
         for asset in ASSETS:
             if files.get_file_from_path(asset) is None:
                 files.append(File.generated(config, asset, content=shipped_asset(asset)))
@@ -387,7 +362,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 summaries[article.url] = result_card(entry, names)
                 self._article_urls[entry.article.source_path] = article.url
         files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
-        return files
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
@@ -398,27 +372,9 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 # They pull other files into pages, and which ones is not known before converting.
                 log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
                 self.page_store = None
+                self.kept_pages = None
         if self.page_store is not None:
-            self._markdown_setup = _markdown_setup(config)
-            # A conversion is kept only if its warnings would have been seen: not with -q (they
-            # are not logged) nor -v (MkDocs then skips collecting links to anchors).
-            level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
-            self._store_conversions = logging.DEBUG < level <= logging.INFO
-            if self._not_keeping is None:
-                self._choose_kept_pages(config, nav, files)
-            for page in self.pages:
-                if page.path in self._kept:
-                    continue
-                file = files.get_file_from_path(page.path)
-                if file is not None and file.generated_by is not None:
-                    key = page_key(
-                        self._markdown_setup,
-                        f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
-                        page.markdown,
-                        _resolved_links(page.markdown, file.src_uri, files, self._link_memo),
-                    )
-                    self._expected[page.path] = (key, page.markdown)
-            self.page_store.load(key for key, _ in self._expected.values())
+            self._plan_pages(config, nav, files)
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while MkDocs
         # renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it is
@@ -427,6 +383,36 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             gc.freeze()
             self._frozen = True
         return nav
+
+    def _links(self, markdown: str, file: File, files: Files) -> list[str]:
+        def url_of(path: str) -> str | None:
+            found = files.get_file_from_path(path)
+            # A link to an excluded page is reported when converting: as good as none.
+            return None if found is None or found.inclusion.is_excluded() else found.url
+
+        return resolved_links(markdown, file.src_uri, url_of, self._link_memo)
+
+    def _plan_pages(self, config: MkDocsConfig, nav: Any, files: Files) -> None:
+        """Which pages are kept as written, and the page cache key of every other one."""
+        assert self.page_store is not None
+        setup = markdown_setup(config)
+        # MkDocs collects a page's links to anchors (which every build must check) only when
+        # its log is not verbose: a conversion is stored only then.
+        level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
+        self._store_conversions = level > logging.DEBUG
+        kept = self._choose_kept_pages(config, nav, files, setup)
+        for page in self.pages:
+            if page.path in kept:
+                continue
+            file = files.get_file_from_path(page.path)
+            if file is not None and file.generated_by is not None:
+                links = self._links(page.markdown, file, files)
+                location = f"{file.src_uri}\0{file.dest_uri}\0{file.url}"
+                key = page_key(setup, location, page.markdown, links)
+                # A link to no page warns when converted: such a page is never stored.
+                resolves = not any(link.endswith(UNRESOLVED) for link in links)
+                self._expected[page.path] = (key, page.markdown, resolves)
+        self.page_store.load(key for key, _, _ in self._expected.values())
 
     def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
@@ -465,91 +451,61 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # time stamp: a site of articles from before 1970 would fail there.
         return max(day, _EPOCH_DAY).isoformat()
 
-    def _choose_kept_pages(self, config: MkDocsConfig, nav: Any, files: Files) -> None:
-        """Decide which pages the previous build wrote exactly as this one would, and leave
-        only those (and the search bundle, which reuses its own parts) in the site folder.
+    def _choose_kept_pages(
+        self, config: MkDocsConfig, nav: Any, files: Files, setup: str
+    ) -> dict[str, Any]:
+        """Pages the previous build wrote exactly as this one would (see KeptPages).
 
         A page may be kept when it is out of the navigation and out of the theme's search
         (articles, stories, archive months, later listing pages): its HTML then depends only on
         its Markdown, title, date, location, the locations of what it links to, and what every
-        page shares (the Markdown setup, theme, config, navigation, code versions). Its key
-        is a hash of all of these; the record says which key each written file had.
+        page shares (site_setup).
         """
-        assert self.settings is not None and self.settings.cache_dir is not None
-        site = Path(config.site_dir)
-        source = self.final_site or site
-        self._record_file = record_path(self.settings.cache_dir, source)
-        previous = _serve_records.get(str(site)) if self.serving else load_record(self._record_file)
-        shared = _site_setup(config, nav, self._markdown_setup)
+        if self.kept_pages is None:
+            return {}
+        shared = site_setup(config, nav, setup)
+        candidates = []
         for page in self.pages:
-            if not pagefind_only(page.path):
-                continue
             file = files.get_file_from_path(page.path)
-            if file is None or file.generated_by is None:
+            if not pagefind_only(page.path) or file is None or file.generated_by is None:
                 continue
-            key = _final_key(
-                shared,
-                f"{file.src_uri}\0{file.dest_uri}\0{file.url}",
-                page.markdown,
-                _resolved_links(page.markdown, file.src_uri, files, self._link_memo),
-                # The date MkDocs gives the page (SOURCE_DATE_EPOCH's when that is set).
-                [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")],
-            )
-            self._keepable[page.path] = (file.dest_uri, key)
-            before = (previous or {}).get(file.dest_uri)
-            if (
-                before is not None
-                and before.key == key
-                and still_there(source, file.dest_uri, before)
-            ):
-                self._kept[page.path] = before
-        dests = {self._keepable[src][0] for src in self._kept}
-        try:
-            if source == site:
-                removed = clear_all_but(site, dests, ["pagefind"])
-            else:
-                removed = 0
-                if source.is_dir() and not source.is_symlink():
-                    _link_into(source, site, sorted(dests), ["pagefind"])
-        except OSError as error:
-            log.info("every page is written: the previous site cannot be reused (%s)", error)
-            self._kept.clear()
-            clear_all_but(site, set())
-            return
-        log.info(
-            "%d of %d pages kept from the previous build (%d files replaced)",
-            len(self._kept),
-            len(self._keepable),
-            removed,
-        )
+            # The date MkDocs gives the page (SOURCE_DATE_EPOCH's when that is set).
+            own = [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")]
+            location = f"{file.src_uri}\0{file.dest_uri}\0{file.url}"
+            links = self._links(page.markdown, file, files)
+            key = kept_key(shared, location, page.markdown, links, own)
+            candidates.append((page.path, file.dest_uri, key))
+        log.info(self.kept_pages.choose(candidates))
+        return self.kept_pages.kept
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
     def _serve_converted(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
-        expected = self._expected.get(page.file.src_uri)
-        entry = self._sources.get(page.file.src_uri)
+        src = page.file.src_uri
+        entry = self._sources.get(src)
         if entry is not None and self.settings is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
-            page.render = _Guard(page, self.settings.content_dir, entry)
-        kept = self._kept.get(page.file.src_uri)
+            page.render = Guard(page, self.settings.content_dir, entry)
+        kept = self.kept_pages.kept.get(src) if self.kept_pages is not None else None
         if kept is not None:
             # The site folder holds this page as this build would write it: nothing is
             # converted, and the theme renders an empty template, which MkDocs does not write.
             page.meta["template"] = KEPT_TEMPLATE
-            _wrap_render(page, _Kept(page, kept.anchors))
+            wrap_render(page, Kept(page, kept.anchors))
             return markdown
-        # A page another plugin rewrote is converted as usual, and not kept.
+        expected = self._expected.get(src)
+        # A page another plugin rewrote is converted as usual, and not stored.
         if self.page_store is None or expected is None or markdown != expected[1]:
             return markdown
-        key = expected[0]
+        key, _, resolves = expected
         found = self.page_store.get(key)
         if found is not None:
             # This page's render step becomes handing over the stored result: MkDocs sets up
             # no Markdown converter for it, and every later step runs as usual.
-            _wrap_render(page, _Restore(page, found, markdown, self._clean))
-        elif self._store_conversions:
-            _wrap_render(page, _Record(page, self, key, markdown))
+            wrap_render(page, Restore(page, found, markdown, self._clean))
+        elif self._store_conversions and resolves:
+            wrap_render(page, Record(page, self.page_store, key, markdown, self._clean))
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -569,93 +525,62 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             )
         return insert_in_head(output, "\n".join(tag for tag in tags if tag))
 
-    def _thaw(self) -> None:
+    def _end_build(self) -> None:
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
+        for name in _BUILD_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._thaw()
-        self._warnings.detach()
-        for name in _BUILD_LOGGERS:
-            logging.getLogger(name).removeFilter(self._quiet)
-        if self._stash is not None:  # failed before on_files: the old site goes back
-            self._unstash_after_error(Path(self._stash))
-
-    def _unstash_after_error(self, stash: Path) -> None:
-        self._stash = None
-        site = stash.with_name(stash.name.removeprefix(".").removesuffix(".digest-previous"))
-        try:
-            if site.is_dir() and not any(site.iterdir()):
-                site.rmdir()
-            if not site.exists():
-                os.rename(stash, site)
-        except OSError:
-            pass  # the next build finds it and puts it back
-
-    def _save_record(self, config: MkDocsConfig) -> None:
-        """Remember how each page that may be kept next time was written."""
-        if self._not_keeping is not None or self._record_file is None:
-            return
-        site = Path(config.site_dir)
-        record: dict[str, Written] = {}
-        for src, (dest, key) in self._keepable.items():
-            kept = self._kept.get(src)
-            if kept is not None:
-                record[dest] = kept
-            elif src in self._clean:
-                made = written(site, dest, key, self._clean[src])
-                if made is not None:
-                    record[dest] = made
-        if self.serving:
-            _serve_records.clear()
-            _serve_records[str(site)] = record
-        else:
-            save_record(self._record_file, record)
+        self._end_build()
+        if self.kept_pages is not None:  # failed before on_files: the old site goes back
+            self.kept_pages.bring_back_after_error()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._thaw()
-        self._warnings.detach()
-        for name in _BUILD_LOGGERS:
-            logging.getLogger(name).removeFilter(self._quiet)
-        self._save_record(config)
+        self._end_build()
+        kept = self.kept_pages.kept if self.kept_pages is not None else {}
+        if self.kept_pages is not None:
+            self.kept_pages.save()
         if self.page_store is not None:
             # A page kept as written is not converted either: it counts as one from the cache.
             log.info(
                 "%d of %d generated pages from the cache",
-                self.page_store.hits + len(self._kept),
-                len(self._expected) + len(self._kept),
+                self.page_store.hits + len(kept),
+                len(self._expected) + len(kept),
             )
             self.page_store.save()
         if self.settings is None or self.digest is None:
             return
-        if self.settings.search == "pagefind":
-            urls = self._article_urls
-            records = digest_records(
-                self.digest, self.settings, lambda e: urls.get(e.article.source_path)
-            )
-            started = time.perf_counter()
-            try:
-                bundle = write_pagefind(records, Path(config.site_dir), self.settings.language)
-            except SearchIndexError as error:
-                raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
-            # The time goes to the log only (benchmarks/search.py reads it), never into the site.
-            log.info(
-                "search: %d articles indexed by Pagefind in %.1f s (%s)",
-                len(records),
-                time.perf_counter() - started,
-                bundle.describe(),
-            )
-        if not self.settings.feeds:
-            return
         try:
-            # A story is one item, under its earliest article's id: a new source is no new item.
-            listed = listed_once(self.digest)
-            files = build_feeds(listed, self.settings, config.use_directory_urls)
-            write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
-        except FeedError as error:
+            if self.settings.search == "pagefind":
+                self._index_articles(Path(config.site_dir))
+            if self.settings.feeds:
+                # A story is one item, under its earliest article's id: a new source is no new
+                # item.
+                files = build_feeds(
+                    listed_once(self.digest), self.settings, config.use_directory_urls
+                )
+                write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
+                log.debug("wrote %d feed files", len(files))
+        except (FeedError, SearchIndexError) as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
-        log.debug("wrote %d feed files", len(files))
+
+    def _index_articles(self, site: Path) -> None:
+        assert self.settings is not None and self.digest is not None
+        urls = self._article_urls
+        records = digest_records(
+            self.digest, self.settings, lambda e: urls.get(e.article.source_path)
+        )
+        started = time.perf_counter()
+        bundle = write_pagefind(records, site, self.settings.language)
+        # The time goes to the log only (benchmarks/search.py reads it), never into the site.
+        log.info(
+            "search: %d articles indexed by Pagefind in %.1f s (%s)",
+            len(records),
+            time.perf_counter() - started,
+            bundle.describe(),
+        )
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.
@@ -666,250 +591,36 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         return server
 
 
-class _SafeSlugify:
-    """A heading-id maker that never returns an id the theme or a script looks up.
+class _KeptPagesQuiet(logging.Filter):
+    """MkDocs says "Page skipped ... Generated empty output" (its only info line while building
+    a page) for each page it does not write: for the kept pages that is the point, not news
+    (thousands of lines a build). Told by where it is said and which page is being built."""
 
-    Heading ids come from heading text, which is article text: a headline `__config` would give
-    `id="__config"` ahead of Material's `<script id="__config">`, and every script on the page
-    would read the wrong element. Ids in the reserved space (see is_reserved_id) get an `h`
-    in front; every other id stays as the configured slugify makes it. A heading with no
-    letter the slugify keeps (Arabic, Chinese with the default one) is `heading`, not the empty
-    id Python-Markdown would turn into `_1`.
-    """
+    def __init__(self, plugin: DigestPlugin) -> None:
+        super().__init__()
+        self.plugin = plugin
+        self.config: MkDocsConfig | None = None
 
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    def __call__(self, value: str, separator: str) -> str:
-        made = self.inner(value, separator)
-        if not isinstance(made, str):
-            return made
-        if not made:
-            return "heading"
-        return f"h{made}" if is_reserved_id(made) else made
-
-    def __repr__(self) -> str:  # in the page cache's Markdown setup fingerprint: no address
-        return f"_SafeSlugify({_stable(self.inner)})"
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.funcName != "_build_page":
+            return True
+        page = getattr(self.config, "_current_page", None)
+        kept = self.plugin.kept_pages
+        return page is None or kept is None or page.file.src_uri not in kept.kept
 
 
-def _keep_heading_ids_out_of_reserved_names(config: MkDocsConfig) -> None:
-    from markdown.extensions.toc import slugify
-
-    settings = config.mdx_configs.setdefault("toc", {})
-    inner = settings.get("slugify", slugify)
-    if not isinstance(inner, _SafeSlugify):  # on_config runs again on every serve rebuild
-        settings["slugify"] = _SafeSlugify(inner)
-
-
-class _WarningCounter(logging.Handler):
-    """Counts what MkDocs reports, to tell whether converting a page said anything: warnings,
-    and the info-level link validation messages (`validation: ...: info`)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING or record.name.startswith("mkdocs.structure"):
-            self.count += 1
-
-    def attach(self) -> None:
-        logging.getLogger("mkdocs").addHandler(self)
-
-    def detach(self) -> None:
-        logging.getLogger("mkdocs").removeHandler(self)
-
-
+KEPT_TEMPLATE = "newsdigest-kept.html"
+# Where MkDocs, and ProperDocs (its fork, under its own name), build pages.
+_BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
+# Plugins known to make nothing of a page they are not shown (out of search, out of nav).
+# With any other plugin (or hooks) every page is written: it may read or change pages.
+_PAGE_LOCAL_PLUGINS = frozenset({"search", "material/search", "digest"})
 # Extensions that read other files into pages (snippets, includes): a page's Markdown does not
 # say everything its HTML depends on, so the page cache stays off with them.
 _FILE_READING_EXTENSIONS = frozenset(
     {"pymdownx.snippets", "markdown_include.include", "mdx_include", "markdown_inline_graphviz"}
 )
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def _stable(value: Any) -> Any:
-    """A JSON fallback for settings: functions by name, objects without memory addresses,
-    sets in order (their order changes from one process to the next)."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=lambda item: json.dumps(item, default=_stable, sort_keys=True))
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    return _ADDRESS.sub("", repr(value))
-
-
-def _markdown_setup(config: MkDocsConfig) -> str:
-    """Everything besides a page's own text that its converted HTML depends on."""
-    extensions: list[Any] = []
-    modules = {"mkdocs", "markdown"}
-    for extension in config.markdown_extensions:
-        if isinstance(extension, str):
-            extensions.append(extension)
-            modules.add(extension.split(".")[0])
-        else:  # an Extension object another plugin added: its class and settings
-            kind = type(extension)
-            extensions.append([f"{kind.__module__}.{kind.__qualname__}", extension.getConfigs()])
-            modules.add(kind.__module__.split(".")[0])
-    text = json.dumps(
-        [
-            __version__,
-            [_module_version(name) for name in sorted(modules)],
-            extensions,
-            config.mdx_configs,
-            config.use_directory_urls,
-            config.validation,
-        ],
-        default=_stable,
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _module_version(name: str) -> str:
-    """A Markdown package's version (from the module: reading every package's metadata to map
-    modules to distributions costs a third of a second); for a local module, its source."""
-    try:
-        module = importlib.import_module(name)
-    except ImportError:
-        return f"{name}: not importable"
-    version = getattr(module, "__version__", None)
-    if not isinstance(version, str):
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            source = Path(getattr(module, "__file__", None) or "")
-            try:
-                version = hashlib.sha256(source.read_bytes()).hexdigest()
-            except OSError:
-                version = "unknown"
-    return f"{name}={version}"
-
-
-# Markdown link and image targets: (target) or (<target>), reference definitions, and HTML
-# href/src values. Three patterns, each starting with something the regex engine can search
-# for quickly: one alternation of all three was a tenth of a second per thousand pages.
-_INLINE_LINK = re.compile(r"\]\(\s*(?:<([^>\n]+)>|([^)\s]+))")  # [text](target), (<target>)
-_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^>\n]+)>|(\S+))", re.MULTILINE)
-_HTML_LINK = re.compile(r"(?<!\w)(?:href|src)=[\"']([^\"']+)")
-
-
-def _link_targets(markdown: str) -> list[str]:
-    found = [group for m in _INLINE_LINK.finditer(markdown) for group in m.groups() if group]
-    if "]:" in markdown:
-        found += [group for m in _REFERENCE.finditer(markdown) for group in m.groups() if group]
-    if "href=" in markdown or "src=" in markdown:
-        found += [m.group(1) for m in _HTML_LINK.finditer(markdown)]
-    return found
-
-
-def _resolved_links(
-    markdown: str, src_uri: str, files: Files, memo: dict[tuple[str, str], str]
-) -> list[str]:
-    """Each relative link of a page with the URL its target has in this build (or none).
-
-    memo: {(folder, target): resolved} for one build; pages in one folder share their links.
-    """
-    folder = posixpath.dirname(src_uri)
-    resolved = set()
-    for target in _link_targets(markdown):
-        found = memo.get((folder, target))
-        if found is None:
-            parts = urlsplit(target)
-            if parts.scheme or parts.netloc or not parts.path:
-                found = ""
-            else:
-                path = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
-                file = files.get_file_from_path(path.lstrip("/"))
-                found = f"{target}\0{file.url if file is not None else ''}"
-            memo[(folder, target)] = found
-        if found:
-            resolved.add(found)
-    return sorted(resolved)
-
-
-def _wrap_render(page: Any, render: Any) -> None:
-    """Install a render step, inside the page's guard when it has one."""
-    guard = page.__dict__.get("render")
-    if isinstance(guard, _Guard):
-        guard.inner = render
-    else:
-        page.render = render
-
-
-class _Guard:
-    """Stands in for an article page's ``Page.render``: a failure is a warning naming the
-    article's file, and the page shows its text as plain escaped paragraphs instead."""
-
-    def __init__(self, page: Any, content_dir: Path, entry: DigestEntry) -> None:
-        self.page, self.content_dir, self.entry = page, content_dir, entry
-        self.inner: Any = None
-
-    def __call__(self, config: MkDocsConfig, files: Files) -> None:
-        page = self.page
-        try:
-            if self.inner is not None:
-                self.inner(config, files)  # it puts the class's render back itself
-            else:
-                del page.render
-                page.render(config, files)
-        except Exception as error:  # any failure of one page: reported, the rest builds
-            page.__dict__.pop("render", None)
-            log.warning(
-                "%s: its page %s could not be converted (%s: %s); published as plain text",
-                self.content_dir / self.entry.article.source_path,
-                page.file.src_uri,
-                type(error).__name__,
-                error,
-            )
-            article = self.entry.article
-            page.content = "".join(
-                f"<p>{html.escape(text)}</p>"
-                for text in (article.title, self.entry.summary.text, *article.paragraphs)
-            )
-            page.toc = TableOfContents([])
-            page.present_anchor_ids = set()
-            page.links_to_anchors = {}
-
-
-class _Kept:
-    """Stands in for the ``Page.render`` of a page kept from the previous build: nothing to
-    convert; its anchors are known, for other pages' links to them."""
-
-    def __init__(self, page: Any, anchors: tuple[str, ...]) -> None:
-        self.page, self.anchors = page, anchors
-
-    def __call__(self, config: MkDocsConfig, files: Files) -> None:
-        page = self.page
-        del page.render
-        page.content = ""
-        page.toc = TableOfContents([])
-        page.present_anchor_ids = set(self.anchors)
-        page.links_to_anchors = {}
-
-
-class _KeptPagesQuiet(logging.Filter):
-    """MkDocs says "Page skipped ... Generated empty output" for each page it does not write:
-    for the kept pages that is the point, not news (thousands of lines a build)."""
-
-    def __init__(self, kept: dict[str, Written]) -> None:
-        super().__init__()
-        self.kept = kept
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if not message.startswith("Page skipped: '"):
-            return True
-        return message.split("'", 2)[1] not in self.kept
-
-
-KEPT_TEMPLATE = "newsdigest-kept.html"
-# Where MkDocs, and ProperDocs (its fork, under its own name), say "Page skipped".
-_BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
-# `mkdocs serve` rebuilds into a temporary folder: its record stays in memory.
-_serve_records: dict[str, dict[str, Written]] = {}
-# Plugins known to make nothing of a page they are not shown (out of search, out of nav).
-# With any other plugin (or hooks) every page is written: it may read or change pages.
-_PAGE_LOCAL_PLUGINS = frozenset({"search", "material/search", "digest"})
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 def _why_not_keep_pages(
@@ -928,215 +639,6 @@ def _why_not_keep_pages(
     return None
 
 
-def _final_key(
-    shared: str, location: str, markdown: str, links: list[str], page_settings: list[Any]
-) -> str:
-    # The small parts as JSON (unambiguous), the Markdown as it is after them: putting a long
-    # text through JSON escaping cost more than hashing it.
-    head = json.dumps([shared, location, links, page_settings], ensure_ascii=False)
-    digest = hashlib.sha256(head.encode("utf-8", "surrogatepass"))
-    digest.update(b"\0")
-    digest.update(markdown.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def _site_setup(config: MkDocsConfig, nav: Any, markdown_setup: str) -> str:
-    """Everything a kept page's HTML shares with every other page: the Markdown setup, the
-    config (theme and its options, extra, CSS and scripts, site name and URL...), each
-    plugin's options and code version, the theme's templates, the navigation, our own code.
-
-    When any of it changes, no page is kept.
-    """
-    # Where things are (not what pages show), and what is taken apart below.
-    location = {"site_dir", "docs_dir", "config_file_path", "plugins", "dev_addr", "watch", "theme"}
-    settings = {
-        key: [str(item) for item in config[key]] if key == "extra_javascript" else config[key]
-        for key in config
-        if key not in location
-    }
-    plugins: list[Any] = []
-    for name, plugin in config.plugins.items():
-        kind = type(plugin)
-        module = kind.__module__.split(".")[0]
-        plugins.append([name, f"{kind.__module__}.{kind.__qualname__}", _module_version(module)])
-        plugins.append({key: plugin.config[key] for key in plugin.config})
-    theme = config.theme
-    custom = theme.custom_dir
-    folders = [
-        _folder_fingerprint(Path(folder)) if folder == custom else [folder, _theme_version(folder)]
-        for folder in theme.dirs
-    ]
-    text = json.dumps(
-        [
-            __version__,
-            _code_fingerprint(),
-            markdown_setup,
-            settings,
-            plugins,
-            [theme.name, dict(theme), folders, theme.static_templates],
-            _nav_outline(nav.items),
-        ],
-        default=_stable,
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _nav_outline(items: Any) -> list[Any]:
-    """The navigation as every page shows it: titles, URLs, and for a page whose title is not
-    known yet (a user's page titled by its first heading), its source text."""
-    outline: list[Any] = []
-    for item in items:
-        children = getattr(item, "children", None)
-        file = getattr(item, "file", None)
-        entry: list[Any] = [type(item).__name__, item.title, getattr(item, "url", None)]
-        if file is not None and item.title is None:
-            try:
-                entry.append(hashlib.sha256(file.content_bytes).hexdigest())
-            except OSError:
-                entry.append("unreadable")
-        if children:
-            entry.append(_nav_outline(children))
-        outline.append(entry)
-    return outline
-
-
-def _theme_version(folder: str) -> str:
-    """The version of the installed package a theme folder belongs to."""
-    parts = Path(folder).parts
-    for marker in ("site-packages", "dist-packages"):
-        if marker in parts:
-            package = parts[parts.index(marker) + 1]
-            return _module_version(package)
-    return json.dumps(_folder_fingerprint(Path(folder)))
-
-
-def _folder_fingerprint(folder: Path) -> list[Any]:
-    """Each file of a folder (a custom_dir of theme overrides) by name, size and time."""
-    found: list[Any] = [str(folder)]
-    for path in sorted(folder.rglob("*")):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        found.append([path.relative_to(folder).as_posix(), info.st_size, info.st_mtime_ns])
-    return found
-
-
-def _code_fingerprint() -> str:
-    """Our own code and packaged files: a change to any of them may change every page."""
-    global _CODE
-    if _CODE is None:
-        root = Path(__file__).resolve().parents[1]
-        digest = hashlib.sha256()
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in {".py", ".js", ".css", ".html", ".j2"}:
-                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
-        _CODE = digest.hexdigest()
-    return _CODE
-
-
-_CODE: str | None = None
-
-
-def _link_into(source: Path, site: Path, dests: list[str], folders: list[str]) -> None:
-    """Hard-link the kept pages and folders of the live site into the new one (a copy where
-    links cannot be made), so `digest build` keeps them without writing them."""
-    for dest in dests:
-        _link_file(source / dest, site / dest)
-    for folder in folders:
-        top = source / folder
-        if not top.is_dir() or top.is_symlink():
-            continue
-        for path in sorted(top.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                _link_file(path, site / path.relative_to(source))
-
-
-def _link_file(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target, follow_symlinks=False)
-    except OSError:
-        shutil.copy2(source, target, follow_symlinks=False)
-
-
-class _Restore:
-    """Stands in for one page's ``Page.render``: sets what converting its Markdown would."""
-
-    def __init__(
-        self,
-        page: Any,
-        rendered: RenderedPage,
-        markdown: str,
-        clean: dict[str, tuple[str, ...]],
-    ) -> None:
-        self.page, self.rendered, self.markdown, self.clean = page, rendered, markdown, clean
-
-    def __call__(self, config: MkDocsConfig, files: Files) -> None:
-        page, rendered = self.page, self.rendered
-        del page.render  # back to the class's method
-        if page.markdown != self.markdown:  # a later plugin changed it after the key was made
-            page.render(config, files)
-            return
-        page.content = rendered.html
-        toc = [_anchor_link(entry) for entry in rendered.toc]
-        if toc:  # as MkDocs' get_toc does
-            toc[0].active = True  # type: ignore[attr-defined]
-        page.toc = TableOfContents(toc)
-        page._title_from_render = rendered.heading
-        page.present_anchor_ids = set(rendered.anchors)
-        page.links_to_anchors = {}
-        # Stored only when converting it said nothing: it may be kept next time.
-        self.clean[page.file.src_uri] = rendered.anchors
-
-
-class _Record:
-    """Wraps one page's ``Page.render``: converts, then keeps the result unless it said
-    anything (a broken link) or links to anchors elsewhere (which every build must check)."""
-
-    def __init__(self, page: Any, plugin: DigestPlugin, key: str, markdown: str) -> None:
-        self.page, self.plugin, self.key, self.markdown = page, plugin, key, markdown
-
-    def __call__(self, config: MkDocsConfig, files: Files) -> None:
-        page, counter = self.page, self.plugin._warnings
-        del page.render
-        before = counter.count
-        page.render(config, files)
-        store = self.plugin.page_store
-        # Not kept either when a later plugin changed the Markdown after the key was made.
-        if (
-            store is None
-            or counter.count != before
-            or page.links_to_anchors
-            or page.markdown != self.markdown
-        ):
-            return
-        rendered = RenderedPage(
-            html=page.content,
-            toc=tuple(_toc_entry(link) for link in page.toc),
-            # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
-            anchors=tuple(sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))),
-            heading=page._title_from_render,
-        )
-        store.put(self.key, rendered)
-        self.plugin._clean[page.file.src_uri] = rendered.anchors
-
-
-def _toc_entry(link: AnchorLink) -> TocEntry:
-    return TocEntry(link.title, link.id, link.level, tuple(_toc_entry(c) for c in link.children))
-
-
-def _anchor_link(entry: TocEntry) -> AnchorLink:
-    link = AnchorLink(entry.title, entry.anchor, entry.level)
-    link.children = [_anchor_link(child) for child in entry.children]
-    return link
-
-
-_EPOCH_DAY = date(1970, 1, 1)
-
-
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -1149,12 +651,10 @@ def build_site(
     A failed build (a strict warning, a broken template) leaves the previous site untouched.
     With progress, a bar shows while many articles are summarized.
     """
-
     mkdocs_log = logging.getLogger("mkdocs")
     said = None
     if not mkdocs_log.handlers:
-        # Told as `mkdocs build` tells it (info lines included): a conversion is kept in the
-        # page cache, and a page kept as written, only when its messages could be seen.
+        # Told as `mkdocs build` tells it (info lines included).
         said = logging.StreamHandler()
         said.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         mkdocs_log.addHandler(said)
@@ -1173,94 +673,20 @@ def _build_site(config_file: str, strict: bool, site_dir: str | None, progress: 
 
     config = load_config(config_file, strict=strict, site_dir=site_dir)
     plugin = config.plugins.get("digest")
+    final = Path(config.site_dir).resolve()
     if isinstance(plugin, DigestPlugin):
         # MkDocs keeps one instance of a plugin with on_startup for every build in a process:
-        # what is set here for this build is unset after it.
+        # what is set here for this build is unset after it. Pages that cannot have changed
+        # are linked from the live site, not written again.
         plugin.show_progress = progress
         plugin.serving = False
-    final = Path(config.site_dir).resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(final)
-    if isinstance(plugin, DigestPlugin):
-        # Pages that cannot have changed are linked from the live site, not written again.
         plugin.final_site = final
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
-    # mkdtemp makes it 0700: a web server running as another user would get 403 for the
-    # whole site. It gets the mode any new folder gets.
-    os.chmod(staging, 0o777 & ~_umask())
-    # Held while this build runs: start-up cleaning leaves a folder alone while it is locked.
-    guard = _lock_folder(staging)
     try:
-        config.site_dir = str(staging)
-        build(config)
-        previous = final.with_name(final.name + ".previous")
-        if previous.exists():
-            shutil.rmtree(previous)
-        if final.exists():
-            os.replace(final, previous)
-        os.replace(staging, final)
-        if previous.exists():
-            shutil.rmtree(previous)
+        with staged_site(final, log.info) as staging:
+            config.site_dir = str(staging)
+            build(config)
     finally:
         if isinstance(plugin, DigestPlugin):
             plugin.show_progress = False
             plugin.final_site = None
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-        if guard is not None:
-            os.close(guard)
     return final
-
-
-STAGING_PREFIX = ".digest-build-"
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _lock_folder(folder: Path) -> int | None:
-    """An exclusive lock on a folder (None: taken by another process, or no flock here)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX
-        return None
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(descriptor)
-        return None
-    return descriptor
-
-
-def _clean_leftovers(final: Path) -> None:
-    """Remove what a killed `digest build` left beside the site: its staging folders (a whole
-    site each, never used again), and bring back a site moved aside but not yet replaced.
-
-    A staging folder a running build holds locked is left alone."""
-    running = False
-    for leftover in sorted(final.parent.glob(STAGING_PREFIX + "*")):
-        if leftover.is_symlink() or not leftover.is_dir():
-            continue
-        guard = _lock_folder(leftover)
-        if guard is None:
-            running = True
-            continue
-        try:
-            log.info("removing %s, left by a build that did not finish", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-        finally:
-            os.close(guard)
-    previous = final.with_name(final.name + ".previous")
-    if running or previous.is_symlink() or not previous.is_dir():
-        return
-    if final.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-    else:  # stopped between moving the old site aside and moving the new one in
-        os.replace(previous, final)

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +22,7 @@ from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, si
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
+from digest.store.publish import staged_site
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
 # and changes its config and output between releases.
@@ -137,6 +139,15 @@ def _add_head_tags(config: DigestConfig, site: Path, md_paths: list[str], dirs: 
         )
 
 
+@dataclass(frozen=True)
+class _Built:
+    """Zensical's output folder and the Markdown pages it was made from."""
+
+    site: Path
+    md_paths: list[str]
+    use_directory_urls: bool
+
+
 def build_site(
     config_file: Path,
     config: DigestConfig,
@@ -156,8 +167,6 @@ def build_site(
     raw = load_mkdocs_yml(config_file)
     base = config_file.resolve().parent
     final = (site_dir or base / str(raw.get("site_dir") or "site")).resolve()
-    user_docs = base / str(raw.get("docs_dir") or "docs")
-    use_directory_urls = bool(raw.get("use_directory_urls", True))
     digest = analyse(config)
     final.parent.mkdir(parents=True, exist_ok=True)
     options = plugin_options(raw) or {}
@@ -165,67 +174,75 @@ def build_site(
     # content, not by file date: a project kept in the digest's cache folder makes a rebuild
     # convert only what changed (page_cache: false, or no cache folder: a fresh one each time).
     keep = config.cache_dir is not None and options.get("page_cache", True) is not False
-    if keep:
-        assert config.cache_dir is not None
+    if config.cache_dir is not None and keep:
         project = config.cache_dir / "zensical"
         project.mkdir(parents=True, exist_ok=True)
     else:
         project = Path(tempfile.mkdtemp(prefix=".digest-zensical-", dir=final.parent))
     # Zensical wants its docs and site folders inside the folder of its config. Its output is
-    # copied beside the final site, finished there (feed links) and swapped in only when all
-    # went well; the project's own site folder stays as Zensical left it, for the next build.
-    staging = Path(tempfile.mkdtemp(prefix=".digest-zensical-site-", dir=final.parent))
+    # copied into a staging folder beside the final site, finished there (feed links) and
+    # published only when all went well (digest.store.publish: under a lock, with the clean-up
+    # after a killed build); the project's own site folder stays as Zensical left it, for the
+    # next build.
     try:
-        docs, built = project / "docs", project / "site"
-        # Written afresh: a removed article's page must not linger (Zensical then drops its
-        # output page too). Unchanged pages keep their cached conversion, keyed by content.
-        shutil.rmtree(docs, ignore_errors=True)
-        if config.search == "pagefind":
-            # The published site's search shards: only those whose articles changed are
-            # indexed again, as `mkdocs build` does over its site folder.
-            seed_shards(final / BUNDLE, docs / BUNDLE)
-        written = _write_docs_folder(
-            config,
-            digest,
-            record_build(digest, config.cache_dir),
-            docs,
-            use_directory_urls=use_directory_urls,
-            user_docs=user_docs,
-        )
-        derived = derived_config(raw, config, config_file, project, docs, built)
-        config_path = project / "mkdocs.yml"
-        # yaml.dump (not safe_dump): a function Zensical's loader built from a
-        # !!python/name tag (a custom fence's format) is written back as that tag.
-        config_path.write_text(
-            yaml.dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
-        try:
-            zensical.build(str(config_path), {"clean": not keep, "strict": strict})
-        except SystemExit as error:  # its strict mode may end the process on a warning
-            raise ZensicalError(f"Zensical stopped the build (exit {error.code})") from None
-        except Exception as error:  # its ConfigurationError, errors from its Rust core
-            raise ZensicalError(f"Zensical: {error}") from None
-        if not (built / "index.html").is_file():
-            raise ZensicalError("Zensical wrote no index.html")
-        site = staging / "site"
-        shutil.copytree(built, site)
-        md_paths = [p.path for p in written.pages]
-        md_paths += [p for p in written.user_files if p.endswith(".md")]
-        _add_head_tags(config, site, md_paths, use_directory_urls)
-        _swap_in(site, final)
+        with staged_site(final) as staging:
+            built = _run_zensical(
+                zensical, config, digest, raw, config_file, project, final, keep=keep, strict=strict
+            )
+            shutil.copytree(built.site, staging, dirs_exist_ok=True)
+            _add_head_tags(config, staging, built.md_paths, built.use_directory_urls)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
         if not keep:
             shutil.rmtree(project, ignore_errors=True)
     return final
 
 
-def _swap_in(built: Path, final: Path) -> None:
-    previous = final.with_name(final.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if final.exists():
-        os.replace(final, previous)
-    os.replace(built, final)
-    if previous.exists():
-        shutil.rmtree(previous)
+def _run_zensical(
+    zensical: ModuleType,
+    config: DigestConfig,
+    digest: Digest,
+    raw: dict[str, Any],
+    config_file: Path,
+    project: Path,
+    final: Path,
+    *,
+    keep: bool,
+    strict: bool,
+) -> _Built:
+    """Write the docs folder and derived config into the project folder, and run Zensical."""
+    base = config_file.resolve().parent
+    user_docs = base / str(raw.get("docs_dir") or "docs")
+    use_directory_urls = bool(raw.get("use_directory_urls", True))
+    docs, built = project / "docs", project / "site"
+    # Written afresh: a removed article's page must not linger (Zensical then drops its
+    # output page too). Unchanged pages keep their cached conversion, keyed by content.
+    shutil.rmtree(docs, ignore_errors=True)
+    if config.search == "pagefind":
+        # The published site's search shards: only those whose articles changed are
+        # indexed again, as `mkdocs build` does over its site folder.
+        seed_shards(final / BUNDLE, docs / BUNDLE)
+    written = _write_docs_folder(
+        config,
+        digest,
+        record_build(digest, config.cache_dir),
+        docs,
+        use_directory_urls=use_directory_urls,
+        user_docs=user_docs,
+    )
+    derived = derived_config(raw, config, config_file, project, docs, built)
+    config_path = project / "mkdocs.yml"
+    # yaml.dump (not safe_dump): a function Zensical's loader built from a
+    # !!python/name tag (a custom fence's format) is written back as that tag.
+    text = yaml.dump(derived, allow_unicode=True, sort_keys=False)
+    config_path.write_text(text, encoding="utf-8")
+    try:
+        zensical.build(str(config_path), {"clean": not keep, "strict": strict})
+    except SystemExit as error:  # its strict mode may end the process on a warning
+        raise ZensicalError(f"Zensical stopped the build (exit {error.code})") from None
+    except Exception as error:  # its ConfigurationError, errors from its Rust core
+        raise ZensicalError(f"Zensical: {error}") from None
+    if not (built / "index.html").is_file():
+        raise ZensicalError("Zensical wrote no index.html")
+    md_paths = [p.path for p in written.pages]
+    md_paths += [p for p in written.user_files if p.endswith(".md")]
+    return _Built(built, md_paths, use_directory_urls)

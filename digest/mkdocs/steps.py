@@ -1,0 +1,287 @@
+"""MkDocs-specific render steps and setup fingerprints of the digest plugin.
+
+Each step stands in for one page's ``Page.render``: hand over a stored conversion (`Restore`),
+convert and store the result (`Record`), set up a page kept as written (`Kept`), or report a
+failing article page for its file (`Guard`). The fingerprints say what every page's HTML
+shares (the Markdown setup, the config, theme, plugins, navigation, code versions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import get_plugin_logger
+from mkdocs.structure.files import Files
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from digest import __version__
+from digest.model import DigestEntry
+from digest.store.fingerprint import (
+    folder_fingerprint,
+    hash_json,
+    installed_folder_version,
+    module_version,
+    stable,
+    whole_package,
+)
+from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id
+
+log = get_plugin_logger("digest.mkdocs.plugin")
+
+
+class Restore:
+    """Sets what converting a page's Markdown would, from its stored conversion."""
+
+    def __init__(
+        self, page: Any, rendered: RenderedPage, markdown: str, clean: dict[str, tuple[str, ...]]
+    ) -> None:
+        self.page, self.rendered, self.markdown, self.clean = page, rendered, markdown, clean
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page, rendered = self.page, self.rendered
+        del page.render  # back to the class's method
+        if page.markdown != self.markdown:  # a later plugin changed it after the key was made
+            page.render(config, files)
+            return
+        page.content = rendered.html
+        toc = [_anchor_link(entry) for entry in rendered.toc]
+        if toc:  # as MkDocs' get_toc does
+            toc[0].active = True  # type: ignore[attr-defined]
+        page.toc = TableOfContents(toc)
+        page._title_from_render = rendered.heading
+        page.present_anchor_ids = set(rendered.anchors)
+        page.links_to_anchors = {}
+        # Stored only when converting it said nothing: it may be kept next time.
+        self.clean[page.file.src_uri] = rendered.anchors
+
+
+class Record:
+    """Converts a page, then stores the result unless it links to anchors elsewhere (which
+    every build must check). Only pages whose every link resolves get this step: a page whose
+    conversion warns is converted, and warns, on every build."""
+
+    def __init__(
+        self,
+        page: Any,
+        store: PageStore,
+        key: str,
+        markdown: str,
+        clean: dict[str, tuple[str, ...]],
+    ) -> None:
+        self.page, self.store, self.key, self.markdown, self.clean = (
+            page,
+            store,
+            key,
+            markdown,
+            clean,
+        )
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page = self.page
+        del page.render
+        page.render(config, files)
+        # Not stored either when a later plugin changed the Markdown after the key was made.
+        if page.links_to_anchors or page.markdown != self.markdown:
+            return
+        rendered = RenderedPage(
+            html=page.content,
+            toc=tuple(_toc_entry(link) for link in page.toc),
+            # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
+            anchors=tuple(sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))),
+            heading=page._title_from_render,
+        )
+        self.store.put(self.key, rendered)
+        self.clean[page.file.src_uri] = rendered.anchors
+
+
+class Kept:
+    """A page kept from the previous build: nothing to convert; its anchors are known, for
+    other pages' links to them."""
+
+    def __init__(self, page: Any, anchors: tuple[str, ...]) -> None:
+        self.page, self.anchors = page, anchors
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page = self.page
+        del page.render
+        page.content = ""
+        page.toc = TableOfContents([])
+        page.present_anchor_ids = set(self.anchors)
+        page.links_to_anchors = {}
+
+
+class Guard:
+    """An article page's render: a failure is a warning naming the article's file, and the
+    page shows its text as plain escaped paragraphs instead."""
+
+    def __init__(self, page: Any, content_dir: Path, entry: DigestEntry) -> None:
+        self.page, self.content_dir, self.entry = page, content_dir, entry
+        self.inner: Any = None
+
+    def __call__(self, config: MkDocsConfig, files: Files) -> None:
+        page = self.page
+        try:
+            if self.inner is not None:
+                self.inner(config, files)  # it puts the class's render back itself
+            else:
+                del page.render
+                page.render(config, files)
+        except Exception as error:  # any failure of one page: reported, the rest builds
+            page.__dict__.pop("render", None)
+            log.warning(
+                "%s: its page %s could not be converted (%s: %s); published as plain text",
+                self.content_dir / self.entry.article.source_path,
+                page.file.src_uri,
+                type(error).__name__,
+                error,
+            )
+            article = self.entry.article
+            page.content = "".join(
+                f"<p>{html.escape(text)}</p>"
+                for text in (article.title, self.entry.summary.text, *article.paragraphs)
+            )
+            page.toc = TableOfContents([])
+            page.present_anchor_ids = set()
+            page.links_to_anchors = {}
+
+
+def wrap_render(page: Any, render: Any) -> None:
+    """Install a render step, inside the page's guard when it has one."""
+    guard = page.__dict__.get("render")
+    if isinstance(guard, Guard):
+        guard.inner = render
+    else:
+        page.render = render
+
+
+def _toc_entry(link: AnchorLink) -> TocEntry:
+    return TocEntry(link.title, link.id, link.level, tuple(_toc_entry(c) for c in link.children))
+
+
+def _anchor_link(entry: TocEntry) -> AnchorLink:
+    link = AnchorLink(entry.title, entry.anchor, entry.level)
+    link.children = [_anchor_link(child) for child in entry.children]
+    return link
+
+
+class SafeSlugify:
+    """A heading-id maker that never returns an id the theme or a script looks up.
+
+    Heading ids come from heading text, which is article text: a headline `__config` would give
+    `id="__config"` ahead of Material's `<script id="__config">`, and every script on the page
+    would read the wrong element. Ids in the reserved space (see is_reserved_id) get an `h`
+    in front; every other id stays as the configured slugify makes it. A heading with no
+    letter the slugify keeps (Arabic, Chinese with the default one) is `heading`, not the empty
+    id Python-Markdown would turn into `_1`.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, value: str, separator: str) -> str:
+        made = self.inner(value, separator)
+        if not isinstance(made, str):
+            return made
+        if not made:
+            return "heading"
+        return f"h{made}" if is_reserved_id(made) else made
+
+    def __repr__(self) -> str:  # in the page cache's Markdown setup fingerprint: no address
+        return f"_SafeSlugify({stable(self.inner)})"
+
+
+def keep_heading_ids_out_of_reserved_names(config: MkDocsConfig) -> None:
+    from markdown.extensions.toc import slugify
+
+    settings = config.mdx_configs.setdefault("toc", {})
+    inner = settings.get("slugify", slugify)
+    if not isinstance(inner, SafeSlugify):  # on_config runs again on every serve rebuild
+        settings["slugify"] = SafeSlugify(inner)
+
+
+def markdown_setup(config: MkDocsConfig) -> str:
+    """Everything besides a page's own text that its converted HTML depends on."""
+    extensions: list[Any] = []
+    modules = {"mkdocs", "markdown"}
+    for extension in config.markdown_extensions:
+        if isinstance(extension, str):
+            extensions.append(extension)
+            modules.add(extension.split(".")[0])
+        else:  # an Extension object another plugin added: its class and settings
+            kind = type(extension)
+            extensions.append([f"{kind.__module__}.{kind.__qualname__}", extension.getConfigs()])
+            modules.add(kind.__module__.split(".")[0])
+    return hash_json(
+        [
+            __version__,
+            [module_version(name) for name in sorted(modules)],
+            extensions,
+            config.mdx_configs,
+            config.use_directory_urls,
+            config.validation,
+        ]
+    )
+
+
+def site_setup(config: MkDocsConfig, nav: Any, markdown: str) -> str:
+    """Everything a kept page's HTML shares with every other page: the Markdown setup, the
+    config (theme and its options, extra, CSS and scripts, site name and URL...), each
+    plugin's options and code version, the theme's templates, the navigation, our own code.
+
+    When any of it changes, no page is kept.
+    """
+    # Where things are (not what pages show), and what is taken apart below.
+    location = {"site_dir", "docs_dir", "config_file_path", "plugins", "dev_addr", "watch", "theme"}
+    settings = {
+        key: [str(item) for item in config[key]] if key == "extra_javascript" else config[key]
+        for key in config
+        if key not in location
+    }
+    plugins: list[Any] = []
+    for name, plugin in config.plugins.items():
+        kind = type(plugin)
+        module = kind.__module__.split(".")[0]
+        plugins.append([name, f"{kind.__module__}.{kind.__qualname__}", module_version(module)])
+        plugins.append({key: plugin.config[key] for key in plugin.config})
+    theme = config.theme
+    custom = theme.custom_dir
+    folders = [
+        folder_fingerprint(Path(folder))
+        if folder == custom
+        else [folder, installed_folder_version(folder)]
+        for folder in theme.dirs
+    ]
+    return hash_json(
+        [
+            __version__,
+            whole_package(),
+            markdown,
+            settings,
+            plugins,
+            [theme.name, dict(theme), folders, theme.static_templates],
+            _nav_outline(nav.items),
+        ]
+    )
+
+
+def _nav_outline(items: Any) -> list[Any]:
+    """The navigation as every page shows it: titles, URLs, and for a page whose title is not
+    known yet (a user's page titled by its first heading), its source text."""
+    outline: list[Any] = []
+    for item in items:
+        children = getattr(item, "children", None)
+        file = getattr(item, "file", None)
+        entry: list[Any] = [type(item).__name__, item.title, getattr(item, "url", None)]
+        if file is not None and item.title is None:
+            try:
+                entry.append(hashlib.sha256(file.content_bytes).hexdigest())
+            except OSError:
+                entry.append("unreadable")
+        if children:
+            entry.append(_nav_outline(children))
+        outline.append(entry)
+    return outline

@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from digest.analysis.parallel import progress_bar
 from digest.analysis.stories import listed_once
-from digest.config import ConfigError, DigestConfig, config_from_mapping
+from digest.config import OPTIONS, ConfigError, DigestConfig, Option, config_from_mapping
 from digest.mkdocs.steps import (
     Guard,
     Kept,
@@ -75,10 +75,6 @@ from digest.store.page_cache import PageStore, page_key
 from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
-# The reader's stylesheet and script (digest.site.output, shared with the other engines) are
-# emitted as generated files, so users need not copy them; a docs/ file at the same path
-# replaces one.
-_D = DigestConfig
 
 
 class _Checked(c.Type):
@@ -97,82 +93,24 @@ class DigestConfigError(ConfigurationError):
 
 
 class DigestPluginConfig(base.Config):
-    """Options of the `digest` plugin in mkdocs.yml (each is checked by digest.config)."""
+    """Options of the `digest` plugin in mkdocs.yml: digest.config.OPTIONS, each checked there."""
 
-    content_dir = _Checked(default=str(_D.content_dir))
-    """Folder of articles (.txt and .md), relative to mkdocs.yml."""
-    templates_dir = _Checked(default=str(_D.templates_dir))
-    """Folder whose Jinja2 templates override the built-in ones of the same name."""
-    topics = _Checked(default=[])
-    """The topics that group the digest; an article can be in several. Each has a `name`, and
-    optionally `slug`, `description`, `keywords`, `exclude` (phrases in which a topic word
-    means something else, e.g. `interfering in Venezuela`) and `context` (the topic's
-    vocabulary: a lone keyword counts only with some of these, e.g. `Russia`, `FBI`)."""
-    topic_threshold = _Checked(default=_D.topic_threshold)
-    """Share of an article's sentences that must be about a topic for it to join the topic."""
-    topic_mode = _Checked(default=_D.topic_mode)
-    """`passages`: an article joins every topic enough of it is about; `sections`: each article
-    joins its one best topic, learned from the corpus (like a newspaper's sections)."""
-    topic_suggestions = _Checked(default=_D.topic_suggestions)
-    """How many candidate topics the Other page suggests from the articles it lists (0: none)."""
-    timezone = _Checked(default=_D.timezone)
-    """IANA time zone for dates written without one (e.g. `Europe/Berlin`)."""
-    summarizer = _Checked(default=_D.summarizer)
-    """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
-    edmundson, sumbasic, klsum, reduction."""
-    summary_sentences = _Checked(default=_D.summary_sentences)
-    """Sentences in an article's summary."""
-    summary_words = c.Optional(_Checked())
-    """A word budget for the summary instead of a sentence count."""
-    topic_summary_sentences = _Checked(default=_D.topic_summary_sentences)
-    """Sentences in an article's summary on a topic page (drawn from the part about the topic)."""
-    feeds = _Checked(default=_D.feeds)
-    """Write RSS, Atom and JSON feeds (whole digest and per topic), OPML and a Subscribe page.
-    Needs `site_url`, since every link in a feed is absolute."""
-    feed_items = _Checked(default=_D.feed_items)
-    """Number of newest articles in each feed."""
-    page_size = _Checked(default=_D.page_size)
-    """Stories per topic page before the next page starts."""
-    home_items_per_topic = _Checked(default=_D.home_items_per_topic)
-    """Stories per topic on the home page."""
-    cache_dir = c.Optional(_Checked())
-    """Where summaries are cached between builds, relative to mkdocs.yml (`.digest-cache`)."""
-    workers = _Checked(default=_D.workers)
-    """Processes that summarize in parallel; 0 means one per core."""
-    progress = _Checked(default=False)
-    """Show a progress bar while summarizing many articles (also with `DIGEST_PROGRESS=1`;
-    `digest build` always shows one)."""
-    include_drafts = _Checked(default=_D.include_drafts)
-    """Publish articles whose front matter says `draft: true`."""
-    boilerplate = _Checked(default=[])
-    """Regular expressions for page furniture of your sources ("^Subscribe to"): a paragraph or
-    sentence one matches is shown muted and left out of summaries and topics."""
-    sources = _Checked(default=[])
-    """Feeds, sitemaps and pages `digest fetch` writes articles from (the build never fetches):
-    each has a `name` and one of `feed`, `sitemap` or `urls`, and optionally `slug`, `topics`,
-    `max_items`, `include`, `exclude`, `allow_private`, `delay`, `timeout` and `max_bytes`."""
-    stories = _Checked(default={})
-    """How articles about the same event, from several outlets, are grouped into stories:
-    `threshold` (least likeness, 0 to 1, for an article to join a story; higher splits more)
-    and `window_days` (an article joins only stories with an article this many days before)."""
-    search = _Checked(default=_D.search)
-    """`pagefind`: articles are searched through a Pagefind index the reader fetches in small
-    parts per query, written into the site's pagefind/ folder; `material`: the theme's search
-    plugin alone (one file with every page's text, downloaded on the first visit); `auto`
-    (default): `material` while the content folder holds under 100 KB of articles (about 20 of
-    800 words), where its one small file gives the first result sooner, `pagefind` from there
-    on (and with it the results' topic and month menus)."""
-    page_cache = _Checked(default=True)
-    """Keep the generated pages' converted HTML in the cache folder: a rebuild converts only
-    the pages whose Markdown, links or Markdown setup changed, and leaves the pages that cannot
-    have changed in the site folder as they are (not rendered, not written)."""
+
+def _schema_entry(option: Option) -> Any:
+    checked = _Checked(default=option.default)
+    made: Any = checked if option.default is not None else c.Optional(checked)
+    made.required = True  # as base.Config does for the options it finds in a class body
+    return made
+
+
+DigestPluginConfig._schema = tuple((o.name, _schema_entry(o)) for o in OPTIONS)
 
 
 def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> DigestConfig:
     """The pipeline's settings from the plugin's options and the site's own."""
     base_dir = Path(config.config_file_path or ".").resolve().parent
     options: dict[str, Any] = {k: plugin_config[k] for k in plugin_config}
-    options["cache_dir"] = plugin_config.cache_dir or str(_D.cache_dir)
+    options["cache_dir"] = options["cache_dir"] or str(DigestConfig.cache_dir)
     try:
         return config_from_mapping(
             options,
@@ -182,7 +120,7 @@ def digest_config(plugin_config: DigestPluginConfig, config: MkDocsConfig) -> Di
             site_name=config.site_name,
             site_url=config.site_url or None,
             site_description=config.site_description or "",
-            language=(config.theme.get("language") or _D.language),
+            language=(config.theme.get("language") or DigestConfig.language),
         )
     except (ConfigError, ValueError) as error:
         raise DigestConfigError(f"{config.config_file_path}: digest plugin: {error}") from None
@@ -255,7 +193,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         assert self.settings is not None
         self.page_store = None
         cache_dir = self.settings.cache_dir
-        if self.config.page_cache and cache_dir is not None:
+        if self.config["page_cache"] and cache_dir is not None:
             # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
             self.page_store = PageStore(cache_dir, use_memory=self.serving)
         self._expected = {}
@@ -307,7 +245,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     def _make_digest(self, config: MkDocsConfig) -> None:
         assert self.settings is not None
-        show = self.show_progress or self.config.progress or _env_flag("DIGEST_PROGRESS")
+        show = self.show_progress or self.config["progress"] or _env_flag("DIGEST_PROGRESS")
         try:
             with progress_bar() as progress:
                 cache = cached_analysis(self.settings, progress if show else None)
@@ -627,7 +565,7 @@ def _why_not_keep_pages(
     options: DigestPluginConfig, settings: DigestConfig, config: MkDocsConfig
 ) -> str | None:
     """Why this build writes every page (None: it may keep unchanged ones)."""
-    if not options.page_cache or settings.cache_dir is None:
+    if not options["page_cache"] or settings.cache_dir is None:
         return "the page cache is off"
     if settings.search != "pagefind":
         return "the theme's search indexes every page (search: material, or auto on a small digest)"

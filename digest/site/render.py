@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -53,6 +53,7 @@ from digest.site.paths import (
 )
 from digest.sources.text import drop_controls
 from digest.store.collector import paused_collector
+from digest.store.fingerprint import fingerprint_of
 from digest.store.history import Changes
 from digest.store.markdown_pages import MarkdownPages, load_secret
 
@@ -381,12 +382,8 @@ class PageRenderer:
 
     def _setup(self) -> str:
         """A hash of what every page depends on besides its context: the code, the config."""
-        digest = hashlib.sha256(f"{__version__}\0{self.config!r}".encode())
-        for package in ("jinja2", "markupsafe"):
-            digest.update(f"\0{package}={metadata.version(package)}".encode())
-        for module in _RENDERING_MODULES:
-            digest.update(b"\0" + module.read_bytes())
-        return digest.hexdigest()
+        code = fingerprint_of(("jinja2", "markupsafe"), _RENDERING_MODULES)
+        return hashlib.sha256(f"{code}\0{self.config!r}".encode()).hexdigest()
 
     def _story_pages(self, digest: Digest) -> list[_Pending]:
         by_path = {e.article.source_path: e for e in digest.entries}
@@ -573,17 +570,14 @@ def _newest(context: dict[str, Any]) -> datetime | None:
 
 
 # The code that turns an entry into its page: the filters and helpers here, the escaping.
-_RENDERING_MODULES = tuple(
-    Path(__file__).resolve().parents[1] / name
-    for name in (
-        "site/render.py",
-        "site/paths.py",
-        "sources/text.py",
-        "model.py",
-        # story_summary, deferred until a story page is rendered, and the stemmer it uses.
-        "analysis/stories.py",
-        "analysis/stemming.py",
-    )
+_RENDERING_MODULES = (
+    "site/render.py",
+    "site/paths.py",
+    "sources/text.py",
+    "model.py",
+    # story_summary, deferred until a story page is rendered, and the stemmer it uses.
+    "analysis/stories.py",
+    "analysis/stemming.py",
 )
 
 

@@ -23,7 +23,7 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
-from digest.model import Article, Problem
+from digest.model import MAX_SLUG_CHARS, Article, Problem
 from digest.sources.cleanup import Boilerplate
 from digest.sources.text import (
     DecodeError,
@@ -57,9 +57,6 @@ _MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
 # end stays before 2106-02-07, where a date no longer fits the 32-bit time stamp MkDocs writes
 # into sitemap.xml.gz (a later date made the whole build fail with struct.error).
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
-# A page's slug is a folder name in the site: file systems refuse names over 255 bytes
-# (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
-MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
 _TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,

@@ -51,7 +51,7 @@ def package_version(package: str) -> str:
         return "none"
 
 
-def code_fingerprint(packages: Iterable[str], modules: Iterable[str]) -> str:
+def fingerprint_of(packages: Iterable[str], modules: Iterable[str]) -> str:
     """The package version, the installed versions of `packages` and the source of our
     `modules` (paths inside the digest package): what a result of that code depends on."""
     digest = hashlib.sha256(__version__.encode())

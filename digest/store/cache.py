@@ -630,6 +630,14 @@ class CachedAnalysis:
         self.use_memory = use_memory
         self.stats = CacheStats(0, 0, 0, 0)
 
+    def reading_cache(self) -> tuple[Path | None, bool]:
+        """Where readings of files are kept: beside the summaries (and in memory, if used)."""
+        return self.cache_dir, self.use_memory
+
+    def story_cache(self) -> tuple[Any, Any, Any]:
+        """Story checkpoints (load, save) and each article's story terms (memoize_each)."""
+        return self.load_checkpoint, self.save_checkpoint, self.memoize_each
+
     def __call__(self, articles: Sequence[Article], settings: Any) -> list[DigestEntry]:
         fingerprint = settings_fingerprint(settings)
         keys = [article_key(article, fingerprint) for article in articles]

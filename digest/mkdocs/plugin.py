@@ -11,8 +11,7 @@ import gc
 import html
 import logging
 import os
-import time
-from datetime import date, datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,12 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from digest.analysis.parallel import progress_bar
-from digest.analysis.stories import listed_once
 from digest.config import OPTIONS, ConfigError, DigestConfig, Option, config_from_mapping
 from digest.mkdocs.steps import (
     Guard,
     Kept,
     Record,
     Restore,
-    keep_heading_ids_out_of_reserved_names,
     markdown_setup,
     site_setup,
     wrap_render,
@@ -41,32 +38,32 @@ from digest.pipeline import build_digest, cached_analysis
 from digest.site.feeds import (
     FeedError,
     autodiscovery_links,
-    build_feeds,
     check_site_url,
-    sitemap_stubs,
-    write_feeds,
 )
+from digest.site.headings import keep_heading_ids_out_of_reserved_names
 from digest.site.output import (
     ASSETS,
     SCRIPT,
     STYLESHEET,
     SUMMARIES,
+    in_nav,
     insert_in_head,
     shipped_asset,
     site_nav,
     summaries_json,
+    update_day,
+    write_feed_files,
+    write_search_index,
 )
 from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path
 from digest.site.search import (
     AUTO_PAGEFIND_BYTES,
     SearchIndexError,
-    digest_records,
     names_by_slug,
     pagefind_only,
     resolved_search,
     result_card,
     search_engine_tag,
-    write_pagefind,
 )
 from digest.store.fingerprint import UNRESOLVED, resolved_links
 from digest.store.history import record_build
@@ -180,7 +177,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 raise DigestConfigError(
                     f"{config.config_file_path}: digest plugin: {error}"
                 ) from None
-        keep_heading_ids_out_of_reserved_names(config)
+        keep_heading_ids_out_of_reserved_names(config.mdx_configs)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
@@ -282,12 +279,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 )
             if existing is not None:
                 files.remove(existing)
-            inclusion = (
-                InclusionLevel.NOT_IN_NAV
-                if page.path.startswith(("articles/", "stories/", "archive/2", "archive/1"))
-                or "/page-" in page.path
-                else InclusionLevel.UNDEFINED
-            )
+            inclusion = InclusionLevel.UNDEFINED if in_nav(page.path) else InclusionLevel.NOT_IN_NAV
             files.append(
                 File.generated(config, page.path, content=page.markdown, inclusion=inclusion)
             )
@@ -377,17 +369,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         return markdown
 
     def _update_date(self, src_uri: str) -> str | None:
-        if self.digest is None or os.environ.get("SOURCE_DATE_EPOCH"):
-            return None
         # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
         # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
-        dated = self._dates.get(src_uri, self.digest.updated)
-        if dated is None:
+        if self.digest is None or os.environ.get("SOURCE_DATE_EPOCH"):
             return None
-        day = dated.astimezone(timezone.utc).date()
-        # MkDocs writes the newest of these into sitemap.xml.gz as an unsigned 32-bit
-        # time stamp: a site of articles from before 1970 would fail there.
-        return max(day, _EPOCH_DAY).isoformat()
+        return update_day(self._dates.get(src_uri, self.digest.updated))
 
     def _choose_kept_pages(
         self, config: MkDocsConfig, nav: Any, files: Files, setup: str
@@ -490,35 +476,26 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self.page_store.save()
         if self.settings is None or self.digest is None:
             return
+        site = Path(config.site_dir)
         try:
             if self.settings.search == "pagefind":
-                self._index_articles(Path(config.site_dir))
-            if self.settings.feeds:
-                # A story is one item, under its earliest article's id: a new source is no new
-                # item.
-                files = build_feeds(
-                    listed_once(self.digest), self.settings, config.use_directory_urls
+                bundle, count, seconds = write_search_index(
+                    self.digest, self.settings, site, self._article_urls
                 )
-                write_feeds(files + sitemap_stubs(files), Path(config.site_dir))
-                log.debug("wrote %d feed files", len(files))
+                # The time goes to the log only (benchmarks/search.py reads it), never the site.
+                log.info(
+                    "search: %d articles indexed by Pagefind in %.1f s (%s)",
+                    count,
+                    seconds,
+                    bundle.describe(),
+                )
+            if self.settings.feeds:
+                written = write_feed_files(
+                    self.digest, self.settings, site, config.use_directory_urls
+                )
+                log.debug("wrote %d feed files", len(written))
         except (FeedError, SearchIndexError) as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
-
-    def _index_articles(self, site: Path) -> None:
-        assert self.settings is not None and self.digest is not None
-        urls = self._article_urls
-        records = digest_records(
-            self.digest, self.settings, lambda e: urls.get(e.article.source_path)
-        )
-        started = time.perf_counter()
-        bundle = write_pagefind(records, site, self.settings.language)
-        # The time goes to the log only (benchmarks/search.py reads it), never into the site.
-        log.info(
-            "search: %d articles indexed by Pagefind in %.1f s (%s)",
-            len(records),
-            time.perf_counter() - started,
-            bundle.describe(),
-        )
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.
@@ -558,7 +535,6 @@ _PAGE_LOCAL_PLUGINS = frozenset({"search", "material/search", "digest"})
 _FILE_READING_EXTENSIONS = frozenset(
     {"pymdownx.snippets", "markdown_include.include", "mdx_include", "markdown_inline_graphviz"}
 )
-_EPOCH_DAY = date(1970, 1, 1)
 
 
 def _why_not_keep_pages(

@@ -9,7 +9,6 @@ shares (the Markdown setup, the config, theme, plugins, navigation, code version
 from __future__ import annotations
 
 import hashlib
-import html
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,15 @@ from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from digest import __version__
 from digest.model import DigestEntry
+from digest.site.output import plain_text_html
 from digest.store.fingerprint import (
     folder_fingerprint,
     hash_json,
     installed_folder_version,
     module_version,
-    stable,
     whole_package,
 )
-from digest.store.page_cache import PageStore, RenderedPage, TocEntry, is_reserved_id
+from digest.store.page_cache import PageStore, RenderedPage, TocEntry
 
 log = get_plugin_logger("digest.mkdocs.plugin")
 
@@ -139,11 +138,7 @@ class Guard:
                 type(error).__name__,
                 error,
             )
-            article = self.entry.article
-            page.content = "".join(
-                f"<p>{html.escape(text)}</p>"
-                for text in (article.title, self.entry.summary.text, *article.paragraphs)
-            )
+            page.content = plain_text_html(self.entry)
             page.toc = TableOfContents([])
             page.present_anchor_ids = set()
             page.links_to_anchors = {}
@@ -166,41 +161,6 @@ def _anchor_link(entry: TocEntry) -> AnchorLink:
     link = AnchorLink(entry.title, entry.anchor, entry.level)
     link.children = [_anchor_link(child) for child in entry.children]
     return link
-
-
-class SafeSlugify:
-    """A heading-id maker that never returns an id the theme or a script looks up.
-
-    Heading ids come from heading text, which is article text: a headline `__config` would give
-    `id="__config"` ahead of Material's `<script id="__config">`, and every script on the page
-    would read the wrong element. Ids in the reserved space (see is_reserved_id) get an `h`
-    in front; every other id stays as the configured slugify makes it. A heading with no
-    letter the slugify keeps (Arabic, Chinese with the default one) is `heading`, not the empty
-    id Python-Markdown would turn into `_1`.
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    def __call__(self, value: str, separator: str) -> str:
-        made = self.inner(value, separator)
-        if not isinstance(made, str):
-            return made
-        if not made:
-            return "heading"
-        return f"h{made}" if is_reserved_id(made) else made
-
-    def __repr__(self) -> str:  # in the page cache's Markdown setup fingerprint: no address
-        return f"_SafeSlugify({stable(self.inner)})"
-
-
-def keep_heading_ids_out_of_reserved_names(config: MkDocsConfig) -> None:
-    from markdown.extensions.toc import slugify
-
-    settings = config.mdx_configs.setdefault("toc", {})
-    inner = settings.get("slugify", slugify)
-    if not isinstance(inner, SafeSlugify):  # on_config runs again on every serve rebuild
-        settings["slugify"] = SafeSlugify(inner)
 
 
 def markdown_setup(config: MkDocsConfig) -> str:

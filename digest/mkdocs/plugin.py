@@ -24,15 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from digest.analysis.parallel import progress_bar
 from digest.config import OPTIONS, ConfigError, DigestConfig, Option, config_from_mapping
-from digest.mkdocs.steps import (
-    Guard,
-    Kept,
-    Record,
-    Restore,
-    markdown_setup,
-    site_setup,
-    wrap_render,
-)
+from digest.mkdocs.steps import Guard, PageCache
 from digest.model import Digest, DigestEntry
 from digest.pipeline import build_digest, cached_analysis
 from digest.site.feeds import (
@@ -65,10 +57,9 @@ from digest.site.search import (
     result_card,
     search_engine_tag,
 )
-from digest.store.fingerprint import UNRESOLVED, resolved_links
 from digest.store.history import record_build
-from digest.store.kept_pages import KeptPages, kept_key
-from digest.store.page_cache import PageStore, page_key
+from digest.store.kept_pages import KeptPages
+from digest.store.page_cache import PageStore
 from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
@@ -137,21 +128,13 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
         self.show_progress = False
         # Generated pages' HTML from earlier builds (None: page_cache off or no cache_dir).
-        self.page_store: PageStore | None = None
-        # src_uri -> (key, Markdown, whether its every link resolves) of each generated page
-        self._expected: dict[str, tuple[str, str, bool]] = {}
-        # Whether this build may store conversions (see on_nav), and whether it froze the GC.
-        self._store_conversions = False
+        self.page_cache: PageCache | None = None
+        # Whether this build froze the GC.
         self._frozen = False
-        self._link_memo: dict[tuple[str, str], str] = {}
         # src_uri of each article page -> the entry it was made from
         self._sources: dict[str, DigestEntry] = {}
         # source_path of each article -> its page's URL (the search records' URLs)
         self._article_urls: dict[str, str] = {}
-        # Pages kept from the previous build as they are (None: every page is written).
-        self.kept_pages: KeptPages | None = None
-        # src_uri -> anchors of each page converted or restored without a warning
-        self._clean: dict[str, tuple[str, ...]] = {}
         self._quiet = _KeptPagesQuiet(self)
         # `digest build` builds into a new folder that replaces this one, the live site: the
         # one to keep pages from.
@@ -188,22 +171,21 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     def _start_caches(self, config: MkDocsConfig) -> None:
         assert self.settings is not None
-        self.page_store = None
+        self.page_cache = None
         cache_dir = self.settings.cache_dir
-        if self.config["page_cache"] and cache_dir is not None:
-            # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
-            self.page_store = PageStore(cache_dir, use_memory=self.serving)
-        self._expected = {}
-        self._link_memo = {}
-        self._clean = {}
-        self.kept_pages = None
-        not_keeping = _why_not_keep_pages(self.config, self.settings, config)
-        if not_keeping is not None or cache_dir is None:
+        if not self.config["page_cache"] or cache_dir is None:
+            return
+        # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
+        store = PageStore(cache_dir, use_memory=self.serving)
+        not_keeping = _why_not_keep_pages(self.settings, config)
+        if not_keeping is not None:
             log.debug("every page is written: %s", not_keeping)
+            self.page_cache = PageCache(store, None)
             return
         site = Path(config.site_dir)
-        self.kept_pages = KeptPages(cache_dir, site, self.final_site, self.serving)
-        self.kept_pages.clean = self._clean
+        self.page_cache = PageCache(
+            store, KeptPages(cache_dir, site, self.final_site, self.serving)
+        )
         kept_template = str(Path(__file__).parent / "templates")
         if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
             config.theme.dirs.append(kept_template)
@@ -211,18 +193,22 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         for name in _BUILD_LOGGERS:
             logging.getLogger(name).addFilter(self._quiet)
 
+    @property
+    def _kept_pages(self) -> KeptPages | None:
+        return self.page_cache.kept_pages if self.page_cache is not None else None
+
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # MkDocs empties the site folder right after this event; the pages this build may keep
         # are moved aside first and brought back in on_files, before anything is written.
-        if self.kept_pages is not None:
-            why = self.kept_pages.move_aside()
+        if self._kept_pages is not None:
+            why = self._kept_pages.move_aside()
             if why is not None:
                 log.info("every page is written: %s", why)
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.settings is not None
-        if self.kept_pages is not None:
-            why = self.kept_pages.bring_back()
+        if self._kept_pages is not None:
+            why = self._kept_pages.bring_back()
             if why is not None:
                 log.info("every page is written: %s", why)
         if not self.settings.content_dir.is_dir():
@@ -256,14 +242,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             stats.analysed,
             stats.from_memory + stats.from_file,
         )
-        for problem in self.digest.problems:
-            where = self.settings.content_dir / problem.path
-            if problem.outcome == "excluded":
-                log.info("%s: %s", where, problem.message)
-            elif problem.outcome == "warning":
-                log.warning("%s: %s", where, problem.message)
-            else:
-                log.warning("%s: skipped: %s", where, problem.message)
+        _report_problems(self.digest, self.settings.content_dir)
 
     def _add_files(self, files: Files, config: MkDocsConfig) -> None:
         assert self.settings is not None and self.digest is not None
@@ -296,15 +275,17 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
         # links of each key are resolved in the final files.
-        if self.page_store is not None:
-            unsafe = sorted(_FILE_READING_EXTENSIONS & set(map(str, config.markdown_extensions)))
-            if unsafe:
-                # They pull other files into pages, and which ones is not known before converting.
-                log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
-                self.page_store = None
-                self.kept_pages = None
-        if self.page_store is not None:
-            self._plan_pages(config, nav, files)
+        unsafe = sorted(_FILE_READING_EXTENSIONS & set(map(str, config.markdown_extensions)))
+        if self.page_cache is not None and unsafe:
+            # They pull other files into pages, and which ones is not known before converting.
+            log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
+            if self._kept_pages is not None:
+                self._kept_pages.choose([])  # the previous site's pages go: all are written
+            self.page_cache = None
+        if self.page_cache is not None:
+            told = self.page_cache.plan_pages(config, nav, files, self.pages, self._keepable)
+            if told is not None:
+                log.info(told)
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while MkDocs
         # renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it is
@@ -314,35 +295,13 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self._frozen = True
         return nav
 
-    def _links(self, markdown: str, file: File, files: Files) -> list[str]:
-        def url_of(path: str) -> str | None:
-            found = files.get_file_from_path(path)
-            # A link to an excluded page is reported when converting: as good as none.
-            return None if found is None or found.inclusion.is_excluded() else found.url
-
-        return resolved_links(markdown, file.src_uri, url_of, self._link_memo)
-
-    def _plan_pages(self, config: MkDocsConfig, nav: Any, files: Files) -> None:
-        """Which pages are kept as written, and the page cache key of every other one."""
-        assert self.page_store is not None
-        setup = markdown_setup(config)
-        # MkDocs collects a page's links to anchors (which every build must check) only when
-        # its log is not verbose: a conversion is stored only then.
-        level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
-        self._store_conversions = level > logging.DEBUG
-        kept = self._choose_kept_pages(config, nav, files, setup)
-        for page in self.pages:
-            if page.path in kept:
-                continue
-            file = files.get_file_from_path(page.path)
-            if file is not None and file.generated_by is not None:
-                links = self._links(page.markdown, file, files)
-                location = f"{file.src_uri}\0{file.dest_uri}\0{file.url}"
-                key = page_key(setup, location, page.markdown, links)
-                # A link to no page warns when converted: such a page is never stored.
-                resolves = not any(link.endswith(UNRESOLVED) for link in links)
-                self._expected[page.path] = (key, page.markdown, resolves)
-        self.page_store.load(key for key, _, _ in self._expected.values())
+    def _keepable(self, page: Page) -> list[Any] | None:
+        """What a page kept as written depends on besides its Markdown, location and links
+        (None: never kept). Out of the navigation and the theme's search, that is its title and
+        the date MkDocs gives it (SOURCE_DATE_EPOCH's when that is set)."""
+        if not pagefind_only(page.path):
+            return None
+        return [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")]
 
     def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
@@ -375,33 +334,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             return None
         return update_day(self._dates.get(src_uri, self.digest.updated))
 
-    def _choose_kept_pages(
-        self, config: MkDocsConfig, nav: Any, files: Files, setup: str
-    ) -> dict[str, Any]:
-        """Pages the previous build wrote exactly as this one would (see KeptPages).
-
-        A page may be kept when it is out of the navigation and out of the theme's search
-        (articles, stories, archive months, later listing pages): its HTML then depends only on
-        its Markdown, title, date, location, the locations of what it links to, and what every
-        page shares (site_setup).
-        """
-        if self.kept_pages is None:
-            return {}
-        shared = site_setup(config, nav, setup)
-        candidates = []
-        for page in self.pages:
-            file = files.get_file_from_path(page.path)
-            if not pagefind_only(page.path) or file is None or file.generated_by is None:
-                continue
-            # The date MkDocs gives the page (SOURCE_DATE_EPOCH's when that is set).
-            own = [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")]
-            location = f"{file.src_uri}\0{file.dest_uri}\0{file.url}"
-            links = self._links(page.markdown, file, files)
-            key = kept_key(shared, location, page.markdown, links, own)
-            candidates.append((page.path, file.dest_uri, key))
-        log.info(self.kept_pages.choose(candidates))
-        return self.kept_pages.kept
-
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
     def _serve_converted(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
@@ -411,25 +343,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         if entry is not None and self.settings is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
             page.render = Guard(page, self.settings.content_dir, entry)
-        kept = self.kept_pages.kept.get(src) if self.kept_pages is not None else None
-        if kept is not None:
-            # The site folder holds this page as this build would write it: nothing is
-            # converted, and the theme renders an empty template, which MkDocs does not write.
-            page.meta["template"] = KEPT_TEMPLATE
-            wrap_render(page, Kept(page, kept.anchors))
-            return markdown
-        expected = self._expected.get(src)
-        # A page another plugin rewrote is converted as usual, and not stored.
-        if self.page_store is None or expected is None or markdown != expected[1]:
-            return markdown
-        key, _, resolves = expected
-        found = self.page_store.get(key)
-        if found is not None:
-            # This page's render step becomes handing over the stored result: MkDocs sets up
-            # no Markdown converter for it, and every later step runs as usual.
-            wrap_render(page, Restore(page, found, markdown, self._clean))
-        elif self._store_conversions and resolves:
-            wrap_render(page, Record(page, self.page_store, key, markdown, self._clean))
+        if self.page_cache is not None:
+            self.page_cache.set_render_step(page, markdown)
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -458,22 +373,13 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._end_build()
-        if self.kept_pages is not None:  # failed before on_files: the old site goes back
-            self.kept_pages.bring_back_after_error()
+        if self._kept_pages is not None:  # failed before on_files: the old site goes back
+            self._kept_pages.bring_back_after_error()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._end_build()
-        kept = self.kept_pages.kept if self.kept_pages is not None else {}
-        if self.kept_pages is not None:
-            self.kept_pages.save()
-        if self.page_store is not None:
-            # A page kept as written is not converted either: it counts as one from the cache.
-            log.info(
-                "%d of %d generated pages from the cache",
-                self.page_store.hits + len(kept),
-                len(self._expected) + len(kept),
-            )
-            self.page_store.save()
+        if self.page_cache is not None:
+            self.page_cache.finish()
         if self.settings is None or self.digest is None:
             return
         site = Path(config.site_dir)
@@ -520,11 +426,10 @@ class _KeptPagesQuiet(logging.Filter):
         if record.levelno != logging.INFO or record.funcName != "_build_page":
             return True
         page = getattr(self.config, "_current_page", None)
-        kept = self.plugin.kept_pages
-        return page is None or kept is None or page.file.src_uri not in kept.kept
+        cache = self.plugin.page_cache
+        return page is None or cache is None or not cache.is_kept(page.file.src_uri)
 
 
-KEPT_TEMPLATE = "newsdigest-kept.html"
 # Where MkDocs, and ProperDocs (its fork, under its own name), build pages.
 _BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
 # Plugins known to make nothing of a page they are not shown (out of search, out of nav).
@@ -537,12 +442,8 @@ _FILE_READING_EXTENSIONS = frozenset(
 )
 
 
-def _why_not_keep_pages(
-    options: DigestPluginConfig, settings: DigestConfig, config: MkDocsConfig
-) -> str | None:
+def _why_not_keep_pages(settings: DigestConfig, config: MkDocsConfig) -> str | None:
     """Why this build writes every page (None: it may keep unchanged ones)."""
-    if not options["page_cache"] or settings.cache_dir is None:
-        return "the page cache is off"
     if settings.search != "pagefind":
         return "the theme's search indexes every page (search: material, or auto on a small digest)"
     others = sorted(set(config.plugins) - _PAGE_LOCAL_PLUGINS)
@@ -551,6 +452,19 @@ def _why_not_keep_pages(
     if config.hooks:
         return "hooks may read or change any page"
     return None
+
+
+def _report_problems(digest: Digest, content_dir: Path) -> None:
+    """Each file that was skipped, or read with a warning or a note, as MkDocs tells it
+    (`--strict` fails on a warning)."""
+    for problem in digest.problems:
+        where = content_dir / problem.path
+        if problem.outcome == "excluded":
+            log.info("%s: %s", where, problem.message)
+        elif problem.outcome == "warning":
+            log.warning("%s: %s", where, problem.message)
+        else:
+            log.warning("%s: skipped: %s", where, problem.message)
 
 
 def _env_flag(name: str) -> bool:

@@ -9,6 +9,8 @@ shares (the Markdown setup, the config, theme, plugins, navigation, code version
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,94 @@ from digest.store.fingerprint import (
     module_version,
     whole_package,
 )
+from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry
+from digest.store.page_plan import PagePlan
 
 log = get_plugin_logger("digest.mkdocs.plugin")
+
+
+KEPT_TEMPLATE = "newsdigest-kept.html"
+
+
+class PageCache:
+    """The page cache's part in one MkDocs build: plans the generated pages (PagePlan: kept as
+    written, or keyed), gives each page its render step, and saves what it stored.
+
+    kept_pages: None when this build writes every page."""
+
+    def __init__(self, store: PageStore, kept_pages: KeptPages | None) -> None:
+        self.store, self.kept_pages = store, kept_pages
+        self.plan: PagePlan | None = None
+        # src_uri -> anchors of each page converted or restored without a warning
+        self.clean: dict[str, tuple[str, ...]] = {}
+        if kept_pages is not None:
+            kept_pages.clean = self.clean
+        self.store_conversions = False
+
+    def plan_pages(
+        self,
+        config: MkDocsConfig,
+        nav: Any,
+        files: Files,
+        pages: Sequence[Any],
+        keepable: Callable[[Any], list[Any] | None],
+    ) -> str | None:
+        """Key every generated page; returns what keeping pages did, for the log."""
+
+        def locate(path: str) -> tuple[str, str, str] | None:
+            file = files.get_file_from_path(path)
+            if file is None or file.generated_by is None:
+                return None
+            return file.src_uri, file.dest_uri, file.url
+
+        def url_of(path: str) -> str | None:
+            found = files.get_file_from_path(path)
+            # A link to an excluded page is reported when converting: as good as none.
+            return None if found is None or found.inclusion.is_excluded() else found.url
+
+        setup = markdown_setup(config)
+        # MkDocs collects a page's links to anchors (which every build must check) only when
+        # its log is not verbose: a conversion is stored only then.
+        level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
+        self.store_conversions = level > logging.DEBUG
+        self.plan = PagePlan(self.store, self.kept_pages, locate, url_of)
+        shared = site_setup(config, nav, setup) if self.kept_pages is not None else ""
+        return self.plan.plan(pages, setup, shared, keepable)
+
+    def is_kept(self, src: str) -> bool:
+        return self.kept_pages is not None and src in self.kept_pages.kept
+
+    def set_render_step(self, page: Any, markdown: str) -> None:
+        """Kept as written, restored from the cache, or converted and stored (or neither)."""
+        src = page.file.src_uri
+        kept = self.kept_pages.kept.get(src) if self.kept_pages is not None else None
+        if kept is not None:
+            # The site folder holds this page as this build would write it: nothing is
+            # converted, and the theme renders an empty template, which MkDocs does not write.
+            page.meta["template"] = KEPT_TEMPLATE
+            wrap_render(page, Kept(page, kept.anchors))
+            return
+        expected = self.plan.expected.get(src) if self.plan is not None else None
+        # A page another plugin rewrote is converted as usual, and not stored.
+        if expected is None or markdown != expected[1]:
+            return
+        key, _, resolves = expected
+        found = self.store.get(key)
+        if found is not None:
+            # This page's render step becomes handing over the stored result: MkDocs sets up
+            # no Markdown converter for it, and every later step runs as usual.
+            wrap_render(page, Restore(page, found, markdown, self.clean))
+        elif self.store_conversions and resolves:
+            wrap_render(page, Record(page, self.store, key, markdown, self.clean))
+
+    def finish(self) -> None:
+        """Save the record of the written pages and the new conversions."""
+        if self.kept_pages is not None:
+            self.kept_pages.save()
+        if self.plan is not None:
+            log.info("%d of %d generated pages from the cache", *self.plan.counts())
+        self.store.save()
 
 
 class Restore:

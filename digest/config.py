@@ -5,17 +5,18 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slugify import slugify
 
 from digest.model import MAX_SLUG_CHARS, StorySettings, Topic
 
+T = TypeVar("T")
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
 # The sumy algorithms the `summarizer` option accepts by name (digest.analysis.summarizers
 # makes them).
@@ -141,12 +142,18 @@ def topic_from_mapping(raw: Any, where: str = "topics") -> Topic:
     )
 
 
-def topics_from_list(raw: Any) -> tuple[Topic, ...]:
+def _each(raw: Any, option: str, make: Callable[[Any, str], T]) -> tuple[T, ...]:
+    """Each item of a list option (`topics`, `sources`), made by `make`, which names the item
+    (`topics[2]`) in its error."""
     if raw is None:
         return ()
     if not isinstance(raw, (list, tuple)):
-        raise ConfigError("topics: expected a list of topics")
-    topics = tuple(topic_from_mapping(item, f"topics[{i}]") for i, item in enumerate(raw))
+        raise ConfigError(f"{option}: expected a list of {option}")
+    return tuple(make(item, f"{option}[{i}]") for i, item in enumerate(raw))
+
+
+def topics_from_list(raw: Any) -> tuple[Topic, ...]:
+    topics = _each(raw, "topics", topic_from_mapping)
     seen: set[str] = set()
     for topic in topics:
         if topic.slug in seen:
@@ -719,11 +726,7 @@ def source_from_mapping(raw: Any, where: str) -> Source:
 
 def sources_from_list(raw: Any) -> tuple[Source, ...]:
     """The `sources:` option; two sources may not share a name or a folder."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, (list, tuple)):
-        raise ConfigError("sources: expected a list of sources")
-    sources = tuple(source_from_mapping(item, f"sources[{i}]") for i, item in enumerate(raw))
+    sources = _each(raw, "sources", source_from_mapping)
     for key in ("name", "slug"):
         seen: set[str] = set()
         for source in sources:

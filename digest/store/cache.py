@@ -303,21 +303,7 @@ class SummaryCache:
         held = self._held_elsewhere.get(self.path)
         if held is not None and time.monotonic() < held:
             raise CacheUnavailable(f"{self.path}: locked by another program; not waited for again")
-        lock_path = self.directory / LOCK_FILE
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            # The folder may come from a shared CI cache: a link planted as the lock file must
-            # not make the build open (or create) a file elsewhere.
-            if lock_path.is_symlink():
-                lock_path.unlink()
-            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
-        except OSError as error:
-            if error.errno not in _NOT_WRITABLE or not self.path.is_file():
-                raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
-            # A folder we may not write: its entries are still worth reading.
-            self.read_only = True
-            with contextlib.suppress(OSError):
-                self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDONLY)
+        self._lock_fd, self.read_only = _open_lock_file(self.directory, self.path)
         try:
             self._lock(shared=True)
             problem = self._open_checked()
@@ -804,6 +790,27 @@ def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:
 def clear_memory() -> None:
     """Forget the entries kept in this process (tests; long-lived processes)."""
     _memory.clear()
+
+
+def _open_lock_file(directory: Path, path: Path) -> tuple[int | None, bool]:
+    """The cache folder's lock file, opened (created if need be), and whether the folder is
+    read-only; CacheUnavailable when neither the lock nor the cache file can be had."""
+    lock_path = directory / LOCK_FILE
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # The folder may come from a shared CI cache: a link planted as the lock file must
+        # not make the build open (or create) a file elsewhere.
+        if lock_path.is_symlink():
+            lock_path.unlink()
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644), False
+    except OSError as error:
+        if error.errno not in _NOT_WRITABLE or not path.is_file():
+            raise CacheUnavailable(f"{directory}: {error.strerror or error}") from None
+    # A folder we may not write: its entries are still worth reading.
+    try:
+        return os.open(lock_path, os.O_RDONLY), True
+    except OSError:
+        return None, True
 
 
 def reading(

@@ -27,11 +27,7 @@ from digest.config import OPTIONS, ConfigError, DigestConfig, Option, config_fro
 from digest.mkdocs.steps import Guard, PageCache
 from digest.model import Digest, DigestEntry
 from digest.pipeline import build_digest, cached_analysis
-from digest.site.feeds import (
-    FeedError,
-    autodiscovery_links,
-    check_site_url,
-)
+from digest.site.feeds import FeedError, autodiscovery_links, check_site_url
 from digest.site.headings import keep_heading_ids_out_of_reserved_names
 from digest.site.output import (
     ASSETS,

@@ -123,6 +123,91 @@ def installed_folder_version(folder: str) -> str:
     return json.dumps(folder_fingerprint(Path(folder)))
 
 
+def markdown_setup(config: Any) -> str:
+    """Everything besides a page's own text that its converted HTML depends on, from a
+    MkDocs-shaped config (MkDocs' or ProperDocs'): extensions, their settings, URLs, checks."""
+    extensions: list[Any] = []
+    modules = {"mkdocs", "markdown"}
+    for extension in config.markdown_extensions:
+        if isinstance(extension, str):
+            extensions.append(extension)
+            modules.add(extension.split(".")[0])
+        else:  # an Extension object another plugin added: its class and settings
+            kind = type(extension)
+            extensions.append([f"{kind.__module__}.{kind.__qualname__}", extension.getConfigs()])
+            modules.add(kind.__module__.split(".")[0])
+    return hash_json(
+        [
+            __version__,
+            [module_version(name) for name in sorted(modules)],
+            extensions,
+            config.mdx_configs,
+            config.use_directory_urls,
+            config.validation,
+        ]
+    )
+
+
+def site_setup(config: Any, nav: Any, markdown: str) -> str:
+    """Everything a kept page's HTML shares with every other page: the Markdown setup, the
+    config (theme and its options, extra, CSS and scripts, site name and URL...), each
+    plugin's options and code version, the theme's templates, the navigation, our own code.
+
+    When any of it changes, no page is kept.
+    """
+    # Where things are (not what pages show), and what is taken apart below.
+    location = {"site_dir", "docs_dir", "config_file_path", "plugins", "dev_addr", "watch", "theme"}
+    settings = {
+        key: [str(item) for item in config[key]] if key == "extra_javascript" else config[key]
+        for key in config
+        if key not in location
+    }
+    plugins: list[Any] = []
+    for name, plugin in config.plugins.items():
+        kind = type(plugin)
+        module = kind.__module__.split(".")[0]
+        plugins.append([name, f"{kind.__module__}.{kind.__qualname__}", module_version(module)])
+        plugins.append({key: plugin.config[key] for key in plugin.config})
+    theme = config.theme
+    custom = theme.custom_dir
+    folders = [
+        folder_fingerprint(Path(folder))
+        if folder == custom
+        else [folder, installed_folder_version(folder)]
+        for folder in theme.dirs
+    ]
+    return hash_json(
+        [
+            __version__,
+            whole_package(),
+            markdown,
+            settings,
+            plugins,
+            [theme.name, dict(theme), folders, theme.static_templates],
+            _nav_outline(nav.items),
+        ]
+    )
+
+
+def _nav_outline(items: Any) -> list[Any]:
+    """The navigation as every page shows it: titles, URLs, and for a page whose title is not
+    known yet (a user's page titled by its first heading), its source text."""
+    outline: list[Any] = []
+    for item in items:
+        children = getattr(item, "children", None)
+        file = getattr(item, "file", None)
+        entry: list[Any] = [type(item).__name__, item.title, getattr(item, "url", None)]
+        if file is not None and item.title is None:
+            try:
+                entry.append(hashlib.sha256(file.content_bytes).hexdigest())
+            except OSError:
+                entry.append("unreadable")
+        if children:
+            entry.append(_nav_outline(children))
+        outline.append(entry)
+    return outline
+
+
 # Markdown link and image targets: (target) or (<target>), reference definitions, and HTML
 # href/src values. Three patterns, each starting with something the regex engine can search
 # for quickly: one alternation of all three was a tenth of a second per thousand pages.

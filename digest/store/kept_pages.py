@@ -185,3 +185,37 @@ def _link_file(source: Path, target: Path) -> None:
         os.link(source, target, follow_symlinks=False)
     except OSError:
         shutil.copy2(source, target, follow_symlinks=False)
+
+
+def publish_files(
+    files: Iterable[tuple[str, bytes]], staging: Path, live: Path, record_file: Path | None
+) -> int:
+    """Write each (path in the site, bytes) into the staging folder; where the previous build
+    wrote the same bytes and the live site still holds that very file, hard-link it instead,
+    so an unchanged page keeps its file (an engine that hands over finished files: Zensical).
+    record_file: where the record of this build's files goes (None: no record, every file is
+    written). Returns how many files were kept."""
+    previous = load_record(record_file) if record_file is not None else {}
+    record: dict[str, Written] = {}
+    kept = 0
+    for dest, data in files:
+        key = hashlib.sha256(data).hexdigest()
+        target = staging / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        before = previous.get(dest)
+        if before is not None and before.key == key and still_there(live, dest, before):
+            try:
+                os.link(live / dest, target, follow_symlinks=False)
+            except OSError:
+                pass  # written below
+            else:
+                record[dest] = before
+                kept += 1
+                continue
+        target.write_bytes(data)
+        made = written(staging, dest, key)
+        if made is not None:
+            record[dest] = made
+    if record_file is not None:
+        save_record(record_file, record)
+    return kept

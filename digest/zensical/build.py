@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -22,6 +22,8 @@ from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, si
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
+from digest.store.kept_pages import publish_files
+from digest.store.outputs import record_path
 from digest.store.publish import staged_site
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
@@ -120,25 +122,6 @@ def derived_config(
     return derived
 
 
-def _add_head_tags(config: DigestConfig, site: Path, md_paths: list[str], dirs: bool) -> None:
-    """In every page's head, as the plugin's on_post_page adds them: the tag telling the
-    reader's script to search articles through Pagefind, and the feed autodiscovery links."""
-    engine = search_engine_tag(config)
-    if not config.feeds and not engine:
-        return
-    for path in md_paths:
-        html_file = site / page_dest(path, dirs)
-        if not html_file.is_file():
-            continue
-        tags = [engine]
-        if config.feeds:
-            tags.append(autodiscovery_links(config, path, dirs))
-        text = html_file.read_text(encoding="utf-8")
-        html_file.write_text(
-            insert_in_head(text, "\n".join(tag for tag in tags if tag)), encoding="utf-8"
-        )
-
-
 @dataclass(frozen=True)
 class _Built:
     """Zensical's output folder and the Markdown pages it was made from."""
@@ -189,12 +172,36 @@ def build_site(
             built = _run_zensical(
                 zensical, config, digest, raw, config_file, project, final, keep=keep, strict=strict
             )
-            shutil.copytree(built.site, staging, dirs_exist_ok=True)
-            _add_head_tags(config, staging, built.md_paths, built.use_directory_urls)
+            # Unchanged files are hard-linked from the live site, as a MkDocs build keeps them.
+            record = record_path(config.cache_dir, final) if config.cache_dir and keep else None
+            publish_files(_site_files(config, built), staging, final, record)
     finally:
         if not keep:
             shutil.rmtree(project, ignore_errors=True)
     return final
+
+
+def _site_files(config: DigestConfig, built: _Built) -> Iterator[tuple[str, bytes]]:
+    """Each file of Zensical's output as it is published: in every page's head, as the
+    plugin's on_post_page adds them, the tag telling the reader's script to search articles
+    through Pagefind and the feed autodiscovery links."""
+    engine = search_engine_tag(config)
+    dirs = built.use_directory_urls
+    tagged = {page_dest(p, dirs): p for p in built.md_paths} if config.feeds or engine else {}
+    for path in sorted(built.site.rglob("*")):
+        if not path.is_file():
+            continue
+        dest = path.relative_to(built.site).as_posix()
+        data = path.read_bytes()
+        page = tagged.get(dest)
+        if page is not None:
+            tags = [engine]
+            if config.feeds:
+                tags.append(autodiscovery_links(config, page, dirs))
+            # Read as text files are (universal newlines), the tags before </head>.
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            data = insert_in_head(text, "\n".join(tag for tag in tags if tag)).encode("utf-8")
+        yield dest, data
 
 
 def _run_zensical(

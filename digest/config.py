@@ -6,18 +6,19 @@ import difflib
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slugify import slugify
 
-from digest.model import StorySettings, Topic
+from digest.model import MAX_SLUG_CHARS, StorySettings, Topic
 from digest.wording import noun
 
+T = TypeVar("T")
 DEFAULT_TOPICS: tuple[Topic, ...] = ()
 # The sumy algorithms the `summarizer` option accepts by name (digest.analysis.summarizers
 # makes them).
@@ -176,12 +177,18 @@ def _topic_keywords(raw: Mapping[str, Any], name: str, where: str) -> tuple[str,
     return keywords
 
 
-def topics_from_list(raw: Any) -> tuple[Topic, ...]:
+def _each(raw: Any, option: str, make: Callable[[Any, str], T]) -> tuple[T, ...]:
+    """Each item of a list option (`topics`, `sources`), made by `make`, which names the item
+    (`topics[2]`) in its error."""
     if raw is None:
         return ()
     if not isinstance(raw, (list, tuple)):
-        raise ConfigError("topics: expected a list of topics")
-    topics = tuple(topic_from_mapping(item, f"topics[{i}]") for i, item in enumerate(raw))
+        raise ConfigError(f"{option}: expected a list of {option}")
+    return tuple(make(item, f"{option}[{i}]") for i, item in enumerate(raw))
+
+
+def topics_from_list(raw: Any) -> tuple[Topic, ...]:
+    topics = _each(raw, "topics", topic_from_mapping)
     seen: set[str] = set()
     for topic in topics:
         if topic.slug in seen:
@@ -249,9 +256,6 @@ def story_settings(raw: Any) -> StorySettings:
     return StorySettings(threshold=threshold, window_days=window)
 
 
-_PATH_OPTIONS = {"content_dir", "templates_dir", "cache_dir"}
-# A topic's slug is a folder name in the site, as an article's is (see readers).
-MAX_SLUG_CHARS = 100
 # Keywords made only of these (or of single letters) match nearly every article (the topic
 # matcher's phrase stop words among them: digest.analysis.topics._PHRASE_STOPWORDS).
 _FUNCTION_WORDS = frozenset(
@@ -263,29 +267,211 @@ _FUNCTION_WORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # More summarizing processes than this only costs memory: the work is bound by the cores.
 MAX_WORKERS = 256
-# (option, smallest value): the counts the pipeline and the templates take as they are.
-_COUNTS = (
-    ("summary_sentences", 1),
-    ("topic_summary_sentences", 1),
-    ("summary_words", 1),
-    ("feed_items", 1),
-    ("page_size", 1),
-    ("home_items_per_topic", 0),
-    ("topic_suggestions", 0),
-    ("workers", 0),
-)
-_FLAGS = ("feeds", "include_drafts", "progress", "page_cache")
-_TEXTS = ("timezone", "summarizer", "topic_mode", "search")
 
 
-# The plugin's options as mkdocs.yml names them (the plugin's DigestPluginConfig).
-PLUGIN_OPTIONS = frozenset(
-    {"content_dir", "templates_dir", "topics", "topic_threshold", "topic_mode"}
-    | {"topic_suggestions", "timezone", "summarizer", "summary_sentences", "summary_words"}
-    | {"topic_summary_sentences", "feeds", "feed_items", "page_size", "home_items_per_topic"}
-    | {"cache_dir", "workers", "progress", "include_drafts", "page_cache", "boilerplate"}
-    | {"sources", "stories", "search"}
+@dataclass(frozen=True)
+class Option:
+    """One option of the digest plugin in mkdocs.yml: the MkDocs schema, the checks below and
+    the documentation all come from OPTIONS.
+
+    kind: folder, count (a whole number from `least`), flag, text, share (0 to 1), or list /
+    mapping (checked by their own readers); default: as mkdocs.yml would write it (None: the
+    option may be left out)."""
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    least: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "help", " ".join(self.help.split()))
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "content_dir",
+        "folder",
+        "content",
+        "Folder of articles (.txt and .md), relative to mkdocs.yml.",
+    ),
+    Option(
+        "templates_dir",
+        "folder",
+        "site_templates",
+        "Folder whose Jinja2 templates override the built-in ones of the same name.",
+    ),
+    Option(
+        "topics",
+        "list",
+        [],
+        """The topics that group the digest; an article can be in several. Each has a `name`,
+        and optionally `slug`, `description`, `keywords`, `exclude` (phrases in which a
+        topic word means something else, e.g. `interfering in Venezuela`) and `context` (the
+        topic's vocabulary: a lone keyword counts only with some of these, e.g. `Russia`,
+        `FBI`).""",
+    ),
+    Option(
+        "topic_threshold",
+        "share",
+        0.1,
+        "Share of an article's sentences that must be about a topic for it to join the topic.",
+    ),
+    Option(
+        "topic_mode",
+        "text",
+        "passages",
+        """`passages`: an article joins every topic enough of it is about; `sections`: each
+        article joins its one best topic, learned from the corpus (like a newspaper's
+        sections).""",
+    ),
+    Option(
+        "topic_suggestions",
+        "count",
+        5,
+        """How many candidate topics the Other page suggests from the articles it lists (0:
+        none).""",
+    ),
+    Option(
+        "timezone",
+        "text",
+        "UTC",
+        "IANA time zone for dates written without one (e.g. `Europe/Berlin`).",
+    ),
+    Option(
+        "summarizer",
+        "text",
+        "digest",
+        """`digest` (default), `lead`, or a sumy algorithm: lexrank, textrank, lsa, luhn,
+        edmundson, sumbasic, klsum, reduction.""",
+    ),
+    Option(
+        "summary_sentences",
+        "count",
+        3,
+        "Sentences in an article's summary.",
+        least=1,
+    ),
+    Option(
+        "summary_words",
+        "count",
+        None,
+        "A word budget for the summary instead of a sentence count.",
+        least=1,
+    ),
+    Option(
+        "topic_summary_sentences",
+        "count",
+        2,
+        """Sentences in an article's summary on a topic page (drawn from the part about the
+        topic).""",
+        least=1,
+    ),
+    Option(
+        "feeds",
+        "flag",
+        True,
+        """Write RSS, Atom and JSON feeds (whole digest and per topic), OPML and a Subscribe
+        page. Needs `site_url`, since every link in a feed is absolute.""",
+    ),
+    Option(
+        "feed_items",
+        "count",
+        50,
+        "Number of newest articles in each feed.",
+        least=1,
+    ),
+    Option(
+        "page_size",
+        "count",
+        50,
+        "Stories per topic page before the next page starts.",
+        least=1,
+    ),
+    Option(
+        "home_items_per_topic",
+        "count",
+        5,
+        "Stories per topic on the home page.",
+    ),
+    Option(
+        "cache_dir",
+        "folder",
+        None,
+        "Where summaries are cached between builds, relative to mkdocs.yml (`.digest-cache`).",
+    ),
+    Option(
+        "workers",
+        "count",
+        0,
+        "Processes that summarize in parallel; 0 means one per core.",
+    ),
+    Option(
+        "progress",
+        "flag",
+        False,
+        """Show a progress bar while summarizing many articles (also with `DIGEST_PROGRESS=1`;
+        `digest build` always shows one).""",
+    ),
+    Option(
+        "include_drafts",
+        "flag",
+        False,
+        "Publish articles whose front matter says `draft: true`.",
+    ),
+    Option(
+        "boilerplate",
+        "list",
+        [],
+        """Regular expressions for page furniture of your sources ("^Subscribe to"): a
+        paragraph or sentence one matches is shown muted and left out of summaries and
+        topics.""",
+    ),
+    Option(
+        "sources",
+        "list",
+        [],
+        """Feeds, sitemaps and pages `digest fetch` writes articles from (the build never
+        fetches): each has a `name` and one of `feed`, `sitemap` or `urls`, and optionally
+        `slug`, `topics`, `max_items`, `include`, `exclude`, `allow_private`, `delay`,
+        `timeout` and `max_bytes`.""",
+    ),
+    Option(
+        "stories",
+        "mapping",
+        {},
+        """How articles about the same event, from several outlets, are grouped into stories:
+        `threshold` (least likeness, 0 to 1, for an article to join a story; higher splits
+        more) and `window_days` (an article joins only stories with an article this many
+        days before).""",
+    ),
+    Option(
+        "page_cache",
+        "flag",
+        True,
+        """Keep the generated pages' converted HTML in the cache folder: a rebuild converts
+        only the pages whose Markdown, links or Markdown setup changed, and leaves the pages
+        that cannot have changed in the site folder as they are (not rendered, not written).""",
+    ),
+    Option(
+        "search",
+        "text",
+        "auto",
+        """`pagefind`: articles are searched through a Pagefind index the reader fetches in
+        small parts per query, written into the site's pagefind/ folder; `material`: the
+        theme's search plugin alone (one file with every page's text, downloaded on the
+        first visit); `auto` (default): `material` while the content folder holds under 100
+        KB of articles (about 20 of 800 words), where its one small file gives the first
+        result sooner, `pagefind` from there on (and with it the results' topic and month
+        menus).""",
+    ),
 )
+# The plugin's options as mkdocs.yml names them (digest.mkdocs.plugin's schema is made of them).
+PLUGIN_OPTIONS = frozenset(option.name for option in OPTIONS)
+_PATH_OPTIONS = {o.name for o in OPTIONS if o.kind == "folder"}
+_COUNTS = tuple((o.name, o.least) for o in OPTIONS if o.kind == "count")
+_FLAGS = tuple(o.name for o in OPTIONS if o.kind == "flag")
+_TEXTS = tuple(o.name for o in OPTIONS if o.kind == "text")
 
 
 def check_option_names(values: Mapping[str, Any]) -> None:
@@ -620,11 +806,7 @@ def source_from_mapping(raw: Any, where: str) -> Source:
 
 def sources_from_list(raw: Any) -> tuple[Source, ...]:
     """The `sources:` option; two sources may not share a name or a folder."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, (list, tuple)):
-        raise ConfigError("sources: expected a list of sources")
-    sources = tuple(source_from_mapping(item, f"sources[{i}]") for i, item in enumerate(raw))
+    sources = _each(raw, "sources", source_from_mapping)
     for key in ("name", "slug"):
         seen: set[str] = set()
         for source in sources:

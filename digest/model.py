@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# An article's or topic's slug is a folder name in the site: file systems refuse names over 255
+# bytes (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
+MAX_SLUG_CHARS = 100
+
 
 @dataclass(frozen=True)
 class Topic:

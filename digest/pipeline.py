@@ -6,10 +6,11 @@ Plain Python: the MkDocs plugin and the CLI both call ``build_digest``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from digest.analysis.analyzer import (
     AnalysisSettings,
@@ -35,6 +36,7 @@ from digest.store.collector import paused_collector
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
+    from digest.store.cache import CachedAnalysis
 
 # Re-exported: callers of the pipeline (the CLI, the MkDocs adapter, users' scripts) import the
 # analysis settings and the serial analysis from here.
@@ -43,6 +45,7 @@ __all__ = [
     "AnalyzeMany",
     "Analyzer",
     "analyze_serially",
+    "BuildCache",
     "boilerplate_of",
     "build_digest",
     "cached_analysis",
@@ -52,6 +55,8 @@ __all__ = [
     "split_article",
     "unknown_forced_topics",
 ]
+
+T = TypeVar("T")
 
 # The analysing modules (sumy, NLTK, SciPy, the Punkt model: seconds to import) load only when
 # an article needs analysing: a build served from the summary cache never imports them.
@@ -123,7 +128,7 @@ def group(
     )
 
 
-def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> AnalyzeMany:
+def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> CachedAnalysis:
     """How site builds analyse: unchanged articles from the summary cache, the rest in parallel."""
     from digest.store.cache import CachedAnalysis
 
@@ -145,40 +150,67 @@ def boilerplate_of(config: DigestConfig) -> Boilerplate:
     return Boilerplate(tuple(re.compile(p) for p in config.boilerplate))
 
 
-def _read_memo(
-    analyze_many: AnalyzeMany | None, tz: tzinfo, boilerplate: Boilerplate
-) -> ReadMemo | None:
-    """Where a build keeps what reading each file gave: a caching analysis (site builds)
-    keeps it beside its summaries, so unchanged files are not read again."""
-    if analyze_many is None:
+class BuildCache(Protocol):
+    """How a build analyses articles and what it keeps for the next build, passed to
+    build_digest: digest.store.cache.CachedAnalysis keeps everything in cache_dir (site
+    builds); analyze_serially keeps nothing."""
+
+    def __call__(
+        self, articles: Sequence[Article], settings: AnalysisSettings
+    ) -> list[DigestEntry]: ...
+
+    def reading_cache(self) -> tuple[Path | None, bool] | None:
+        """(cache folder, whether in memory too) where readings of files are kept, or None."""
+
+    def story_cache(self) -> tuple[Any, Any, Any]:
+        """stories_for's load, save and memoize_each (None each: nothing kept)."""
+
+    def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
+        """compute(), or what it gave for the same inputs before."""
+
+    def memoize_each(
+        self,
+        name: str,
+        inputs: Sequence[Any],
+        compute: Callable[[list[int]], list[Any]],
+        valid: Callable[[Any], bool],
+    ) -> list[Any]:
+        """A value per item: the one kept for the same item inputs, else compute's."""
+
+
+def _read_memo(cache: BuildCache, tz: tzinfo, boilerplate: Boilerplate) -> ReadMemo | None:
+    """Where a build keeps what reading each file gave: a caching build keeps it beside its
+    summaries, so unchanged files are not read again."""
+    place = cache.reading_cache()
+    if place is None:
         return None
-    from digest.store.cache import CachedAnalysis
     from digest.store.read_cache import ReadCache
 
-    if not isinstance(analyze_many, CachedAnalysis):
-        return None
-    return ReadCache(analyze_many.cache_dir, tz, boilerplate, use_memory=analyze_many.use_memory)
+    cache_dir, use_memory = place
+    return ReadCache(cache_dir, tz, boilerplate, use_memory=use_memory)
 
 
 def _learned(
-    articles: Sequence[Article], config: DigestConfig, analyze_many: AnalyzeMany | None
+    articles: Sequence[Article], config: DigestConfig, cache: BuildCache
 ) -> tuple[Topic, ...]:
     """The topics, those without a configured `context:` with the vocabulary their clear
     members in the content folder use (each article's part cached like its summary)."""
     from digest.analysis.topic_corpus import Document, learned_topics  # numpy: only when needed
 
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
-    memoize_each = getattr(analyze_many, "memoize_each", None)
-    return learned_topics(documents, config.topics, config.topic_threshold, memoize_each)
+    return learned_topics(documents, config.topics, config.topic_threshold, cache.memoize_each)
 
 
-def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) -> Digest:
-    """Read content/, analyse every article, and group the results into a Digest."""
+def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> Digest:
+    """Read content/, analyse every article, and group the results into a Digest.
+
+    cache: how articles are analysed and what is kept between builds (cached_analysis for a
+    site build; by default nothing is kept)."""
     tz = resolve_timezone(config.timezone)
     # Only for the "date lies in the future" warning; never written into the output.
     now = datetime.now(timezone.utc)
     boilerplate = boilerplate_of(config)
-    memo = _read_memo(analyze_many, tz, boilerplate)
+    memo = _read_memo(cache, tz, boilerplate)
     reader = ContentReader(config.content_dir, tz, config.include_drafts, now, boilerplate, memo)
     with paused_collector():  # thousands of articles and problems: new objects, no garbage
         read = reader.read_all()
@@ -189,22 +221,15 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
     articles = with_site_language(read.articles, config.language)
     settings = AnalysisSettings.from_config(config)
     if not all(t.context for t in config.topics):
-        settings = replace(settings, topics=_learned(articles, config, analyze_many))
-    entries = (analyze_many or analyze_serially)(articles, settings)
+        settings = replace(settings, topics=_learned(articles, config, cache))
+    entries = cache(articles, settings)
     if config.topic_mode == "sections":
         from digest.analysis.topic_corpus import sections_of
 
         entries = sections_of(entries, config.topics)
-    memoize = getattr(analyze_many, "memoize", None)
     with paused_collector():  # ordering and grouping 10,000 entries: new objects, no garbage
         digest = group(entries, config.topics, problems)
-        stories = stories_for(
-            digest.entries,
-            config.stories,
-            getattr(analyze_many, "load_checkpoint", None),
-            getattr(analyze_many, "save_checkpoint", None),
-            getattr(analyze_many, "memoize_each", None),
-        )
+        stories = stories_for(digest.entries, config.stories, *cache.story_cache())
     digest = replace(digest, stories=stories)
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
@@ -222,10 +247,6 @@ def build_digest(config: DigestConfig, analyze_many: AnalyzeMany | None = None) 
             ],
             [e.article.slug for e in found.other],
         ]
-        suggestions = (
-            memoize("suggestions", inputs, lambda: _suggestions(found, config))
-            if memoize is not None
-            else _suggestions(found, config)
-        )
+        suggestions = cache.memoize("suggestions", inputs, lambda: _suggestions(found, config))
         digest = replace(digest, suggestions=suggestions)
     return digest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,14 @@ def test_a_misspelt_option_is_an_error_not_ignored(tmp_path: Path) -> None:
         built = mkdocs_build(project, strict=strict)
         assert built.returncode == 2 and message in built.stderr, built.stderr
         assert "Unrecognised configuration name" not in built.stderr
+
+
+def test_the_readme_documents_each_option_of_the_table_in_its_order() -> None:
+    # digest.config.OPTIONS makes the MkDocs schema and the checks; the README's table of
+    # options is written from it, so a new option must be documented there too.
+    from digest.config import OPTIONS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE)
+    assert documented == [option.name for option in OPTIONS]

@@ -287,3 +287,27 @@ def test_render_without_site_url_names_the_option(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "site_url" in result.output
+
+
+def test_a_zensical_rebuild_keeps_unchanged_pages_as_they_are(
+    feeds_sites: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # As a MkDocs build does: a page whose bytes are unchanged keeps its very file (a deploy
+    # that compares files, or a reader's cache, sees no change), and the site is the same.
+    import shutil
+
+    _needs("zensical")
+    project, _ = feeds_sites
+    work = tmp_path / "project"
+    shutil.copytree(project, work, ignore=shutil.ignore_patterns("site"))
+    site = tmp_path / "site"
+    assert zensical_build(work, "-d", str(site)).exit_code == 0
+    pages = sorted(site.glob("articles/*/index.html"))
+    assert pages
+    before = {page: (page.stat().st_ino, page.read_bytes()) for page in pages}
+    assert zensical_build(work, "-d", str(site)).exit_code == 0
+    assert {page: (page.stat().st_ino, page.read_bytes()) for page in pages} == before
+    # A page edited in the published site is not kept: it is written again.
+    (pages[0]).write_text("edited", encoding="utf-8")
+    assert zensical_build(work, "-d", str(site)).exit_code == 0
+    assert pages[0].read_bytes() == before[pages[0]][1]

@@ -308,7 +308,7 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
     # without a value: the anchor None. Storing such a page must not crash the build.
     from types import SimpleNamespace
 
-    from digest.mkdocs.plugin import _Record, _WarningCounter
+    from digest.mkdocs.steps import Record
 
     stored = {}
 
@@ -325,9 +325,8 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
     page = Page()
     store = SimpleNamespace(put=lambda key, value: stored.setdefault(key, value))
     clean: dict[str, tuple[str, ...]] = {}
-    plugin = SimpleNamespace(page_store=store, _warnings=_WarningCounter(), _clean=clean)
     page.file = SimpleNamespace(src_uri="articles/x.md")  # type: ignore[attr-defined]
-    page.render = _Record(page, plugin, "key", "text")  # type: ignore[method-assign]
+    page.render = Record(page, store, "key", "text", clean)  # type: ignore[arg-type, method-assign]
     page.render(None, None)
     assert stored["key"].anchors == ("summary",)
     assert clean == {"articles/x.md": ("summary",)}

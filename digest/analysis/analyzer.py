@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from digest.analysis.summary_base import Budget, Summarizer
 from digest.config import DigestConfig
 from digest.language import language_name
 from digest.model import Article, DigestEntry, Sentence, Summary, Topic, TopicMatch
+
+T = TypeVar("T")
 
 
 def split_article(article: Article) -> tuple[Sentence, ...]:
@@ -185,6 +188,36 @@ def with_antecedents(
 AnalyzeMany = Callable[[Sequence[Article], AnalysisSettings], list[DigestEntry]]
 
 
-def analyze_serially(articles: Sequence[Article], settings: AnalysisSettings) -> list[DigestEntry]:
-    analyzer = Analyzer(settings)
-    return [analyzer.analyze(a) for a in articles]
+class SerialAnalysis:
+    """Analyses every article in this process and keeps nothing between builds: the build
+    cache of a build without one (digest.store.cache.CachedAnalysis keeps everything)."""
+
+    def __call__(
+        self, articles: Sequence[Article], settings: AnalysisSettings
+    ) -> list[DigestEntry]:
+        analyzer = Analyzer(settings)
+        return [analyzer.analyze(a) for a in articles]
+
+    def reading_cache(self) -> None:
+        """Where readings of files are kept: nowhere."""
+        return None
+
+    def story_cache(self) -> tuple[None, None, None]:
+        """Story checkpoints and terms: not kept."""
+        return None, None, None
+
+    def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
+        return compute()
+
+    def memoize_each(
+        self,
+        name: str,
+        inputs: Sequence[Any],
+        compute: Callable[[list[int]], list[Any]],
+        valid: Callable[[Any], bool],
+    ) -> list[Any]:
+        """A value per item, each computed now."""
+        return compute(list(range(len(inputs))))
+
+
+analyze_serially = SerialAnalysis()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -25,7 +26,7 @@ from digest.cli.options import EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
 from digest.evaluation.topics import LabelError, evaluate, format_evaluation, read_article
-from digest.model import Topic
+from digest.model import Article, Topic, TopicSuggestion
 from digest.pipeline import SUGGESTION_WINDOW, split_article
 from digest.sources.files import ContentReader
 from digest.wording import counted
@@ -186,18 +187,8 @@ def suggest(
     by its most distinctive words and lists the articles those words would gather as a topic.
     Each suggestion ends with a line to paste under `topics:` in mkdocs.yml.
     """
-    if content_dir is None:
-        config = _load(config_file)
-        content_dir = config.content_dir
-        topics: tuple[Topic, ...] = config.topics
-        threshold = config.topic_threshold
-    elif config_file.exists():
-        config = _load(config_file)
-        topics, threshold = config.topics, config.topic_threshold
-    else:
-        topics, threshold = (), DigestConfig.topic_threshold
-    reader = ContentReader(content_dir)
-    read = reader.read_all()
+    content_dir, topics, threshold = _topics_and_content(config_file, content_dir)
+    read = ContentReader(content_dir).read_all()
     skipped = [p for p in read.problems if p.outcome == "skipped"]
     for problem in skipped:
         click.echo(f"skipped: {content_dir / problem.path}: {problem.message}", err=True)
@@ -210,18 +201,7 @@ def suggest(
     if not articles:
         raise click.ClickException(f"{content_dir}: no articles to look at")
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
-    matcher = TopicMatcher(topics, threshold)
-    configured = {t.name.casefold() for t in topics} | {t.slug for t in topics}
-    candidates = [
-        i
-        for i, a in enumerate(articles)
-        if use_all
-        or not topics
-        or not (
-            any(key.strip().casefold() in configured for key in a.forced_topics)
-            or matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
-        )
-    ]
+    candidates = _unplaced(articles, topics, threshold, use_all)
     click.echo(
         f"{len(candidates)} of {counted(len(articles), 'article')} "
         f"{'clustered' if use_all or not topics else 'fit no configured topic'}."
@@ -238,28 +218,66 @@ def suggest(
     clusters_found = counted(len(set(result.labels)), "cluster")
     click.echo(f"{clusters_found}, {counted(len(result.suggestions), 'suggestion')}.\n")
     for suggestion in result.suggestions:
-        size = counted(suggestion.cluster_size, "article")
-        click.echo(f"# {suggestion.name}: a cluster of {size}")
-        click.echo(f"#   signal words: {', '.join(suggestion.keywords)}")
-        shown = ", ".join(suggestion.articles[:5])
-        more = len(suggestion.articles) - 5
-        click.echo(
-            f"#   its keywords would gather {counted(len(suggestion.articles), 'article')}"
-            + (f": {shown}" if shown else "")
-            + (f" and {more} more" if more > 0 else "")
-        )
-        click.echo(suggestion_yaml(suggestion) + "\n")
+        _echo_suggestion(suggestion)
     if score:
         paths = [a.source_path for a in articles]
         truth = [p.split("/", 1)[0] if "/" in p else "" for p in paths]
-        clustered = [truth[i] for i in candidates]
-        homogeneity, completeness, v = v_measure(clustered, result.labels)
-        ari = adjusted_rand_index(clustered, result.labels)
-        click.echo(
-            f"Against the folders as categories ({len(set(clustered))}): "
-            f"V-measure {v:.3f} (homogeneity {homogeneity:.3f}, completeness "
-            f"{completeness:.3f}), adjusted Rand index {ari:.3f}"
+        _echo_score([truth[i] for i in candidates], result.labels)
+
+
+def _topics_and_content(
+    config_file: Path, content_dir: Path | None
+) -> tuple[Path, tuple[Topic, ...], float]:
+    """The folder to look at, and the configured topics and threshold (none without a config)."""
+    if content_dir is None:
+        config = _load(config_file)
+        return config.content_dir, config.topics, config.topic_threshold
+    if config_file.exists():
+        config = _load(config_file)
+        return content_dir, config.topics, config.topic_threshold
+    return content_dir, (), DigestConfig.topic_threshold
+
+
+def _unplaced(
+    articles: list[Article], topics: tuple[Topic, ...], threshold: float, use_all: bool
+) -> list[int]:
+    """The indices of the articles to cluster: those no configured topic takes (or all)."""
+    if use_all or not topics:
+        return list(range(len(articles)))
+    matcher = TopicMatcher(topics, threshold)
+    configured = {t.name.casefold() for t in topics} | {t.slug for t in topics}
+    return [
+        i
+        for i, a in enumerate(articles)
+        if not (
+            any(key.strip().casefold() in configured for key in a.forced_topics)
+            or matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
         )
+    ]
+
+
+def _echo_suggestion(suggestion: TopicSuggestion) -> None:
+    click.echo(f"# {suggestion.name}: a cluster of {counted(suggestion.cluster_size, 'article')}")
+    click.echo(f"#   signal words: {', '.join(suggestion.keywords)}")
+    shown = ", ".join(suggestion.articles[:5])
+    more = len(suggestion.articles) - 5
+    click.echo(
+        f"#   its keywords would gather {counted(len(suggestion.articles), 'article')}"
+        + (f": {shown}" if shown else "")
+        + (f" and {more} more" if more > 0 else "")
+    )
+    click.echo(suggestion_yaml(suggestion) + "\n")
+
+
+def _echo_score(clustered: list[str], labels: Sequence[int]) -> None:
+    """Clustering scored against the articles' folders as known categories."""
+    homogeneity, completeness, v = v_measure(clustered, labels)
+    ari = adjusted_rand_index(clustered, labels)
+    click.echo(
+        f"Against the folders as categories ({len(set(clustered))}): "
+        f"V-measure {v:.3f} (homogeneity {homogeneity:.3f}, completeness "
+        f"{completeness:.3f}), adjusted Rand index {ari:.3f}"
+    )
 
 
 @topics_group.command("context")

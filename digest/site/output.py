@@ -10,17 +10,21 @@ from __future__ import annotations
 import html
 import json
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from digest.analysis.stories import listed_once
 from digest.config import DigestConfig
-from digest.model import Digest, TopicDigest
+from digest.model import Digest, DigestEntry, TopicDigest
 from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
 from digest.site.search import (
+    SearchBundle,
     digest_records,
     names_by_slug,
     pagefind_only,
@@ -83,6 +87,56 @@ def article_summaries(
         page_url(article_page_path(e.article.slug), use_directory_urls): result_card(e, names)
         for e in digest.entries
     }
+
+
+def in_nav(path: str) -> bool:
+    """Whether a generated page may be in the navigation: not articles, stories, archive
+    months or later listing pages (thousands of them: MkDocs renders the nav into every page)."""
+    return not (
+        path.startswith(("articles/", "stories/", "archive/2", "archive/1")) or "/page-" in path
+    )
+
+
+def plain_text_html(entry: DigestEntry) -> str:
+    """An article's page as plain escaped paragraphs: what is published when its page cannot
+    be converted."""
+    article = entry.article
+    texts = (article.title, entry.summary.text, *article.paragraphs)
+    return "".join(f"<p>{html.escape(text)}</p>" for text in texts)
+
+
+def update_day(dated: datetime | None) -> str | None:
+    """The day a page says it was updated (sitemap.xml's lastmod): the content's own date, so
+    rebuilds stay byte-identical; never before 1970, as sitemap.xml.gz's time stamp is an
+    unsigned 32-bit number."""
+    if dated is None:
+        return None
+    return max(dated.astimezone(timezone.utc).date(), _EPOCH_DAY).isoformat()
+
+
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def write_feed_files(
+    digest: Digest, config: DigestConfig, root: Path, use_directory_urls: bool
+) -> list[str]:
+    """Write the feeds, the OPML list and their folders' empty sitemaps under root; their
+    paths. A story is one item, under its earliest article's id: a new source is no new item."""
+    feeds = build_feeds(listed_once(digest), config, use_directory_urls)
+    files = feeds + sitemap_stubs(feeds)
+    write_feeds(files, root)
+    return [feed.path for feed in files]
+
+
+def write_search_index(
+    digest: Digest, config: DigestConfig, root: Path, urls: Mapping[str, str]
+) -> tuple[SearchBundle, int, float]:
+    """Write the Pagefind bundle of the articles under root (urls: each article's page URL by
+    its source path); the bundle, how many articles it indexes and the seconds it took."""
+    records = digest_records(digest, config, lambda e: urls.get(e.article.source_path))
+    started = time.perf_counter()
+    bundle = write_pagefind(records, root, config.language, cache=shard_cache(config.cache_dir))
+    return bundle, len(records), time.perf_counter() - started
 
 
 def site_nav(config: DigestConfig, user_nav: Sequence[Any] = ()) -> list[Any]:
@@ -215,21 +269,15 @@ def write_docs_folder(
     target(SUMMARIES).write_text(summaries, encoding="utf-8")
     other.append(SUMMARIES)
     if config.feeds:
-        feeds = build_feeds(digest, config, use_directory_urls)
-        files = feeds + sitemap_stubs(feeds)
-        write_feeds(files, root)
-        other.extend(feed.path for feed in files)
+        other.extend(write_feed_files(digest, config, root, use_directory_urls))
     if config.search == "pagefind":
         # The same records, hence the same bundle, as the MkDocs plugin writes into its site;
         # a builder copies it into the site as it copies the feeds.
-        records = digest_records(
-            digest,
-            config,
-            lambda e: page_url(article_page_path(e.article.slug), use_directory_urls),
-        )
-        bundle = write_pagefind(
-            records, root, config.language, cache=shard_cache(config.cache_dir)
-        ).path
+        urls = {
+            e.article.source_path: page_url(article_page_path(e.article.slug), use_directory_urls)
+            for e in digest.entries
+        }
+        bundle = write_search_index(digest, config, root, urls)[0].path
         other.extend(
             p.relative_to(root).as_posix() for p in sorted(bundle.rglob("*")) if p.is_file()
         )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +54,7 @@ from digest.site.paths import (
 )
 from digest.sources.text import drop_controls
 from digest.store.collector import paused_collector
+from digest.store.fingerprint import fingerprint_of
 from digest.store.history import Changes
 from digest.store.markdown_pages import MarkdownPages, load_secret
 
@@ -223,11 +224,7 @@ class PageRenderer:
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
-        # What each template reads (see _reach), worked out once per renderer.
-        self._reaches: dict[str, tuple[str, str] | None] = {}
-        # id(entry) -> (entry, its value in keys), and the same for the topics map, during
-        # one render.
-        self._entry_hashes: dict[int, tuple[Any, str]] = {}
+        self._keys = _PageKeys(self.env, config, self._story_of)
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
         return self._stories.get(entry.article.slug)
@@ -236,7 +233,7 @@ class PageRenderer:
         pages: list[_Pending] = []
         topics = {t.topic.slug: t for t in digest.topics}
         self._stories = story_of_articles(digest)
-        self._entry_hashes = {}
+        self._keys.forget()
         every = digest
         # Listings (home, topics, Other, archive) show each story once; every article keeps
         # its own page.
@@ -272,7 +269,7 @@ class PageRenderer:
         try:
             return tuple(self._rendered(pages))
         finally:
-            self._entry_hashes = {}
+            self._keys.forget()
 
     def render(self, digest: Digest, changes: Changes | None = None) -> tuple[Page, ...]:
         """Every page; `changes` (from digest.store.history.record_build) feeds the home page."""
@@ -287,8 +284,8 @@ class PageRenderer:
         secret = load_secret() if self.config.cache_dir is not None else None
         if secret is None or self.config.cache_dir is None:
             return [self._render(page) for page in pending]
-        store = MarkdownPages(self.config.cache_dir, secret, self._setup())
-        keys = [self._key(store, page) for page in pending]
+        store = MarkdownPages(self.config.cache_dir, secret, self._keys.setup())
+        keys = [self._keys.key(store, page) for page in pending]
         store.load(key for key in keys if key is not None)
         pages = []
         for page, key in zip(pending, keys, strict=True):
@@ -303,97 +300,9 @@ class PageRenderer:
         store.save()
         return pages
 
-    def _key(self, store: MarkdownPages, page: _Pending) -> str | None:
-        """The page's key: a hash of its templates' sources and of everything in its context
-        (each entry with its story); None when what the template reads cannot be bounded."""
-        reach = self._reach(page.template)
-        if reach is None:
-            return None
-        kind, sources = reach
-        context = dict(page.context)
-        if "topics" in context:
-            if kind != "topic names":
-                return None  # every topic's entries: the page would depend on every article
-            context["topics"] = ["topic names", self._topic_names(context["topics"])]
-        try:
-            inputs = self._value(context)
-        except _Unbounded:
-            return None
-        text = json.dumps([sources, page.path, inputs], ensure_ascii=False)
-        return store.key(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
-
-    def _value(self, value: Any) -> Any:
-        """A value of a page's context as JSON that changes whenever the value does."""
-        if isinstance(value, DigestEntry):
-            return ["entry", self._entry_value(value)]
-        if isinstance(value, Markup):
-            return ["markup", str(value)]
-        if isinstance(value, _Deferred):
-            # Its code is in the setup (_RENDERING_MODULES), its inputs here.
-            return ["deferred", value.compute.__qualname__, self._value(value.inputs)]
-        if value is None or isinstance(value, (str, bool, int)):
-            return value
-        if isinstance(value, (float, datetime)):
-            return ["repr", repr(value)]
-        if isinstance(value, (list, tuple)):
-            return [self._value(v) for v in value]
-        if isinstance(value, dict):
-            return ["dict", [[self._value(k), self._value(v)] for k, v in value.items()]]
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = [self._value(getattr(value, f.name)) for f in dataclasses.fields(value)]
-            return [type(value).__qualname__, fields]
-        raise _Unbounded(type(value).__name__)
-
-    def _topic_names(self, topics: dict[str, TopicDigest]) -> str:
-        """A hash of the topics as a template that reads only their names sees them: worked
-        out once for the map every article page gets."""
-        held = self._entry_hashes.get(id(topics))
-        if held is None:
-            names = self._value({slug: t.topic for slug, t in topics.items()})
-            text = json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass")
-            held = self._entry_hashes[id(topics)] = (topics, hashlib.sha256(text).hexdigest())
-        return held[1]
-
-    def _entry_value(self, entry: DigestEntry) -> str:
-        """An entry in a page's key: all of it, and its story (story_of can be called on
-        any entry a template reaches). Listings show each entry on several pages: worked
-        out once per render."""
-        held = self._entry_hashes.get(id(entry))
-        if held is None:
-            value = f"{entry_hash(entry)} {self._story_of(entry)!r}"
-            # The entry is kept beside its value: its id is not reused while the map lives.
-            held = self._entry_hashes[id(entry)] = (entry, value)
-        return held[1]
-
     def _reach(self, template: str) -> tuple[str, str] | None:
-        """What a template reads of its context, and a hash of its sources and of every
-        template it loads: "topic names" when it reads `topics` only as `topics[...].topic`,
-        else "context"; None when that cannot be bounded (a template named at run time,
-        lipsum, the random filter), so its pages are always rendered."""
-        if template not in self._reaches:
-            self._reaches[template] = None
-            try:
-                sources = _template_closure(self.env, template)
-            except TemplateError:
-                return None  # rendering it says what is wrong
-            if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
-                return None
-            narrow = all(_topic_names_only(ast) for _, _, ast in sources.values())
-            digest = hashlib.sha256()
-            for name, (filename, source, _) in sorted(sources.items()):
-                digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
-            kind = "topic names" if narrow else "context"
-            self._reaches[template] = (kind, digest.hexdigest())
-        return self._reaches[template]
-
-    def _setup(self) -> str:
-        """A hash of what every page depends on besides its context: the code, the config."""
-        digest = hashlib.sha256(f"{__version__}\0{self.config!r}".encode())
-        for package in ("jinja2", "markupsafe"):
-            digest.update(f"\0{package}={metadata.version(package)}".encode())
-        for module in _RENDERING_MODULES:
-            digest.update(b"\0" + module.read_bytes())
-        return digest.hexdigest()
+        """What a template reads of its context (see _PageKeys._reach)."""
+        return self._keys._reach(template)
 
     def _story_pages(self, digest: Digest) -> list[_Pending]:
         by_path = {e.article.source_path: e for e in digest.entries}
@@ -571,6 +480,113 @@ class PageRenderer:
         return Page(path, title, rendered, _newest(context))
 
 
+class _PageKeys:
+    """The render cache's keys: a page's key hashes its templates' sources and everything in
+    its context, so a page whose inputs are unchanged comes from the cache folder."""
+
+    def __init__(
+        self, env: Environment, config: DigestConfig, story_of: Callable[[DigestEntry], Any]
+    ) -> None:
+        self.env, self.config, self._story_of = env, config, story_of
+        # What each template reads (see _reach), worked out once per renderer.
+        self._reaches: dict[str, tuple[str, str] | None] = {}
+        # id(entry) -> (entry, its value in keys), and the same for the topics map, during
+        # one render.
+        self._entry_hashes: dict[int, tuple[Any, str]] = {}
+
+    def forget(self) -> None:
+        """Drop the entries' values of the render that ended (their ids may be reused)."""
+        self._entry_hashes = {}
+
+    def key(self, store: MarkdownPages, page: _Pending) -> str | None:
+        """The page's key: a hash of its templates' sources and of everything in its context
+        (each entry with its story); None when what the template reads cannot be bounded."""
+        reach = self._reach(page.template)
+        if reach is None:
+            return None
+        kind, sources = reach
+        context = dict(page.context)
+        if "topics" in context:
+            if kind != "topic names":
+                return None  # every topic's entries: the page would depend on every article
+            context["topics"] = ["topic names", self._topic_names(context["topics"])]
+        try:
+            inputs = self._value(context)
+        except _Unbounded:
+            return None
+        text = json.dumps([sources, page.path, inputs], ensure_ascii=False)
+        return store.key(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+    def _value(self, value: Any) -> Any:
+        """A value of a page's context as JSON that changes whenever the value does."""
+        if isinstance(value, DigestEntry):
+            return ["entry", self._entry_value(value)]
+        if isinstance(value, Markup):
+            return ["markup", str(value)]
+        if isinstance(value, _Deferred):
+            # Its code is in the setup (_RENDERING_MODULES), its inputs here.
+            return ["deferred", value.compute.__qualname__, self._value(value.inputs)]
+        if value is None or isinstance(value, (str, bool, int)):
+            return value
+        if isinstance(value, (float, datetime)):
+            return ["repr", repr(value)]
+        if isinstance(value, (list, tuple)):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return ["dict", [[self._value(k), self._value(v)] for k, v in value.items()]]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = [self._value(getattr(value, f.name)) for f in dataclasses.fields(value)]
+            return [type(value).__qualname__, fields]
+        raise _Unbounded(type(value).__name__)
+
+    def _topic_names(self, topics: dict[str, TopicDigest]) -> str:
+        """A hash of the topics as a template that reads only their names sees them: worked
+        out once for the map every article page gets."""
+        held = self._entry_hashes.get(id(topics))
+        if held is None:
+            names = self._value({slug: t.topic for slug, t in topics.items()})
+            text = json.dumps(names, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            held = self._entry_hashes[id(topics)] = (topics, hashlib.sha256(text).hexdigest())
+        return held[1]
+
+    def _entry_value(self, entry: DigestEntry) -> str:
+        """An entry in a page's key: all of it, and its story (story_of can be called on
+        any entry a template reaches). Listings show each entry on several pages: worked
+        out once per render."""
+        held = self._entry_hashes.get(id(entry))
+        if held is None:
+            value = f"{entry_hash(entry)} {self._story_of(entry)!r}"
+            # The entry is kept beside its value: its id is not reused while the map lives.
+            held = self._entry_hashes[id(entry)] = (entry, value)
+        return held[1]
+
+    def _reach(self, template: str) -> tuple[str, str] | None:
+        """What a template reads of its context, and a hash of its sources and of every
+        template it loads: "topic names" when it reads `topics` only as `topics[...].topic`,
+        else "context"; None when that cannot be bounded (a template named at run time,
+        lipsum, the random filter), so its pages are always rendered."""
+        if template not in self._reaches:
+            self._reaches[template] = None
+            try:
+                sources = _template_closure(self.env, template)
+            except TemplateError:
+                return None  # rendering it says what is wrong
+            if sources is None or not all(_bounded(ast) for _, _, ast in sources.values()):
+                return None
+            narrow = all(_topic_names_only(ast) for _, _, ast in sources.values())
+            digest = hashlib.sha256()
+            for name, (filename, source, _) in sorted(sources.items()):
+                digest.update(f"\0{name}\0{filename}\0{source}".encode("utf-8", "surrogatepass"))
+            kind = "topic names" if narrow else "context"
+            self._reaches[template] = (kind, digest.hexdigest())
+        return self._reaches[template]
+
+    def setup(self) -> str:
+        """A hash of what every page depends on besides its context: the code, the config."""
+        code = fingerprint_of(("jinja2", "markupsafe"), _RENDERING_MODULES)
+        return hashlib.sha256(f"{code}\0{self.config!r}".encode()).hexdigest()
+
+
 def _newest(context: dict[str, Any]) -> datetime | None:
     """The newest date among the article, stories and articles a page's context holds."""
     dates = [e.article.date for e in context.get("entries") or ()]
@@ -582,18 +598,15 @@ def _newest(context: dict[str, Any]) -> datetime | None:
 
 
 # The code that turns an entry into its page: the filters and helpers here, the escaping.
-_RENDERING_MODULES = tuple(
-    Path(__file__).resolve().parents[1] / name
-    for name in (
-        "site/render.py",
-        "site/paths.py",
-        "sources/text.py",
-        "model.py",
-        "language.py",
-        # story_summary, deferred until a story page is rendered, and the stemmer it uses.
-        "analysis/stories.py",
-        "analysis/stemming.py",
-    )
+_RENDERING_MODULES = (
+    "site/render.py",
+    "site/paths.py",
+    "sources/text.py",
+    "model.py",
+    "language.py",
+    # story_summary, deferred until a story page is rendered, and the stemmer it uses.
+    "analysis/stories.py",
+    "analysis/stemming.py",
 )
 
 

@@ -24,7 +24,7 @@ from dateutil import parser as date_parser
 from slugify import slugify
 
 from digest.language import detect_language, language_tag
-from digest.model import Article, Problem
+from digest.model import MAX_SLUG_CHARS, Article, Problem
 from digest.sources.cleanup import Boilerplate
 from digest.sources.text import (
     DecodeError,
@@ -59,9 +59,6 @@ _MAX_FIELD_CHARS = {"title": 500, "summary": 3_000, "url": 2_000}
 # end stays before 2106-02-07, where a date no longer fits the 32-bit time stamp MkDocs writes
 # into sitemap.xml.gz (a later date made the whole build fail with struct.error).
 EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
-# A page's slug is a folder name in the site: file systems refuse names over 255 bytes
-# (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
-MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
 _TEXT_KEYS = (
     "title",
@@ -292,6 +289,8 @@ class ContentReader:
         self.boilerplate = boilerplate or Boilerplate()
         # Outcomes kept from earlier builds; None reads every file every time.
         self.memo = memo
+        self._folder = _SafeFolder(content_dir)
+        self._parser = _ArticleParser(tz)
 
     def read_all(self) -> ReadResult:
         articles: list[Article] = []
@@ -300,7 +299,7 @@ class ContentReader:
         by_title: dict[str, Article] = {}
         by_text: dict[tuple[str, ...], Article] = {}
         copies: list[tuple[str, str]] = []
-        paths, problems_in_walk = self._walk()
+        paths, problems_in_walk = self._folder.walk()
         problems.extend(problems_in_walk)
         # Each file is either a problem found from its name alone, or an article file to read.
         slots: list[Problem | tuple[Path, str, Path | None]] = []
@@ -432,7 +431,75 @@ class ContentReader:
             return article
         return replace(article, paragraphs=paragraphs, set_apart=aside)
 
-    def _walk(self) -> tuple[list[Path], list[Problem]]:
+    def read_file(
+        self, path: Path, relative: str, sidecar: Path | None = None
+    ) -> tuple[Article, list[str]]:
+        """Read one article file; raise ArticleError when it cannot be one.
+
+        A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
+        Markdown front matter (source, url, author, topics, ...), so the text stays as written.
+        """
+        article, warnings = self._parse_file(path, relative, sidecar)
+        return article, warnings + self._future_warning(article.date)
+
+    def _parse_file(
+        self, path: Path, relative: str, sidecar: Path | None = None
+    ) -> tuple[Article, list[str]]:
+        """read_file without the warnings that depend on the clock."""
+        if _kind_of(path) is None:
+            # read_all never asks; a caller handed one file (`digest topics explain`) may.
+            suffix = path.suffix.lower() or "(no extension)"
+            sidecar_of = [path.with_suffix(s) for s in sorted(TEXT_SUFFIXES)]
+            hint = next(
+                (
+                    f"; it holds the metadata of {t.name}, pass that"
+                    for t in sidecar_of
+                    if t.is_file()
+                ),
+                "",
+            )
+            raise ArticleError(f"not an article ({suffix}); articles are .txt or .md files{hint}")
+        data = self._folder.read_bytes(path, MAX_ARTICLE_BYTES)
+        try:
+            decoded = decode(data)
+        except DecodeError as error:
+            raise ArticleError(str(error)) from None
+        text = clean(decoded)
+        if not text.strip():
+            raise ArticleError("empty file" if not data else "empty file (only whitespace)")
+        notes = []
+        removed = control_characters(decoded)
+        if removed:
+            notes.append(
+                f"removed {counted(removed, 'control or bidi character')} (NUL, escape, "
+                "right-to-left override...) that are not text"
+            )
+        content_hash = hashlib.sha256(data).hexdigest()
+        if _kind_of(path) == "markdown":
+            article, warnings = self._parser.read_markdown(path, relative, text, content_hash)
+            return _with_language(_checked_body(article)), notes + warnings
+        meta: Mapping[str, Any] = {}
+        if sidecar is not None:
+            sidecar_bytes = self._folder.read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
+            content_hash = hashlib.sha256(data + b"\0" + sidecar_bytes).hexdigest()
+            try:
+                sidecar_text = clean(decode(sidecar_bytes))
+            except DecodeError as error:
+                raise ArticleError(f"{sidecar.name}: {error}") from None
+            meta = self._parser.parse_yaml(sidecar_text, f"{sidecar.name}: ", warnings=notes)
+        article, warnings = self._parser.read_plain(path, relative, text, content_hash, meta)
+        return _with_language(_checked_body(article)), notes + warnings
+
+
+class _SafeFolder:
+    """Safe access to the content folder: the walk (hidden and linked folders reported, not
+    read) and reading one file without ever leaving the folder."""
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        self._content_root = content_dir.resolve()
+
+    def walk(self) -> tuple[list[Path], list[Problem]]:
         """Every file under content/, sorted; hidden and linked folders are reported, not read."""
         paths: list[Path] = []
         problems: list[Problem] = []
@@ -474,66 +541,7 @@ class ContentReader:
             paths.extend(here / name for name in sorted(filenames))
         return paths, problems
 
-    def read_file(
-        self, path: Path, relative: str, sidecar: Path | None = None
-    ) -> tuple[Article, list[str]]:
-        """Read one article file; raise ArticleError when it cannot be one.
-
-        A plain-text article may have a sidecar `NAME.yml` beside it holding the same keys as
-        Markdown front matter (source, url, author, topics, ...), so the text stays as written.
-        """
-        article, warnings = self._parse_file(path, relative, sidecar)
-        return article, warnings + self._future_warning(article.date)
-
-    def _parse_file(
-        self, path: Path, relative: str, sidecar: Path | None = None
-    ) -> tuple[Article, list[str]]:
-        """read_file without the warnings that depend on the clock."""
-        if _kind_of(path) is None:
-            # read_all never asks; a caller handed one file (`digest topics explain`) may.
-            suffix = path.suffix.lower() or "(no extension)"
-            sidecar_of = [path.with_suffix(s) for s in sorted(TEXT_SUFFIXES)]
-            hint = next(
-                (
-                    f"; it holds the metadata of {t.name}, pass that"
-                    for t in sidecar_of
-                    if t.is_file()
-                ),
-                "",
-            )
-            raise ArticleError(f"not an article ({suffix}); articles are .txt or .md files{hint}")
-        data = self._read_bytes(path, MAX_ARTICLE_BYTES)
-        try:
-            decoded = decode(data)
-        except DecodeError as error:
-            raise ArticleError(str(error)) from None
-        text = clean(decoded)
-        if not text.strip():
-            raise ArticleError("empty file" if not data else "empty file (only whitespace)")
-        notes = []
-        removed = control_characters(decoded)
-        if removed:
-            notes.append(
-                f"removed {counted(removed, 'control or bidi character')} (NUL, escape, "
-                "right-to-left override...) that are not text"
-            )
-        content_hash = hashlib.sha256(data).hexdigest()
-        if _kind_of(path) == "markdown":
-            article, warnings = self._read_markdown(path, relative, text, content_hash)
-            return _with_language(_checked_body(article)), notes + warnings
-        meta: Mapping[str, Any] = {}
-        if sidecar is not None:
-            sidecar_bytes = self._read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
-            content_hash = hashlib.sha256(data + b"\0" + sidecar_bytes).hexdigest()
-            try:
-                sidecar_text = clean(decode(sidecar_bytes))
-            except DecodeError as error:
-                raise ArticleError(f"{sidecar.name}: {error}") from None
-            meta = self._parse_yaml(sidecar_text, f"{sidecar.name}: ", warnings=notes)
-        article, warnings = self._read_plain(path, relative, text, content_hash, meta)
-        return _with_language(_checked_body(article)), notes + warnings
-
-    def _read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
+    def read_bytes(self, path: Path, limit: int, label: str = "file") -> bytes:
         """The bytes of a regular file inside content/ no bigger than `limit`; else ArticleError.
 
         What is checked is what is read: the file is opened without following a link, and the
@@ -605,7 +613,15 @@ class ContentReader:
             return False
         return not any(p.startswith(".") for p in real.relative_to(self._content_root).parts)
 
-    def _read_plain(
+
+class _ArticleParser:
+    """The two article formats (plain text with an optional sidecar, Markdown with front
+    matter), their YAML and their dates."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+
+    def read_plain(
         self,
         path: Path,
         relative: str,
@@ -656,7 +672,7 @@ class ContentReader:
         )
         return article, warnings
 
-    def _read_markdown(
+    def read_markdown(
         self, path: Path, relative: str, text: str, content_hash: str
     ) -> tuple[Article, list[str]]:
         warnings: list[str] = []
@@ -728,10 +744,10 @@ class ContentReader:
             if text.startswith("---"):
                 raise ArticleError("front matter starts with '---' but never ends with '---'")
             raise ArticleError("Markdown article without YAML front matter (needs at least title)")
-        meta = self._parse_yaml(match.group(1) or "", "", line_offset=2, warnings=warnings)
+        meta = self.parse_yaml(match.group(1) or "", "", line_offset=2, warnings=warnings)
         return meta, text[match.end() :]
 
-    def _parse_yaml(
+    def parse_yaml(
         self, raw: str, label: str, line_offset: int = 1, warnings: list[str] | None = None
     ) -> Mapping[str, Any]:
         if len(raw.encode()) > MAX_FRONT_MATTER_BYTES:

@@ -33,14 +33,14 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-from digest import __version__, model
+from digest import model
 from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
 from digest.store.collector import paused_collector
+from digest.store.fingerprint import fingerprint_of
 
 try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
     import fcntl
@@ -106,25 +106,7 @@ class CacheFormatError(ValueError):
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """The package version, the versions of the libraries that analyse, and our analysing code."""
-    digest = hashlib.sha256(__version__.encode())
-    add_code(digest, _ANALYSIS_PACKAGES, _ANALYSIS_MODULES)
-    return digest.hexdigest()
-
-
-def add_code(digest: Any, packages: Iterable[str], modules: Iterable[str]) -> None:
-    """Feed a hash the installed versions of `packages` and the source of our `modules`
-    (paths inside the digest package): what a cached result of that code depends on."""
-    for package in packages:
-        try:
-            digest.update(f"\0{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{package}=none".encode())
-    here = Path(__file__).resolve().parents[1]  # the digest package
-    for name in modules:
-        try:
-            digest.update(b"\0" + (here / name).read_bytes())
-        except OSError:
-            digest.update(f"\0{name} unreadable".encode())
+    return fingerprint_of(_ANALYSIS_PACKAGES, _ANALYSIS_MODULES)
 
 
 def settings_json(settings: Any) -> str:
@@ -333,21 +315,7 @@ class SummaryCache:
         held = self._held_elsewhere.get(self.path)
         if held is not None and time.monotonic() < held:
             raise CacheUnavailable(f"{self.path}: locked by another program; not waited for again")
-        lock_path = self.directory / LOCK_FILE
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            # The folder may come from a shared CI cache: a link planted as the lock file must
-            # not make the build open (or create) a file elsewhere.
-            if lock_path.is_symlink():
-                lock_path.unlink()
-            self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
-        except OSError as error:
-            if error.errno not in _NOT_WRITABLE or not self.path.is_file():
-                raise CacheUnavailable(f"{self.directory}: {error.strerror or error}") from None
-            # A folder we may not write: its entries are still worth reading.
-            self.read_only = True
-            with contextlib.suppress(OSError):
-                self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDONLY)
+        self._lock_fd, self.read_only = _open_lock_file(self.directory, self.path)
         try:
             self._lock(shared=True)
             problem = self._open_checked()
@@ -660,6 +628,14 @@ class CachedAnalysis:
         self.use_memory = use_memory
         self.stats = CacheStats(0, 0, 0, 0)
 
+    def reading_cache(self) -> tuple[Path | None, bool]:
+        """Where readings of files are kept: beside the summaries (and in memory, if used)."""
+        return self.cache_dir, self.use_memory
+
+    def story_cache(self) -> tuple[Any, Any, Any]:
+        """Story checkpoints (load, save) and each article's story terms (memoize_each)."""
+        return self.load_checkpoint, self.save_checkpoint, self.memoize_each
+
     def __call__(self, articles: Sequence[Article], settings: Any) -> list[DigestEntry]:
         fingerprint = settings_fingerprint(settings)
         keys = [article_key(article, fingerprint) for article in articles]
@@ -709,23 +685,11 @@ class CachedAnalysis:
     def _read(self, keys: list[str], stale: set[str] | None = None) -> dict[str, str]:
         if self.cache_dir is None:
             return {}
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                return cache.get_many(keys, stale)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: summary cache not used: %s", error)
-            return {}
+        return reading(self.cache_dir, "summary cache", lambda c: c.get_many(keys, stale))
 
     def _write(self, values: dict[str, str], used: list[str]) -> None:
         assert self.cache_dir is not None
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                cache.put_many(values.items(), used)
-        except CacheReadOnly as error:
-            # Chosen by whoever made it read-only: the build goes on as it should.
-            log.info("digest: summaries not saved: %s", error)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: summaries not saved to the cache: %s", error)
+        writing(self.cache_dir, "summaries", lambda c: c.put_many(values.items(), used))
 
     def memoize_each(
         self,
@@ -838,3 +802,49 @@ def _with_article(entry: DigestEntry, article: Article) -> DigestEntry:
 def clear_memory() -> None:
     """Forget the entries kept in this process (tests; long-lived processes)."""
     _memory.clear()
+
+
+def _open_lock_file(directory: Path, path: Path) -> tuple[int | None, bool]:
+    """The cache folder's lock file, opened (created if need be), and whether the folder is
+    read-only; CacheUnavailable when neither the lock nor the cache file can be had."""
+    lock_path = directory / LOCK_FILE
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # The folder may come from a shared CI cache: a link planted as the lock file must
+        # not make the build open (or create) a file elsewhere.
+        if lock_path.is_symlink():
+            lock_path.unlink()
+        return os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644), False
+    except OSError as error:
+        if error.errno not in _NOT_WRITABLE or not path.is_file():
+            raise CacheUnavailable(f"{directory}: {error.strerror or error}") from None
+    # A folder we may not write: its entries are still worth reading.
+    try:
+        return os.open(lock_path, os.O_RDONLY), True
+    except OSError:
+        return None, True
+
+
+def reading(
+    cache_dir: Path, what: str, read: Callable[[SummaryCache], dict[str, str]]
+) -> dict[str, str]:
+    """What `read` gets from the cache file, or nothing when it cannot be read: the one
+    fallback of every cache (said in the log, never fatal; the work is done again)."""
+    try:
+        with SummaryCache(cache_dir) as cache:
+            return read(cache)
+    except (CacheUnavailable, sqlite3.Error, OSError) as error:
+        log.warning("digest: %s not used: %s", what, error)
+        return {}
+
+
+def writing(cache_dir: Path, what: str, write: Callable[[SummaryCache], None]) -> None:
+    """Run `write` on the cache file; a read-only or unavailable cache saves nothing."""
+    try:
+        with SummaryCache(cache_dir) as cache:
+            write(cache)
+    except CacheReadOnly as error:
+        # Chosen by whoever made it read-only: the build goes on as it should.
+        log.info("digest: %s not saved: %s", what, error)
+    except (CacheUnavailable, sqlite3.Error, OSError) as error:
+        log.warning("digest: %s not saved to the cache: %s", what, error)

@@ -23,12 +23,11 @@ import hashlib
 import hmac
 import logging
 import os
-import sqlite3
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from digest.store.cache import CacheReadOnly, CacheUnavailable, SummaryCache
+from digest.store.cache import reading, writing
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +128,13 @@ class MarkdownPages:
 
     def load(self, keys: Iterable[str]) -> None:
         """Fetch, and verify, the pages a build expects."""
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                # The HMAC checks more than the checksum would.
-                stored = cache.get_many(list(keys), self._stale, checked=False)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: kept pages not used: %s", error)
-            return
+        wanted = list(keys)
+        # The HMAC checks more than the checksum would.
+        stored = reading(
+            self.cache_dir,
+            "kept pages",
+            lambda c: c.get_many(wanted, self._stale, checked=False),
+        )
         for key, text in stored.items():
             markdown = self._verified(key, text)
             if markdown is not None:
@@ -169,10 +168,7 @@ class MarkdownPages:
         if not (self._new or self._used):
             return
         items = ((key, self._sealed(key, md)) for key, md in self._new.items())
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                cache.put_many(items, self._used, only=(KEY_PREFIX, self._prefix))
-        except CacheReadOnly as error:
-            log.info("digest: rendered pages not saved: %s", error)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: rendered pages not saved to the cache: %s", error)
+        only = (KEY_PREFIX, self._prefix)
+        writing(
+            self.cache_dir, "rendered pages", lambda c: c.put_many(items, self._used, only=only)
+        )

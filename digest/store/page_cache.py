@@ -26,13 +26,12 @@ import html
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.store.cache import CacheReadOnly, CacheUnavailable, SummaryCache
+from digest.store.cache import reading, writing
 
 log = logging.getLogger(__name__)
 
@@ -353,23 +352,12 @@ class PageStore:
             _memory.update(self._new)
         if self.cache_dir is None or not (self._new or self._used):
             return
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                cache.put_many(
-                    ((key, encode_page(page)) for key, page in self._new.items()),
-                    sorted(self._used),
-                    churn=KEY_PREFIX,
-                )
-        except CacheReadOnly as error:
-            log.info("digest: converted pages not saved: %s", error)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: converted pages not saved to the cache: %s", error)
+        new = ((key, encode_page(page)) for key, page in self._new.items())
+        used = sorted(self._used)
+        writing(
+            self.cache_dir, "converted pages", lambda c: c.put_many(new, used, churn=KEY_PREFIX)
+        )
 
     def _read(self, keys: list[str]) -> Mapping[str, str]:
         assert self.cache_dir is not None
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                return cache.get_many(keys)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: converted pages not read from the cache: %s", error)
-            return {}
+        return reading(self.cache_dir, "converted pages", lambda c: c.get_many(keys))

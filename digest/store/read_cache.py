@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 import sys
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -44,18 +43,17 @@ from digest.sources.cleanup import Boilerplate
 from digest.sources.files import ArticleError, FileOutcome, Stamp, vet_article
 from digest.store.cache import (
     CacheFormatError,
-    CacheReadOnly,
-    CacheUnavailable,
-    SummaryCache,
-    add_code,
     code_fingerprint,
+    reading,
+    writing,
 )
 from digest.store.collector import paused_collector
+from digest.store.fingerprint import add_code
 
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "read:"
-# The code that turns a file into an outcome, besides what code_fingerprint already covers.
+# The code that turns a file into an outcome, besides what code_fingerprint covers.
 _READING_MODULES = ("sources/files.py", "sources/text.py", "sources/cleanup.py", "model.py")
 _READING_PACKAGES = ("PyYAML", "python-slugify", "text-unidecode", "python-dateutil", "tzdata")
 # Warnings and errors are one line of our own words (and names the reader escaped).
@@ -323,24 +321,19 @@ class ReadCache:
     def _read(self) -> dict[str, str]:
         if self.cache_dir is None:
             return {}
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                return cache.get_prefixed(self._prefix, self._stale)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: kept readings not used: %s", error)
-            return {}
+        prefix, stale = self._prefix, self._stale
+        return reading(self.cache_dir, "kept readings", lambda c: c.get_prefixed(prefix, stale))
 
     def _write(self, new: dict[str, str], used: list[str], gone: list[str]) -> None:
         assert self.cache_dir is not None
-        try:
-            with SummaryCache(self.cache_dir) as cache:
-                # Entries under another fingerprint (older code or settings) go: a code
-                # update must not leave a copy of every article behind for weeks.
-                cache.put_many(new.items(), used, drop=gone, only=(KEY_PREFIX, self._prefix))
-        except CacheReadOnly as error:
-            log.info("digest: readings not saved: %s", error)
-        except (CacheUnavailable, sqlite3.Error, OSError) as error:
-            log.warning("digest: readings not saved to the cache: %s", error)
+        # Entries under another fingerprint (older code or settings) go: a code update must not
+        # leave a copy of every article behind for weeks.
+        only = (KEY_PREFIX, self._prefix)
+        writing(
+            self.cache_dir,
+            "readings",
+            lambda c: c.put_many(new.items(), used, drop=gone, only=only),
+        )
 
 
 def clear_memory() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +22,10 @@ from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, si
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
+from digest.store.kept_pages import publish_files
 from digest.store.markdown_pages import load_secret
+from digest.store.outputs import record_path
+from digest.store.publish import staged_site
 from digest.store.sealed_files import seal_folder, verify_folder
 
 # The release the digest is tested with (pyproject's `zensical` extra pins it): Zensical is young
@@ -123,23 +127,13 @@ def derived_config(
     return derived
 
 
-def _add_head_tags(config: DigestConfig, site: Path, md_paths: list[str], dirs: bool) -> None:
-    """In every page's head, as the plugin's on_post_page adds them: the tag telling the
-    reader's script to search articles through Pagefind, and the feed autodiscovery links."""
-    engine = search_engine_tag(config)
-    if not config.feeds and not engine:
-        return
-    for path in md_paths:
-        html_file = site / page_dest(path, dirs)
-        if not html_file.is_file():
-            continue
-        tags = [engine]
-        if config.feeds:
-            tags.append(autodiscovery_links(config, path, dirs))
-        text = html_file.read_text(encoding="utf-8")
-        html_file.write_text(
-            insert_in_head(text, "\n".join(tag for tag in tags if tag)), encoding="utf-8"
-        )
+@dataclass(frozen=True)
+class _Built:
+    """Zensical's output folder and the Markdown pages it was made from."""
+
+    site: Path
+    md_paths: list[str]
+    use_directory_urls: bool
 
 
 def build_site(
@@ -161,8 +155,6 @@ def build_site(
     raw = load_mkdocs_yml(config_file)
     base = config_file.resolve().parent
     final = (site_dir or base / str(raw.get("site_dir") or "site")).resolve()
-    user_docs = base / str(raw.get("docs_dir") or "docs")
-    use_directory_urls = bool(raw.get("use_directory_urls", True))
     digest = analyse(config)
     final.parent.mkdir(parents=True, exist_ok=True)
     options = plugin_options(raw) or {}
@@ -171,8 +163,7 @@ def build_site(
     # convert only what changed (page_cache: false, or no cache folder: a fresh one each time).
     keep = config.cache_dir is not None and options.get("page_cache", True) is not False
     secret = load_secret() if keep else None
-    if keep:
-        assert config.cache_dir is not None
+    if config.cache_dir is not None and keep:
         project = config.cache_dir / "zensical"
         project.mkdir(parents=True, exist_ok=True)
         # Zensical publishes its cached pages as they are: only those this machine's builds
@@ -181,62 +172,95 @@ def build_site(
     else:
         project = Path(tempfile.mkdtemp(prefix=".digest-zensical-", dir=final.parent))
     # Zensical wants its docs and site folders inside the folder of its config. Its output is
-    # copied beside the final site, finished there (feed links) and swapped in only when all
-    # went well; the project's own site folder stays as Zensical left it, for the next build.
-    staging = Path(tempfile.mkdtemp(prefix=".digest-zensical-site-", dir=final.parent))
+    # copied into a staging folder beside the final site, finished there (feed links) and
+    # published only when all went well (digest.store.publish: under a lock, with the clean-up
+    # after a killed build); the project's own site folder stays as Zensical left it, for the
+    # next build.
     try:
-        docs, built = project / "docs", project / "site"
-        # Written afresh: a removed article's page must not linger (Zensical then drops its
-        # output page too). Unchanged pages keep their cached conversion, keyed by content.
-        shutil.rmtree(docs, ignore_errors=True)
-        if config.search == "pagefind":
-            # The published site's search shards: only those whose articles changed are
-            # indexed again, as `mkdocs build` does over its site folder.
-            seed_shards(final / BUNDLE, docs / BUNDLE)
-        written = _write_docs_folder(
-            config,
-            digest,
-            record_build(digest, config.cache_dir),
-            docs,
-            use_directory_urls=use_directory_urls,
-            user_docs=user_docs,
-        )
-        derived = derived_config(raw, config, config_file, project, docs, built)
-        config_path = project / "mkdocs.yml"
-        # yaml.dump (not safe_dump): a function Zensical's loader built from a
-        # !!python/name tag (a custom fence's format) is written back as that tag.
-        config_path.write_text(
-            yaml.dump(derived, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
-        try:
-            zensical.build(str(config_path), {"clean": not keep, "strict": strict})
-        except SystemExit as error:  # its strict mode may end the process on a warning
-            raise ZensicalError(f"Zensical stopped the build (exit {error.code})") from None
-        except Exception as error:  # its ConfigurationError, errors from its Rust core
-            raise ZensicalError(f"Zensical: {error}") from None
-        if not (built / "index.html").is_file():
-            raise ZensicalError("Zensical wrote no index.html")
-        if keep:
-            seal_folder(project / ZENSICAL_CACHE, project / CACHE_SEAL, secret)
-        site = staging / "site"
-        shutil.copytree(built, site)
-        md_paths = [p.path for p in written.pages]
-        md_paths += [p for p in written.user_files if p.endswith(".md")]
-        _add_head_tags(config, site, md_paths, use_directory_urls)
-        _swap_in(site, final)
+        with staged_site(final) as staging:
+            built = _run_zensical(
+                zensical, config, digest, raw, config_file, project, final, keep=keep, strict=strict
+            )
+            if keep:
+                seal_folder(project / ZENSICAL_CACHE, project / CACHE_SEAL, secret)
+            # Unchanged files are hard-linked from the live site, as a MkDocs build keeps them.
+            record = record_path(config.cache_dir, final) if config.cache_dir and keep else None
+            publish_files(_site_files(config, built), staging, final, record)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
         if not keep:
             shutil.rmtree(project, ignore_errors=True)
     return final
 
 
-def _swap_in(built: Path, final: Path) -> None:
-    previous = final.with_name(final.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if final.exists():
-        os.replace(final, previous)
-    os.replace(built, final)
-    if previous.exists():
-        shutil.rmtree(previous)
+def _site_files(config: DigestConfig, built: _Built) -> Iterator[tuple[str, bytes]]:
+    """Each file of Zensical's output as it is published: in every page's head, as the
+    plugin's on_post_page adds them, the tag telling the reader's script to search articles
+    through Pagefind and the feed autodiscovery links."""
+    engine = search_engine_tag(config)
+    dirs = built.use_directory_urls
+    tagged = {page_dest(p, dirs): p for p in built.md_paths} if config.feeds or engine else {}
+    for path in sorted(built.site.rglob("*")):
+        if not path.is_file():
+            continue
+        dest = path.relative_to(built.site).as_posix()
+        data = path.read_bytes()
+        page = tagged.get(dest)
+        if page is not None:
+            tags = [engine]
+            if config.feeds:
+                tags.append(autodiscovery_links(config, page, dirs))
+            # Read as text files are (universal newlines), the tags before </head>.
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+            data = insert_in_head(text, "\n".join(tag for tag in tags if tag)).encode("utf-8")
+        yield dest, data
+
+
+def _run_zensical(
+    zensical: ModuleType,
+    config: DigestConfig,
+    digest: Digest,
+    raw: dict[str, Any],
+    config_file: Path,
+    project: Path,
+    final: Path,
+    *,
+    keep: bool,
+    strict: bool,
+) -> _Built:
+    """Write the docs folder and derived config into the project folder, and run Zensical."""
+    base = config_file.resolve().parent
+    user_docs = base / str(raw.get("docs_dir") or "docs")
+    use_directory_urls = bool(raw.get("use_directory_urls", True))
+    docs, built = project / "docs", project / "site"
+    # Written afresh: a removed article's page must not linger (Zensical then drops its
+    # output page too). Unchanged pages keep their cached conversion, keyed by content.
+    shutil.rmtree(docs, ignore_errors=True)
+    if config.search == "pagefind":
+        # The published site's search shards: only those whose articles changed are
+        # indexed again, as `mkdocs build` does over its site folder.
+        seed_shards(final / BUNDLE, docs / BUNDLE)
+    written = _write_docs_folder(
+        config,
+        digest,
+        record_build(digest, config.cache_dir),
+        docs,
+        use_directory_urls=use_directory_urls,
+        user_docs=user_docs,
+    )
+    derived = derived_config(raw, config, config_file, project, docs, built)
+    config_path = project / "mkdocs.yml"
+    # yaml.dump (not safe_dump): a function Zensical's loader built from a
+    # !!python/name tag (a custom fence's format) is written back as that tag.
+    text = yaml.dump(derived, allow_unicode=True, sort_keys=False)
+    config_path.write_text(text, encoding="utf-8")
+    try:
+        zensical.build(str(config_path), {"clean": not keep, "strict": strict})
+    except SystemExit as error:  # its strict mode may end the process on a warning
+        raise ZensicalError(f"Zensical stopped the build (exit {error.code})") from None
+    except Exception as error:  # its ConfigurationError, errors from its Rust core
+        raise ZensicalError(f"Zensical: {error}") from None
+    if not (built / "index.html").is_file():
+        raise ZensicalError("Zensical wrote no index.html")
+    md_paths = [p.path for p in written.pages]
+    md_paths += [p for p in written.user_files if p.endswith(".md")]
+    return _Built(built, md_paths, use_directory_urls)

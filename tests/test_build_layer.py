@@ -1,0 +1,127 @@
+"""The engine-neutral build layer in-process: publishing under a lock, the pages kept from the
+previous site, and the plan of a build's pages (no MkDocs, no subprocess)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from digest.store.kept_pages import KeptPages, publish_files
+from digest.store.outputs import record_path
+from digest.store.page_cache import PageStore
+from digest.store.page_plan import PagePlan
+from digest.store.publish import STAGING_PREFIX, lock_folder, staged_site
+
+
+def test_a_failed_build_leaves_the_published_site_and_no_staging_folder(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old")
+    with pytest.raises(RuntimeError), staged_site(site) as staging:
+        (staging / "index.html").write_text("half")
+        raise RuntimeError("template broke")
+    assert (site / "index.html").read_text() == "old"
+    assert not list(tmp_path.glob(STAGING_PREFIX + "*"))
+    with staged_site(site) as staging:
+        (staging / "index.html").write_text("new")
+    assert (site / "index.html").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_publishing_cleans_up_after_a_killed_build_but_not_a_running_one(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    killed = tmp_path / f"{STAGING_PREFIX}killed"
+    running = tmp_path / f"{STAGING_PREFIX}running"
+    killed.mkdir()
+    running.mkdir()
+    guard = lock_folder(running)
+    assert guard is not None
+    said: list[str] = []
+    try:
+        with staged_site(site, said.append) as staging:
+            (staging / "index.html").write_text("new")
+    finally:
+        os.close(guard)
+    assert not killed.exists() and running.is_dir()
+    assert said == [f"removing {killed}, left by a build that did not finish"]
+
+
+def _written(site: Path, pages: dict[str, str]) -> None:
+    for dest, text in pages.items():
+        (site / dest).parent.mkdir(parents=True, exist_ok=True)
+        (site / dest).write_text(text)
+
+
+def test_kept_pages_are_those_with_the_same_key_still_as_written(tmp_path: Path) -> None:
+    cache, site = tmp_path / "cache", tmp_path / "site"
+    first = KeptPages(cache, site, None, serving=False)
+    first.choose([("a.md", "a/index.html", "ka"), ("b.md", "b/index.html", "kb")])
+    # The engine writes every page (nothing was kept), and one more file.
+    _written(site, {"a/index.html": "A", "b/index.html": "B", "c/index.html": "C"})
+    first.clean.update({"a.md": (), "b.md": ("top",)})
+    first.save()
+    (site / "b/index.html").write_text("edited by hand")
+    second = KeptPages(cache, site, None, serving=False)
+    told = second.choose([("a.md", "a/index.html", "ka"), ("b.md", "b/index.html", "kb")])
+    assert set(second.kept) == {"a.md"}  # b's file is not the one the record says
+    assert told == "1 of 2 pages kept from the previous build (2 files replaced)"
+    assert sorted(p.name for p in site.iterdir()) == ["a"]  # b and c go: written afresh
+    third = KeptPages(cache, site, None, serving=False)
+    third.choose([("a.md", "a/index.html", "another key")])
+    assert third.kept == {}
+
+
+def test_a_build_into_a_new_folder_links_the_kept_pages_from_the_live_site(
+    tmp_path: Path,
+) -> None:
+    cache, live, staging = tmp_path / "cache", tmp_path / "site", tmp_path / "staging"
+    staging.mkdir()
+    first = KeptPages(cache, live, None, serving=False)
+    first.choose([("a.md", "a/index.html", "ka")])
+    _written(live, {"a/index.html": "A", "pagefind/part.pf": "P"})
+    first.clean["a.md"] = ()
+    first.save()
+    second = KeptPages(cache, staging, live, serving=False)
+    second.choose([("a.md", "a/index.html", "ka")])
+    assert (staging / "a/index.html").stat().st_ino == (live / "a/index.html").stat().st_ino
+    assert (staging / "pagefind/part.pf").read_text() == "P"
+
+
+def test_published_files_keep_their_file_when_their_bytes_are_unchanged(tmp_path: Path) -> None:
+    live, record = tmp_path / "site", record_path(tmp_path / "cache", tmp_path / "site")
+    for round_ in range(2):
+        staging = tmp_path / f"staging{round_}"
+        staging.mkdir()
+        kept = publish_files([("a.html", b"A"), ("b.html", b"B%d" % round_)], staging, live, record)
+        assert kept == round_  # a.html the second time only; b.html changed
+        before = {p.name: p.stat().st_ino for p in live.iterdir()} if live.exists() else {}
+        if live.exists():
+            os.rename(live, tmp_path / f"old{round_}")
+        os.rename(staging, live)
+    assert (live / "a.html").stat().st_ino == before["a.html"]
+    assert (live / "b.html").read_bytes() == b"B1"
+
+
+@dataclass(frozen=True)
+class _Page:
+    path: str
+    title: str
+    markdown: str
+
+
+def test_a_page_with_a_link_to_no_page_is_never_stored(tmp_path: Path) -> None:
+    files = {"index.md": ("index.md", "index.html", "./"), "a.md": ("a.md", "a/index.html", "a/")}
+    plan = PagePlan(
+        PageStore(None),
+        None,
+        files.get,
+        lambda path: files[path][2] if path in files else None,
+    )
+    pages = [_Page("index.md", "Home", "[A](a.md)"), _Page("a.md", "A", "[gone](gone.md)")]
+    assert plan.plan(pages, "setup", "", lambda page: None) is None
+    assert plan.expected["index.md"][2] is True
+    assert plan.expected["a.md"][2] is False
+    assert plan.counts() == (0, 2)

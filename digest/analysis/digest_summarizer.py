@@ -91,6 +91,7 @@ class DigestSummarizer(Summarizer):
         continuation_weight: float = 0.5,
         later_position_weight: float = 0.25,
         duplicate_similarity: float = 0.8,
+        keep_lead_coverage: float = 0.4,
         min_words: int = 6,
         skip_questions: bool = True,
         skip_unattributed_first_person: bool = True,
@@ -109,6 +110,7 @@ class DigestSummarizer(Summarizer):
         self.continuation_weight = continuation_weight
         self.later_position_weight = later_position_weight
         self.duplicate_similarity = duplicate_similarity
+        self.keep_lead_coverage = keep_lead_coverage
         self.min_words = min_words
         self.skip_questions = skip_questions
         self.skip_unattributed_first_person = skip_unattributed_first_person
@@ -153,6 +155,7 @@ class DigestSummarizer(Summarizer):
         # a very long article follows in article order.
         considered = min(n, self.max_sentences)
         scores, similarity = self.scores(sentences[:considered], title)
+        keeps_lead = self.headline_coverage(sentences[0], title) >= self.keep_lead_coverage
         readable = self.readable(sentences[:considered])
         # A sentence that points back ("But ...", "He also ...") may only join right after the
         # sentence it points to: a summary never leans on a sentence it left out.
@@ -169,6 +172,15 @@ class DigestSummarizer(Summarizer):
             candidates = [i for i in remaining if not leans[i] or antecedent[i] in chosen]
             if not candidates:
                 break
+            if not picked and keeps_lead and candidates[0] == 0:
+                best = 0  # a readable lead that already says what the headline says stays
+                picked.append(best)
+                chosen.add(best)
+                remaining.remove(best)
+                max_overlap = np.maximum(max_overlap, similarity[best])
+                deferred += [i for i in remaining if similarity[best, i] >= self.duplicate_similarity]
+                remaining = [i for i in remaining if similarity[best, i] < self.duplicate_similarity]
+                continue
             adjusted = scores[candidates] - self.redundancy_weight * max_overlap[candidates]
             if picked:
                 after = np.array([i - 1 in chosen for i in candidates], dtype=float)
@@ -230,6 +242,14 @@ class DigestSummarizer(Summarizer):
         )
         similarity[np.arange(n), np.arange(n)] = 1.0
         return score, similarity
+
+    def headline_coverage(self, sentence: str, title: str) -> float:
+        """The share of the headline's content words (stemmed) that a sentence contains."""
+        headline = set(self._content_words(self._tokenizer.to_words(title)))
+        if not headline:
+            return 0.0
+        words = set(self._content_words(self._tokenizer.to_words(sentence)))
+        return len(headline & words) / len(headline)
 
     def _content_words(self, words: Sequence[str]) -> list[str]:
         lowered = (w.lower() for w in words)

@@ -65,7 +65,7 @@ _CAPTION_WIDGET = re.compile(
 # "Auf unserer Website werden Cookies verwendet."): a possessive of the reader or the publisher
 # before a thing only the page has. Quotations are left out ("'Our website was hacked,' ...").
 _PAGE_PROMOTION = re.compile(
-    r"\b(?:your|our|unser\w*|notre|nos|votre|vos|nuestr\w+|vuestr\w+|tu|tus)\s+"
+    r"\b(?:your|our|unser\w*|notre|nos|votre|vos|nuestr\w+|vuestr\w+|tu|tus)\s+(?:[\w-]+\s+)?"
     r"(?:letters? to the editor|letters?|newsletters?|inbox|forms?|app|podcasts?|"
     r"subscriptions?|journalism|membership|website|site|webseite|seite|sitio|página|"
     r"comments? section|e-?mail alerts?|privacy policy|datenschutz\w*)\b(?!\s+(?:of|de)\b)"

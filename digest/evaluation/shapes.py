@@ -101,7 +101,8 @@ _ADDRESS = re.compile(
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|„[^“”]*[“”]")
 _PAGE_THINGS = re.compile(
     r"\b(?:this|our|your|the following|notre|votre|ce|cet|unser\w*|ihr\w*|nuestr\w+|est[ea]|"
-    r"vuestr\w+|su)\s+(?:form|forms|formular|formulaire|formulario|newsletters?|inbox|app|apps|podcast|"
+    r"vuestr\w+|su)\s+(?:[\w-]+\s+)?"
+    r"(?:form|forms|formular|formulaire|formulario|newsletters?|inbox|app|apps|podcast|"
     r"subscri\w+|abonn\w+|suscri\w+|account|konto|compte|cuenta|sign(?:ing)? up|log ?in|"
     r"register|anmelden|inscri\w+|registr\w+|letters? to the editor|leserbrief\w*|"
     r"courrier des lecteurs|cartas? al director|comments? section|kommentar\w*|"

@@ -52,7 +52,7 @@ _OPENERS: dict[str, frozenset[str]] = {
     ),
     "french": _word_set(
         "il elle ils elles cela ceci celui celle ceux celles ce cette ces mais cependant ",
-        "pourtant toutefois néanmoins ainsi donc alors aussi lui leur leurs sa ses",
+        "pourtant toutefois néanmoins ainsi donc alors lui leur leurs sa ses",
     ),
     "spanish": _word_set(
         "él ella ellos ellas esto eso este esta estas estos ese esa esos esas aquel aquella ",
@@ -150,6 +150,10 @@ def opens_dangling(sentence: str) -> bool:
         return True
     if words[0] in ("it", "il") and words[1] in _IMPERSONAL:
         return False
+    if words[0] == "il" and not _french_verb(words[1]):
+        return False  # Italian's article ("Il governo"), not French's pronoun ("Il a dit")
+    if words[0] in ("those", "these") and (words[1] == "who" or words[1].endswith("ing")):
+        return False  # "Those who ...", "Those wondering ...": people in general
     if (
         words[0] == "it"
         and words[1] in ("is", "was")
@@ -158,6 +162,18 @@ def opens_dangling(sentence: str) -> bool:
     ):
         return False
     return words[1] not in _TIME_WORDS
+
+
+# What follows French "il": a verb (a closed list of auxiliaries and common forms, or a tense's
+# ending) or a clitic pronoun.
+_FRENCH_AFTER_IL = _word_set(
+    "a avait aura aurait est était sera serait fait faut y n ne se s l le la les lui leur en me te",
+    "nous vous peut pouvait doit devait va allait vient dit",
+)
+
+
+def _french_verb(word: str) -> bool:
+    return word in _FRENCH_AFTER_IL or word.endswith(("ait", "era", "rait", "ent"))
 
 
 def _glued_link(text: str) -> bool:
@@ -183,6 +199,8 @@ def glued_to_headline(sentence: str, title: str) -> bool:
         if not word[:1].isupper():
             break
         capitalised += 1
+        if word.endswith((",", ";")):
+            break  # a list of names, not a headline
     return capitalised >= 8
 
 

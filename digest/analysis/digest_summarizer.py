@@ -11,9 +11,16 @@ later sentence up when it is clearly better. A sentence's score adds:
 - a length prior: a digest sentence should say one thing completely, neither a fragment nor a
   run-on of scraped debris.
 
+A readable lead that already holds a good share of the headline's content words stays first:
+the later sentences that outscored such a lead lost ROUGE to it on editors' decks, and a
+conservative start keeps the summary from falling below the lead baseline on unseen articles.
+
 Further picks pay for overlap with what is already picked (redundancy removal). Sentences that
 read badly on their own (starting inside a quotation, a dangling "He said", datelines, bylines,
-"Read more" links, captions, questions, fragments, duplicates) rank after every readable one.
+"Read more" links, captions and photo credits, the page addressing its reader, questions,
+fragments, duplicates) rank after every readable one, and a sentence that opens by pointing
+back (in English, German, French, Spanish, Italian, Portuguese or Dutch) only follows the
+sentence it points to.
 """
 
 from __future__ import annotations

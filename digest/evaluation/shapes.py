@@ -100,13 +100,16 @@ _ADDRESS = re.compile(
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»|„[^“”]*[“”]")
 _PAGE_THINGS = re.compile(
-    r"\b(?:this|our|your|the following|notre|votre|ce|cet|unser\w*|ihr\w*|nuestr\w+|est[ea]|"
-    r"vuestr\w+|su)\s+(?:[\w-]+\s+)?"
+    r"\b(?:our|your|notre|votre|nos|vos|unser\w*|nuestr\w+|vuestr\w+)\s+(?:[\w-]+\s+)?"
     r"(?:form|forms|formular|formulaire|formulario|newsletters?|inbox|app|apps|podcast|"
     r"subscri\w+|abonn\w+|suscri\w+|account|konto|compte|cuenta|sign(?:ing)? up|log ?in|"
     r"register|anmelden|inscri\w+|registr\w+|letters? to the editor|leserbrief\w*|"
     r"courrier des lecteurs|cartas? al director|comments? section|kommentar\w*|"
-    r"commentaires?|comentarios?|e-?mail|website|webseite|site|sitio|page|seite)\b(?!\s+(?:of|de)\b)",
+    r"commentaires?|comentarios?|e-?mail|website|webseite|site|sitio|page|seite)\b"
+    r"(?!\s+(?:of|de)\b)"
+    # "via this form", "dieses Formular", "ce formulaire": a form is only ever the page's own.
+    r"|\b(?:this|the following|dieses|ce|este)\s+(?:form|formular|formulaire|formulario)\b"
+    r"(?!\s+(?:of|de)\b)",
     re.IGNORECASE,
 )
 # An imperative addressed to the reader opens the sentence: "Submit ...", "Melden Sie sich".

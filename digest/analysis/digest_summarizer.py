@@ -75,7 +75,8 @@ _PAGE_PROMOTION = re.compile(
     r"\b(?:your|our|unser\w*|notre|nos|votre|vos|nuestr\w+|vuestr\w+|tu|tus)\s+(?:[\w-]+\s+)?"
     r"(?:letters? to the editor|letters?|newsletters?|inbox|forms?|app|podcasts?|"
     r"subscriptions?|journalism|membership|website|site|webseite|seite|sitio|página|"
-    r"comments? section|e-?mail alerts?|privacy policy|datenschutz\w*)\b(?!\s+(?:of|de)\b)"
+    r"comments? section|e-?mail alerts?|privacy policy|datenschutz\w*|coverage|cobertura|"
+    r"couverture|berichterstattung)\b(?!\s+(?:of|de)\b)"
     r"|\b(?:via|through|using|in|on) (?:this|the following) form\b",
     re.IGNORECASE,
 )
@@ -115,7 +116,9 @@ _LEANING_OPENERS: dict[str, frozenset[str]] = {
 # A time phrase after a demonstrative stands alone ("Diese Woche", "Cette année", "Este año").
 _TIME_AFTER_DEMONSTRATIVE = _word_set(
     "woche monat jahr morgen abend semaine mois année matin soir semana mes año mañana tarde",
-    "noche settimana mese anno ano week maand jaar",
+    "noche settimana mese anno ano week maand jaar montag dienstag mittwoch donnerstag freitag",
+    "samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes",
+    "miércoles jueves viernes sábado domingo",
 )
 _LEANING_WORDS = frozenset().union(*_LEANING_OPENERS.values())
 _FIRST_WORDS = re.compile(r"[^\W\d_]+")

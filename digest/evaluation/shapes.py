@@ -81,6 +81,9 @@ _TIME_WORDS = _word_set(
     "semaine mois année an matin soir été printemps automne hiver saison fois",
     "semana mes año mañana tarde noche verano primavera otoño invierno temporada vez",
     "settimana mese anno estate inverno semana ano verão inverno week maand jaar",
+    "monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch",
+    "donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "lunes martes miércoles jueves viernes sábado domingo",
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -105,7 +108,8 @@ _PAGE_THINGS = re.compile(
     r"subscri\w+|abonn\w+|suscri\w+|account|konto|compte|cuenta|sign(?:ing)? up|log ?in|"
     r"register|anmelden|inscri\w+|registr\w+|letters? to the editor|leserbrief\w*|"
     r"courrier des lecteurs|cartas? al director|comments? section|kommentar\w*|"
-    r"commentaires?|comentarios?|e-?mail|website|webseite|site|sitio|page|seite)\b"
+    r"commentaires?|comentarios?|e-?mail|website|webseite|site|sitio|page|seite|coverage|"
+    r"cobertura|couverture|berichterstattung)\b"
     r"(?!\s+(?:of|de)\b)"
     # "via this form", "dieses Formular", "ce formulaire": a form is only ever the page's own.
     r"|\b(?:this|the following|dieses|ce|este)\s+(?:form|formular|formulaire|formulario)\b"

@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "news-decks (DW, Al Jazeera)": corpora_dir / "news-decks" / "decks-even.jsonl",
         "BASIL (Fox, NYT, HuffPost)": corpora_dir / "basil-events" / "events-even.jsonl",
         "BBC News": bbc_as_jsonl(corpora_dir / "bbc-news-summary" / "articles", tmp, args.limit),
+        "Spanish crisis news (es-crisis)": corpora_dir / "es-crisis-even" / "crisis-es-even.jsonl",
         "web pages in 6 languages": pages_as_jsonl(corpora_dir / "extraction-pages", pages),
     }
     print(f"{args.sentences} sentences per article summary, shipped topics of mkdocs.yml\n")

@@ -2,7 +2,10 @@
 
 In one run, on the same machine and the same sentence split:
 
-- news-decks (editors' decks, the human-written target), 1 sentence and a 40-word budget;
+- news-decks (editors' decks, the human-written target), 1 sentence and a 40-word budget, on
+  the even half (the half we tune on; the odd half is held back), then lead against digest on
+  each of its two interleaved quarters (rows 0, 2, 4, ... and 1, 3, 5, ...), the split-half
+  check that a choice made on one quarter holds on the other;
 - BBC News Summary (extractive references: a regression check, not the target), 3 sentences.
 
 Each table gets ms per article, and the digest's time is printed as a ratio to plain LexRank
@@ -10,6 +13,7 @@ measured in the same run. The tables go to stdout and, between markers, into doc
 
     python benchmarks/summaries.py                       # the full run (several minutes)
     python benchmarks/summaries.py --limit 40 --no-write  # a quick check
+    python benchmarks/summaries.py --corpora /path/to/corpora
 """
 
 from __future__ import annotations
@@ -34,8 +38,6 @@ from digest.evaluation.rouge import (
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
-DECKS = CORPORA / "news-decks" / "decks-even.jsonl"
-BBC = CORPORA / "bbc-news-summary"
 DOC = REPO / "docs" / "quality.md"
 BEGIN = "<!-- benchmark:begin -->"
 END = "<!-- benchmark:end -->"
@@ -91,15 +93,39 @@ def verdict(scores: Sequence[Score]) -> str:
     return "; ".join(parts)
 
 
-def run(limit: int | None, names: tuple[str, ...]) -> str:
+def split_half(articles: Sequence[EvalArticle], budgets: Sequence[Budget]) -> str:
+    """Lead against digest on each interleaved quarter of the even half, one table."""
+    lines = [
+        "| quarter | budget | lead R1 / R2 / RL | digest R1 / R2 / RL | digest − lead |",
+        "|---|---|---|---|---|",
+    ]
+    for name, part in (("rows 0, 2, 4, …", articles[0::2]), ("rows 1, 3, 5, …", articles[1::2])):
+        for budget in budgets:
+            lead, digest = evaluate(part, budget, ("lead", "digest"))
+            cells = [f"{s.rouge1:.2f} / {s.rouge2:.2f} / {s.rougeL:.2f}" for s in (lead, digest)]
+            delta = (
+                f"{digest.rouge1 - lead.rouge1:+.2f} / {digest.rouge2 - lead.rouge2:+.2f} / "
+                f"{digest.rougeL - lead.rougeL:+.2f}"
+            )
+            lines.append(
+                f"| {name} ({len(part)}) | {budget_label(budget)} | {cells[0]} "
+                f"| {cells[1]} | {delta} |"
+            )
+    return "\n".join(lines)
+
+
+def run(limit: int | None, names: tuple[str, ...], corpora: Path = CORPORA) -> str:
     """Every table as Markdown, printed as it is done."""
+    decks = corpora / "news-decks" / "decks-even.jsonl"
+    bbc = corpora / "bbc-news-summary"
+    deck_budgets = (Budget(1), Budget(None, 40))
     suites: list[tuple[str, tuple[EvalArticle, ...], tuple[Budget, ...]]] = []
-    if DECKS.is_file():
-        suites.append(("news-decks", read_jsonl(DECKS), (Budget(1), Budget(None, 40))))
-    if (BBC / "articles").is_dir():
-        suites.append(("BBC News Summary", read_bbc(BBC), (Budget(3),)))
+    if decks.is_file():
+        suites.append(("news-decks, even half (tuning)", read_jsonl(decks), deck_budgets))
+    if (bbc / "articles").is_dir():
+        suites.append(("BBC News Summary", read_bbc(bbc), (Budget(3),)))
     if not suites:
-        sys.exit(f"no corpora found under {CORPORA}")
+        sys.exit(f"no corpora found under {corpora}")
     sections: list[str] = []
     for label, articles, budgets in suites:
         articles = articles[:limit] if limit else articles
@@ -109,6 +135,13 @@ def run(limit: int | None, names: tuple[str, ...]) -> str:
             section = (
                 f"**{label}**, {len(articles)} articles, {budget_label(budget)} per summary\n\n"
                 f"{markdown_table(scores)}\n\n{verdict(scores)}.\n"
+            )
+            print(section, flush=True)
+            sections.append(section)
+        if label.startswith("news-decks"):
+            section = (
+                "**news-decks, split-half check** within the even half: lead and digest on each "
+                f"interleaved quarter\n\n{split_half(articles, budgets)}\n"
             )
             print(section, flush=True)
             sections.append(section)
@@ -132,9 +165,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N articles of each corpus")
     parser.add_argument("--only", default="", help="comma-separated rows (default: all)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/quality.md")
+    parser.add_argument("--corpora", type=Path, default=CORPORA, help="the shared corpora folder")
     args = parser.parse_args()
     names = resolve_names([n for n in args.only.split(",") if n.strip()])
-    tables = run(args.limit, names)
+    tables = run(args.limit, names, args.corpora)
     if not args.no_write and not args.limit:
         write_doc(tables)
 

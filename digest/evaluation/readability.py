@@ -1,7 +1,11 @@
 """Does each summary read on its own? `digest eval readability` counts the defects a program
-can see in summaries: page furniture (captions, credits, sign-up lines, related links), wire
-prefixes, headlines glued to a sentence, fragments, sentences run together, and openings that
-point back at a sentence the summary left out.
+can see in summaries: captions and credits, forms and self-promotion, sign-up, video and
+advertisement text, related links, wire prefixes, headlines glued to a sentence, fragments,
+sentences run together, and openings that point back at a sentence the summary left out.
+
+The check has its own signals (`digest.evaluation.shapes`), not the cleaner's: grading the
+readers with their own rules would find nothing they miss. Each defect also says whether the
+cleaner's rules would have caught the sentence, so the report shows what only the check sees.
 
 It runs the configured summarizer over a content folder or a JSON Lines file, the way a build
 does (furniture set apart first, then article and topic summaries), so a user can check their
@@ -18,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from digest.evaluation.jsonl import json_objects
+from digest.evaluation.shapes import opens_dangling, shape_defects
 from digest.model import Article, Sentence
 from digest.sources.cleanup import (
     Boilerplate,
-    ends_sentence,
     furniture_kind,
     glued_headline,
     points_back,
@@ -31,14 +35,14 @@ from digest.sources.text import paragraphs_of, split_dateline
 
 POINTS_BACK = "opens by pointing back at a sentence left out"
 WIRE_PREFIX = "wire prefix or dateline"
-GLUED_HEADLINE = "headline glued to a sentence"
 FRAGMENT = "fragment"
 RUN_TOGETHER = "sentences run together"
-RELATED = "related links"
 
 # A sentence end glued to the next sentence inside one "sentence": "members.That".
 _RUN_TOGETHER = re.compile(r"[a-z]{2}[.!?][”\"’]?[A-Z][a-z]")
 _WIRE = re.compile(r"^\([A-Z][\w.&'’/ -]{0,30}\)\s*[—–-]|^[A-Z][A-Z .,'’/-]{2,40}\([^)]{1,30}\)")
+# A sentence ends in . ! ? or … , maybe inside closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…][”’\"')\]»]*$")
 
 
 @dataclass(frozen=True)
@@ -49,37 +53,43 @@ class Defect:
     sentence: str
 
 
-def sentence_defects(text: str) -> list[str]:
+def sentence_defects(text: str, title: str = "") -> list[str]:
     """What is wrong with a sentence wherever it stands in a summary."""
-    kinds = []
-    furniture = furniture_kind(text)
-    if furniture is not None:
-        kinds.append(furniture)
-    if remove_related_links(text)[1]:
-        kinds.append(RELATED)
-    if _WIRE.search(text) or split_dateline(text)[0] is not None:
+    text = " ".join(text.split())
+    kinds = shape_defects(text, title)
+    if _WIRE.search(text):
         kinds.append(WIRE_PREFIX)
-    if glued_headline(text):
-        kinds.append(GLUED_HEADLINE)
-    if len(text.split()) < 4 or not ends_sentence(text):
+    if len(text.split()) < 4 or not _SENTENCE_END.search(text):
         kinds.append(FRAGMENT)
     if _RUN_TOGETHER.search(text):
         kinds.append(RUN_TOGETHER)
     return kinds
 
 
-def summary_defects(summary: Sequence[Sentence]) -> list[Defect]:
+def summary_defects(summary: Sequence[Sentence], title: str = "") -> list[Defect]:
     """Every defect of a summary: each sentence's own, and references left dangling."""
     found: list[Defect] = []
     previous: Sentence | None = None
     for sentence in summary:
-        found.extend(Defect(kind, sentence.text) for kind in sentence_defects(sentence.text))
+        kinds = sentence_defects(sentence.text, title)
+        found.extend(Defect(kind, sentence.text) for kind in kinds)
         # An editor's summary (index -1) is text a person wrote: only its sentences are checked.
         antecedent_kept = previous is not None and previous.index == sentence.index - 1
-        if sentence.index >= 0 and points_back(sentence.text) and not antecedent_kept:
+        if sentence.index >= 0 and opens_dangling(sentence.text) and not antecedent_kept:
             found.append(Defect(POINTS_BACK, sentence.text))
         previous = sentence
     return found
+
+
+def cleaner_sees(sentence: str) -> bool:
+    """Whether the readers' own rules flag a sentence (to count what only the check finds)."""
+    return bool(
+        furniture_kind(sentence) is not None
+        or remove_related_links(sentence)[1]
+        or glued_headline(sentence)
+        or points_back(sentence)
+        or split_dateline(sentence)[0] is not None
+    )
 
 
 @dataclass
@@ -88,6 +98,8 @@ class Tally:
 
     checked: int = 0
     with_defects: int = 0
+    # Summaries with a defect in a sentence the cleaner's rules pass: what only the check sees.
+    cleaner_missed: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -96,6 +108,7 @@ class Tally:
         if not defects:
             return
         self.with_defects += 1
+        self.cleaner_missed += any(not cleaner_sees(d.sentence) for d in defects)
         for kind in dict.fromkeys(d.kind for d in defects):  # a kind counts once a summary
             self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         for defect in defects:
@@ -111,6 +124,7 @@ class Tally:
         return {
             "checked": self.checked,
             "with_defects": self.with_defects,
+            "cleaner_missed": self.cleaner_missed,
             "share": round(self.share, 4),
             "by_kind": dict(sorted(self.by_kind.items())),
             "examples": {k: [list(e) for e in v] for k, v in sorted(self.examples.items())},
@@ -136,12 +150,12 @@ def check_entries(entries: Iterable[Any], examples: int = 3) -> Report:
     report = Report()
     for entry in entries:
         source = entry.article.source_path
-        report.articles.add(source, summary_defects(entry.summary.sentences), examples)
+        title = entry.article.title
+        report.articles.add(source, summary_defects(entry.summary.sentences, title), examples)
         for match in entry.topics:
             if match.summary is not None and not match.forced:
-                report.topics.add(
-                    f"{source} ({match.topic})", summary_defects(match.summary.sentences), examples
-                )
+                defects = summary_defects(match.summary.sentences, title)
+                report.topics.add(f"{source} ({match.topic})", defects, examples)
     return report
 
 
@@ -179,7 +193,7 @@ def markdown_report(report: Report, label: str) -> str:
     for name, tally in (("article summaries", report.articles), ("topic summaries", report.topics)):
         lines.append(
             f"- {name}: {tally.with_defects} of {tally.checked} with a defect "
-            f"({100 * tally.share:.1f}%)"
+            f"({100 * tally.share:.1f}%; {tally.cleaner_missed} in a sentence the cleaner passes)"
         )
     lines.append("")
     kinds = sorted(set(report.articles.by_kind) | set(report.topics.by_kind))

@@ -69,6 +69,8 @@ class Extracted:
     # The page says it is not free to read (JSON-LD isAccessibleForFree: false) or shows a
     # subscription prompt where the story should be.
     paywalled: bool = False
+    # Where digest's corrections and trafilatura disagreed, and which was kept, and why.
+    notes: tuple[str, ...] = ()
 
     @property
     def words(self) -> int:
@@ -82,7 +84,7 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _parse(html: str) -> Any:
+def _parse(html: str | bytes) -> Any:
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -234,7 +236,7 @@ def split_long(paragraph: str) -> list[str]:
     return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
 
 
-def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
+def trafilatura_paragraphs(html: str | bytes, url: str) -> tuple[list[str], Any]:
     document = trafilatura.bare_extraction(
         html,
         url=url,
@@ -326,7 +328,7 @@ def _drop_headline(paragraphs: list[str], headlines: set[tuple[str, ...]]) -> li
     return paragraphs
 
 
-def extract(html: str, url: str) -> Extracted:
+def extract(html: str | bytes, url: str) -> Extracted:
     """The article on a page: see the module docstring."""
     tree = _parse(html)
     if tree is None:

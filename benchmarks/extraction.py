@@ -26,6 +26,7 @@ import gzip
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import trafilatura
 import yaml
 
-from digest.sources.extract import extract, problem
+from digest.sources.extract import CORRECTIONS, extract, problem
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fetch"
@@ -67,13 +68,21 @@ def trafilatura_alone(html: bytes | str) -> str:
     )
 
 
-def ours(html: bytes | str, url: str) -> tuple[str, str | None, tuple[str, ...]]:
+def ours(
+    html: bytes | str, url: str, corrections: frozenset[str] = CORRECTIONS
+) -> tuple[str, str | None, tuple[str, ...]]:
     """digest's text, why `digest fetch` would refuse the page (or None), and its notes."""
-    extracted = extract(html, url)
+    extracted = extract(html, url, corrections)
     return "\n".join(extracted.paragraphs), problem(extracted), extracted.notes
 
 
 # -- the real page set ------------------------------------------------------------------------
+
+
+def _flat(text: str) -> str:
+    """Whitespace collapsed (trafilatura's scoring), and Unicode NFC for every text alike:
+    digest writes NFC, and an "é" must not count as missing for being spelt e + accent."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 class Tally:
@@ -83,9 +92,9 @@ class Tally:
         self.counts: Counter[str] = Counter()
 
     def add(self, text: str, row: dict[str, Any]) -> tuple[int, int]:
-        flat = " ".join(text.split())
-        found = sum(" ".join(s.split()) in flat for s in row["with"])
-        leaked = sum(" ".join(s.split()) in flat for s in row["without"])
+        flat = _flat(text)
+        found = sum(_flat(s) in flat for s in row["with"])
+        leaked = sum(_flat(s) in flat for s in row["without"])
         self.counts["tp"] += found
         self.counts["fn"] += len(row["with"]) - found
         self.counts["fp"] += leaked
@@ -115,8 +124,13 @@ def corpus_rows(half: str, limit: int | None) -> list[dict[str, Any]]:
     return picked[:limit] if limit else picked
 
 
-def score_corpus(half: str, limit: int | None, verbose: bool) -> dict[str, Any]:
-    tallies = {name: Tally() for name in ("trafilatura", "digest", "as written")}
+def score_corpus(
+    half: str, limit: int | None, verbose: bool, ablate: bool = False
+) -> dict[str, Any]:
+    names = ["trafilatura", "digest", "as written"]
+    if ablate:
+        names += [f"without {name}" for name in sorted(CORRECTIONS)]
+    tallies = {name: Tally() for name in names}
     refused: Counter[str] = Counter()
     diffs: list[tuple[int, str, str]] = []
     rows = corpus_rows(half, limit)
@@ -128,6 +142,8 @@ def score_corpus(half: str, limit: int | None, verbose: bool) -> dict[str, Any]:
         b = tallies["trafilatura"].add(base, row)
         o = tallies["digest"].add(text, row)
         tallies["as written"].add("" if reason else text, row)
+        for name in sorted(CORRECTIONS) if ablate else ():
+            tallies[f"without {name}"].add(ours(html, url, CORRECTIONS - {name})[0], row)
         if reason:
             refused[re.sub(r"\d+", "N", reason.split(":")[0])] += 1
         # Gain in true positives minus new false positives: where digest and trafilatura part.
@@ -197,11 +213,14 @@ def main() -> None:
     parser.add_argument("--half", choices=("even", "odd", "all"), default="even")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N rows.")
     parser.add_argument("--verbose", action="store_true", help="Pages where the two differ.")
+    parser.add_argument(
+        "--ablate", action="store_true", help="Also score digest without each correction."
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result: dict[str, Any] = {"fixtures": score_fixtures()}
     if (CORPUS / "expectations.jsonl").is_file():
-        result["corpus"] = score_corpus(args.half, args.limit, args.verbose)
+        result["corpus"] = score_corpus(args.half, args.limit, args.verbose, args.ablate)
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -221,7 +240,7 @@ def main() -> None:
         f"\nextraction-pages, {corpus['half']} rows ({corpus['pages']} pages; "
         "with/without strings, trafilatura's metric):"
     )
-    print(f"  {'':<12} {'precision':>9} {'recall':>7} {'accuracy':>8} {'F1':>7}")
+    print(f"  {'':<22} {'precision':>9} {'recall':>7} {'accuracy':>8} {'F1':>7}")
     for name, s in corpus["scores"].items():
         print(
             f"  {name:<12} {s['precision']:>9.4f} {s['recall']:>7.4f} "

@@ -1,0 +1,182 @@
+"""The blocks of trafilatura's main-text tree as paragraphs, and the judgements made on them by
+shape and position alone (no word lists, so they hold in every language):
+
+- paragraphs follow the page's block elements (<p>, list items, table rows, headings), never
+  its source line breaks: trafilatura's plain-text output keeps the newlines a CMS hard-wrapped
+  into a <p> around its links, which would make one paragraph per source line;
+- furniture at the end of the main text: a short label ending in ':' ("Lue seuraavaksi:",
+  "Seguir leyendo:") with only link-like lines (short, no sentence end, mostly links) after it,
+  a trailing run of lines that are all links;
+- markup that is not prose: template syntax ({{ }}, {% %}), code, CSS and JavaScript text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+# A break (<br>) inside a block separates paragraphs only after a sentence end (old CMSs use
+# <br><br> between paragraphs); elsewhere it is a line break in running text.
+_SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
+_BREAK = "\u2029"
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of the main text: its text, trafilatura's element name (p, head, item,
+    row, quote, code) and the share of its characters inside links."""
+
+    text: str
+    kind: str
+    link_share: float = 0.0
+
+
+def _flat(text: str) -> str:
+    """NFC, single spaces, no soft hyphens or control characters (as clean_text)."""
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(_INVISIBLE.sub("", text).split())
+
+
+def _split_breaks(text: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in (_flat(p) for p in text.split(_BREAK)):
+        if not piece:
+            continue
+        if pieces and not _SENTENCE_END.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def anchor_texts(tree: Any) -> frozenset[str]:
+    """The text of every link on the page (casefolded, single spaces): a block that is one of
+    them whole is a link, whatever trafilatura kept of its markup."""
+    found = set()
+    for anchor in tree.iter("a"):
+        text = _flat(anchor.text_content()).casefold()
+        if text:
+            found.add(text)
+    return frozenset(found)
+
+
+def _link_share(text: str, anchors: frozenset[str]) -> float:
+    return 1.0 if text.casefold().rstrip(" -|·•,") in anchors else 0.0
+
+
+def body_blocks(body: Any, anchors: frozenset[str] = frozenset()) -> list[Block]:
+    """The paragraphs of trafilatura's body element (its XML: p, head, list/item, table/row/
+    cell, quote, code, lb); `anchors`: the page's link texts (see anchor_texts)."""
+    for br in body.iter("lb"):
+        br.tail = _BREAK + (br.tail or "")
+    blocks = [Block(t, "p") for t in _split_breaks(body.text or "")]
+    for child in body:
+        if child.tag == "list":
+            units = [
+                i for i in child.iter("item") if not any(a.tag == "item" for a in i.iterancestors())
+            ]
+        elif child.tag == "table":
+            units = list(child.iter("row"))
+        else:
+            units = [child]
+        for unit in units:
+            if unit.tag == "row":
+                cells = [_flat("".join(c.itertext())) for c in unit.iter("cell")]
+                texts = [" · ".join(c for c in cells if c)]
+            else:
+                texts = _split_breaks("".join(unit.itertext()))
+            blocks.extend(Block(t, unit.tag, _link_share(t, anchors)) for t in texts if t)
+        # Text trafilatura left loose between its blocks ("<head/>Die Erstellung ...").
+        blocks.extend(Block(t, "p") for t in _split_breaks(child.tail or ""))
+    return blocks
+
+
+# -- furniture by shape and position --------------------------------------------------------
+
+_LABEL_WORDS = 6
+_LINK_LINE_WORDS = 16
+
+
+def _is_label(block: Block) -> bool:
+    """A short line ending in a colon: the heading of a box of links or a widget."""
+    text = block.text.rstrip()
+    return text.endswith(":") and len(text.split()) <= _LABEL_WORDS
+
+
+def _is_link_line(block: Block) -> bool:
+    """A line that is a link (a related headline), not a sentence of the story."""
+    words = len(block.text.split())
+    return block.link_share >= 0.6 and words <= _LINK_LINE_WORDS
+
+
+def trailing_furniture(blocks: list[Block]) -> int:
+    """How many blocks at the end of the main text are furniture: a run of link lines, maybe
+    opened by a label ("Lue seuraavaksi:"), or a lone label left at the very end."""
+    end = len(blocks)
+    while end > 0 and _is_link_line(blocks[end - 1]):
+        end -= 1
+    links = len(blocks) - end
+    if end > 0 and _is_label(blocks[end - 1]):
+        return links + 1
+    # Two link lines at the end could be the story's own "sources" list; three are a box.
+    return links if links >= 3 else 0
+
+
+def leading_furniture(blocks: list[Block]) -> int:
+    """A run of link lines before the story (breadcrumbs, a section menu)."""
+    start = 0
+    while (
+        start < len(blocks)
+        and _is_link_line(blocks[start])
+        and len(blocks[start].text.split()) <= 4
+    ):
+        start += 1
+    return start if start >= 2 else 0
+
+
+# -- markup, not prose ----------------------------------------------------------------------
+
+_TEMPLATE = re.compile(r"\{\{.{0,200}?\}\}|\{%.{0,200}?%\}|\$\{[^{}]{1,200}\}|\[\[\s*[\w.]+\s*\]\]")
+# Characters that are frequent in code, CSS and JavaScript and rare in prose.
+_CODE_CHARS = frozenset("{}();=<>[]$_\\|&")
+_CODE_SHAPE = re.compile(
+    r"[{};]\s*$|^\s*[.#@]?[\w-]+\s*\{|\bfunction\s*\(|=>|\bvar\s+\w+\s*=|\b(?:const|let)\s+\w+\s*="
+    r"|\w+\([^()]{0,80}\);|^\s*<[a-z!/]|\b\w+:\s*[\w#-]+;"
+)
+
+
+def template_spans(text: str) -> list[str]:
+    """Template placeholders in a text: {{ x }}, {% x %}, ${x}, [[x]]."""
+    return _TEMPLATE.findall(text)
+
+
+def looks_like_code(text: str) -> bool:
+    """A paragraph of code, CSS or JavaScript rather than prose: many code characters and a
+    code shape (a statement end, a rule block, a function)."""
+    if not text:
+        return False
+    symbols = sum(c in _CODE_CHARS for c in text)
+    return symbols / len(text) >= 0.06 and bool(_CODE_SHAPE.search(text))
+
+
+def markup_problem(paragraphs: list[str]) -> str | None:
+    """Why the text is markup rather than an article (template syntax, code), or None."""
+    text = " ".join(paragraphs)
+    if not text:
+        return None
+    placeholders = [p for paragraph in paragraphs for p in template_spans(paragraph)]
+    template_chars = sum(len(p) for p in placeholders)
+    if len(placeholders) >= 3 or template_chars >= 0.02 * len(text):
+        example = placeholders[0][:60]
+        return (
+            f"template syntax, not text: {len(placeholders)} placeholder(s) such as {example!r} "
+            "(the page is filled in by scripts)"
+        )
+    code = [p for p in paragraphs if looks_like_code(p)]
+    code_chars = sum(len(p) for p in code)
+    if code_chars >= 0.3 * len(text):
+        return f"code, CSS or JavaScript, not text: {len(code)} of {len(paragraphs)} paragraphs"
+    return None

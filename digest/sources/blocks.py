@@ -169,7 +169,13 @@ def markup_problem(paragraphs: list[str]) -> str | None:
         return None
     placeholders = [p for paragraph in paragraphs for p in template_spans(paragraph)]
     template_chars = sum(len(p) for p in placeholders)
-    if len(placeholders) >= 3 or template_chars >= 0.02 * len(text):
+    # A story may quote a placeholder or two; a page left unrendered is made of them, or
+    # has a paragraph that is mostly one (the lead a summary would open with).
+    mostly = any(
+        sum(len(p) for p in template_spans(paragraph)) >= 0.5 * len(paragraph)
+        for paragraph in paragraphs
+    )
+    if len(placeholders) >= 5 or template_chars >= 0.15 * len(text) or mostly:
         example = placeholders[0][:60]
         return (
             f"template syntax, not text: {len(placeholders)} placeholder(s) such as {example!r} "

@@ -95,14 +95,24 @@ def _amp(text: str) -> str:
     return _REFERENCE.sub(one, text)
 
 
+def _with_references(text: str, chars: set[str]) -> str:
+    if not chars:
+        return text
+    return _INLINE_RE.sub(lambda m: _INLINE[m.group()] if m.group() in chars else m.group(), text)
+
+
 def _escape_inline(paragraph: str, every: bool) -> str:
     """Markup characters as references: those that would start markup, or `every` one."""
     needed = {c for c, starts in _STARTS_MARKUP.items() if every or starts.search(paragraph)}
-    if not needed:
-        return paragraph
-    return _INLINE_RE.sub(
-        lambda m: _INLINE[m.group()] if m.group() in needed else m.group(), paragraph
-    )
+    text = _amp(paragraph)
+    if every:
+        return _with_references(text, needed)
+    # Each kind left as written where the text still reads back the same ("3*4", "C:\\path").
+    for char in sorted(needed):
+        fewer = needed - {char}
+        if markdown_to_text(_with_references(text, fewer)) == paragraph:
+            needed = fewer
+    return _with_references(text, needed)
 
 
 def _escape_start(paragraph: str) -> str:
@@ -115,11 +125,11 @@ def _markdown_safe(paragraph: str) -> str:
     """The paragraph as Markdown that reads back as the same text, escaping only what the
     readers would take for markup (checked by reading it back; where that fails, every
     markup character is escaped, as safe as before and less readable)."""
-    escaped = _escape_inline(_amp(paragraph), every=False)
+    escaped = _escape_inline(paragraph, every=False)
     if markdown_to_text(escaped) != paragraph:
         escaped = _escape_start(escaped)
     if markdown_to_text(escaped) != paragraph:
-        escaped = _escape_inline(_amp(paragraph), every=True)
+        escaped = _escape_inline(paragraph, every=True)
         if escaped[:1] in "#>+-=.:~" or re.match(r"\d+[.)](\s|$)", escaped):
             escaped = _escape_start(escaped)
     return escaped

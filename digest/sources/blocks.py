@@ -162,12 +162,12 @@ def looks_like_code(text: str) -> bool:
     return symbols / len(text) >= 0.06 and bool(_CODE_SHAPE.search(text))
 
 
-def markup_problem(paragraphs: list[str]) -> str | None:
-    """Why the text is markup rather than an article (template syntax, code), or None."""
+def template_problem(paragraphs: list[str]) -> str | None:
+    """Why the text is an unrendered template ({{ }}, {% %}) rather than prose, or None."""
     text = " ".join(paragraphs)
-    if not text:
-        return None
     placeholders = [p for paragraph in paragraphs for p in template_spans(paragraph)]
+    if not text or not placeholders:
+        return None
     template_chars = sum(len(p) for p in placeholders)
     # A story may quote a placeholder or two; a page left unrendered is made of them, or
     # has a paragraph that is mostly one (the lead a summary would open with).
@@ -176,13 +176,20 @@ def markup_problem(paragraphs: list[str]) -> str | None:
         for paragraph in paragraphs
     )
     if len(placeholders) >= 5 or template_chars >= 0.15 * len(text) or mostly:
-        example = placeholders[0][:60]
         return (
-            f"template syntax, not text: {len(placeholders)} placeholder(s) such as {example!r} "
-            "(the page is filled in by scripts)"
+            f"template syntax, not text: {len(placeholders)} placeholder(s) such as "
+            f"{placeholders[0][:60]!r} (the page is filled in by scripts)"
         )
+    return None
+
+
+def markup_problem(paragraphs: list[str]) -> str | None:
+    """Why the text is markup rather than an article (template syntax, code), or None."""
+    template = template_problem(paragraphs)
+    if template is not None:
+        return template
+    text = " ".join(paragraphs)
     code = [p for p in paragraphs if looks_like_code(p)]
-    code_chars = sum(len(p) for p in code)
-    if code_chars >= 0.3 * len(text):
+    if text and sum(len(p) for p in code) >= 0.3 * len(text):
         return f"code, CSS or JavaScript, not text: {len(code)} of {len(paragraphs)} paragraphs"
     return None

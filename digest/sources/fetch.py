@@ -63,6 +63,8 @@ class Outcome:
     detail: str = ""
     # content/-relative file written, or the one this item duplicates.
     file: str | None = None
+    # Where digest's clean-up and trafilatura disagreed on the page, and which was kept.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -465,4 +467,8 @@ class FetchRun:
         self.titles.setdefault(title.casefold(), relative)
         self.index.add(relative, text, (url, page_url))
         words = sum(len(p.split()) for p in article.paragraphs)
-        self._record(Outcome(source.name, item.url, "new", f"{how}, {words} words", relative))
+        self._record(
+            Outcome(
+                source.name, item.url, "new", f"{how}, {words} words", relative, extracted.notes
+            )
+        )

@@ -383,6 +383,8 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
         )
     if "furniture" in corrections:
         paragraphs = _without_furniture(paragraphs, notes)
+    # Judged before code paragraphs are dropped: a page of markup is refused as one.
+    markup = markup_problem(paragraphs)
     if "code" in corrections:
         paragraphs = _without_code(paragraphs, notes)
     # What a reader sees on the page, before any structured data: the paywall judge.
@@ -404,7 +406,7 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
         notes=tuple(notes),
         page_words=page_words,
         paywall_reason=_paywall_reason(article, paragraphs[-3:]),
-        markup=markup_problem(paragraphs),
+        markup=markup or markup_problem(paragraphs),
     )
 
 

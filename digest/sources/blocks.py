@@ -64,7 +64,18 @@ def anchor_texts(tree: Any) -> frozenset[str]:
 
 
 def _link_share(text: str, anchors: frozenset[str]) -> float:
-    return 1.0 if text.casefold().rstrip(" -|·•,") in anchors else 0.0
+    """The share of a short block's characters that are the text of links on the page."""
+    folded = text.casefold().rstrip(" -|·•,")
+    if folded in anchors:
+        return 1.0
+    if not folded or len(folded.split()) > _LINK_LINE_WORDS:
+        return 0.0
+    # Longest first, each counted once: "Our Standards: The Trust Principles." is mostly link.
+    counted: list[str] = []
+    for anchor in sorted((a for a in anchors if len(a) >= 4 and a in folded), key=len)[::-1]:
+        if not any(anchor in longer for longer in counted):
+            counted.append(anchor)
+    return min(1.0, sum(len(a) for a in counted) / len(folded))
 
 
 def body_blocks(body: Any, anchors: frozenset[str] = frozenset()) -> list[Block]:

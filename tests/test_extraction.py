@@ -212,3 +212,22 @@ def test_a_table_row_is_written_without_markdown_table_syntax() -> None:
     written = render(article)
     assert "North · 1,204" in written
     assert "&#124;" not in written and "---|" not in written
+
+
+def test_a_short_line_a_site_repeats_on_its_pages_is_dropped_from_the_third_on() -> None:
+    """Furniture by repetition across a site's pages, in any language: a short line on two
+    earlier pages of the same site goes; a line seen once before (a shared wire sentence)
+    and another site's lines stay."""
+    from digest.sources.blocks import SiteLines
+
+    lines = SiteLines()
+    sign_off = "Unsere Standards: Die Grundsätze der Redaktion."
+    pages = [
+        [f"Story {n} says something new about the harbour, the council said.", sign_off]
+        for n in range(3)
+    ]
+    assert lines.without_repeated("news.example", pages[0])[1] == []
+    assert lines.without_repeated("news.example", pages[1])[1] == []
+    assert lines.without_repeated("other.example", pages[2])[1] == []
+    kept, dropped = lines.without_repeated("news.example", pages[2])
+    assert dropped == [sign_off] and kept == pages[2][:1]

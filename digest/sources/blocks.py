@@ -204,3 +204,36 @@ def markup_problem(paragraphs: list[str]) -> str | None:
     if text and sum(len(p) for p in code) >= 0.3 * len(text):
         return f"code, CSS or JavaScript, not text: {len(code)} of {len(paragraphs)} paragraphs"
     return None
+
+
+# -- lines repeated across a site's pages ---------------------------------------------------
+
+# A line this short that the same site printed on this many earlier pages is its furniture
+# ("Our Standards: ...", a sidebar heading, a sign-off), in whatever language (template
+# detection by repetition, after Bar-Yossef and Rajagopalan, WWW 2002). Longer lines and
+# lines seen once before are kept: two outlets may run the same wire sentence.
+_REPEATED_WORDS = 16
+_REPEATED_PAGES = 2
+
+
+class SiteLines:
+    """The short lines each site has printed on the pages fetched so far in a run."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, dict[str, int]] = {}
+
+    def without_repeated(self, site: str, paragraphs: list[str]) -> tuple[list[str], list[str]]:
+        """The paragraphs without the site's repeated lines, and those dropped; this page's
+        short lines are remembered for the next."""
+        seen = self.pages.setdefault(site, {})
+        keys = [" ".join(p.casefold().split()) for p in paragraphs]
+        kept, dropped = [], []
+        for paragraph, key in zip(paragraphs, keys, strict=True):
+            if seen.get(key, 0) >= _REPEATED_PAGES:
+                dropped.append(paragraph)
+            else:
+                kept.append(paragraph)
+        for key in set(keys):
+            if len(key.split()) <= _REPEATED_WORDS:
+                seen[key] = seen.get(key, 0) + 1
+        return (kept, dropped) if len(kept) >= 1 else (paragraphs, [])

@@ -231,3 +231,21 @@ def test_a_short_line_a_site_repeats_on_its_pages_is_dropped_from_the_third_on()
     assert lines.without_repeated("other.example", pages[2])[1] == []
     kept, dropped = lines.without_repeated("news.example", pages[2])
     assert dropped == [sign_off] and kept == pages[2][:1]
+
+
+def test_a_line_with_an_arrow_is_prose_and_a_layout_table_keeps_its_paragraphs() -> None:
+    from lxml import etree
+
+    from digest.sources.blocks import body_blocks
+
+    assert not looks_like_code("=> Wie bist Du vorgegangen?")
+    body = etree.fromstring(
+        "<body><table><row><cell><p>Ich habe am Montag geschrieben:</p><p>Sehr geehrte "
+        "Damen und Herren,</p></cell></row><row><cell>Name</cell><cell>Ort</cell></row>"
+        "</table></body>"
+    )
+    assert [b.text for b in body_blocks(body)] == [
+        "Ich habe am Montag geschrieben:",
+        "Sehr geehrte Damen und Herren,",
+        "Name · Ort",
+    ]

@@ -78,31 +78,53 @@ def _link_share(text: str, anchors: frozenset[str]) -> float:
     return min(1.0, sum(len(a) for a in counted) / len(folded))
 
 
+# trafilatura's elements that hold a paragraph or more: where one ends inside another (two
+# <p> in a cell or an item), the words on either side must not run together.
+_INNER_BLOCKS = frozenset({"p", "head", "item", "quote", "list", "table", "row", "code"})
+_LAYOUT_CONTENT = ("p", "head", "list", "quote", "table")
+
+
 def body_blocks(body: Any, anchors: frozenset[str] = frozenset()) -> list[Block]:
     """The paragraphs of trafilatura's body element (its XML: p, head, list/item, table/row/
     cell, quote, code, lb); `anchors`: the page's link texts (see anchor_texts)."""
-    for br in body.iter("lb"):
-        br.tail = _BREAK + (br.tail or "")
-    blocks = [Block(t, "p") for t in _split_breaks(body.text or "")]
-    for child in body:
-        if child.tag == "list":
-            units = [
-                i for i in child.iter("item") if not any(a.tag == "item" for a in i.iterancestors())
-            ]
-        elif child.tag == "table":
-            units = list(child.iter("row"))
+    for element in body.iter():
+        if element.tag == "lb" or (element.tag in _INNER_BLOCKS and element is not body):
+            element.tail = _BREAK + (element.tail or "")
+    return _container_blocks(body, anchors)
+
+
+def _container_blocks(container: Any, anchors: frozenset[str]) -> list[Block]:
+    blocks = [Block(t, "p") for t in _split_breaks(container.text or "")]
+    for child in container:
+        if child.tag == "table":
+            for row in child.findall("row"):
+                blocks.extend(_row_blocks(row, anchors))
         else:
-            units = [child]
-        for unit in units:
-            if unit.tag == "row":
-                cells = [_flat("".join(c.itertext())) for c in unit.iter("cell")]
-                texts = [" · ".join(c for c in cells if c)]
+            if child.tag == "list":
+                units = [i for i in child.iter("item") if _outermost_item(i)]
             else:
+                units = [child]
+            for unit in units:
                 texts = _split_breaks("".join(unit.itertext()))
-            blocks.extend(Block(t, unit.tag, _link_share(t, anchors)) for t in texts if t)
+                blocks.extend(Block(t, unit.tag, _link_share(t, anchors)) for t in texts)
         # Text trafilatura left loose between its blocks ("<head/>Die Erstellung ...").
         blocks.extend(Block(t, "p") for t in _split_breaks(child.tail or ""))
     return blocks
+
+
+def _outermost_item(item: Any) -> bool:
+    return not any(a.tag == "item" for a in item.iterancestors())
+
+
+def _row_blocks(row: Any, anchors: frozenset[str]) -> list[Block]:
+    """A table row: one paragraph of its cells; a layout table's row (cells holding
+    paragraphs, headings, lists: a whole story in a cell) as the blocks in its cells."""
+    cells = row.findall("cell")
+    if any(cell.find(f".//{tag}") is not None for cell in cells for tag in _LAYOUT_CONTENT):
+        return [block for cell in cells for block in _container_blocks(cell, anchors)]
+    texts = [_flat("".join(cell.itertext()).replace(_BREAK, " ")) for cell in cells]
+    text = " · ".join(t for t in texts if t)
+    return [Block(text, "row", _link_share(text, anchors))] if text else []
 
 
 # -- furniture by shape and position --------------------------------------------------------
@@ -170,7 +192,8 @@ def looks_like_code(text: str) -> bool:
     if not text:
         return False
     symbols = sum(c in _CODE_CHARS for c in text)
-    return symbols / len(text) >= 0.06 and bool(_CODE_SHAPE.search(text))
+    # "=> Wie bist Du vorgegangen?" has an arrow; a statement of code has several symbols.
+    return symbols >= 4 and symbols / len(text) >= 0.06 and bool(_CODE_SHAPE.search(text))
 
 
 def template_problem(paragraphs: list[str]) -> str | None:

@@ -383,10 +383,13 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
         )
     if "furniture" in corrections:
         paragraphs = _without_furniture(paragraphs, notes)
-    # Judged before code paragraphs are dropped: a page of markup is refused as one.
+    # Judged before code paragraphs are dropped too: a page of markup is refused as one,
+    # unless a whole story's prose is left without them.
     markup = markup_problem(paragraphs)
     if "code" in corrections:
         paragraphs = _without_code(paragraphs, notes)
+    if len(" ".join(paragraphs).split()) >= PAYWALL_WORDS:
+        markup = markup_problem(paragraphs)
     # What a reader sees on the page, before any structured data: the paywall judge.
     page_words = len(" ".join(paragraphs).split())
     if "structured" in corrections:
@@ -406,7 +409,7 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
         notes=tuple(notes),
         page_words=page_words,
         paywall_reason=_paywall_reason(article, paragraphs[-3:]),
-        markup=markup or markup_problem(paragraphs),
+        markup=markup,
     )
 
 

@@ -72,6 +72,11 @@ def test_a_story_ending_in_a_short_list_of_its_sources_keeps_it() -> None:
     # Three linked headlines are a box; a label before them marks one even when short.
     assert trailing_furniture(story + sources + [Block("Bus times", "item", 1.0)]) == 3
     assert trailing_furniture(story + [Block("Lesen Sie auch:", "p"), *sources]) == 3
+    # A box's heading ends the text only as furniture, in any language.
+    heading = Block("Empfehlungen der Redaktion", "head")
+    assert trailing_furniture(story + [heading, sources[0]]) == 2
+    assert trailing_furniture(story + [heading]) == 1
+    assert trailing_furniture([heading, *story]) == 0
     # A sentence ending in a colon that introduces the story's own list is not a label.
     intro = Block("The council listed the three schools that will be rebuilt first:", "p")
     assert trailing_furniture(story + [intro, *sources]) == 0

@@ -139,6 +139,12 @@ def _is_label(block: Block) -> bool:
     return text.endswith(":") and len(text.split()) <= _LABEL_WORDS
 
 
+def _is_box_heading(block: Block) -> bool:
+    """A short heading with only links, or nothing, after it at the end of the text
+    ("Empfehlungen der Redaktion"): a story never ends with a heading."""
+    return block.kind == "head" and len(block.text.split()) <= _LABEL_WORDS + 2
+
+
 def _is_link_line(block: Block) -> bool:
     """A line that is a link (a related headline), not a sentence of the story."""
     words = len(block.text.split())
@@ -147,12 +153,13 @@ def _is_link_line(block: Block) -> bool:
 
 def trailing_furniture(blocks: list[Block]) -> int:
     """How many blocks at the end of the main text are furniture: a run of link lines, maybe
-    opened by a label ("Lue seuraavaksi:"), or a lone label left at the very end."""
+    opened by a label ("Lue seuraavaksi:") or a short heading, or a lone label or heading
+    left at the very end."""
     end = len(blocks)
     while end > 0 and _is_link_line(blocks[end - 1]):
         end -= 1
     links = len(blocks) - end
-    if end > 0 and _is_label(blocks[end - 1]):
+    if end > 0 and (_is_label(blocks[end - 1]) or _is_box_heading(blocks[end - 1])):
         return links + 1
     # Two link lines at the end could be the story's own "sources" list; three are a box.
     return links if links >= 3 else 0

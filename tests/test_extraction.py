@@ -254,3 +254,34 @@ def test_a_line_with_an_arrow_is_prose_and_a_layout_table_keeps_its_paragraphs()
         "Sehr geehrte Damen und Herren,",
         "Name · Ort",
     ]
+
+
+def test_digest_fetch_writes_the_fixtures_and_says_where_it_parted_from_trafilatura(
+    tmp_path: Path,
+) -> None:
+    """Through `digest fetch` itself: the teaser-JSON-LD page is written in full (its note
+    says trafilatura's text was kept), the template and CSS pages are refused with their
+    reasons, and the written Markdown of the hard-wrapped page is the plain text."""
+    import httpx
+
+    from tests.test_fetch_units import _run, page
+
+    names = ["paywall-teaser-json-ld", "angular-template", "css-js-text", "hard-wrapped-de"]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        name = request.url.path.strip("/")
+        return page((PAGES / f"{name}.html").read_text(encoding="utf-8"))
+
+    urls = [f"https://news.example/{name}" for name in names]
+    outcomes = {
+        o.url.rsplit("/", 1)[1]: o for o in _run(tmp_path, {"name": "N", "urls": urls}, handler)
+    }
+    teaser = outcomes["paywall-teaser-json-ld"]
+    assert teaser.status == "new" and any("teaser" in n for n in teaser.notes)
+    assert "template syntax" in outcomes["angular-template"].detail
+    assert "code, CSS or JavaScript" in outcomes["css-js-text"].detail
+    written = (tmp_path / "content" / outcomes["hard-wrapped-de"].file).read_text()
+    body = written.split("---\n", 2)[2].strip().split("\n\n")
+    assert body == _expected("hard-wrapped-de")

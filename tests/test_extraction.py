@@ -87,7 +87,7 @@ def test_a_short_json_ld_body_does_not_make_a_free_story_a_paywall_stub() -> Non
     isAccessibleForFree: false. The page's own words decide: written in full."""
     found = _page("paywall-teaser-json-ld")
     assert list(found.paragraphs) == _expected("paywall-teaser-json-ld")
-    assert found.paywalled and found.page_words > 500
+    assert found.paywalled and (found.page_words or 0) > 500
     assert problem(found) is None
     assert any("teaser" in note for note in found.notes)
 
@@ -285,3 +285,21 @@ def test_digest_fetch_writes_the_fixtures_and_says_where_it_parted_from_trafilat
     written = (tmp_path / "content" / outcomes["hard-wrapped-de"].file).read_text()
     body = written.split("---\n", 2)[2].strip().split("\n\n")
     assert body == _expected("hard-wrapped-de")
+
+
+def test_a_paywall_page_whose_story_only_its_json_ld_holds_is_refused() -> None:
+    """Nothing of the story is visible (a caption only); the JSON-LD carries the whole body
+    and isAccessibleForFree: false. The visible words decide: 0, refused, and said so."""
+    body = " ".join(
+        f"The harbour authority said on day {n} that the new cranes would arrive in spring."
+        for n in range(30)
+    )
+    html = (
+        '<html><head><title>Harbour cranes</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "headline": "Harbour cranes", "isAccessibleForFree": false, '
+        f'"articleBody": "{body}"}}</script></head><body><article><h1>Harbour cranes</h1>'
+        "<p>(AP Photo/Jane Roe)</p></article></body></html>"
+    )
+    found = extract(html, "https://n.example/cranes")
+    assert found.words > 300 and found.page_words == 0
+    assert "only 0 words of the story are visible on the page" in (problem(found) or "")

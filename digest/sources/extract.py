@@ -31,6 +31,7 @@ from digest.sources.blocks import (
     markup_problem,
     trailing_furniture,
 )
+from digest.sources.cleanup import furniture_kind, in_capitals
 from digest.sources.urls import absolute
 
 # Below this many words a page is not an article (a video page, an index, a consent wall);
@@ -79,7 +80,7 @@ class Extracted:
     # subscription prompt where the story should be.
     paywalled: bool = False
     # Words of the story visible on the page itself (what a paywall check must count).
-    page_words: int = 0
+    page_words: int | None = None
     # Why the page counts as paywalled, in its own terms.
     paywall_reason: str | None = None
     # Why the text is markup rather than prose (template syntax, code), or None.
@@ -361,7 +362,7 @@ def _drop_headline(paragraphs: list[str], headlines: set[tuple[str, ...]]) -> li
 
 # The corrections digest makes to trafilatura's text, each measured against trafilatura alone
 # on pages it was not tuned on (benchmarks/extraction.py; `corrections` switches them off).
-CORRECTIONS = frozenset({"headline", "furniture", "edges", "structured", "code"})
+CORRECTIONS = frozenset({"headline", "furniture", "edges", "structured", "code", "readers"})
 
 
 def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIONS) -> Extracted:
@@ -376,6 +377,8 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
     title = _first_text(article.get("headline"), getattr(document, "title", None))
     if "edges" in corrections:
         blocks = _without_edges(blocks, notes)
+    if "readers" in corrections:
+        blocks = _without_readers_furniture(blocks, notes)
     paragraphs = [b.text for b in blocks]
     if "headline" in corrections:
         paragraphs = _drop_headline(
@@ -391,7 +394,7 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
     if len(" ".join(paragraphs).split()) >= PAYWALL_WORDS:
         markup = markup_problem(paragraphs)
     # What a reader sees on the page, before any structured data: the paywall judge.
-    page_words = len(" ".join(paragraphs).split())
+    page_words = _visible_words(tree, paragraphs)
     if "structured" in corrections:
         paragraphs = _with_structured_body(
             paragraphs, article.get("articleBody"), tree, title, notes
@@ -411,6 +414,25 @@ def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIO
         paywall_reason=_paywall_reason(article, paragraphs[-3:]),
         markup=markup,
     )
+
+
+_VISIBLE_TEXT = (
+    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)"
+    " and not(ancestor::template)]"
+)
+
+
+def _visible_words(tree: Any, paragraphs: list[str]) -> int:
+    """Words of the paragraphs that stand in the page's visible text (trafilatura falls back
+    on a JSON-LD articleBody by itself, which no reader sees)."""
+    visible = clean_text(" ".join(str(t) for t in tree.xpath(_VISIBLE_TEXT))).casefold()
+
+    def shown(paragraph: str) -> bool:
+        # Its start or end is enough: a tag inside a word ("Mit<span>tel</span>") splits it.
+        words = paragraph.casefold().split()
+        return " ".join(words[:6]) in visible or " ".join(words[-6:]) in visible
+
+    return sum(len(p.split()) for p in paragraphs if shown(p))
 
 
 def _paywall_reason(article: dict[str, Any], last: list[str]) -> str | None:
@@ -439,6 +461,22 @@ def _without_furniture(paragraphs: list[str], notes: list[str]) -> list[str]:
         dropped = [p for p in paragraphs if p not in kept]
         notes.append(f"dropped {len(dropped)} furniture line(s), e.g. {dropped[0][:60]!r}")
     return kept
+
+
+def _without_readers_furniture(blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Without whole paragraphs the readers would set apart anyway (captions, credits,
+    sign-up lines: digest.sources.cleanup), so the written file holds the story. A list item
+    or table cell in capitals is an acronym ("CDU/CSU", "RHEL"), not a page label."""
+
+    def furniture(block: Block) -> bool:
+        if block.kind in ("item", "row") and in_capitals(block.text):
+            return False
+        return furniture_kind(block.text) is not None
+
+    dropped = [b.text for b in blocks if furniture(b)]
+    if dropped:
+        notes.append(f"dropped {len(dropped)} caption or promo line(s), e.g. {dropped[0][:60]!r}")
+    return [b for b in blocks if not furniture(b)]
 
 
 def _without_code(paragraphs: list[str], notes: list[str]) -> list[str]:
@@ -491,7 +529,7 @@ def _first_text(*values: Any) -> str | None:
 def problem(extracted: Extracted) -> str | None:
     """Why this page is not written as an article, or None."""
     words = extracted.words
-    visible = extracted.page_words or words
+    visible = words if extracted.page_words is None else extracted.page_words
     if extracted.paywalled and visible < PAYWALL_WORDS:
         why = f" ({extracted.paywall_reason})" if extracted.paywall_reason else ""
         return f"paywalled{why}: only {visible} words of the story are visible on the page"

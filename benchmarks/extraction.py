@@ -34,7 +34,7 @@ from typing import Any
 import trafilatura
 import yaml
 
-from digest.sources.extract import CORRECTIONS, extract, problem
+from digest.sources.extract import ALL_CORRECTIONS, CORRECTIONS, extract, problem
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fetch"
@@ -130,6 +130,7 @@ def score_corpus(
     names = ["trafilatura", "digest", "as written"]
     if ablate:
         names += [f"without {name}" for name in sorted(CORRECTIONS)]
+        names += [f"with {name}" for name in sorted(ALL_CORRECTIONS - CORRECTIONS)]
     tallies = {name: Tally() for name in names}
     refused: Counter[str] = Counter()
     diffs: list[tuple[int, str, str]] = []
@@ -144,6 +145,8 @@ def score_corpus(
         tallies["as written"].add("" if reason else text, row)
         for name in sorted(CORRECTIONS) if ablate else ():
             tallies[f"without {name}"].add(ours(html, url, CORRECTIONS - {name})[0], row)
+        for name in sorted(ALL_CORRECTIONS - CORRECTIONS) if ablate else ():
+            tallies[f"with {name}"].add(ours(html, url, CORRECTIONS | {name})[0], row)
         if reason:
             refused[re.sub(r"\d+", "N", reason.split(":")[0])] += 1
         # Gain in true positives minus new false positives: where digest and trafilatura part.

@@ -26,8 +26,17 @@ from digest.wording import counted
 )
 @click.option("--dry-run", is_flag=True, help="Fetch and report, but write no article.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any item failed.")
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Also say where digest's clean-up and trafilatura disagreed, and which was kept.",
+)
 def fetch_command(
-    config_file: Path, source_names: tuple[str, ...], dry_run: bool, strict: bool
+    config_file: Path,
+    source_names: tuple[str, ...],
+    dry_run: bool,
+    strict: bool,
+    verbose: bool = False,
 ) -> None:
     """Fetch new articles from the `sources:` in mkdocs.yml into content/<source>/.
 
@@ -92,6 +101,8 @@ def fetch_command(
         if outcome.status == "new":
             verb = "would write" if dry_run else "new"
             click.echo(f"{verb}: {outcome.file} ({outcome.detail}) <- {outcome.url}")
+            for note in outcome.notes if verbose else ():
+                click.echo(f"  extraction: {note}")
         elif outcome.status == "duplicate":
             click.echo(f"duplicate: {outcome.url}: {outcome.detail}")
         elif outcome.status == "failed":

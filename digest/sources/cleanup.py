@@ -343,12 +343,12 @@ def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str |
         return BYLINE
     if words <= _SHORT_WORDS and _PROMO.search(text):
         return PROMO
-    if words <= 8 and len(text) <= 80 and not text.endswith(".") and _in_capitals(text):
+    if words <= 8 and len(text) <= 80 and not text.endswith(".") and in_capitals(text):
         return PROMO
     return None
 
 
-def _in_capitals(text: str) -> bool:
+def in_capitals(text: str) -> bool:
     """A line in capitals ("ADVERTISEMENT", "JUST WATCHED", "POLITICO PRO"): a page label.
     Scripts without case (Chinese, Arabic) never are."""
     letters = [c for c in text if c.isalpha()]

@@ -22,6 +22,16 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from digest.sources.blocks import (
+    Block,
+    anchor_texts,
+    body_blocks,
+    leading_furniture,
+    looks_like_code,
+    markup_problem,
+    trailing_furniture,
+)
+from digest.sources.cleanup import furniture_kind, in_capitals
 from digest.sources.urls import absolute
 from digest.wording import counted
 
@@ -70,6 +80,14 @@ class Extracted:
     # The page says it is not free to read (JSON-LD isAccessibleForFree: false) or shows a
     # subscription prompt where the story should be.
     paywalled: bool = False
+    # Words of the story visible on the page itself (what a paywall check must count).
+    page_words: int | None = None
+    # Why the page counts as paywalled, in its own terms.
+    paywall_reason: str | None = None
+    # Why the text is markup rather than prose (template syntax, code), or None.
+    markup: str | None = None
+    # Where digest's corrections and trafilatura disagreed, and which was kept, and why.
+    notes: tuple[str, ...] = ()
 
     @property
     def words(self) -> int:
@@ -77,13 +95,15 @@ class Extracted:
 
 
 def clean_text(text: str) -> str:
-    """NFC, no control or bidi-override characters, single spaces."""
+    """NFC, no control, bidi-override or soft-hyphen characters, single spaces."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069]", "", text)
+    # Soft hyphens too: hints for where a browser may break a word, they split it for search
+    # and for every word count.
+    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b\u202a-\u202e\u2066-\u2069]", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _parse(html: str) -> Any:
+def _parse(html: str | bytes) -> Any:
     try:
         return lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -235,21 +255,35 @@ def split_long(paragraph: str) -> list[str]:
     return [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
 
 
-def trafilatura_paragraphs(html: str, url: str) -> tuple[list[str], Any]:
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        # Tables stay: in a news page they are the story's own figures (as trafilatura's
-        # default); comments never are the story.
-        include_images=False,
-        deduplicate=False,
+# trafilatura's own evaluation settings: comments never are the story, tables are its figures.
+_TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_formatting": False,
+}
+
+
+def trafilatura_document(html: str | bytes, url: str) -> Any:
+    """trafilatura's document (text, metadata and main-text tree) for the page, or None."""
+    return trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, **_TRAFILATURA_OPTIONS
     )
+
+
+def trafilatura_blocks(document: Any, tree: Any = None) -> list[Block]:
+    """trafilatura's main text as blocks that follow the page's block elements."""
     if document is None:
-        return [], None
+        return []
+    body = getattr(document, "body", None)
+    if body is not None and len(body):
+        return body_blocks(body, anchor_texts(tree) if tree is not None else frozenset())
     text = getattr(document, "text", None) or ""
-    return [p for p in (clean_text(line) for line in text.split("\n")) if p], document
+    return [Block(p, "p") for p in (clean_text(line) for line in text.split("\n")) if p]
+
+
+def trafilatura_paragraphs(html: str | bytes, url: str) -> tuple[list[str], Any]:
+    document = trafilatura_document(html, url)
+    return [b.text for b in trafilatura_blocks(document)], document
 
 
 # Lines that point elsewhere, label a slot or credit a photo, never the story: "Read more:
@@ -327,30 +361,50 @@ def _drop_headline(paragraphs: list[str], headlines: set[tuple[str, ...]]) -> li
     return paragraphs
 
 
-def extract(html: str, url: str) -> Extracted:
+# The corrections digest makes to trafilatura's text, each measured against trafilatura alone
+# on pages it was not tuned on (benchmarks/extraction.py; `corrections` switches them off).
+# "furniture" (the English list of is_furniture) is left out: with "readers" it changed
+# nothing on the tuning rows (F1 0.9259 with and without it).
+CORRECTIONS = frozenset({"headline", "edges", "structured", "code", "readers"})
+ALL_CORRECTIONS = CORRECTIONS | {"furniture"}
+
+
+def extract(html: str | bytes, url: str, corrections: frozenset[str] = CORRECTIONS) -> Extracted:
     """The article on a page: see the module docstring."""
     tree = _parse(html)
     if tree is None:
         return Extracted(title=None, paragraphs=())
     article = structured_article(tree, url) or {}
-    paragraphs, document = trafilatura_paragraphs(html, url)
+    document = trafilatura_document(html, url)
+    blocks = trafilatura_blocks(document, tree)
+    notes: list[str] = []
     title = _first_text(article.get("headline"), getattr(document, "title", None))
-    headlines = _headlines(tree, title, getattr(document, "title", None))
-    paragraphs = not_furniture(_drop_headline(paragraphs, headlines))
-    body = article.get("articleBody")
-    if isinstance(body, str) and len(_words(body)) >= _MIN_STRUCTURED_WORDS:
-        kept, coverage = confirmed(paragraphs, body)
-        if coverage >= 0.8 and len(_words(" ".join(kept))) >= MIN_WORDS:
-            paragraphs = kept
-        elif len(_words(body)) > 1.3 * len(_words(" ".join(paragraphs))):
-            # trafilatura missed much of the story (scripts render it, odd markup).
-            paragraphs = _drop_headline(split_body(body), headlines)
+    if "edges" in corrections:
+        blocks = _without_edges(blocks, notes)
+    if "readers" in corrections:
+        blocks = _without_readers_furniture(blocks, notes)
+    paragraphs = [b.text for b in blocks]
+    if "headline" in corrections:
+        paragraphs = _drop_headline(
+            paragraphs, _headlines(tree, title, getattr(document, "title", None))
+        )
+    if "furniture" in corrections:
+        paragraphs = _without_furniture(paragraphs, notes)
+    # Judged before code paragraphs are dropped too: a page of markup is refused as one,
+    # unless a whole story's prose is left without them.
+    markup = markup_problem(paragraphs)
+    if "code" in corrections:
+        paragraphs = _without_code(paragraphs, notes)
+    if len(" ".join(paragraphs).split()) >= PAYWALL_WORDS:
+        markup = markup_problem(paragraphs)
+    # What a reader sees on the page, before any structured data: the paywall judge.
+    page_words = _visible_words(tree, paragraphs)
+    if "structured" in corrections:
+        paragraphs = _with_structured_body(
+            paragraphs, article.get("articleBody"), tree, title, notes
+        )
     paragraphs = [part for paragraph in paragraphs for part in split_long(paragraph)]
     author_names = _names(article.get("author")) or _names(getattr(document, "author", None))
-    free = article.get("isAccessibleForFree")
-    paywalled = free in (False, "False", "false") or any(
-        _PAYWALL.search(p) for p in paragraphs[-3:]
-    )
     date = _first_text(article.get("datePublished"), getattr(document, "date", None))
     return Extracted(
         title=title,
@@ -358,8 +412,115 @@ def extract(html: str, url: str) -> Extracted:
         date=date,
         author=", ".join(dict.fromkeys(author_names)) or None,
         canonical_url=canonical_link(tree, url),
-        paywalled=paywalled,
+        paywalled=_paywall_reason(article, paragraphs[-3:]) is not None,
+        notes=tuple(notes),
+        page_words=page_words,
+        paywall_reason=_paywall_reason(article, paragraphs[-3:]),
+        markup=markup,
     )
+
+
+_VISIBLE_TEXT = (
+    "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)"
+    " and not(ancestor::template)]"
+)
+
+
+def _visible_words(tree: Any, paragraphs: list[str]) -> int:
+    """Words of the paragraphs that stand in the page's visible text (trafilatura falls back
+    on a JSON-LD articleBody by itself, which no reader sees)."""
+    visible = clean_text(" ".join(str(t) for t in tree.xpath(_VISIBLE_TEXT))).casefold()
+
+    def shown(paragraph: str) -> bool:
+        # Its start or end is enough: a tag inside a word ("Mit<span>tel</span>") splits it.
+        words = paragraph.casefold().split()
+        return " ".join(words[:6]) in visible or " ".join(words[-6:]) in visible
+
+    return sum(len(p.split()) for p in paragraphs if shown(p))
+
+
+def _paywall_reason(article: dict[str, Any], last: list[str]) -> str | None:
+    if article.get("isAccessibleForFree") in (False, "False", "false"):
+        return "its structured data says isAccessibleForFree: false"
+    prompt = next((m for p in last if (m := _PAYWALL.search(p))), None)
+    return f"it asks the reader to {prompt.group()!r}" if prompt else None
+
+
+def _without_edges(blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Without link boxes at the start and end of the main text (by shape and position)."""
+    head = leading_furniture(blocks)
+    tail = trailing_furniture(blocks[head:])
+    if head or tail:
+        dropped = blocks[:head] + blocks[len(blocks) - tail :]
+        notes.append(
+            f"dropped {len(dropped)} link line(s) at the edges of trafilatura's text "
+            f"(link-dense, short, no sentence), e.g. {dropped[0].text[:60]!r}"
+        )
+    return blocks[head : len(blocks) - tail]
+
+
+def _without_furniture(paragraphs: list[str], notes: list[str]) -> list[str]:
+    kept = not_furniture(paragraphs)
+    if len(kept) < len(paragraphs):
+        dropped = [p for p in paragraphs if p not in kept]
+        notes.append(f"dropped {len(dropped)} furniture line(s), e.g. {dropped[0][:60]!r}")
+    return kept
+
+
+def _without_readers_furniture(blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Without whole paragraphs the readers would set apart anyway (captions, credits,
+    sign-up lines: digest.sources.cleanup), so the written file holds the story. A list item
+    or table cell in capitals is an acronym ("CDU/CSU", "RHEL"), not a page label."""
+
+    def furniture(block: Block) -> bool:
+        if block.kind in ("item", "row") and in_capitals(block.text):
+            return False
+        return furniture_kind(block.text) is not None
+
+    dropped = [b.text for b in blocks if furniture(b)]
+    if dropped:
+        notes.append(f"dropped {len(dropped)} caption or promo line(s), e.g. {dropped[0][:60]!r}")
+    return [b for b in blocks if not furniture(b)]
+
+
+def _without_code(paragraphs: list[str], notes: list[str]) -> list[str]:
+    kept = [p for p in paragraphs if not looks_like_code(p)]
+    if len(kept) < len(paragraphs):
+        notes.append(f"dropped {len(paragraphs) - len(kept)} paragraph(s) of code or CSS")
+    return kept
+
+
+def _with_structured_body(
+    paragraphs: list[str], body: Any, tree: Any, title: str | None, notes: list[str]
+) -> list[str]:
+    """trafilatura's paragraphs checked against the page's JSON-LD articleBody: those it
+    confirms when it is the whole story; the body itself when trafilatura found much less."""
+    if not isinstance(body, str) or len(_words(body)) < _MIN_STRUCTURED_WORDS:
+        return paragraphs
+    body_words, page_words = len(_words(body)), len(_words(" ".join(paragraphs)))
+    if body_words < 0.8 * page_words:
+        # A teaser or a truncated copy: it cannot judge the story on the page.
+        if page_words >= MIN_WORDS:
+            notes.append(
+                f"kept trafilatura's {page_words} words: the JSON-LD articleBody has only "
+                f"{body_words} (a teaser or cut)"
+            )
+        return paragraphs
+    kept, coverage = confirmed(paragraphs, body)
+    if coverage >= 0.8 and len(_words(" ".join(kept))) >= MIN_WORDS:
+        if len(kept) < len(paragraphs):
+            notes.append(
+                f"dropped {len(paragraphs) - len(kept)} paragraph(s) the JSON-LD articleBody "
+                "does not have (it covers the rest)"
+            )
+        return kept
+    if body_words > 1.3 * page_words:
+        # trafilatura missed much of the story (scripts render it, odd markup).
+        notes.append(
+            f"used the JSON-LD articleBody ({body_words} words): trafilatura found {page_words}"
+        )
+        return _drop_headline(split_body(body), _headlines(tree, title))
+    return paragraphs
 
 
 def _first_text(*values: Any) -> str | None:
@@ -372,8 +533,14 @@ def _first_text(*values: Any) -> str | None:
 def problem(extracted: Extracted) -> str | None:
     """Why this page is not written as an article, or None."""
     words = extracted.words
-    if extracted.paywalled and words < PAYWALL_WORDS:
-        return f"paywalled: only {counted(words, 'word')} of the story are on the page"
+    visible = words if extracted.page_words is None else extracted.page_words
+    if extracted.paywalled and visible < PAYWALL_WORDS:
+        why = f" ({extracted.paywall_reason})" if extracted.paywall_reason else ""
+        return (
+            f"paywalled{why}: only {counted(visible, 'word')} of the story are visible on the page"
+        )
+    if extracted.markup:
+        return extracted.markup
     if words < MIN_WORDS:
         return f"almost no text ({counted(words, 'word')}): not an article, or a stub"
     if not extracted.title:

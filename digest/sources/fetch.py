@@ -17,6 +17,7 @@ from dateutil import parser as dateparser
 
 from digest.config import FEED_ITEMS, SITEMAP_ITEMS, DigestConfig, Source, resolve_timezone
 from digest.sources.addresses import AddressRefused, check_url
+from digest.sources.blocks import SiteLines
 from digest.sources.dedupe import DuplicateIndex
 from digest.sources.extract import (
     Extracted,
@@ -65,6 +66,8 @@ class Outcome:
     detail: str = ""
     # content/-relative file written, or the one this item duplicates.
     file: str | None = None
+    # Where digest's clean-up and trafilatura disagreed on the page, and which was kept.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,7 @@ class FetchRun:
         # story with the same headline, which fails the daily `mkdocs build --strict`.
         self.titles: dict[str, str] = {}
         self.outcomes: list[Outcome] = []
+        self.site_lines = SiteLines()
         self.notes: list[str] = []
         # Files written and canonical item URLs handled in this run.
         self.written: set[str] = set()
@@ -400,6 +404,16 @@ class FetchRun:
             return True
         return False
 
+    def _without_site_lines(self, extracted: Extracted, url: str) -> Extracted:
+        """Without short lines the same site printed on two earlier pages of this run."""
+        kept, dropped = self.site_lines.without_repeated(
+            urlsplit(url).netloc, list(extracted.paragraphs)
+        )
+        if not dropped:
+            return extracted
+        note = f"dropped {len(dropped)} line(s) the site repeats on other pages: {dropped[0]!r}"
+        return replace(extracted, paragraphs=tuple(kept), notes=(*extracted.notes, note))
+
     def _item(self, source: Source, item: Item) -> None:
         url = canonical_url(item.url)
         if self._known(source, url, item.url):
@@ -424,7 +438,7 @@ class FetchRun:
             # Unconditional, and not kept in the cache: a page once written is never asked
             # for again (its URL is in content/), so its body would only fill the cache.
             response = self.fetcher.get(url, _policy(source), conditional=False)
-            extracted = extract(response.text(), response.url)
+            extracted = self._without_site_lines(extract(response.text(), response.url), url)
             how = "extracted from the page"
             page_url = canonical_url(response.url)
             if extracted.canonical_url and _same_site(extracted.canonical_url, response.url):
@@ -498,4 +512,4 @@ class FetchRun:
         self.index.add(relative, text, (url, page_url))
         words = sum(len(p.split()) for p in article.paragraphs)
         detail = f"{how}, {counted(words, 'word')}"
-        self._record(Outcome(source.name, item.url, "new", detail, relative))
+        self._record(Outcome(source.name, item.url, "new", detail, relative, extracted.notes))

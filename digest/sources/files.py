@@ -25,6 +25,7 @@ from slugify import slugify
 
 from digest.language import detect_language, language_tag
 from digest.model import MAX_SLUG_CHARS, Article, Problem
+from digest.sources.blocks import template_problem
 from digest.sources.cleanup import Boilerplate
 from digest.sources.text import (
     DecodeError,
@@ -643,6 +644,9 @@ class _ArticleParser:
         paragraphs = paragraphs_of(body)
         if not paragraphs:
             raise ArticleError("no body text after the headline (first line)")
+        template = template_problem(paragraphs)
+        if template is not None:
+            warnings.append(f"the body looks like a page that was never filled in: {template}")
         dateline, paragraphs[0] = split_dateline(paragraphs[0])
         paragraphs = [p for p in paragraphs if p]
         published = self._parse_date(meta["date"]) if meta.get("date") else None
@@ -700,6 +704,9 @@ class _ArticleParser:
             paragraphs = [p for p in paragraphs if p]
         if not paragraphs:
             raise ArticleError("no body text after the front matter")
+        template = template_problem(paragraphs)
+        if template is not None:
+            warnings.append(f"the body looks like a page that was never filled in: {template}")
         slug_value = _optional_text(meta, "slug")
         slug = slugify(slug_value) if slug_value else _slug_from_path(relative)
         if not slug:

@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 from slugify import slugify
 
+from digest.sources.text import markdown_to_text
+
 _MAX_SLUG = 60
 
 
@@ -57,7 +59,8 @@ def render(article: NewArticle) -> str:
 
 
 # Characters the readers would take for Markdown or HTML inside a paragraph, written as
-# character references, which they decode last: the text reads back exactly as extracted.
+# character references (which they decode last: a backslash cannot shield a construct they
+# read first), each only where it would start markup: the text stays readable and editable.
 _INLINE = {
     "<": "&lt;",
     "*": "&#42;",
@@ -68,6 +71,17 @@ _INLINE = {
     "|": "&#124;",
 }
 _INLINE_RE = re.compile("[<*_`[|\\\\]")
+# Where each character starts markup for the readers (digest.sources.text).
+_STARTS_MARKUP = {
+    "<": re.compile(r"<[A-Za-z/!?]"),
+    "*": re.compile(r"\*{1,3}\S"),
+    "_": re.compile(r"_{1,3}\S"),
+    "`": re.compile(r"`[^`]*`"),
+    "[": re.compile(r"\[[^\[\]]*\][(\[]"),
+    "\\": re.compile(r"\\[\\`*_{}\[\]()#+\-.!|~<>]"),
+    # The readers read every | as a table border.
+    "|": re.compile(r"\|"),
+}
 
 
 # What html.unescape reads as a reference (the pattern of the standard library's own).
@@ -85,16 +99,44 @@ def _amp(text: str) -> str:
     return _REFERENCE.sub(one, text)
 
 
+def _with_references(text: str, chars: set[str]) -> str:
+    if not chars:
+        return text
+    return _INLINE_RE.sub(lambda m: _INLINE[m.group()] if m.group() in chars else m.group(), text)
+
+
+def _escape_inline(paragraph: str, every: bool) -> str:
+    """Markup characters as references: those that would start markup, or `every` one."""
+    needed = {c for c, starts in _STARTS_MARKUP.items() if every or starts.search(paragraph)}
+    text = _amp(paragraph)
+    if every:
+        return _with_references(text, needed)
+    # Each kind left as written where the text still reads back the same ("3*4", "C:\\path").
+    for char in sorted(needed):
+        fewer = needed - {char}
+        if markdown_to_text(_with_references(text, fewer)) == paragraph:
+            needed = fewer
+    return _with_references(text, needed)
+
+
+def _escape_start(paragraph: str) -> str:
+    """A block marker at the start (heading, quote, list, rule, setext underline, fence,
+    front matter, definition, "1." list) as a reference: it reads as the character."""
+    return f"&#{ord(paragraph[0])};{paragraph[1:]}" if paragraph else paragraph
+
+
 def _markdown_safe(paragraph: str) -> str:
-    """The paragraph as Markdown that reads back as the same text: inline markup characters
-    as references, and a line that would open a heading, list, quote, rule or front matter
-    escaped."""
-    paragraph = _INLINE_RE.sub(lambda m: _INLINE[m.group()], _amp(paragraph))
-    if paragraph[:1] in "#>+-=.:~" or re.match(r"\d+[.)](\s|$)", paragraph):
-        # A block marker at the start (heading, quote, list, rule, setext underline, fence,
-        # front matter, definition, "1." list) as a reference: it reads as the character.
-        return f"&#{ord(paragraph[0])};{paragraph[1:]}"
-    return paragraph
+    """The paragraph as Markdown that reads back as the same text, escaping only what the
+    readers would take for markup (checked by reading it back; where that fails, every
+    markup character is escaped, as safe as before and less readable)."""
+    escaped = _escape_inline(paragraph, every=False)
+    if markdown_to_text(escaped) != paragraph:
+        escaped = _escape_start(escaped)
+    if markdown_to_text(escaped) != paragraph:
+        escaped = _escape_inline(paragraph, every=True)
+        if escaped[:1] in "#>+-=.:~" or re.match(r"\d+[.)](\s|$)", escaped):
+            escaped = _escape_start(escaped)
+    return escaped
 
 
 def page_slug(folder: str, name: str) -> str:

@@ -85,4 +85,4 @@ def test_check_names_a_far_date_a_long_slug_a_deep_folder_and_a_path_slug(tmp_pa
     assert "page name of" in line(long_name)
     # The deep and long-named files are published, so a strict build still passes for them;
     # the far date, the long slug and the path slug each count.
-    assert "4 articles in the digest, 3 problem(s)" in result.output
+    assert "4 articles in the digest, 3 problems" in result.output

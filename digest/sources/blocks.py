@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from digest.wording import counted
+
 # A break (<br>) inside a block separates paragraphs only after a sentence end (old CMSs use
 # <br><br> between paragraphs); elsewhere it is a line break in running text.
 _SENTENCE_END = re.compile(r"[.!?…:][\"'”’»)\]]*$")
@@ -218,7 +220,7 @@ def template_problem(paragraphs: list[str]) -> str | None:
     )
     if len(placeholders) >= 5 or template_chars >= 0.15 * len(text) or mostly:
         return (
-            f"template syntax, not text: {len(placeholders)} placeholder(s) such as "
+            f"template syntax, not text: {counted(len(placeholders), 'placeholder')} such as "
             f"{placeholders[0][:60]!r} (the page is filled in by scripts)"
         )
     return None

@@ -453,7 +453,7 @@ def _without_edges(blocks: list[Block], notes: list[str]) -> list[Block]:
     if head or tail:
         dropped = blocks[:head] + blocks[len(blocks) - tail :]
         notes.append(
-            f"dropped {len(dropped)} link line(s) at the edges of trafilatura's text "
+            f"dropped {counted(len(dropped), 'link line')} at the edges of trafilatura's text "
             f"(link-dense, short, no sentence), e.g. {dropped[0].text[:60]!r}"
         )
     return blocks[head : len(blocks) - tail]
@@ -486,7 +486,7 @@ def _without_readers_furniture(blocks: list[Block], notes: list[str]) -> list[Bl
 def _without_code(paragraphs: list[str], notes: list[str]) -> list[str]:
     kept = [p for p in paragraphs if not looks_like_code(p)]
     if len(kept) < len(paragraphs):
-        notes.append(f"dropped {len(paragraphs) - len(kept)} paragraph(s) of code or CSS")
+        notes.append(f"dropped {counted(len(paragraphs) - len(kept), 'paragraph')} of code or CSS")
     return kept
 
 
@@ -510,8 +510,8 @@ def _with_structured_body(
     if coverage >= 0.8 and len(_words(" ".join(kept))) >= MIN_WORDS:
         if len(kept) < len(paragraphs):
             notes.append(
-                f"dropped {len(paragraphs) - len(kept)} paragraph(s) the JSON-LD articleBody "
-                "does not have (it covers the rest)"
+                f"dropped {counted(len(paragraphs) - len(kept), 'paragraph')} the JSON-LD "
+                "articleBody does not have (it covers the rest)"
             )
         return kept
     if body_words > 1.3 * page_words:

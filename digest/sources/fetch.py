@@ -411,7 +411,10 @@ class FetchRun:
         )
         if not dropped:
             return extracted
-        note = f"dropped {len(dropped)} line(s) the site repeats on other pages: {dropped[0]!r}"
+        note = (
+            f"dropped {counted(len(dropped), 'line')} the site repeats on other pages: "
+            f"{dropped[0]!r}"
+        )
         return replace(extracted, paragraphs=tuple(kept), notes=(*extracted.notes, note))
 
     def _item(self, source: Source, item: Item) -> None:

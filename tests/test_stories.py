@@ -397,7 +397,7 @@ def test_eval_stories_scores_labelled_events(tmp_path: Path) -> None:
     merged = _run("eval", "stories", str(labels), "-f", config, "--threshold", "0.01")
     assert "| 0.01 |" in merged.output and "| 1.000 | 1.000 |" not in merged.output
     swept = _run("eval", "stories", str(labels), "-f", config, "--sweep")
-    assert "0.2 (configured)" in swept.output
+    assert "0.16 (configured)" in swept.output
     bad = _run("eval", "stories", str(labels), "-f", config, "--threshold", "2")
     assert bad.exit_code == 2 and "stories.threshold" in bad.output
     labels.write_text('{"title": "no event"}\n', encoding="utf-8")

@@ -78,11 +78,13 @@ _MEMBERS = 24
 # Terms an article must share with a story to join it: between two briefs of a few words, one
 # shared word ("slug", "strike") makes a high cosine but says nothing about the event.
 _MIN_SHARED = 3
+NAME_BOOST = 1.0
+NUMBER_BOOST = 3.0
 
 # A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
 # Sentence punctuation is a token of its own, so the first word of a sentence can be told
 # from a name inside it.
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*|[.!?:;\"“”]")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*|\d+(?:[.,]\d+)*|[.!?:;\"“”]")
 _SENTENCE_MARKS = frozenset('.!?:;"“”')
 _POSSESSIVES = ("'s", "’s")
 
@@ -110,6 +112,7 @@ def article_terms(article: Article) -> dict[str, float]:
     counts: defaultdict[str, float] = defaultdict(float)
     body_words = 0
     weight = _TITLE_WEIGHT
+    name_boost, number_boost = NAME_BOOST, NUMBER_BOOST
     # The hot loop of clustering (most of its time): plain string tests, no calls per word.
     for zone, text in enumerate((article.title, *article.paragraphs)):
         at_start = True
@@ -121,12 +124,20 @@ def article_terms(article: Article) -> dict[str, float]:
                     run = []
                 at_start = True
                 continue
-            lower = word.lower()
-            if lower.endswith(_POSSESSIVES):
-                lower = lower[:-2]
             if zone:
                 body_words += 1
                 weight = _LEDE_WEIGHT if body_words <= _LEDE_WORDS else 1.0
+            if word[0].isdigit():
+                if run:
+                    _count_name(run, counts)
+                    run = []
+                at_start = False
+                if number_boost:
+                    counts["#" + word] += weight * number_boost
+                continue
+            lower = word.lower()
+            if lower.endswith(_POSSESSIVES):
+                lower = lower[:-2]
             if lower in stop:
                 if run:
                     _count_name(run, counts)
@@ -134,14 +145,15 @@ def article_terms(article: Article) -> dict[str, float]:
                 at_start = False
                 continue
             # Headlines capitalise every word, and a sentence its first: neither says "name".
-            if zone and not at_start and word[0].isupper():
+            named = zone and not at_start and word[0].isupper()
+            if named:
                 run.append(lower)
             elif run:
                 _count_name(run, counts)
                 run = []
             at_start = False
             if len(lower) >= 3:
-                counts[stem(lower)] += weight
+                counts[stem(lower)] += weight * (name_boost if named else 1.0)
         if run:
             _count_name(run, counts)
     return dict(counts)
@@ -184,14 +196,61 @@ class StoryClusterer:
 
     def add(self, article: Article, vector: dict[str, float]) -> int:
         """Place one article (not older than those added before); return its story's index."""
-        index = len(self.articles)
-        when = article.date.timestamp()
-        self.articles.append(article)
-        self.vectors.append(vector)
-        query = list(vector.items())[:_QUERY_TERMS]
+        self.add_batch([article], [vector])
+        return self.story_of[-1]
+
+    def add_batch(self, articles: Sequence[Article], vectors: Sequence[dict[str, float]]) -> None:
+        """Place articles of one day at once (not older than those added before).
+
+        The new articles and the recent stories they may join are clustered together by
+        average link (UPGMA): the closest pair of groups merges while their average likeness
+        reaches ``threshold``, and no merge joins two existing stories. Unlike taking articles
+        one by one, an early article cannot start a story the rest of its event then misses.
+        """
+        first = len(self.articles)
+        nodes = _Nodes(self.settings.threshold)
+        story_node: dict[int, int] = {}
+        article_node: list[int] = []
+        for offset, (article, vector) in enumerate(zip(articles, vectors, strict=True)):
+            self.articles.append(article)
+            self.vectors.append(vector)
+            node = nodes.add(first + offset, None, 1)
+            article_node.append(node)
+            when = article.date.timestamp()
+            for story_index in self._candidates(vector, when):
+                story = self.stories[story_index]
+                if story_index not in story_node:
+                    size = min(len(story.members), _MEMBERS)
+                    story_node[story_index] = nodes.add(None, story_index, size)
+                nodes.link(node, story_node[story_index], _shared_dot(vector, story.total))
+            for other in range(offset):
+                if when - articles[other].date.timestamp() <= self._window:
+                    nodes.link(node, article_node[other], _shared_dot(vector, vectors[other]))
+        self.comparisons += len(story_node)
+        placed: dict[int, int] = {}
+        for members, story_index in nodes.clusters():
+            if story_index is None:
+                story_index = len(self.stories)
+                self.stories.append(_Story([], {}))
+            joined = self.stories[story_index]
+            for index in members:
+                placed[index] = story_index
+                joined.members.append(index)
+                _add(joined.total, self.vectors[index] or {}, 1.0)
+            if len(joined.members) > _MEMBERS:
+                # Summed afresh, not by subtracting the oldest: the same members always give
+                # the same sum to the last bit, however the clustering got there (a resumed
+                # clustering must decide exactly as a full one).
+                joined.total = self._sum(joined.members[-_MEMBERS:])
+        for index in range(first, len(self.articles)):
+            self.story_of.append(placed[index])
+            self._post(index, self.articles[index].date.timestamp())
+
+    def _candidates(self, vector: dict[str, float], when: float) -> list[int]:
+        """The recent stories sharing the most weight of the article's distinctive terms."""
         shared: dict[int, float] = {}
         oldest = when - self._window
-        for term, weight in query:
+        for term, weight in list(vector.items())[:_QUERY_TERMS]:
             postings = self._postings.get(term)
             if not postings:
                 continue
@@ -200,29 +259,8 @@ class StoryClusterer:
                     break
                 found = self.story_of[other]
                 shared[found] = shared.get(found, 0.0) + weight
-        candidates = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
-        self.comparisons += len(candidates)
-        best, best_score = -1, self.settings.threshold
-        for story_index, _ in sorted(candidates):
-            score = self._likeness(vector, self.stories[story_index])
-            if score >= best_score and (score > best_score or best < 0):
-                best, best_score = story_index, score
-        if best < 0:
-            best = len(self.stories)
-            self.stories.append(_Story([index], dict(vector)))
-        else:
-            joined = self.stories[best]
-            joined.members.append(index)
-            if len(joined.members) > _MEMBERS:
-                # Summed afresh, not by subtracting the oldest: the same members always give
-                # the same sum to the last bit, however the clustering got there (a resumed
-                # clustering must decide exactly as a full one).
-                joined.total = self._sum(joined.members[-_MEMBERS:])
-            else:
-                _add(joined.total, vector, 1.0)
-        self.story_of.append(best)
-        self._post(index, when)
-        return best
+        best = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
+        return sorted(story for story, _ in best)
 
     def _post(self, index: int, when: float) -> None:
         vector = self.vectors[index]
@@ -266,16 +304,6 @@ class StoryClusterer:
         for index in recent:
             self._post(index, articles[index].date.timestamp())
 
-    def _likeness(self, vector: dict[str, float], story: _Story) -> float:
-        """Average cosine to the story's most recent articles (average link)."""
-        total = story.total
-        # Only shared terms add to the dot product; the set intersection finds them in C.
-        shared = vector.keys() & total.keys()
-        if len(shared) < _MIN_SHARED:
-            return 0.0
-        dot = sum(vector[t] * total[t] for t in shared)
-        return dot / min(len(story.members), _MEMBERS)
-
     def representative(self, members: Sequence[int]) -> int:
         """The article most like the others on average (ties: the earliest)."""
         if len(members) <= 2:
@@ -290,6 +318,81 @@ class StoryClusterer:
             if score > best_score + 1e-9:
                 best, best_score = member, score
         return best
+
+
+def _shared_dot(vector: dict[str, float], total: dict[str, float]) -> float:
+    """The sum of the cosines of a unit vector with the vectors summed in ``total``; none when
+    they share fewer than ``_MIN_SHARED`` terms."""
+    # Only shared terms add to the dot product; the set intersection finds them in C.
+    shared = vector.keys() & total.keys()
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    return sum(vector[t] * total[t] for t in shared)
+
+
+class _Nodes:
+    """Average-link (UPGMA) merging of groups: new articles and existing stories, linked by
+    the sum of the cosines between their articles. Ties break by the lowest node numbers, so
+    the result never depends on dictionary or heap order."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.articles: list[list[int]] = []
+        self.story: list[int | None] = []
+        self.size: list[int] = []
+        self.links: list[dict[int, float]] = []
+        self.heap: list[tuple[float, int, int]] = []
+
+    def add(self, article: int | None, story: int | None, size: int) -> int:
+        self.articles.append([] if article is None else [article])
+        self.story.append(story)
+        self.size.append(size)
+        self.links.append({})
+        return len(self.size) - 1
+
+    def link(self, a: int, b: int, total: float) -> None:
+        if total <= 0.0:
+            return
+        self.links[a][b] = self.links[b][a] = total
+        self._push(a, b)
+
+    def _push(self, a: int, b: int) -> None:
+        if self.story[a] is not None and self.story[b] is not None:
+            return  # two existing stories never merge
+        average = self.links[a][b] / (self.size[a] * self.size[b])
+        if average >= self.threshold:
+            heapq.heappush(self.heap, (-average, min(a, b), max(a, b)))
+
+    def clusters(self) -> list[tuple[list[int], int | None]]:
+        """Merge while the closest pair reaches the threshold; each group's new articles (in
+        order) and its existing story (None: a new story), by their first new article."""
+        alive = [True] * len(self.size)
+        while self.heap:
+            negative, a, b = heapq.heappop(self.heap)
+            if not (alive[a] and alive[b]) or b not in self.links[a]:
+                continue
+            if -negative != self.links[a][b] / (self.size[a] * self.size[b]):
+                continue  # stale: one of the two has grown since
+            alive[b] = False
+            self.articles[a] = sorted(self.articles[a] + self.articles[b])
+            self.story[a] = self.story[a] if self.story[a] is not None else self.story[b]
+            self.size[a] += self.size[b]
+            gone, self.links[b] = self.links[b], {}
+            for other, total in gone.items():
+                if other == a:
+                    continue
+                del self.links[other][b]
+                merged = self.links[a].get(other, 0.0) + total
+                self.links[a][other] = self.links[other][a] = merged
+            self.links[a].pop(b, None)
+            for other in sorted(self.links[a]):
+                self._push(a, other)
+        groups = [
+            (self.articles[n], self.story[n])
+            for n in range(len(self.size))
+            if alive[n] and self.articles[n]
+        ]
+        return sorted(groups, key=lambda group: group[0][0])
 
 
 def _add(total: dict[str, float], vector: dict[str, float], sign: float) -> None:
@@ -446,9 +549,12 @@ def cluster_incrementally(
         low = min(bisect.bisect_left(times, times[start] - span), max(0, start - _IDF_ARTICLES))
         terms.update(enumerate(terms_many(ordered[low:]), start=low))
     frequencies = _Frequencies(times, terms_of, span)
-    for index in range(start, len(ordered)):
-        df, documents = frequencies.around(index)
-        clusterer.add(ordered[index], term_vector(terms_of(index), df, documents))
+    for low, high in _batches(times, start):
+        vectors = []
+        for index in range(low, high):
+            df, documents = frequencies.around(index)
+            vectors.append(term_vector(terms_of(index), df, documents))
+        clusterer.add_batch(ordered[low:high], vectors)
     heads = []
     for number, story in enumerate(clusterer.stories):
         head = kept_heads.get(number)
@@ -468,6 +574,31 @@ def cluster_incrementally(
     stories = tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
     checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer._window)
     return stories, checkpoint.encode()
+
+
+# Most articles clustered together at once: a day's articles, in runs of at most this many,
+# so the pairs compared within a batch stay bounded however busy the day.
+_BATCH = 100
+
+
+def _batches(times: Sequence[float], start: int) -> list[tuple[int, int]]:
+    """From `start` (the first article of a day), the index ranges of the batches: each day's
+    articles in runs of `_BATCH` counted from the day's first."""
+    found = []
+    low = start
+    while low < len(times):
+        day_end = bisect.bisect_left(times, (times[low] // 86400 + 1) * 86400, low)
+        high = min(max(day_end, low + 1), low + _BATCH)
+        found.append((low, high))
+        low = high
+    return found
+
+
+def _day_start(times: Sequence[float], index: int) -> int:
+    """The first article of the day of article `index` (batches start there)."""
+    if index >= len(times):
+        return index
+    return bisect.bisect_left(times, times[index] // 86400 * 86400)
 
 
 def _identity(article: Article) -> str:
@@ -499,7 +630,7 @@ def _resume_point(
         times[same] if same < len(keys) else math.inf,
         state.times[same] if same < len(state.keys) else math.inf,
     )
-    return min(same, bisect.bisect_left(times, changed - span))
+    return _day_start(times, min(same, bisect.bisect_left(times, changed - span)))
 
 
 def _resumed(
@@ -541,7 +672,7 @@ class _Checkpoint:
     ) -> _Checkpoint:
         # The next build resumes at most `reach` (idf span and window) before its first
         # new article; a day more for articles dated a little earlier than the newest.
-        oldest = (times[-1] if times else 0.0) - reach - 86400.0
+        oldest = (times[-1] if times else 0.0) - reach - 2 * 86400.0
         recent = {clusterer.story_of[i] for i, t in enumerate(times) if t >= oldest}
         kept = {}
         for story in sorted(recent):

@@ -69,9 +69,12 @@ def read_labels(path: Path) -> list[LabelledArticle]:
     found: list[LabelledArticle] = []
     for number, raw in json_objects(path, StoryLabelError):
         where = f"{path}:{number}"
+        # ECB+ names its gold stories `cluster`; BASIL names its events `event`.
+        if "event" not in raw and "cluster" in raw:
+            raw = {**raw, "event": raw["cluster"]}
         for key in ("event", "title", "text"):
             if not isinstance(raw.get(key), (str, int)) or not str(raw[key]).strip():
-                raise StoryLabelError(f"{where}: needs a non-empty {key!r}")
+                raise StoryLabelError(f"{where}: needs a non-empty {key!r} (or 'cluster')")
         date = datetime(2000, 1, 1, tzinfo=timezone.utc)
         if raw.get("date"):
             try:

@@ -853,3 +853,16 @@ def story_summary(
                 )
             )
     return tuple(picked)
+
+
+def average_link(
+    size: int, links: Iterable[tuple[int, int, float]], threshold: float
+) -> list[list[int]]:
+    """Plain average-link (UPGMA) clustering of `size` items, given the likeness of each
+    linked pair (i < j): the groups of indices. The baseline `digest eval stories` runs."""
+    nodes = _Nodes(threshold)
+    for index in range(size):
+        nodes.add(index, None, 1)
+    for one, other, likeness in links:
+        nodes.link(one, other, likeness)
+    return [members for members, _ in nodes.clusters()]

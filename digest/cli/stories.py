@@ -21,6 +21,9 @@ from digest.model import StorySettings
 
 # Thresholds `digest eval stories --sweep` scores, around the default.
 SWEEP = (0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35)
+# Thresholds the plain tf-idf average-link baseline is scored at (its best one is reported:
+# tuned on the labels themselves, so the baseline is at its strongest).
+BASELINE_SWEEP = (0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.25, 0.3)
 
 
 @click.command("stories")
@@ -106,6 +109,13 @@ def stories_command(config_file: Path, fmt: str) -> None:
     "tell events apart.",
 )
 @click.option("--sweep", is_flag=True, help="Score a range of thresholds around the default.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Also score a plain tf-idf average-link clustering (every pair compared), at its "
+    "best threshold on these labels, and cross-validate: tune the threshold of each on one "
+    "half of the topics (or events) and score it on the other half.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def eval_stories(
     config_file: Path,
@@ -114,6 +124,7 @@ def eval_stories(
     window_days: float | None,
     within_days: int | None,
     sweep: bool,
+    compare: bool,
     fmt: str,
 ) -> None:
     """Score the story clustering against LABELS with BCubed precision, recall and F1.
@@ -160,8 +171,11 @@ def eval_stories(
             }
         )
     events = len({item.event for item in labelled})
+    compared = _compare(labelled, settings) if compare else None
     if fmt == "json":
         payload = {"labels": str(labels), "articles": len(labelled), "events": events, "rows": rows}
+        if compared is not None:
+            payload["compare"] = compared
         click.echo(json.dumps(payload, indent=2))
         return
     moved = f", dates moved into {within_days} days" if within_days else ""
@@ -173,6 +187,65 @@ def eval_stories(
         click.echo(
             f"| {row['threshold']:g}{mark} | {row['precision']:.3f} | {row['recall']:.3f} "
             f"| {row['f1']:.3f} | {row['stories']} |"
+        )
+    if compared is not None:
+        _echo_compared(compared)
+
+
+def _compare(labelled: list, settings: StorySettings) -> dict[str, object]:
+    """The tf-idf average-link baseline at its best threshold, and both methods tuned on one
+    half and scored on the other (each way)."""
+    from digest.analysis.stories import cluster_stories
+    from digest.evaluation import stories as story_eval
+
+    def ours(items: list, value: float) -> float:
+        tried = replace(settings, threshold=value)
+        found = cluster_stories([item.article for item in items], tried)
+        return story_eval.score_stories(items, found).f1
+
+    def baseline(items: list, links: list, value: float) -> float:
+        return story_eval.score_stories(items, story_eval.baseline_stories(items, links, value)).f1
+
+    links = story_eval.baseline_links(labelled)
+    scores = {value: baseline(labelled, links, value) for value in BASELINE_SWEEP}
+    best = max(scores, key=lambda v: (scores[v], -v))
+    folds = []
+    one, other = story_eval.halves(labelled)
+    for tune, check in ((one, other), (other, one)):
+        tuned = [labelled[i] for i in tune]
+        checked = [labelled[i] for i in check]
+        mine = max(SWEEP, key=lambda v: (ours(tuned, v), -v))
+        tuned_links = story_eval.baseline_links(tuned)
+        theirs = max(BASELINE_SWEEP, key=lambda v: (baseline(tuned, tuned_links, v), -v))
+        folds.append(
+            {
+                "tuned_on": len(tuned),
+                "checked_on": len(checked),
+                "threshold": mine,
+                "f1": round(ours(checked, mine), 4),
+                "baseline_threshold": theirs,
+                "baseline_f1": round(
+                    baseline(checked, story_eval.baseline_links(checked), theirs), 4
+                ),
+            }
+        )
+    return {"baseline_threshold": best, "baseline_f1": round(scores[best], 4), "folds": folds}
+
+
+def _echo_compared(compared: dict) -> None:
+    click.echo(
+        f"\nPlain tf-idf average-link, at its best threshold on these labels "
+        f"({compared['baseline_threshold']:g}): BCubed F1 {compared['baseline_f1']:.3f}\n"
+    )
+    click.echo(
+        "| tuned on | checked on | threshold | BCubed F1 | baseline threshold | baseline F1 |"
+    )
+    click.echo("|---|---|---|---|---|---|")
+    for fold in compared["folds"]:
+        click.echo(
+            f"| {fold['tuned_on']} articles | {fold['checked_on']} articles "
+            f"| {fold['threshold']:g} | {fold['f1']:.3f} "
+            f"| {fold['baseline_threshold']:g} | {fold['baseline_f1']:.3f} |"
         )
 
 

@@ -59,6 +59,8 @@ class Article:
     content_hash: str = ""
     # Captions, credits, sign-up lines... taken out of the paragraphs above (see cleanup.py).
     set_apart: tuple[SetApart, ...] = ()
+    # A story id from front matter (`story:`): the article is put in that story.
+    story: str | None = None
 
     @property
     def word_count(self) -> int:

@@ -584,3 +584,73 @@ def test_a_malformed_checkpoint_is_not_used() -> None:
     for text in forged:
         found = clustering.cluster_incrementally(articles, StorySettings(), text)
         assert found[0] == expected[0], text[:60]
+
+
+def test_story_in_front_matter_pins_an_article_to_that_story() -> None:
+    articles, truth = _articles()
+    tanker = next(a for a in articles if truth[a.source_path] == "tanker")
+    bridge = [a for a in articles if truth[a.source_path] == "bridge"]
+    # An editor files one bridge report under the tanker story, and starts a story of their own
+    # for two articles that share no words.
+    pinned = replace(bridge[0], story=tanker.slug)
+    own = [
+        replace(articles[3], story="editors-pick"),
+        replace(bridge[1], story="editors-pick"),
+    ]
+    rest = [a for a in articles if a not in (bridge[0], articles[3], bridge[1])]
+    found = _assignment(cluster_stories([*rest, pinned, *own]))
+    assert found[pinned.source_path] == found[tanker.source_path]
+    assert found[own[0].source_path] == found[own[1].source_path]
+    assert found[own[0].source_path] != found[tanker.source_path]
+    # Every article is in exactly one story.
+    assert len(found) == len(articles)
+
+
+def test_story_pins_resume_as_clustering_all_would() -> None:
+    articles, truth = _articles()
+    tanker = next(a for a in articles if truth[a.source_path] == "tanker")
+    later = replace(articles[6], date=articles[6].date + timedelta(days=3), story=tanker.slug)
+    everything = [*articles[:6], *articles[7:], later]
+    _, checkpoint = clustering.cluster_incrementally(articles[:6], StorySettings(), None)
+    resumed, _ = clustering.cluster_incrementally(everything, StorySettings(), checkpoint)
+    assert resumed == cluster_stories(everything)
+    assert _assignment(resumed)[later.source_path] == _assignment(resumed)[tanker.source_path]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("[one, two]", "'story' must be text"), ("'!!!'", "'story' '!!!' has no usable")],
+)
+def test_a_bad_story_key_is_refused_naming_the_file_and_key(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    from digest.sources.files import ContentReader
+
+    (tmp_path / "a.md").write_text(
+        f"---\ntitle: A\ndate: 2019-07-19\nstory: {value}\n---\n\nText of the article.\n", "utf-8"
+    )
+    (tmp_path / "b.md").write_text(
+        "---\ntitle: B\ndate: 2019-07-19\nstory: Iran Tanker\n---\n\nOther text.\n", "utf-8"
+    )
+    read = ContentReader(tmp_path, timezone.utc, False, DAY, None).read_all()
+    assert [a.story for a in read.articles] == ["iran-tanker"]
+    (problem,) = [p for p in read.problems if p.path == "a.md"]
+    assert message in problem.message
+
+
+def test_a_kept_outcome_keeps_the_story_pin() -> None:
+    from digest.sources.files import FileOutcome
+    from digest.store.read_cache import decode_outcome, encode_outcome
+
+    article = Article(
+        source_path="a.md",
+        slug="a",
+        title="A",
+        date=DAY,
+        paragraphs=("Text.",),
+        content_hash="0" * 64,
+        story="iran-tanker",
+    )
+    stamp = (1, 2, 3, 4, 5)
+    text = encode_outcome("a.md", stamp, FileOutcome(article), timezone.utc)
+    assert decode_outcome(text, "a.md", stamp, timezone.utc).article == article

@@ -193,6 +193,9 @@ class StoryClusterer:
         self._postings: dict[str, list[tuple[float, int]]] = {}
         # Stories compared in full so far: at most _CANDIDATES per article, never all pairs.
         self.comparisons = 0
+        # Article slug -> its story, and `story:` id -> the story its pinned articles are in.
+        self._story_of_slug: dict[str, int] = {}
+        self._pins: dict[str, int] = {}
 
     def add(self, article: Article, vector: dict[str, float]) -> int:
         """Place one article (not older than those added before); return its story's index."""
@@ -211,10 +214,11 @@ class StoryClusterer:
         nodes = _Nodes(self.settings.threshold)
         story_node: dict[int, int] = {}
         article_node: list[int] = []
+        new_pins: dict[str, int] = {}
         for offset, (article, vector) in enumerate(zip(articles, vectors, strict=True)):
             self.articles.append(article)
             self.vectors.append(vector)
-            node = nodes.add(first + offset, None, 1)
+            node = nodes.add(first + offset, self._pinned(article, new_pins), 1)
             article_node.append(node)
             when = article.date.timestamp()
             for story_index in self._candidates(vector, when):
@@ -228,15 +232,25 @@ class StoryClusterer:
                     nodes.link(node, article_node[other], _shared_dot(vector, vectors[other]))
         self.comparisons += len(story_node)
         placed: dict[int, int] = {}
-        for members, story_index in nodes.clusters():
-            if story_index is None:
+        started: dict[int, int] = {}
+        for members, found in nodes.clusters():
+            if found is not None and found >= 0:
+                story_index = found
+            elif found is not None and found in started:
+                story_index = started[found]
+            else:
+                # A new story; -1, -2...: one pinned by a `story:` id that no story had yet.
                 story_index = len(self.stories)
                 self.stories.append(_Story([], {}))
+                if found is not None:
+                    started[found] = story_index
             joined = self.stories[story_index]
             for index in members:
                 placed[index] = story_index
                 joined.members.append(index)
                 _add(joined.total, self.vectors[index] or {}, 1.0)
+            # Two groups pinned to one story each add their articles: keep date order.
+            joined.members.sort()
             if len(joined.members) > _MEMBERS:
                 # Summed afresh, not by subtracting the oldest: the same members always give
                 # the same sum to the last bit, however the clustering got there (a resumed
@@ -244,7 +258,27 @@ class StoryClusterer:
                 joined.total = self._sum(joined.members[-_MEMBERS:])
         for index in range(first, len(self.articles)):
             self.story_of.append(placed[index])
+            self._remember(index)
             self._post(index, self.articles[index].date.timestamp())
+
+    def _pinned(self, article: Article, new_pins: dict[str, int]) -> int | None:
+        """The story an article is pinned to: by its `story:` id (the slug of an article of
+        that story, or an id other pinned articles gave), or because pinned articles named
+        its slug. A negative number: an id no story has yet (one per id within the batch)."""
+        if article.story is None:
+            return self._pins.get(article.slug)
+        found = self._pins.get(article.story, self._story_of_slug.get(article.story))
+        if found is None:
+            found = self._pins.get(article.slug)
+        if found is None:
+            found = new_pins.setdefault(article.story, -1 - len(new_pins))
+        return found
+
+    def _remember(self, index: int) -> None:
+        article, story = self.articles[index], self.story_of[index]
+        self._story_of_slug.setdefault(article.slug, story)
+        if article.story is not None:
+            self._pins.setdefault(article.story, story)
 
     def _candidates(self, vector: dict[str, float], when: float) -> list[int]:
         """The recent stories sharing the most weight of the article's distinctive terms."""
@@ -271,9 +305,11 @@ class StoryClusterer:
     def _sum(self, members: Sequence[int]) -> dict[str, float]:
         total: dict[str, float] = {}
         for member in members:
+            # None only for an article of a story older than the checkpoint keeps that an
+            # article pinned with `story:` joined: it adds nothing to the story's likeness.
             vector = self.vectors[member]
-            assert vector is not None
-            _add(total, vector, 1.0)
+            if vector is not None:
+                _add(total, vector, 1.0)
         return total
 
     def resume(
@@ -294,6 +330,7 @@ class StoryClusterer:
                 self.stories.append(_Story([index], {}))
             else:
                 self.stories[story].members.append(index)
+            self._remember(index)
         if not articles:
             return
         oldest = articles[-1].date.timestamp() - self._window
@@ -312,7 +349,8 @@ class StoryClusterer:
         best, best_score = members[0], -1.0
         for member in members:
             vector = self.vectors[member]
-            assert vector is not None
+            if vector is None:
+                continue  # see _sum
             # Likeness to the others: the dot product with the sum, less its own (1: unit length).
             score = sum(w * total.get(t, 0.0) for t, w in vector.items()) - 1.0
             if score > best_score + 1e-9:
@@ -357,15 +395,16 @@ class _Nodes:
         self._push(a, b)
 
     def _push(self, a: int, b: int) -> None:
-        if self.story[a] is not None and self.story[b] is not None:
-            return  # two existing stories never merge
+        if None not in (self.story[a], self.story[b]) and self.story[a] != self.story[b]:
+            return  # two stories (existing or pinned) never merge
         average = self.links[a][b] / (self.size[a] * self.size[b])
         if average >= self.threshold:
             heapq.heappush(self.heap, (-average, min(a, b), max(a, b)))
 
     def clusters(self) -> list[tuple[list[int], int | None]]:
         """Merge while the closest pair reaches the threshold; each group's new articles (in
-        order) and its existing story (None: a new story), by their first new article."""
+        order) and its story (None: a new story; negative: a new pinned one), by their first
+        new article."""
         alive = [True] * len(self.size)
         while self.heap:
             negative, a, b = heapq.heappop(self.heap)
@@ -611,7 +650,14 @@ def _identity(article: Article) -> str:
     )
     return hashlib.sha256(
         "\0".join(
-            [article.source_path, article.slug, article.date.isoformat(), article.title, text]
+            [
+                article.source_path,
+                article.slug,
+                article.date.isoformat(),
+                article.title,
+                text,
+                article.story or "",
+            ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()[:32]
 

@@ -61,7 +61,17 @@ EARLIEST_YEAR, LATEST_YEAR = 1800, 2100
 # (ENAMETOOLONG stopped the whole build), and an address of 100 characters is plenty.
 MAX_SLUG_CHARS = 100
 # Front matter keys whose value must be text: an unquoted `no` there is a YAML boolean.
-_TEXT_KEYS = ("title", "source", "url", "author", "dateline", "summary", "slug", "description")
+_TEXT_KEYS = (
+    "title",
+    "source",
+    "url",
+    "author",
+    "dateline",
+    "summary",
+    "slug",
+    "description",
+    "story",
+)
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
 # which fit in a front matter; front matter with more nesting characters than this goes to the
 # pure-Python parser, which stops with RecursionError instead.
@@ -87,6 +97,7 @@ _KNOWN_KEYS = frozenset(
         "slug",
         "tags",
         "description",
+        "story",
     }
 )
 
@@ -636,6 +647,7 @@ class ContentReader:
             editor_summary=_optional_text(meta, "summary"),
             draft=_draft(meta),
             content_hash=content_hash,
+            story=_story_id(meta),
         )
         return article, warnings
 
@@ -693,6 +705,7 @@ class ContentReader:
             editor_summary=_optional_text(meta, "summary"),
             draft=draft,
             content_hash=content_hash,
+            story=_story_id(meta),
         )
         return article, warnings
 
@@ -884,6 +897,10 @@ def vet_article(article: Article, relative: str) -> None:
         raise ArticleError("read from another file")
     if len(article.slug) > MAX_SLUG_CHARS or not _SLUG.fullmatch(article.slug):
         raise ArticleError(f"slug {article.slug!r} is not one the reader makes")
+    if article.story is not None and not (
+        len(article.story) <= MAX_SLUG_CHARS and _SLUG.fullmatch(article.story)
+    ):
+        raise ArticleError(f"story {article.story!r} is not one the reader makes")
     if not _CONTENT_HASH.fullmatch(article.content_hash):
         raise ArticleError("no content hash")
     if not has_visible_text(article.title) or len(article.title) > _MAX_FIELD_CHARS["title"]:
@@ -1033,6 +1050,18 @@ def _text_list(meta: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ArticleError(f"'{key}' must be a list of names")
     return tuple(v.strip() for v in value if v.strip())
+
+
+def _story_id(meta: Mapping[str, Any]) -> str | None:
+    """`story:` as a story id: the slug of one of the story's articles (as `digest stories`
+    shows it), made a slug again so `Iran Tanker` and `iran-tanker` are one story."""
+    value = _optional_text(meta, "story")
+    if value is None:
+        return None
+    story = slugify(value, max_length=MAX_SLUG_CHARS)
+    if not story:
+        raise ArticleError(f"'story' {value!r} has no usable characters (use a story id)")
+    return story
 
 
 def _author(meta: Mapping[str, Any]) -> str | None:

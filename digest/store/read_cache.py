@@ -159,6 +159,7 @@ def encode_outcome(relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz:
             article.draft,
             article.content_hash,
             [[p.paragraph, p.kind, p.text] for p in article.set_apart],
+            article.story,
         ]
         body = ["article", fields, list(outcome.warnings)]
     return json.dumps(
@@ -179,7 +180,7 @@ def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) ->
     kind = value[2]
     if kind == "error" and len(value) == 4:
         return FileOutcome(None, (), _message(value[3]))
-    if kind != "article" or len(value) != 5 or type(value[3]) is not list or len(value[3]) != 13:
+    if kind != "article" or len(value) != 5 or type(value[3]) is not list or len(value[3]) != 14:
         raise CacheFormatError("not a kept outcome")
     warnings = _texts(value[4])
     if len(warnings) > _MAX_WARNINGS:
@@ -190,7 +191,7 @@ def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) ->
 
 def _decode_article(fields: list[Any], relative: str, reader_tz: tzinfo) -> Article:
     (slug, title, date, paragraphs, dateline, source, url, author) = fields[:8]
-    (forced_topics, editor_summary, draft, content_hash, set_apart) = fields[8:]
+    (forced_topics, editor_summary, draft, content_hash, set_apart, story) = fields[8:]
     if type(draft) is not bool or type(set_apart) is not list:
         raise CacheFormatError("not a kept article")
     pieces = []
@@ -218,6 +219,7 @@ def _decode_article(fields: list[Any], relative: str, reader_tz: tzinfo) -> Arti
         draft=draft,
         content_hash=_text(content_hash),
         set_apart=tuple(pieces),
+        story=_text(story, optional=True),
     )
     try:
         vet_article(article, relative)

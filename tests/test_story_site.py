@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from digest.analysis.stories import _content_stems as content_stems
-from digest.analysis.stories import near_duplicates
+from digest.analysis.story_summary import _content_stems as content_stems
+from digest.analysis.story_summary import near_duplicates
 from tests.conftest import mkdocs_build
 from tests.test_stories import _articles
 

@@ -38,11 +38,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from digest.analysis.stemming import stemmer
+from digest.analysis.story_summary import (
+    StoryDocument,
+    _stop_words,
+    summarize_story,
+)
 from digest.model import (
     Article,
     Digest,
@@ -87,17 +91,6 @@ NUMBER_BOOST = 3.0
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*|\d+(?:[.,]\d+)*|[.!?:;\"“”]")
 _SENTENCE_MARKS = frozenset('.!?:;"“”')
 _POSSESSIVES = ("'s", "’s")
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    # sumy's English list, read as a file: importing sumy.utils would pull in requests.
-    text = (resources.files("sumy") / "data" / "stopwords" / "english.txt").read_text("utf-8")
-    # Reporting verbs and calendar words are in every story of every event.
-    extra = {"said", "says", "told", "according", "mr", "mrs", "ms", "monday", "tuesday"}
-    extra |= {"wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
-    extra |= {"week", "weeks", "year", "years", "month", "months", "day", "days", "time"}
-    return frozenset(text.split()) | frozenset(extra)
 
 
 def article_terms(article: Article) -> dict[str, float]:
@@ -847,58 +840,34 @@ def listed_once(digest: Digest) -> Digest:
     )
 
 
-def _content_stems(text: str) -> frozenset[str]:
-    stop, stem = _stop_words(), stemmer("english")
-    words = (_without_possessive(w.lower()) for w in _TOKEN.findall(text) if len(w) > 1)
-    return frozenset(stem(w) for w in words if w not in stop and len(w) >= 3)
-
-
-def _without_possessive(word: str) -> str:
-    return word[:-2] if word.endswith(_POSSESSIVES) else word
-
-
-# Two sentences say the same thing when most of the content words of the shorter are in the
-# longer (a syndicated copy, a rewrite of the same wire line).
-_NEAR_DUPLICATE = 0.6
-
-
-def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
-        return a == b
-    return len(a & b) / min(len(a), len(b)) >= _NEAR_DUPLICATE
-
-
 def story_summary(
     story: Story, entries: Mapping[str, DigestEntry], sentences: int
 ) -> tuple[StorySentence, ...]:
-    """A summary drawn from the story's sources: their own summaries' sentences in turn (the
-    earliest article's first, then the next outlet's, ...), each credited to its article,
-    leaving out a sentence that says what an earlier one said. Sentences from articles after
-    the story's first day are marked as updates."""
+    """A summary of the story from all its sources' sentences (digest/analysis/story_summary.py):
+    what they agree on first, then what each adds, no sentence saying what a picked one says,
+    each credited to its article; sentences from articles after the story's first day are
+    marked as updates. As many sentences as `sentences`, or as the story has sources (up to 6).
+    """
     members = [entries[p] for p in story.articles if p in entries]
-    queues = [list(e.summary.sentences) for e in members]
-    first_day = story.start.date()
-    picked: list[StorySentence] = []
-    seen: list[frozenset[str]] = []
+    documents = [
+        StoryDocument(
+            e.article.slug,
+            e.article.source,
+            e.article.date,
+            tuple(s.text for s in e.sentences),
+        )
+        for e in members
+    ]
     budget = max(sentences, min(len(members), 6))
-    while len(picked) < budget and any(queues):
-        for entry, queue in zip(members, queues, strict=True):
-            if not queue or len(picked) >= budget:
-                continue
-            sentence = queue.pop(0)
-            stems = _content_stems(sentence.text)
-            if any(near_duplicates(stems, other) for other in seen):
-                continue
-            seen.append(stems)
-            picked.append(
-                StorySentence(
-                    text=sentence.text,
-                    article=entry.article.slug,
-                    source=entry.article.source,
-                    update=entry.article.date.date() > first_day,
-                )
-            )
-    return tuple(picked)
+    return tuple(
+        StorySentence(
+            text=pick.text,
+            article=members[pick.document].article.slug,
+            source=members[pick.document].article.source,
+            update=pick.update,
+        )
+        for pick in summarize_story(documents, sentences=budget)
+    )
 
 
 def average_link(

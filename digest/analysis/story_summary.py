@@ -29,9 +29,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from importlib import resources
 
 from digest.analysis.stemming import stemmer
 
+# How much agreement counts: a word's weight grows with the share of articles using it, to
+# this power.
+_AGREEMENT = 3.0
+# A sentence's summed word weights are divided by its length to this power.
+_LENGTH = 0.5
 # How much a pick lowers the score of a sentence that shares all its words (MMR's lambda).
 _REDUNDANCY = 0.7
 # Shorter sentences are the rest of a quote or a caption; longer ones run on.
@@ -142,7 +149,7 @@ def summarize_story(
         candidates.remove(best)
         if words is not None and used + best.length > words:
             continue  # it does not fit: a shorter one may
-        if any(_near_duplicates(best.words, p.words) for p in picked):
+        if any(near_duplicates(best.words, p.words) for p in picked):
             continue
         picked.append(best)
         taken[best.document] += 1
@@ -170,7 +177,8 @@ def _candidates(documents: Sequence[StoryDocument], language: str) -> list[_Cand
     in_sentences = Counter(w for document in split for words in document for w in words)
     in_documents = Counter(w for document in split for w in set().union(*document))
     weight = {
-        w: in_documents[w] / len(documents) * math.log(sentence_count / in_sentences[w])
+        w: (in_documents[w] / len(documents)) ** _AGREEMENT
+        * math.log(sentence_count / in_sentences[w])
         for w in in_sentences
     }
     found = []
@@ -180,12 +188,48 @@ def _candidates(documents: Sequence[StoryDocument], language: str) -> list[_Cand
             if not tokens:
                 continue
             content = frozenset(w for w in words if weight[w] > 0)
-            score = sum(weight[w] for w in content) / math.sqrt(len(tokens))
+            score = sum(weight[w] for w in content) / len(tokens) ** _LENGTH
+            said = _content_stems(text, language)
             score /= 1 + index / _POSITION_SCALE
             if not _reads_alone(text, tokens):
                 score *= _NOT_ALONE
-            found.append(_Candidate(number, index, content, len(text.split()), score))
+            found.append(_Candidate(number, index, said, len(text.split()), score))
     return found
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    # sumy's English list, read as a file: importing sumy.utils would pull in requests.
+    text = (resources.files("sumy") / "data" / "stopwords" / "english.txt").read_text("utf-8")
+    # Reporting verbs and calendar words are in every story of every event.
+    extra = {"said", "says", "told", "according", "mr", "mrs", "ms", "monday", "tuesday"}
+    extra |= {"wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
+    extra |= {"week", "weeks", "year", "years", "month", "months", "day", "days", "time"}
+    return frozenset(text.split()) | frozenset(extra)
+
+
+# A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
+_LETTERS_WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*")
+_POSSESSIVES = ("'s", "’s")
+
+
+def _content_stems(text: str, language: str = "english") -> frozenset[str]:
+    """What a sentence says, for telling repeats: stems of its words less stop words."""
+    stop, stem = _stop_words(), stemmer(language)
+    words = (_without_possessive(w.lower()) for w in _LETTERS_WORD.findall(text) if len(w) > 1)
+    return frozenset(stem(w) for w in words if w not in stop and len(w) >= 3)
+
+
+def _without_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(_POSSESSIVES) else word
+
+
+def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Most of the content words of the shorter are in the longer: a syndicated copy, a
+    rewrite of the same wire line."""
+    if not a or not b:
+        return a == b
+    return len(a & b) / min(len(a), len(b)) >= _NEAR_DUPLICATE
 
 
 def _reads_alone(text: str, tokens: Sequence[str]) -> bool:
@@ -207,9 +251,3 @@ def _marginal(candidate: _Candidate, picked: Sequence[_Candidate]) -> float:
         else 0.0
     )
     return candidate.score * (1 - _REDUNDANCY * overlap)
-
-
-def _near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
-        return False
-    return len(a & b) / min(len(a), len(b)) >= _NEAR_DUPLICATE

@@ -116,7 +116,7 @@ def _lexrank(sentences: Sequence[str]) -> list[int]:
         ranked.extend(position[id(s)] for _, _, s in scored)
         return tuple(s for _, _, s in scored)
 
-    summarizer._get_best_sentences = rank_all  # type: ignore[method-assign]
+    summarizer._get_best_sentences = rank_all
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         summarizer(document, len(sentences))

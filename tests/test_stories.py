@@ -356,7 +356,8 @@ def test_digest_stories_lists_each_event_once_with_project_relative_paths(tmp_pa
     assert result.exit_code == 0, result.output
     stories = json.loads(result.output)
     assert len(stories) == 4
-    assert all(set(story) == {"id", "title", "articles"} for story in stories)
+    keys = {"id", "title", "articles", "sources", "dates", "summary"}
+    assert all(set(story) == keys for story in stories)
     paths = sorted(p for story in stories for p in story["articles"])
     assert paths[0] == "content/wire/bridge-bugle.md" and len(paths) == 12
     tanker = next(s for s in stories if "content/wire/tanker-planet.md" in s["articles"])
@@ -366,6 +367,16 @@ def test_digest_stories_lists_each_event_once_with_project_relative_paths(tmp_pa
         "content/wire/tanker-planet.md",
         "content/wire/tanker-sentinel.md",
     ]
+    assert tanker["sources"] == ["Daily Planet", "Bugle", "Sentinel"]
+    assert tanker["dates"]["start"] <= tanker["dates"]["end"]
+    # The summary: sentences from its articles, each credited, no two saying the same thing.
+    texts = {
+        path: (project / path).read_text("utf-8").replace("\n", " ") for path in tanker["articles"]
+    }
+    assert len(tanker["summary"]) >= 3
+    assert len({s["article"] for s in tanker["summary"]}) >= 2
+    for sentence in tanker["summary"]:
+        assert sentence["text"] in texts[sentence["article"]]
     text = _run("stories", "-f", str(project / "mkdocs.yml"))
     assert "12 articles in 4 stories; 4 with more than one article" in text.output
 

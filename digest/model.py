@@ -206,6 +206,17 @@ class Story:
     articles: tuple[str, ...]
     start: datetime
     end: datetime
+    # Each article's slug, headline and outlet, oldest first (listings name the others).
+    headlines: tuple[StoryArticle, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """An article of a story as a listing names it."""
+
+    slug: str
+    title: str
+    source: str | None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from digest.model import (
     Digest,
     DigestEntry,
     Story,
+    StoryArticle,
     StorySentence,
     StorySettings,
     TopicDigest,
@@ -600,6 +601,10 @@ def cluster_incrementally(
             articles=tuple(ordered[i].source_path for i in story.members),
             start=ordered[story.members[0]].date,
             end=max(ordered[i].date for i in story.members),
+            headlines=tuple(
+                StoryArticle(ordered[i].slug, ordered[i].title, ordered[i].source)
+                for i in story.members
+            ),
         )
         for story, head in zip(clusterer.stories, heads, strict=True)
     ]

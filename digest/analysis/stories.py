@@ -85,6 +85,7 @@ _MEMBERS = 24
 _MIN_SHARED = 3
 NAME_BOOST = 1.0
 NUMBER_BOOST = 3.0
+ENTITY_SHARE = 0.5
 
 # A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
 # Sentence punctuation is a token of its own, so the first word of a sentence can be told
@@ -189,6 +190,8 @@ class StoryClusterer:
         self.comparisons = 0
         # Article slug -> its story, and `story:` id -> the story its pinned articles are in.
         self._story_of_slug: dict[str, int] = {}
+        # Each article's entity vector (see _entities), worked out when first needed.
+        self._entity_vectors: dict[int, dict[str, float]] = {}
         self._pins: dict[str, int] = {}
 
     def add(self, article: Article, vector: dict[str, float]) -> int:
@@ -214,16 +217,22 @@ class StoryClusterer:
             self.vectors.append(vector)
             node = nodes.add(first + offset, self._pinned(article, new_pins), 1)
             article_node.append(node)
+            entities = self._entities(first + offset)
+            node_of = (vector, entities)
             when = article.date.timestamp()
             for story_index in self._candidates(vector, when):
                 story = self.stories[story_index]
                 if story_index not in story_node:
                     size = min(len(story.members), _MEMBERS)
                     story_node[story_index] = nodes.add(None, story_index, size)
-                nodes.link(node, story_node[story_index], _shared_dot(vector, story.total))
+                if _shared_dot(vector, story.total) > 0.0:
+                    nodes.link(node, story_node[story_index], self._story_likeness(node_of, story))
             for other in range(offset):
                 if when - articles[other].date.timestamp() <= self._window:
-                    nodes.link(node, article_node[other], _shared_dot(vector, vectors[other]))
+                    likeness = _likeness(
+                        vector, vectors[other], entities, self._entities(first + other)
+                    )
+                    nodes.link(node, article_node[other], likeness)
         self.comparisons += len(story_node)
         placed: dict[int, int] = {}
         started: dict[int, int] = {}
@@ -273,6 +282,28 @@ class StoryClusterer:
         self._story_of_slug.setdefault(article.slug, story)
         if article.story is not None:
             self._pins.setdefault(article.story, story)
+
+    def _story_likeness(
+        self, article: tuple[dict[str, float], dict[str, float]], story: _Story
+    ) -> float:
+        """The sum of an article's likeness to each of the story's recent articles."""
+        vector, entities = article
+        total = 0.0
+        for member in story.members[-_MEMBERS:]:
+            other = self.vectors[member]
+            if other is not None:
+                total += _likeness(vector, other, entities, self._entities(member))
+        return total
+
+    def _entities(self, index: int) -> dict[str, float]:
+        """The article's who and when: its full names and numbers, scaled to unit length."""
+        found = self._entity_vectors.get(index)
+        if found is None:
+            vector = self.vectors[index] or {}
+            found = {t: w for t, w in vector.items() if t[0] == "#" or t.startswith("name:")}
+            norm = math.sqrt(sum(w * w for w in found.values())) or 1.0
+            found = self._entity_vectors[index] = {t: w / norm for t, w in found.items()}
+        return found
 
     def _candidates(self, vector: dict[str, float], when: float) -> list[int]:
         """The recent stories sharing the most weight of the article's distinctive terms."""
@@ -350,6 +381,26 @@ class StoryClusterer:
             if score > best_score + 1e-9:
                 best, best_score = member, score
         return best
+
+
+def _likeness(
+    one: dict[str, float],
+    other: dict[str, float],
+    one_entities: dict[str, float],
+    other_entities: dict[str, float],
+) -> float:
+    """How alike two articles are: the cosine of their term vectors, scaled down unless their
+    names and numbers agree (by ENTITY_SHARE: half of the cosine holds only as far as the
+    cosine of their entity vectors). Look-alike events share their vocabulary ("pirates",
+    "Gulf of Aden", "navy") but not their who and when (the ship, how many were caught)."""
+    shared = one.keys() & other.keys()
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    cosine = sum(one[t] * other[t] for t in shared)
+    agreement = sum(
+        one_entities[t] * other_entities[t] for t in one_entities.keys() & other_entities.keys()
+    )
+    return cosine * (1.0 - ENTITY_SHARE + ENTITY_SHARE * agreement)
 
 
 def _shared_dot(vector: dict[str, float], total: dict[str, float]) -> float:

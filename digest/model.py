@@ -189,7 +189,7 @@ class StorySettings:
 
     # Least average likeness (cosine of name- and lede-weighted tf-idf) for an article to
     # join a story; see README "Stories" for what it does to precision and recall.
-    threshold: float = 0.16
+    threshold: float = 0.09
     # An article is compared only with stories that had an article this many days before it.
     window_days: float = 7.0
 

@@ -80,6 +80,8 @@ _POSTINGS_SCANNED = 300
 _CANDIDATES = 24
 # Most recent articles of a story an article is compared with.
 _MEMBERS = 24
+# Most days an article stays open to regrouping as later articles come (see StoryClusterer).
+_OPEN_DAYS = 14
 # Terms an article must share with a story to join it: between two briefs of a few words, one
 # shared word ("slug", "strike") makes a high cosine but says nothing about the event.
 _MIN_SHARED = 3
@@ -170,29 +172,39 @@ class _Story:
 
 
 class StoryClusterer:
-    """Groups articles into stories one at a time, in date order (see the module docstring).
+    """Groups articles into stories a day at a time, in date order (see the module docstring).
 
     Each article comes with its vector (``term_vector``, from the document frequencies of the
-    articles around it in time).
+    articles around it in time). An article's story stays open for ``window_days``: each new
+    day, the articles of the last ``window_days`` are grouped again from scratch, together with
+    the older (settled) stories they may join, so an early guess never binds the rest of an
+    event; older articles are settled and never move.
     """
 
     def __init__(self, settings: StorySettings) -> None:
         self.settings = settings
         self._window = settings.window_days * 86400.0
+        # How long an article stays open to regrouping (the window, at most _OPEN_DAYS).
+        self.open_span = min(self._window, _OPEN_DAYS * 86400.0)
         self.articles: list[Article] = []
         # None: an early article's vector, not kept when resuming (see cluster_incrementally)
         self.vectors: list[dict[str, float] | None] = []
         self.story_of: list[int] = []
         self.stories: list[_Story] = []
-        # term -> [(timestamp, article index)], appended in date order
+        # term -> [(timestamp, article index)] of settled articles, appended in date order
         self._postings: dict[str, list[tuple[float, int]]] = {}
-        # Stories compared in full so far: at most _CANDIDATES per article, never all pairs.
+        # Articles before this index are settled; those before _posted are in the postings.
+        self._settled = self._posted = 0
+        # Story likeness computed so far (at most _CANDIDATES stories per article and day).
         self.comparisons = 0
-        # Article slug -> its story, and `story:` id -> the story its pinned articles are in.
-        self._story_of_slug: dict[str, int] = {}
         # Each article's entity vector (see _entities), worked out when first needed.
         self._entity_vectors: dict[int, dict[str, float]] = {}
-        self._pins: dict[str, int] = {}
+        # Likeness of open pairs, and of an open article to a settled story's recent articles.
+        self._pairs: dict[tuple[int, int], float] = {}
+        self._to_story: dict[tuple[int, int, int], float] = {}
+        # The first article with a slug, and the first pinned with `story:` to an id.
+        self._slug_first: dict[str, int] = {}
+        self._pin_first: dict[str, int] = {}
 
     def add(self, article: Article, vector: dict[str, float]) -> int:
         """Place one article (not older than those added before); return its story's index."""
@@ -200,40 +212,23 @@ class StoryClusterer:
         return self.story_of[-1]
 
     def add_batch(self, articles: Sequence[Article], vectors: Sequence[dict[str, float]]) -> None:
-        """Place articles of one day at once (not older than those added before).
+        """Add a day's articles (not older than those added before) and group the open ones.
 
-        The new articles and the recent stories they may join are clustered together by
-        average link (UPGMA): the closest pair of groups merges while their average likeness
-        reaches ``threshold``, and no merge joins two existing stories. Unlike taking articles
-        one by one, an early article cannot start a story the rest of its event then misses.
+        The open articles (those of the last ``window_days``) and the settled stories they may
+        join are clustered by average link (UPGMA): the closest pair of groups merges while
+        their average likeness reaches ``threshold``; two settled stories never merge.
         """
-        first = len(self.articles)
-        nodes = _Nodes(self.settings.threshold)
-        story_node: dict[int, int] = {}
-        article_node: list[int] = []
-        new_pins: dict[str, int] = {}
-        for offset, (article, vector) in enumerate(zip(articles, vectors, strict=True)):
+        for article, vector in zip(articles, vectors, strict=True):
+            index = len(self.articles)
             self.articles.append(article)
             self.vectors.append(vector)
-            node = nodes.add(first + offset, self._pinned(article, new_pins), 1)
-            article_node.append(node)
-            entities = self._entities(first + offset)
-            node_of = (vector, entities)
-            when = article.date.timestamp()
-            for story_index in self._candidates(vector, when):
-                story = self.stories[story_index]
-                if story_index not in story_node:
-                    size = min(len(story.members), _MEMBERS)
-                    story_node[story_index] = nodes.add(None, story_index, size)
-                if _shared_dot(vector, story.total) > 0.0:
-                    nodes.link(node, story_node[story_index], self._story_likeness(node_of, story))
-            for other in range(offset):
-                if when - articles[other].date.timestamp() <= self._window:
-                    likeness = _likeness(
-                        vector, vectors[other], entities, self._entities(first + other)
-                    )
-                    nodes.link(node, article_node[other], likeness)
-        self.comparisons += len(story_node)
+            self._slug_first.setdefault(article.slug, index)
+            if article.story is not None:
+                self._pin_first.setdefault(article.story, index)
+        if not articles:
+            return
+        self._settle(articles[0].date.timestamp() - self.open_span)
+        nodes, open_node = self._open_nodes()
         placed: dict[int, int] = {}
         started: dict[int, int] = {}
         for members, found in nodes.clusters():
@@ -247,53 +242,117 @@ class StoryClusterer:
                 self.stories.append(_Story([], {}))
                 if found is not None:
                     started[found] = story_index
-            joined = self.stories[story_index]
             for index in members:
                 placed[index] = story_index
-                joined.members.append(index)
-                _add(joined.total, self.vectors[index] or {}, 1.0)
-            # Two groups pinned to one story each add their articles: keep date order.
-            joined.members.sort()
-            if len(joined.members) > _MEMBERS:
-                # Summed afresh, not by subtracting the oldest: the same members always give
-                # the same sum to the last bit, however the clustering got there (a resumed
-                # clustering must decide exactly as a full one).
-                joined.total = self._sum(joined.members[-_MEMBERS:])
-        for index in range(first, len(self.articles)):
-            self.story_of.append(placed[index])
-            self._remember(index)
-            self._post(index, self.articles[index].date.timestamp())
+                self.stories[story_index].members.append(index)
+        for story_index in set(placed.values()):
+            self.stories[story_index].members.sort()
+        self.story_of[self._settled :] = [placed[i] for i in open_node]
 
-    def _pinned(self, article: Article, new_pins: dict[str, int]) -> int | None:
-        """The story an article is pinned to: by its `story:` id (the slug of an article of
-        that story, or an id other pinned articles gave), or because pinned articles named
-        its slug. A negative number: an id no story has yet (one per id within the batch)."""
-        if article.story is None:
-            return self._pins.get(article.slug)
-        found = self._pins.get(article.story, self._story_of_slug.get(article.story))
+    def _settle(self, oldest: float) -> None:
+        """Settle the articles older than `oldest` as they are placed, and take the open ones
+        out of their stories (a story made of open articles only is gone)."""
+        times = [a.date.timestamp() for a in self.articles[self._settled : len(self.story_of)]]
+        before = self._settled
+        settled = before + bisect.bisect_left(times, oldest)
+        self._settled = settled
+        while self._posted < settled:
+            self._post(self._posted, self.articles[self._posted].date.timestamp())
+            self._posted += 1
+        kept = len(self.stories)
+        while kept and self.stories[kept - 1].members[0] >= settled:
+            kept -= 1
+        del self.stories[kept:]
+        # The stories of the articles settled now and of the open ones: their settled part.
+        for story in {self.story_of[i] for i in range(before, len(self.story_of))}:
+            if story < kept:
+                members = self.stories[story].members
+                members[:] = [m for m in members if m < settled]
+                self.stories[story].total = self._sum(members[-_MEMBERS:])
+        del self.story_of[settled:]
+        self._pairs = {k: v for k, v in self._pairs.items() if k[0] >= settled}
+        self._to_story = {k: v for k, v in self._to_story.items() if k[0] >= settled}
+
+    def _open_nodes(self) -> tuple[_Nodes, list[int]]:
+        """The open articles and the settled stories they may join, linked."""
+        nodes = _Nodes(self.settings.threshold)
+        story_node: dict[int, int] = {}
+        open_node: list[int] = []
+        article_node: dict[int, int] = {}
+        local: dict[str, list[int]] = {}
+        pins: dict[str, int] = {}
+        for index in range(self._settled, len(self.articles)):
+            vector = self.vectors[index]
+            assert vector is not None
+            node = article_node[index] = nodes.add(index, self._pinned(index, pins), 1)
+            open_node.append(index)
+            when = self.articles[index].date.timestamp()
+            for story_index in self._candidates(vector, when):
+                story = self.stories[story_index]
+                if story_index not in story_node:
+                    size = min(len(story.members), _MEMBERS)
+                    story_node[story_index] = nodes.add(None, story_index, size)
+                nodes.link(node, story_node[story_index], self._story_likeness(index, story_index))
+            for other in self._open_neighbours(index, vector, local):
+                if when - self.articles[other].date.timestamp() <= self._window:
+                    nodes.link(node, article_node[other], self._pair(other, index))
+            for term in list(vector)[:_QUERY_TERMS]:
+                local.setdefault(term, []).append(index)
+        return nodes, open_node
+
+    def _open_neighbours(
+        self, index: int, vector: dict[str, float], local: dict[str, list[int]]
+    ) -> list[int]:
+        """Earlier open articles sharing one of the article's most distinctive terms (each
+        term's most recent `_POSTINGS_SCANNED`)."""
+        found: set[int] = set()
+        for term in list(vector)[:_QUERY_TERMS]:
+            found.update(local.get(term, ())[-_POSTINGS_SCANNED:])
+        return sorted(found)
+
+    def _pair(self, one: int, other: int) -> float:
+        found = self._pairs.get((one, other))
         if found is None:
-            found = self._pins.get(article.slug)
-        if found is None:
-            found = new_pins.setdefault(article.story, -1 - len(new_pins))
+            a, b = self.vectors[one], self.vectors[other]
+            assert a is not None and b is not None
+            found = _likeness(a, b, self._entities(one), self._entities(other))
+            self._pairs[(one, other)] = found
         return found
 
-    def _remember(self, index: int) -> None:
-        article, story = self.articles[index], self.story_of[index]
-        self._story_of_slug.setdefault(article.slug, story)
-        if article.story is not None:
-            self._pins.setdefault(article.story, story)
+    def _pinned(self, index: int, pins: dict[str, int]) -> int | None:
+        """The story an open article is pinned to: the settled story of the first article
+        with its `story:` id as slug or as `story:`, or a negative number shared by the open
+        articles of that id. An article whose slug others name in `story:` is pinned too."""
+        article = self.articles[index]
+        key = article.story
+        if key is None and article.slug in self._pin_first:
+            key = article.slug
+        if key is None:
+            return None
+        anchor = min(self._slug_first.get(key, index), self._pin_first.get(key, index))
+        if anchor < self._settled:
+            return self.story_of[anchor]
+        return pins.setdefault(key, -1 - len(pins))
 
-    def _story_likeness(
-        self, article: tuple[dict[str, float], dict[str, float]], story: _Story
-    ) -> float:
-        """The sum of an article's likeness to each of the story's recent articles."""
-        vector, entities = article
-        total = 0.0
-        for member in story.members[-_MEMBERS:]:
-            other = self.vectors[member]
-            if other is not None:
-                total += _likeness(vector, other, entities, self._entities(member))
-        return total
+    def _story_likeness(self, index: int, story_index: int) -> float:
+        """The sum of an open article's likeness to each of a settled story's recent ones."""
+        story = self.stories[story_index]
+        if _shared_dot(self.vectors[index] or {}, story.total) <= 0.0:
+            return 0.0
+        key = (index, story_index, len(story.members))
+        found = self._to_story.get(key)
+        if found is None:
+            self.comparisons += 1
+            vector = self.vectors[index]
+            assert vector is not None
+            entities = self._entities(index)
+            found = 0.0
+            for member in story.members[-_MEMBERS:]:
+                other = self.vectors[member]
+                if other is not None:
+                    found += _likeness(vector, other, entities, self._entities(member))
+            self._to_story[key] = found
+        return found
 
     def _entities(self, index: int) -> dict[str, float]:
         """The article's who and when: its full names and numbers, scaled to unit length."""
@@ -343,28 +402,36 @@ class StoryClusterer:
         story_of: Sequence[int],
         vectors: Mapping[int, dict[str, float]],
     ) -> None:
-        """Take up the clustering after ``articles`` (placed in ``story_of``), as if it had
-        added them: ``vectors`` must hold those of the articles in the window before the
-        next one, and of every member of a story with one there."""
+        """Take up the clustering after ``articles`` (placed in ``story_of``, the first
+        article of a day next), as if it had added them: ``vectors`` must hold those of the
+        articles within `reach` of the next one, and of every member of a story with one
+        there. The open articles among them are grouped again with the next day's."""
         self.articles = list(articles)
         self.story_of = list(story_of)
         self.vectors = [vectors.get(i) for i in range(len(articles))]
         self.stories = []
-        for index, story in enumerate(story_of):
+        for index, (article, story) in enumerate(zip(articles, story_of, strict=True)):
             if story == len(self.stories):
                 self.stories.append(_Story([index], {}))
             else:
                 self.stories[story].members.append(index)
-            self._remember(index)
+            self._slug_first.setdefault(article.slug, index)
+            if article.story is not None:
+                self._pin_first.setdefault(article.story, index)
         if not articles:
             return
-        oldest = articles[-1].date.timestamp() - self._window
-        recent = [i for i, a in enumerate(articles) if a.date.timestamp() >= oldest]
-        for story in {self.story_of[i] for i in recent}:
+        oldest = articles[-1].date.timestamp() - self.reach
+        times = [a.date.timestamp() for a in articles]
+        self._posted = bisect.bisect_left(times, oldest)
+        for story in {self.story_of[i] for i in range(self._posted, len(articles))}:
             members = self.stories[story].members
             self.stories[story].total = self._sum(members[-_MEMBERS:])
-        for index in recent:
-            self._post(index, articles[index].date.timestamp())
+
+    @property
+    def reach(self) -> float:
+        """How far back a day's grouping reads: its open articles, and the stories they may
+        join (a story with an article in the window before the oldest open one)."""
+        return self.open_span + self._window + 86400.0
 
     def representative(self, members: Sequence[int]) -> int:
         """The article most like the others on average (ties: the earliest)."""
@@ -639,10 +706,14 @@ def cluster_incrementally(
             df, documents = frequencies.around(index)
             vectors.append(term_vector(terms_of(index), df, documents))
         clusterer.add_batch(ordered[low:high], vectors)
+    # Stories that may have changed: those with an article open when clustering resumed.
+    fresh = start
+    if start < len(ordered):
+        fresh = bisect.bisect_left(times, times[start] - clusterer.open_span - 86400.0)
     heads = []
     for number, story in enumerate(clusterer.stories):
         head = kept_heads.get(number)
-        if head is None or story.members[-1] >= start:
+        if head is None or story.members[-1] >= fresh:
             head = clusterer.representative(story.members)
         heads.append(head)
     found = [
@@ -660,7 +731,7 @@ def cluster_incrementally(
         for story, head in zip(clusterer.stories, heads, strict=True)
     ]
     stories = tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
-    checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer._window)
+    checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer.reach)
     return stories, checkpoint.encode()
 
 
@@ -735,7 +806,7 @@ def _resumed(
     articles, or None when the checkpoint lacks what that needs."""
     story_of = state.story_of[:start]
     if start:
-        oldest = ordered[start - 1].date.timestamp() - clusterer._window
+        oldest = ordered[start - 1].date.timestamp() - clusterer.reach
         recent = {story_of[i] for i in range(start) if ordered[i].date.timestamp() >= oldest}
         needed = [i for i in range(start) if story_of[i] in recent]
         if any(i not in state.vectors for i in needed):

@@ -21,7 +21,7 @@ from digest.config import ConfigError, DigestConfig, story_settings
 from digest.model import Article, DigestEntry, Story, StorySettings, Summary
 
 # Thresholds `digest eval stories --sweep` scores, around the default.
-SWEEP = (0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35)
+SWEEP = (0.06, 0.07, 0.08, 0.09, 0.1, 0.11, 0.12, 0.14, 0.16, 0.2, 0.25)
 # Thresholds the plain tf-idf average-link baseline is scored at (its best one is reported:
 # tuned on the labels themselves, so the baseline is at its strongest).
 BASELINE_SWEEP = (0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.25, 0.3)

@@ -1,26 +1,38 @@
 """Stories: articles that report the same event, from several outlets, grouped into one.
 
-Offline and deterministic: no model, no randomness, ties broken by the articles' paths.
+Offline and deterministic: no model, no randomness, ties broken by the articles' order.
 
 Each article becomes a sparse tf-idf vector of word stems in which the words that tell one
 event from another weigh most: rare words and names (idf ranks "Farenthold" far above
-"congress"; a full name such as "Blake Farenthold" is one more term of its own), counted three
-times in the headline and twice in the lede. Idf comes from the articles of the same weeks
-(those within twice ``window_days`` either side, and at least 250 before), so a subject the
-coverage of the time shares ("Trump", "Iran") weighs little and cannot hold a story together
-alone; only the 50 heaviest terms of an article are kept, so the background of a long article
-does not make it like every other article of its beat. Counted over those weeks rather than the
-whole archive, a day's new articles cannot regroup last year's stories, and a build resumes the
-previous build's clustering a few weeks back instead of clustering the archive again.
+"congress"; a full name such as "Blake Farenthold" is one more term of its own), and the
+numbers of the text (a year, a toll, a magnitude, a count: "23" pirates against "26"), counted
+three times over (`NUMBER_BOOST`); headline words count three times and the lede's twice. Idf
+comes from the articles of the same weeks (those within twice ``window_days`` either side, and
+at least 250 before), so a subject the coverage of the time shares ("Trump", "Iran") weighs
+little and cannot hold a story together alone; only the 50 heaviest terms of an article are
+kept, so the background of a long article does not make it like every other article of its
+beat. Counted over those weeks rather than the whole archive, a day's new articles cannot
+regroup last year's stories, and a build resumes the previous build's clustering a few weeks
+back instead of clustering the archive again.
 
-Clustering is incremental, in date order: an article joins the story it is most like, on
-average over the story's recent articles (average link), if that likeness reaches
-``threshold``; otherwise it starts a story. The cost per article is bounded: the candidate
-stories are only those with an article in the last ``window_days`` that shares one of the new
-article's most distinctive terms (an inverted index from term to recent articles, each
-posting list scanned over a bounded length), and a story is compared through at most its
-``_MEMBERS`` most recent articles, so the time per article stays flat as the digest grows
-(``benchmarks/stories.py``: about 1 ms per article at 1,000 and at 10,000 articles).
+Two articles are alike by the cosine of their vectors, half of which holds only as far as their
+entities agree (the cosine of their names and numbers alone, `ENTITY_SHARE`): two events of the
+same kind share their vocabulary ("pirates", "Gulf of Aden", "earthquake", "magnitude"), not
+who, where, when and how many. Two articles must share three terms to be alike at all.
+
+Clustering is average link (UPGMA), a day at a time: each day, the open articles (those of the
+last ``window_days``, at most two weeks) are grouped again from scratch with the settled
+stories they may join; the closest pair of groups merges while its average likeness reaches
+``threshold``, and two settled stories never merge. An article settles when it is older than
+the window, in the story it was last put in. So an early guess (two articles of twin events
+alike on their first day) never binds the rest of an event, and settled stories never change.
+The cost per day is bounded: pairs are only compared when they share one of their 20 most
+distinctive terms (an inverted index, each posting list scanned over a bounded length), a
+settled story only when one of its articles of the window shares one, and through at most its
+``_MEMBERS`` most recent articles; likeness of a pair is computed once while both are open.
+
+`story:` in an article's front matter pins it: all articles with the same id, and the article
+whose slug it is, are one story (the clustering may add others to it).
 
 A story's id is the slug of its earliest article, so it stays the same when later articles
 join it (its page's URL and its feed items' ids with it).

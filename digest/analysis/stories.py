@@ -93,7 +93,7 @@ _CANDIDATES = 24
 # Most recent articles of a story an article is compared with.
 _MEMBERS = 24
 # Most days an article stays open to regrouping as later articles come (see StoryClusterer).
-_OPEN_DAYS = 14
+_OPEN_DAYS = 7
 # Terms an article must share with a story to join it: between two briefs of a few words, one
 # shared word ("slug", "strike") makes a high cosine but says nothing about the event.
 _MIN_SHARED = 3
@@ -211,8 +211,9 @@ class StoryClusterer:
         self.comparisons = 0
         # Each article's entity vector (see _entities), worked out when first needed.
         self._entity_vectors: dict[int, dict[str, float]] = {}
-        # Likeness of open pairs, and of an open article to a settled story's recent articles.
-        self._pairs: dict[tuple[int, int], float] = {}
+        # Each open article's likeness to earlier open ones (see _find_neighbours), and to a
+        # settled story's recent articles.
+        self._neighbours: dict[int, dict[int, float]] = {}
         self._to_story: dict[tuple[int, int, int], float] = {}
         # The first article with a slug, and the first pinned with `story:` to an id.
         self._slug_first: dict[str, int] = {}
@@ -282,7 +283,6 @@ class StoryClusterer:
                 members[:] = [m for m in members if m < settled]
                 self.stories[story].total = self._sum(members[-_MEMBERS:])
         del self.story_of[settled:]
-        self._pairs = {k: v for k, v in self._pairs.items() if k[0] >= settled}
         self._to_story = {k: v for k, v in self._to_story.items() if k[0] >= settled}
 
     def _open_nodes(self) -> tuple[_Nodes, list[int]]:
@@ -291,45 +291,57 @@ class StoryClusterer:
         story_node: dict[int, int] = {}
         open_node: list[int] = []
         article_node: dict[int, int] = {}
-        local: dict[str, list[int]] = {}
         pins: dict[str, int] = {}
+        self._find_neighbours()
         for index in range(self._settled, len(self.articles)):
             vector = self.vectors[index]
             assert vector is not None
             node = article_node[index] = nodes.add(index, self._pinned(index, pins), 1)
             open_node.append(index)
-            when = self.articles[index].date.timestamp()
-            for story_index in self._candidates(vector, when):
+            for story_index in self._candidates(vector, self.articles[index].date.timestamp()):
                 story = self.stories[story_index]
                 if story_index not in story_node:
                     size = min(len(story.members), _MEMBERS)
                     story_node[story_index] = nodes.add(None, story_index, size)
                 nodes.link(node, story_node[story_index], self._story_likeness(index, story_index))
-            for other in self._open_neighbours(index, vector, local):
-                if when - self.articles[other].date.timestamp() <= self._window:
-                    nodes.link(node, article_node[other], self._pair(other, index))
-            for term in list(vector)[:_QUERY_TERMS]:
-                local.setdefault(term, []).append(index)
+            for other, likeness in self._neighbours[index].items():
+                if other >= self._settled:
+                    nodes.link(node, article_node[other], likeness)
         return nodes, open_node
 
-    def _open_neighbours(
-        self, index: int, vector: dict[str, float], local: dict[str, list[int]]
-    ) -> list[int]:
-        """Earlier open articles sharing one of the article's most distinctive terms (each
-        term's most recent `_POSTINGS_SCANNED`)."""
-        found: set[int] = set()
-        for term in list(vector)[:_QUERY_TERMS]:
-            found.update(local.get(term, ())[-_POSTINGS_SCANNED:])
-        return sorted(found)
+    def _find_neighbours(self) -> None:
+        """The likeness of each open article to the earlier open articles within the window
+        that share one of its most distinctive terms (each term's `_POSTINGS_SCANNED` most
+        recent), worked out once per article: it does not change while both are open."""
+        self._neighbours = {i: n for i, n in self._neighbours.items() if i >= self._settled}
+        local: dict[str, list[int]] = {}
+        for index in range(self._settled, len(self.articles)):
+            vector = self.vectors[index]
+            assert vector is not None
+            query = list(vector)[:_QUERY_TERMS]
+            if index not in self._neighbours:
+                self._neighbours[index] = self._near(index, vector, query, local)
+            for term in query:
+                local.setdefault(term, []).append(index)
 
-    def _pair(self, one: int, other: int) -> float:
-        found = self._pairs.get((one, other))
-        if found is None:
-            a, b = self.vectors[one], self.vectors[other]
-            assert a is not None and b is not None
-            found = _likeness(a, b, self._entities(one), self._entities(other))
-            self._pairs[(one, other)] = found
-        return found
+    def _near(
+        self, index: int, vector: dict[str, float], query: list[str], local: dict[str, list[int]]
+    ) -> dict[int, float]:
+        when = self.articles[index].date.timestamp()
+        found: set[int] = set()
+        for term in query:
+            found.update(local.get(term, ())[-_POSTINGS_SCANNED:])
+        entities = self._entities(index)
+        near = {}
+        for other in sorted(found):
+            if when - self.articles[other].date.timestamp() > self._window:
+                continue
+            one = self.vectors[other]
+            assert one is not None
+            likeness = _likeness(one, vector, self._entities(other), entities)
+            if likeness > 0.0:
+                near[other] = likeness
+        return near
 
     def _pinned(self, index: int, pins: dict[str, int]) -> int | None:
         """The story an open article is pinned to: the settled story of the first article
@@ -349,10 +361,10 @@ class StoryClusterer:
     def _story_likeness(self, index: int, story_index: int) -> float:
         """The sum of an open article's likeness to each of a settled story's recent ones."""
         story = self.stories[story_index]
-        if _shared_dot(self.vectors[index] or {}, story.total) <= 0.0:
-            return 0.0
         key = (index, story_index, len(story.members))
         found = self._to_story.get(key)
+        if found is None and _shared_dot(self.vectors[index] or {}, story.total) <= 0.0:
+            found = self._to_story[key] = 0.0
         if found is None:
             self.comparisons += 1
             vector = self.vectors[index]
@@ -384,10 +396,11 @@ class StoryClusterer:
             postings = self._postings.get(term)
             if not postings:
                 continue
-            for scanned, (posted, other) in enumerate(reversed(postings)):
-                if posted < oldest or scanned >= _POSTINGS_SCANNED:
-                    break
-                found = self.story_of[other]
+            # The most recent within the window, at most _POSTINGS_SCANNED of them.
+            low = bisect.bisect_left(postings, (oldest, -1))
+            story_of = self.story_of
+            for _, other in postings[max(low, len(postings) - _POSTINGS_SCANNED) :]:
+                found = story_of[other]
                 shared[found] = shared.get(found, 0.0) + weight
         best = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
         return sorted(story for story, _ in best)

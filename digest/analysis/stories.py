@@ -742,22 +742,25 @@ def cluster_incrementally(
             head = clusterer.representative(story.members)
         heads.append(head)
     found = [
-        Story(
-            id=ordered[story.members[0]].slug,
-            title=ordered[head].title,
-            articles=tuple(ordered[i].source_path for i in story.members),
-            start=ordered[story.members[0]].date,
-            end=max(ordered[i].date for i in story.members),
-            headlines=tuple(
-                StoryArticle(ordered[i].slug, ordered[i].title, ordered[i].source)
-                for i in story.members
-            ),
-        )
+        _story(ordered, story.members, head)
         for story, head in zip(clusterer.stories, heads, strict=True)
     ]
     stories = tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
     checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer.reach)
     return stories, checkpoint.encode()
+
+
+def _story(ordered: Sequence[Article], members: Sequence[int], head: int) -> Story:
+    return Story(
+        id=ordered[members[0]].slug,
+        title=ordered[head].title,
+        articles=tuple(ordered[i].source_path for i in members),
+        start=ordered[members[0]].date,
+        end=max(ordered[i].date for i in members),
+        headlines=tuple(
+            StoryArticle(ordered[i].slug, ordered[i].title, ordered[i].source) for i in members
+        ),
+    )
 
 
 # Most articles clustered together at once: a day's articles, in runs of at most this many,

@@ -88,6 +88,8 @@ _QUERY_TERMS = 20
 # Most recent postings scanned per looked-up term: a term in every article of the window
 # ("president") cannot make one article cost as much as the whole window.
 _POSTINGS_SCANNED = 300
+# Earlier articles an article is compared with, the best by shared-term weight.
+_NEIGHBOURS = 48
 # Stories compared in full per article, the best by shared-term weight.
 _CANDIDATES = 24
 # Most recent articles of a story an article is compared with.
@@ -205,8 +207,8 @@ class StoryClusterer:
         self.stories: list[_Story] = []
         # term -> [(timestamp, article index)] of settled articles, appended in date order
         self._postings: dict[str, list[tuple[float, int]]] = {}
-        # Articles before this index are settled; those before _posted are in the postings.
-        self._settled = self._posted = 0
+        # Articles before this index are settled (they no longer move).
+        self._settled = 0
         # Story likeness computed so far (at most _CANDIDATES stories per article and day).
         self.comparisons = 0
         # Each article's entity vector (see _entities), worked out when first needed.
@@ -235,6 +237,7 @@ class StoryClusterer:
             index = len(self.articles)
             self.articles.append(article)
             self.vectors.append(vector)
+            self._post(index, article.date.timestamp())
             self._slug_first.setdefault(article.slug, index)
             if article.story is not None:
                 self._pin_first.setdefault(article.story, index)
@@ -269,9 +272,6 @@ class StoryClusterer:
         before = self._settled
         settled = before + bisect.bisect_left(times, oldest)
         self._settled = settled
-        while self._posted < settled:
-            self._post(self._posted, self.articles[self._posted].date.timestamp())
-            self._posted += 1
         kept = len(self.stories)
         while kept and self.stories[kept - 1].members[0] >= settled:
             kept -= 1
@@ -298,7 +298,7 @@ class StoryClusterer:
             assert vector is not None
             node = article_node[index] = nodes.add(index, self._pinned(index, pins), 1)
             open_node.append(index)
-            for story_index in self._candidates(vector, self.articles[index].date.timestamp()):
+            for story_index in self._candidates(index):
                 story = self.stories[story_index]
                 if story_index not in story_node:
                     size = min(len(story.members), _MEMBERS)
@@ -310,38 +310,27 @@ class StoryClusterer:
         return nodes, open_node
 
     def _find_neighbours(self) -> None:
-        """The likeness of each open article to the earlier open articles within the window
-        that share one of its most distinctive terms (each term's `_POSTINGS_SCANNED` most
-        recent), worked out once per article: it does not change while both are open."""
+        """Each open article's likeness to its `_NEIGHBOURS` earlier articles within the window
+        that share the most weight of its most distinctive terms, worked out once per article
+        (it depends on the articles before it only); only the open ones are linked."""
         self._neighbours = {i: n for i, n in self._neighbours.items() if i >= self._settled}
-        local: dict[str, list[int]] = {}
         for index in range(self._settled, len(self.articles)):
+            if index in self._neighbours:
+                continue
             vector = self.vectors[index]
             assert vector is not None
-            query = list(vector)[:_QUERY_TERMS]
-            if index not in self._neighbours:
-                self._neighbours[index] = self._near(index, vector, query, local)
-            for term in query:
-                local.setdefault(term, []).append(index)
-
-    def _near(
-        self, index: int, vector: dict[str, float], query: list[str], local: dict[str, list[int]]
-    ) -> dict[int, float]:
-        when = self.articles[index].date.timestamp()
-        found: set[int] = set()
-        for term in query:
-            found.update(local.get(term, ())[-_POSTINGS_SCANNED:])
-        entities = self._entities(index)
-        near = {}
-        for other in sorted(found):
-            if when - self.articles[other].date.timestamp() > self._window:
-                continue
-            one = self.vectors[other]
-            assert one is not None
-            likeness = _likeness(one, vector, self._entities(other), entities)
-            if likeness > 0.0:
-                near[other] = likeness
-        return near
+            shared = self._scan(index)
+            nearest = heapq.nsmallest(_NEIGHBOURS, shared.items(), key=lambda kv: (-kv[1], kv[0]))
+            entities = self._entities(index)
+            near = {}
+            for other, _ in sorted(nearest):
+                one = self.vectors[other]
+                if one is None:
+                    continue
+                likeness = _likeness(one, vector, self._entities(other), entities)
+                if likeness > 0.0:
+                    near[other] = likeness
+            self._neighbours[index] = near
 
     def _pinned(self, index: int, pins: dict[str, int]) -> int | None:
         """The story an open article is pinned to: the settled story of the first article
@@ -388,18 +377,30 @@ class StoryClusterer:
             found = self._entity_vectors[index] = {t: w / norm for t, w in found.items()}
         return found
 
-    def _candidates(self, vector: dict[str, float], when: float) -> list[int]:
-        """The recent stories sharing the most weight of the article's distinctive terms."""
+    def _scan(self, index: int) -> dict[int, float]:
+        """The articles before this one within the window that share its most distinctive
+        terms (each term's `_POSTINGS_SCANNED` most recent), with the weight they share."""
+        vector = self.vectors[index]
+        assert vector is not None
+        when = self.articles[index].date.timestamp()
+        key_low, key_high = (when - self._window, -1), (when, index)
         shared: dict[int, float] = {}
-        oldest = when - self._window
         for term, weight in list(vector.items())[:_QUERY_TERMS]:
             postings = self._postings.get(term)
             if not postings:
                 continue
-            # The most recent within the window, at most _POSTINGS_SCANNED of them.
-            low = bisect.bisect_left(postings, (oldest, -1))
-            story_of = self.story_of
-            for _, other in postings[max(low, len(postings) - _POSTINGS_SCANNED) :]:
+            low = bisect.bisect_left(postings, key_low)
+            high = bisect.bisect_left(postings, key_high, low)
+            for _, other in postings[max(low, high - _POSTINGS_SCANNED) : high]:
+                shared[other] = shared.get(other, 0.0) + weight
+        return shared
+
+    def _candidates(self, index: int) -> list[int]:
+        """The settled stories sharing the most weight of the article's distinctive terms."""
+        shared: dict[int, float] = {}
+        settled, story_of = self._settled, self.story_of
+        for other, weight in self._scan(index).items():
+            if other < settled:
                 found = story_of[other]
                 shared[found] = shared.get(found, 0.0) + weight
         best = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -447,8 +448,10 @@ class StoryClusterer:
             return
         oldest = articles[-1].date.timestamp() - self.reach
         times = [a.date.timestamp() for a in articles]
-        self._posted = bisect.bisect_left(times, oldest)
-        for story in {self.story_of[i] for i in range(self._posted, len(articles))}:
+        recent = bisect.bisect_left(times, oldest)
+        for index in range(recent, len(articles)):
+            self._post(index, times[index])
+        for story in {self.story_of[i] for i in range(recent, len(articles))}:
             members = self.stories[story].members
             self.stories[story].total = self._sum(members[-_MEMBERS:])
 
@@ -765,7 +768,7 @@ def _story(ordered: Sequence[Article], members: Sequence[int], head: int) -> Sto
 
 # Most articles clustered together at once: a day's articles, in runs of at most this many,
 # so the pairs compared within a batch stay bounded however busy the day.
-_BATCH = 100
+_BATCH = 1000
 
 
 def _batches(times: Sequence[float], start: int) -> list[tuple[int, int]]:

@@ -26,7 +26,6 @@ import random
 import sys
 import time
 import tracemalloc
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -86,14 +85,16 @@ def tokenise(articles: Sequence[Article]) -> list[list[str]]:
 def cluster(articles: Sequence[Article], settings: StorySettings) -> clustering.StoryClusterer:
     """What cluster_stories does, keeping the clusterer to read its counters."""
     ordered = clustering.chronological(articles)
+    times = [a.date.timestamp() for a in ordered]
     terms = [clustering.article_terms(a) for a in ordered]
-    df: Counter[str] = Counter()
-    for counted in terms:
-        df.update(counted.keys())
-    clusterer = clustering.StoryClusterer(settings, df, len(ordered))
-    for article, counted in zip(ordered, terms, strict=True):
-        clusterer.add(article, counted)
-    clusterer.result()
+    frequencies = clustering._Frequencies(times, terms.__getitem__, clustering.idf_span(settings))
+    clusterer = clustering.StoryClusterer(settings)
+    for low, high in clustering._batches(times, 0):
+        vectors = []
+        for index in range(low, high):
+            df, documents = frequencies.around(index)
+            vectors.append(clustering.term_vector(terms[index], df, documents))
+        clusterer.add_batch(ordered[low:high], vectors)
     return clusterer
 
 

@@ -66,6 +66,8 @@ class Article:
     # ISO 639-1 code ("fa"): the front matter's `language`, else detected from the text, else
     # (set by the pipeline) the site's; "" only before the pipeline has set it.
     language: str = ""
+    # A story id from front matter (`story:`): the article is put in that story.
+    story: str | None = None
 
     @property
     def word_count(self) -> int:
@@ -196,7 +198,7 @@ class StorySettings:
 
     # Least average likeness (cosine of name- and lede-weighted tf-idf) for an article to
     # join a story; see README "Stories" for what it does to precision and recall.
-    threshold: float = 0.2
+    threshold: float = 0.09
     # An article is compared only with stories that had an article this many days before it.
     window_days: float = 7.0
 
@@ -213,6 +215,17 @@ class Story:
     articles: tuple[str, ...]
     start: datetime
     end: datetime
+    # Each article's slug, headline and outlet, oldest first (listings name the others).
+    headlines: tuple[StoryArticle, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """An article of a story as a listing names it."""
+
+    slug: str
+    title: str
+    source: str | None
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from digest.analysis.stories import _content_stems as content_stems
-from digest.analysis.stories import near_duplicates
+from digest.analysis.story_summary import _content_stems as content_stems
+from digest.analysis.story_summary import near_duplicates
 from tests.conftest import mkdocs_build
 from tests.test_stories import _articles
 
@@ -128,6 +128,13 @@ def test_story_pages_listings_and_feeds(tmp_path: Path) -> None:
     assert len(headlines) == 3, headlines  # the tanker, the oil exports, Abe's visit
     assert topic.count("../../stories/tanker-planet/") == 1
     assert "4 sources" in topic
+    # The listing names the story's other sources' headlines, linked to their pages.
+    also = re.findall(r"Also reported: (.*?)</small>", topic, re.DOTALL)
+    assert len(also) == 3, also  # each story of several sources
+    (tanker,) = [a for a in also if "Stena Impero" in a]
+    # The earliest of four is listed: the other three are named.
+    assert tanker.count("../../articles/") == 3 and "more" not in tanker
+    assert "Britain warns Tehran after Revolutionary Guard takes Stena Impero" in tanker
     # Article pages link to their story.
     article = _read(site, "articles/tanker-bugle/index.html")
     assert "../../stories/tanker-planet/" in article

@@ -1,26 +1,39 @@
 """Stories: articles that report the same event, from several outlets, grouped into one.
 
-Offline and deterministic: no model, no randomness, ties broken by the articles' paths.
+Offline and deterministic: no model, no randomness, ties broken by the articles' order.
 
 Each article becomes a sparse tf-idf vector of word stems in which the words that tell one
 event from another weigh most: rare words and names (idf ranks "Farenthold" far above
-"congress"; a full name such as "Blake Farenthold" is one more term of its own), counted three
-times in the headline and twice in the lede. Idf comes from the articles of the same weeks
-(those within twice ``window_days`` either side, and at least 250 before), so a subject the
-coverage of the time shares ("Trump", "Iran") weighs little and cannot hold a story together
-alone; only the 50 heaviest terms of an article are kept, so the background of a long article
-does not make it like every other article of its beat. Counted over those weeks rather than the
-whole archive, a day's new articles cannot regroup last year's stories, and a build resumes the
-previous build's clustering a few weeks back instead of clustering the archive again.
+"congress"; a full name such as "Blake Farenthold" is one more term of its own), and the
+numbers of the text (a year, a toll, a magnitude, a count: "23" pirates against "26"), counted
+three times over (`NUMBER_BOOST`); headline words count three times and the lede's twice. Idf
+comes from the articles of the same weeks (those within twice ``window_days`` either side, and
+at least 250 before), so a subject the coverage of the time shares ("Trump", "Iran") weighs
+little and cannot hold a story together alone; only the 50 heaviest terms of an article are
+kept, so the background of a long article does not make it like every other article of its
+beat. Counted over those weeks rather than the whole archive, a day's new articles cannot
+regroup last year's stories, and a build resumes the previous build's clustering a few weeks
+back instead of clustering the archive again.
 
-Clustering is incremental, in date order: an article joins the story it is most like, on
-average over the story's recent articles (average link), if that likeness reaches
-``threshold``; otherwise it starts a story. The cost per article is bounded: the candidate
-stories are only those with an article in the last ``window_days`` that shares one of the new
-article's most distinctive terms (an inverted index from term to recent articles, each
-posting list scanned over a bounded length), and a story is compared through at most its
-``_MEMBERS`` most recent articles, so the time per article stays flat as the digest grows
-(``benchmarks/stories.py``: about 1 ms per article at 1,000 and at 10,000 articles).
+Two articles are alike by the cosine of their vectors, half of which holds only as far as their
+entities agree (the cosine of their names and numbers alone, `ENTITY_SHARE`): two events of the
+same kind share their vocabulary ("pirates", "Gulf of Aden", "earthquake", "magnitude"), not
+who, where, when and how many. Two articles must share three terms to be alike at all.
+
+Clustering is average link (UPGMA), a day at a time: each day, the open articles (those of the
+last ``window_days``, at most two weeks) are grouped again from scratch with the settled
+stories they may join; the closest pair of groups merges while its average likeness reaches
+``threshold``, and two settled stories never merge. An article settles when it is older than
+the window, in the story it was last put in. So an early guess (two articles of twin events
+alike on their first day) never binds the rest of an event, and settled stories never change.
+The cost is bounded: an article is compared once, when it arrives, with the 48 earlier
+articles of the window that share the most weight of its 20 most distinctive terms (an inverted
+index, each posting list scanned over a bounded length), and each day with at most 24 settled
+stories found the same way, through at most their ``_MEMBERS`` most recent articles
+(``benchmarks/stories.py``: 2.3 ms per article at 10,000 articles, 150 a day).
+
+`story:` in an article's front matter pins it: all articles with the same id, and the article
+whose slug it is, are one story (the clustering may add others to it).
 
 A story's id is the slug of its earliest article, so it stays the same when later articles
 join it (its page's URL and its feed items' ids with it).
@@ -38,16 +51,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from digest.analysis.stemming import stemmer
+from digest.analysis.story_summary import (
+    StoryDocument,
+    _stop_words,
+    summarize_story,
+)
 from digest.model import (
     Article,
     Digest,
     DigestEntry,
     Story,
+    StoryArticle,
     StorySentence,
     StorySettings,
     TopicDigest,
@@ -71,33 +89,29 @@ _QUERY_TERMS = 20
 # Most recent postings scanned per looked-up term: a term in every article of the window
 # ("president") cannot make one article cost as much as the whole window.
 _POSTINGS_SCANNED = 300
+# Earlier articles an article is compared with, the best by shared-term weight.
+_NEIGHBOURS = 48
 # Stories compared in full per article, the best by shared-term weight.
 _CANDIDATES = 24
 # Most recent articles of a story an article is compared with.
 _MEMBERS = 24
+# Most days an article stays open to regrouping as later articles come (see StoryClusterer).
+_OPEN_DAYS = 7
 # Terms an article must share with a story to join it: between two briefs of a few words, one
 # shared word ("slug", "strike") makes a high cosine but says nothing about the event.
 _MIN_SHARED = 3
 # Full names an article must share with a story in another language to join it.
 _MIN_SHARED_NAMES = 2
+NAME_BOOST = 1.0
+NUMBER_BOOST = 3.0
+ENTITY_SHARE = 0.5
 
 # A word: letters first, then letters or digits, with inner apostrophes ("Sochi’s", "don't").
 # Sentence punctuation is a token of its own, so the first word of a sentence can be told
 # from a name inside it.
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*|[.!?:;\"“”]")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W_]))*|\d+(?:[.,]\d+)*|[.!?:;\"“”]")
 _SENTENCE_MARKS = frozenset('.!?:;"“”')
 _POSSESSIVES = ("'s", "’s")
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    # sumy's English list, read as a file: importing sumy.utils would pull in requests.
-    text = (resources.files("sumy") / "data" / "stopwords" / "english.txt").read_text("utf-8")
-    # Reporting verbs and calendar words are in every story of every event.
-    extra = {"said", "says", "told", "according", "mr", "mrs", "ms", "monday", "tuesday"}
-    extra |= {"wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
-    extra |= {"week", "weeks", "year", "years", "month", "months", "day", "days", "time"}
-    return frozenset(text.split()) | frozenset(extra)
 
 
 def article_terms(article: Article) -> dict[str, float]:
@@ -111,6 +125,7 @@ def article_terms(article: Article) -> dict[str, float]:
     counts: defaultdict[str, float] = defaultdict(float)
     body_words = 0
     weight = _TITLE_WEIGHT
+    name_boost, number_boost = NAME_BOOST, NUMBER_BOOST
     # The hot loop of clustering (most of its time): plain string tests, no calls per word.
     for zone, text in enumerate((article.title, *article.paragraphs)):
         at_start = True
@@ -122,12 +137,20 @@ def article_terms(article: Article) -> dict[str, float]:
                     run = []
                 at_start = True
                 continue
-            lower = word.lower()
-            if lower.endswith(_POSSESSIVES):
-                lower = lower[:-2]
             if zone:
                 body_words += 1
                 weight = _LEDE_WEIGHT if body_words <= _LEDE_WORDS else 1.0
+            if word[0].isdigit():
+                if run:
+                    _count_name(run, counts)
+                    run = []
+                at_start = False
+                if number_boost:
+                    counts["#" + word] += weight * number_boost
+                continue
+            lower = word.lower()
+            if lower.endswith(_POSSESSIVES):
+                lower = lower[:-2]
             if lower in stop:
                 if run:
                     _count_name(run, counts)
@@ -135,14 +158,15 @@ def article_terms(article: Article) -> dict[str, float]:
                 at_start = False
                 continue
             # Headlines capitalise every word, and a sentence its first: neither says "name".
-            if zone and not at_start and word[0].isupper():
+            named = zone and not at_start and word[0].isupper()
+            if named:
                 run.append(lower)
             elif run:
                 _count_name(run, counts)
                 run = []
             at_start = False
             if len(lower) >= 3:
-                counts[stem(lower)] += weight
+                counts[stem(lower)] += weight * (name_boost if named else 1.0)
         if run:
             _count_name(run, counts)
     return dict(counts)
@@ -177,68 +201,238 @@ class _Story:
 
 
 class StoryClusterer:
-    """Groups articles into stories one at a time, in date order (see the module docstring).
+    """Groups articles into stories a day at a time, in date order (see the module docstring).
 
     Each article comes with its vector (``term_vector``, from the document frequencies of the
-    articles around it in time).
+    articles around it in time). An article's story stays open for ``window_days``: each new
+    day, the articles of the last ``window_days`` are grouped again from scratch, together with
+    the older (settled) stories they may join, so an early guess never binds the rest of an
+    event; older articles are settled and never move.
     """
 
     def __init__(self, settings: StorySettings) -> None:
         self.settings = settings
         self._window = settings.window_days * 86400.0
+        # How long an article stays open to regrouping (the window, at most _OPEN_DAYS).
+        self.open_span = min(self._window, _OPEN_DAYS * 86400.0)
         self.articles: list[Article] = []
         # None: an early article's vector, not kept when resuming (see cluster_incrementally)
         self.vectors: list[dict[str, float] | None] = []
         self.story_of: list[int] = []
         self.stories: list[_Story] = []
-        # term -> [(timestamp, article index)], appended in date order
+        # term -> [(timestamp, article index)] of settled articles, appended in date order
         self._postings: dict[str, list[tuple[float, int]]] = {}
-        # Stories compared in full so far: at most _CANDIDATES per article, never all pairs.
+        # Articles before this index are settled (they no longer move).
+        self._settled = 0
+        # Story likeness computed so far (at most _CANDIDATES stories per article and day).
         self.comparisons = 0
+        # Each article's entity vector (see _entities), worked out when first needed.
+        self._entity_vectors: dict[int, dict[str, float]] = {}
+        # Each open article's likeness to earlier open ones (see _find_neighbours), and to a
+        # settled story's recent articles.
+        self._neighbours: dict[int, dict[int, float]] = {}
+        self._to_story: dict[tuple[int, int, int], float] = {}
+        # The first article with a slug, and the first pinned with `story:` to an id.
+        self._slug_first: dict[str, int] = {}
+        self._pin_first: dict[str, int] = {}
 
     def add(self, article: Article, vector: dict[str, float]) -> int:
         """Place one article (not older than those added before); return its story's index."""
-        index = len(self.articles)
-        when = article.date.timestamp()
-        self.articles.append(article)
-        self.vectors.append(vector)
-        query = list(vector.items())[:_QUERY_TERMS]
+        self.add_batch([article], [vector])
+        return self.story_of[-1]
+
+    def add_batch(self, articles: Sequence[Article], vectors: Sequence[dict[str, float]]) -> None:
+        """Add a day's articles (not older than those added before) and group the open ones.
+
+        The open articles (those of the last ``window_days``) and the settled stories they may
+        join are clustered by average link (UPGMA): the closest pair of groups merges while
+        their average likeness reaches ``threshold``; two settled stories never merge.
+        """
+        for article, vector in zip(articles, vectors, strict=True):
+            index = len(self.articles)
+            self.articles.append(article)
+            self.vectors.append(vector)
+            self._post(index, article.date.timestamp())
+            self._slug_first.setdefault(article.slug, index)
+            if article.story is not None:
+                self._pin_first.setdefault(article.story, index)
+        if not articles:
+            return
+        self._settle(articles[0].date.timestamp() - self.open_span)
+        nodes, open_node = self._open_nodes()
+        placed: dict[int, int] = {}
+        started: dict[int, int] = {}
+        for members, found in nodes.clusters():
+            if found is not None and found >= 0:
+                story_index = found
+            elif found is not None and found in started:
+                story_index = started[found]
+            else:
+                # A new story; -1, -2...: one pinned by a `story:` id that no story had yet.
+                story_index = len(self.stories)
+                self.stories.append(_Story([], {}))
+                if found is not None:
+                    started[found] = story_index
+            for index in members:
+                placed[index] = story_index
+                self.stories[story_index].members.append(index)
+        for story_index in set(placed.values()):
+            self.stories[story_index].members.sort()
+        self.story_of[self._settled :] = [placed[i] for i in open_node]
+
+    def _settle(self, oldest: float) -> None:
+        """Settle the articles older than `oldest` as they are placed, and take the open ones
+        out of their stories (a story made of open articles only is gone)."""
+        times = [a.date.timestamp() for a in self.articles[self._settled : len(self.story_of)]]
+        before = self._settled
+        settled = before + bisect.bisect_left(times, oldest)
+        self._settled = settled
+        kept = len(self.stories)
+        while kept and self.stories[kept - 1].members[0] >= settled:
+            kept -= 1
+        del self.stories[kept:]
+        # The stories of the articles settled now and of the open ones: their settled part.
+        for story in {self.story_of[i] for i in range(before, len(self.story_of))}:
+            if story < kept:
+                members = self.stories[story].members
+                members[:] = [m for m in members if m < settled]
+                self.stories[story].total = self._sum(members[-_MEMBERS:])
+        del self.story_of[settled:]
+        self._to_story = {k: v for k, v in self._to_story.items() if k[0] >= settled}
+
+    def _open_nodes(self) -> tuple[_Nodes, list[int]]:
+        """The open articles and the settled stories they may join, linked."""
+        nodes = _Nodes(self.settings.threshold)
+        story_node: dict[int, int] = {}
+        open_node: list[int] = []
+        article_node: dict[int, int] = {}
+        pins: dict[str, int] = {}
+        self._find_neighbours()
+        for index in range(self._settled, len(self.articles)):
+            vector = self.vectors[index]
+            assert vector is not None
+            node = article_node[index] = nodes.add(index, self._pinned(index, pins), 1)
+            open_node.append(index)
+            for story_index in self._candidates(index):
+                story = self.stories[story_index]
+                if not self._may_meet(index, story.members[0]):
+                    continue
+                if story_index not in story_node:
+                    size = min(len(story.members), _MEMBERS)
+                    story_node[story_index] = nodes.add(None, story_index, size)
+                nodes.link(node, story_node[story_index], self._story_likeness(index, story_index))
+            for other, likeness in self._neighbours[index].items():
+                if other >= self._settled:
+                    nodes.link(node, article_node[other], likeness)
+        return nodes, open_node
+
+    def _find_neighbours(self) -> None:
+        """Each open article's likeness to its `_NEIGHBOURS` earlier articles within the window
+        that share the most weight of its most distinctive terms, worked out once per article
+        (it depends on the articles before it only); only the open ones are linked."""
+        self._neighbours = {i: n for i, n in self._neighbours.items() if i >= self._settled}
+        for index in range(self._settled, len(self.articles)):
+            if index in self._neighbours:
+                continue
+            vector = self.vectors[index]
+            assert vector is not None
+            shared = self._scan(index)
+            nearest = heapq.nsmallest(_NEIGHBOURS, shared.items(), key=lambda kv: (-kv[1], kv[0]))
+            entities = self._entities(index)
+            near = {}
+            for other, _ in sorted(nearest):
+                one = self.vectors[other]
+                if one is None or not self._may_meet(index, other):
+                    continue
+                likeness = _likeness(one, vector, self._entities(other), entities)
+                if likeness > 0.0:
+                    near[other] = likeness
+            self._neighbours[index] = near
+
+    def _may_meet(self, index: int, other: int) -> bool:
+        """Whether two articles may be linked: always in one language; across two only on
+        strong shared evidence, _MIN_SHARED_NAMES full names. Stems of two languages rarely
+        meet, so what two languages share is mostly function words spelt alike and common
+        names; two full names ("Juan Guaidó", "Michelle Bachelet") are not. (A story's
+        language is its first article's.)"""
+        if (self.articles[index].language or "en") == (self.articles[other].language or "en"):
+            return True
+        shared = self._entities(index).keys() & self._entities(other).keys()
+        return sum(1 for term in shared if term.startswith("name:")) >= _MIN_SHARED_NAMES
+
+    def _pinned(self, index: int, pins: dict[str, int]) -> int | None:
+        """The story an open article is pinned to: the settled story of the first article
+        with its `story:` id as slug or as `story:`, or a negative number shared by the open
+        articles of that id. An article whose slug others name in `story:` is pinned too."""
+        article = self.articles[index]
+        key = article.story
+        if key is None and article.slug in self._pin_first:
+            key = article.slug
+        if key is None:
+            return None
+        anchor = min(self._slug_first.get(key, index), self._pin_first.get(key, index))
+        if anchor < self._settled:
+            return self.story_of[anchor]
+        return pins.setdefault(key, -1 - len(pins))
+
+    def _story_likeness(self, index: int, story_index: int) -> float:
+        """The sum of an open article's likeness to each of a settled story's recent ones."""
+        story = self.stories[story_index]
+        key = (index, story_index, len(story.members))
+        found = self._to_story.get(key)
+        if found is None and _shared_dot(self.vectors[index] or {}, story.total) <= 0.0:
+            found = self._to_story[key] = 0.0
+        if found is None:
+            self.comparisons += 1
+            vector = self.vectors[index]
+            assert vector is not None
+            entities = self._entities(index)
+            found = 0.0
+            for member in story.members[-_MEMBERS:]:
+                other = self.vectors[member]
+                if other is not None:
+                    found += _likeness(vector, other, entities, self._entities(member))
+            self._to_story[key] = found
+        return found
+
+    def _entities(self, index: int) -> dict[str, float]:
+        """The article's who and when: its full names and numbers, scaled to unit length."""
+        found = self._entity_vectors.get(index)
+        if found is None:
+            vector = self.vectors[index] or {}
+            found = {t: w for t, w in vector.items() if t[0] == "#" or t.startswith("name:")}
+            norm = math.sqrt(sum(w * w for w in found.values())) or 1.0
+            found = self._entity_vectors[index] = {t: w / norm for t, w in found.items()}
+        return found
+
+    def _scan(self, index: int) -> dict[int, float]:
+        """The articles before this one within the window that share its most distinctive
+        terms (each term's `_POSTINGS_SCANNED` most recent), with the weight they share."""
+        vector = self.vectors[index]
+        assert vector is not None
+        when = self.articles[index].date.timestamp()
+        key_low, key_high = (when - self._window, -1), (when, index)
         shared: dict[int, float] = {}
-        oldest = when - self._window
-        for term, weight in query:
+        for term, weight in list(vector.items())[:_QUERY_TERMS]:
             postings = self._postings.get(term)
             if not postings:
                 continue
-            for scanned, (posted, other) in enumerate(reversed(postings)):
-                if posted < oldest or scanned >= _POSTINGS_SCANNED:
-                    break
-                found = self.story_of[other]
+            low = bisect.bisect_left(postings, key_low)
+            high = bisect.bisect_left(postings, key_high, low)
+            for _, other in postings[max(low, high - _POSTINGS_SCANNED) : high]:
+                shared[other] = shared.get(other, 0.0) + weight
+        return shared
+
+    def _candidates(self, index: int) -> list[int]:
+        """The settled stories sharing the most weight of the article's distinctive terms."""
+        shared: dict[int, float] = {}
+        settled, story_of = self._settled, self.story_of
+        for other, weight in self._scan(index).items():
+            if other < settled:
+                found = story_of[other]
                 shared[found] = shared.get(found, 0.0) + weight
-        candidates = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
-        self.comparisons += len(candidates)
-        best, best_score = -1, self.settings.threshold
-        for story_index, _ in sorted(candidates):
-            score = self._likeness(vector, self.stories[story_index])
-            if not self._may_join(article, vector, self.stories[story_index], score):
-                continue
-            if score >= best_score and (score > best_score or best < 0):
-                best, best_score = story_index, score
-        if best < 0:
-            best = len(self.stories)
-            self.stories.append(_Story([index], dict(vector)))
-        else:
-            joined = self.stories[best]
-            joined.members.append(index)
-            if len(joined.members) > _MEMBERS:
-                # Summed afresh, not by subtracting the oldest: the same members always give
-                # the same sum to the last bit, however the clustering got there (a resumed
-                # clustering must decide exactly as a full one).
-                joined.total = self._sum(joined.members[-_MEMBERS:])
-            else:
-                _add(joined.total, vector, 1.0)
-        self.story_of.append(best)
-        self._post(index, when)
-        return best
+        best = heapq.nsmallest(_CANDIDATES, shared.items(), key=lambda kv: (-kv[1], kv[0]))
+        return sorted(story for story, _ in best)
 
     def _post(self, index: int, when: float) -> None:
         vector = self.vectors[index]
@@ -249,9 +443,11 @@ class StoryClusterer:
     def _sum(self, members: Sequence[int]) -> dict[str, float]:
         total: dict[str, float] = {}
         for member in members:
+            # None only for an article of a story older than the checkpoint keeps that an
+            # article pinned with `story:` joined: it adds nothing to the story's likeness.
             vector = self.vectors[member]
-            assert vector is not None
-            _add(total, vector, 1.0)
+            if vector is not None:
+                _add(total, vector, 1.0)
         return total
 
     def resume(
@@ -260,50 +456,38 @@ class StoryClusterer:
         story_of: Sequence[int],
         vectors: Mapping[int, dict[str, float]],
     ) -> None:
-        """Take up the clustering after ``articles`` (placed in ``story_of``), as if it had
-        added them: ``vectors`` must hold those of the articles in the window before the
-        next one, and of every member of a story with one there."""
+        """Take up the clustering after ``articles`` (placed in ``story_of``, the first
+        article of a day next), as if it had added them: ``vectors`` must hold those of the
+        articles within `reach` of the next one, and of every member of a story with one
+        there. The open articles among them are grouped again with the next day's."""
         self.articles = list(articles)
         self.story_of = list(story_of)
         self.vectors = [vectors.get(i) for i in range(len(articles))]
         self.stories = []
-        for index, story in enumerate(story_of):
+        for index, (article, story) in enumerate(zip(articles, story_of, strict=True)):
             if story == len(self.stories):
                 self.stories.append(_Story([index], {}))
             else:
                 self.stories[story].members.append(index)
+            self._slug_first.setdefault(article.slug, index)
+            if article.story is not None:
+                self._pin_first.setdefault(article.story, index)
         if not articles:
             return
-        oldest = articles[-1].date.timestamp() - self._window
-        recent = [i for i, a in enumerate(articles) if a.date.timestamp() >= oldest]
-        for story in {self.story_of[i] for i in recent}:
+        oldest = articles[-1].date.timestamp() - self.reach
+        times = [a.date.timestamp() for a in articles]
+        recent = bisect.bisect_left(times, oldest)
+        for index in range(recent, len(articles)):
+            self._post(index, times[index])
+        for story in {self.story_of[i] for i in range(recent, len(articles))}:
             members = self.stories[story].members
             self.stories[story].total = self._sum(members[-_MEMBERS:])
-        for index in recent:
-            self._post(index, articles[index].date.timestamp())
 
-    def _may_join(
-        self, article: Article, vector: dict[str, float], story: _Story, score: float
-    ) -> bool:
-        """A story in another language takes an article only on strong shared evidence: at
-        least _MIN_SHARED_NAMES full names as well as the threshold's likeness. Stems of two
-        languages rarely meet, so what two languages share is mostly function words spelt
-        alike and common names; two full names ("Juan Guaidó", "Michelle Bachelet") are not."""
-        # The story's language is its first article's.
-        if (article.language or "en") == (self.articles[story.members[0]].language or "en"):
-            return True
-        names = sum(1 for term in vector if term.startswith("name:") and term in story.total)
-        return names >= _MIN_SHARED_NAMES and score >= self.settings.threshold
-
-    def _likeness(self, vector: dict[str, float], story: _Story) -> float:
-        """Average cosine to the story's most recent articles (average link)."""
-        total = story.total
-        # Only shared terms add to the dot product; the set intersection finds them in C.
-        shared = vector.keys() & total.keys()
-        if len(shared) < _MIN_SHARED:
-            return 0.0
-        dot = sum(vector[t] * total[t] for t in shared)
-        return dot / min(len(story.members), _MEMBERS)
+    @property
+    def reach(self) -> float:
+        """How far back a day's grouping reads: its open articles, and the stories they may
+        join (a story with an article in the window before the oldest open one)."""
+        return self.open_span + self._window + 86400.0
 
     def representative(self, members: Sequence[int]) -> int:
         """The article most like the others on average (ties: the earliest)."""
@@ -313,12 +497,109 @@ class StoryClusterer:
         best, best_score = members[0], -1.0
         for member in members:
             vector = self.vectors[member]
-            assert vector is not None
+            if vector is None:
+                continue  # see _sum
             # Likeness to the others: the dot product with the sum, less its own (1: unit length).
             score = sum(w * total.get(t, 0.0) for t, w in vector.items()) - 1.0
             if score > best_score + 1e-9:
                 best, best_score = member, score
         return best
+
+
+def _likeness(
+    one: dict[str, float],
+    other: dict[str, float],
+    one_entities: dict[str, float],
+    other_entities: dict[str, float],
+) -> float:
+    """How alike two articles are: the cosine of their term vectors, scaled down unless their
+    names and numbers agree (by ENTITY_SHARE: half of the cosine holds only as far as the
+    cosine of their entity vectors). Look-alike events share their vocabulary ("pirates",
+    "Gulf of Aden", "navy") but not their who and when (the ship, how many were caught)."""
+    shared = one.keys() & other.keys()
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    cosine = sum(one[t] * other[t] for t in shared)
+    agreement = sum(
+        one_entities[t] * other_entities[t] for t in one_entities.keys() & other_entities.keys()
+    )
+    return cosine * (1.0 - ENTITY_SHARE + ENTITY_SHARE * agreement)
+
+
+def _shared_dot(vector: dict[str, float], total: dict[str, float]) -> float:
+    """The sum of the cosines of a unit vector with the vectors summed in ``total``; none when
+    they share fewer than ``_MIN_SHARED`` terms."""
+    # Only shared terms add to the dot product; the set intersection finds them in C.
+    shared = vector.keys() & total.keys()
+    if len(shared) < _MIN_SHARED:
+        return 0.0
+    return sum(vector[t] * total[t] for t in shared)
+
+
+class _Nodes:
+    """Average-link (UPGMA) merging of groups: new articles and existing stories, linked by
+    the sum of the cosines between their articles. Ties break by the lowest node numbers, so
+    the result never depends on dictionary or heap order."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.articles: list[list[int]] = []
+        self.story: list[int | None] = []
+        self.size: list[int] = []
+        self.links: list[dict[int, float]] = []
+        self.heap: list[tuple[float, int, int]] = []
+
+    def add(self, article: int | None, story: int | None, size: int) -> int:
+        self.articles.append([] if article is None else [article])
+        self.story.append(story)
+        self.size.append(size)
+        self.links.append({})
+        return len(self.size) - 1
+
+    def link(self, a: int, b: int, total: float) -> None:
+        if total <= 0.0:
+            return
+        self.links[a][b] = self.links[b][a] = total
+        self._push(a, b)
+
+    def _push(self, a: int, b: int) -> None:
+        if None not in (self.story[a], self.story[b]) and self.story[a] != self.story[b]:
+            return  # two stories (existing or pinned) never merge
+        average = self.links[a][b] / (self.size[a] * self.size[b])
+        if average >= self.threshold:
+            heapq.heappush(self.heap, (-average, min(a, b), max(a, b)))
+
+    def clusters(self) -> list[tuple[list[int], int | None]]:
+        """Merge while the closest pair reaches the threshold; each group's new articles (in
+        order) and its story (None: a new story; negative: a new pinned one), by their first
+        new article."""
+        alive = [True] * len(self.size)
+        while self.heap:
+            negative, a, b = heapq.heappop(self.heap)
+            if not (alive[a] and alive[b]) or b not in self.links[a]:
+                continue
+            if -negative != self.links[a][b] / (self.size[a] * self.size[b]):
+                continue  # stale: one of the two has grown since
+            alive[b] = False
+            self.articles[a] = sorted(self.articles[a] + self.articles[b])
+            self.story[a] = self.story[a] if self.story[a] is not None else self.story[b]
+            self.size[a] += self.size[b]
+            gone, self.links[b] = self.links[b], {}
+            for other, total in gone.items():
+                if other == a:
+                    continue
+                del self.links[other][b]
+                merged = self.links[a].get(other, 0.0) + total
+                self.links[a][other] = self.links[other][a] = merged
+            self.links[a].pop(b, None)
+            for other in sorted(self.links[a]):
+                self._push(a, other)
+        groups = [
+            (self.articles[n], self.story[n])
+            for n in range(len(self.size))
+            if alive[n] and self.articles[n]
+        ]
+        return sorted(groups, key=lambda group: group[0][0])
 
 
 def _add(total: dict[str, float], vector: dict[str, float], sign: float) -> None:
@@ -477,28 +758,67 @@ def cluster_incrementally(
         low = min(bisect.bisect_left(times, times[start] - span), max(0, start - _IDF_ARTICLES))
         terms.update(enumerate(terms_many(ordered[low:]), start=low))
     frequencies = _Frequencies(times, terms_of, span)
-    for index in range(start, len(ordered)):
-        df, documents = frequencies.around(index)
-        clusterer.add(ordered[index], term_vector(terms_of(index), df, documents))
+    for low, high in _batches(times, start):
+        vectors = []
+        for index in range(low, high):
+            df, documents = frequencies.around(index)
+            vectors.append(term_vector(terms_of(index), df, documents))
+        clusterer.add_batch(ordered[low:high], vectors)
+    # Stories that may have changed: those with an article open when clustering resumed.
+    fresh = start
+    if start < len(ordered):
+        fresh = bisect.bisect_left(times, times[start] - clusterer.open_span - 86400.0)
     heads = []
     for number, story in enumerate(clusterer.stories):
         head = kept_heads.get(number)
-        if head is None or story.members[-1] >= start:
+        if head is None or story.members[-1] >= fresh:
             head = clusterer.representative(story.members)
         heads.append(head)
     found = [
-        Story(
-            id=ordered[story.members[0]].slug,
-            title=ordered[head].title,
-            articles=tuple(ordered[i].source_path for i in story.members),
-            start=ordered[story.members[0]].date,
-            end=max(ordered[i].date for i in story.members),
-        )
+        _story(ordered, story.members, head)
         for story, head in zip(clusterer.stories, heads, strict=True)
     ]
     stories = tuple(sorted(found, key=lambda s: (-s.end.timestamp(), s.id)))
-    checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer._window)
+    checkpoint = _Checkpoint.of(clusterer, keys, times, heads, span + clusterer.reach)
     return stories, checkpoint.encode()
+
+
+def _story(ordered: Sequence[Article], members: Sequence[int], head: int) -> Story:
+    return Story(
+        id=ordered[members[0]].slug,
+        title=ordered[head].title,
+        articles=tuple(ordered[i].source_path for i in members),
+        start=ordered[members[0]].date,
+        end=max(ordered[i].date for i in members),
+        headlines=tuple(
+            StoryArticle(ordered[i].slug, ordered[i].title, ordered[i].source) for i in members
+        ),
+    )
+
+
+# Most articles clustered together at once: a day's articles, in runs of at most this many,
+# so the pairs compared within a batch stay bounded however busy the day.
+_BATCH = 1000
+
+
+def _batches(times: Sequence[float], start: int) -> list[tuple[int, int]]:
+    """From `start` (the first article of a day), the index ranges of the batches: each day's
+    articles in runs of `_BATCH` counted from the day's first."""
+    found = []
+    low = start
+    while low < len(times):
+        day_end = bisect.bisect_left(times, (times[low] // 86400 + 1) * 86400, low)
+        high = min(max(day_end, low + 1), low + _BATCH)
+        found.append((low, high))
+        low = high
+    return found
+
+
+def _day_start(times: Sequence[float], index: int) -> int:
+    """The first article of the day of article `index` (batches start there)."""
+    if index >= len(times):
+        return index
+    return bisect.bisect_left(times, times[index] // 86400 * 86400)
 
 
 def _identity(article: Article) -> str:
@@ -518,6 +838,7 @@ def _identity(article: Article) -> str:
                 article.title,
                 text,
                 article.language,
+                article.story or "",
             ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()[:32]
@@ -537,7 +858,7 @@ def _resume_point(
         times[same] if same < len(keys) else math.inf,
         state.times[same] if same < len(state.keys) else math.inf,
     )
-    return min(same, bisect.bisect_left(times, changed - span))
+    return _day_start(times, min(same, bisect.bisect_left(times, changed - span)))
 
 
 def _resumed(
@@ -547,7 +868,7 @@ def _resumed(
     articles, or None when the checkpoint lacks what that needs."""
     story_of = state.story_of[:start]
     if start:
-        oldest = ordered[start - 1].date.timestamp() - clusterer._window
+        oldest = ordered[start - 1].date.timestamp() - clusterer.reach
         recent = {story_of[i] for i in range(start) if ordered[i].date.timestamp() >= oldest}
         needed = [i for i in range(start) if story_of[i] in recent]
         if any(i not in state.vectors for i in needed):
@@ -579,7 +900,7 @@ class _Checkpoint:
     ) -> _Checkpoint:
         # The next build resumes at most `reach` (idf span and window) before its first
         # new article; a day more for articles dated a little earlier than the newest.
-        oldest = (times[-1] if times else 0.0) - reach - 86400.0
+        oldest = (times[-1] if times else 0.0) - reach - 2 * 86400.0
         recent = {clusterer.story_of[i] for i, t in enumerate(times) if t >= oldest}
         kept = {}
         for story in sorted(recent):
@@ -708,55 +1029,44 @@ def listed_once(digest: Digest) -> Digest:
     )
 
 
-def _content_stems(text: str) -> frozenset[str]:
-    stop, stem = _stop_words(), stemmer("english")
-    words = (_without_possessive(w.lower()) for w in _TOKEN.findall(text) if len(w) > 1)
-    return frozenset(stem(w) for w in words if w not in stop and len(w) >= 3)
-
-
-def _without_possessive(word: str) -> str:
-    return word[:-2] if word.endswith(_POSSESSIVES) else word
-
-
-# Two sentences say the same thing when most of the content words of the shorter are in the
-# longer (a syndicated copy, a rewrite of the same wire line).
-_NEAR_DUPLICATE = 0.6
-
-
-def near_duplicates(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
-        return a == b
-    return len(a & b) / min(len(a), len(b)) >= _NEAR_DUPLICATE
-
-
 def story_summary(
     story: Story, entries: Mapping[str, DigestEntry], sentences: int
 ) -> tuple[StorySentence, ...]:
-    """A summary drawn from the story's sources: their own summaries' sentences in turn (the
-    earliest article's first, then the next outlet's, ...), each credited to its article,
-    leaving out a sentence that says what an earlier one said. Sentences from articles after
-    the story's first day are marked as updates."""
+    """A summary of the story from all its sources' sentences (digest/analysis/story_summary.py):
+    what they agree on first, then what each adds, no sentence saying what a picked one says,
+    each credited to its article; sentences from articles after the story's first day are
+    marked as updates. As many sentences as `sentences`, or as the story has sources (up to 6).
+    """
     members = [entries[p] for p in story.articles if p in entries]
-    queues = [list(e.summary.sentences) for e in members]
-    first_day = story.start.date()
-    picked: list[StorySentence] = []
-    seen: list[frozenset[str]] = []
+    documents = [
+        StoryDocument(
+            e.article.slug,
+            e.article.source,
+            e.article.date,
+            tuple(s.text for s in e.sentences),
+        )
+        for e in members
+    ]
     budget = max(sentences, min(len(members), 6))
-    while len(picked) < budget and any(queues):
-        for entry, queue in zip(members, queues, strict=True):
-            if not queue or len(picked) >= budget:
-                continue
-            sentence = queue.pop(0)
-            stems = _content_stems(sentence.text)
-            if any(near_duplicates(stems, other) for other in seen):
-                continue
-            seen.append(stems)
-            picked.append(
-                StorySentence(
-                    text=sentence.text,
-                    article=entry.article.slug,
-                    source=entry.article.source,
-                    update=entry.article.date.date() > first_day,
-                )
-            )
-    return tuple(picked)
+    return tuple(
+        StorySentence(
+            text=pick.text,
+            article=members[pick.document].article.slug,
+            source=members[pick.document].article.source,
+            update=pick.update,
+        )
+        for pick in summarize_story(documents, sentences=budget)
+    )
+
+
+def average_link(
+    size: int, links: Iterable[tuple[int, int, float]], threshold: float
+) -> list[list[int]]:
+    """Plain average-link (UPGMA) clustering of `size` items, given the likeness of each
+    linked pair (i < j): the groups of indices. The baseline `digest eval stories` runs."""
+    nodes = _Nodes(threshold)
+    for index in range(size):
+        nodes.add(index, None, 1)
+    for one, other, likeness in links:
+        nodes.link(one, other, likeness)
+    return [members for members, _ in nodes.clusters()]

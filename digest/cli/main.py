@@ -360,10 +360,11 @@ from digest.cli.fetch import fetch_command  # noqa: E402
 
 cli.add_command(fetch_command)
 eval_group.add_command(eval_topics)
-from digest.cli.stories import eval_stories, stories_command  # noqa: E402
+from digest.cli.stories import eval_stories, eval_story_summaries, stories_command  # noqa: E402
 
 cli.add_command(stories_command)
 eval_group.add_command(eval_stories)
+eval_group.add_command(eval_story_summaries)
 # `digest new` (a project of one's own) lives in digest/cli/new.py.
 from digest.cli.new import new_command  # noqa: E402
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,10 +18,13 @@ import click
 from digest.cli.options import EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import ConfigError, DigestConfig, story_settings
-from digest.model import StorySettings
+from digest.model import Article, DigestEntry, Story, StorySettings, Summary
 
 # Thresholds `digest eval stories --sweep` scores, around the default.
-SWEEP = (0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35)
+SWEEP = (0.06, 0.07, 0.08, 0.09, 0.1, 0.11, 0.12, 0.14, 0.16, 0.2, 0.25)
+# Thresholds the plain tf-idf average-link baseline is scored at (its best one is reported:
+# tuned on the labels themselves, so the baseline is at its strongest).
+BASELINE_SWEEP = (0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.25, 0.3)
 
 
 @click.command("stories")
@@ -32,8 +36,11 @@ def stories_command(config_file: Path, fmt: str) -> None:
     Articles are read as a build reads them and grouped with the `stories:` options of
     mkdocs.yml. Newest story first. A file that is an exact copy of another (same headline and
     text: a build skips it) is listed in the story of the article it copies. `--format json`
-    prints a list of objects with `id`, `title` and `articles` (the articles' paths relative
-    to the folder of mkdocs.yml).
+    prints a list of objects with `id`, `title`, `articles` (the articles' paths relative to
+    the folder of mkdocs.yml), `sources` (the outlets, in the order they reported), `dates`
+    (`start`, `end`) and `summary` (the story page's sentences, each with `text`, the
+    `article` it comes from, its `source`, and `update`: from a later day than the first).
+    Files that could not be read are in no story; they are named on standard error.
     """
     from digest.analysis.stories import cluster_stories
     from digest.config import resolve_timezone
@@ -68,11 +75,12 @@ def stories_command(config_file: Path, fmt: str) -> None:
         path = (config.content_dir / source_path).resolve()
         return Path(os.path.relpath(path, project)).as_posix()
 
+    copied = {copy for copy, _ in read.copies}
+    unread = [p for p in read.problems if p.outcome == "skipped" and p.path not in copied]
+    for problem in unread:
+        click.echo(f"not in any story: {problem}", err=True)
     if fmt == "json":
-        payload = [
-            {"id": s.id, "title": s.title, "articles": [shown(p) for p in s.articles]}
-            for s in stories
-        ]
+        payload = [_story_json(s, by_path, shown, config.summary_sentences) for s in stories]
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     for story in stories:
@@ -106,6 +114,13 @@ def stories_command(config_file: Path, fmt: str) -> None:
     "tell events apart.",
 )
 @click.option("--sweep", is_flag=True, help="Score a range of thresholds around the default.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Also score a plain tf-idf average-link clustering (every pair compared), at its "
+    "best threshold on these labels, and cross-validate: tune the threshold of each on one "
+    "half of the topics (or events) and score it on the other half.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def eval_stories(
     config_file: Path,
@@ -114,6 +129,7 @@ def eval_stories(
     window_days: float | None,
     within_days: int | None,
     sweep: bool,
+    compare: bool,
     fmt: str,
 ) -> None:
     """Score the story clustering against LABELS with BCubed precision, recall and F1.
@@ -160,8 +176,11 @@ def eval_stories(
             }
         )
     events = len({item.event for item in labelled})
+    compared = _compare(labelled, settings) if compare else None
     if fmt == "json":
         payload = {"labels": str(labels), "articles": len(labelled), "events": events, "rows": rows}
+        if compared is not None:
+            payload["compare"] = compared
         click.echo(json.dumps(payload, indent=2))
         return
     moved = f", dates moved into {_count(within_days, 'day')}" if within_days else ""
@@ -174,6 +193,96 @@ def eval_stories(
             f"| {row['threshold']:g}{mark} | {row['precision']:.3f} | {row['recall']:.3f} "
             f"| {row['f1']:.3f} | {row['stories']} |"
         )
+    if compared is not None:
+        _echo_compared(compared)
+
+
+def _compare(labelled: list, settings: StorySettings) -> dict[str, object]:
+    """The tf-idf average-link baseline at its best threshold, and both methods tuned on one
+    half and scored on the other (each way)."""
+    from digest.analysis.stories import cluster_stories
+    from digest.evaluation import stories as story_eval
+
+    def ours(items: list, value: float) -> float:
+        tried = replace(settings, threshold=value)
+        found = cluster_stories([item.article for item in items], tried)
+        return story_eval.score_stories(items, found).f1
+
+    def baseline(items: list, links: list, value: float) -> float:
+        return story_eval.score_stories(items, story_eval.baseline_stories(items, links, value)).f1
+
+    links = story_eval.baseline_links(labelled)
+    scores = {value: baseline(labelled, links, value) for value in BASELINE_SWEEP}
+    best = max(scores, key=lambda v: (scores[v], -v))
+    folds = []
+    one, other = story_eval.halves(labelled)
+    for tune, check in ((one, other), (other, one)):
+        tuned = [labelled[i] for i in tune]
+        checked = [labelled[i] for i in check]
+        mine = max(SWEEP, key=lambda v: (ours(tuned, v), -v))
+        tuned_links = story_eval.baseline_links(tuned)
+        theirs = max(BASELINE_SWEEP, key=lambda v: (baseline(tuned, tuned_links, v), -v))
+        folds.append(
+            {
+                "tuned_on": len(tuned),
+                "checked_on": len(checked),
+                "threshold": mine,
+                "f1": round(ours(checked, mine), 4),
+                "baseline_threshold": theirs,
+                "baseline_f1": round(
+                    baseline(checked, story_eval.baseline_links(checked), theirs), 4
+                ),
+            }
+        )
+    return {"baseline_threshold": best, "baseline_f1": round(scores[best], 4), "folds": folds}
+
+
+def _echo_compared(compared: dict) -> None:
+    click.echo(
+        f"\nPlain tf-idf average-link, at its best threshold on these labels "
+        f"({compared['baseline_threshold']:g}): BCubed F1 {compared['baseline_f1']:.3f}\n"
+    )
+    click.echo(
+        "| tuned on | checked on | threshold | BCubed F1 | baseline threshold | baseline F1 |"
+    )
+    click.echo("|---|---|---|---|---|---|")
+    for fold in compared["folds"]:
+        click.echo(
+            f"| {fold['tuned_on']} articles | {fold['checked_on']} articles "
+            f"| {fold['threshold']:g} | {fold['f1']:.3f} "
+            f"| {fold['baseline_threshold']:g} | {fold['baseline_f1']:.3f} |"
+        )
+
+
+def _story_json(
+    story: Story, by_path: dict[str, Article], shown: Callable[[str], str], sentences: int
+) -> dict[str, object]:
+    """One story as `digest stories --format json` prints it."""
+    from digest.analysis.stories import story_summary
+    from digest.analysis.tokenizer import sentences_of
+
+    members = [by_path[p] for p in story.articles if p in by_path]
+    entries = {
+        a.source_path: DigestEntry(a, sentences_of(a.paragraphs), Summary((), "none"))
+        for a in members
+    }
+    path_of = {a.slug: a.source_path for a in members}
+    return {
+        "id": story.id,
+        "title": story.title,
+        "articles": [shown(p) for p in story.articles],
+        "sources": list(dict.fromkeys(a.source for a in members if a.source)),
+        "dates": {"start": story.start.isoformat(), "end": story.end.isoformat()},
+        "summary": [
+            {
+                "text": s.text,
+                "article": shown(path_of[s.article]),
+                "source": s.source,
+                "update": s.update,
+            }
+            for s in story_summary(story, entries, sentences)
+        ],
+    }
 
 
 def _as_options(settings: StorySettings) -> dict[str, float]:
@@ -182,3 +291,41 @@ def _as_options(settings: StorySettings) -> dict[str, float]:
 
 def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
+
+
+@click.command("story-summaries")
+@click.argument(
+    "clusters", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def eval_story_summaries(clusters: Path, fmt: str) -> None:
+    """Score story summaries with ROUGE against human multi-document summaries.
+
+    CLUSTERS is JSON Lines, one story a line, with `documents` (a list of `{"text": ...}`)
+    and `summary` (what people wrote of the whole story), as in
+    ../shared/corpora/multi-news-sample/. Each system gets the human summary's length in
+    words: the digest's story summary (never over it), the lead of the newest (last) article,
+    the lead of the first, and sumy's LexRank over all the story's sentences (cut at it).
+    Prints mean ROUGE-1 and ROUGE-2 recall and F1 (percent, Porter stemming on).
+    """
+    from digest.evaluation import story_summaries
+    from digest.evaluation.rouge import EvaluationError
+
+    try:
+        cases = story_summaries.read_cases(clusters)
+        scores = story_summaries.evaluate(cases)
+    except EvaluationError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    if fmt == "json":
+        payload = {"clusters": str(clusters), "stories": len(cases), "systems": scores}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(f"{clusters}: {len(cases)} stories, each system at the human summary's length\n")
+    click.echo("| system | ROUGE-1 recall | ROUGE-2 recall | ROUGE-1 F1 | ROUGE-2 F1 | words |")
+    click.echo("|---|---|---|---|---|---|")
+    for name, row in scores.items():
+        click.echo(
+            f"| {name} | {row['rouge1_recall']:.2f} | {row['rouge2_recall']:.2f} "
+            f"| {row['rouge1_f1']:.2f} | {row['rouge2_f1']:.2f} | {row['words']:.0f} |"
+        )

@@ -34,6 +34,9 @@ class StoryLabelError(ValueError):
 class LabelledArticle:
     article: Article
     event: str
+    # A group of events kept together when cross-validating (ECB+'s `topic`: the two look-alike
+    # events of a topic must fall in the same half); the event itself when there is none.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,12 @@ def read_labels(path: Path) -> list[LabelledArticle]:
     found: list[LabelledArticle] = []
     for number, raw in json_objects(path, StoryLabelError):
         where = f"{path}:{number}"
+        # ECB+ names its gold stories `cluster`; BASIL names its events `event`.
+        if "event" not in raw and "cluster" in raw:
+            raw = {**raw, "event": raw["cluster"]}
         for key in ("event", "title", "text"):
             if not isinstance(raw.get(key), (str, int)) or not str(raw[key]).strip():
-                raise StoryLabelError(f"{where}: needs a non-empty {key!r}")
+                raise StoryLabelError(f"{where}: needs a non-empty {key!r} (or 'cluster')")
         date = datetime(2000, 1, 1, tzinfo=timezone.utc)
         if raw.get("date"):
             try:
@@ -89,7 +95,8 @@ def read_labels(path: Path) -> list[LabelledArticle]:
             source=str(raw["source"]) if raw.get("source") else None,
             url=str(raw["url"]) if raw.get("url") else None,
         )
-        found.append(LabelledArticle(article, str(raw["event"])))
+        group = str(raw.get("topic", raw["event"]))
+        found.append(LabelledArticle(article, str(raw["event"]), group))
     if not found:
         raise StoryLabelError(f"{path}: no labelled articles")
     return found
@@ -114,7 +121,7 @@ def within_days(
         digest = hashlib.sha256((salt + item.article.title).encode("utf-8")).digest()
         hours = int.from_bytes(digest[:4], "big") % (days * 24)
         article = replace(item.article, date=start + timedelta(hours=hours))
-        moved.append(LabelledArticle(article, item.event))
+        moved.append(replace(item, article=article))
     return moved
 
 
@@ -129,3 +136,64 @@ def evaluate(labelled: Sequence[LabelledArticle], settings: StorySettings) -> BC
     from digest.analysis.stories import cluster_stories
 
     return score_stories(labelled, cluster_stories([item.article for item in labelled], settings))
+
+
+def baseline_links(labelled: Sequence[LabelledArticle]) -> list[tuple[int, int, float]]:
+    """The cosine of every pair under a plain tf-idf: lowercased words less English stop
+    words, (1 + log tf) x idf over the labelled articles. The baseline clusters these."""
+    import numpy as np
+
+    from digest.analysis.stories import _stop_words
+    from digest.analysis.tokenizer import split_words
+
+    stop = _stop_words()
+    counts = []
+    for item in labelled:
+        text = " ".join((item.article.title, *item.article.paragraphs)).lower()
+        counts.append(Counter(w for w in split_words(text) if w not in stop and len(w) > 1))
+    df = Counter(term for count in counts for term in count)
+    column = {term: n for n, term in enumerate(sorted(df))}
+    matrix = np.zeros((len(counts), len(column)))
+    for row, count in enumerate(counts):
+        for term, times in count.items():
+            idf = np.log((len(counts) + 1) / (df[term] + 1)) + 1
+            matrix[row, column[term]] = (1 + np.log(times)) * idf
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True).clip(min=1e-12)
+    cosines = matrix @ matrix.T
+    size = len(counts)
+    return [(i, j, float(cosines[i, j])) for i in range(size) for j in range(i + 1, size)]
+
+
+def baseline_stories(
+    labelled: Sequence[LabelledArticle], links: Sequence[tuple[int, int, float]], threshold: float
+) -> list[Story]:
+    """Plain tf-idf average-link clustering (every pair, UPGMA) down to `threshold`."""
+    from digest.analysis.stories import average_link
+
+    stories = []
+    for members in average_link(len(labelled), links, threshold):
+        first = labelled[members[0]].article
+        stories.append(
+            Story(
+                id=first.slug,
+                title=first.title,
+                articles=tuple(labelled[i].article.source_path for i in members),
+                start=first.date,
+                end=first.date,
+            )
+        )
+    return stories
+
+
+def halves(labelled: Sequence[LabelledArticle]) -> tuple[list[int], list[int]]:
+    """Two halves of the articles for cross-validation, whole groups (topics) at a time,
+    alternating in the groups' sorted order."""
+    groups = sorted({item.group for item in labelled}, key=_natural)
+    first = {g for n, g in enumerate(groups) if n % 2 == 0}
+    one = [i for i, item in enumerate(labelled) if item.group in first]
+    other = [i for i, item in enumerate(labelled) if item.group not in first]
+    return one, other
+
+
+def _natural(text: str) -> tuple[int, str]:
+    return (int(text), "") if text.isdigit() else (0, text)

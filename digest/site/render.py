@@ -606,6 +606,7 @@ _RENDERING_MODULES = (
     "language.py",
     # story_summary, deferred until a story page is rendered, and the stemmer it uses.
     "analysis/stories.py",
+    "analysis/story_summary.py",
     "analysis/stemming.py",
 )
 

@@ -71,6 +71,7 @@ _TEXT_KEYS = (
     "slug",
     "description",
     "language",
+    "story",
 )
 # libyaml recurses in C and crashes the whole process (SIGSEGV) on ~25,000 nested brackets,
 # which fit in a front matter; front matter with more nesting characters than this goes to the
@@ -98,6 +99,7 @@ _KNOWN_KEYS = frozenset(
         "tags",
         "description",
         "language",
+        "story",
     }
 )
 
@@ -673,6 +675,7 @@ class _ArticleParser:
             draft=_draft(meta),
             content_hash=content_hash,
             language=_language(meta, warnings),
+            story=_story_id(meta),
         )
         return article, warnings
 
@@ -740,6 +743,7 @@ class _ArticleParser:
             draft=draft,
             content_hash=content_hash,
             language=_language(meta, warnings),
+            story=_story_id(meta),
         )
         return article, warnings
 
@@ -931,6 +935,10 @@ def vet_article(article: Article, relative: str) -> None:
         raise ArticleError("read from another file")
     if len(article.slug) > MAX_SLUG_CHARS or not _SLUG.fullmatch(article.slug):
         raise ArticleError(f"slug {article.slug!r} is not one the reader makes")
+    if article.story is not None and not (
+        len(article.story) <= MAX_SLUG_CHARS and _SLUG.fullmatch(article.story)
+    ):
+        raise ArticleError(f"story {article.story!r} is not one the reader makes")
     if not _CONTENT_HASH.fullmatch(article.content_hash):
         raise ArticleError("no content hash")
     if not has_visible_text(article.title) or len(article.title) > _MAX_FIELD_CHARS["title"]:
@@ -1104,6 +1112,18 @@ def _text_list(meta: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ArticleError(f"'{key}' must be a list of names")
     return tuple(v.strip() for v in value if v.strip())
+
+
+def _story_id(meta: Mapping[str, Any]) -> str | None:
+    """`story:` as a story id: the slug of one of the story's articles (as `digest stories`
+    shows it), made a slug again so `Iran Tanker` and `iran-tanker` are one story."""
+    value = _optional_text(meta, "story")
+    if value is None:
+        return None
+    story = slugify(value, max_length=MAX_SLUG_CHARS)
+    if not story:
+        raise ArticleError(f"'story' {value!r} has no usable characters (use a story id)")
+    return story
 
 
 def _author(meta: Mapping[str, Any]) -> str | None:

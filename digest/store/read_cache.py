@@ -158,6 +158,7 @@ def encode_outcome(relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz:
             article.content_hash,
             [[p.paragraph, p.kind, p.text] for p in article.set_apart],
             article.language,
+            article.story,
         ]
         body = ["article", fields, list(outcome.warnings)]
     return json.dumps(
@@ -189,7 +190,7 @@ def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) ->
 
 def _decode_article(fields: list[Any], relative: str, reader_tz: tzinfo) -> Article:
     (slug, title, date, paragraphs, dateline, source, url, author) = fields[:8]
-    (forced_topics, editor_summary, draft, content_hash, set_apart, language) = fields[8:]
+    (forced_topics, editor_summary, draft, content_hash, set_apart, language, story) = fields[8:]
     if type(draft) is not bool or type(set_apart) is not list:
         raise CacheFormatError("not a kept article")
     pieces = []
@@ -218,6 +219,7 @@ def _decode_article(fields: list[Any], relative: str, reader_tz: tzinfo) -> Arti
         content_hash=_text(content_hash),
         set_apart=tuple(pieces),
         language=_text(language),
+        story=_text(story, optional=True),
     )
     try:
         vet_article(article, relative)

@@ -375,7 +375,7 @@ def test_summaries_of_every_summarizer_bring_the_sentence_a_pick_leans_on() -> N
     paragraphs = (
         "The dockers' union met the port authority for a fourth round of talks on Monday.",
         "Foreign oil tankers have waited outside the harbour for nine days this month.",
-        "Meanwhile, in Iran, the navy said it would escort every tanker through the strait.",
+        "Meanwhile, in Iran, the navy said Tehran would escort every tanker through the strait.",
         "The union said a vote on the new offer would be held before the end of the week.",
     )
     article = Article(

@@ -278,10 +278,11 @@ def test_a_bundle_written_elsewhere_reuses_the_published_sites_shards(tmp_path: 
     (live / "pagefind" / shards[1] / "index" / "planted").symlink_to("/etc/passwd")
     assert search.seed_shards(live / "pagefind", docs / "pagefind") == 1
     assert search.seed_shards(tmp_path / "missing", docs / "pagefind") == 0
-    # Four newer articles: blocks of 16, 16 and 4, then the newest 4; the first is reused.
+    # Four newer articles: blocks of 16, 16 and 4, then the newest 4; the first is reused as
+    # seeded, the second (its seed refused) from the cache's verified copy.
     bundle = search.write_pagefind(records, docs, **SMALL, cache=CACHE(tmp_path))
-    assert (bundle.reused_shards, bundle.reused_records) == (1, 16)
-    assert (bundle.indexed_shards, bundle.indexed_records) == (3, 24)
+    assert (bundle.reused_shards, bundle.reused_records) == (2, 32)
+    assert (bundle.indexed_shards, bundle.indexed_records) == (2, 8)
     cold = search.write_pagefind(records, fresh, **SMALL)
     assert _files(docs / "pagefind") == _files(fresh / "pagefind")
     assert not [p for p in (docs / "pagefind").rglob("*") if p.is_symlink()]
@@ -329,9 +330,9 @@ def test_a_rebuild_reuses_the_old_shards_and_writes_what_an_empty_folder_build_w
     assert cold.indexed_shards == 4
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
     assert sorted(p.name for p in site.iterdir()) == ["pagefind"]
-    # Nothing changed: only the newest records are indexed again.
+    # Nothing changed: nothing is indexed again.
     third = search.write_pagefind(records, site, **SMALL, cache=CACHE(tmp_path))
-    assert (third.indexed_shards, third.indexed_records) == (1, 4)
+    assert (third.indexed_shards, third.indexed_records) == (0, 0)  # all verified as they are
     assert _files(site / "pagefind") == _files(fresh / "pagefind")
 
 

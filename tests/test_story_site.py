@@ -128,12 +128,14 @@ def test_story_pages_listings_and_feeds(tmp_path: Path) -> None:
     assert len(headlines) == 3, headlines  # the tanker, the oil exports, Abe's visit
     assert topic.count("../../stories/tanker-planet/") == 1
     assert "4 sources" in topic
-    # The listing names the story's other sources' headlines, linked to their pages.
-    also = re.findall(r"Also reported: (.*?)</small>", topic, re.DOTALL)
+    # The listing names the story's other sources on the topic, linked to their pages (on a
+    # topic page only those about the topic: "Also on Iran in this story").
+    also = re.findall(r"Also on Iran in this story: (.*?)</small>", topic, re.DOTALL)
     assert len(also) == 3, also  # each story of several sources
     (tanker,) = [a for a in also if "Stena Impero" in a]
-    # The earliest of four is listed: the other three are named.
-    assert tanker.count("../../articles/") == 3 and "more" not in tanker
+    # The earliest of four is listed: the others on Iran by their own text are named (two;
+    # the fourth is in the story but not on the topic page).
+    assert tanker.count("../../articles/") == 2 and "more" not in tanker
     assert "Britain warns Tehran after Revolutionary Guard takes Stena Impero" in tanker
     # Article pages link to their story.
     article = _read(site, "articles/tanker-bugle/index.html")

@@ -179,7 +179,7 @@ def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) ->
     kind = value[2]
     if kind == "error" and len(value) == 4:
         return FileOutcome(None, (), _message(value[3]))
-    if kind != "article" or len(value) != 5 or type(value[3]) is not list or len(value[3]) != 14:
+    if kind != "article" or len(value) != 5 or type(value[3]) is not list or len(value[3]) != 15:
         raise CacheFormatError("not a kept outcome")
     warnings = _texts(value[4])
     if len(warnings) > _MAX_WARNINGS:

@@ -82,7 +82,8 @@ class Analyzer:
         summary = self._summary(article, sentences)
         matches: dict[str, TopicMatch] = {}
         headline = (article.title, article.dateline or "")
-        for found in self.matcher.attribute(article.paragraphs, sentences, headline):
+        attributed = self.matcher.attribute(article.paragraphs, sentences, headline, self._language)
+        for found in attributed:
             about = set(found.sentences)
             picked = [s for s in sentences if s.index in about]
             matches[found.topic] = TopicMatch(

@@ -501,7 +501,8 @@ def member_words(document: Document, matcher: TopicMatcher) -> dict[str, Any]:
     surface: dict[str, Counter[str]] = {}
     stems = _content_stems((document.title, *document.paragraphs), surface, document.language)
     about: dict[str, list[str]] = {}
-    for found in matcher.analyse(document.paragraphs, sentences, (document.title,)).joined:
+    analysis = matcher.analyse(document.paragraphs, sentences, (document.title,), document.language)
+    for found in analysis.joined:
         if len(found.evidence) < 2 or found.share < matcher.threshold:
             continue
         chosen = set(found.sentences)

@@ -37,10 +37,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from digest.analysis.languages import language_code
+from digest.analysis.languages import stemmer as language_stemmer
 from digest.analysis.stemming import stemmer
 from digest.analysis.topic_evidence import (
     SHARE_FLOOR,
@@ -97,7 +99,20 @@ _DESCRIBING = re.compile(
     r"leaning|bound|style|made)\b",
     re.IGNORECASE,
 )
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# Arabic-script vowel signs and Quranic marks (first, last code point): not word characters to
+# the regex, but part of the word they sit on (مُحَمَّد is one word); dropped before stemming.
+_ARABIC_MARK_RANGES = (
+    (0x0610, 0x061A),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06DC),
+    (0x06DF, 0x06E4),
+    (0x06E7, 0x06E8),
+    (0x06EA, 0x06ED),
+)
+_ARABIC_MARKS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _ARABIC_MARK_RANGES)
+_LETTERS = rf"(?:[^\W_][{_ARABIC_MARKS}]*)+"
+_TOKEN = re.compile(rf"{_LETTERS}(?:['’]{_LETTERS})*", re.UNICODE)
 # Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): a word of
 # theirs is no token of its own, so a keyword in them is found as a substring of the text.
 _UNSPACED = re.compile(
@@ -106,13 +121,57 @@ _UNSPACED = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 
+# French, Italian and Catalan write an elided article or preposition onto the word: l’Iran,
+# d’Iran, dell’Iran are Iran.
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull|un)['’]")
+_ELIDING = frozenset({"fr", "it", "ca"})
+
+
+def _arabic_script_table(persian: bool) -> dict[int, str | None]:
+    """One letter form per letter in Arabic script, so a keyword written with one finds the
+    other: Persian and Arabic yeh and kaf (ي/ی, ى/ی, ك/ک) as the language writes them, no
+    tatweel (the stretching stroke, مـــجلس), no vowel signs (مُحَمَّد is محمد)."""
+    table: dict[int, str | None] = {0x0640: None}
+    for low, high in _ARABIC_MARK_RANGES:
+        table.update(dict.fromkeys(range(low, high + 1)))
+    pairs = {"ي": "ی", "ى": "ی", "ك": "ک"} if persian else {"ی": "ي", "ک": "ك"}
+    table.update({ord(a): b for a, b in pairs.items()})
+    return table
+
+
+# Persian forms everywhere but in Arabic, whose stemmer knows Arabic letters only.
+_TO_PERSIAN = _arabic_script_table(persian=True)
+_TO_ARABIC = _arabic_script_table(persian=False)
+
 _STEMMER = stemmer("english")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of a word, lowercase, possessive removed (``Maduro’s`` -> ``maduro``)."""
-    return _STEMMER(_POSSESSIVE.sub("", word.lower()))
+    return _STEMMER(_POSSESSIVE.sub("", word.lower()).translate(_TO_PERSIAN))
+
+
+@cache
+def stem_function(language: str = "en") -> Callable[[str], str]:
+    """``stem`` for the words of an article in a language (an ISO code or an analysis name):
+    its own Snowball stemmer (digest.analysis.languages), with Arabic-script letter forms
+    unified; English is ``stem`` itself."""
+    code = language_code(language)
+    if code == "en":
+        return stem
+    language_stem = language_stemmer(code)
+    table = _TO_ARABIC if code == "ar" else _TO_PERSIAN
+    elided = code in _ELIDING
+
+    @lru_cache(maxsize=65536)
+    def stem_word(word: str) -> str:
+        word = _POSSESSIVE.sub("", word.lower()).translate(table)
+        if elided:
+            word = _ELISION.sub("", word)
+        return language_stem(word)
+
+    return stem_word
 
 
 def stem_variants(word_stem: str) -> frozenset[str]:
@@ -133,11 +192,12 @@ class Tokens:
 
     __slots__ = ("text", "words", "stems", "caps", "starts", "ends", "where", "_lists")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, language: str = "en") -> None:
         self.text = text
         matches = list(_TOKEN.finditer(text))
         self.words = [m.group(0) for m in matches]
-        self.stems = [stem(w) for w in self.words]
+        word_stem = stem_function(language)
+        self.stems = [word_stem(w) for w in self.words]
         self.caps = [w[:1].isupper() for w in self.words]
         self.starts = [m.start() for m in matches]
         self.ends = [m.end() for m in matches]
@@ -186,11 +246,12 @@ class Keyword:
     unspaced: bool = False
 
     @classmethod
-    def parse(cls, phrase: str) -> Keyword | None:
+    def parse(cls, phrase: str, language: str = "en") -> Keyword | None:
+        """The phrase as an article in ``language`` is matched: stemmed by its stemmer."""
         if _UNSPACED.search(phrase):
             text = " ".join(phrase.split())
             return cls(text, (), (), True, unspaced=True) if text else None
-        words = Tokens(phrase)
+        words = Tokens(phrase, language)
         every = range(len(words))
         content = [i for i in every if words.words[i].lower() not in _PHRASE_STOPWORDS]
         content = content or list(every)
@@ -281,12 +342,18 @@ class CompiledTopic:
     context_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, topic: Topic) -> CompiledTopic:
-        keywords = [k for k in map(Keyword.parse, topic.keywords) if k is not None]
+    def of(cls, topic: Topic, language: str = "en") -> CompiledTopic:
+        """The topic as articles in ``language`` meet it: every keyword, whatever language it
+        is written in, stemmed by that language's stemmer, as the article's words are."""
+
+        def parse(phrases: Iterable[str]) -> list[Keyword]:
+            return [k for k in (Keyword.parse(p, language) for p in phrases) if k is not None]
+
+        keywords = parse(topic.keywords)
         keywords.sort(key=lambda k: (-len(k.variants), -len(k.phrase) if k.unspaced else 0))
-        exclude = tuple(k for k in map(Keyword.parse, topic.exclude) if k is not None)
+        exclude = tuple(parse(topic.exclude))
         stems = frozenset(v for k in keywords for variants in k.variants for v in variants)
-        context = tuple(k for k in map(Keyword.parse, topic.context) if k is not None)
+        context = tuple(parse(topic.context))
         unspaced = any(k.unspaced for k in keywords)
         context_stems = frozenset(v for k in context for variants in k.variants for v in variants)
         return cls(
@@ -589,29 +656,39 @@ class TopicMatcher:
     def __init__(self, topics: Sequence[Topic], threshold: float = 0.1) -> None:
         self.topics = tuple(topics)
         self.threshold = threshold
-        self._compiled = tuple(CompiledTopic.of(t) for t in self.topics)
+        # ISO code -> the topics compiled for articles in that language (see CompiledTopic.of).
+        self._by_language: dict[str, tuple[CompiledTopic, ...]] = {}
+
+    def compiled(self, language: str = "en") -> tuple[CompiledTopic, ...]:
+        """The topics as articles in a language meet them, compiled once per language."""
+        code = language_code(language)
+        if code not in self._by_language:
+            self._by_language[code] = tuple(CompiledTopic.of(t, code) for t in self.topics)
+        return self._by_language[code]
 
     def analyse(
         self,
         paragraphs: Sequence[str],
         sentences: Sequence[Sentence],
         headline: Sequence[str] = (),
+        language: str = "en",
     ) -> Analysis:
         """Attribute every sentence and paragraph, keeping the reasons.
 
         ``headline`` holds what names the article besides its body (its title, its dateline):
-        a topic found there is strong evidence.
+        a topic found there is strong evidence. ``language`` is the article's: its words and
+        the keywords are stemmed by that language's stemmer.
         """
         if not sentences:
             sentences = tuple(Sentence(text, i, i) for i, text in enumerate(paragraphs))
         by_paragraph: dict[int, list[Sentence]] = {}
         for sentence in sentences:
             by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
-        found = self._evidence(paragraphs, sentences, by_paragraph, headline)
+        found = self._evidence(paragraphs, sentences, by_paragraph, headline, language)
         carried = self._carry(paragraphs, by_paragraph, found)
         attributions = tuple(
             attribution
-            for compiled in self._compiled
+            for compiled in self.compiled(language)
             if (attribution := self._join(compiled, sentences, found, carried)) is not None
         )
         return Analysis(self._final(found, carried, attributions), attributions)
@@ -621,9 +698,10 @@ class TopicMatcher:
         paragraphs: Sequence[str],
         sentences: Sequence[Sentence],
         headline: Sequence[str] = (),
+        language: str = "en",
     ) -> tuple[Attribution, ...]:
         """The topics the article joins, in config order."""
-        return self.analyse(paragraphs, sentences, headline).joined
+        return self.analyse(paragraphs, sentences, headline, language).joined
 
     # -- evidence ---------------------------------------------------------------------------
 
@@ -633,12 +711,14 @@ class TopicMatcher:
         sentences: Sequence[Sentence],
         by_paragraph: dict[int, list[Sentence]],
         headline: Sequence[str],
+        language: str,
     ) -> _Found:
         found = _Found.empty(self.topics)
+        topics = self.compiled(language)
         for text in headline:
-            tokens = Tokens(text)
-            self._context(tokens, found.context)
-            for compiled in self._compiled:
+            tokens = Tokens(text, language)
+            self._context(tokens, found.context, topics)
+            for compiled in topics:
                 slug = compiled.topic.slug
                 for hit in sentence_hits(compiled, tokens):
                     if hit.kind == "evidence":
@@ -650,7 +730,7 @@ class TopicMatcher:
             members = by_paragraph.get(index, [])
             buckets: dict[str, dict[str, list[str]]] = {"evidence": {}, "passing": {}}
             buckets["excluded"] = {}
-            winners = [self._sentence(s, rank[s.index], found, buckets) for s in members]
+            winners = [self._sentence(s, rank[s.index], found, buckets, language) for s in members]
             found.winners.append(winners)
             found.own.append(set().union(*winners) if winners else set())
             found.reports.append(
@@ -671,12 +751,14 @@ class TopicMatcher:
         rank: int,
         found: _Found,
         buckets: dict[str, dict[str, list[str]]],
+        language: str,
     ) -> set[str]:
         """Record one sentence's matches; return the topics it gives the most evidence for."""
-        tokens = Tokens(sentence.text)
-        self._context(tokens, found.context, sentence.index)
+        tokens = Tokens(sentence.text, language)
+        topics = self.compiled(language)
+        self._context(tokens, found.context, topics, sentence.index)
         counted: dict[str, list[Hit]] = {}
-        for compiled in self._compiled:
+        for compiled in topics:
             slug = compiled.topic.slug
             for hit in sentence_hits(compiled, tokens):
                 buckets[hit.kind].setdefault(slug, []).append(hit.text)
@@ -703,10 +785,16 @@ class TopicMatcher:
                 found.shown.setdefault(hit.text.casefold(), hit.text)
         return winning
 
-    def _context(self, tokens: Tokens, found: dict[str, dict[str, int]], index: int = -1) -> None:
+    @staticmethod
+    def _context(
+        tokens: Tokens,
+        found: dict[str, dict[str, int]],
+        topics: Sequence[CompiledTopic],
+        index: int = -1,
+    ) -> None:
         """Record each topic's context words in one sentence: word as written -> the index of
         the first sentence it is in (-1: the headline). One entry per context phrase."""
-        for compiled in self._compiled:
+        for compiled in topics:
             if not compiled.context:
                 continue
             seen = found[compiled.topic.slug]

@@ -60,7 +60,8 @@ def explain(config_file: Path, file: Path) -> None:
         raise click.ClickException(str(error)) from None
     matcher = _matcher(config)
     headline = (article.title, article.dateline or "")
-    analysis = matcher.analyse(article.paragraphs, split_article(article), headline)
+    language = article.language or config.language
+    analysis = matcher.analyse(article.paragraphs, split_article(article), headline, language)
     names = {t.slug: t.name for t in config.topics}
     click.echo(f"{article.title}\n")
     for report in analysis.paragraphs:
@@ -251,7 +252,9 @@ def _unplaced(
         for i, a in enumerate(articles)
         if not (
             any(key.strip().casefold() in configured for key in a.forced_topics)
-            or matcher.attribute(a.paragraphs, split_article(a), (a.title, a.dateline or ""))
+            or matcher.attribute(
+                a.paragraphs, split_article(a), (a.title, a.dateline or ""), a.language or "en"
+            )
         )
     ]
 

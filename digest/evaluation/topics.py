@@ -165,7 +165,8 @@ def evaluate_paragraphs(
                 f"{text[: len(start) + 10]!r}"
             )
     headline = (article.title, article.dateline or "")
-    analysis = matcher.analyse(article.paragraphs, split_article(article), headline)
+    language = article.language or "en"
+    analysis = matcher.analyse(article.paragraphs, split_article(article), headline, language)
     slugs = [t.slug for t in matcher.topics]
     items = []
     for n, (entry, report) in enumerate(zip(entries, analysis.paragraphs, strict=True)):

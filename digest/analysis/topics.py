@@ -153,6 +153,11 @@ def stem(word: str) -> str:
 
 
 @cache
+def _elides(language: str) -> bool:
+    return language_code(language) in _ELIDING
+
+
+@cache
 def stem_function(language: str = "en") -> Callable[[str], str]:
     """``stem`` for the words of an article in a language (an ISO code or an analysis name):
     its own Snowball stemmer (digest.analysis.languages), with Arabic-script letter forms
@@ -198,7 +203,9 @@ class Tokens:
         self.words = [m.group(0) for m in matches]
         word_stem = stem_function(language)
         self.stems = [word_stem(w) for w in self.words]
-        self.caps = [w[:1].isupper() for w in self.words]
+        # "d’Iran" is capitalised as "Iran" is, in the languages that elide.
+        shown = [_ELISION.sub("", w) for w in self.words] if _elides(language) else self.words
+        self.caps = [w[:1].isupper() for w in shown]
         self.starts = [m.start() for m in matches]
         self.ends = [m.end() for m in matches]
         self.where: dict[str, list[int]] = {}
@@ -259,9 +266,15 @@ class Keyword:
             return None
         exact = len(content) > 1 and all(words.caps[i] for i in content)
         kept = list(every) if exact else content
+        # The demonym and derivation endings are English morphology; another language's
+        # Snowball stemmer already gives venezolano and venezolanos one stem.
+        english = language_code(language) == "en"
         return cls(
             phrase,
-            tuple(stem_variants(words.stems[i]) for i in kept),
+            tuple(
+                stem_variants(words.stems[i]) if english else frozenset({words.stems[i]})
+                for i in kept
+            ),
             tuple(words.caps[i] for i in kept),
             exact,
         )

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from digest.analysis.analyzer import AnalysisSettings, Analyzer, split_article
 from digest.analysis.summary_base import Budget
-from digest.analysis.topics import Keyword, Tokens, TopicMatcher
+from digest.analysis.topics import Keyword, Tokens, TopicMatcher, topic_language
 from digest.model import Article, Topic
 
 # One topic, its keywords in three languages, as a reader of all three would configure it.
@@ -121,3 +121,16 @@ def test_french_elision_and_other_languages_keep_their_stems() -> None:
     assert keyword.find(Tokens("Le président d’Iran arrive à Paris.", "fr"), set())
     # English keeps its own stems and its possessive rule.
     assert Tokens("Maduro’s allies", "en").stems == ["maduro", "alli"]
+
+
+def test_a_language_without_a_stemmer_is_matched_word_for_word() -> None:
+    assert [topic_language(x) for x in ("", "english", "en-GB", "es", "sw")] == [
+        "en",
+        "en",
+        "en",
+        "es",
+        "und",
+    ]
+    # Not by English stems: a Swahili page quoting "elections" keeps the word as written.
+    assert Tokens("Tume ya elections Nairobi", "sw").stems == ["tume", "ya", "elections", "nairobi"]
+    assert Tokens("elections", "en").stems == ["elect"]

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from digest.analysis.languages import language_code
+from digest.analysis.languages import known_code
 from digest.analysis.languages import stemmer as language_stemmer
 from digest.analysis.stemming import stemmer
 from digest.analysis.topic_evidence import (
@@ -155,8 +155,15 @@ def stem(word: str) -> str:
 
 
 @cache
+def topic_language(language: str) -> str:
+    """The ISO code topics are matched by: English when none is given, "und" (undetermined)
+    for a language digest.language does not list."""
+    return (known_code(language) or "und") if language else "en"
+
+
+@cache
 def _elides(language: str) -> bool:
-    return language_code(language) in _ELIDING
+    return topic_language(language) in _ELIDING
 
 
 @cache
@@ -164,10 +171,11 @@ def stem_function(language: str = "en") -> Callable[[str], str]:
     """``stem`` for the words of an article in a language (an ISO code or an analysis name):
     its own Snowball stemmer (digest.analysis.languages), with Arabic-script letter forms
     unified; English is ``stem`` itself."""
-    code = language_code(language)
+    code = topic_language(language)
     if code == "en":
         return stem
-    language_stem = language_stemmer(code)
+    # A language without a listed stemmer is compared word for word, not by English stems.
+    language_stem = str.lower if code == "und" else language_stemmer(code)
     table = _TO_ARABIC if code == "ar" else _TO_PERSIAN
     elided = code in _ELIDING
 
@@ -272,7 +280,7 @@ class Keyword:
         kept = list(every) if exact else content
         # The demonym and derivation endings are English morphology; another language's
         # Snowball stemmer already gives venezolano and venezolanos one stem.
-        english = language_code(language) == "en"
+        english = topic_language(language) == "en"
         return cls(
             phrase,
             tuple(
@@ -678,7 +686,7 @@ class TopicMatcher:
 
     def compiled(self, language: str = "en") -> tuple[CompiledTopic, ...]:
         """The topics as articles in a language meet them, compiled once per language."""
-        code = language_code(language)
+        code = topic_language(language)
         if code not in self._by_language:
             self._by_language[code] = tuple(CompiledTopic.of(t, code) for t in self.topics)
         return self._by_language[code]

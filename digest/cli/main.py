@@ -12,12 +12,11 @@ from pathlib import Path
 import click
 
 from digest import __version__
-from digest.analysis.parallel import progress_bar
 from digest.cli.options import EXIT_PROBLEMS, EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Digest, Problem
-from digest.pipeline import build_digest, cached_analysis
+from digest.pipeline import analysed_digest
 from digest.site.render import PageRenderer, TemplateProblem
 from digest.store.history import record_build
 from digest.wording import counted
@@ -25,8 +24,7 @@ from digest.wording import counted
 
 def _analysed(config: DigestConfig) -> Digest:
     """The digest, summaries from the cache where unchanged; a progress bar for long runs."""
-    with progress_bar() as progress:
-        return build_digest(config, cached_analysis(config, progress))
+    return analysed_digest(config)[0]
 
 
 def _report(problems: tuple[Problem, ...], content_dir: Path) -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import gc
 import html
 import logging
-import os
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from mkdocs.exceptions import ConfigurationError, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from digest.analysis.parallel import progress_bar
 from digest.config import (
     OPTIONS,
     ConfigError,
@@ -31,10 +28,20 @@ from digest.config import (
     check_option_names,
     config_from_mapping,
 )
-from digest.mkdocs.steps import Guard, PageCache
-from digest.model import Digest, DigestEntry
-from digest.pipeline import build_digest, cached_analysis
-from digest.site.feeds import FeedError, autodiscovery_links, check_site_url
+from digest.mkdocs.steps import Guard, plan_pages, set_render_step
+from digest.model import Digest
+from digest.pipeline import analysed_digest
+from digest.site.build_steps import (
+    GeneratedPages,
+    article_cards,
+    env_flag,
+    file_reading,
+    report_problems,
+    settings_for_build,
+    why_not_keep_pages,
+    write_site_extras,
+)
+from digest.site.feeds import FeedError, autodiscovery_links
 from digest.site.headings import keep_heading_ids_out_of_reserved_names
 from digest.site.output import (
     ASSETS,
@@ -46,25 +53,14 @@ from digest.site.output import (
     shipped_asset,
     site_nav,
     summaries_json,
-    update_day,
-    write_feed_files,
-    write_search_index,
 )
-from digest.site.render import Page, PageRenderer, TemplateProblem, article_page_path
-from digest.site.search import (
-    AUTO_PAGEFIND_BYTES,
-    SearchIndexError,
-    names_by_slug,
-    pagefind_only,
-    resolved_search,
-    result_card,
-    search_engine_tag,
-)
+from digest.site.render import PageRenderer, TemplateProblem
+from digest.site.search import SearchIndexError, pagefind_only, search_engine_tag
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore
+from digest.store.page_plan import PageCache
 from digest.store.publish import staged_site
-from digest.wording import counted
 
 log = get_plugin_logger(__name__)
 
@@ -124,9 +120,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def __init__(self) -> None:
         self.settings: DigestConfig | None = None
         self.digest: Digest | None = None
-        self.pages: tuple[Page, ...] = ()
-        self._titles: dict[str, str] = {}
-        self._dates: dict[str, datetime] = {}
+        # This build's generated pages, their titles, dates and articles (set in on_files).
+        self.generated: GeneratedPages | None = None
         # `mkdocs serve` previews: they do not count as builds for "what's new".
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
@@ -135,8 +130,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.page_cache: PageCache | None = None
         # Whether this build froze the GC.
         self._frozen = False
-        # src_uri of each article page -> the entry it was made from
-        self._sources: dict[str, DigestEntry] = {}
         # source_path of each article -> its page's URL (the search records' URLs)
         self._article_urls: dict[str, str] = {}
         self._quiet = _KeptPagesQuiet(self)
@@ -160,22 +153,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        # `search: auto` is decided here, once per build, from the content folder's size.
-        settings = digest_config(self.config, config)
-        self.settings = resolved_search(settings)
-        if settings.search != self.settings.search:
-            log.info(
-                "search: auto: articles searched through %s (Pagefind from %d KB of articles)",
-                "Pagefind" if self.settings.search == "pagefind" else "the theme's own index",
-                AUTO_PAGEFIND_BYTES // 1000,
-            )
-        if self.settings.feeds:
-            try:
-                check_site_url(self.settings.site_url)
-            except FeedError as error:
-                raise DigestConfigError(
-                    f"{config.config_file_path}: digest plugin: {error}"
-                ) from None
+        try:
+            self.settings, told = settings_for_build(digest_config(self.config, config))
+        except FeedError as error:
+            raise DigestConfigError(f"{config.config_file_path}: digest plugin: {error}") from None
+        if told is not None:
+            log.info(told)
         keep_heading_ids_out_of_reserved_names(config.mdx_configs)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
@@ -193,7 +176,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             return
         # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
         store = PageStore(cache_dir, use_memory=self.serving)
-        not_keeping = _why_not_keep_pages(self.settings, config)
+        not_keeping = why_not_keep_pages(self.settings, config.plugins, bool(config.hooks))
         if not_keeping is not None:
             log.debug("every page is written: %s", not_keeping)
             self.page_cache = PageCache(store, None)
@@ -229,43 +212,29 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
                 log.info("every page is written: %s", why)
         if not self.settings.content_dir.is_dir():
             raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
-        self._make_digest(config)
-        assert self.digest is not None
+        show = self.show_progress or self.config["progress"] or env_flag("DIGEST_PROGRESS")
+        try:
+            self.digest, told = analysed_digest(self.settings, show)
+        except ValueError as error:
+            raise PluginError(f"{config.config_file_path}: {error}") from None
+        log.info(told)
+        report_problems(self.digest, self.settings.content_dir, log)
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         try:
-            self.pages = PageRenderer(self.settings).render(self.digest, changes)
-            self._titles = {page.path: page.title for page in self.pages}
-            self._dates = {page.path: page.updated for page in self.pages if page.updated}
-            self._sources = {article_page_path(e.article.slug): e for e in self.digest.entries}
+            pages = PageRenderer(self.settings).render(self.digest, changes)
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
+        self.generated = GeneratedPages(self.digest, pages)
         self._add_files(files, config)
         return files
 
-    def _make_digest(self, config: MkDocsConfig) -> None:
-        assert self.settings is not None
-        show = self.show_progress or self.config["progress"] or _env_flag("DIGEST_PROGRESS")
-        try:
-            with progress_bar() as progress:
-                cache = cached_analysis(self.settings, progress if show else None)
-                self.digest = build_digest(self.settings, cache)
-        except ValueError as error:
-            raise PluginError(f"{config.config_file_path}: {error}") from None
-        stats = cache.stats
-        log.info(
-            "%s: %d summarized, %d from the cache",
-            counted(stats.articles, "article"),
-            stats.analysed,
-            stats.from_memory + stats.from_file,
-        )
-        _report_problems(self.digest, self.settings.content_dir)
-
     def _add_files(self, files: Files, config: MkDocsConfig) -> None:
         assert self.settings is not None and self.digest is not None
+        assert self.generated is not None
         for asset in ASSETS:
             if files.get_file_from_path(asset) is None:
                 files.append(File.generated(config, asset, content=shipped_asset(asset)))
-        for page in self.pages:
+        for page in self.generated.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
                 raise PluginError(
@@ -278,28 +247,26 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             files.append(
                 File.generated(config, page.path, content=page.markdown, inclusion=inclusion)
             )
-        summaries = {}
-        self._article_urls = {}
-        names = names_by_slug(self.settings)
-        for entry in self.digest.entries:
-            article = files.get_file_from_path(article_page_path(entry.article.slug))
-            if article is not None:
-                summaries[article.url] = result_card(entry, names)
-                self._article_urls[entry.article.source_path] = article.url
+
+        def url_of(path: str) -> str | None:
+            found = files.get_file_from_path(path)
+            return found.url if found is not None else None
+
+        summaries, self._article_urls = article_cards(self.digest, self.settings, url_of)
         files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
         # links of each key are resolved in the final files.
-        unsafe = sorted(_FILE_READING_EXTENSIONS & set(map(str, config.markdown_extensions)))
+        unsafe = file_reading(config.markdown_extensions)
         if self.page_cache is not None and unsafe:
-            # They pull other files into pages, and which ones is not known before converting.
             log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
             if self._kept_pages is not None:
                 self._kept_pages.choose([])  # the previous site's pages go: all are written
             self.page_cache = None
-        if self.page_cache is not None:
-            told = self.page_cache.plan_pages(config, nav, files, self.pages, self._keepable)
+        if self.page_cache is not None and self.generated is not None:
+            pages, keepable = self.generated.pages, self.generated.keepable
+            told = plan_pages(self.page_cache, config, nav, files, pages, keepable)
             if told is not None:
                 log.info(told)
         # The digest (articles, entries, pages) lives until the build ends. Left in the
@@ -311,14 +278,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             self._frozen = True
         return nav
 
-    def _keepable(self, page: Page) -> list[Any] | None:
-        """What a page kept as written depends on besides its Markdown, location and links
-        (None: never kept). Out of the navigation and the theme's search, that is its title and
-        the date MkDocs gives it (SOURCE_DATE_EPOCH's when that is set)."""
-        if not pagefind_only(page.path):
-            return None
-        return [page.title, self._update_date(page.path), os.environ.get("SOURCE_DATE_EPOCH")]
-
     def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
@@ -326,41 +285,32 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # Material writes it into <title> through `striptags`, which turns our `&lt;` back into
         # `<`: a headline `</title><script>...` would run. A meta title is printed as it is, so
         # it is set here, HTML-escaped, for every generated page.
-        title = self._titles.get(page.file.src_uri)
+        if self.generated is None:
+            return markdown
+        src = page.file.src_uri
+        title = self.generated.titles.get(src)
         if title is not None:
             page.meta["title"] = html.escape(title, quote=True)
             settings = self.settings
-            if (
-                settings is not None
-                and settings.search == "pagefind"
-                and pagefind_only(page.file.src_uri)
-            ):
+            if settings is not None and settings.search == "pagefind" and pagefind_only(src):
                 # Searched through Pagefind: out of Material's index, which every visit
                 # downloads whole (see digest/site/search.py).
                 page.meta["search"] = {"exclude": True}
-        dated = self._update_date(page.file.src_uri)
+        dated = self.generated.update_date(src)
         if dated is not None:
             page.update_date = dated
         return markdown
-
-    def _update_date(self, src_uri: str) -> str | None:
-        # MkDocs dates every page with today's date (sitemap.xml lastmod, the mtime inside
-        # sitemap.xml.gz); the content's own dates keep rebuilds byte-identical.
-        if self.digest is None or os.environ.get("SOURCE_DATE_EPOCH"):
-            return None
-        return update_day(self._dates.get(src_uri, self.digest.updated))
 
     @event_priority(-100)  # after every other plugin: the key is the Markdown MkDocs converts
     def _serve_converted(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
-        src = page.file.src_uri
-        entry = self._sources.get(src)
+        entry = self.generated.entry(page.file.src_uri) if self.generated is not None else None
         if entry is not None and self.settings is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
             page.render = Guard(page, self.settings.content_dir, entry)
         if self.page_cache is not None:
-            self.page_cache.set_render_step(page, markdown)
+            set_render_step(self.page_cache, page, markdown)
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -399,27 +349,14 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._end_build()
         if self.page_cache is not None:
-            self.page_cache.finish()
+            told = self.page_cache.finish()
+            if told is not None:
+                log.info(told)
         if self.settings is None or self.digest is None:
             return
-        site = Path(config.site_dir)
+        site, dirs = Path(config.site_dir), config.use_directory_urls
         try:
-            if self.settings.search == "pagefind":
-                bundle, count, seconds = write_search_index(
-                    self.digest, self.settings, site, self._article_urls
-                )
-                # The time goes to the log only (benchmarks/search.py reads it), never the site.
-                log.info(
-                    "search: %s indexed by Pagefind in %.1f s (%s)",
-                    counted(count, "article"),
-                    seconds,
-                    bundle.describe(),
-                )
-            if self.settings.feeds:
-                written = write_feed_files(
-                    self.digest, self.settings, site, config.use_directory_urls
-                )
-                log.debug("wrote %s", counted(len(written), "feed file"))
+            write_site_extras(self.digest, self.settings, site, self._article_urls, dirs, log)
         except (FeedError, SearchIndexError) as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
 
@@ -452,26 +389,6 @@ class _KeptPagesQuiet(logging.Filter):
 
 # Where MkDocs, and ProperDocs (its fork, under its own name), build pages.
 _BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
-# Plugins known to make nothing of a page they are not shown (out of search, out of nav).
-# With any other plugin (or hooks) every page is written: it may read or change pages.
-_PAGE_LOCAL_PLUGINS = frozenset({"search", "material/search", "digest"})
-# Extensions that read other files into pages (snippets, includes): a page's Markdown does not
-# say everything its HTML depends on, so the page cache stays off with them.
-_FILE_READING_EXTENSIONS = frozenset(
-    {"pymdownx.snippets", "markdown_include.include", "mdx_include", "markdown_inline_graphviz"}
-)
-
-
-def _why_not_keep_pages(settings: DigestConfig, config: MkDocsConfig) -> str | None:
-    """Why this build writes every page (None: it may keep unchanged ones)."""
-    if settings.search != "pagefind":
-        return "the theme's search indexes every page (search: material, or auto on a small digest)"
-    others = sorted(set(config.plugins) - _PAGE_LOCAL_PLUGINS)
-    if others:
-        return f"plugin {others[0]!r} may read or change any page"
-    if config.hooks:
-        return "hooks may read or change any page"
-    return None
 
 
 def _release(page: Any) -> None:
@@ -483,23 +400,6 @@ def _release(page: Any) -> None:
     page.content = None
     if page.file.generated_by is not None:
         page.file.content_string = ""
-
-
-def _report_problems(digest: Digest, content_dir: Path) -> None:
-    """Each file that was skipped, or read with a warning or a note, as MkDocs tells it
-    (`--strict` fails on a warning)."""
-    for problem in digest.problems:
-        where = content_dir / problem.path
-        if problem.outcome in ("excluded", "note"):
-            log.info("%s: %s", where, problem.message)
-        elif problem.outcome == "warning":
-            log.warning("%s: %s", where, problem.message)
-        else:
-            log.warning("%s: skipped: %s", where, problem.message)
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def build_site(

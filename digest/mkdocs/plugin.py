@@ -7,7 +7,6 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 
 from __future__ import annotations
 
-import gc
 import html
 import logging
 from pathlib import Path
@@ -29,19 +28,18 @@ from digest.config import (
     config_from_mapping,
 )
 from digest.mkdocs.steps import Guard, plan_pages, set_render_step
-from digest.model import Digest
 from digest.pipeline import analysed_digest
 from digest.site.build_steps import (
     GeneratedPages,
     article_cards,
     env_flag,
     file_reading,
-    report_problems,
+    head_tags,
     settings_for_build,
     why_not_keep_pages,
-    write_site_extras,
 )
-from digest.site.feeds import FeedError, autodiscovery_links
+from digest.site.digest_build import DigestBuild
+from digest.site.feeds import FeedError
 from digest.site.headings import keep_heading_ids_out_of_reserved_names
 from digest.site.output import (
     ASSETS,
@@ -54,12 +52,8 @@ from digest.site.output import (
     site_nav,
     summaries_json,
 )
-from digest.site.render import PageRenderer, TemplateProblem
-from digest.site.search import SearchIndexError, pagefind_only, search_engine_tag
-from digest.store.history import record_build
-from digest.store.kept_pages import KeptPages
-from digest.store.page_cache import PageStore
-from digest.store.page_plan import PageCache
+from digest.site.render import TemplateProblem
+from digest.site.search import SearchIndexError, pagefind_only
 from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
@@ -118,20 +112,12 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     """Builds the digest's pages (and feeds) into a MkDocs site."""
 
     def __init__(self) -> None:
-        self.settings: DigestConfig | None = None
-        self.digest: Digest | None = None
-        # This build's generated pages, their titles, dates and articles (set in on_files).
-        self.generated: GeneratedPages | None = None
+        # This build's settings, digest, pages and caches (made anew in every on_config).
+        self.build: DigestBuild | None = None
         # `mkdocs serve` previews: they do not count as builds for "what's new".
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
         self.show_progress = False
-        # Generated pages' HTML from earlier builds (None: page_cache off or no cache_dir).
-        self.page_cache: PageCache | None = None
-        # Whether this build froze the GC.
-        self._frozen = False
-        # source_path of each article -> its page's URL (the search records' URLs)
-        self._article_urls: dict[str, str] = {}
         self._quiet = _KeptPagesQuiet(self)
         # `digest build` builds into a new folder that replaces this one, the live site: the
         # one to keep pages from.
@@ -154,87 +140,57 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            self.settings, told = settings_for_build(digest_config(self.config, config))
+            settings, told = settings_for_build(digest_config(self.config, config))
         except FeedError as error:
             raise DigestConfigError(f"{config.config_file_path}: digest plugin: {error}") from None
         if told is not None:
             log.info(told)
+        self.build = DigestBuild(settings, self.serving, log)
         keep_heading_ids_out_of_reserved_names(config.mdx_configs)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if SCRIPT not in [str(script) for script in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT)
-        config.nav = site_nav(self.settings, list(config.nav or []))
-        self._start_caches(config)
+        config.nav = site_nav(settings, list(config.nav or []))
+        not_keeping = why_not_keep_pages(settings, config.plugins, bool(config.hooks))
+        site, enabled = Path(config.site_dir), self.config["page_cache"]
+        if self.build.open_page_cache(enabled, site, self.final_site, not_keeping):
+            kept_template = str(Path(__file__).parent / "templates")
+            if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
+                config.theme.dirs.append(kept_template)
+            self._quiet.config = config
+            for name in _BUILD_LOGGERS:
+                logging.getLogger(name).addFilter(self._quiet)
         return config
-
-    def _start_caches(self, config: MkDocsConfig) -> None:
-        assert self.settings is not None
-        self.page_cache = None
-        cache_dir = self.settings.cache_dir
-        if not self.config["page_cache"] or cache_dir is None:
-            return
-        # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
-        store = PageStore(cache_dir, use_memory=self.serving)
-        not_keeping = why_not_keep_pages(self.settings, config.plugins, bool(config.hooks))
-        if not_keeping is not None:
-            log.debug("every page is written: %s", not_keeping)
-            self.page_cache = PageCache(store, None)
-            return
-        site = Path(config.site_dir)
-        self.page_cache = PageCache(
-            store, KeptPages(cache_dir, site, self.final_site, self.serving)
-        )
-        kept_template = str(Path(__file__).parent / "templates")
-        if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
-            config.theme.dirs.append(kept_template)
-        self._quiet.config = config
-        for name in _BUILD_LOGGERS:
-            logging.getLogger(name).addFilter(self._quiet)
-
-    @property
-    def _kept_pages(self) -> KeptPages | None:
-        return self.page_cache.kept_pages if self.page_cache is not None else None
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # MkDocs empties the site folder right after this event; the pages this build may keep
         # are moved aside first and brought back in on_files, before anything is written.
-        if self._kept_pages is not None:
-            why = self._kept_pages.move_aside()
-            if why is not None:
-                log.info("every page is written: %s", why)
+        if self.build is not None:
+            self.build.move_aside()
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.settings is not None
-        if self._kept_pages is not None:
-            why = self._kept_pages.bring_back()
-            if why is not None:
-                log.info("every page is written: %s", why)
-        if not self.settings.content_dir.is_dir():
-            raise PluginError(f"{self.settings.content_dir}: content folder does not exist")
+        assert self.build is not None
+        self.build.bring_back()
+        content_dir = self.build.settings.content_dir
+        if not content_dir.is_dir():
+            raise PluginError(f"{content_dir}: content folder does not exist")
         show = self.show_progress or self.config["progress"] or env_flag("DIGEST_PROGRESS")
         try:
-            self.digest, told = analysed_digest(self.settings, show)
+            generated = self.build.make_pages(lambda settings: analysed_digest(settings, show))
         except ValueError as error:
             raise PluginError(f"{config.config_file_path}: {error}") from None
-        log.info(told)
-        report_problems(self.digest, self.settings.content_dir, log)
-        changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
-        try:
-            pages = PageRenderer(self.settings).render(self.digest, changes)
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
-        self.generated = GeneratedPages(self.digest, pages)
-        self._add_files(files, config)
+        self._add_files(files, config, generated)
         return files
 
-    def _add_files(self, files: Files, config: MkDocsConfig) -> None:
-        assert self.settings is not None and self.digest is not None
-        assert self.generated is not None
+    def _add_files(self, files: Files, config: MkDocsConfig, generated: GeneratedPages) -> None:
+        assert self.build is not None
         for asset in ASSETS:
             if files.get_file_from_path(asset) is None:
                 files.append(File.generated(config, asset, content=shipped_asset(asset)))
-        for page in self.generated.pages:
+        for page in generated.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
                 raise PluginError(
@@ -252,30 +208,24 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             found = files.get_file_from_path(path)
             return found.url if found is not None else None
 
-        summaries, self._article_urls = article_cards(self.digest, self.settings, url_of)
+        cards = article_cards(generated.digest, self.build.settings, url_of)
+        summaries, self.build.article_urls = cards
         files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
         # links of each key are resolved in the final files.
+        assert self.build is not None
         unsafe = file_reading(config.markdown_extensions)
-        if self.page_cache is not None and unsafe:
-            log.info("page cache off: %s reads files into pages", ", ".join(unsafe))
-            if self._kept_pages is not None:
-                self._kept_pages.choose([])  # the previous site's pages go: all are written
-            self.page_cache = None
-        if self.page_cache is not None and self.generated is not None:
-            pages, keepable = self.generated.pages, self.generated.keepable
-            told = plan_pages(self.page_cache, config, nav, files, pages, keepable)
+        if unsafe:
+            # They pull other files into pages, and which ones is not known before converting.
+            self.build.page_cache_off(f"{', '.join(unsafe)} reads files into pages")
+        cache, generated = self.build.page_cache, self.build.generated
+        if cache is not None and generated is not None:
+            told = plan_pages(cache, config, nav, files, generated.pages, generated.keepable)
             if told is not None:
                 log.info(told)
-        # The digest (articles, entries, pages) lives until the build ends. Left in the
-        # collector's generations, every full collection walks all of it again while MkDocs
-        # renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it is
-        # skipped; on_post_build (or on_build_error) hands it back.
-        if not self._frozen:
-            gc.freeze()
-            self._frozen = True
+        self.build.freeze()
         return nav
 
     def _set_title_and_date(
@@ -285,18 +235,18 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # Material writes it into <title> through `striptags`, which turns our `&lt;` back into
         # `<`: a headline `</title><script>...` would run. A meta title is printed as it is, so
         # it is set here, HTML-escaped, for every generated page.
-        if self.generated is None:
+        generated = self.build.generated if self.build is not None else None
+        if self.build is None or generated is None:
             return markdown
         src = page.file.src_uri
-        title = self.generated.titles.get(src)
+        title = generated.titles.get(src)
         if title is not None:
             page.meta["title"] = html.escape(title, quote=True)
-            settings = self.settings
-            if settings is not None and settings.search == "pagefind" and pagefind_only(src):
+            if self.build.settings.search == "pagefind" and pagefind_only(src):
                 # Searched through Pagefind: out of Material's index, which every visit
                 # downloads whole (see digest/site/search.py).
                 page.meta["search"] = {"exclude": True}
-        dated = self.generated.update_date(src)
+        dated = generated.update_date(src)
         if dated is not None:
             page.update_date = dated
         return markdown
@@ -305,12 +255,15 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def _serve_converted(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
-        entry = self.generated.entry(page.file.src_uri) if self.generated is not None else None
-        if entry is not None and self.settings is not None:
+        if self.build is None:
+            return markdown
+        generated = self.build.generated
+        entry = generated.entry(page.file.src_uri) if generated is not None else None
+        if entry is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
-            page.render = Guard(page, self.settings.content_dir, entry)
-        if self.page_cache is not None:
-            set_render_step(self.page_cache, page, markdown)
+            page.render = Guard(page, self.build.settings.content_dir, entry)
+        if self.build.page_cache is not None:
+            set_render_step(self.build.page_cache, page, markdown)
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
@@ -320,52 +273,41 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
         # tells users to write one), and overriding a Material partial means copying it. Adding
         # <link> tags before </head> works with any theme and any custom_dir.
-        if self.settings is None:
+        if self.build is None:
             return output
         if pagefind_only(page.file.src_uri):
             _release(page)
         if not output:  # empty: a page kept as written
             return output
         # The reader's script reads which search finds articles from the page.
-        tags = [search_engine_tag(self.settings)]
-        if self.settings.feeds:
-            tags.append(
-                autodiscovery_links(self.settings, page.file.src_uri, config.use_directory_urls)
-            )
-        return insert_in_head(output, "\n".join(tag for tag in tags if tag))
+        tags = head_tags(self.build.settings, page.file.src_uri, config.use_directory_urls)
+        return insert_in_head(output, tags)
 
-    def _end_build(self) -> None:
-        if self._frozen:
-            gc.unfreeze()
-            self._frozen = False
+    def _stop_quieting(self) -> None:
         for name in _BUILD_LOGGERS:
             logging.getLogger(name).removeFilter(self._quiet)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._end_build()
-        if self._kept_pages is not None:  # failed before on_files: the old site goes back
-            self._kept_pages.bring_back_after_error()
+        self._stop_quieting()
+        if self.build is not None:
+            self.build.failed()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._end_build()
-        if self.page_cache is not None:
-            told = self.page_cache.finish()
-            if told is not None:
-                log.info(told)
-        if self.settings is None or self.digest is None:
+        self._stop_quieting()
+        if self.build is None:
             return
-        site, dirs = Path(config.site_dir), config.use_directory_urls
         try:
-            write_site_extras(self.digest, self.settings, site, self._article_urls, dirs, log)
+            self.build.finish(Path(config.site_dir), config.use_directory_urls)
         except (FeedError, SearchIndexError) as error:
             raise PluginError(f"{config.config_file_path}: digest plugin: {error}") from None
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.
-        assert self.settings is not None
-        server.watch(str(self.settings.content_dir))
-        if self.settings.templates_dir is not None and self.settings.templates_dir.is_dir():
-            server.watch(str(self.settings.templates_dir))
+        assert self.build is not None
+        settings = self.build.settings
+        server.watch(str(settings.content_dir))
+        if settings.templates_dir is not None and settings.templates_dir.is_dir():
+            server.watch(str(settings.templates_dir))
         return server
 
 
@@ -383,7 +325,7 @@ class _KeptPagesQuiet(logging.Filter):
         if record.levelno != logging.INFO or record.funcName != "_build_page":
             return True
         page = getattr(self.config, "_current_page", None)
-        cache = self.plugin.page_cache
+        cache = self.plugin.build.page_cache if self.plugin.build is not None else None
         return page is None or cache is None or not cache.is_kept(page.file.src_uri)
 
 

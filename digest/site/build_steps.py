@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
-from digest.site.feeds import check_site_url
+from digest.site.feeds import autodiscovery_links, check_site_url
 from digest.site.output import update_day, write_feed_files, write_search_index
 from digest.site.render import Page, article_page_path
 from digest.site.search import (
@@ -24,6 +24,7 @@ from digest.site.search import (
     pagefind_only,
     resolved_search,
     result_card,
+    search_engine_tag,
 )
 from digest.wording import counted
 
@@ -63,6 +64,15 @@ def settings_for_build(settings: DigestConfig) -> tuple[DigestConfig, str | None
     if resolved.feeds:
         check_site_url(resolved.site_url)
     return resolved, told
+
+
+def head_tags(settings: DigestConfig, src_path: str, use_directory_urls: bool) -> str:
+    """What every page's head gets, whatever the engine: the tag telling the reader's script
+    which search finds articles, and with feeds on the feed autodiscovery links."""
+    tags = [search_engine_tag(settings)]
+    if settings.feeds:
+        tags.append(autodiscovery_links(settings, src_path, use_directory_urls))
+    return "\n".join(tag for tag in tags if tag)
 
 
 def report_problems(digest: Digest, content_dir: Path, log: Log) -> None:

@@ -6,7 +6,10 @@ Help texts come from the docstrings. Exit codes: 0 success; 1 the content has pr
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -74,12 +77,32 @@ def build(config_file: Path, strict: bool, site_dir: str | None, engine: str) ->
     from digest.mkdocs.plugin import build_site
 
     try:
-        built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
+        with _told_as_mkdocs_tells_it():
+            built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
     except Exception as error:  # MkDocs' Abort, PluginError, ConfigurationError
         click.echo(f"Error: build failed: {error}", err=True)
         # A bad digest option is a usage error, as in `digest check` (DigestConfigError).
         sys.exit(EXIT_USAGE if getattr(error, "exit_code", None) == EXIT_USAGE else EXIT_PROBLEMS)
     click.echo(f"Site written to {built}")
+
+
+@contextlib.contextmanager
+def _told_as_mkdocs_tells_it() -> Iterator[None]:
+    """What MkDocs and the plugin log, on stderr as `mkdocs build` shows it (info lines
+    included), unless the "mkdocs" logger already has somewhere to go."""
+    mkdocs_log = logging.getLogger("mkdocs")
+    said = None
+    if not mkdocs_log.handlers:
+        said = logging.StreamHandler()
+        said.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        mkdocs_log.addHandler(said)
+        mkdocs_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        if said is not None:
+            mkdocs_log.removeHandler(said)
+            mkdocs_log.setLevel(logging.NOTSET)
 
 
 def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) -> None:

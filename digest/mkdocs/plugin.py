@@ -350,25 +350,9 @@ def build_site(
     """Build the site as `mkdocs build` does, into a temporary folder swapped in on success.
 
     A failed build (a strict warning, a broken template) leaves the previous site untouched.
-    With progress, a bar shows while many articles are summarized.
+    With progress, a bar shows while many articles are summarized. What MkDocs says goes to
+    the "mkdocs" logger (the CLI shows it as `mkdocs build` does).
     """
-    mkdocs_log = logging.getLogger("mkdocs")
-    said = None
-    if not mkdocs_log.handlers:
-        # Told as `mkdocs build` tells it (info lines included).
-        said = logging.StreamHandler()
-        said.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        mkdocs_log.addHandler(said)
-        mkdocs_log.setLevel(logging.INFO)
-    try:
-        return _build_site(config_file, strict, site_dir, progress)
-    finally:
-        if said is not None:
-            mkdocs_log.removeHandler(said)
-            mkdocs_log.setLevel(logging.NOTSET)
-
-
-def _build_site(config_file: str, strict: bool, site_dir: str | None, progress: bool) -> Path:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 

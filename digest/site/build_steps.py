@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.feeds import autodiscovery_links, check_site_url
-from digest.site.output import update_day, write_feed_files, write_search_index
+from digest.site.output import update_day
 from digest.site.render import Page, article_page_path
 from digest.site.search import (
     AUTO_PAGEFIND_BYTES,
@@ -26,7 +26,6 @@ from digest.site.search import (
     result_card,
     search_engine_tag,
 )
-from digest.wording import counted
 
 
 class Log(Protocol):
@@ -154,27 +153,3 @@ def article_cards(
             summaries[url] = result_card(entry, names)
             urls[entry.article.source_path] = url
     return summaries, urls
-
-
-def write_site_extras(
-    digest: Digest,
-    settings: DigestConfig,
-    site: Path,
-    article_urls: dict[str, str],
-    use_directory_urls: bool,
-    log: Log,
-) -> None:
-    """Write the Pagefind bundle and the feeds into the built site, as its settings ask.
-    Raises FeedError or SearchIndexError."""
-    if settings.search == "pagefind":
-        bundle, count, seconds = write_search_index(digest, settings, site, article_urls)
-        # The time goes to the log only (benchmarks/search.py reads it), never the site.
-        log.info(
-            "search: %s indexed by Pagefind in %.1f s (%s)",
-            counted(count, "article"),
-            seconds,
-            bundle.describe(),
-        )
-    if settings.feeds:
-        written = write_feed_files(digest, settings, site, use_directory_urls)
-        log.debug("wrote %s", counted(len(written), "feed file"))

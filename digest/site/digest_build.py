@@ -15,12 +15,14 @@ from pathlib import Path
 
 from digest.config import DigestConfig
 from digest.model import Digest
-from digest.site.build_steps import GeneratedPages, Log, report_problems, write_site_extras
+from digest.site.build_steps import GeneratedPages, Log, report_problems
+from digest.site.output import write_feed_files, write_search_index
 from digest.site.render import PageRenderer
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore
 from digest.store.page_plan import PageCache
+from digest.wording import counted
 
 
 class DigestBuild:
@@ -127,7 +129,18 @@ class DigestBuild:
             told = self.page_cache.finish()
             if told is not None:
                 self.log.info(told)
-        if self.digest is None:
+        digest, settings = self.digest, self.settings
+        if digest is None:
             return
-        urls = self.article_urls
-        write_site_extras(self.digest, self.settings, site, urls, use_directory_urls, self.log)
+        if settings.search == "pagefind":
+            bundle, count, seconds = write_search_index(digest, settings, site, self.article_urls)
+            # The time goes to the log only (benchmarks/search.py reads it), never the site.
+            self.log.info(
+                "search: %s indexed by Pagefind in %.1f s (%s)",
+                counted(count, "article"),
+                seconds,
+                bundle.describe(),
+            )
+        if settings.feeds:
+            written = write_feed_files(digest, settings, site, use_directory_urls)
+            self.log.debug("wrote %s", counted(len(written), "feed file"))

@@ -27,7 +27,7 @@ from digest.config import (
     check_option_names,
     config_from_mapping,
 )
-from digest.mkdocs.steps import Guard, plan_pages, set_render_step
+from digest.mkdocs.steps import Guard, plan_pages, render_step
 from digest.pipeline import analysed_digest
 from digest.site.build_steps import (
     GeneratedPages,
@@ -53,19 +53,10 @@ from digest.site.output import (
     summaries_json,
 )
 from digest.site.render import TemplateProblem
-from digest.site.search import SearchIndexError, pagefind_only
+from digest.site.search import SearchIndexError, out_of_theme_search, pagefind_only
 from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
-
-
-class _Checked(c.Type):
-    """An option MkDocs passes through as written: digest.config checks it, so a bad value
-    gets the same message (naming the option) and exit code 2 from `mkdocs build` as from
-    `digest check`, rather than MkDocs' own schema error (exit 1) for some values only."""
-
-    def __init__(self, default: Any = None) -> None:
-        super().__init__(object, default=default)
 
 
 class DigestConfigError(ConfigurationError):
@@ -79,7 +70,10 @@ class DigestPluginConfig(base.Config):
 
 
 def _schema_entry(option: Option) -> Any:
-    checked = _Checked(default=option.default)
+    # Passed through as written (any object): digest.config checks it, so a bad value gets
+    # the same message (naming the option) and exit code 2 from `mkdocs build` as from
+    # `digest check`, rather than MkDocs' own schema error (exit 1) for some values only.
+    checked = c.Type(object, default=option.default)
     made: Any = checked if option.default is not None else c.Optional(checked)
     made.required = True  # as base.Config does for the options it finds in a class body
     return made
@@ -242,7 +236,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         title = generated.titles.get(src)
         if title is not None:
             page.meta["title"] = html.escape(title, quote=True)
-            if self.build.settings.search == "pagefind" and pagefind_only(src):
+            if out_of_theme_search(self.build.settings, src):
                 # Searched through Pagefind: out of Material's index, which every visit
                 # downloads whole (see digest/site/search.py).
                 page.meta["search"] = {"exclude": True}
@@ -257,13 +251,14 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     ) -> str:
         if self.build is None:
             return markdown
-        generated = self.build.generated
+        cache, generated = self.build.page_cache, self.build.generated
+        step = render_step(cache, page, markdown) if cache is not None else None
         entry = generated.entry(page.file.src_uri) if generated is not None else None
         if entry is not None:
             # Whatever breaks an article's page is reported for its file; the rest builds.
-            page.render = Guard(page, self.build.settings.content_dir, entry)
-        if self.build.page_cache is not None:
-            set_render_step(self.build.page_cache, page, markdown)
+            page.render = Guard(page, self.build.settings.content_dir, entry, step)
+        elif step is not None:
+            page.render = step
         return markdown
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)

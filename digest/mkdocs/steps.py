@@ -63,24 +63,25 @@ def plan_pages(
     return cache.plan_pages(pages, (setup, shared), (locate, url_of), keepable, store_conversions)
 
 
-def set_render_step(cache: PageCache, page: Any, markdown: str) -> None:
-    """Kept as written, restored from the cache, or converted and stored (or neither)."""
+def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Restore | Record | None:
+    """Kept as written, restored from the cache, or converted and stored (None: converted as
+    usual)."""
     anchors = cache.kept_anchors(page.file.src_uri)
     if anchors is not None:
         # The site folder holds this page as this build would write it: nothing is
         # converted, and the theme renders an empty template, which MkDocs does not write.
         page.meta["template"] = KEPT_TEMPLATE
-        wrap_render(page, Kept(page, anchors))
-        return
+        return Kept(page, anchors)
     stored = cache.stored(page.file.src_uri, markdown)
     if stored is None:
-        return
+        return None
     if stored.rendered is not None:
         # This page's render step becomes handing over the stored result: MkDocs sets up
         # no Markdown converter for it, and every later step runs as usual.
-        wrap_render(page, Restore(page, stored.rendered, markdown, cache.clean))
-    elif stored.may_store:
-        wrap_render(page, Record(page, cache.store, stored.key, markdown, cache.clean))
+        return Restore(page, stored.rendered, markdown, cache.clean)
+    if stored.may_store:
+        return Record(page, cache.store, stored.key, markdown, cache.clean)
+    return None
 
 
 def _set_converted(page: Any, content: str, toc: list[AnchorLink], anchors: Any) -> None:
@@ -166,6 +167,7 @@ class Guard:
     page: Any
     content_dir: Path
     entry: DigestEntry
+    # The page's own render step it guards (None: MkDocs' conversion).
     inner: Any = None
 
     def __call__(self, config: MkDocsConfig, files: Files) -> None:
@@ -186,15 +188,6 @@ class Guard:
                 error,
             )
             _set_converted(page, plain_text_html(self.entry), [], ())
-
-
-def wrap_render(page: Any, render: Any) -> None:
-    """Install a render step, inside the page's guard when it has one."""
-    guard = page.__dict__.get("render")
-    if isinstance(guard, Guard):
-        guard.inner = render
-    else:
-        page.render = render
 
 
 def _toc_entry(link: AnchorLink) -> TocEntry:

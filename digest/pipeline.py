@@ -33,6 +33,7 @@ from digest.model import (
 from digest.sources.cleanup import Boilerplate
 from digest.sources.files import ContentReader, ReadMemo
 from digest.store.collector import paused_collector
+from digest.wording import counted
 
 if TYPE_CHECKING:
     from digest.analysis.parallel import Progress
@@ -44,6 +45,7 @@ __all__ = [
     "AnalysisSettings",
     "AnalyzeMany",
     "Analyzer",
+    "analysed_digest",
     "analyze_serially",
     "BuildCache",
     "boilerplate_of",
@@ -133,6 +135,23 @@ def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> C
     from digest.store.cache import CachedAnalysis
 
     return CachedAnalysis(config.cache_dir, config.workers, progress)
+
+
+def analysed_digest(config: DigestConfig, show_progress: bool = True) -> tuple[Digest, str]:
+    """The digest, summaries from the cache where unchanged (a progress bar for long runs when
+    show_progress), and a line saying how many articles were summarized and how many came
+    from the cache."""
+    from digest.analysis.parallel import progress_bar
+
+    with progress_bar() as progress:
+        cache = cached_analysis(config, progress if show_progress else None)
+        digest = build_digest(config, cache)
+    stats = cache.stats
+    told = (
+        f"{counted(stats.articles, 'article')}: {stats.analysed} summarized, "
+        f"{stats.from_memory + stats.from_file} from the cache"
+    )
+    return digest, told
 
 
 # Topic suggestions look at this many of the newest stories.

@@ -296,7 +296,7 @@ class StoryClusterer:
             if story < kept:
                 members = self.stories[story].members
                 members[:] = [m for m in members if m < settled]
-                self.stories[story].total = self._sum(members[-_MEMBERS:])
+                self.stories[story].total = _vector_sum(self.vectors, members[-_MEMBERS:])
         del self.story_of[settled:]
         self._to_story = {k: v for k, v in self._to_story.items() if k[0] >= settled}
 
@@ -440,16 +440,6 @@ class StoryClusterer:
         for term in list(vector)[:_QUERY_TERMS]:
             self._postings.setdefault(term, []).append((when, index))
 
-    def _sum(self, members: Sequence[int]) -> dict[str, float]:
-        total: dict[str, float] = {}
-        for member in members:
-            # None only for an article of a story older than the checkpoint keeps that an
-            # article pinned with `story:` joined: it adds nothing to the story's likeness.
-            vector = self.vectors[member]
-            if vector is not None:
-                _add(total, vector, 1.0)
-        return total
-
     def resume(
         self,
         articles: Sequence[Article],
@@ -481,7 +471,7 @@ class StoryClusterer:
             self._post(index, times[index])
         for story in {self.story_of[i] for i in range(recent, len(articles))}:
             members = self.stories[story].members
-            self.stories[story].total = self._sum(members[-_MEMBERS:])
+            self.stories[story].total = _vector_sum(self.vectors, members[-_MEMBERS:])
 
     @property
     def reach(self) -> float:
@@ -493,17 +483,31 @@ class StoryClusterer:
         """The article most like the others on average (ties: the earliest)."""
         if len(members) <= 2:
             return members[0]
-        total = self._sum(members)
+        total = _vector_sum(self.vectors, members)
         best, best_score = members[0], -1.0
         for member in members:
             vector = self.vectors[member]
             if vector is None:
-                continue  # see _sum
+                continue  # see _vector_sum
             # Likeness to the others: the dot product with the sum, less its own (1: unit length).
             score = sum(w * total.get(t, 0.0) for t, w in vector.items()) - 1.0
             if score > best_score + 1e-9:
                 best, best_score = member, score
         return best
+
+
+def _vector_sum(
+    vectors: Sequence[dict[str, float] | None], members: Sequence[int]
+) -> dict[str, float]:
+    """The sum of the members' vectors (a story's likeness to an article is made of it)."""
+    total: dict[str, float] = {}
+    for member in members:
+        # None only for an article of a story older than the checkpoint keeps that an
+        # article pinned with `story:` joined: it adds nothing to the story's likeness.
+        vector = vectors[member]
+        if vector is not None:
+            _add(total, vector, 1.0)
+    return total
 
 
 def _likeness(

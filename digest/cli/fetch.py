@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from digest.cli.options import EXIT_PROBLEMS, EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
+from digest.config import Source
 from digest.wording import counted
+
+if TYPE_CHECKING:
+    from digest.sources.fetch import FetchReport
 
 
 @click.command("fetch")
@@ -58,15 +63,7 @@ def fetch_command(
         click.echo(f"{config_file}: no `sources:` under the digest plugin; nothing to fetch")
         return
     if source_names:
-        wanted = {n.casefold() for n in source_names}
-        sources = tuple(s for s in sources if {s.name.casefold(), s.slug} & wanted)
-        known = {s.name.casefold() for s in config.sources} | {s.slug for s in config.sources}
-        missing = sorted(wanted - known)
-        if missing:
-            names = ", ".join(s.name for s in config.sources)
-            listed = ", ".join(missing)
-            click.echo(f"Error: no source named {listed} (there are: {names})", err=True)
-            sys.exit(EXIT_USAGE)
+        sources = _chosen(sources, source_names)
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
@@ -97,6 +94,26 @@ def fetch_command(
             report = run.run(sources)
         finally:
             run.fetcher.close()
+    _print_report(report, dry_run, verbose)
+    if strict and report.failures:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _chosen(sources: tuple[Source, ...], source_names: tuple[str, ...]) -> tuple[Source, ...]:
+    """The sources named by --source (a name or a folder); exit 2 naming any that is none."""
+    wanted = {n.casefold() for n in source_names}
+    known = {s.name.casefold() for s in sources} | {s.slug for s in sources}
+    missing = sorted(wanted - known)
+    if missing:
+        names = ", ".join(s.name for s in sources)
+        listed = ", ".join(missing)
+        click.echo(f"Error: no source named {listed} (there are: {names})", err=True)
+        sys.exit(EXIT_USAGE)
+    return tuple(s for s in sources if {s.name.casefold(), s.slug} & wanted)
+
+
+def _print_report(report: FetchReport, dry_run: bool, verbose: bool) -> None:
+    """Each item that was written, a duplicate or failed, the notes, then the counts."""
     for outcome in report.outcomes:
         if outcome.status == "new":
             verb = "would write" if dry_run else "new"
@@ -116,5 +133,3 @@ def fetch_command(
         f"({counted(report.requests, 'request')})"
         + (" (dry run: nothing written)" if dry_run else "")
     )
-    if strict and report.failures:
-        sys.exit(EXIT_PROBLEMS)

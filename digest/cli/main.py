@@ -6,18 +6,20 @@ Help texts come from the docstrings. Exit codes: 0 success; 1 the content has pr
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from digest import __version__
-from digest.analysis.parallel import progress_bar
 from digest.cli.options import EXIT_PROBLEMS, EXIT_USAGE, config_option
 from digest.cli.options import load_config as _load
 from digest.config import DigestConfig
 from digest.model import Digest, Problem
-from digest.pipeline import build_digest, cached_analysis
+from digest.pipeline import analysed_digest
 from digest.site.render import PageRenderer, TemplateProblem
 from digest.store.history import record_build
 from digest.wording import counted
@@ -25,8 +27,7 @@ from digest.wording import counted
 
 def _analysed(config: DigestConfig) -> Digest:
     """The digest, summaries from the cache where unchanged; a progress bar for long runs."""
-    with progress_bar() as progress:
-        return build_digest(config, cached_analysis(config, progress))
+    return analysed_digest(config)[0]
 
 
 def _report(problems: tuple[Problem, ...], content_dir: Path) -> int:
@@ -76,12 +77,32 @@ def build(config_file: Path, strict: bool, site_dir: str | None, engine: str) ->
     from digest.mkdocs.plugin import build_site
 
     try:
-        built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
+        with _told_as_mkdocs_tells_it():
+            built = build_site(str(config_file), strict=strict, site_dir=site_dir, progress=True)
     except Exception as error:  # MkDocs' Abort, PluginError, ConfigurationError
         click.echo(f"Error: build failed: {error}", err=True)
         # A bad digest option is a usage error, as in `digest check` (DigestConfigError).
         sys.exit(EXIT_USAGE if getattr(error, "exit_code", None) == EXIT_USAGE else EXIT_PROBLEMS)
     click.echo(f"Site written to {built}")
+
+
+@contextlib.contextmanager
+def _told_as_mkdocs_tells_it() -> Iterator[None]:
+    """What MkDocs and the plugin log, on stderr as `mkdocs build` shows it (info lines
+    included), unless the "mkdocs" logger already has somewhere to go."""
+    mkdocs_log = logging.getLogger("mkdocs")
+    said = None
+    if not mkdocs_log.handlers:
+        said = logging.StreamHandler()
+        said.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        mkdocs_log.addHandler(said)
+        mkdocs_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        if said is not None:
+            mkdocs_log.removeHandler(said)
+            mkdocs_log.setLevel(logging.NOTSET)
 
 
 def _build_with_zensical(config_file: Path, strict: bool, site_dir: str | None) -> None:

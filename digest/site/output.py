@@ -27,7 +27,7 @@ from digest.site.search import (
     SearchBundle,
     digest_records,
     names_by_slug,
-    pagefind_only,
+    out_of_theme_search,
     resolved_search,
     result_card,
     shard_cache,
@@ -258,7 +258,7 @@ def write_docs_folder(
             shutil.copyfile(source, target(path))
             user_files.append(path)
     for page in pages:
-        exclude = config.search == "pagefind" and pagefind_only(page.path)
+        exclude = out_of_theme_search(config, page.path)
         target(page.path).write_text(_with_title(page, exclude), encoding="utf-8")
     other: list[str] = []
     for asset in ASSETS:

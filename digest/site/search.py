@@ -60,6 +60,12 @@ def pagefind_only(src_path: str) -> bool:
     return bool(_PAGEFIND_ONLY.search(src_path))
 
 
+def out_of_theme_search(config: DigestConfig, src_path: str) -> bool:
+    """Whether a generated page stays out of the theme's own search index this build: searched
+    through Pagefind, not in the index every visit downloads whole."""
+    return config.search == "pagefind" and pagefind_only(src_path)
+
+
 # `search: auto` (the default) keeps the theme's own search while the content folder holds
 # less than this much article text, and uses Pagefind from there on. Below it the theme's one
 # index is small and its first result comes sooner: Pagefind first starts its script, web

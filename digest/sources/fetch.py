@@ -127,6 +127,27 @@ class _Seen:
                     seen.entries[url] = entry
         return seen
 
+    def remember(self, outcome: Outcome, permanent: bool) -> None:
+        """Note what became of an item, for the next run."""
+        # Re-inserted at the end: save() keeps the most recently seen entries.
+        self.entries.pop(canonical_url(outcome.url), None)
+        if outcome.status == "unchanged" and outcome.file:
+            # Remembered under the item's own address too, so a feed whose links differ
+            # from the pages' addresses is not asked again for each of them next run.
+            self.entries[canonical_url(outcome.url)] = {
+                "status": "new",
+                "file": outcome.file,
+                "detail": "",
+                "permanent": False,
+            }
+        elif outcome.status != "unchanged":
+            self.entries[canonical_url(outcome.url)] = {
+                "status": outcome.status,
+                "file": outcome.file or "",
+                "detail": outcome.detail,
+                "permanent": permanent,
+            }
+
     def save(self) -> None:
         if self.path is None or self.secret is None:
             return
@@ -213,6 +234,18 @@ def _feed_text(item: Item) -> list[str]:
     return paragraphs
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """An item's text as fetched: how it was got (for the report), the item's canonical URL,
+    the page's own (where it was fetched, or the item's) and the date the page gave."""
+
+    extracted: Extracted
+    how: str
+    url: str
+    page_url: str
+    date_text: str | None
+
+
 class FetchRun:
     """One `digest fetch`: the content index, the fetcher and the outcomes so far."""
 
@@ -281,26 +314,8 @@ class FetchRun:
     def _record(self, outcome: Outcome, permanent: bool = False) -> None:
         self.outcomes.append(outcome)
         self.on_outcome(outcome)
-        if self.dry_run:
-            return
-        # Re-inserted at the end: save() keeps the most recently seen entries.
-        self.seen.entries.pop(canonical_url(outcome.url), None)
-        if outcome.status == "unchanged" and outcome.file:
-            # Remembered under the item's own address too, so a feed whose links differ
-            # from the pages' addresses is not asked again for each of them next run.
-            self.seen.entries[canonical_url(outcome.url)] = {
-                "status": "new",
-                "file": outcome.file,
-                "detail": "",
-                "permanent": False,
-            }
-        elif outcome.status != "unchanged":
-            self.seen.entries[canonical_url(outcome.url)] = {
-                "status": outcome.status,
-                "file": outcome.file or "",
-                "detail": outcome.detail,
-                "permanent": permanent,
-            }
+        if not self.dry_run:
+            self.seen.remember(outcome, permanent)
 
     def _items(self, source: Source) -> list[Item]:
         policy = _policy(source)
@@ -418,6 +433,7 @@ class FetchRun:
         return replace(extracted, paragraphs=tuple(kept), notes=(*extracted.notes, note))
 
     def _item(self, source: Source, item: Item) -> None:
+        """Fetch one item (unless it is known), extract and vet its text, and write it."""
         url = canonical_url(item.url)
         if self._known(source, url, item.url):
             return
@@ -430,42 +446,15 @@ class FetchRun:
             self._record(Outcome(source.name, item.url, "duplicate", "the same URL as above"))
             return
         self.asked.add(url)
-        paragraphs = _feed_text(item)
-        date_text: str | None = None
-        page_url = url
-        if paragraphs:
-            extracted = Extracted(title=item.title, paragraphs=tuple(paragraphs))
-            how = "full text from the feed"
-        else:
-            # The canonical form: the same page, without the tracking the feed glued on.
-            # Unconditional, and not kept in the cache: a page once written is never asked
-            # for again (its URL is in content/), so its body would only fill the cache.
-            response = self.fetcher.get(url, _policy(source), conditional=False)
-            extracted = self._without_site_lines(extract(response.text(), response.url), url)
-            how = "extracted from the page"
-            page_url = canonical_url(response.url)
-            if extracted.canonical_url and _same_site(extracted.canonical_url, response.url):
-                page_url = canonical_url(extracted.canonical_url)
-            date_text = extracted.date or response.last_modified
-            file = self.index.by_url.get(page_url)
-            if file is not None and file not in self.written:
-                # The feed links to the story by another address (a redirector, a section
-                # path); the page's own address is already in content/.
-                self._record(
-                    Outcome(source.name, item.url, "unchanged", "already in content/", file)
-                )
-                return
-            if file is not None:
-                self._record(
-                    Outcome(source.name, item.url, "duplicate", f"duplicate of {file}", file)
-                )
-                return
+        fetched = self._text(source, item, url)
+        if fetched is None:
+            return
         # The feed's headline and author are the source's own words for its item; the page's
         # fill in what the feed leaves out.
         extracted = replace(
-            extracted,
-            title=_headline(item.title) or extracted.title,
-            author=clean_text(item.author or "") or extracted.author,
+            fetched.extracted,
+            title=_headline(item.title) or fetched.extracted.title,
+            author=clean_text(item.author or "") or fetched.extracted.author,
         )
         reason = problem(extracted)
         if reason is not None:
@@ -479,16 +468,57 @@ class FetchRun:
                 Outcome(source.name, item.url, "duplicate", f"duplicate of {duplicate}", duplicate)
             )
             return
+        self._write(source, item, replace(fetched, extracted=extracted), text)
+
+    def _text(self, source: Source, item: Item, url: str) -> _Fetched | None:
+        """The item's text: the feed's full text, or its page fetched and extracted (None: the
+        page's own address is already in content/, recorded as such)."""
+        paragraphs = _feed_text(item)
+        if paragraphs:
+            extracted = Extracted(title=item.title, paragraphs=tuple(paragraphs))
+            return _Fetched(extracted, "full text from the feed", url, url, None)
+        # The canonical form: the same page, without the tracking the feed glued on.
+        # Unconditional, and not kept in the cache: a page once written is never asked
+        # for again (its URL is in content/), so its body would only fill the cache.
+        response = self.fetcher.get(url, _policy(source), conditional=False)
+        extracted = self._without_site_lines(extract(response.text(), response.url), url)
+        page_url = canonical_url(response.url)
+        if extracted.canonical_url and _same_site(extracted.canonical_url, response.url):
+            page_url = canonical_url(extracted.canonical_url)
+        file = self.index.by_url.get(page_url)
+        if file is not None and file not in self.written:
+            # The feed links to the story by another address (a redirector, a section
+            # path); the page's own address is already in content/.
+            self._record(Outcome(source.name, item.url, "unchanged", "already in content/", file))
+            return None
+        if file is not None:
+            self._record(Outcome(source.name, item.url, "duplicate", f"duplicate of {file}", file))
+            return None
+        date_text = extracted.date or response.last_modified
+        return _Fetched(extracted, "extracted from the page", url, page_url, date_text)
+
+    def _dated(self, item: Item, date_text: str | None) -> tuple[datetime, str]:
+        """The item's date, and what the report says about it ("" when it is as given)."""
         published = item.date or _parse_date(date_text, self.tz)
         if published is None:
             # No date anywhere (feed, page, Last-Modified): the day it was first fetched.
             published = datetime.combine(self.today, datetime.min.time(), self.tz)
-            how += f"; no date on the page, dated {self.today.isoformat()} (the day fetched)"
-        elif published > self.now:
+            return (
+                published,
+                f"; no date on the page, dated {self.today.isoformat()} (the day fetched)",
+            )
+        if published > self.now:
             # A clock or time zone wrong at the source; the readers would warn (and the daily
             # --strict build stop) on a date in the future. The fetch time is the best guess.
-            how += f"; its date {published.isoformat()} lies in the future, dated when fetched"
-            published = self.now.replace(microsecond=0)
+            told = f"; its date {published.isoformat()} lies in the future, dated when fetched"
+            return self.now.replace(microsecond=0), told
+        return published, ""
+
+    def _write(self, source: Source, item: Item, fetched: _Fetched, text: str) -> None:
+        """Write the vetted item into content/ under a free name and headline, and record it."""
+        extracted = fetched.extracted
+        published, how = self._dated(item, fetched.date_text)
+        how = fetched.how + how
         title = _headline(extracted.title) or ""
         namesake = self.titles.get(title.casefold())
         if namesake is not None:
@@ -499,7 +529,7 @@ class FetchRun:
             title=title,
             date=published,
             source=source.name,
-            url=page_url,
+            url=fetched.page_url,
             paragraphs=extracted.paragraphs,
             author=extracted.author,
             topics=source.topics,
@@ -512,7 +542,7 @@ class FetchRun:
         self.taken.add(page_slug(*relative.rsplit(".", 1)[0].split("/", 1)))
         self.written.add(relative)
         self.titles.setdefault(title.casefold(), relative)
-        self.index.add(relative, text, (url, page_url))
+        self.index.add(relative, text, (fetched.url, fetched.page_url))
         words = sum(len(p.split()) for p in article.paragraphs)
         detail = f"{how}, {counted(words, 'word')}"
         self._record(Outcome(source.name, item.url, "new", detail, relative, extracted.notes))

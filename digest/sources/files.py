@@ -271,6 +271,54 @@ def _load_yaml(
         loader.dispose()
 
 
+class _Published:
+    """The articles published so far, and the checks across files each new one goes through:
+    the same title and text as an earlier file (a copy, left out), the same slug (a clash,
+    left out), the same title (published, and said). Files are read in sorted order, so the
+    same file always wins a clash."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        self.articles: list[Article] = []
+        self.copies: list[tuple[str, str]] = []
+        self._by_slug: dict[str, Article] = {}
+        self._by_title: dict[str, Article] = {}
+        self._by_text: dict[tuple[str, ...], Article] = {}
+
+    def add(self, article: Article, relative: str) -> None:
+        copy = self._by_text.get(article.paragraphs)
+        if copy is not None and copy.title == article.title:
+            self.problems.append(
+                Problem(relative, f"duplicate of {copy.source_path} (same title and text)")
+            )
+            self.copies.append((relative, copy.source_path))
+            return
+        clash = self._by_slug.get(article.slug)
+        if clash is not None:
+            self.problems.append(
+                Problem(
+                    relative,
+                    f"slug {article.slug!r} is already used by {clash.source_path}; "
+                    "rename the file or set a different 'slug' in its front matter",
+                )
+            )
+            return
+        namesake = self._by_title.get(article.title.casefold())
+        if namesake is not None:
+            self.problems.append(
+                Problem(
+                    relative,
+                    f"same title as {namesake.source_path}; both are published, "
+                    "readers will see two stories with one headline",
+                    "warning",
+                )
+            )
+        self._by_slug[article.slug] = article
+        self._by_title.setdefault(article.title.casefold(), article)
+        self._by_text.setdefault(article.paragraphs, article)
+        self.articles.append(article)
+
+
 class ContentReader:
     """Reads a content folder into Articles; stateless apart from its settings."""
 
@@ -296,15 +344,36 @@ class ContentReader:
         self._parser = _ArticleParser(tz)
 
     def read_all(self) -> ReadResult:
-        articles: list[Article] = []
-        problems: list[Problem] = []
-        by_slug: dict[str, Article] = {}
-        by_title: dict[str, Article] = {}
-        by_text: dict[tuple[str, ...], Article] = {}
-        copies: list[tuple[str, str]] = []
         paths, problems_in_walk = self._folder.walk()
-        problems.extend(problems_in_walk)
-        # Each file is either a problem found from its name alone, or an article file to read.
+        problems = list(problems_in_walk)
+        slots = self._slots(paths)
+        outcomes = self._outcomes([s for s in slots if not isinstance(s, Problem)])
+        published = _Published(problems)
+        for slot in slots:
+            if isinstance(slot, Problem):
+                problems.append(slot)
+                continue
+            relative = slot[1]
+            outcome = outcomes[relative]
+            if outcome.article is None:
+                problems.append(Problem(relative, outcome.error or "not an article"))
+                continue
+            article = outcome.article
+            # The clock moves between builds: never part of what is kept.
+            warnings = [*outcome.warnings, *self._future_warning(article.date)]
+            problems.extend(Problem(relative, w, "warning") for w in warnings)
+            note = path_slug_note(relative, article.slug)
+            if note is not None:  # published as it is; said, so nothing is renamed silently
+                problems.append(Problem(relative, note, "note"))
+            if article.draft and not self.include_drafts:
+                problems.append(Problem(relative, "draft: not published", "excluded"))
+                continue
+            published.add(article, relative)
+        return ReadResult(tuple(published.articles), tuple(problems), tuple(published.copies))
+
+    def _slots(self, paths: list[Path]) -> list[Problem | tuple[Path, str, Path | None]]:
+        """Each file is either a problem found from its name alone, or an article file to read
+        (its path, its path in the content folder, and its sidecar)."""
         slots: list[Problem | tuple[Path, str, Path | None]] = []
         sidecars = _sidecars(paths)
         sidecar_files = set(sidecars.values())  # a set: thousands of articles, each checked
@@ -325,59 +394,7 @@ class ContentReader:
                 slots.append(_not_an_article(path, relative))
             else:
                 slots.append((path, relative, sidecars.get(path)))
-        outcomes = self._outcomes([s for s in slots if not isinstance(s, Problem)])
-        for slot in slots:
-            if isinstance(slot, Problem):
-                problems.append(slot)
-                continue
-            relative = slot[1]
-            outcome = outcomes[relative]
-            if outcome.article is None:
-                problems.append(Problem(relative, outcome.error or "not an article"))
-                continue
-            article = outcome.article
-            # The clock moves between builds: never part of what is kept.
-            warnings = [*outcome.warnings, *self._future_warning(article.date)]
-            problems.extend(Problem(relative, w, "warning") for w in warnings)
-            note = path_slug_note(relative, article.slug)
-            if note is not None:  # published as it is; said, so nothing is renamed silently
-                problems.append(Problem(relative, note, "note"))
-            if article.draft and not self.include_drafts:
-                problems.append(Problem(relative, "draft: not published", "excluded"))
-                continue
-            # Files are read in sorted order, so the same file always wins a clash.
-            copy = by_text.get(article.paragraphs)
-            if copy is not None and copy.title == article.title:
-                problems.append(
-                    Problem(relative, f"duplicate of {copy.source_path} (same title and text)")
-                )
-                copies.append((relative, copy.source_path))
-                continue
-            clash = by_slug.get(article.slug)
-            if clash is not None:
-                problems.append(
-                    Problem(
-                        relative,
-                        f"slug {article.slug!r} is already used by {clash.source_path}; "
-                        "rename the file or set a different 'slug' in its front matter",
-                    )
-                )
-                continue
-            namesake = by_title.get(article.title.casefold())
-            if namesake is not None:
-                problems.append(
-                    Problem(
-                        relative,
-                        f"same title as {namesake.source_path}; both are published, "
-                        "readers will see two stories with one headline",
-                        "warning",
-                    )
-                )
-            by_slug[article.slug] = article
-            by_title.setdefault(article.title.casefold(), article)
-            by_text.setdefault(article.paragraphs, article)
-            articles.append(article)
-        return ReadResult(tuple(articles), tuple(problems), tuple(copies))
+        return slots
 
     def _outcomes(self, files: list[tuple[Path, str, Path | None]]) -> dict[str, FileOutcome]:
         """Each file's outcome: kept by the memo when its stamp is unchanged, else read now."""

@@ -1,5 +1,6 @@
 """One build's plan for its generated pages, for every engine: which are kept as written (see
-digest.store.kept_pages) and the page cache key of every other one (see page_cache).
+digest.store.kept_pages) and the page cache key of every other one (see page_cache); and the
+page cache's part in a build (PageCache), which the engine's render steps ask.
 
 The engine says where each page lands (its source path, output path and URL) and what a link
 leads to; everything else here is the same for any engine.
@@ -8,11 +9,13 @@ leads to; everything else here is the same for any engine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.store.fingerprint import UNRESOLVED, resolved_links
 from digest.store.kept_pages import KeptPages, kept_key
-from digest.store.page_cache import PageStore, page_key
+from digest.store.page_cache import PageStore, RenderedPage, page_key
+from digest.wording import counted
 
 # Where a page lands: (path in the docs, path in the site, URL), or None when it is not one of
 # the engine's generated pages.
@@ -102,3 +105,77 @@ class PagePlan:
         either, so it counts as one from the cache."""
         kept = len(self.kept_pages.kept) if self.kept_pages is not None else 0
         return self.store.hits + kept, len(self.expected) + kept
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the page cache holds for one page about to be converted: its key, its stored
+    conversion (None: none yet) and whether a new conversion may be stored."""
+
+    key: str
+    rendered: RenderedPage | None
+    may_store: bool
+
+
+class PageCache:
+    """The page cache's part in one build: plans the generated pages (PagePlan: kept as
+    written, or keyed), says what each page about to be converted has in the cache, and saves
+    what was stored.
+
+    kept_pages: None when this build writes every page."""
+
+    def __init__(self, store: PageStore, kept_pages: KeptPages | None) -> None:
+        self.store, self.kept_pages = store, kept_pages
+        self.plan: PagePlan | None = None
+        # src path -> anchors of each page converted or restored without a warning
+        self.clean: dict[str, tuple[str, ...]] = {}
+        if kept_pages is not None:
+            kept_pages.clean = self.clean
+        self.store_conversions = False
+
+    def plan_pages(
+        self,
+        pages: Sequence[PlannedPage],
+        setup: tuple[str, str],
+        where: tuple[Locate, Callable[[str], str | None]],
+        keepable: Callable[[Any], list[Any] | None],
+        store_conversions: bool,
+    ) -> str | None:
+        """Key every generated page; returns what keeping pages did, for the log.
+
+        setup: (the Markdown setup, what every kept page's HTML shares); where: the engine's
+        locate and url_of (see PagePlan); store_conversions: whether the engine's conversions
+        may be stored at all this build."""
+        markdown_setup, shared = setup
+        self.store_conversions = store_conversions
+        self.plan = PagePlan(self.store, self.kept_pages, *where)
+        return self.plan.plan(pages, markdown_setup, shared, keepable)
+
+    def is_kept(self, src: str) -> bool:
+        return self.kept_pages is not None and src in self.kept_pages.kept
+
+    def kept_anchors(self, src: str) -> tuple[str, ...] | None:
+        """The anchors of a page kept as written (None: the page is not kept)."""
+        kept = self.kept_pages.kept.get(src) if self.kept_pages is not None else None
+        return kept.anchors if kept is not None else None
+
+    def stored(self, src: str, markdown: str) -> Stored | None:
+        """The page's entry in the cache, or None when it has none (not a generated page, or
+        another plugin rewrote its Markdown: converted as usual, and not stored)."""
+        expected = self.plan.expected.get(src) if self.plan is not None else None
+        if expected is None or markdown != expected[1]:
+            return None
+        key, _, resolves = expected
+        return Stored(key, self.store.get(key), self.store_conversions and resolves)
+
+    def finish(self) -> str | None:
+        """Save the record of the written pages and the new conversions; how many pages came
+        from the cache, for the log (None: no page was planned)."""
+        if self.kept_pages is not None:
+            self.kept_pages.save()
+        told = None
+        if self.plan is not None:
+            hits, total = self.plan.counts()
+            told = f"{hits} of {counted(total, 'generated page')} from the cache"
+        self.store.save()
+        return told

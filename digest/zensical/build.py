@@ -17,7 +17,7 @@ import yaml
 from digest.config import DigestConfig
 from digest.model import Digest
 from digest.project import _TolerantLoader, plugin_options
-from digest.site.feeds import autodiscovery_links
+from digest.site.build_steps import head_tags
 from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
@@ -196,9 +196,9 @@ def _site_files(config: DigestConfig, built: _Built) -> Iterator[tuple[str, byte
     """Each file of Zensical's output as it is published: in every page's head, as the
     plugin's on_post_page adds them, the tag telling the reader's script to search articles
     through Pagefind and the feed autodiscovery links."""
-    engine = search_engine_tag(config)
     dirs = built.use_directory_urls
-    tagged = {page_dest(p, dirs): p for p in built.md_paths} if config.feeds or engine else {}
+    tags_any = config.feeds or search_engine_tag(config)
+    tagged = {page_dest(p, dirs): p for p in built.md_paths} if tags_any else {}
     for path in sorted(built.site.rglob("*")):
         if not path.is_file():
             continue
@@ -206,12 +206,9 @@ def _site_files(config: DigestConfig, built: _Built) -> Iterator[tuple[str, byte
         data = path.read_bytes()
         page = tagged.get(dest)
         if page is not None:
-            tags = [engine]
-            if config.feeds:
-                tags.append(autodiscovery_links(config, page, dirs))
             # Read as text files are (universal newlines), the tags before </head>.
             text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-            data = insert_in_head(text, "\n".join(tag for tag in tags if tag)).encode("utf-8")
+            data = insert_in_head(text, head_tags(config, page, dirs)).encode("utf-8")
         yield dest, data
 
 

@@ -130,6 +130,8 @@ def summarize_story(
     if words is None and sentences is None:
         raise ValueError("give a word or a sentence budget")
     candidates = _candidates(documents, language)
+    if words is not None:
+        candidates = [c for c in candidates if c.length <= words]
     picked: list[_Candidate] = []
     taken = Counter[int]()
     used = 0

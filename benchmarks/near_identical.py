@@ -6,7 +6,8 @@ distinct articles cost. For each size N, two content folders are made:
 
 - near-identical: one corpus article (../shared/corpora, read at run time, never stored in the
   project) copied N times, each copy with one sentence replaced by a made-up one, its own
-  headline variant, source and date (a minute apart: all within one story's window);
+  source and date (a minute apart: all within one story's window), every tenth with an edited
+  headline: the clustering makes one story of most of them;
 - distinct: N corpus articles (beyond the corpus' count, paragraphs of two articles mixed), a
   few hours apart;
 
@@ -43,7 +44,8 @@ from build import (  # noqa: E402  (a sibling script, not a package)
 )
 
 OUTLETS = [f"Outlet {letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]
-HEADLINE_EDITS = ["", "Update: ", "Breaking: ", "Report: ", "Live: ", "Analysis: "]
+# Most outlets keep the wire's headline; every tenth copy edits it.
+HEADLINE_EDITS = ["Update: ", "Breaking: ", "Report: ", "Live: ", "Analysis: "]
 HEADLINE_ENDS = ["", " - latest", " (updated)", ", officials say"]
 # What an outlet adds or rewrites: made-up sentences, no corpus text.
 ADDED = [
@@ -69,8 +71,13 @@ def near_identical(base: Story, number: int) -> tuple[str, str]:
     where, which = flat[number % len(flat)]
     paragraphs[where][which] = ADDED[number % len(ADDED)]
     text = "\n\n".join(" ".join(sentences) for sentences in paragraphs)
-    start = HEADLINE_EDITS[number % len(HEADLINE_EDITS)]
-    headline = f"{start}{base.title}{HEADLINE_ENDS[number // 7 % len(HEADLINE_ENDS)]}"
+    edit = number // 10
+    headline = (
+        f"{HEADLINE_EDITS[edit % len(HEADLINE_EDITS)]}{base.title}"
+        f"{HEADLINE_ENDS[edit % len(HEADLINE_ENDS)]}"
+        if number % 10 == 9
+        else base.title
+    )
     return headline, text
 
 

@@ -6,8 +6,8 @@ distinct articles cost. For each size N, two content folders are made:
 
 - near-identical: one corpus article (../shared/corpora, read at run time, never stored in the
   project) copied N times, each copy with one sentence replaced by a made-up one, its own
-  source and date (a minute apart: all within one story's window), every tenth with an edited
-  headline: the clustering makes one story of most of them;
+  source (named after the headline) and date (a minute apart: all within one story's window), every
+  tenth with an edited headline: the clustering makes one story of most of them;
 - distinct: N corpus articles (beyond the corpus' count, paragraphs of two articles mixed), a
   few hours apart;
 
@@ -17,6 +17,11 @@ counts reaped workers too) is printed for both folders, with the ratio near-iden
 
     python benchmarks/near_identical.py --sizes 1000,2000
     python benchmarks/near_identical.py --sizes 5000 --commands check,stories
+    python benchmarks/near_identical.py --sizes 1000,2000 --pin   # one story of N copies
+
+The clustering itself splits copies this varied into stories of a few hundred; --pin makes them
+one story (as an editor's `story:` does, or copies alike enough), the case where per-story work
+that grows with the square of a story's size shows.
 """
 
 from __future__ import annotations
@@ -43,7 +48,22 @@ from build import (  # noqa: E402  (a sibling script, not a package)
     load_corpus,
 )
 
-OUTLETS = [f"Outlet {letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]
+# 51 made-up outlets (17 x 3).
+NAMES = [
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Coastal",
+    "Valley",
+    "River",
+    "Harbour",
+    "City",
+    "County",
+    "Metro",
+]
+NAMES += ["Island", "Lakeside", "Highland", "Border", "Central", "Capital"]
+KINDS = ["Herald", "Gazette", "Courier"]
 # Most outlets keep the wire's headline; every tenth copy edits it.
 HEADLINE_EDITS = ["Update: ", "Breaking: ", "Report: ", "Live: ", "Analysis: "]
 HEADLINE_ENDS = ["", " - latest", " (updated)", ", officials say"]
@@ -65,20 +85,26 @@ def _sentences(paragraph: str) -> list[str]:
 
 
 def near_identical(base: Story, number: int) -> tuple[str, str]:
-    """(headline, text) of the number-th copy: one sentence replaced, the headline varied."""
+    """(headline, text) of the number-th copy: one sentence replaced, the outlet's name after
+    the headline (as pages give it) and every tenth headline edited. No two are the same (a
+    build skips exact copies): 196 texts of a 28-sentence article times 51 outlets."""
     paragraphs = [_sentences(p) for p in base.paragraphs]
     flat = [(i, j) for i, sentences in enumerate(paragraphs) for j in range(len(sentences))]
     where, which = flat[number % len(flat)]
-    paragraphs[where][which] = ADDED[number % len(ADDED)]
+    paragraphs[where][which] = ADDED[number // len(flat) % len(ADDED)]
     text = "\n\n".join(" ".join(sentences) for sentences in paragraphs)
     edit = number // 10
-    headline = (
+    title = (
         f"{HEADLINE_EDITS[edit % len(HEADLINE_EDITS)]}{base.title}"
         f"{HEADLINE_ENDS[edit % len(HEADLINE_ENDS)]}"
         if number % 10 == 9
         else base.title
     )
-    return headline, text
+    return f"{title} | {outlet(number)}", text
+
+
+def outlet(number: int) -> str:
+    return f"{NAMES[number % len(NAMES)]} {KINDS[number // len(NAMES) % len(KINDS)]}"
 
 
 def distinct(stories: list[Story], number: int) -> tuple[str, str]:
@@ -91,7 +117,7 @@ def distinct(stories: list[Story], number: int) -> tuple[str, str]:
     return f"{story.title} and {other.title} ({rounds})", "\n\n".join(paragraphs)
 
 
-def write_site(root: Path, count: int, near: bool, stories: list[Story]) -> None:
+def write_site(root: Path, count: int, near: bool, stories: list[Story], pin: bool) -> None:
     content = root / "content"
     content.mkdir(parents=True)
     (root / "docs").mkdir()
@@ -103,7 +129,9 @@ def write_site(root: Path, count: int, near: bool, stories: list[Story]) -> None
         else:
             headline, text = distinct(stories, number)
             date = START + timedelta(hours=8 * number)
-        meta = {"title": headline, "date": date.isoformat(), "source": OUTLETS[number % 20]}
+        meta = {"title": headline, "date": date.isoformat(), "source": outlet(number)}
+        if near and pin:
+            meta["story"] = "a-00000"
         (content / f"a-{number:05d}.md").write_text(front_matter(meta) + text + "\n", "utf-8")
     config = {
         "site_name": "Near-identical benchmark",
@@ -144,6 +172,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="1000,2000")
     parser.add_argument("--commands", default="check,stories,build")
+    parser.add_argument(
+        "--pin", action="store_true", help="pin the copies to one story (`story:` front matter)"
+    )
     options = parser.parse_args()
     if not CORPORA.is_dir():
         raise SystemExit(f"no corpora at {CORPORA}")
@@ -153,8 +184,8 @@ def main() -> None:
     for size in (int(s) for s in options.sizes.split(",")):
         with tempfile.TemporaryDirectory(prefix="near-identical-") as work:
             near_root, distinct_root = Path(work, "near"), Path(work, "distinct")
-            write_site(near_root, size, True, stories)
-            write_site(distinct_root, size, False, stories)
+            write_site(near_root, size, True, stories, options.pin)
+            write_site(distinct_root, size, False, stories, options.pin)
             for command in commands:
                 near = peak_mb(near_root, command)
                 other = peak_mb(distinct_root, command)

@@ -1,13 +1,13 @@
 """Peak memory of near-identical articles against distinct ones, in one run.
 
 A wire story reprinted by many outlets with small edits (one sentence changed, another date,
-another headline, another source) makes one story of N members. It must cost about what N
-distinct articles cost. For each size N, two content folders are made:
+another headline, another source) must cost about what as many distinct articles cost. For
+each size N, two content folders are made:
 
 - near-identical: one corpus article (../shared/corpora, read at run time, never stored in the
   project) copied N times, each copy with one sentence replaced by a made-up one, its own
-  source (named after the headline) and date (a minute apart: all within one story's window), every
-  tenth with an edited headline: the clustering makes one story of most of them;
+  source (named after the headline) and date (a minute apart: all within one story's
+  window), every tenth with an edited headline;
 - distinct: N corpus articles (beyond the corpus' count, paragraphs of two articles mixed), a
   few hours apart;
 

@@ -130,13 +130,13 @@ def summarize_story(
     if words is None and sentences is None:
         raise ValueError("give a word or a sentence budget")
     candidates = _candidates(documents, language)
+    if words is not None:
+        candidates = [c for c in candidates if c.length <= words]
     picked: list[_Candidate] = []
     taken = Counter[int]()
     used = 0
     while candidates:
         if sentences is not None and len(picked) >= sentences:
-            break
-        if words is not None and used >= words:
             break
         best = max(
             candidates,
@@ -146,14 +146,16 @@ def summarize_story(
                 -c.sentence,
             ),
         )
-        candidates.remove(best)
-        if words is not None and used + best.length > words:
-            continue  # it does not fit: a shorter one may
-        if any(near_duplicates(best.words, p.words) for p in picked):
-            continue
         picked.append(best)
         taken[best.document] += 1
         used += best.length
+        # What can never be picked goes at once, not one full scan at a time: the copies of a
+        # pick (a story of n reprints holds n of each sentence) and, with a word budget, the
+        # sentences too long for what is left.
+        room = words - used if words is not None else math.inf
+        candidates = [
+            c for c in candidates if c.length <= room and not near_duplicates(c.words, best.words)
+        ]
     first_day = min((d.date.date() for d in documents), default=None)
     order = sorted(picked, key=lambda c: (documents[c.document].date, c.document, c.sentence))
     return [
@@ -169,10 +171,14 @@ def summarize_story(
 
 def _candidates(documents: Sequence[StoryDocument], language: str) -> list[_Candidate]:
     stem = stemmer(language)
-    split = [
-        [frozenset(stem(w.lower()) for w in _WORD.findall(text)) for text in d.sentences]
-        for d in documents
-    ]
+    # A reprinted sentence is read once: a story of n copies of an article holds n of each
+    # sentence, and its copies share one split, one set of content stems and one base score.
+    stems_of: dict[str, frozenset[str]] = {}
+    for document in documents:
+        for text in document.sentences:
+            if text not in stems_of:
+                stems_of[text] = frozenset(stem(w.lower()) for w in _WORD.findall(text))
+    split = [[stems_of[text] for text in d.sentences] for d in documents]
     sentence_count = sum(len(s) for s in split) or 1
     in_sentences = Counter(w for document in split for words in document for w in words)
     in_documents = Counter(w for document in split for w in set().union(*document))
@@ -181,20 +187,35 @@ def _candidates(documents: Sequence[StoryDocument], language: str) -> list[_Cand
         * math.log(sentence_count / in_sentences[w])
         for w in in_sentences
     }
+    read: dict[str, tuple[frozenset[str], int, float] | None] = {}
     found = []
-    for number, (document, stems) in enumerate(zip(documents, split, strict=True)):
-        for index, (text, words) in enumerate(zip(document.sentences, stems, strict=True)):
-            tokens = _WORD.findall(text)
-            if not tokens:
+    for number, document in enumerate(documents):
+        for index, text in enumerate(document.sentences):
+            if text not in read:
+                read[text] = _read(text, stems_of[text], weight, language)
+            known = read[text]
+            if known is None:
                 continue
-            content = frozenset(w for w in words if weight[w] > 0)
-            score = sum(weight[w] for w in content) / len(tokens) ** _LENGTH
-            said = _content_stems(text, language)
-            score /= 1 + index / _POSITION_SCALE
-            if not _reads_alone(text, tokens):
-                score *= _NOT_ALONE
-            found.append(_Candidate(number, index, said, len(text.split()), score))
+            said, length, score = known
+            found.append(
+                _Candidate(number, index, said, length, score / (1 + index / _POSITION_SCALE))
+            )
     return found
+
+
+def _read(
+    text: str, words: frozenset[str], weight: dict[str, float], language: str
+) -> tuple[frozenset[str], int, float] | None:
+    """A sentence's content stems, length in words and score wherever it stands (None: no
+    words)."""
+    tokens = _WORD.findall(text)
+    if not tokens:
+        return None
+    content = frozenset(w for w in words if weight[w] > 0)
+    score = sum(weight[w] for w in content) / len(tokens) ** _LENGTH
+    if not _reads_alone(text, tokens):
+        score *= _NOT_ALONE
+    return _content_stems(text, language), len(text.split()), score
 
 
 @cache

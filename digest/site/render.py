@@ -555,9 +555,21 @@ class _PageKeys:
         out once per render."""
         held = self._entry_hashes.get(id(entry))
         if held is None:
-            value = f"{entry_hash(entry)} {self._story_of(entry)!r}"
+            value = f"{entry_hash(entry)} {self._story_value(self._story_of(entry))}"
             # The entry is kept beside its value: its id is not reused while the map lives.
             held = self._entry_hashes[id(entry)] = (entry, value)
+        return held[1]
+
+    def _story_value(self, story: Story | None) -> str:
+        """A hash of all of a story, worked out once per story: held in each member's value,
+        its whole text (every member's headline) would make the keys of a story of n
+        articles cost n squared."""
+        if story is None:
+            return "None"
+        held = self._entry_hashes.get(id(story))
+        if held is None:
+            text = repr(story).encode("utf-8", "surrogatepass")
+            held = self._entry_hashes[id(story)] = (story, hashlib.sha256(text).hexdigest())
         return held[1]
 
     def _reach(self, template: str) -> tuple[str, str] | None:

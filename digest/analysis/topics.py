@@ -742,7 +742,7 @@ class TopicMatcher:
         topics = self.compiled(language)
         for text in headline:
             tokens = Tokens(text, language)
-            self._context(tokens, found.context, topics)
+            record_context(tokens, found.context, topics)
             for compiled in topics:
                 slug = compiled.topic.slug
                 for hit in sentence_hits(compiled, tokens):
@@ -781,7 +781,7 @@ class TopicMatcher:
         """Record one sentence's matches; return the topics it gives the most evidence for."""
         tokens = Tokens(sentence.text, language)
         topics = self.compiled(language)
-        self._context(tokens, found.context, topics, sentence.index)
+        record_context(tokens, found.context, topics, sentence.index)
         counted: dict[str, list[Hit]] = {}
         for compiled in topics:
             slug = compiled.topic.slug
@@ -809,29 +809,6 @@ class TopicMatcher:
                 found.won_words[slug][hit.text.casefold()] += 1
                 found.shown.setdefault(hit.text.casefold(), hit.text)
         return winning
-
-    @staticmethod
-    def _context(
-        tokens: Tokens,
-        found: dict[str, dict[str, int]],
-        topics: Sequence[CompiledTopic],
-        index: int = -1,
-    ) -> None:
-        """Record each topic's context words in one sentence: word as written -> the index of
-        the first sentence it is in (-1: the headline). One entry per context phrase."""
-        for compiled in topics:
-            if not compiled.context:
-                continue
-            seen = found[compiled.topic.slug]
-            for phrase in compiled.context:
-                if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
-                    seen[phrase.phrase] = index
-            if compiled.context_stems.isdisjoint(tokens.where):
-                continue  # most sentences hold no context word
-            for position in _candidates(compiled.context_index, tokens):
-                phrase = compiled.context[position]
-                if phrase.phrase not in seen and phrase.find(tokens, set()):
-                    seen[phrase.phrase] = index
 
     # -- carry ------------------------------------------------------------------------------
 
@@ -972,6 +949,29 @@ class TopicMatcher:
             )
             for report in found.reports
         )
+
+
+def record_context(
+    tokens: Tokens,
+    found: dict[str, dict[str, int]],
+    topics: Sequence[CompiledTopic],
+    index: int = -1,
+) -> None:
+    """Record each topic's context words in one sentence: word as written -> the index of
+    the first sentence it is in (-1: the headline). One entry per context phrase."""
+    for compiled in topics:
+        if not compiled.context:
+            continue
+        seen = found[compiled.topic.slug]
+        for phrase in compiled.context:
+            if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
+                seen[phrase.phrase] = index
+        if compiled.context_stems.isdisjoint(tokens.where):
+            continue  # most sentences hold no context word
+        for position in _candidates(compiled.context_index, tokens):
+            phrase = compiled.context[position]
+            if phrase.phrase not in seen and phrase.find(tokens, set()):
+                seen[phrase.phrase] = index
 
 
 def continuations(paragraphs: Sequence[str], own: list[set[str]]) -> list[dict[str, str]]:

@@ -209,14 +209,26 @@ def _read_memo(cache: BuildCache, tz: tzinfo, boilerplate: Boilerplate) -> ReadM
     return ReadCache(cache_dir, tz, boilerplate, use_memory=use_memory)
 
 
+# Articles a learned topic vocabulary is read from at a time (see _learned).
+LEARN_BLOCK = 1024
+
+
 def _learned(
     articles: Sequence[Article], config: DigestConfig, cache: BuildCache
 ) -> tuple[Topic, ...]:
     """The topics, those without a configured `context:` with the vocabulary their clear
-    members in the content folder use (each article's part cached like its summary)."""
+    members in the content folder use (each article's part cached like its summary).
+
+    The vocabulary is part of every article's analysis key, so it is learned from whole
+    blocks of LEARN_BLOCK articles, oldest first: a day's new articles leave it, and so every
+    kept summary, as it was (it is learned again once a block fills up); a folder smaller
+    than one block learns from all of it."""
     from digest.analysis.topic_corpus import Document, learned_topics  # numpy: only when needed
 
-    documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
+    oldest_first = sorted(articles, key=lambda a: (a.date, a.source_path))
+    if len(oldest_first) >= LEARN_BLOCK:
+        oldest_first = oldest_first[: len(oldest_first) // LEARN_BLOCK * LEARN_BLOCK]
+    documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in oldest_first]
     return learned_topics(documents, config.topics, config.topic_threshold, cache.memoize_each)
 
 

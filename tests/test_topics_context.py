@@ -326,3 +326,48 @@ def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
     # Another Mueller, with nothing to confirm the keyword's sense.
     kayla = "Parents of aid worker Kayla Mueller say raid brings them some peace"
     assert matcher.analyse([], [], (kayla,)).joined == ()
+
+
+def test_a_days_new_articles_leave_the_learned_vocabulary_as_it_was(monkeypatch) -> None:
+    # The vocabulary is in every article's analysis key: learned from whole blocks of the
+    # oldest articles, a daily update that adds a few newer ones keeps every kept summary.
+    from datetime import datetime, timedelta, timezone
+
+    from digest import pipeline
+    from digest.analysis.analyzer import analyze_serially
+    from digest.config import DigestConfig
+    from digest.model import Article
+
+    monkeypatch.setattr(pipeline, "LEARN_BLOCK", 10)
+    config = DigestConfig(topics=(Topic("Iran", "iran", keywords=("Iran", "Tehran", "Rouhani")),))
+    start = datetime(2019, 5, 1, tzinfo=timezone.utc)
+
+    def article(n: int, text: str) -> Article:
+        return Article(
+            source_path=f"a{n:02d}.md",
+            slug=f"a{n:02d}",
+            title="News",
+            date=start + timedelta(days=n),
+            paragraphs=(text,),
+        )
+
+    def iran(n: int, words: str) -> Article:
+        return article(n, f"Iran said on day {n} that Tehran would {words}, Rouhani told MPs.")
+
+    def city(n: int) -> Article:
+        return article(n, f"The council met on day {n} and the mayor said the budget would pass.")
+
+    nuclear = "expand uranium enrichment at Natanz with more centrifuges"
+    wheat = "buy wheat and barley from Brazilian farmers"
+    old = [iran(n, nuclear) for n in range(4)] + [city(n) for n in range(4, 10)]
+
+    def learned(articles: list[Article]) -> tuple[str, ...]:
+        (topic,) = pipeline._learned(articles, config, analyze_serially)
+        return topic.context
+
+    before = learned(old)
+    assert "enrichment" in before
+    # Three newer articles about something else: the block of ten is what it was.
+    assert learned(old + [iran(n, wheat) for n in range(10, 13)]) == before
+    # Once they fill a block, the vocabulary is learned from all twenty, and changes.
+    assert learned(old + [iran(n, wheat) for n in range(10, 20)]) != before

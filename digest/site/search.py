@@ -39,7 +39,7 @@ from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
 from digest.store.markdown_pages import load_secret
-from digest.store.search_shards import ShardCache, read_plain_tree
+from digest.store.search_shards import ShardCache, read_plain_tree, write_tree
 from digest.wording import counted
 
 # Where the bundle lands in the site; the reader's script loads pagefind/pagefind.js from there.
@@ -625,13 +625,10 @@ def _index(folder: Path, records: Sequence[Record], primary: bool, language: str
 
 def _write_files(files: Mapping[str, bytes], folder: Path) -> None:
     """Write the bundle's files ({path: bytes}) under folder, never outside it."""
-    root = folder.resolve()
-    for path, data in files.items():
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or target == root:
-            raise SearchIndexError(f"Pagefind named a file outside its folder: {path!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    try:
+        write_tree(files, folder)
+    except ValueError as error:
+        raise SearchIndexError(f"Pagefind named {error}") from None
 
 
 def _umask() -> int:

@@ -102,17 +102,25 @@ def _handler(server: NewsServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def news_server() -> Iterator[NewsServer]:
-    state = NewsServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+def serving(handler: type[BaseHTTPRequestHandler], stop: threading.Event) -> Iterator[int]:
+    """Serve on a free port of 127.0.0.1 from a thread, and give the port; `stop` is set before
+    the server shuts down, so a handler still waiting on it (a trickled answer) ends."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        yield state
+        yield httpd.server_address[1]
     finally:
-        state.stop.set()
+        stop.set()
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def news_server() -> Iterator[NewsServer]:
+    state = NewsServer()
+    try:
+        with serving(_handler(state), state.stop) as state.port:
+            yield state
+    finally:
         time.sleep(0.01)

@@ -10,7 +10,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fetch_server import serving
 
 # (status, headers, body), or a function given the handler to write the answer by hand.
 Answer = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler], None]
@@ -70,14 +72,5 @@ def _handler(server: HostileServer) -> type[BaseHTTPRequestHandler]:
 def hostile_server() -> Iterator[HostileServer]:
     state = HostileServer()
     state.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"User-agent: *\n")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state), state.stop) as state.port:
         yield state
-    finally:
-        state.stop.set()
-        httpd.shutdown()
-        httpd.server_close()

@@ -229,7 +229,9 @@ def _learned(
     if len(oldest_first) >= LEARN_BLOCK:
         oldest_first = oldest_first[: len(oldest_first) // LEARN_BLOCK * LEARN_BLOCK]
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in oldest_first]
-    return learned_topics(documents, config.topics, config.topic_threshold, cache.memoize_each)
+    return learned_topics(
+        documents, config.topics, config.topic_threshold, cache.memoize_each, config.workers
+    )
 
 
 def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> Digest:
@@ -260,7 +262,9 @@ def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> 
         entries = sections_of(entries, config.topics)
     with paused_collector():  # ordering and grouping 10,000 entries: new objects, no garbage
         digest = group(entries, config.topics, problems)
-        stories = stories_for(digest.entries, config.stories, *cache.story_cache())
+        stories = stories_for(
+            digest.entries, config.stories, *cache.story_cache(), workers=config.workers
+        )
     digest = replace(digest, stories=stories)
     if config.topic_suggestions > 0 and digest.other:
         # Suggestions cluster a dense stories × words matrix: the newest stories bound its size

@@ -140,3 +140,36 @@ def test_chunks_cover_every_article_once(
     subset = articles[:30]
     result = analyze_parallel(subset, settings(), workers=2, serial_below=0)
     assert [e.article for e in result] == list(subset)
+
+
+def test_learned_vocabulary_and_story_terms_are_the_same_over_workers(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The per-article parts of whole-corpus work run in workers (map_parallel): what a topic
+    # learns from them, and each article's story terms, must not depend on where they ran.
+    from digest.analysis.stories import article_terms
+    from digest.analysis.topic_corpus import Document, MemberWords, learned_topics
+
+    documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in articles]
+    task = MemberWords(TOPICS, 0.15)
+    serial = [task(d) for d in documents]
+    assert parallel.map_parallel(task, documents, workers=2, serial_below=0) == serial
+    assert any(part["about"] for part in serial)  # some clear members: something is learned
+    terms = [article_terms(a) for a in articles]
+    assert parallel.map_parallel(article_terms, articles, workers=2, serial_below=0) == terms
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    assert parallel.map_parallel(task, documents[:12], workers=2, serial_below=0) == serial[:12]
+    learned = learned_topics(documents, TOPICS, 0.15, workers=2)
+    assert learned == learned_topics(documents, TOPICS, 0.15, workers=1)
+
+
+def test_map_parallel_falls_back_to_one_process(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", broken)
+    titles = parallel.map_parallel(str.upper, [a.title for a in articles], 2, serial_below=0)
+    assert titles == [a.title.upper() for a in articles]
+    assert "continuing in one process" in caplog.text

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from digest.model import Article, DigestEntry
 
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from digest.analysis.analyzer import AnalysisSettings, Analyzer
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Progress callback: (articles done, articles to do).
 Progress = Callable[[int, int], None]
@@ -92,29 +96,60 @@ def analyze_parallel(
     # workers inherit the imports instead of repeating them.
     Analyzer(settings)
     try:
-        return _in_pool(articles, settings, count, progress)
+        return _in_pool(_analyze_chunk, articles, count, progress, _start_analyzer, (settings,))
     except (BrokenProcessPool, OSError) as error:
         # No processes on this system (a sandbox, no /dev/shm): the same work, one core.
         log.warning("digest: parallel summarizing failed (%s); continuing in one process", error)
         return analyze_serially(articles, settings, progress)
 
 
+def map_parallel(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int = 0,
+    *,
+    serial_below: int = SERIAL_BELOW,
+) -> list[R]:
+    """function(item) for every item, in order, over the machine's cores: the same list as
+    ``[function(item) for item in items]``.
+
+    For the per-article steps of whole-corpus work (what an article gives a learned topic
+    vocabulary, its story terms). function must pickle (a module-level function, or a frozen
+    dataclass of plain values whose ``__call__`` does the work) and depend on its item alone.
+    """
+    count = min(worker_count(workers), math.ceil(len(items) / 2) or 1)
+    if count <= 1 or len(items) < serial_below:
+        return [function(item) for item in items]
+    try:
+        return _in_pool(partial(_each, function), items, count, None)
+    except (BrokenProcessPool, OSError) as error:
+        log.warning("digest: parallel work failed (%s); continuing in one process", error)
+        return [function(item) for item in items]
+
+
+def _each(function: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [function(item) for item in chunk]
+
+
 def _in_pool(
-    articles: Sequence[Article],
-    settings: AnalysisSettings,
+    run_chunk: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
     workers: int,
     progress: Progress | None,
-) -> list[DigestEntry]:
-    size = max(1, min(MAX_CHUNK, math.ceil(len(articles) / (workers * 4))))
-    chunks = [tuple(articles[i : i + size]) for i in range(0, len(articles), size)]
-    results: list[list[DigestEntry] | None] = [None] * len(chunks)
-    pending: dict[Future[list[DigestEntry]], int] = {}
+    setup: Callable[..., None] | None = None,
+    setup_args: tuple[Any, ...] = (),
+) -> list[R]:
+    """run_chunk over chunks of items in a pool of workers (each first runs setup), in order."""
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (workers * 4))))
+    chunks = [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+    results: list[list[R] | None] = [None] * len(chunks)
+    pending: dict[Future[list[R]], int] = {}
     done = 0
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
         initializer=_start_worker,
-        initargs=(settings, os.getpid()),
+        initargs=(os.getpid(), setup, setup_args),
     ) as pool:
         queue = iter(enumerate(chunks))
         while True:
@@ -123,7 +158,7 @@ def _in_pool(
                     index, chunk = next(queue)
                 except StopIteration:
                     break
-                pending[pool.submit(_analyze_chunk, chunk)] = index
+                pending[pool.submit(run_chunk, chunk)] = index
             if not pending:
                 break
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -132,8 +167,8 @@ def _in_pool(
                 results[index] = future.result()
                 done += len(chunks[index])
                 if progress is not None:
-                    progress(done, len(articles))
-    return [entry for chunk_entries in results if chunk_entries for entry in chunk_entries]
+                    progress(done, len(items))
+    return [result for chunk_results in results if chunk_results for result in chunk_results]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -169,15 +204,22 @@ def exit_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _start_worker(settings: AnalysisSettings, parent: int) -> None:
+def _start_worker(
+    parent: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
+) -> None:
+    exit_with_parent(parent)
+    if setup is not None:
+        setup(*setup_args)
+
+
+def _start_analyzer(settings: AnalysisSettings) -> None:
     from digest.analysis.analyzer import Analyzer
 
-    exit_with_parent(parent)
     global _worker_analyzer
     _worker_analyzer = Analyzer(settings)
 
 
-def _analyze_chunk(chunk: tuple[Article, ...]) -> list[DigestEntry]:
+def _analyze_chunk(chunk: Sequence[Article]) -> list[DigestEntry]:
     assert _worker_analyzer is not None, "worker started without its analyzer"
     return [_worker_analyzer.analyze(article) for article in chunk]
 

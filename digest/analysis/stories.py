@@ -54,6 +54,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from digest.analysis.parallel import map_parallel
 from digest.analysis.stemming import stemmer
 from digest.analysis.story_summary import (
     StoryDocument,
@@ -698,10 +699,10 @@ def _is_terms(value: Any) -> bool:
     )
 
 
-def kept_terms(memoize_each: MemoizeEach) -> TermsOf:
+def kept_terms(memoize_each: MemoizeEach, workers: int = 0) -> TermsOf:
     """article_terms of many articles, kept per article between builds: a build that must
     cluster again from further back (an edited or late article) finds the terms of the
-    changed articles only."""
+    changed articles only (over ``workers`` processes; 0: one per core)."""
 
     def terms_of(articles: Sequence[Article]) -> list[dict[str, float]]:
         # What article_terms reads, and the code that reads it.
@@ -709,7 +710,7 @@ def kept_terms(memoize_each: MemoizeEach) -> TermsOf:
         found: list[dict[str, float]] = memoize_each(
             "story-terms",
             inputs,
-            lambda indices: [article_terms(articles[i]) for i in indices],
+            lambda indices: map_parallel(article_terms, [articles[i] for i in indices], workers),
             _is_terms,
         )
         return found
@@ -980,13 +981,15 @@ def stories_for(
     load: Callable[[str], str | None] | None = None,
     save: Callable[[str, str], None] | None = None,
     memoize_each: MemoizeEach | None = None,
+    workers: int = 0,
 ) -> tuple[Story, ...]:
     """The stories of a digest's entries; with `load` and `save` (the summary cache's), each
     build resumes the clustering of the one before instead of clustering everything again,
-    and with `memoize_each` the articles it reads again have their terms kept."""
+    and with `memoize_each` the articles it reads again have their terms kept (those it
+    computes, over `workers` processes)."""
     name = "stories:" + json.dumps(asdict(settings), sort_keys=True)
     previous = load(name) if load is not None else None
-    terms_many = kept_terms(memoize_each) if memoize_each is not None else None
+    terms_many = kept_terms(memoize_each, workers) if memoize_each is not None else None
     found, checkpoint = cluster_incrementally(
         [e.article for e in entries], settings, previous, terms_many
     )

@@ -19,12 +19,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from slugify import slugify
 from sumy.utils import get_stop_words
 
+from digest.analysis.parallel import map_parallel
 from digest.analysis.tokenizer import sentences_of
 from digest.analysis.topics import CompiledTopic, Tokens, TopicMatcher
 from digest.config import DigestConfig
@@ -513,6 +515,23 @@ def member_words(document: Document, matcher: TopicMatcher) -> dict[str, Any]:
     return {"stems": sorted(stems), "about": about, "forms": forms}
 
 
+@dataclass(frozen=True)
+class MemberWords:
+    """member_words with one matcher for the topics: a task that pickles (to run in workers)."""
+
+    topics: tuple[Topic, ...]
+    threshold: float
+
+    def __call__(self, document: Document) -> dict[str, Any]:
+        return member_words(document, _matcher(self.topics, self.threshold))
+
+
+@lru_cache(maxsize=4)
+def _matcher(topics: tuple[Topic, ...], threshold: float) -> TopicMatcher:
+    # Built once per process for a build's topics (each worker unpickles a task per chunk).
+    return TopicMatcher(topics, threshold)
+
+
 def vocabulary_of(
     parts: Sequence[Mapping[str, Any]],
     topics: Sequence[Topic],
@@ -574,19 +593,21 @@ def learned_topics(
     topics: Sequence[Topic],
     threshold: float = 0.1,
     memoize_each: MemoizeEach | None = None,
+    workers: int = 0,
 ) -> tuple[Topic, ...]:
     """The topics with their vocabulary learned from the documents where none is configured.
 
     A topic's ``context:`` in the config overrides what is learned. The learning is
     deterministic (counts over the documents, ties broken by the word), so the same folder
     gives the same vocabulary, and so the same cache keys, on every build. ``memoize_each``
-    (a build's cache) keeps each article's part, so only new or changed articles are read.
+    (a build's cache) keeps each article's part, so only new or changed articles are read;
+    the others are read over ``workers`` processes (0: one per core).
     """
     if all(t.context for t in topics) or not documents:
         return tuple(topics)
-    matcher = TopicMatcher(topics, threshold)
+    words_of = MemberWords(tuple(topics), threshold)
     if memoize_each is None:
-        parts = [member_words(d, matcher) for d in documents]
+        parts = map_parallel(words_of, documents, workers)
     else:
         # Each article's part depends on its text and on the topics' keywords, not the rest.
         setup = [repr(tuple(topics)), threshold]
@@ -594,7 +615,7 @@ def learned_topics(
         parts = memoize_each(
             "topic-vocabulary",
             inputs,
-            lambda indices: [member_words(documents[i], matcher) for i in indices],
+            lambda indices: map_parallel(words_of, [documents[i] for i in indices], workers),
             lambda value: isinstance(value, dict) and "about" in value,
         )
     learned = {c.topic: c.words for c in vocabulary_of(parts, topics)}

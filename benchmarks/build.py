@@ -19,8 +19,9 @@ peak memory (largest process, from wait4; and the sum over the build's processes
 recorded. The table goes to stdout and, between markers, into docs/performance.md.
 
 With --daily-update it measures the daily update instead: a cold and a warm build of N
-articles, then 100 articles newer than all others added and `mkdocs build` again into the same
-site folder (time, pages converted, HTML pages written), and the same content built into an
+articles, then a day of articles newer than all others (100; 300 at 100,000 and more) added
+and `mkdocs build` again into the same site folder (time, pages converted, HTML pages written,
+peak memory), and the same content built into an
 empty folder, whose files must be byte-identical to the update's.
 
     python benchmarks/build.py --sizes 1000,10000     # the full run (many minutes)
@@ -539,10 +540,11 @@ def write_doc(text: str) -> None:
 
 @dataclass(frozen=True)
 class Update:
-    """The daily update at one size: 100 articles newer than all others, built into the site
-    folder of the day before, and the same content built into an empty folder."""
+    """The daily update at one size: `new` articles newer than all others, built into the
+    site folder of the day before, and the same content built into an empty folder."""
 
     n: int
+    new: int
     cold: Run
     warm: Run
     update: Run
@@ -553,10 +555,15 @@ class Update:
     identical: bool  # the update's site is byte for byte the empty-folder build's
 
 
+# A day's new articles: 100 for a digest of 10,000; a year's archive of 100,000 gets 300.
 NEW_ARTICLES = 100
 
 
-def measure_update(n: int, stories: list[Story], workdir: Path) -> Update:
+def new_articles(n: int) -> int:
+    return 300 if n >= 100_000 else NEW_ARTICLES
+
+
+def measure_update(n: int, stories: list[Story], workdir: Path, new: int) -> Update:
     root = workdir / f"update-{n}"
     write_ours(root, n, stories)
     shutil.rmtree(root / "site", ignore_errors=True)
@@ -564,14 +571,14 @@ def measure_update(n: int, stories: list[Story], workdir: Path) -> Update:
     print(f"  N={n} cold: {cold.seconds:.1f} s", flush=True)
     warm = mkdocs_build(root)
     print(f"  N={n} warm: {warm.seconds:.1f} s", flush=True)
-    newer = articles(stories, n + NEW_ARTICLES)[n:]
+    newer = articles(stories, n + new)[n:]
     for i, (story, title, date) in enumerate(newer, start=n):
         write_article(root / "content", i, story, title, date)
     started = time.time_ns()
     update = mkdocs_build(root)
-    print(f"  N={n} +{NEW_ARTICLES} newer: {update.seconds:.1f} s", flush=True)
-    if update.summarized != NEW_ARTICLES:
-        print(f"  warning: the update summarized {update.summarized}, not {NEW_ARTICLES}")
+    print(f"  N={n} +{new} newer: {update.seconds:.1f} s", flush=True)
+    if update.summarized != new:
+        print(f"  warning: the update summarized {update.summarized}, not {new}")
     pages = list((root / "site").rglob("*.html"))
     written = sum(p.stat().st_mtime_ns >= started for p in pages)
     cached, converted = update.pages_cached or (0, 0)
@@ -579,7 +586,9 @@ def measure_update(n: int, stories: list[Story], workdir: Path) -> Update:
     empty = mkdocs_build(root, site=empty_site)
     print(f"  N={n} same content, empty folder: {empty.seconds:.1f} s", flush=True)
     identical = _same_files(root / "site", empty_site)
-    return Update(n, cold, warm, update, empty, len(pages), converted - cached, written, identical)
+    return Update(
+        n, new, cold, warm, update, empty, len(pages), converted - cached, written, identical
+    )
 
 
 def _same_files(one: Path, other: Path) -> bool:
@@ -594,17 +603,19 @@ def _same_files(one: Path, other: Path) -> bool:
 
 def update_table(results: list[Update]) -> str:
     lines = [
-        f"| N | cold | warm | +{NEW_ARTICLES} newer articles (the daily update) "
+        "| N | cold | warm | newer articles (the daily update) "
         "| update / cold | pages converted | pages written (of all) "
-        "| same content into an empty folder | update: same bytes |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| same content into an empty folder | update: same bytes "
+        "| peak memory, largest process (cold / update) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r.n:,} | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
-            f"| {r.update.seconds:.1f} s | {r.update.seconds / r.cold.seconds:.2f} "
+            f"| +{r.new}: {r.update.seconds:.1f} s | {r.update.seconds / r.cold.seconds:.2f} "
             f"| {r.rendered:,} | {r.written:,} of {r.pages:,} | {r.empty.seconds:.1f} s "
-            f"| {'yes' if r.identical else 'NO'} |"
+            f"| {'yes' if r.identical else 'NO'} "
+            f"| {r.cold.max_rss_mb:,.0f} MB / {r.update.max_rss_mb:,.0f} MB |"
         )
     return "\n".join(lines)
 
@@ -632,7 +643,8 @@ def main() -> None:
     parser.add_argument(
         "--daily-update",
         action="store_true",
-        help=f"measure only the daily update: cold, warm, +{NEW_ARTICLES} newer articles",
+        help="measure only the daily update: cold, warm, then a day's newer articles "
+        f"({NEW_ARTICLES}; 300 at 100,000 and more)",
     )
     args = parser.parse_args()
     if not CORPORA.is_dir():
@@ -651,7 +663,7 @@ def main() -> None:
         if args.daily_update:
             updates = []
             for n in sizes:
-                updates.append(measure_update(n, stories, workdir))
+                updates.append(measure_update(n, stories, workdir, new_articles(n)))
                 text = update_table(updates)
                 print(text, flush=True)
                 if not args.no_write:

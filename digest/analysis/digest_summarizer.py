@@ -189,6 +189,10 @@ class DigestSummarizer(Summarizer):
         self._stop_words = stop_words(language)
         self._stem = stemmer(language)
         self._english = is_english(language)
+        # An article's sentences are judged again for each of its summaries (the article's,
+        # each topic's): what a sentence gave is kept, for the latest articles only.
+        self._verdicts: dict[tuple[str, bool], str | None] = {}
+        self._leaning: dict[str, bool] = {}
 
     # -- ranking -------------------------------------------------------------------------------
 
@@ -233,7 +237,7 @@ class DigestSummarizer(Summarizer):
         antecedent = [
             i - 1 if i > 0 and (follows is None or follows[i]) else -1 for i in range(considered)
         ]
-        leans = [self.leans_back(s) for s in sentences[:considered]]
+        leans = [self._leans_back_kept(s) for s in sentences[:considered]]
         picked: list[int] = []
         chosen: set[int] = set()
         remaining = [i for i in range(considered) if readable[i]]
@@ -347,7 +351,7 @@ class DigestSummarizer(Summarizer):
         quote_open = False
         run = 0
         for sentence in sentences:
-            problem = self.why_unreadable(sentence, quote_open and run < _MAX_QUOTED_RUN)
+            problem = self._why_unreadable_kept(sentence, quote_open and run < _MAX_QUOTED_RUN)
             key = " ".join(sentence.lower().split())
             if problem is None and key in seen:
                 problem = "duplicate"
@@ -357,6 +361,21 @@ class DigestSummarizer(Summarizer):
             run = run + 1 if still_open and quote_open else 0
             quote_open = still_open
         return flags
+
+    def _why_unreadable_kept(self, sentence: str, quote_open: bool) -> str | None:
+        key = (sentence, quote_open)
+        if key not in self._verdicts:
+            if len(self._verdicts) >= _KEPT_VERDICTS:
+                self._verdicts.clear()
+            self._verdicts[key] = self.why_unreadable(sentence, quote_open)
+        return self._verdicts[key]
+
+    def _leans_back_kept(self, sentence: str) -> bool:
+        if sentence not in self._leaning:
+            if len(self._leaning) >= _KEPT_VERDICTS:
+                self._leaning.clear()
+            self._leaning[sentence] = self.leans_back(sentence)
+        return self._leaning[sentence]
 
     def why_unreadable(self, sentence: str, quote_open: bool = False) -> str | None:
         """Why a sentence reads badly alone, or None; `quote_open`: a quotation runs into it."""
@@ -391,6 +410,10 @@ class DigestSummarizer(Summarizer):
         if self.skip_unattributed_first_person and self._english and _FIRST_PERSON.search(unquoted):
             return "unattributed first person"
         return None
+
+
+# Sentences whose verdicts a summarizer keeps: a few articles' worth.
+_KEPT_VERDICTS = 4096
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:

@@ -177,6 +177,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
         self._add_files(files, config, generated)
+        # MkDocs has emptied the site folder: the search index is written beside its rendering.
+        self.build.index_search(Path(config.site_dir))
         return files
 
     def _add_files(self, files: Files, config: MkDocsConfig, generated: GeneratedPages) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from digest.config import DigestConfig
@@ -18,6 +19,7 @@ from digest.model import Digest
 from digest.site.build_steps import GeneratedPages, Log, report_problems
 from digest.site.output import write_feed_files, write_search_index
 from digest.site.render import PageRenderer
+from digest.site.search import SearchBundle
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore
@@ -41,6 +43,8 @@ class DigestBuild:
         self.article_urls: dict[str, str] = {}
         # Whether this build froze the GC.
         self._frozen = False
+        # The search index being written beside the engine's rendering (see index_search).
+        self._search: Future[tuple[SearchBundle, int, float]] | None = None
 
     @property
     def kept_pages(self) -> KeptPages | None:
@@ -115,9 +119,28 @@ class DigestBuild:
             gc.unfreeze()
             self._frozen = False
 
+    def index_search(self, site: Path) -> None:
+        """Start indexing the articles for search (when the site searches them with Pagefind)
+        into site, while the engine renders its pages; finish() waits for it.
+
+        The index needs only the digest and the articles' URLs (known once the engine has its
+        files), and Pagefind runs as a process of its own: on two cores it indexes beside the
+        engine's rendering instead of after it. The engine must have emptied its site folder
+        already (Pagefind writes site/pagefind)."""
+        digest, settings = self.digest, self.settings
+        if digest is None or settings.search != "pagefind" or self._search is not None:
+            return
+        urls = dict(self.article_urls)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="digest-search")
+        self._search = pool.submit(write_search_index, digest, settings, site, urls)
+        pool.shutdown(wait=False)  # its one thread ends with the task
+
     def failed(self) -> None:
         """The build failed: if it did before the kept pages came back, the old site goes back."""
         self.end()
+        if self._search is not None:
+            # Nothing may write into the site folder once the build has given up on it.
+            wait([self._search])
         if self.kept_pages is not None:
             self.kept_pages.bring_back_after_error()
 
@@ -133,7 +156,10 @@ class DigestBuild:
         if digest is None:
             return
         if settings.search == "pagefind":
-            bundle, count, seconds = write_search_index(digest, settings, site, self.article_urls)
+            if self._search is None:
+                self.index_search(site)
+            assert self._search is not None
+            bundle, count, seconds = self._search.result()
             # The time goes to the log only (benchmarks/search.py reads it), never the site.
             self.log.info(
                 "search: %s indexed by Pagefind in %.1f s (%s)",

@@ -398,6 +398,8 @@ def write_pagefind(
     bundle = partial(SearchBundle, path=target, records=len(ordered), shards=len(ranges))
     if cache is not None and _unchanged(target, listing, kept, cache):
         return bundle(indexed_shards=0, indexed_records=0)
+    # The engine may not have made its site folder yet: the index can come before the pages.
+    site_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
         cached = _restore_cached(staging, [own, *(k for k, _ in shards if k not in kept)], cache)

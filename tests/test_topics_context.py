@@ -280,26 +280,6 @@ def test_several_keywords_and_much_context_weigh_more_than_a_mention() -> None:
     assert named.joined
 
 
-def test_a_context_word_in_the_headline_is_evidence() -> None:
-    # The topic's keywords come late; the headline names one of its context words (Flynn).
-    paragraphs = [
-        "The president spoke to reporters on Monday before leaving for Utah.",
-        "He said his former adviser had been treated unfairly by the FBI.",
-        "He added that the case should never have been brought.",
-        "The White House declined to comment further on the tweet.",
-        "The adviser is cooperating with the special counsel, Robert Mueller.",
-    ]
-    matcher = shipped()
-    sentences = sentences_of(paragraphs)
-    (named,) = matcher.analyse(paragraphs, sentences, ("Trump defends Flynn",)).topics
-    (plain,) = matcher.analyse(paragraphs, sentences, ("Trump defends his adviser",)).topics
-    assert named.decision is not None and plain.decision is not None
-    assert named.decision.evidence.headline_vocabulary
-    assert not plain.decision.evidence.headline_vocabulary
-    assert named.decision.score > plain.decision.score
-    assert "headline vocabulary +" in named.decision.summary(top=12)
-
-
 def test_a_build_learns_the_vocabulary_of_a_topic_without_context(tmp_path) -> None:
     from digest.pipeline import build_digest
 

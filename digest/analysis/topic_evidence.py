@@ -13,23 +13,16 @@ corpus and language, never a word of one example:
 - whether the keyword's sense is unconfirmed (one keyword, too few vocabulary words) while its
   matches sit inside a longer name ("Kayla Mueller" for the keyword Mueller);
 - the topic's vocabulary: how many of its ``context`` words the article uses, configured or
-  learned from the corpus's clear members (digest.analysis.topic_corpus.learn_vocabulary), and
-  whether the headline holds one (a story about Flynn names Flynn in its headline even when the
-  topic's keywords come only at the end);
+  learned from the corpus's clear members (digest.analysis.topic_corpus.learn_vocabulary);
 - whether it is the article's main topic: its matches against the best topic's.
 
 The decision is logistic regression: the article joins when the weighted sum of the features
-(the log-odds of membership) is above zero. The weights were fitted by maximum a posteriori
-estimation under a Gaussian prior centred on hand-set weights (Newton's method) on the tune
-halves of the labelled data in ``benchmarks/topics_split.py --fit`` (English coverage of three
-topics, Spanish coverage of four crises, BBC News in five sections) together; the prior's
-strength was chosen by cross-validated log-loss on those tune halves (5-fold, and fitting on two
-corpora to score the third), and the weights are shipped as constants, so a build is
-deterministic and reads no data. The count of sentences with evidence is not a feature: it
-grows with an article's length, which differs between corpora, and the share says the same
-relative to length (with it, the fit on two corpora scored the third worse). Each feature's
-contribution (weight times value) is kept: `digest topics explain` prints them, so the numbers
-that decided are visible.
+(the log-odds of membership) is above zero. The weights were fitted by L2-regularised maximum
+likelihood (Newton's method) on the tune half of the labelled data in
+``benchmarks/topics_split.py --fit`` (English coverage of three topics, Spanish coverage of four
+crises, BBC News in five sections) and are shipped as constants, so a build is deterministic and
+reads no data. Each feature's contribution (weight times value) is kept: `digest topics
+explain` prints them, so the numbers that decided are visible.
 """
 
 from __future__ import annotations
@@ -61,7 +54,7 @@ class Evidence:
     share: float
     weighted_share: float  # the same, each sentence weighted by its position
     distinct: int  # distinct keywords with evidence, headline included
-    sentences: int  # body sentences with evidence (not weighed: the share says it per length)
+    sentences: int  # body sentences with evidence
     paragraphs: int  # paragraphs about the topic, by their own words or continuing it
     quoted: float  # share of the matches inside quotations
     vocabulary: int  # distinct context words (configured or learned) in the article
@@ -71,7 +64,6 @@ class Evidence:
     # Half or more of the matches stand inside a longer name ("Kayla Mueller", "Carl Mueller")
     # and nothing else (a second keyword, the topic's vocabulary) confirms the keyword's sense.
     other_name: bool = False
-    headline_vocabulary: bool = False  # a context word in the headline or dateline
 
     def features(self) -> dict[str, float]:
         return {
@@ -80,9 +72,9 @@ class Evidence:
             "share": self.share,
             "weighted share": self.weighted_share,
             "distinct keywords": math.log(max(1, self.distinct)),
+            "sentences": math.log1p(self.sentences),
             "quoted": self.quoted,
             "vocabulary": math.log1p(min(self.vocabulary, 12)),
-            "headline vocabulary": float(self.headline_vocabulary),
             "main topic": self.main,
             "late first mention": self.first,
             "brief": float(self.brief),
@@ -90,22 +82,21 @@ class Evidence:
         }
 
 
-# Fitted by `benchmarks/topics_split.py --half tune --fit --penalty 1`; the penalty (the prior's
-# strength) chosen by `--cv`: the least log-loss out of sample, 5-fold and leave-one-corpus-out.
-BIAS = -4.32
+# Fitted by `benchmarks/topics_split.py --half tune --fit --penalty 3` (see the module docstring).
+BIAS = -3.54
 WEIGHTS: dict[str, float] = {
-    "headline": 1.68,
-    "lede": 0.03,
-    "share": 0.55,
-    "weighted share": 0.62,
-    "distinct keywords": 0.66,
-    "quoted": -0.37,
-    "vocabulary": 0.68,
-    "headline vocabulary": 1.38,
-    "main topic": 2.80,
-    "late first mention": -0.08,
+    "headline": 1.91,
+    "lede": 0.28,
+    "share": 0.72,
+    "weighted share": 0.52,
+    "distinct keywords": 0.95,
+    "sentences": -0.32,
+    "quoted": -0.82,
+    "vocabulary": 0.79,
+    "main topic": 2.15,
+    "late first mention": -0.66,
     "brief": 1.00,
-    "another name": -5.01,
+    "another name": -5.67,
 }
 
 

@@ -930,8 +930,6 @@ class TopicMatcher:
             first=late,
             brief=total <= BRIEF,
             other_name=unconfirmed and named > 0 and 2 * found.in_name[slug] >= named,
-            # record_context files a context word first seen in the headline under -1.
-            headline_vocabulary=any(i < 0 for i in found.context[slug].values()),
         )
 
     def _final(

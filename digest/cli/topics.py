@@ -51,8 +51,7 @@ def explain(config_file: Path, file: Path) -> None:
     passing in a list, or inside a topic's `exclude` phrase), and topics it has because it
     continues a passage. Then, for each topic, whether the article joins it and why: the
     evidence model's features (headline, lede, share, position, distinct keywords, quotation,
-    vocabulary and a context word in the headline, main topic, another name), each with its
-    value and its part of the log-odds.
+    vocabulary, main topic, another name), each with its value and its part of the log-odds.
     """
     config = _load(config_file)
     try:

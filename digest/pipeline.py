@@ -16,6 +16,8 @@ from digest.analysis.analyzer import (
     AnalysisSettings,
     AnalyzeMany,
     Analyzer,
+    ComputeEach,
+    KeptValid,
     analyze_serially,
     split_article,
 )
@@ -188,11 +190,7 @@ class BuildCache(Protocol):
         """compute(), or what it gave for the same inputs before."""
 
     def memoize_each(
-        self,
-        name: str,
-        inputs: Sequence[Any],
-        compute: Callable[[list[int]], list[Any]],
-        valid: Callable[[Any], bool],
+        self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
     ) -> list[Any]:
         """A value per item: the one kept for the same item inputs, else compute's."""
 

@@ -187,6 +187,10 @@ def with_antecedents(
 
 
 AnalyzeMany = Callable[[Sequence[Article], AnalysisSettings], list[DigestEntry]]
+# A build cache's memoize_each: computes the values of the items at the indices it is given (a
+# value each, in that order), and checks that a kept value is one the computation gives.
+ComputeEach = Callable[[list[int]], list[Any]]
+KeptValid = Callable[[Any], bool]
 
 
 class SerialAnalysis:
@@ -211,11 +215,7 @@ class SerialAnalysis:
         return compute()
 
     def memoize_each(
-        self,
-        name: str,
-        inputs: Sequence[Any],
-        compute: Callable[[list[int]], list[Any]],
-        valid: Callable[[Any], bool],
+        self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
     ) -> list[Any]:
         """A value per item, each computed now."""
         return compute(list(range(len(inputs))))

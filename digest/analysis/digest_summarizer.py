@@ -30,13 +30,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digest.analysis.languages import is_english, points_back, stemmer, stop_words
+from digest.analysis.languages import is_english, points_back, stemmer, stop_words, word_set
 from digest.analysis.summary_base import (
     MAX_GRAPH_SENTENCES,
-    Budget,
     Summarizer,
     sumy_document,
-    take_budget,
 )
 from digest.analysis.tokenizer import NewsTokenizer
 from digest.sources.cleanup import ends_sentence, furniture_kind, glued_headline
@@ -87,33 +85,29 @@ _ADDRESSES_READER = re.compile(
 )
 
 
-def _word_set(*lines: str) -> frozenset[str]:
-    return frozenset(" ".join(lines).split())
-
-
 # Pronouns, demonstratives and connectives that open a sentence leaning on the one before, in
 # languages other than English (English has the cleaner's fuller rule, `points_back`). Words
 # that also open sentences standing alone ("Die" is German's "the", "Es gibt") are left out;
 # none is an English word, so all apply whatever the configured language (scraped sites mix).
 _LEANING_OPENERS: dict[str, frozenset[str]] = {
-    "german": _word_set(
+    "german": word_set(
         "er sie dies diese dieser dieses daher deshalb deswegen dennoch trotzdem jedoch",
         "allerdings außerdem zudem damit darum dabei dazu sein seine seiner aber",
     ),
-    "french": _word_set(
+    "french": word_set(
         "il elle ils elles cela ceci celui celle ceux celles mais cependant pourtant toutefois",
         "néanmoins donc lui leur leurs ses",
     ),
-    "spanish": _word_set(
+    "spanish": word_set(
         "él ella ellos ellas esto eso este esta estos estas ese esa esos esas aquel aquella",
         "pero además asimismo también",
     ),
-    "italian": _word_set("egli lui lei loro questo questa però tuttavia inoltre"),
-    "portuguese": _word_set("ele ela eles elas isso isto essa esse porém contudo"),
-    "dutch": _word_set("hij zij dit deze dat maar echter bovendien daarom"),
+    "italian": word_set("egli lui lei loro questo questa però tuttavia inoltre"),
+    "portuguese": word_set("ele ela eles elas isso isto essa esse porém contudo"),
+    "dutch": word_set("hij zij dit deze dat maar echter bovendien daarom"),
 }
 # A time phrase after a demonstrative stands alone ("Diese Woche", "Cette année", "Este año").
-_TIME_AFTER_DEMONSTRATIVE = _word_set(
+_TIME_AFTER_DEMONSTRATIVE = word_set(
     "woche monat jahr morgen abend semaine mois année matin soir semana mes año mañana tarde",
     "noche settimana mese anno ano week maand jaar montag dienstag mittwoch donnerstag freitag",
     "samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes",
@@ -199,21 +193,15 @@ class DigestSummarizer(Summarizer):
     def rank(self, sentences: Sequence[str], title: str) -> list[int]:
         return self._ranking(sentences, title, None)[0]
 
-    def select(
-        self,
-        sentences: Sequence[str],
-        title: str,
-        budget: Budget,
-        follows: Sequence[bool] | None = None,
-    ) -> tuple[int, ...]:
-        """The summary: only sentences that read alone (or follow their antecedent in it).
+    def summary_order(
+        self, sentences: Sequence[str], title: str, follows: Sequence[bool] | None
+    ) -> list[int]:
+        """The summary takes only sentences that read alone (or follow their antecedent in it).
 
         When no sentence reads alone (a tiny or broken article), the article's first sentences.
         """
-        if not sentences:
-            return ()
         order, usable = self._ranking(sentences, title, follows)
-        return take_budget(order[:usable] or order, sentences, budget)
+        return order[:usable] or order
 
     def _ranking(
         self, sentences: Sequence[str], title: str, follows: Sequence[bool] | None

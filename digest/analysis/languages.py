@@ -49,6 +49,11 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def word_set(*lines: str) -> frozenset[str]:
+    """The words of a list written as lines of text, one space apart."""
+    return frozenset(" ".join(lines).split())
+
+
 # -- stop words ---------------------------------------------------------------------------------
 
 # Persian function words, written for this project (sumy ships no Persian list): pronouns,

@@ -52,15 +52,21 @@ class Summarizer:
         budget: Budget,
         follows: Sequence[bool] | None = None,
     ) -> tuple[int, ...]:
-        """The summary's sentence indices, in article order.
+        """The summary's sentence indices, in article order: the best of summary_order within
+        the budget.
 
         follows[i] says whether sentence i comes right after sentence i - 1 in the article (a
         topic's passage skips sentences); summarizers that check references use it.
         """
         if not sentences:
             return ()
-        order = self.rank(sentences, title)
-        return take_budget(order, sentences, budget)
+        return take_budget(self.summary_order(sentences, title, follows), sentences, budget)
+
+    def summary_order(
+        self, sentences: Sequence[str], title: str, follows: Sequence[bool] | None
+    ) -> list[int]:
+        """The indices a summary takes from, best first: every sentence, as rank orders them."""
+        return self.rank(sentences, title)
 
 
 def take_budget(order: Sequence[int], sentences: Sequence[str], budget: Budget) -> tuple[int, ...]:

@@ -154,7 +154,7 @@ def eval_stories(
         raise click.UsageError(str(error)) from None
     try:
         labelled = story_eval.read_labels(labels)
-    except story_eval.StoryLabelError as error:
+    except story_eval.EvaluationError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
     if within_days is not None:

@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 
+class EvaluationError(ValueError):
+    """Bad evaluation input: the message names the file (and line) and the problem."""
+
+
 def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each non-blank line of `path` as (its line number, the object on it).
 

@@ -23,17 +23,13 @@ from digest.analysis.summarizers import (
     make_summarizer,
 )
 from digest.analysis.tokenizer import split_sentences
-from digest.evaluation.jsonl import json_objects
+from digest.evaluation.jsonl import EvaluationError, json_objects
 from digest.sources.cleanup import Boilerplate
 from digest.wording import counted
 
 DEFAULT_NAMES: tuple[str, ...] = ("lead", *SUMY_ALGORITHMS, "digest")
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
-
-
-class EvaluationError(ValueError):
-    """Bad evaluation input: the message names the file (and line) and the problem."""
 
 
 @dataclass(frozen=True)

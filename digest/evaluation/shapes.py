@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from digest.analysis.languages import word_set
+
 DANGLING = "dangling opening"
 CAPTION = "caption or credit"
 FORM = "form or self-promotion"
@@ -32,49 +34,45 @@ GLUED = "glued headline"
 PLAYER = "sign-up, video or advertisement text"
 
 
-def _word_set(*lines: str) -> frozenset[str]:
-    return frozenset(" ".join(lines).split())
-
-
 # Pronouns, demonstratives and connectives that open a sentence leaning on the one before.
 # Words that are also articles or common verbs in one of the other languages ("Die", "Es",
 # "Son", "Su") are left out, so the check needs no language detection.
 _OPENERS: dict[str, frozenset[str]] = {
-    "english": _word_set(
+    "english": word_set(
         "he she it they them his her its their those these this that such but and yet however ",
         "meanwhile moreover furthermore nevertheless nonetheless therefore thus hence instead ",
         "besides likewise similarly additionally consequently accordingly nor",
     ),
-    "german": _word_set(
+    "german": word_set(
         "er sie ihr ihre ihm ihn ihnen dies diese dieser dieses dort daher deshalb deswegen ",
         "dennoch trotzdem jedoch allerdings außerdem zudem ebenfalls damit darum dabei dazu ",
         "darauf davon hierzu sein seine seiner aber also",
     ),
-    "french": _word_set(
+    "french": word_set(
         "il elle ils elles cela ceci celui celle ceux celles ce cette ces mais cependant ",
         "pourtant toutefois néanmoins ainsi donc alors lui leur leurs sa ses",
     ),
-    "spanish": _word_set(
+    "spanish": word_set(
         "él ella ellos ellas esto eso este esta estas estos ese esa esos esas aquel aquella ",
         "pero además asimismo también entonces así",
     ),
-    "italian": _word_set(
+    "italian": word_set(
         "egli lui lei loro questo questa questi quello quella", "però tuttavia inoltre"
     ),
-    "portuguese": _word_set("ele ela eles elas isso isto essa esse porém contudo entretanto"),
-    "dutch": _word_set("hij zij dit deze dat maar echter bovendien daarom toch"),
+    "portuguese": word_set("ele ela eles elas isso isto essa esse porém contudo entretanto"),
+    "dutch": word_set("hij zij dit deze dat maar echter bovendien daarom toch"),
 }
 _OPENING_WORDS = frozenset(w for words in _OPENERS.values() for w in words)
 # Connectives of more than one word ("Sin embargo": "Sin duda" stands alone).
 _PHRASES = ("sin embargo", "aun así", "por eso", "por ello", "de ahí", "en effet", "par ailleurs")
 # "It is unclear ...", "Il y a deux ans", "Il faut ...": no antecedent needed.
 _IMPERSONAL = frozenset(("y", "faut", "s'agit", "s’agit", "seems", "appears"))
-_IMPERSONAL_AFTER_IS = _word_set(
+_IMPERSONAL_AFTER_IS = word_set(
     "unclear clear likely unlikely possible impossible expected understood believed thought",
     "hoped feared estimated important necessary time difficult hard easy",
 )
 # A time phrase after a demonstrative stands alone: "This week", "Diese Woche", "Cette année".
-_TIME_WORDS = _word_set(
+_TIME_WORDS = word_set(
     "week weekend month year morning afternoon evening night summer spring autumn fall",
     "winter season time",
     "woche wochenende monat jahr morgen abend sommer frühjahr herbst winter saison",
@@ -173,7 +171,7 @@ def opens_dangling(sentence: str) -> bool:
 
 # What follows French "il": a verb (a closed list of auxiliaries and common forms, or a tense's
 # ending) or a clitic pronoun.
-_FRENCH_AFTER_IL = _word_set(
+_FRENCH_AFTER_IL = word_set(
     "a avait aura aurait est était sera serait fait faut y n ne se s l le la les lui leur en me te",
     "nous vous peut pouvait doit devait va allait vient dit",
 )

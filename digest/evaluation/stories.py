@@ -21,13 +21,9 @@ from pathlib import Path
 
 from dateutil import parser as date_parser
 
-from digest.evaluation.jsonl import json_objects
+from digest.evaluation.jsonl import EvaluationError, json_objects
 from digest.model import Article, Story, StorySettings
 from digest.sources.text import paragraphs_of
-
-
-class StoryLabelError(ValueError):
-    """The labels cannot be read; the message names the file, the line and the problem."""
 
 
 @dataclass(frozen=True)
@@ -70,20 +66,20 @@ def bcubed(truth: Mapping[str, Hashable], predicted: Mapping[str, Hashable]) -> 
 def read_labels(path: Path) -> list[LabelledArticle]:
     """Articles and their events from a JSON Lines file (see the module docstring)."""
     found: list[LabelledArticle] = []
-    for number, raw in json_objects(path, StoryLabelError):
+    for number, raw in json_objects(path, EvaluationError):
         where = f"{path}:{number}"
         # ECB+ names its gold stories `cluster`; BASIL names its events `event`.
         if "event" not in raw and "cluster" in raw:
             raw = {**raw, "event": raw["cluster"]}
         for key in ("event", "title", "text"):
             if not isinstance(raw.get(key), (str, int)) or not str(raw[key]).strip():
-                raise StoryLabelError(f"{where}: needs a non-empty {key!r} (or 'cluster')")
+                raise EvaluationError(f"{where}: needs a non-empty {key!r} (or 'cluster')")
         date = datetime(2000, 1, 1, tzinfo=timezone.utc)
         if raw.get("date"):
             try:
                 date = date_parser.parse(str(raw["date"]))
             except (ValueError, OverflowError):
-                raise StoryLabelError(f"{where}: {raw['date']!r} is not a date") from None
+                raise EvaluationError(f"{where}: {raw['date']!r} is not a date") from None
             if date.tzinfo is None:
                 date = date.replace(tzinfo=timezone.utc)
         article = Article(
@@ -98,7 +94,7 @@ def read_labels(path: Path) -> list[LabelledArticle]:
         group = str(raw.get("topic", raw["event"]))
         found.append(LabelledArticle(article, str(raw["event"]), group))
     if not found:
-        raise StoryLabelError(f"{path}: no labelled articles")
+        raise EvaluationError(f"{path}: no labelled articles")
     return found
 
 

@@ -7,8 +7,7 @@ with the file it concerns (``mkdocs build --strict`` turns those warnings into a
 
 from __future__ import annotations
 
-import html
-import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,33 +26,24 @@ from digest.config import (
     check_option_names,
     config_from_mapping,
 )
-from digest.mkdocs.steps import Guard, plan_pages, render_step
+from digest.mkdocs.steps import Guard, page_places, render_step
 from digest.pipeline import analysed_digest
-from digest.site.build_steps import (
-    GeneratedPages,
-    article_cards,
-    env_flag,
-    file_reading,
-    head_tags,
-    settings_for_build,
-    why_not_keep_pages,
-)
+from digest.site.build_steps import GeneratedPages, env_flag, head_tags, settings_for_build
 from digest.site.digest_build import DigestBuild
 from digest.site.feeds import FeedError
 from digest.site.headings import keep_heading_ids_out_of_reserved_names
 from digest.site.output import (
     ASSETS,
-    SCRIPT,
-    STYLESHEET,
     SUMMARIES,
+    add_reader_assets,
+    docs_conflict,
     in_nav,
     insert_in_head,
     shipped_asset,
     site_nav,
-    summaries_json,
 )
 from digest.site.render import TemplateProblem
-from digest.site.search import SearchIndexError, out_of_theme_search, pagefind_only
+from digest.site.search import SearchIndexError, pagefind_only
 from digest.store.publish import staged_site
 
 log = get_plugin_logger(__name__)
@@ -112,7 +102,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         self.serving = False
         # Set by `digest build` (build_site); mkdocs build stays quiet unless asked.
         self.show_progress = False
-        self._quiet = _KeptPagesQuiet(self)
         # `digest build` builds into a new folder that replaces this one, the live site: the
         # one to keep pages from.
         self.final_site: Path | None = None
@@ -141,25 +130,21 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             log.info(told)
         self.build = DigestBuild(settings, self.serving, log)
         keep_heading_ids_out_of_reserved_names(config.mdx_configs)
-        if STYLESHEET not in config.extra_css:
-            config.extra_css.append(STYLESHEET)
-        if SCRIPT not in [str(script) for script in config.extra_javascript]:
-            config.extra_javascript.append(SCRIPT)
+        add_reader_assets(config.extra_css, config.extra_javascript)
         config.nav = site_nav(settings, list(config.nav or []))
-        not_keeping = why_not_keep_pages(settings, config.plugins, bool(config.hooks))
         site, enabled = Path(config.site_dir), self.config["page_cache"]
-        if self.build.open_page_cache(enabled, site, self.final_site, not_keeping):
+        plugins, hooks = config.plugins, bool(config.hooks)
+        if self.build.open_page_cache(enabled, site, self.final_site, plugins, hooks):
             kept_template = str(Path(__file__).parent / "templates")
             if kept_template not in config.theme.dirs:  # on_config runs on every serve rebuild
                 config.theme.dirs.append(kept_template)
-            self._quiet.config = config
-            for name in _BUILD_LOGGERS:
-                logging.getLogger(name).addFilter(self._quiet)
+            # MkDocs says "Page skipped" for each page it does not write, from _build_page.
+            self.build.quiet_kept_pages(_BUILD_LOGGERS, "_build_page", partial(_building, config))
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        # MkDocs empties the site folder right after this event; the pages this build may keep
-        # are moved aside first and brought back in on_files, before anything is written.
+        # MkDocs empties the site folder right after this event; kept pages go aside first and
+        # come back in on_files, before anything is written (and the search index starts there).
         if self.build is not None:
             self.build.move_aside()
 
@@ -177,8 +162,6 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         except TemplateProblem as error:
             raise PluginError(f"digest template {error}") from None
         self._add_files(files, config, generated)
-        # MkDocs has emptied the site folder: the search index is written beside its rendering.
-        self.build.index_search(Path(config.site_dir))
         return files
 
     def _add_files(self, files: Files, config: MkDocsConfig, generated: GeneratedPages) -> None:
@@ -189,10 +172,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         for page in generated.pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
-                raise PluginError(
-                    f"{existing.abs_src_path}: conflicts with the digest's generated page "
-                    f"{page.path}; rename or remove it"
-                )
+                raise PluginError(str(docs_conflict(existing.abs_src_path, page.path)))
             if existing is not None:
                 files.remove(existing)
             inclusion = InclusionLevel.UNDEFINED if in_nav(page.path) else InclusionLevel.NOT_IN_NAV
@@ -204,45 +184,28 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             found = files.get_file_from_path(path)
             return found.url if found is not None else None
 
-        cards = article_cards(generated.digest, self.build.settings, url_of)
-        summaries, self.build.article_urls = cards
-        files.append(File.generated(config, SUMMARIES, content=summaries_json(summaries)))
+        summaries = self.build.summaries(url_of, index_into=Path(config.site_dir))
+        files.append(File.generated(config, SUMMARIES, content=summaries))
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
         # links of each key are resolved in the final files.
-        assert self.build is not None
-        unsafe = file_reading(config.markdown_extensions)
-        if unsafe:
-            # They pull other files into pages, and which ones is not known before converting.
-            self.build.page_cache_off(f"{', '.join(unsafe)} reads files into pages")
-        cache, generated = self.build.page_cache, self.build.generated
-        if cache is not None and generated is not None:
-            told = plan_pages(cache, config, nav, files, generated.pages, generated.keepable)
-            if told is not None:
-                log.info(told)
-        self.build.freeze()
+        build = self.build
+        assert build is not None
+        build.avoid_file_reading(config.markdown_extensions)
+        if build.page_cache is not None:
+            build.plan_pages(*page_places(config, nav, files, build.kept_pages is not None))
+        build.freeze()
         return nav
 
     def _set_title_and_date(
         self, markdown: str, *, page: Any, config: MkDocsConfig, files: Any
     ) -> str:
-        # Without a meta title MkDocs takes the page title from the first heading as HTML, and
-        # Material writes it into <title> through `striptags`, which turns our `&lt;` back into
-        # `<`: a headline `</title><script>...` would run. A meta title is printed as it is, so
-        # it is set here, HTML-escaped, for every generated page.
-        generated = self.build.generated if self.build is not None else None
-        if self.build is None or generated is None:
+        # A meta title is printed as it is (see digest.site.output.page_meta for why).
+        if self.build is None:
             return markdown
-        src = page.file.src_uri
-        title = generated.titles.get(src)
-        if title is not None:
-            page.meta["title"] = html.escape(title, quote=True)
-            if out_of_theme_search(self.build.settings, src):
-                # Searched through Pagefind: out of Material's index, which every visit
-                # downloads whole (see digest/site/search.py).
-                page.meta["search"] = {"exclude": True}
-        dated = generated.update_date(src)
+        meta, dated = self.build.page_settings(page.file.src_uri)
+        page.meta.update(meta)
         if dated is not None:
             page.update_date = dated
         return markdown
@@ -253,12 +216,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     ) -> str:
         if self.build is None:
             return markdown
-        cache, generated = self.build.page_cache, self.build.generated
+        cache = self.build.page_cache
         step = render_step(cache, page, markdown) if cache is not None else None
-        entry = generated.entry(page.file.src_uri) if generated is not None else None
-        if entry is not None:
+        if self.build.is_article(page.file.src_uri):
             # Whatever breaks an article's page is reported for its file; the rest builds.
-            page.render = Guard(page, self.build.settings.content_dir, entry, step)
+            page.render = Guard(page, partial(self.build.page_failed, page.file.src_uri), step)
         elif step is not None:
             page.render = step
         return markdown
@@ -280,17 +242,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         tags = head_tags(self.build.settings, page.file.src_uri, config.use_directory_urls)
         return insert_in_head(output, tags)
 
-    def _stop_quieting(self) -> None:
-        for name in _BUILD_LOGGERS:
-            logging.getLogger(name).removeFilter(self._quiet)
-
     def on_build_error(self, *, error: Exception) -> None:
-        self._stop_quieting()
         if self.build is not None:
             self.build.failed()
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._stop_quieting()
         if self.build is None:
             return
         try:
@@ -301,33 +257,19 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         # Rebuild when an article or a template changes, not only the docs folder.
         assert self.build is not None
-        settings = self.build.settings
-        server.watch(str(settings.content_dir))
-        if settings.templates_dir is not None and settings.templates_dir.is_dir():
-            server.watch(str(settings.templates_dir))
+        for folder in self.build.watched_folders():
+            server.watch(str(folder))
         return server
-
-
-class _KeptPagesQuiet(logging.Filter):
-    """MkDocs says "Page skipped ... Generated empty output" (its only info line while building
-    a page) for each page it does not write: for the kept pages that is the point, not news
-    (thousands of lines a build). Told by where it is said and which page is being built."""
-
-    def __init__(self, plugin: DigestPlugin) -> None:
-        super().__init__()
-        self.plugin = plugin
-        self.config: MkDocsConfig | None = None
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.INFO or record.funcName != "_build_page":
-            return True
-        page = getattr(self.config, "_current_page", None)
-        cache = self.plugin.build.page_cache if self.plugin.build is not None else None
-        return page is None or cache is None or not cache.is_kept(page.file.src_uri)
 
 
 # Where MkDocs, and ProperDocs (its fork, under its own name), build pages.
 _BUILD_LOGGERS = ("mkdocs.commands.build", "properdocs.commands.build")
+
+
+def _building(config: MkDocsConfig) -> str | None:
+    """The source path of the page MkDocs is building (None between pages)."""
+    page = getattr(config, "_current_page", None)
+    return page.file.src_uri if page is not None else None
 
 
 def _release(page: Any) -> None:

@@ -11,37 +11,27 @@ code versions).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from digest.model import DigestEntry
-from digest.site.output import plain_text_html
 from digest.store.fingerprint import markdown_setup, site_setup
 from digest.store.page_cache import PageStore, RenderedPage, TocEntry
-from digest.store.page_plan import PageCache
-
-log = get_plugin_logger("digest.mkdocs.plugin")
-
+from digest.store.page_plan import Locate, PageCache
 
 KEPT_TEMPLATE = "newsdigest-kept.html"
 
 
-def plan_pages(
-    cache: PageCache,
-    config: MkDocsConfig,
-    nav: Any,
-    files: Files,
-    pages: Sequence[Any],
-    keepable: Callable[[Any], list[Any] | None],
-) -> str | None:
-    """Key every generated page where MkDocs places it; returns what keeping pages did."""
+def page_places(
+    config: MkDocsConfig, nav: Any, files: Files, keeping: bool
+) -> tuple[tuple[str, str], tuple[Locate, Callable[[str], str | None]], bool]:
+    """Where MkDocs places the generated pages, for DigestBuild.plan_pages: (the Markdown setup,
+    what every kept page's HTML shares (keeping: whether pages may be kept)), (locate, url_of),
+    and whether conversions may be stored."""
 
     def locate(path: str) -> tuple[str, str, str] | None:
         file = files.get_file_from_path(path)
@@ -55,12 +45,11 @@ def plan_pages(
         return None if found is None or found.inclusion.is_excluded() else found.url
 
     setup = markdown_setup(config)
-    shared = site_setup(config, nav, setup) if cache.kept_pages is not None else ""
+    shared = site_setup(config, nav, setup) if keeping else ""
     # MkDocs collects a page's links to anchors (which every build must check) only when
     # its log is not verbose: a conversion is stored only then.
     level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
-    store_conversions = level > logging.DEBUG
-    return cache.plan_pages(pages, (setup, shared), (locate, url_of), keepable, store_conversions)
+    return (setup, shared), (locate, url_of), level > logging.DEBUG
 
 
 def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Restore | Record | None:
@@ -162,11 +151,11 @@ class Kept:
 @dataclass(eq=False)
 class Guard:
     """An article page's render: a failure is a warning naming the article's file, and the
-    page shows its text as plain escaped paragraphs instead."""
+    page shows its text as plain escaped paragraphs instead (failed: the build's page_failed
+    for this page, which warns and gives that HTML)."""
 
     page: Any
-    content_dir: Path
-    entry: DigestEntry
+    failed: Callable[[Exception], str]
     # The page's own render step it guards (None: MkDocs' conversion).
     inner: Any = None
 
@@ -180,14 +169,7 @@ class Guard:
                 page.render(config, files)
         except Exception as error:  # any failure of one page: reported, the rest builds
             page.__dict__.pop("render", None)
-            log.warning(
-                "%s: its page %s could not be converted (%s: %s); published as plain text",
-                self.content_dir / self.entry.article.source_path,
-                page.file.src_uri,
-                type(error).__name__,
-                error,
-            )
-            _set_converted(page, plain_text_html(self.entry), [], ())
+            _set_converted(page, self.failed(error), [], ())
 
 
 def _toc_entry(link: AnchorLink) -> TocEntry:

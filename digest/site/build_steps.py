@@ -115,10 +115,13 @@ class GeneratedPages:
 
     def __init__(self, digest: Digest, pages: Sequence[Page]) -> None:
         self.digest, self.pages = digest, tuple(pages)
-        self.titles = {page.path: page.title for page in pages}
+        self.by_path = {page.path: page for page in pages}
         self.dates: dict[str, datetime] = {p.path: p.updated for p in pages if p.updated}
         # src_uri of each article page -> the entry it was made from
         self.sources = {article_page_path(e.article.slug): e for e in digest.entries}
+
+    def page(self, src: str) -> Page | None:
+        return self.by_path.get(src)
 
     def entry(self, src: str) -> DigestEntry | None:
         return self.sources.get(src)

@@ -10,20 +10,35 @@ them, what its log says) stays in the adapter.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from digest.config import DigestConfig
 from digest.model import Digest
-from digest.site.build_steps import GeneratedPages, Log, report_problems
-from digest.site.output import write_feed_files, write_search_index
+from digest.site.build_steps import (
+    GeneratedPages,
+    Log,
+    article_cards,
+    file_reading,
+    report_problems,
+    why_not_keep_pages,
+)
+from digest.site.output import (
+    page_meta,
+    plain_text_html,
+    summaries_json,
+    write_feed_files,
+    write_search_index,
+)
 from digest.site.render import PageRenderer
 from digest.site.search import SearchBundle
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore
-from digest.store.page_plan import PageCache
+from digest.store.page_plan import Locate, PageCache
 from digest.wording import counted
 
 
@@ -45,16 +60,19 @@ class DigestBuild:
         self._frozen = False
         # The search index being written beside the engine's rendering (see index_search).
         self._search: Future[tuple[SearchBundle, int, float]] | None = None
+        # The filter hiding the engine's line for each kept page, and the loggers it is on.
+        self._quiet: tuple[logging.Filter, Sequence[str]] | None = None
 
     @property
     def kept_pages(self) -> KeptPages | None:
         return self.page_cache.kept_pages if self.page_cache is not None else None
 
     def open_page_cache(
-        self, enabled: bool, site: Path, live: Path | None, not_keeping: str | None
+        self, enabled: bool, site: Path, live: Path | None, plugins: Iterable[str], hooks: bool
     ) -> bool:
-        """Open the page cache (when enabled, with a cache folder) and, unless not_keeping says
-        why every page is written, the kept pages; whether this build may keep pages.
+        """Open the page cache (when enabled, with a cache folder) and, unless a plugin, hooks
+        or the theme's search may read every page (see why_not_keep_pages), the kept pages;
+        whether this build may keep pages.
 
         site: the folder the engine writes; live: the published site pages are kept from."""
         self.page_cache = None
@@ -63,12 +81,27 @@ class DigestBuild:
             return False
         # Memory between builds only helps `mkdocs serve`; a build would hold every page twice.
         store = PageStore(cache_dir, use_memory=self.serving)
+        not_keeping = why_not_keep_pages(self.settings, plugins, hooks)
         if not_keeping is not None:
             self.log.debug("every page is written: %s", not_keeping)
             self.page_cache = PageCache(store, None)
             return False
         self.page_cache = PageCache(store, KeptPages(cache_dir, site, live, self.serving))
         return True
+
+    def is_kept(self, src: str) -> bool:
+        """Whether the page at this source path is kept as written (not converted, not written)."""
+        return self.page_cache is not None and self.page_cache.is_kept(src)
+
+    def quiet_kept_pages(
+        self, loggers: Sequence[str], function: str, current: Callable[[], str | None]
+    ) -> None:
+        """Until the build ends, hide what the engine's function says at INFO about a kept page
+        (current: the source path of the page being built, None between pages)."""
+        quiet = QuietKeptPages(function, current, self.is_kept)
+        for name in loggers:
+            logging.getLogger(name).addFilter(quiet)
+        self._quiet = (quiet, loggers)
 
     def move_aside(self) -> None:
         """Before the engine empties its site folder: the pages this build may keep go aside."""
@@ -105,6 +138,73 @@ class DigestBuild:
             self.kept_pages.choose([])  # the previous site's pages go: all are written
         self.page_cache = None
 
+    def avoid_file_reading(self, extensions: Iterable[str]) -> None:
+        """With the engine's Markdown extensions final: the page cache goes off if any of them
+        pulls other files into pages (which ones is not known before converting)."""
+        unsafe = file_reading(extensions)
+        if unsafe:
+            self.page_cache_off(f"{', '.join(unsafe)} reads files into pages")
+
+    def page_settings(self, src: str) -> tuple[dict[str, Any], str | None]:
+        """A page's settings (for a generated page, page_meta: its escaped title, out of the
+        theme's search or not) and the date the engine gives it (None: the engine's own)."""
+        generated = self.generated
+        if generated is None:
+            return {}, None
+        page = generated.page(src)
+        meta = page_meta(self.settings, page, quote=True) if page is not None else {}
+        return meta, generated.update_date(src)
+
+    def page_failed(self, src: str, error: Exception) -> str:
+        """An article's page could not be converted: a warning naming the article's file (the
+        rest builds), and the page's HTML as plain escaped paragraphs instead."""
+        assert self.generated is not None
+        entry = self.generated.entry(src)
+        assert entry is not None
+        self.log.warning(
+            "%s: its page %s could not be converted (%s: %s); published as plain text",
+            self.settings.content_dir / entry.article.source_path,
+            src,
+            type(error).__name__,
+            error,
+        )
+        return plain_text_html(entry)
+
+    def summaries(self, url_of: Callable[[str], str | None], index_into: Path | None = None) -> str:
+        """The search summaries file of the articles whose page the engine publishes (url_of: a
+        generated page's URL, None if none); their URLs are kept for the search index, which
+        starts at once into the site folder index_into when given (see index_search)."""
+        assert self.generated is not None
+        cards, self.article_urls = article_cards(self.generated.digest, self.settings, url_of)
+        if index_into is not None:
+            self.index_search(index_into)
+        return summaries_json(cards)
+
+    def watched_folders(self) -> list[Path]:
+        """What `serve` watches besides the docs folder: the articles, and the templates."""
+        templates = self.settings.templates_dir
+        extra = [templates] if templates is not None and templates.is_dir() else []
+        return [self.settings.content_dir, *extra]
+
+    def plan_pages(
+        self,
+        setup: tuple[str, str],
+        where: tuple[Locate, Callable[[str], str | None]],
+        store_conversions: bool,
+    ) -> None:
+        """Key every generated page where the engine places it and choose the kept ones (see
+        PageCache.plan_pages for the arguments); what keeping pages did goes to the log."""
+        if self.page_cache is None or self.generated is None:
+            return
+        pages, keepable = self.generated.pages, self.generated.keepable
+        told = self.page_cache.plan_pages(pages, setup, where, keepable, store_conversions)
+        if told is not None:
+            self.log.info(told)
+
+    def is_article(self, src: str) -> bool:
+        """Whether the page at this source path is an article's page."""
+        return self.generated is not None and self.generated.entry(src) is not None
+
     def freeze(self) -> None:
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while the
@@ -118,6 +218,11 @@ class DigestBuild:
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
+        if self._quiet is not None:
+            quiet, loggers = self._quiet
+            for name in loggers:
+                logging.getLogger(name).removeFilter(quiet)
+            self._quiet = None
 
     def index_search(self, site: Path) -> None:
         """Start indexing the articles for search (when the site searches them with Pagefind)
@@ -170,3 +275,22 @@ class DigestBuild:
         if settings.feeds:
             written = write_feed_files(digest, settings, site, use_directory_urls)
             self.log.debug("wrote %s", counted(len(written), "feed file"))
+
+
+class QuietKeptPages(logging.Filter):
+    """An engine says at INFO, for each page it does not write, that it skipped it (MkDocs:
+    "Page skipped ... Generated empty output", its only info line while building a page): for
+    the kept pages that is the point, not news (thousands of lines a build). Told by the
+    function that says it and the page being built, never by the text."""
+
+    def __init__(
+        self, function: str, current: Callable[[], str | None], is_kept: Callable[[str], bool]
+    ) -> None:
+        super().__init__()
+        self.function, self.current, self.is_kept = function, current, is_kept
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.funcName != self.function:
+            return True
+        src = self.current()
+        return src is None or not self.is_kept(src)

@@ -181,26 +181,52 @@ def insert_in_head(html_text: str, tags: str) -> str:
     return f"{html_text[:at]}{tags}\n{html_text[at:]}"
 
 
-def _with_title(page: Page, search_exclude: bool = False) -> str:
-    """The page's Markdown under front matter giving its title, escaped for HTML.
+def page_meta(config: DigestConfig, page: Page, *, quote: bool) -> dict[str, Any]:
+    """A generated page's settings for the engine: its title, escaped for HTML, and for a page
+    Pagefind searches, `search: exclude` (out of the theme's own index, which every visit
+    downloads whole: see digest/site/search.py).
 
-    Without it, a builder takes the title from the first heading: Zensical (and Material's
-    `striptags`) turn its `&#60;` back into `<` inside <title>, so a headline
-    `</title><script>...` would run. The front matter title is printed as written, as the
-    MkDocs plugin sets it. Quotes stay as they are: the title is only ever element text, and
-    Zensical's search shows it as text in a result's path, where `&#x27;` would be seen (a
-    headline with `&`, `<` or `>` shows its entity there: the price of a safe <title>).
-    JSON strings are YAML strings, with every quote escaped. search_exclude: the page stays out
-    of the builder's own search index (Pagefind searches it), as the MkDocs plugin leaves it out
-    of Material's.
+    Without a title of its own, an engine takes the page's title from its first heading as
+    HTML: Zensical (and Material's `striptags`) turn its `&#60;` back into `<` inside <title>,
+    so a headline `</title><script>...` would run. A title set here is printed as written.
+    quote: whether quotes are escaped too (the MkDocs plugin's titles; Zensical's search shows
+    the title as text in a result's path, where `&#x27;` would be seen).
     """
-    title = json.dumps(html.escape(page.title, quote=False), ensure_ascii=False)
-    exclude = "search:\n  exclude: true\n" if search_exclude else ""
+    meta: dict[str, Any] = {"title": html.escape(page.title, quote=quote)}
+    if out_of_theme_search(config, page.path):
+        meta["search"] = {"exclude": True}
+    return meta
+
+
+def _with_title(config: DigestConfig, page: Page) -> str:
+    """The page's Markdown under front matter with its page_meta (a headline with `&`, `<` or
+    `>` shows its entity in Zensical's search results: the price of a safe <title>). JSON
+    strings are YAML strings, with every quote escaped."""
+    meta = page_meta(config, page, quote=False)
+    title = json.dumps(meta["title"], ensure_ascii=False)
+    exclude = "search:\n  exclude: true\n" if "search" in meta else ""
     return f"---\ntitle: {title}\n{exclude}---\n\n{page.markdown}"
+
+
+def add_reader_assets(extra_css: list[Any], extra_javascript: list[Any]) -> None:
+    """Add the reader's stylesheet and script to a site's extra_css and extra_javascript, unless
+    the site lists them itself (a script as a path, or as a mapping with its path)."""
+    if STYLESHEET not in extra_css:
+        extra_css.append(STYLESHEET)
+    paths = [s.get("path") if isinstance(s, dict) else str(s) for s in extra_javascript]
+    if SCRIPT not in paths:
+        extra_javascript.append(SCRIPT)
 
 
 class DocsConflict(ValueError):
     """A user's docs file sits where the digest writes a generated page."""
+
+
+def docs_conflict(source: object, path: str) -> DocsConflict:
+    """The error for a user's docs file (source) at a generated page's path."""
+    return DocsConflict(
+        f"{source}: conflicts with the digest's generated page {path}; rename or remove it"
+    )
 
 
 @dataclass(frozen=True)
@@ -251,15 +277,11 @@ def write_docs_folder(
                 continue
             path = relative.as_posix()
             if path in generated:
-                raise DocsConflict(
-                    f"{source}: conflicts with the digest's generated page {path}; "
-                    "rename or remove it"
-                )
+                raise docs_conflict(source, path)
             shutil.copyfile(source, target(path))
             user_files.append(path)
     for page in pages:
-        exclude = out_of_theme_search(config, page.path)
-        target(page.path).write_text(_with_title(page, exclude), encoding="utf-8")
+        target(page.path).write_text(_with_title(config, page), encoding="utf-8")
     other: list[str] = []
     for asset in ASSETS:
         if asset not in user_files:

@@ -154,8 +154,10 @@ _SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
 _RULE = re.compile(r" {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*$")
 _REF_DEF = re.compile(r" {0,3}\[[^\]\n]{1,200}\]:[ \t]*\S")
 _BLOCK_MARK = re.compile(r"(?:>|[*+-](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))[ \t]*")
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
-_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")
+# An inline link: its text (kept) and its destination, each bounded; an image is one after "!".
+_INLINE_LINK = r"\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)"
+_IMAGE = re.compile("!" + _INLINE_LINK)
+_LINK = re.compile(_INLINE_LINK)
 _REF_LINK = re.compile(r"\[([^\[\]\n]{0,500})\]\[[^\[\]\n]{0,200}\]")
 _AUTOLINK = re.compile(r"<(https?://[^<>\s]{1,2000})>")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,500}>")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from digest import model
+from digest.analysis.analyzer import ComputeEach, KeptValid
 from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
 from digest.store.collector import paused_collector
@@ -692,11 +693,7 @@ class CachedAnalysis:
         writing(self.cache_dir, "summaries", lambda c: c.put_many(values.items(), used))
 
     def memoize_each(
-        self,
-        name: str,
-        inputs: Sequence[Any],
-        compute: Callable[[list[int]], list[Any]],
-        valid: Callable[[Any], bool],
+        self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
     ) -> list[Any]:
         """A value per item: the one stored under the same item inputs (JSON) by an earlier
         build where it passes `valid`, else compute's for the items at the indices it is given

@@ -56,9 +56,14 @@ def fingerprint(article: Article) -> str:
     """The article's content hash: the reader's hash of the file, or one of its fields."""
     if article.content_hash:
         return article.content_hash
-    fields = [
-        article.title,
-        article.date.isoformat(),
+    fields = [article.title, article.date.isoformat(), *text_fields(article)]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+def text_fields(article: Article) -> list[Any]:
+    """What the article's file says besides its title and date, as JSON values in this order
+    (its fingerprint hashes them, and the read cache keeps them)."""
+    return [
         list(article.paragraphs),
         article.dateline,
         article.source,
@@ -67,7 +72,6 @@ def fingerprint(article: Article) -> str:
         list(article.forced_topics),
         article.editor_summary,
     ]
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
 def snapshot_of(digest: Digest) -> dict[str, dict[str, str]]:

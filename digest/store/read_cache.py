@@ -49,6 +49,7 @@ from digest.store.cache import (
 )
 from digest.store.collector import paused_collector
 from digest.store.fingerprint import add_code
+from digest.store.history import text_fields
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +148,7 @@ def encode_outcome(relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz:
             article.slug,
             article.title,
             _encode_date(article.date, reader_tz),
-            list(article.paragraphs),
-            article.dateline,
-            article.source,
-            article.url,
-            article.author,
-            list(article.forced_topics),
-            article.editor_summary,
+            *text_fields(article),
             article.draft,
             article.content_hash,
             [[p.paragraph, p.kind, p.text] for p in article.set_apart],

@@ -18,7 +18,7 @@ from digest.config import DigestConfig
 from digest.model import Digest
 from digest.project import _TolerantLoader, plugin_options
 from digest.site.build_steps import head_tags
-from digest.site.output import SCRIPT, STYLESHEET, insert_in_head, page_dest, site_nav
+from digest.site.output import add_reader_assets, insert_in_head, page_dest, site_nav
 from digest.site.output import write_docs_folder as _write_docs_folder
 from digest.site.search import BUNDLE, resolved_search, search_engine_tag, seed_shards
 from digest.store.history import record_build
@@ -110,14 +110,9 @@ def derived_config(
     derived["site_dir"] = os.path.relpath(site_dir, project_dir)
     derived["nav"] = site_nav(config, raw.get("nav") or [])
     extra_css = list(raw.get("extra_css") or [])
-    if STYLESHEET not in extra_css:
-        extra_css.append(STYLESHEET)
-    derived["extra_css"] = extra_css
     scripts = list(raw.get("extra_javascript") or [])
-    paths = [s.get("path") if isinstance(s, dict) else str(s) for s in scripts]
-    if SCRIPT not in paths:
-        scripts.append(SCRIPT)
-    derived["extra_javascript"] = scripts
+    add_reader_assets(extra_css, scripts)
+    derived["extra_css"], derived["extra_javascript"] = extra_css, scripts
     derived["plugins"] = _without_digest(raw.get("plugins"))
     theme = raw.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):

@@ -132,21 +132,29 @@ def group(
     )
 
 
-def cached_analysis(config: DigestConfig, progress: Progress | None = None) -> CachedAnalysis:
-    """How site builds analyse: unchanged articles from the summary cache, the rest in parallel."""
+def cached_analysis(
+    config: DigestConfig, progress: Progress | None = None, in_memory: bool = False
+) -> CachedAnalysis:
+    """How site builds analyse: unchanged articles from the summary cache, the rest in parallel.
+
+    in_memory: keep this build's entries and per-article values in the process for the next
+    build too (`mkdocs serve`); a one-off build would only hold them until it exits, 100,000
+    articles' story terms and vocabulary parts included."""
     from digest.store.cache import CachedAnalysis
 
-    return CachedAnalysis(config.cache_dir, config.workers, progress)
+    return CachedAnalysis(config.cache_dir, config.workers, progress, use_memory=in_memory)
 
 
-def analysed_digest(config: DigestConfig, show_progress: bool = True) -> tuple[Digest, str]:
+def analysed_digest(
+    config: DigestConfig, show_progress: bool = True, in_memory: bool = False
+) -> tuple[Digest, str]:
     """The digest, summaries from the cache where unchanged (a progress bar for long runs when
     show_progress), and a line saying how many articles were summarized and how many came
-    from the cache."""
+    from the cache (see cached_analysis for in_memory)."""
     from digest.analysis.parallel import progress_bar
 
     with progress_bar() as progress:
-        cache = cached_analysis(config, progress if show_progress else None)
+        cache = cached_analysis(config, progress if show_progress else None, in_memory)
         digest = build_digest(config, cache)
     stats = cache.stats
     told = (

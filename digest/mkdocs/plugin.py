@@ -156,7 +156,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             raise PluginError(f"{content_dir}: content folder does not exist")
         show = self.show_progress or self.config["progress"] or env_flag("DIGEST_PROGRESS")
         try:
-            generated = self.build.make_pages(lambda settings: analysed_digest(settings, show))
+            generated = self.build.make_pages(lambda c: analysed_digest(c, show, self.serving))
         except ValueError as error:
             raise PluginError(f"{config.config_file_path}: {error}") from None
         except TemplateProblem as error:

@@ -546,13 +546,13 @@ class Update:
     n: int
     new: int
     cold: Run
-    warm: Run
+    warm: Run | None  # None: not measured (--update-only)
     update: Run
-    empty: Run
+    empty: Run | None  # None: not measured (--update-only)
     pages: int  # HTML pages in the site
     rendered: int  # pages MkDocs converted from Markdown (not from the page cache)
     written: int  # HTML pages the update wrote (the rest are the files of the day before)
-    identical: bool  # the update's site is byte for byte the empty-folder build's
+    identical: bool | None  # the update's site is byte for byte the empty-folder build's
 
 
 # A day's new articles: 100 for a digest of 10,000; a year's archive of 100,000 gets 300.
@@ -563,14 +563,19 @@ def new_articles(n: int) -> int:
     return 300 if n >= 100_000 else NEW_ARTICLES
 
 
-def measure_update(n: int, stories: list[Story], workdir: Path, new: int) -> Update:
+def measure_update(
+    n: int, stories: list[Story], workdir: Path, new: int, update_only: bool = False
+) -> Update:
+    """The daily update at N; update_only: only the cold build and the update (a 100,000-article
+    archive: each further build takes many minutes)."""
     root = workdir / f"update-{n}"
     write_ours(root, n, stories)
     shutil.rmtree(root / "site", ignore_errors=True)
     cold = mkdocs_build(root)
     print(f"  N={n} cold: {cold.seconds:.1f} s", flush=True)
-    warm = mkdocs_build(root)
-    print(f"  N={n} warm: {warm.seconds:.1f} s", flush=True)
+    warm = None if update_only else mkdocs_build(root)
+    if warm is not None:
+        print(f"  N={n} warm: {warm.seconds:.1f} s", flush=True)
     newer = articles(stories, n + new)[n:]
     for i, (story, title, date) in enumerate(newer, start=n):
         write_article(root / "content", i, story, title, date)
@@ -582,6 +587,9 @@ def measure_update(n: int, stories: list[Story], workdir: Path, new: int) -> Upd
     pages = list((root / "site").rglob("*.html"))
     written = sum(p.stat().st_mtime_ns >= started for p in pages)
     cached, converted = update.pages_cached or (0, 0)
+    changed = converted - cached
+    if update_only:
+        return Update(n, new, cold, None, update, None, len(pages), changed, written, None)
     empty_site = workdir / f"update-{n}-empty"
     empty = mkdocs_build(root, site=empty_site)
     print(f"  N={n} same content, empty folder: {empty.seconds:.1f} s", flush=True)
@@ -610,14 +618,19 @@ def update_table(results: list[Update]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
+        same = {True: "yes", False: "NO", None: "not measured"}[r.identical]
         lines.append(
-            f"| {r.n:,} | {r.cold.seconds:.1f} s | {r.warm.seconds:.1f} s "
+            f"| {r.n:,} | {r.cold.seconds:.1f} s | {_seconds(r.warm)} "
             f"| +{r.new}: {r.update.seconds:.1f} s | {r.update.seconds / r.cold.seconds:.2f} "
-            f"| {r.rendered:,} | {r.written:,} of {r.pages:,} | {r.empty.seconds:.1f} s "
-            f"| {'yes' if r.identical else 'NO'} "
+            f"| {r.rendered:,} | {r.written:,} of {r.pages:,} | {_seconds(r.empty)} "
+            f"| {same} "
             f"| {r.cold.max_rss_mb:,.0f} MB / {r.update.max_rss_mb:,.0f} MB |"
         )
     return "\n".join(lines)
+
+
+def _seconds(run: Run | None) -> str:
+    return "not measured" if run is None else f"{run.seconds:.1f} s"
 
 
 def write_update_doc(text: str) -> None:
@@ -641,6 +654,12 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update the docs page")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites")
     parser.add_argument(
+        "--update-only",
+        action="store_true",
+        help="with --daily-update: only the cold build and the update (no warm build, no "
+        "empty-folder build to compare bytes with)",
+    )
+    parser.add_argument(
         "--daily-update",
         action="store_true",
         help="measure only the daily update: cold, warm, then a day's newer articles "
@@ -663,7 +682,9 @@ def main() -> None:
         if args.daily_update:
             updates = []
             for n in sizes:
-                updates.append(measure_update(n, stories, workdir, new_articles(n)))
+                updates.append(
+                    measure_update(n, stories, workdir, new_articles(n), args.update_only)
+                )
                 text = update_table(updates)
                 print(text, flush=True)
                 if not args.no_write:

@@ -76,20 +76,20 @@ def document_of(entry: DigestEntry) -> Document:
 class TermVectors:
     """L2-normalised TF-IDF rows (documents) over stems that are neither rare nor everywhere."""
 
-    def __init__(
-        self,
-        documents: Sequence[Document],
-        min_df: int = 2,
-        max_df: float = 0.5,
-        workers: int = 0,
-    ) -> None:
+    def __init__(self, documents: Sequence[Document], min_df: int = 2, max_df: float = 0.5) -> None:
         counts: list[Counter[str]] = []
         surface: dict[str, Counter[str]] = {}
-        # Each document's words are counted on its own, over the machine's cores.
-        for counter, spellings in map_parallel(_term_counts, documents, workers):
+        for document in documents:
+            counter: Counter[str] = Counter()
+            stop = stop_words_of(document.language)
+            for text in (document.title, *document.paragraphs):
+                tokens = Tokens(text)
+                for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
+                    if len(word) < 3 or word.lower() in stop or not _WORDLIKE.match(word):
+                        continue
+                    counter[word_stem] += 1
+                    surface.setdefault(word_stem, Counter())[word] += 1
             counts.append(counter)
-            for word_stem, forms in spellings.items():
-                surface.setdefault(word_stem, Counter()).update(forms)
         df: Counter[str] = Counter()
         for counter in counts:
             df.update(counter.keys())
@@ -120,21 +120,6 @@ class TermVectors:
         """The surface forms of the `count` heaviest stems (ties broken by the stem)."""
         order = sorted(range(len(weights)), key=lambda i: (-weights[i], self.vocabulary[i]))
         return tuple(self.surface[self.vocabulary[i]] for i in order[:count] if weights[i] > 0)
-
-
-def _term_counts(document: Document) -> tuple[Counter[str], dict[str, Counter[str]]]:
-    """A document's content stems with their counts, and the spellings of each."""
-    counter: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = {}
-    stop = stop_words_of(document.language)
-    for text in (document.title, *document.paragraphs):
-        tokens = Tokens(text)
-        for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
-            if len(word) < 3 or word.lower() in stop or not _WORDLIKE.match(word):
-                continue
-            counter[word_stem] += 1
-            surface.setdefault(word_stem, Counter())[word] += 1
-    return counter, surface
 
 
 def _spelling(forms: Counter[str]) -> str:

@@ -125,3 +125,41 @@ def test_a_page_with_a_link_to_no_page_is_never_stored(tmp_path: Path) -> None:
     assert plan.expected["index.md"][2] is True
     assert plan.expected["a.md"][2] is False
     assert plan.counts() == (0, 2)
+
+
+def test_the_search_index_starts_once_the_kept_pages_are_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index is written beside the engine's rendering, into the folder the kept pages
+    # (the old bundle among them) are linked into: it may start only after they are there,
+    # or the old bundle's files would land on the new one (the new articles unsearchable).
+    import json
+
+    from digest.mkdocs.plugin import build_site
+    from digest.site import digest_build
+    from tests.test_daily_update import make_project
+
+    project = make_project(tmp_path, 12)
+    monkeypatch.chdir(project)
+    build_site("mkdocs.yml")
+    for number in range(3):  # three more articles, as another day brings
+        source = project / "content" / f"report-{number:03d}.md"
+        text = source.read_text(encoding="utf-8").replace("title:", "title: Later", 1)
+        (project / "content" / f"later-{number}.md").write_text(text, encoding="utf-8")
+    steps: list[str] = []
+    plan, index = digest_build.DigestBuild.plan_pages, digest_build.DigestBuild.index_search
+
+    def planned(self: digest_build.DigestBuild, *args: object, **kwargs: object) -> None:
+        steps.append("kept pages in place")
+        plan(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def indexed(self: digest_build.DigestBuild, site: Path) -> None:
+        steps.append("index started")
+        index(self, site)
+
+    monkeypatch.setattr(digest_build.DigestBuild, "plan_pages", planned)
+    monkeypatch.setattr(digest_build.DigestBuild, "index_search", indexed)
+    site = build_site("mkdocs.yml")
+    assert steps == ["kept pages in place", "index started"]
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == 15

@@ -173,3 +173,20 @@ def test_map_parallel_falls_back_to_one_process(
     titles = parallel.map_parallel(str.upper, [a.title for a in articles], 2, serial_below=0)
     assert titles == [a.title.upper() for a in articles]
     assert "continuing in one process" in caplog.text
+
+
+def test_map_parallel_runs_a_function_that_cannot_be_sent_here(
+    articles: tuple[Article, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a closure cannot reach a worker: no pool should start")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    seen: list[str] = []
+
+    def record(article: Article) -> str:  # a closure: it does not pickle
+        seen.append(article.slug)
+        return article.title
+
+    titles = parallel.map_parallel(record, articles, 2, serial_below=0)
+    assert titles == [a.title for a in articles] and len(seen) == len(articles)

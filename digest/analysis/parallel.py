@@ -11,6 +11,7 @@ import logging
 import math
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -39,6 +40,9 @@ Progress = Callable[[int, int], None]
 
 # Below this many articles the pool is not worth starting (a worker costs ~0.1 s to fork).
 SERIAL_BELOW = 48
+# Below this many items map_parallel's per-article steps (a millisecond or less each) are not
+# worth a pool either: forking and sending the results back cost more than they save.
+MAP_SERIAL_BELOW = 512
 # Articles per task: big enough to amortise the round trip, small enough to spread the load.
 MAX_CHUNK = 32
 # Tasks queued per worker at a time: keeps workers busy without pickling everything at once.
@@ -108,7 +112,7 @@ def map_parallel(
     items: Sequence[T],
     workers: int = 0,
     *,
-    serial_below: int = SERIAL_BELOW,
+    serial_below: int = MAP_SERIAL_BELOW,
 ) -> list[R]:
     """function(item) for every item, in order, over the machine's cores: the same list as
     ``[function(item) for item in items]``.
@@ -118,13 +122,22 @@ def map_parallel(
     dataclass of plain values whose ``__call__`` does the work) and depend on its item alone.
     """
     count = min(worker_count(workers), math.ceil(len(items) / 2) or 1)
-    if count <= 1 or len(items) < serial_below:
+    if count <= 1 or len(items) < serial_below or not _pickles(function):
         return [function(item) for item in items]
     try:
         return _in_pool(partial(_each, function), items, count, None)
     except (BrokenProcessPool, OSError) as error:
         log.warning("digest: parallel work failed (%s); continuing in one process", error)
         return [function(item) for item in items]
+
+
+def _pickles(function: Callable[..., Any]) -> bool:
+    # A closure (a test's stand-in, say) cannot be sent to a worker: it runs here instead.
+    try:
+        pickle.dumps(function)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def _each(function: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
@@ -251,10 +264,15 @@ class _Bar:
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done, total=total)
+        if done >= total:
+            # Drawn to the end: its refresh thread stops, so the build's later worker pools
+            # may fork (a running thread makes them spawn, which is slower).
+            self.close()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+            self.bar, self.task = None, None
 
 
 @contextmanager

@@ -143,8 +143,8 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        # MkDocs empties the site folder right after this event; kept pages go aside first and
-        # come back in on_files, before anything is written (and the search index starts there).
+        # MkDocs empties the site folder right after this event; the pages this build may keep
+        # are moved aside first and brought back in on_files, before anything is written.
         if self.build is not None:
             self.build.move_aside()
 
@@ -184,7 +184,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
             found = files.get_file_from_path(path)
             return found.url if found is not None else None
 
-        summaries = self.build.summaries(url_of, index_into=Path(config.site_dir))
+        summaries = self.build.summaries(url_of)
         files.append(File.generated(config, SUMMARIES, content=summaries))
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -195,7 +195,7 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
         build.avoid_file_reading(config.markdown_extensions)
         if build.page_cache is not None:
             build.plan_pages(*page_places(config, nav, files, build.kept_pages is not None))
-        build.freeze()
+        build.start_rendering(Path(config.site_dir))
         return nav
 
     def _set_title_and_date(

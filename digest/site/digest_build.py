@@ -170,14 +170,11 @@ class DigestBuild:
         )
         return plain_text_html(entry)
 
-    def summaries(self, url_of: Callable[[str], str | None], index_into: Path | None = None) -> str:
+    def summaries(self, url_of: Callable[[str], str | None]) -> str:
         """The search summaries file of the articles whose page the engine publishes (url_of: a
-        generated page's URL, None if none); their URLs are kept for the search index, which
-        starts at once into the site folder index_into when given (see index_search)."""
+        generated page's URL, None if none); their URLs are kept for the search index."""
         assert self.generated is not None
         cards, self.article_urls = article_cards(self.generated.digest, self.settings, url_of)
-        if index_into is not None:
-            self.index_search(index_into)
         return summaries_json(cards)
 
     def watched_folders(self) -> list[Path]:
@@ -205,7 +202,9 @@ class DigestBuild:
         """Whether the page at this source path is an article's page."""
         return self.generated is not None and self.generated.entry(src) is not None
 
-    def freeze(self) -> None:
+    def start_rendering(self, site: Path) -> None:
+        """The engine is about to render its pages into site, the kept pages in place: the
+        digest is frozen out of the collector, and the search index starts (index_search)."""
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while the
         # engine renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it
@@ -213,6 +212,7 @@ class DigestBuild:
         if not self._frozen:
             gc.freeze()
             self._frozen = True
+        self.index_search(site)
 
     def end(self) -> None:
         if self._frozen:
@@ -230,8 +230,9 @@ class DigestBuild:
 
         The index needs only the digest and the articles' URLs (known once the engine has its
         files), and Pagefind runs as a process of its own: on two cores it indexes beside the
-        engine's rendering instead of after it. The engine must have emptied its site folder
-        already (Pagefind writes site/pagefind)."""
+        engine's rendering instead of after it. Nothing else may write site/pagefind from now
+        on: the engine has emptied its site folder, and the kept pages (the old bundle among
+        them, whose shards are reused) are in place."""
         digest, settings = self.digest, self.settings
         if digest is None or settings.search != "pagefind" or self._search is not None:
             return

@@ -39,6 +39,7 @@ from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
 from digest.store.markdown_pages import load_secret
+from digest.store.publish import current_umask
 from digest.store.search_shards import ShardCache, read_plain_tree, write_tree
 from digest.wording import counted
 
@@ -415,7 +416,7 @@ def write_pagefind(
         (staging / SHARDS_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         # mkdtemp made it 0700: a web server running as another user would get 403. The kept
         # shards were given the same mode when they were written.
-        mode = 0o777 & ~_umask()
+        mode = 0o777 & ~current_umask()
         for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             os.chmod(folder, mode)
         for key in sorted(kept):
@@ -631,9 +632,3 @@ def _write_files(files: Mapping[str, bytes], folder: Path) -> None:
         write_tree(files, folder)
     except ValueError as error:
         raise SearchIndexError(f"Pagefind named {error}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

@@ -30,7 +30,7 @@ def staged_site(final: Path, say: Callable[[str], None] = _ignore) -> Iterator[P
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=final.parent))
     # mkdtemp makes it 0700: a web server running as another user would get 403 for the
     # whole site. It gets the mode any new folder gets.
-    os.chmod(staging, 0o777 & ~_umask())
+    os.chmod(staging, 0o777 & ~current_umask())
     # Held while this build runs: start-up cleaning leaves a folder alone while it is locked.
     guard = lock_folder(staging)
     try:
@@ -55,8 +55,18 @@ def swap_in(built: Path, final: Path) -> None:
         shutil.rmtree(previous)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
+def current_umask() -> int:
+    """The process's umask (new files' mode bits to clear)."""
+    # Read, not set: the index is written beside the engine's rendering (another thread), and
+    # setting the umask even for a moment would change the mode of a page written meanwhile.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no /proc (not Linux): the only way to read it
     os.umask(mask)
     return mask
 

@@ -21,6 +21,7 @@ from digest.analysis.analyzer import (
     analyze_serially,
     split_article,
 )
+from digest.analysis.parallel import one_blas_thread
 from digest.analysis.stories import stories_for
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.model import (
@@ -245,6 +246,11 @@ def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> 
 
     cache: how articles are analysed and what is kept between builds (cached_analysis for a
     site build; by default nothing is kept)."""
+    with one_blas_thread():
+        return _build_digest(config, cache)
+
+
+def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
     tz = resolve_timezone(config.timezone)
     # Only for the "date lies in the future" warning; never written into the output.
     now = datetime.now(timezone.utc)

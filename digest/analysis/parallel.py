@@ -217,10 +217,27 @@ def exit_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's linear algebra (BLAS) on one thread meanwhile.
+
+    The build spreads its work over processes of its own (a core each): BLAS's threads could
+    only contend with them, and on a busy machine the spinning threads made the topic
+    suggestions' SVD ten times slower. One thread also sums in the same order on every machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def _start_worker(
     parent: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
 ) -> None:
     exit_with_parent(parent)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # a worker is one core's share (see above)
     if setup is not None:
         setup(*setup_args)
 

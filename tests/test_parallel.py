@@ -190,3 +190,11 @@ def test_map_parallel_runs_a_function_that_cannot_be_sent_here(
 
     titles = parallel.map_parallel(record, articles, 2, serial_below=0)
     assert titles == [a.title for a in articles] and len(seen) == len(articles)
+
+
+def test_numpys_blas_runs_on_one_thread_during_the_analysis() -> None:
+    from threadpoolctl import threadpool_info
+
+    with parallel.one_blas_thread():
+        inside = {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+    assert inside == {1}

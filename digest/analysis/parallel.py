@@ -225,6 +225,7 @@ def one_blas_thread() -> Iterator[None]:
     only contend with them, and on a busy machine the spinning threads made the topic
     suggestions' SVD ten times slower. One thread also sums in the same order on every machine.
     """
+    import numpy  # noqa: F401  (loads the BLAS library: threadpoolctl limits what is loaded)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -235,6 +236,7 @@ def _start_worker(
     parent: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
 ) -> None:
     exit_with_parent(parent)
+    import numpy  # noqa: F401  (a spawned worker has not loaded BLAS yet)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")  # a worker is one core's share (see above)

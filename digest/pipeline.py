@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -21,7 +22,7 @@ from digest.analysis.analyzer import (
     analyze_serially,
     split_article,
 )
-from digest.analysis.parallel import one_blas_thread
+from digest.analysis.parallel import Background, one_blas_thread
 from digest.analysis.stories import stories_for
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.model import (
@@ -198,6 +199,9 @@ class BuildCache(Protocol):
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         """compute(), or what it gave for the same inputs before."""
 
+    def recall(self, name: str, inputs: Any) -> Any | None:
+        """What memoize keeps for the same inputs, or None."""
+
     def memoize_each(
         self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
     ) -> list[Any]:
@@ -274,26 +278,42 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
         entries = sections_of(entries, config.topics)
     with paused_collector():  # ordering and grouping 10,000 entries: new objects, no garbage
         digest = group(entries, config.topics, problems)
+    # Suggestions need the grouping, not the stories: when they are not kept from an earlier
+    # build, they are worked out in a process of their own while this one groups the stories.
+    wanted = _suggestion_inputs(digest, config)
+    beside = None
+    if wanted is not None and cache.recall("suggestions", wanted[1]) is None:
+        beside = Background(_suggestions, wanted[0], config)
+    with paused_collector():
         stories = stories_for(
             digest.entries, config.stories, *cache.story_cache(), workers=config.workers
         )
     digest = replace(digest, stories=stories)
-    if config.topic_suggestions > 0 and digest.other:
-        # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
-        # (memory and time), and clustering takes seconds, so unchanged content reuses it.
-        recent = digest.entries[:SUGGESTION_WINDOW]
-        slugs = {e.article.slug for e in recent}
-        found = replace(
-            digest, entries=recent, other=tuple(e for e in digest.other if e.article.slug in slugs)
-        )
-        inputs = [
-            [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
-            [
-                [e.article.slug, e.article.title, e.article.paragraphs, e.article.language]
-                for e in found.entries
-            ],
-            [e.article.slug for e in found.other],
-        ]
-        suggestions = cache.memoize("suggestions", inputs, lambda: _suggestions(found, config))
-        digest = replace(digest, suggestions=suggestions)
+    if wanted is not None:
+        found, inputs = wanted
+        work = beside.result if beside is not None else partial(_suggestions, found, config)
+        digest = replace(digest, suggestions=cache.memoize("suggestions", inputs, work))
     return digest
+
+
+def _suggestion_inputs(digest: Digest, config: DigestConfig) -> tuple[Digest, Any] | None:
+    """The part of the digest topic suggestions look at, and what they depend on (None: no
+    suggestions are made)."""
+    if config.topic_suggestions <= 0 or not digest.other:
+        return None
+    # Suggestions cluster a dense stories × words matrix: the newest stories bound its size
+    # (memory and time), and clustering takes seconds, so unchanged content reuses it.
+    recent = digest.entries[:SUGGESTION_WINDOW]
+    slugs = {e.article.slug for e in recent}
+    found = replace(
+        digest, entries=recent, other=tuple(e for e in digest.other if e.article.slug in slugs)
+    )
+    inputs = [
+        [config.topic_suggestions, config.topic_threshold, repr(config.topics)],
+        [
+            [e.article.slug, e.article.title, e.article.paragraphs, e.article.language]
+            for e in found.entries
+        ],
+        [e.article.slug for e in found.other],
+    ]
+    return found, inputs

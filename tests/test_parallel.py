@@ -198,3 +198,25 @@ def test_numpys_blas_runs_on_one_thread_during_the_analysis() -> None:
     with parallel.one_blas_thread():
         inside = {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
     assert inside == {1}
+
+
+def _words(text: str) -> list[str]:
+    return sorted(text.split())
+
+
+def _fails(text: str) -> list[str]:
+    raise ValueError(f"cannot read {text!r}")
+
+
+def test_background_work_gives_what_working_here_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "the build goes on while a process of its own works this out"
+    beside = parallel.Background(_words, text)
+    assert beside._process is not None  # forked: nothing else runs threads here
+    assert beside.result() == _words(text)
+    # Its failure is raised here, by working it out again in this process.
+    with pytest.raises(ValueError, match="cannot read"):
+        parallel.Background(_fails, "x").result()
+    # Threads running (mkdocs serve): no fork, the same result worked out here.
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
+    here = parallel.Background(_words, text)
+    assert here._process is None and here.result() == _words(text)

@@ -214,6 +214,10 @@ class SerialAnalysis:
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         return compute()
 
+    def recall(self, name: str, inputs: Any) -> None:
+        """Nothing is kept."""
+        return None
+
     def memoize_each(
         self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
     ) -> list[Any]:

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from digest.model import Article, DigestEntry
 
@@ -217,6 +217,66 @@ def exit_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
+class Background(Generic[R]):
+    """function(*args) worked out in a forked process while this one goes on; result() waits
+    for it. Where forking is not safe (threads run, as under `mkdocs serve`) or fails, and when
+    the function fails there, result() works it out here instead (its error raised here).
+
+    function and its result must pickle; args are inherited (fork), not sent.
+    """
+
+    def __init__(self, function: Callable[..., R], *args: Any) -> None:
+        self.function, self.args = function, args
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receive: Any = None
+        if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+            return
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_send_result, args=(send, os.getpid(), function, args), daemon=True
+        )
+        try:
+            process.start()
+        except OSError as error:
+            log.debug("digest: no process for %s (%s): done in this one", function, error)
+            receive.close()
+        else:
+            self._process, self._receive = process, receive
+        send.close()
+
+    def result(self) -> R:
+        if self._process is not None:
+            try:
+                done, value = self._receive.recv()
+            except (EOFError, OSError):  # the process died
+                done, value = False, None
+            finally:
+                self._receive.close()
+                self._process.join()
+                self._process = None
+            if done:
+                return cast(R, value)
+        return self.function(*self.args)
+
+
+def _send_result(
+    send: Any, parent: int, function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    exit_with_parent(parent)
+    _limit_blas()
+    try:
+        outcome = (True, function(*args))
+    except Exception:  # worked out again by the parent, which raises it there
+        outcome = (False, None)
+    try:
+        send.send(outcome)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        send.send((False, None))
+    finally:
+        send.close()
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """numpy's linear algebra (BLAS) on one thread meanwhile.
@@ -236,12 +296,17 @@ def _start_worker(
     parent: int, setup: Callable[..., None] | None, setup_args: tuple[Any, ...]
 ) -> None:
     exit_with_parent(parent)
-    import numpy  # noqa: F401  (a spawned worker has not loaded BLAS yet)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")  # a worker is one core's share (see above)
+    _limit_blas()
     if setup is not None:
         setup(*setup_args)
+
+
+def _limit_blas() -> None:
+    # A worker is one core's share (see one_blas_thread); a spawned one has no BLAS loaded yet.
+    import numpy  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _start_analyzer(settings: AnalysisSettings) -> None:

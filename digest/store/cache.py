@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from digest import model
 from digest.analysis.analyzer import ComputeEach, KeptValid
@@ -598,6 +598,11 @@ class SummaryCache:
 _memory: dict[str, Any] = {}
 
 
+def _memo_key(name: str, inputs: Any) -> str:
+    text = json.dumps([name, code_fingerprint(), inputs], ensure_ascii=False, default=str)
+    return "memo:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclasses.dataclass(frozen=True)
 class CacheStats:
     """Where a build's entries came from."""
@@ -731,6 +736,24 @@ class CachedAnalysis:
             self._write(new, used)
         return values
 
+    def recall(self, name: str, inputs: Any) -> Any | None:
+        """What memoize stored under the same inputs by an earlier build, or None."""
+        key = _memo_key(name, inputs)
+        remembered = _memory.get(key) if self.use_memory else None
+        if remembered is not None:
+            return remembered
+        stored = self._read([key]).get(key)
+        if stored is None:
+            return None
+        try:
+            value = _tuples(json.loads(stored, object_hook=_decode_object))
+        except (CacheFormatError, json.JSONDecodeError, RecursionError) as error:
+            log.debug("digest: cached %s unusable: %s", name, error)
+            return None
+        if self.use_memory:
+            _memory[key] = value
+        return value
+
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         """compute(), or its result stored under the same inputs (JSON) by an earlier build.
 
@@ -738,20 +761,10 @@ class CachedAnalysis:
         with nothing changed skips them. The result must be our dataclasses, tuples and plain
         values.
         """
-        text = json.dumps([name, code_fingerprint(), inputs], ensure_ascii=False, default=str)
-        key = "memo:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        remembered = _memory.get(key) if self.use_memory else None
-        if remembered is not None:
-            return remembered
-        stored = self._read([key]).get(key)
-        if stored is not None:
-            try:
-                value = _tuples(json.loads(stored, object_hook=_decode_object))
-                if self.use_memory:
-                    _memory[key] = value
-                return value
-            except (CacheFormatError, json.JSONDecodeError, RecursionError) as error:
-                log.debug("digest: cached %s unusable: %s", name, error)
+        kept = self.recall(name, inputs)
+        if kept is not None:
+            return cast(T, kept)
+        key = _memo_key(name, inputs)
         value = compute()
         if self.use_memory:
             _memory[key] = value

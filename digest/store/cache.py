@@ -31,7 +31,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -536,7 +536,10 @@ class SummaryCache:
         only: (family, current): of the keys starting with family, keep only those starting
         with current (entries made under settings or code that are no longer in use).
         """
-        items, used, dropped = list(items), list(used), list(drop)
+        # A one-shot iterator is kept for a second try after a rebuild; a collection (such as
+        # Encoded, which makes each value as it is written) is read again instead.
+        items = list(items) if isinstance(items, Iterator) else items
+        used, dropped = list(used), list(drop)
         if self.read_only:
             raise CacheReadOnly(f"{self.directory} cannot be written; nothing new is saved")
         try:
@@ -549,7 +552,7 @@ class SummaryCache:
 
     def _put_many(
         self,
-        items: list[tuple[str, str]],
+        items: Iterable[tuple[str, str]],
         used: list[str],
         churn: str = "",
         drop: Sequence[str] = (),
@@ -596,6 +599,32 @@ class SummaryCache:
 
 # Entries of the latest build in this process, for `mkdocs serve` rebuilds: {key: entry}.
 _memory: dict[str, Any] = {}
+
+
+class Encoded:
+    """(key, text) of each (key, value), the text made only as it is read (each time it is
+    read: a write that must be tried again reads it again); a value encode cannot take is left
+    out (debug-logged with what name_error says)."""
+
+    def __init__(
+        self,
+        values: Sequence[tuple[str, Any]],
+        encode: Callable[[Any], str],
+        name_error: Callable[[int, Exception], str] | None = None,
+    ) -> None:
+        self.values, self.encode, self.name_error = values, encode, name_error
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for index, (key, value) in enumerate(self.values):
+            try:
+                yield key, self.encode(value)
+            except (CacheFormatError, ValueError, TypeError) as error:
+                if self.name_error is not None:
+                    log.debug("digest: cannot cache %s", self.name_error(index, error))
+
+
+def _plain_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def _memo_key(name: str, inputs: Any) -> str:
@@ -669,16 +698,18 @@ class CachedAnalysis:
         fresh = analyze_parallel(
             [articles[i] for i in missing], settings, self.workers, self.progress
         )
-        new_values: dict[str, str] = {}
         for index, entry in zip(missing, fresh, strict=True):
             entries[index] = entry
-            try:
-                new_values[keys[index]] = encode_entry(entry)
-            except (CacheFormatError, ValueError) as error:
-                log.debug("digest: cannot cache %s: %s", articles[index].source_path, error)
+        # Each entry's JSON is made as it is written: all of them at once held a copy of the
+        # whole analysis (gigabytes at 100,000 articles).
+        new_values = Encoded(
+            [(keys[i], entries[i]) for i in missing],
+            encode_entry,
+            lambda index, error: f"{articles[missing[index]].source_path}: {error}",
+        )
         # Marked used only when their mark is old (REFRESH_DAYS): marking rewrites the row.
         reused = [key for key in keys if key in stale]
-        if self.cache_dir is not None and (new_values or reused):
+        if self.cache_dir is not None and (missing or reused):
             self._write(new_values, reused)
         result = [entry for entry in entries if entry is not None]
         assert len(result) == len(articles)
@@ -693,9 +724,10 @@ class CachedAnalysis:
             return {}
         return reading(self.cache_dir, "summary cache", lambda c: c.get_many(keys, stale))
 
-    def _write(self, values: dict[str, str], used: list[str]) -> None:
+    def _write(self, values: Mapping[str, str] | Encoded, used: list[str]) -> None:
         assert self.cache_dir is not None
-        writing(self.cache_dir, "summaries", lambda c: c.put_many(values.items(), used))
+        items = values.items() if isinstance(values, Mapping) else values
+        writing(self.cache_dir, "summaries", lambda c: c.put_many(items, used))
 
     def memoize_each(
         self, name: str, inputs: Sequence[Any], compute: ComputeEach, valid: KeptValid
@@ -724,15 +756,13 @@ class CachedAnalysis:
                 else:
                     missing.append(index)
             del stored
-        new: dict[str, str] = {}
         for index, value in zip(missing, compute(missing), strict=True):
             values[index] = value
-            with contextlib.suppress(ValueError, TypeError):
-                new[keys[index]] = json.dumps(value, ensure_ascii=False, allow_nan=False)
         if self.use_memory:
             _memory.update(zip(keys, values, strict=True))
         used = [key for key in keys if key in stale]
-        if self.cache_dir is not None and (new or used):
+        if self.cache_dir is not None and (missing or used):
+            new = Encoded([(keys[i], values[i]) for i in missing], _plain_json)
             self._write(new, used)
         return values
 

@@ -26,7 +26,7 @@ class Topic:
     context: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SetApart:
     """Page furniture found in an article's text (a caption, a sign-up line, related links):
     left out of its summaries and topics, but still shown, muted, on the article page."""
@@ -38,7 +38,7 @@ class SetApart:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """One article as read from content/: plain text ready to summarize, plus its metadata."""
 
@@ -74,7 +74,7 @@ class Article:
         return sum(len(p.split()) for p in self.paragraphs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of an article, with where it stands."""
 
@@ -85,7 +85,7 @@ class Sentence:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
     """Sentences picked from an article (or an editor's text), in article order."""
 
@@ -98,7 +98,7 @@ class Summary:
         return " ".join(s.text for s in self.sentences)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TopicMatch:
     """Why an article belongs to a topic, and its summary of the part about that topic."""
 
@@ -122,7 +122,7 @@ class TopicMatch:
     context: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DigestEntry:
     """An article with everything the pipeline worked out about it."""
 
@@ -203,7 +203,7 @@ class StorySettings:
     window_days: float = 7.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Story:
     """Articles that report the same event, oldest first."""
 
@@ -219,7 +219,7 @@ class Story:
     headlines: tuple[StoryArticle, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoryArticle:
     """An article of a story as a listing names it."""
 
@@ -228,7 +228,7 @@ class StoryArticle:
     source: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StorySentence:
     """A sentence of a story's summary, credited to the article (and outlet) it comes from."""
 

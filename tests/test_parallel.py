@@ -161,6 +161,12 @@ def test_learned_vocabulary_and_story_terms_are_the_same_over_workers(
     assert parallel.map_parallel(task, documents[:12], workers=2, serial_below=0) == serial[:12]
     learned = learned_topics(documents, TOPICS, 0.15, workers=2)
     assert learned == learned_topics(documents, TOPICS, 0.15, workers=1)
+    assert any(t.context for t in learned)
+    # Counted a few articles at a time (a large folder never holds every part at once).
+    from digest.analysis import topic_corpus
+
+    monkeypatch.setattr(topic_corpus, "LEARN_PART", 7)
+    assert learned_topics(documents, TOPICS, 0.15, workers=1) == learned
 
 
 def test_map_parallel_falls_back_to_one_process(

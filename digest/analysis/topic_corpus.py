@@ -539,38 +539,56 @@ def vocabulary_of(
     min_articles: int = 3,
 ) -> tuple[LearnedContext, ...]:
     """The topics' vocabularies from every article's ``member_words`` (see learn_context)."""
-    keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in topics}
-    every = set().union(*keyword_stems.values()) if keyword_stems else set()
-    df: Counter[str] = Counter()
-    near: dict[str, Counter[str]] = {t.slug: Counter() for t in topics}
-    strong: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
-    for part in parts:
-        df.update(part["stems"])
-        for slug, words in part["about"].items():
-            if slug in near:
-                strong[slug] += 1
-                near[slug].update(words)
-        for word_stem, form in part["forms"].items():
-            forms.setdefault(word_stem, Counter())[form] += 1
-    total = max(1, len(parts))
-    learned = []
-    for topic in topics:
-        n = strong[topic.slug]
-        if n < min_articles:
-            learned.append(LearnedContext(topic.slug, n, ()))
-            continue
-        scored = []
-        for word_stem, inside in near[topic.slug].items():
-            if inside < max(2, math.ceil(n / 4)) or word_stem in every:
+    counts = VocabularyCounts(topics)
+    counts.add(parts)
+    return counts.vocabularies(count, min_articles)
+
+
+class VocabularyCounts:
+    """What the topics' vocabularies are learned from, counted over articles' ``member_words``
+    added in any order and in as many parts as wanted (a large folder is read a block at a
+    time, so all of its parts are never held at once)."""
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.topics = tuple(topics)
+        keyword_stems = {t.slug: CompiledTopic.of(t).stems for t in topics}
+        self.keyword_stems = set().union(*keyword_stems.values()) if keyword_stems else set()
+        self.df: Counter[str] = Counter()
+        self.near: dict[str, Counter[str]] = {t.slug: Counter() for t in topics}
+        self.strong: Counter[str] = Counter()
+        self.forms: dict[str, Counter[str]] = {}
+        self.articles = 0
+
+    def add(self, parts: Iterable[Mapping[str, Any]]) -> None:
+        for part in parts:
+            self.articles += 1
+            self.df.update(part["stems"])
+            for slug, words in part["about"].items():
+                if slug in self.near:
+                    self.strong[slug] += 1
+                    self.near[slug].update(words)
+            for word_stem, form in part["forms"].items():
+                self.forms.setdefault(word_stem, Counter())[form] += 1
+
+    def vocabularies(self, count: int = 15, min_articles: int = 3) -> tuple[LearnedContext, ...]:
+        total = max(1, self.articles)
+        learned = []
+        for topic in self.topics:
+            n = self.strong[topic.slug]
+            if n < min_articles:
+                learned.append(LearnedContext(topic.slug, n, ()))
                 continue
-            share, overall = inside / n, df[word_stem] / total
-            if share >= 2 * overall:
-                scored.append((-share * math.log(share / overall), word_stem))
-        scored.sort()
-        words = tuple(_spelling(forms[s]) for _, s in scored[:count])
-        learned.append(LearnedContext(topic.slug, n, words))
-    return tuple(learned)
+            scored = []
+            for word_stem, inside in self.near[topic.slug].items():
+                if inside < max(2, math.ceil(n / 4)) or word_stem in self.keyword_stems:
+                    continue
+                share, overall = inside / n, self.df[word_stem] / total
+                if share >= 2 * overall:
+                    scored.append((-share * math.log(share / overall), word_stem))
+            scored.sort()
+            words = tuple(_spelling(self.forms[s]) for _, s in scored[:count])
+            learned.append(LearnedContext(topic.slug, n, words))
+        return tuple(learned)
 
 
 def _content_stems(
@@ -586,6 +604,11 @@ def _content_stems(
             found.add(word_stem)
             surface.setdefault(word_stem, Counter())[word] += 1
     return found
+
+
+# Articles whose parts in the learned vocabularies are worked out and counted at a time: the
+# parts of 100,000 articles held at once took gigabytes.
+LEARN_PART = 4096
 
 
 def learned_topics(
@@ -606,17 +629,24 @@ def learned_topics(
     if all(t.context for t in topics) or not documents:
         return tuple(topics)
     words_of = MemberWords(tuple(topics), threshold)
-    if memoize_each is None:
-        parts = map_parallel(words_of, documents, workers)
-    else:
+    counts = VocabularyCounts(topics)
+    setup = [repr(tuple(topics)), threshold]
+    for start in range(0, len(documents), LEARN_PART):
+        part = documents[start : start + LEARN_PART]
+        if memoize_each is None:
+            counts.add(map_parallel(words_of, part, workers))
+            continue
         # Each article's part depends on its text and on the topics' keywords, not the rest.
-        setup = [repr(tuple(topics)), threshold]
-        inputs = [[*setup, d.language, d.title, list(d.paragraphs)] for d in documents]
-        parts = memoize_each(
-            "topic-vocabulary",
-            inputs,
-            lambda indices: map_parallel(words_of, [documents[i] for i in indices], workers),
-            lambda value: isinstance(value, dict) and "about" in value,
+        inputs = [[*setup, d.language, d.title, list(d.paragraphs)] for d in part]
+        counts.add(
+            memoize_each(
+                "topic-vocabulary",
+                inputs,
+                lambda indices, part=part: map_parallel(  # type: ignore[misc]
+                    words_of, [part[i] for i in indices], workers
+                ),
+                lambda value: isinstance(value, dict) and "about" in value,
+            )
         )
-    learned = {c.topic: c.words for c in vocabulary_of(parts, topics)}
+    learned = {c.topic: c.words for c in counts.vocabularies()}
     return tuple(t if t.context else replace(t, context=learned.get(t.slug, ())) for t in topics)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -703,3 +704,39 @@ def test_ecb_plus_clusters_are_read_as_events_and_halved_by_topic(tmp_path: Path
         "4",
         "8",
     }
+
+
+def test_terms_fetched_a_part_at_a_time_and_let_go_give_what_all_at_once_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A large archive's terms are fetched a part at a time as the clustering moves forward and
+    # let go behind it; the stories and the checkpoint are those of having them all.
+    articles = clustering.chronological(_coverage(events=200))
+    settings = StorySettings()
+    expected = clustering.cluster_incrementally(articles, settings, None)
+    asked: list[int] = []
+
+    def terms_many(part: Sequence[Article]) -> list[dict[str, float]]:
+        asked.append(len(part))
+        return [clustering.article_terms(a) for a in part]
+
+    monkeypatch.setattr(clustering, "_TERMS_PART", 37)
+    forgotten: list[int] = []
+    original = clustering._Frequencies.__init__
+
+    def frequencies(self: clustering._Frequencies, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        forget = self.forget
+        assert forget is not None
+
+        def told(index: int) -> object:
+            forgotten.append(index)
+            return forget(index)
+
+        self.forget = told
+
+    monkeypatch.setattr(clustering._Frequencies, "__init__", frequencies)
+    assert clustering.cluster_incrementally(articles, settings, None, terms_many) == expected
+    assert len(asked) >= len(articles) // 37 and max(asked) == 37
+    # Let go behind the window (its span, at least _IDF_ARTICLES) as it moved on.
+    assert len(forgotten) >= len(articles) - clustering._IDF_ARTICLES - 37

@@ -641,6 +641,8 @@ def idf_span(settings: StorySettings) -> float:
 # within the span would make every word of an event look rare. The window then reaches back
 # (never forward: a new article must not change how older ones were grouped) to this many.
 _IDF_ARTICLES = 250
+# Articles whose terms are fetched (or worked out) at a time as the clustering moves forward.
+_TERMS_PART = 4096
 
 
 class _Frequencies:
@@ -649,9 +651,15 @@ class _Frequencies:
     once."""
 
     def __init__(
-        self, times: Sequence[float], terms_of: Callable[[int], Mapping[str, float]], span: float
+        self,
+        times: Sequence[float],
+        terms_of: Callable[[int], Mapping[str, float]],
+        span: float,
+        forget: Callable[[int], object] | None = None,
     ) -> None:
         self.times, self.terms_of, self.span = times, terms_of, span
+        # Told of each article counted out: the window never comes back to it.
+        self.forget = forget
         self.df: Counter[str] = Counter()
         self.low = self.high = 0
 
@@ -665,6 +673,8 @@ class _Frequencies:
             self.high += 1
         while self.low < low:
             self.df.subtract(self.terms_of(self.low).keys())
+            if self.forget is not None:
+                self.forget(self.low)
             self.low += 1
         return self.df, self.high - self.low
 
@@ -738,10 +748,17 @@ def cluster_incrementally(
     times = [a.date.timestamp() for a in ordered]
     keys = [_identity(a) for a in ordered]
     span = idf_span(settings)
+    # The terms of the articles the clustering is reading now: fetched a part at a time as it
+    # moves forward, let go once behind it (a terms dict per article of 100,000 took gigabytes).
     terms: dict[int, dict[str, float]] = {}
+    fetch_from = len(ordered)
 
     def terms_of(index: int) -> dict[str, float]:
         found = terms.get(index)
+        if found is None and terms_many is not None and index >= fetch_from:
+            part = ordered[index : index + _TERMS_PART]
+            terms.update(enumerate(terms_many(part), start=index))
+            found = terms[index]
         if found is None:
             found = terms[index] = article_terms(ordered[index])
         return found
@@ -758,11 +775,12 @@ def cluster_incrementally(
             clusterer = StoryClusterer(settings)
         else:
             kept_heads = resumed
-    if terms_many is not None and start < len(ordered):
-        # Every article the clustering from `start` reads, fetched at once.
-        low = min(bisect.bisect_left(times, times[start] - span), max(0, start - _IDF_ARTICLES))
-        terms.update(enumerate(terms_many(ordered[low:]), start=low))
-    frequencies = _Frequencies(times, terms_of, span)
+    if start < len(ordered):
+        # The articles the clustering from `start` reads come from terms_many, when given.
+        fetch_from = min(
+            bisect.bisect_left(times, times[start] - span), max(0, start - _IDF_ARTICLES)
+        )
+    frequencies = _Frequencies(times, terms_of, span, forget=lambda i: terms.pop(i, None))
     for low, high in _batches(times, start):
         vectors = []
         for index in range(low, high):

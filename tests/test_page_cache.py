@@ -376,3 +376,23 @@ def test_converted_pages_unused_since_yesterday_are_dropped_but_summaries_kept(
     with sqlite3.connect(tmp_path / CACHE_FILE) as db:
         keys = {key for (key,) in db.execute("SELECT key FROM entries")}
     assert keys == {"page:current", "page:new", "summary-entry"}
+
+
+def test_converted_pages_are_written_a_part_at_a_time_during_a_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build does not hold every converted page until it ends (gigabytes at 100,000
+    # articles): they reach the cache a part at a time, and the next build finds them all.
+    from digest.store import page_cache
+    from digest.store.page_cache import PageStore, RenderedPage
+
+    monkeypatch.setattr(page_cache, "FLUSH_PAGES", 3)
+    store = PageStore(tmp_path, use_memory=False)
+    pages = {f"key-{n}": RenderedPage(f"<p>page {n}</p>", (), (), None) for n in range(7)}
+    for key, page in pages.items():
+        store.put(key, page)
+        assert len(store._new) < 3
+    store.save()
+    again = PageStore(tmp_path, use_memory=False)
+    again.load(pages)
+    assert {key: again.get(key) for key in pages} == pages

@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -183,13 +184,11 @@ def _records(count: int) -> list[search.Record]:
     entries = []
     for i in range(count):
         entry = _entry((f"Paragraph {i} about zebra{i} and {i * 7} elephants.",), f"Summary {i}.")
-        article = Article(
-            **{
-                **entry.article.__dict__,
-                "slug": f"a{i}",
-                "source_path": f"a{i}.md",
-                "date": datetime(2019, 1, 1, 8, 0, tzinfo=timezone.utc) + timedelta(days=i),
-            }
+        article = replace(
+            entry.article,
+            slug=f"a{i}",
+            source_path=f"a{i}.md",
+            date=datetime(2019, 1, 1, 8, 0, tzinfo=timezone.utc) + timedelta(days=i),
         )
         entries.append(DigestEntry(article, entry.sentences, entry.summary, entry.topics))
     # Newest first, as a digest lists them: the bundle orders them itself.

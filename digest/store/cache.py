@@ -878,13 +878,16 @@ def reading(
         return {}
 
 
-def writing(cache_dir: Path, what: str, write: Callable[[SummaryCache], None]) -> None:
-    """Run `write` on the cache file; a read-only or unavailable cache saves nothing."""
+def writing(cache_dir: Path, what: str, write: Callable[[SummaryCache], None]) -> bool:
+    """Run `write` on the cache file; a read-only or unavailable cache saves nothing (False)."""
     try:
         with SummaryCache(cache_dir) as cache:
             write(cache)
     except CacheReadOnly as error:
         # Chosen by whoever made it read-only: the build goes on as it should.
         log.info("digest: %s not saved: %s", what, error)
+        return False
     except (CacheUnavailable, sqlite3.Error, OSError) as error:
         log.warning("digest: %s not saved to the cache: %s", what, error)
+        return False
+    return True

@@ -301,6 +301,9 @@ def decode_page(text: str) -> RenderedPage:
     return page
 
 
+# Converted pages written to the cache at a time during a build (see PageStore.put).
+FLUSH_PAGES = 1000
+
 # Pages of the latest build in this process, for `mkdocs serve` rebuilds.
 _memory: dict[str, RenderedPage] = {}
 
@@ -314,6 +317,8 @@ class PageStore:
         self._found: dict[str, RenderedPage] = {}
         self._used: set[str] = set()
         self._new: dict[str, RenderedPage] = {}
+        # False once a write failed (a read-only cache): said once, not tried again.
+        self._saving = True
 
     def load(self, keys: Iterable[str]) -> None:
         """Fetch the entries for the keys a build expects."""
@@ -339,6 +344,16 @@ class PageStore:
 
     def put(self, key: str, page: RenderedPage) -> None:
         self._new[key] = page
+        if not self.use_memory and len(self._new) >= FLUSH_PAGES:
+            # Written a part at a time: the HTML of every converted page held until the build
+            # ends took gigabytes at 100,000 articles (the engine lets go of its own copy).
+            self._write_new()
+
+    def _write_new(self) -> None:
+        if self.cache_dir is not None and self._saving:
+            new = [(key, encode_page(page)) for key, page in self._new.items()]
+            self._saving = writing(self.cache_dir, "converted pages", lambda c: c.put_many(new))
+        self._new.clear()
 
     @property
     def hits(self) -> int:
@@ -350,7 +365,7 @@ class PageStore:
             _memory.clear()  # only the latest build's pages: bounded by the content
             _memory.update((key, self._found[key]) for key in self._used)
             _memory.update(self._new)
-        if self.cache_dir is None or not (self._new or self._used):
+        if self.cache_dir is None or not self._saving or not (self._new or self._used):
             return
         new = ((key, encode_page(page)) for key, page in self._new.items())
         used = sorted(self._used)

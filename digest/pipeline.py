@@ -5,6 +5,8 @@ Plain Python: the MkDocs plugin and the CLI both call ``build_digest``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -240,9 +242,35 @@ def _learned(
     if len(oldest_first) >= LEARN_BLOCK:
         oldest_first = oldest_first[: len(oldest_first) // LEARN_BLOCK * LEARN_BLOCK]
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in oldest_first]
-    return learned_topics(
-        documents, config.topics, config.topic_threshold, cache.memoize_each, config.workers
+    # The same documents learn the same vocabularies: a build whose blocks are unchanged (most
+    # days) takes them as they were, without reading every article's part again.
+    texts = [_text_digest([d.language, d.title, d.paragraphs]) for d in documents]
+
+    def learn() -> tuple[tuple[str, ...], ...]:
+        topics = learned_topics(
+            documents, config.topics, config.topic_threshold, cache.memoize_each, config.workers
+        )
+        return tuple(t.context for t in topics)
+
+    inputs = [repr(config.topics), config.topic_threshold, texts]
+    words = cache.memoize("learned-vocabularies", inputs, learn)
+    if not _vocabularies_for(words, config.topics):  # the cache is not trusted: its shape
+        words = learn()
+    pairs = zip(config.topics, words, strict=True)
+    return tuple(t if t.context else replace(t, context=w) for t, w in pairs)
+
+
+def _vocabularies_for(value: Any, topics: Sequence[Topic]) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == len(topics)
+        and all(isinstance(w, tuple) and all(isinstance(x, str) for x in w) for w in value)
     )
+
+
+def _text_digest(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> Digest:

@@ -317,6 +317,53 @@ def test_a_build_learns_the_vocabulary_of_a_topic_without_context(tmp_path) -> N
     assert all(m.context == () for e in again.topics[0].entries for m in e.topics)
 
 
+def test_learned_vocabularies_are_kept_and_a_malformed_kept_one_is_learned_again() -> None:
+    from datetime import datetime, timezone
+
+    from digest.analysis.analyzer import SerialAnalysis
+    from digest.config import DigestConfig, topics_from_list
+    from digest.model import Article
+    from digest.pipeline import _learned
+
+    texts = [
+        f"Iran said on day {n} that Tehran would expand uranium enrichment at Natanz, and "
+        f"Rouhani said the centrifuges would keep spinning."
+        for n in range(4)
+    ] + [f"The council met on day {n} and the mayor said the budget would pass." for n in range(8)]
+    articles = [
+        Article(
+            f"a{n}.txt",
+            f"a{n}",
+            f"Report {n}",
+            datetime(2019, 1, 1 + n, tzinfo=timezone.utc),
+            (text,),
+            language="en",
+        )
+        for n, text in enumerate(texts)
+    ]
+    config = DigestConfig(
+        topics=topics_from_list([{"name": "Iran", "keywords": ["Iran", "Tehran", "Rouhani"]}])
+    )
+
+    class Kept(SerialAnalysis):
+        """A cache that has kept something for every name: what a tampered cache gives."""
+
+        def __init__(self, kept: object) -> None:
+            self.kept, self.names = kept, []
+
+        def memoize(self, name, inputs, compute):  # type: ignore[no-untyped-def]
+            self.names.append(name)
+            return self.kept if name == "learned-vocabularies" else compute()
+
+    (learned,) = _learned(articles, config, SerialAnalysis())
+    assert {"uranium", "centrifuges"} <= set(learned.context)
+    kept = Kept((("natanz",),))
+    assert _learned(articles, config, kept)[0].context == ("natanz",)
+    assert kept.names == ["learned-vocabularies"]
+    for malformed in ("natanz", (("a",), ("b",)), ((1, 2),), None):
+        assert _learned(articles, config, Kept(malformed)) == (learned,)
+
+
 def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
     matcher = shipped()
     for title in ("Senate panel subpoenas Flynn in Russia probe", "Putin denies election meddling"):

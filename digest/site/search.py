@@ -128,9 +128,11 @@ def article_record(entry: DigestEntry, url: str, topic_names: Mapping[str, str])
     body = "\n".join(article.paragraphs)
     summary = entry.summary.text
     parts = [article.title, body]
-    body_words = {w.casefold() for w in _WORD.findall(body)}
-    if any(w.casefold() not in body_words for w in _WORD.findall(summary)):
-        parts.insert(1, summary)
+    if not all(sentence.text in body for sentence in entry.summary.sentences):
+        # Not all drawn from the text (an editor's summary): added if it says other words.
+        body_words = {w.casefold() for w in _WORD.findall(body)}
+        if any(w.casefold() not in body_words for w in _WORD.findall(summary)):
+            parts.insert(1, summary)
     topics = [topic_names.get(match.topic, match.topic) for match in entry.topics]
     return Record(
         url=url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -122,6 +123,13 @@ class GeneratedPages:
 
     def page(self, src: str) -> Page | None:
         return self.by_path.get(src)
+
+    def forget_markdown(self) -> None:
+        """Let go of the pages' Markdown once the engine has it (and the plan its keys): only
+        titles, dates and articles are asked for after that, and at 100,000 articles the
+        Markdown of every page is half a gigabyte."""
+        self.pages = tuple(replace(page, markdown="") for page in self.pages)
+        self.by_path = {page.path: page for page in self.pages}
 
     def entry(self, src: str) -> DigestEntry | None:
         return self.sources.get(src)

@@ -209,6 +209,8 @@ class DigestBuild:
         # collector's generations, every full collection walks all of it again while the
         # engine renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it
         # is skipped; end (at the end of the build, or on an error) hands it back.
+        if self.generated is not None:
+            self.generated.forget_markdown()
         if not self._frozen:
             gc.freeze()
             self._frozen = True

@@ -166,6 +166,9 @@ class PageCache:
         if expected is None or markdown != expected[1]:
             return None
         key, _, resolves = expected
+        assert self.plan is not None
+        # Compared once, when the engine reads the page: its Markdown need not be held after.
+        self.plan.expected[src] = (key, "", resolves)
         return Stored(key, self.store.get(key), self.store_conversions and resolves)
 
     def finish(self) -> str | None:

@@ -129,3 +129,22 @@ def test_a_repository_secret_replaces_the_home_folders_key(
     with caplog.at_level(logging.WARNING):
         assert load_secret(tmp_path / "three") is None
     assert "DIGEST_CACHE_KEY is shorter than 32" in caplog.text
+
+
+def test_the_bundles_own_index_is_read_without_the_shards_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 100,000 articles the shards beside the bundle's own index came to more than any one
+    # index may: reading them all to keep the own index in the cache failed the build.
+    from digest.site import search
+    from digest.store import search_shards
+
+    monkeypatch.setattr(search_shards, "_MAX_SHARD_BYTES", 64)
+    (tmp_path / "pagefind-entry.json").write_text("{}", encoding="utf-8")
+    shard = tmp_path / "shard-0123456789abcdef0123"
+    shard.mkdir()
+    (shard / "pagefind-entry.json").write_bytes(b"x" * 100)
+    (tmp_path / "shards.json").write_text("{}", encoding="utf-8")
+    assert search._own_files(tmp_path, primary=True) == {"pagefind-entry.json": b"{}"}
+    with pytest.raises(ValueError, match="larger than any search shard"):
+        search._own_files(shard, primary=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -251,6 +252,8 @@ BASE_BLOCK = 1024
 MAX_BLOCK = 2048
 # The list of shard folders, oldest first, that the reader's script merges.
 SHARDS_FILE = "shards.json"
+logger = logging.getLogger(__name__)
+
 SHARD_PREFIX = "shard-"
 # The name the cache keeps the bundle's own index (of the newest records) under.
 NEWEST_PREFIX = "newest-"
@@ -413,7 +416,10 @@ def write_pagefind(
         _run_index_jobs(jobs, language, workers)
         if cache is not None:
             for folder, _, primary in jobs:
-                cache.put(own if primary else folder.name, _own_files(folder, primary))
+                try:
+                    cache.put(own if primary else folder.name, _own_files(folder, primary))
+                except ValueError as error:  # not kept: the next build indexes it again
+                    logger.warning("digest: a search index not kept in the cache: %s", error)
             cache.keep_only([own, *listing["shards"]])
         (staging / SHARDS_FILE).write_text(json.dumps(listing) + "\n", encoding="utf-8")
         # mkdtemp made it 0700: a web server running as another user would get 403. The kept
@@ -437,14 +443,12 @@ def write_pagefind(
 def _own_files(folder: Path, primary: bool) -> dict[str, bytes]:
     """The files of one index: a shard's folder, or the bundle's own index at its top (the
     shard folders and the listing beside it left out)."""
-    files = read_plain_tree(folder)
     if not primary:
-        return files
-    return {
-        path: data
-        for path, data in files.items()
-        if path != SHARDS_FILE and not path.startswith(SHARD_PREFIX)
-    }
+        return read_plain_tree(folder)
+    # Not read at all: at 100,000 articles the shards beside it were more than any one index.
+    return read_plain_tree(
+        folder, lambda path: path == SHARDS_FILE or path.startswith(SHARD_PREFIX)
+    )
 
 
 def _unchanged(target: Path, listing: Mapping[str, Any], kept: set[str], cache: ShardCache) -> bool:

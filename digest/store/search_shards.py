@@ -22,7 +22,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,12 @@ class ShardCache:
                     entry.unlink()
 
 
-def read_plain_tree(folder: Path) -> dict[str, bytes]:
-    """Every file under folder by its relative POSIX path; ValueError for a link, a device or
-    anything but folders and regular files, or for more bytes than any shard has."""
+def read_plain_tree(
+    folder: Path, leave_out: Callable[[str], bool] | None = None
+) -> dict[str, bytes]:
+    """Every file under folder by its relative POSIX path (but those, and the folders, whose
+    relative path leave_out names); ValueError for a link, a device or anything but folders
+    and regular files, or for more bytes than any shard has."""
     files: dict[str, bytes] = {}
     total = 0
     pending = [(folder, "")]
@@ -115,8 +118,10 @@ def read_plain_tree(folder: Path) -> dict[str, bytes]:
     while pending:
         current, prefix = pending.pop()
         for entry in sorted(current.iterdir()):
-            mode = entry.lstat().st_mode
             relative = prefix + entry.name
+            if leave_out is not None and leave_out(relative):
+                continue
+            mode = entry.lstat().st_mode
             if stat.S_ISDIR(mode):
                 pending.append((entry, relative + "/"))
             elif stat.S_ISREG(mode):

@@ -9,7 +9,9 @@ model shipped inside the wheel, no network, the same answer for the same text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -112,11 +114,41 @@ def _plainly_english(sample: str) -> bool:
     return markers / len(words) >= _ENGLISH_SHARE
 
 
-@cache
+# One loading of the model at a time: a reader that needs it waits for the one loading ahead.
+_MODEL_LOADING = threading.Lock()
+
+
 def _identifier() -> Any:
+    with _MODEL_LOADING:
+        return _loaded_identifier()
+
+
+@cache
+def _loaded_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+# Loading the model (0.6 s, most of it decompressing, which lets other threads run) pays off
+# ahead of time once a reader has more files to parse than it parses in that time.
+PRELOAD_FROM_FILES = 200
+
+
+@contextmanager
+def detector_loading(files: int) -> Iterator[None]:
+    """Meanwhile, for a reader about to parse this many files: the detector's model loads in
+    a thread (when there are enough of them to hide it), ready when an article needs it. The
+    thread is done on leaving, so no thread is left running when the build forks workers."""
+    loader = None
+    if files >= PRELOAD_FROM_FILES and _loaded_identifier.cache_info().currsize == 0:
+        loader = threading.Thread(target=_identifier, name="digest-language-model", daemon=True)
+        loader.start()
+    try:
+        yield
+    finally:
+        if loader is not None:
+            loader.join()
 
 
 def detect_language(texts: Sequence[str]) -> str | None:

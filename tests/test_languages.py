@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
@@ -132,15 +133,29 @@ def test_detection_of_latin_languages_and_too_little_text() -> None:
 def test_plain_english_is_told_without_loading_the_model() -> None:
     from digest import language
 
-    language._identifier.cache_clear()
+    language._loaded_identifier.cache_clear()
     text = (
         "Dock workers voted on Monday to end a two-week strike at the harbour after the port "
         "authority agreed to a new pay deal, the union said. It was the longest strike there."
     )
     assert detect_language([text]) == "en"
-    assert language._identifier.cache_info().currsize == 0
+    assert language._loaded_identifier.cache_info().currsize == 0
     assert detect_language([GERMAN]) == "de"
-    assert language._identifier.cache_info().currsize == 1
+    assert language._loaded_identifier.cache_info().currsize == 1
+
+
+def test_the_model_loads_ahead_for_many_files_and_not_for_a_few() -> None:
+    from digest import language
+
+    language._loaded_identifier.cache_clear()
+    with language.detector_loading(language.PRELOAD_FROM_FILES - 1):
+        pass
+    assert language._loaded_identifier.cache_info().currsize == 0
+    with language.detector_loading(language.PRELOAD_FROM_FILES):
+        pass  # the loading thread is done on leaving
+    assert language._loaded_identifier.cache_info().currsize == 1
+    assert threading.active_count() == 1
+    assert detect_language([GERMAN]) == "de"
 
 
 def test_language_tags_and_direction() -> None:

@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import json
 import re
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,6 +177,45 @@ def test_a_missing_pagefind_binary_is_an_error_naming_the_option(
     with pytest.raises(search.SearchIndexError, match="Pagefind failed"):
         search.write_pagefind([record], tmp_path)
     assert list(tmp_path.iterdir()) == []  # no half-written bundle, no staging folder
+
+
+# A stand-in for `pagefind --service`: it answers every request with a long reply (longer,
+# all together, than a pipe holds) and the third record with an error, then reads on.
+_STAND_IN = """import base64, json, sys
+data = b""
+records = 0
+while True:
+    chunk = sys.stdin.buffer.read1(65536)
+    if not chunk:
+        break
+    data += chunk
+    while b"," in data:
+        message, data = data.split(b",", 1)
+        request = json.loads(base64.b64decode(message))
+        kind = request["payload"]["type"]
+        records += kind == "AddRecord"
+        if kind == "NewIndex":
+            payload = {"type": "NewIndex", "index_id": 1}
+        elif records == 3:
+            payload = {"type": "Error", "message": "record three refused"}
+        else:
+            payload = {"type": "IndexedFile", "padding": "x" * 50000}
+        reply = json.dumps({"message_id": request["message_id"], "payload": payload})
+        sys.stdout.buffer.write(base64.b64encode(reply.encode()) + b",")
+        sys.stdout.buffer.flush()
+"""
+
+
+def test_records_go_to_pagefind_ahead_of_its_replies_and_its_error_is_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "stand-in"
+    script.write_text(f"#!{sys.executable}\n{_STAND_IN}", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setattr(search, "_executable", lambda: str(script))
+    with pytest.raises(search.SearchIndexError, match="record three refused"):
+        search.write_pagefind(_records(40), tmp_path / "site")
+    assert not (tmp_path / "site" / "pagefind").exists()
 
 
 def _records(count: int) -> list[search.Record]:

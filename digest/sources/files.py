@@ -23,7 +23,7 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
-from digest.language import detect_language, language_tag
+from digest.language import detect_language, detector_loading, language_tag
 from digest.model import MAX_SLUG_CHARS, Article, Problem
 from digest.sources.blocks import template_problem
 from digest.sources.cleanup import Boilerplate
@@ -407,14 +407,15 @@ class ContentReader:
                     stamps[relative] = stamp
         kept = dict(self.memo.recall(stamps)) if stamps and self.memo is not None else {}
         fresh: dict[str, tuple[Stamp, FileOutcome]] = {}
-        for path, relative, sidecar in files:
-            if relative in kept:
-                continue
-            outcome, keepable = self.read_outcome(path, relative, sidecar)
-            kept[relative] = outcome
-            stamp = stamps.get(relative)
-            if keepable and stamp is not None and settled(stamp, started):
-                fresh[relative] = (stamp, outcome)
+        with detector_loading(len(files) - len(kept)):
+            for path, relative, sidecar in files:
+                if relative in kept:
+                    continue
+                outcome, keepable = self.read_outcome(path, relative, sidecar)
+                kept[relative] = outcome
+                stamp = stamps.get(relative)
+                if keepable and stamp is not None and settled(stamp, started):
+                    fresh[relative] = (stamp, outcome)
         if self.memo is not None:
             self.memo.keep(fresh, [relative for _, relative, _ in files])
         return kept

@@ -11,7 +11,7 @@ import pytest
 
 from digest.site import search
 from digest.store.markdown_pages import load_secret
-from digest.store.search_shards import ShardCache
+from digest.store.search_shards import ShardCache, packed, unpacked
 from tests.test_search import SMALL, _files, _records
 
 SECRET = b"k" * 32
@@ -50,6 +50,27 @@ def test_a_build_into_an_empty_folder_reuses_the_indexes_kept_in_the_cache(tmp_p
     assert _kept(tmp_path) == {*names, *(name + ".mac" for name in names)}
 
 
+def test_a_packed_index_reads_back_and_anything_else_is_refused() -> None:
+    files = {"fragment/a.pf": b"\x00\x01 binary\n", "pagefind-entry.json": b"{}", "x/\u00e9": b""}
+    assert unpacked(packed(files)) == files
+    whole = packed(files)
+    for broken in (whole[:-1], whole[:30], b"other" + whole, whole + b"9 9\nshort"):
+        with pytest.raises(ValueError):
+            unpacked(broken)
+
+
+def test_an_older_caches_shard_folder_is_indexed_again_and_replaced(tmp_path: Path) -> None:
+    cache = ShardCache(tmp_path / "cache", SECRET)
+    _build(tmp_path, "one", cache)
+    shard = _listing(tmp_path / "one")[0]
+    kept = tmp_path / "cache" / "pagefind-shards" / shard
+    kept.unlink()
+    (kept / "fragment").mkdir(parents=True)  # as an earlier version kept it
+    (kept / "fragment" / "a.pf").write_bytes(b"old")
+    assert _build(tmp_path, "two", cache).indexed_shards == 1
+    assert kept.is_file() and cache.verified(shard) is not None
+
+
 def test_an_unchanged_bundle_is_left_as_it_is(tmp_path: Path) -> None:
     cache = ShardCache(tmp_path / "cache", SECRET)
     _build(tmp_path, "site", cache)
@@ -82,17 +103,18 @@ def test_a_tampered_cached_shard_is_indexed_again(tmp_path: Path, attack: str) -
     cache = ShardCache(tmp_path / "cache", SECRET)
     _build(tmp_path, "one", cache)
     shard = _listing(tmp_path / "one")[0]
-    folder = tmp_path / "cache" / "pagefind-shards" / shard
-    fragment = sorted((folder / "fragment").iterdir())[0]
+    kept = tmp_path / "cache" / "pagefind-shards" / shard  # the shard's files, packed
     if attack == "edited":
-        fragment.write_bytes(fragment.read_bytes()[:-3] + b"XYZ")
+        kept.write_bytes(kept.read_bytes()[:-3] + b"XYZ")
     elif attack == "forged-mac":
         # Without the secret a new HMAC cannot be made: one made with another key fails.
-        fragment.write_bytes(b"planted")
         ShardCache(tmp_path / "cache", b"x" * 32).put(shard, {"fragment/x": b"planted"})
     elif attack == "link":
-        fragment.unlink()
-        fragment.symlink_to("/etc/passwd")
+        # Its own bytes, reached through a link: a link in the cache is never followed.
+        copy = tmp_path / "elsewhere"
+        copy.write_bytes(kept.read_bytes())
+        kept.unlink()
+        kept.symlink_to(copy)
     else:
         # Read with another secret (another machine, or the key changed): nothing verifies.
         cache = ShardCache(tmp_path / "cache", b"o" * 32)

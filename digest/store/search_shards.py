@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -56,7 +55,7 @@ class ShardCache:
         None if there is none, or it does not verify."""
         try:
             mac = (self.root / (name + _MAC_SUFFIX)).read_text(encoding="ascii").strip()
-            found = dict(files) if files is not None else read_plain_tree(self.root / name)
+            found = dict(files) if files is not None else unpacked(self._packed(name))
         except (OSError, ValueError, UnicodeError):
             return None
         if not found or not hmac.compare_digest(mac, self._mac(name, found)):
@@ -65,26 +64,29 @@ class ShardCache:
         return found
 
     def put(self, name: str, files: Mapping[str, bytes]) -> None:
-        """Keep a copy of a freshly written index; a failure only logs."""
+        """Keep a copy of a freshly written index, packed in one file (a thousand small files
+        cost a thousand system calls each way); a failure only logs."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root))
-            try:
-                write_tree(files, staging)
-                final = self.root / name
-                if final.is_symlink() or final.is_file():
-                    final.unlink()
-                elif final.exists():
-                    shutil.rmtree(final)
-                os.replace(staging, final)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            mac = self.root / (name + _MAC_SUFFIX)
-            partial = mac.with_name(f"{mac.name}.{os.getpid()}.new")
-            partial.write_text(self._mac(name, files) + "\n", encoding="ascii")
-            os.replace(partial, mac)
+            for target, data in (
+                (self.root / name, packed(files)),
+                (self.root / (name + _MAC_SUFFIX), (self._mac(name, files) + "\n").encode()),
+            ):
+                partial = target.with_name(f".{target.name}.{os.getpid()}.new")
+                partial.write_bytes(data)
+                if target.is_dir() and not target.is_symlink():  # an older cache's folder
+                    shutil.rmtree(target)
+                os.replace(partial, target)
         except (OSError, ValueError) as error:
             log.info("digest: search index %s not kept in the cache: %s", name, error)
+
+    def _packed(self, name: str) -> bytes:
+        path = self.root / name
+        # No link and nothing larger than a shard: the cache folder is not trusted.
+        mode = path.lstat()
+        if not stat.S_ISREG(mode.st_mode) or mode.st_size > _MAX_SHARD_BYTES:
+            raise ValueError(f"{path}: not a kept search index")
+        return path.read_bytes()
 
     def keep_only(self, names: Iterable[str]) -> None:
         """Drop kept shards this build does not use (the cache holds one bundle's shards)."""
@@ -136,11 +138,48 @@ def read_plain_tree(
 
 
 def write_tree(files: Mapping[str, bytes], folder: Path) -> None:
-    """Write {relative path: bytes} under folder, never outside it."""
-    root = folder.resolve()
+    """Write {relative path: bytes} under folder, a folder this build made (so no link is in
+    it), never outside it: a path must be relative, without "." or ".." in it."""
+    made: set[Path] = set()
     for path, data in files.items():
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or target == root:
+        parts = path.split("/")
+        if path.startswith("/") or any(part in ("", ".", "..") for part in parts):
             raise ValueError(f"a file outside its folder: {path!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = folder.joinpath(*parts)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         target.write_bytes(data)
+
+
+_PACK_HEADER = b"digest search index 1\n"
+
+
+def packed(files: Mapping[str, bytes]) -> bytes:
+    """Files ({relative path: bytes}) as one byte string: for each, its path's and its
+    contents' lengths on a line, then the two."""
+    chunks = [_PACK_HEADER]
+    for path in sorted(files):
+        name, data = path.encode("utf-8", "surrogatepass"), files[path]
+        chunks += [b"%d %d\n" % (len(name), len(data)), name, data]
+    return b"".join(chunks)
+
+
+def unpacked(data: bytes) -> dict[str, bytes]:
+    """The files of packed(); ValueError for anything else (the cache is not trusted)."""
+    if not data.startswith(_PACK_HEADER):
+        raise ValueError("not a packed search index")
+    files: dict[str, bytes] = {}
+    at = len(_PACK_HEADER)
+    while at < len(data):
+        end = data.find(b"\n", at, at + 40)
+        sizes = data[at:end].split(b" ") if end > 0 else []
+        if len(sizes) != 2 or not all(size.isdigit() for size in sizes):
+            raise ValueError("a packed search index is cut short or malformed")
+        name_size, size = int(sizes[0]), int(sizes[1])
+        name_end = end + 1 + name_size
+        if name_end + size > len(data):
+            raise ValueError("a packed search index is cut short")
+        files[data[end + 1 : name_end].decode("utf-8")] = data[name_end : name_end + size]
+        at = name_end + size
+    return files

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from digest.analysis import parallel
 from digest.store.cache import CACHE_FILE
 from digest.store.page_cache import RenderedPage, TocEntry, decode_page, encode_page, is_plain_html
+from digest.store.page_plan import PageCache
 from tests.conftest import copy_fixture, mkdocs_build
 from tests.safety import SiteChecker
 
@@ -191,6 +193,35 @@ def test_a_rebuild_serves_every_article_page_from_the_cache_with_the_same_bytes(
     assert result.returncode == 0, result.stderr
     assert "generated page" not in result.stderr
     assert site_files(plain) == converted
+
+
+@pytest.mark.skipif(parallel.worker_count() < 2, reason="one core: no workers start")
+def test_pages_converted_ahead_in_workers_are_the_bytes_mkdocs_converts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cold build of 512 pages or more converts them in worker processes ahead of MkDocs
+    # (here from one page on): the same bytes as MkDocs converting each itself, stored alike.
+    from digest.mkdocs.plugin import build_site
+
+    plain = copy_fixture("basic", tmp_path / "plain")
+    assert mkdocs_build(plain).returncode == 0
+    project = copy_fixture("basic", tmp_path)
+    monkeypatch.setattr(parallel, "MAP_SERIAL_BELOW", 1)
+    taken: list[bool] = []
+    take = PageCache.converted_ahead
+
+    def counted(self: PageCache, src: str) -> RenderedPage | None:
+        found = take(self, src)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(PageCache, "converted_ahead", counted)
+    monkeypatch.chdir(project)
+    build_site("mkdocs.yml", strict=True)
+    assert len(taken) > 2 and all(taken)
+    assert site_files(project) == site_files(plain)
+    again = mkdocs_build(project)
+    assert cached(again) == (len(taken), len(taken))
 
 
 def test_editing_an_article_converts_the_pages_it_is_on_only(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
+import threading
 from datetime import datetime, timezone
 
 import pytest
 
 from digest.analysis import parallel
-from digest.analysis.parallel import analyze_parallel, progress_bar, worker_count
+from digest.analysis.parallel import Lookahead, analyze_parallel, progress_bar, worker_count
 from digest.analysis.summarizers import Budget
 from digest.config import topics_from_list
 from digest.model import Article
@@ -228,3 +231,51 @@ def test_background_work_gives_what_working_here_gives(monkeypatch: pytest.Monke
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 2)
     here = parallel.Background(_words, text)
     assert here._process is None and here.result() == _words(text)
+
+
+needs_two_cores = pytest.mark.skipif(worker_count() < 2, reason="one core: no workers start")
+
+
+@needs_two_cores
+def test_lookahead_gives_each_keys_result_worked_out_in_a_worker() -> None:
+    keys = [f"page-{i}" for i in range(100)]
+    here = os.getpid()
+    # A closure: the workers inherit it, nothing is sent.
+    ahead = Lookahead(lambda key: (key.upper(), os.getpid()), keys, 2, chunk=8, serial_below=10)
+    assert ahead.started
+    results = [ahead.take(key) for key in keys]
+    assert [result[0] for result in results if result] == [key.upper() for key in keys]
+    assert here not in {result[1] for result in results if result}
+    assert ahead.take("page-0") is None and ahead.take("another") is None
+    assert not ahead.started  # its workers gone once every key is taken
+
+
+@needs_two_cores
+def test_a_key_whose_work_fails_or_says_anything_is_left_to_the_caller(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def work(key: int) -> int:
+        if key == 3:
+            raise ValueError("three")
+        if key == 5:
+            logging.getLogger("digest.test").warning("told by a worker")
+        return key * 2
+
+    ahead = Lookahead(work, list(range(20)), 2, chunk=4, serial_below=1)
+    assert [ahead.take(key) for key in range(20)] == [
+        None if key in (3, 5) else key * 2 for key in range(20)
+    ]
+    assert "told by a worker" not in capfd.readouterr().err  # told where it is worked out
+
+
+def test_lookahead_starts_nothing_for_few_keys_or_beside_a_thread() -> None:
+    assert not Lookahead(str, ["a", "b"], 2).started
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        ahead = Lookahead(str, [str(i) for i in range(1000)], 2, serial_below=1)
+        assert not ahead.started and ahead.take("1") is None
+    finally:
+        release.set()
+        thread.join()

@@ -369,3 +369,133 @@ def progress_bar(
         yield bar
     finally:
         bar.close()
+
+
+class Lookahead(Generic[T, R]):
+    """function(key) for keys in the order they will be asked for, worked out in forked
+    workers a few chunks ahead of the asking: take(key) gives a key's result, waiting for its
+    chunk if need be. For work a single-threaded host does one item at a time (an engine
+    converting its pages): the workers use the cores it leaves idle meanwhile.
+
+    function is inherited by the workers (fork), so it need not pickle; keys and results
+    must. take() gives None, and the caller works the key out itself, for a key not among
+    them, whose work failed or said anything (logged: said where it is told, in the build),
+    or when nothing was started: forking is not safe (threads run) or too few keys wait
+    (MAP_SERIAL_BELOW). At most `ahead` chunks of results are held, so memory stays bounded
+    however many keys there are.
+    """
+
+    def __init__(
+        self,
+        function: Callable[[T], R | None],
+        keys: Sequence[T],
+        workers: int = 0,
+        *,
+        chunk: int = MAX_CHUNK,
+        serial_below: int | None = None,
+    ) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._chunks = [tuple(keys[i : i + chunk]) for i in range(0, len(keys), chunk)]
+        self._chunk_of = {key: index for index, part in enumerate(self._chunks) for key in part}
+        self._futures: dict[int, Future[list[R | None]]] = {}
+        self._next = 0
+        count = worker_count(workers)
+        self._ahead = count * IN_FLIGHT_PER_WORKER
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        few = len(keys) < (MAP_SERIAL_BELOW if serial_below is None else serial_below)
+        if count <= 1 or few or not forkable or threading.active_count() > 1:
+            return
+        global _lookahead_function
+        _lookahead_function = function
+        try:
+            self._pool = ProcessPoolExecutor(
+                max_workers=count,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_lookahead_worker,
+                initargs=(os.getpid(),),
+            )
+            self._fill(0)  # the workers are forked here, with the function, before any thread
+        except OSError as error:
+            log.debug("digest: no worker processes (%s): worked out one by one", error)
+            self.close()
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def take(self, key: T) -> R | None:
+        """key's result (None: work it out yourself)."""
+        index = self._chunk_of.pop(key, None)
+        if self._pool is None or index is None:
+            return None
+        self._fill(index)
+        try:
+            results = self._futures[index].result()
+        except Exception as error:  # a worker died: this chunk is worked out by the caller
+            log.debug("digest: a worker failed (%s): worked out here", error)
+            results = [None] * len(self._chunks[index])
+        if not any(k in self._chunk_of for k in self._chunks[index]):
+            del self._futures[index]  # every key of it taken
+        if not self._chunk_of:
+            self.close()
+        return results[self._chunks[index].index(key)]
+
+    def _fill(self, asked: int) -> None:
+        """Chunks submitted up to `ahead` past the one asked for."""
+        assert self._pool is not None
+        self._next = max(self._next, asked)
+        last = min(len(self._chunks), asked + self._ahead)
+        while self._next < last:
+            chunk = self._chunks[self._next]
+            self._futures[self._next] = self._pool.submit(_lookahead_chunk, chunk)
+            self._next += 1
+
+    def close(self) -> None:
+        global _lookahead_function
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+            _lookahead_function = None
+        self._futures.clear()
+
+
+_lookahead_function: Callable[[Any], Any] | None = None
+
+
+class _Heard(logging.Handler):
+    """Counts what a worker's function logs (it is told again where the key is worked out)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+_heard = _Heard()
+
+
+def _start_lookahead_worker(parent: int) -> None:
+    _start_worker(parent, None, ())
+    # Every handler the worker inherited (the terminal, MkDocs' strict-mode counter) gives
+    # way to the counter: nothing a worker logs is shown, or counted, twice.
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        if isinstance(logger, logging.Logger) and logger.handlers:
+            logger.handlers = [_heard]
+    logging.lastResort = _heard
+
+
+def _lookahead_chunk(chunk: Sequence[Any]) -> list[Any]:
+    function = _lookahead_function
+    assert function is not None, "a Lookahead worker forked without its function"
+    results = []
+    for key in chunk:
+        said = _heard.count
+        try:
+            result = function(key)
+        except Exception:  # worked out again by the caller, which tells the error
+            result = None
+        results.append(result if _heard.count == said else None)
+    return results

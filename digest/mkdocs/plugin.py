@@ -26,7 +26,7 @@ from digest.config import (
     check_option_names,
     config_from_mapping,
 )
-from digest.mkdocs.steps import Guard, page_places, render_step
+from digest.mkdocs.steps import Guard, convert_apart, page_places, render_step
 from digest.pipeline import analysed_digest
 from digest.site.build_steps import GeneratedPages, env_flag, head_tags, settings_for_build
 from digest.site.digest_build import DigestBuild
@@ -190,12 +190,11 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # After every plugin's on_config and on_files: the Markdown setup is final, and the
         # links of each key are resolved in the final files.
-        build = self.build
-        assert build is not None
-        build.avoid_file_reading(config.markdown_extensions)
-        if build.page_cache is not None:
-            build.plan_pages(*page_places(config, nav, files, build.kept_pages is not None))
-        build.start_rendering(Path(config.site_dir))
+        assert self.build is not None
+        self.build.avoid_file_reading(config.markdown_extensions)
+        self.build.plan_pages(partial(page_places, config, nav, files))
+        order = [file.src_uri for file in files.documentation_pages()]
+        self.build.start_rendering(Path(config.site_dir), (convert_apart(config, files), order))
         return nav
 
     def _set_title_and_date(

@@ -1,11 +1,11 @@
 """MkDocs-specific render steps and setup fingerprints of the digest plugin.
 
-Each step stands in for one page's ``Page.render``: hand over a stored conversion (`Restore`),
-convert and store the result (`Record`), set up a page kept as written (`Kept`), or report a
-failing article page for its file (`Guard`). Which step a page gets is the engine-neutral
-PageCache's answer (digest.store.page_plan); the fingerprints (digest.store.fingerprint) say
-what every page's HTML shares (the Markdown setup, the config, theme, plugins, navigation,
-code versions).
+Each step stands in for one page's ``Page.render``: hand over a stored conversion, or convert
+(or take one made ahead in a worker) and store it (`Converted`), set up a page kept as written
+(`Kept`), or report a failing article page for its file (`Guard`). Which step a page gets is
+the engine-neutral PageCache's answer (digest.store.page_plan); the fingerprints
+(digest.store.fingerprint) say what every page's HTML shares (the Markdown setup, the config,
+theme, plugins, navigation, code versions).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from digest.store.fingerprint import markdown_setup, site_setup
-from digest.store.page_cache import PageStore, RenderedPage, TocEntry
+from digest.store.page_cache import RenderedPage, TocEntry
 from digest.store.page_plan import Locate, PageCache
 
 KEPT_TEMPLATE = "newsdigest-kept.html"
@@ -52,7 +53,7 @@ def page_places(
     return (setup, shared), (locate, url_of), level > logging.DEBUG
 
 
-def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Restore | Record | None:
+def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Converted | None:
     """Kept as written, restored from the cache, or converted and stored (None: converted as
     usual)."""
     anchors = cache.kept_anchors(page.file.src_uri)
@@ -62,15 +63,35 @@ def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Restore | 
         page.meta["template"] = KEPT_TEMPLATE
         return Kept(page, anchors)
     stored = cache.stored(page.file.src_uri, markdown)
-    if stored is None:
+    if stored is None or (stored.rendered is None and not stored.may_store):
         return None
-    if stored.rendered is not None:
-        # This page's render step becomes handing over the stored result: MkDocs sets up
-        # no Markdown converter for it, and every later step runs as usual.
-        return Restore(page, stored.rendered, markdown, cache.clean)
-    if stored.may_store:
-        return Record(page, cache.store, stored.key, markdown, cache.clean)
-    return None
+    return Converted(page, cache, stored.key, markdown, stored.rendered)
+
+
+def convert_apart(config: MkDocsConfig, files: Files) -> Callable[[str, str], RenderedPage | None]:
+    """A page's conversion as Converted stores it, made in a worker process (for
+    DigestBuild.start_rendering); None for a page linking to anchors elsewhere."""
+
+    def convert(src: str, markdown: str) -> RenderedPage | None:
+        file = files.get_file_from_path(src)
+        if file is None:
+            return None
+        page = file.page if file.page is not None else Page(None, file, config)
+        page.markdown = markdown
+        Page.render(page, config, files)
+        return None if page.links_to_anchors else _rendered(page)
+
+    return convert
+
+
+def _rendered(page: Any) -> RenderedPage:
+    return RenderedPage(
+        html=page.content,
+        toc=tuple(TocEntry.of(link) for link in page.toc),
+        # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
+        anchors=tuple(sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))),
+        heading=page._title_from_render,
+    )
 
 
 def _set_converted(page: Any, content: str, toc: list[AnchorLink], anchors: Any) -> None:
@@ -82,57 +103,41 @@ def _set_converted(page: Any, content: str, toc: list[AnchorLink], anchors: Any)
 
 
 @dataclass(eq=False)
-class Restore:
-    """Sets what converting a page's Markdown would, from its stored conversion."""
+class Converted:
+    """Sets what converting a page's Markdown sets: from its stored conversion (MkDocs sets up
+    no Markdown converter for it), one made ahead in a worker, or by converting it now. A new
+    conversion is stored unless the page links to anchors elsewhere (which every build must
+    check). Only pages whose every link resolves are stored: a page whose conversion warns is
+    converted, and warns, on every build."""
 
     page: Any
-    rendered: RenderedPage
-    markdown: str
-    clean: dict[str, tuple[str, ...]]
-
-    def __call__(self, config: MkDocsConfig, files: Files) -> None:
-        page, rendered = self.page, self.rendered
-        del page.render  # back to the class's method
-        if page.markdown != self.markdown:  # a later plugin changed it after the key was made
-            page.render(config, files)
-            return
-        toc = [_anchor_link(entry) for entry in rendered.toc]
-        if toc:  # as MkDocs' get_toc does
-            toc[0].active = True  # type: ignore[attr-defined]
-        _set_converted(page, rendered.html, toc, rendered.anchors)
-        page._title_from_render = rendered.heading
-        # Stored only when converting it said nothing: it may be kept next time.
-        self.clean[page.file.src_uri] = rendered.anchors
-
-
-@dataclass(eq=False)
-class Record:
-    """Converts a page, then stores the result unless it links to anchors elsewhere (which
-    every build must check). Only pages whose every link resolves get this step: a page whose
-    conversion warns is converted, and warns, on every build."""
-
-    page: Any
-    store: PageStore
+    cache: PageCache
     key: str
     markdown: str
-    clean: dict[str, tuple[str, ...]]
+    stored: RenderedPage | None
 
     def __call__(self, config: MkDocsConfig, files: Files) -> None:
         page = self.page
-        del page.render
-        page.render(config, files)
-        # Not stored either when a later plugin changed the Markdown after the key was made.
-        if page.links_to_anchors or page.markdown != self.markdown:
+        del page.render  # back to the class's method
+        rendered = self.stored or self.cache.converted_ahead(page.file.src_uri)
+        if page.markdown != self.markdown:  # a later plugin changed it after the key was made
+            page.render(config, files)
             return
-        rendered = RenderedPage(
-            html=page.content,
-            toc=tuple(_toc_entry(link) for link in page.toc),
-            # MkDocs' raw-HTML scanner can record a valueless attribute as the anchor None.
-            anchors=tuple(sorted(a for a in page.present_anchor_ids or () if isinstance(a, str))),
-            heading=page._title_from_render,
-        )
-        self.store.put(self.key, rendered)
-        self.clean[page.file.src_uri] = rendered.anchors
+        if rendered is None:
+            page.render(config, files)
+            if page.links_to_anchors:
+                return
+            rendered = _rendered(page)
+        else:
+            toc = [_anchor_link(entry) for entry in rendered.toc]
+            if toc:  # as MkDocs' get_toc does
+                toc[0].active = True  # type: ignore[attr-defined]
+            _set_converted(page, rendered.html, toc, rendered.anchors)
+            page._title_from_render = rendered.heading
+        if self.stored is None:
+            self.cache.store.put(self.key, rendered)
+        # Stored only when converting it said nothing: it may be kept next time.
+        self.cache.clean[page.file.src_uri] = rendered.anchors
 
 
 @dataclass(eq=False)
@@ -170,10 +175,6 @@ class Guard:
         except Exception as error:  # any failure of one page: reported, the rest builds
             page.__dict__.pop("render", None)
             _set_converted(page, self.failed(error), [], ())
-
-
-def _toc_entry(link: AnchorLink) -> TocEntry:
-    return TocEntry(link.title, link.id, link.level, tuple(_toc_entry(c) for c in link.children))
 
 
 def _anchor_link(entry: TocEntry) -> AnchorLink:

@@ -37,9 +37,12 @@ from digest.site.render import PageRenderer
 from digest.site.search import SearchBundle
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
-from digest.store.page_cache import PageStore
+from digest.store.page_cache import PageStore, RenderedPage
 from digest.store.page_plan import Locate, PageCache
 from digest.wording import counted
+
+# Where an engine puts pages (see PagePlan): its locate and url_of.
+Where = tuple[Locate, Callable[[str], "str | None"]]
 
 
 class DigestBuild:
@@ -183,16 +186,14 @@ class DigestBuild:
         extra = [templates] if templates is not None and templates.is_dir() else []
         return [self.settings.content_dir, *extra]
 
-    def plan_pages(
-        self,
-        setup: tuple[str, str],
-        where: tuple[Locate, Callable[[str], str | None]],
-        store_conversions: bool,
-    ) -> None:
-        """Key every generated page where the engine places it and choose the kept ones (see
-        PageCache.plan_pages for the arguments); what keeping pages did goes to the log."""
+    def plan_pages(self, places: Callable[[bool], tuple[tuple[str, str], Where, bool]]) -> None:
+        """Key every generated page where the engine places it and choose the kept ones, when
+        the page cache is on; what keeping pages did goes to the log. places(keeping): the
+        engine's (setup, where, store_conversions) for PageCache.plan_pages, keeping: whether
+        pages may be kept."""
         if self.page_cache is None or self.generated is None:
             return
+        setup, where, store_conversions = places(self.kept_pages is not None)
         pages, keepable = self.generated.pages, self.generated.keepable
         told = self.page_cache.plan_pages(pages, setup, where, keepable, store_conversions)
         if told is not None:
@@ -202,9 +203,13 @@ class DigestBuild:
         """Whether the page at this source path is an article's page."""
         return self.generated is not None and self.generated.entry(src) is not None
 
-    def start_rendering(self, site: Path) -> None:
+    def start_rendering(
+        self, site: Path, convert: tuple[Callable[[str, str], RenderedPage | None], list[str]]
+    ) -> None:
         """The engine is about to render its pages into site, the kept pages in place: the
-        digest is frozen out of the collector, and the search index starts (index_search)."""
+        digest is frozen out of the collector, worker processes start converting the pages
+        the engine will convert (convert: its conversion of a page, and its pages in the order
+        it converts them; see PageCache.convert_ahead), and the search index starts."""
         # The digest (articles, entries, pages) lives until the build ends. Left in the
         # collector's generations, every full collection walks all of it again while the
         # engine renders pages: at 10,000 articles that cost 10-15% of the build. Frozen, it
@@ -214,9 +219,13 @@ class DigestBuild:
         if not self._frozen:
             gc.freeze()
             self._frozen = True
+        if self.page_cache is not None:  # forked before the search index's thread starts
+            self.page_cache.convert_ahead(*convert, self.settings.workers)
         self.index_search(site)
 
     def end(self) -> None:
+        if self.page_cache is not None:
+            self.page_cache.stop_converting_ahead()
         if self._frozen:
             gc.unfreeze()
             self._frozen = False

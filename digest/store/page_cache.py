@@ -219,6 +219,11 @@ class TocEntry:
     level: int
     children: tuple[TocEntry, ...] = ()
 
+    @classmethod
+    def of(cls, link: Any) -> TocEntry:
+        """The entry of an engine's heading (its title, id, level and children)."""
+        return cls(link.title, link.id, link.level, tuple(cls.of(c) for c in link.children))
+
 
 @dataclass(frozen=True)
 class RenderedPage:
@@ -335,6 +340,10 @@ class PageStore:
                     self._found[key] = decode_page(text)
                 except ValueError as error:
                     log.debug("digest: cached page %s not used: %s", key, error)
+
+    def has(self, key: str) -> bool:
+        """Whether the key's page was found (without counting it as used)."""
+        return key in self._found
 
     def get(self, key: str) -> RenderedPage | None:
         page = self._found.get(key)

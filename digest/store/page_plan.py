@@ -8,10 +8,11 @@ leads to; everything else here is the same for any engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from digest.analysis.parallel import Lookahead
 from digest.store.fingerprint import UNRESOLVED, resolved_links
 from digest.store.kept_pages import KeptPages, kept_key
 from digest.store.page_cache import PageStore, RenderedPage, page_key
@@ -132,6 +133,7 @@ class PageCache:
         if kept_pages is not None:
             kept_pages.clean = self.clean
         self.store_conversions = False
+        self._ahead: Lookahead[str, RenderedPage] | None = None
 
     def plan_pages(
         self,
@@ -171,9 +173,38 @@ class PageCache:
         self.plan.expected[src] = (key, "", resolves)
         return Stored(key, self.store.get(key), self.store_conversions and resolves)
 
+    def convert_ahead(
+        self, convert: Callable[[str, str], RenderedPage | None], order: Iterable[str], workers: int
+    ) -> None:
+        """Convert, in worker processes a few chunks ahead of the engine, the pages it would
+        convert and store, in the order it converts them (order: its pages' source paths;
+        convert(src, markdown): the engine's conversion of one page, None when it is not to be
+        stored); the engine's render step takes each (converted_ahead) or converts it itself.
+        Converting is most of a cold build's page work, and the engine does it on one core."""
+        plan = self.plan
+        if plan is None or not self.store_conversions:
+            return
+        markdown: dict[str, str] = {}
+        for src in order:
+            key, text, resolves = plan.expected.get(src) or ("", "", False)
+            if resolves and not self.is_kept(src) and not self.store.has(key):
+                markdown[src] = text
+        ahead = Lookahead(lambda src: convert(src, markdown[src]), list(markdown), workers)
+        self._ahead = ahead if ahead.started else None
+
+    def converted_ahead(self, src: str) -> RenderedPage | None:
+        """The page's conversion from convert_ahead (None: convert it now)."""
+        return self._ahead.take(src) if self._ahead is not None else None
+
+    def stop_converting_ahead(self) -> None:
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
+
     def finish(self) -> str | None:
         """Save the record of the written pages and the new conversions; how many pages came
         from the cache, for the log (None: no page was planned)."""
+        self.stop_converting_ahead()
         if self.kept_pages is not None:
             self.kept_pages.save()
         told = None

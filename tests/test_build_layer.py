@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,8 @@ from digest.store.outputs import record_path
 from digest.store.page_cache import PageStore
 from digest.store.page_plan import PagePlan
 from digest.store.publish import STAGING_PREFIX, lock_folder, staged_site
+from digest.store.set_aside import SetAside
+from tests.conftest import copy_fixture
 
 
 def test_a_failed_build_leaves_the_published_site_and_no_staging_folder(tmp_path: Path) -> None:
@@ -163,3 +166,47 @@ def test_the_search_index_starts_once_the_kept_pages_are_in_place(
     assert steps == ["kept pages in place", "index started"]
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert entry["languages"]["en"]["page_count"] == 15
+
+
+def test_set_aside_texts_come_back_once_as_they_were(tmp_path: Path) -> None:
+    aside = SetAside(tmp_path)
+    texts = {
+        "a": "<p>Caf\u00e9 \udc80 \u0641\u0627\u0631\u0633\u06cc</p>",
+        "b": "x" * 70_000,
+    }
+    for key, text in texts.items():
+        aside.put(key, text)
+    assert aside.take("b") == texts["b"] and aside.take("b") is None
+    aside.put("c", "later")
+    assert aside.take("a") == texts["a"] and aside.take("c") == "later"
+    assert aside.take("never put") is None
+    aside.close()
+    assert list(tmp_path.iterdir()) == []  # its file gone with it
+
+
+def test_article_pages_html_waits_on_disk_between_converting_and_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MkDocs converts every page before it writes any: the articles' HTML, held in between,
+    # came to more than a gigabyte at 100,000 articles.
+    from mkdocs.commands import build as mkdocs_building
+
+    from digest.mkdocs.plugin import build_site
+    from digest.site.search import pagefind_only
+
+    project = copy_fixture("basic", tmp_path)
+    monkeypatch.chdir(project)
+    held: list[list[str]] = []
+    write_page = mkdocs_building._build_page
+
+    def writing(page: Any, config: Any, doc_files: Any, *args: Any, **kwargs: Any) -> None:
+        if not held:  # every page converted, none written yet
+            pages = [f.page for f in doc_files if pagefind_only(f.src_uri)]
+            held.append([page.content for page in pages])
+        write_page(page, config, doc_files, *args, **kwargs)
+
+    monkeypatch.setattr(mkdocs_building, "_build_page", writing)
+    site = build_site("mkdocs.yml", strict=True)
+    assert held[0] and all(content == "" for content in held[0])
+    page = site / "articles" / "harbour-strike-2019-05-20" / "index.html"
+    assert "Dock workers" in page.read_text(encoding="utf-8")

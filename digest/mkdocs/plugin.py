@@ -226,15 +226,27 @@ class DigestPlugin(BasePlugin[DigestPluginConfig]):
 
     on_page_markdown = CombinedEvent(_set_title_and_date, _serve_converted)
 
+    @event_priority(-100)  # after every other plugin has seen it
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Any) -> str:
+        if self.build is not None and pagefind_only(page.file.src_uri):
+            page.markdown, page.file.content_string = None, ""  # converted: read no more
+            html = self.build.html_set_aside(page.file.src_uri, html)
+        return html
+
+    @event_priority(100)  # before any other plugin (the theme's search) reads the page
+    def on_page_context(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
+        if self.build is not None:
+            page.content = self.build.html_back(page.file.src_uri, page.content)
+        return context
+
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
-        # Feed autodiscovery goes into the finished HTML rather than through a theme override:
-        # an override's main.html would be shadowed by a user's own custom_dir main.html (Material
-        # tells users to write one), and overriding a Material partial means copying it. Adding
-        # <link> tags before </head> works with any theme and any custom_dir.
+        # Feed autodiscovery goes into the finished HTML, not a theme override (a user's own
+        # custom_dir main.html, which Material tells users to write, would shadow it; a partial
+        # would be copied): <link> tags before </head> work with any theme and custom_dir.
         if self.build is None:
             return output
         if pagefind_only(page.file.src_uri):
-            _release(page)
+            page.content = None  # written: MkDocs would hold it to the end of the build
         if not output:  # empty: a page kept as written
             return output
         # The reader's script reads which search finds articles from the page.
@@ -269,17 +281,6 @@ def _building(config: MkDocsConfig) -> str | None:
     """The source path of the page MkDocs is building (None between pages)."""
     page = getattr(config, "_current_page", None)
     return page.file.src_uri if page is not None else None
-
-
-def _release(page: Any) -> None:
-    """Let go of a written article page's Markdown and HTML. MkDocs keeps every page's until
-    the build ends, for nothing once the page is written (the theme's search has read it in
-    on_page_context): at 100,000 articles that was gigabytes. Its anchors stay, for the check
-    of links to them."""
-    page.markdown = None
-    page.content = None
-    if page.file.generated_by is not None:
-        page.file.content_string = ""
 
 
 def build_site(

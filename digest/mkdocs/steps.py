@@ -1,11 +1,10 @@
 """MkDocs-specific render steps and setup fingerprints of the digest plugin.
 
-Each step stands in for one page's ``Page.render``: hand over a stored conversion, or convert
-(or take one made ahead in a worker) and store it (`Converted`), set up a page kept as written
+Each step stands in for one page's ``Page.render``: restore a stored conversion or convert (or
+take one made ahead in a worker) and store it (`Converted`), set up a page kept as written
 (`Kept`), or report a failing article page for its file (`Guard`). Which step a page gets is
-the engine-neutral PageCache's answer (digest.store.page_plan); the fingerprints
-(digest.store.fingerprint) say what every page's HTML shares (the Markdown setup, the config,
-theme, plugins, navigation, code versions).
+the engine-neutral PageCache's answer (digest.store.page_plan); the fingerprints say what every
+page's HTML shares (the Markdown setup, the config, theme, plugins, navigation, code versions).
 """
 
 from __future__ import annotations

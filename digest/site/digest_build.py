@@ -34,11 +34,12 @@ from digest.site.output import (
     write_search_index,
 )
 from digest.site.render import PageRenderer
-from digest.site.search import SearchBundle
+from digest.site.search import SearchBundle, pagefind_only
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore, RenderedPage
 from digest.store.page_plan import Locate, PageCache
+from digest.store.set_aside import SetAside
 from digest.wording import counted
 
 # Where an engine puts pages (see PagePlan): its locate and url_of.
@@ -65,6 +66,8 @@ class DigestBuild:
         self._search: Future[tuple[SearchBundle, int, float]] | None = None
         # The filter hiding the engine's line for each kept page, and the loggers it is on.
         self._quiet: tuple[logging.Filter, Sequence[str]] | None = None
+        # Pages' HTML between converting and writing them (see html_set_aside).
+        self._aside = SetAside(settings.cache_dir)
 
     @property
     def kept_pages(self) -> KeptPages | None:
@@ -223,7 +226,23 @@ class DigestBuild:
             self.page_cache.convert_ahead(*convert, self.settings.workers)
         self.index_search(site)
 
+    def html_set_aside(self, src: str, html: str) -> str:
+        """A converted page's HTML kept out of memory until the engine writes the page
+        (html_back), for the pages only Pagefind searches (articles, stories, months): MkDocs
+        converts every page before it writes any, and held all their HTML in between (at
+        100,000 articles more than a gigabyte). What the engine holds meanwhile."""
+        if not html or not pagefind_only(src):
+            return html
+        self._aside.put(src, html)
+        return ""
+
+    def html_back(self, src: str, html: str) -> str:
+        """The HTML set aside for the page (html when there is none)."""
+        found = self._aside.take(src)
+        return found if found is not None else html
+
     def end(self) -> None:
+        self._aside.close()
         if self.page_cache is not None:
             self.page_cache.stop_converting_ahead()
         if self._frozen:

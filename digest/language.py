@@ -139,9 +139,12 @@ PRELOAD_FROM_FILES = 200
 def detector_loading(files: int) -> Iterator[None]:
     """Meanwhile, for a reader about to parse this many files: the detector's model loads in
     a thread (when there are enough of them to hide it), ready when an article needs it. The
-    thread is done on leaving, so no thread is left running when the build forks workers."""
+    thread is done on leaving, so no thread is left running when the build forks workers, and
+    the model (70 MB) is let go: nothing after reading needs it, and a later build in this
+    process (`mkdocs serve`) reads few files."""
+    many = files >= PRELOAD_FROM_FILES
     loader = None
-    if files >= PRELOAD_FROM_FILES and _loaded_identifier.cache_info().currsize == 0:
+    if many and _loaded_identifier.cache_info().currsize == 0:
         loader = threading.Thread(target=_identifier, name="digest-language-model", daemon=True)
         loader.start()
     try:
@@ -149,6 +152,8 @@ def detector_loading(files: int) -> Iterator[None]:
     finally:
         if loader is not None:
             loader.join()
+        if many:
+            _loaded_identifier.cache_clear()
 
 
 def detect_language(texts: Sequence[str]) -> str | None:

@@ -152,8 +152,10 @@ def test_the_model_loads_ahead_for_many_files_and_not_for_a_few() -> None:
         pass
     assert language._loaded_identifier.cache_info().currsize == 0
     with language.detector_loading(language.PRELOAD_FROM_FILES):
-        pass  # the loading thread is done on leaving
-    assert language._loaded_identifier.cache_info().currsize == 1
+        loading = [t for t in threading.enumerate() if t.name == "digest-language-model"]
+        assert detect_language([GERMAN]) == "de"
+    assert loading  # it loaded beside the reading, and is let go after it
+    assert language._loaded_identifier.cache_info().currsize == 0
     assert not [t for t in threading.enumerate() if t.name == "digest-language-model"]
     assert detect_language([GERMAN]) == "de"
 

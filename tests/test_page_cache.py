@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,6 @@ import yaml
 from digest.analysis import parallel
 from digest.store.cache import CACHE_FILE
 from digest.store.page_cache import RenderedPage, TocEntry, decode_page, encode_page, is_plain_html
-from digest.store.page_plan import PageCache
 from tests.conftest import copy_fixture, mkdocs_build
 from tests.safety import SiteChecker
 
@@ -195,33 +195,43 @@ def test_a_rebuild_serves_every_article_page_from_the_cache_with_the_same_bytes(
     assert site_files(plain) == converted
 
 
+# A build in a process of its own (a test run may leave threads about, and no worker is forked
+# beside a thread), with pages converted ahead from one page on, counting the pages taken.
+_AHEAD_BUILD = """
+from digest.analysis import parallel
+from digest.mkdocs.plugin import build_site
+from digest.store.page_plan import PageCache
+
+parallel.MAP_SERIAL_BELOW = 1
+take = PageCache.converted_ahead
+taken = []
+def counted(self, src):
+    found = take(self, src)
+    taken.append(found is not None)
+    return found
+PageCache.converted_ahead = counted
+build_site("mkdocs.yml", strict=True)
+print(len(taken), sum(taken))
+"""
+
+
 @pytest.mark.skipif(parallel.worker_count() < 2, reason="one core: no workers start")
-def test_pages_converted_ahead_in_workers_are_the_bytes_mkdocs_converts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pages_converted_ahead_in_workers_are_the_bytes_mkdocs_converts(tmp_path: Path) -> None:
     # A cold build of 512 pages or more converts them in worker processes ahead of MkDocs
     # (here from one page on): the same bytes as MkDocs converting each itself, stored alike.
-    from digest.mkdocs.plugin import build_site
-
     plain = copy_fixture("basic", tmp_path / "plain")
+    set_plugin_option(plain, "page_cache", False)
     assert mkdocs_build(plain).returncode == 0
     project = copy_fixture("basic", tmp_path)
-    monkeypatch.setattr(parallel, "MAP_SERIAL_BELOW", 1)
-    taken: list[bool] = []
-    take = PageCache.converted_ahead
-
-    def counted(self: PageCache, src: str) -> RenderedPage | None:
-        found = take(self, src)
-        taken.append(found is not None)
-        return found
-
-    monkeypatch.setattr(PageCache, "converted_ahead", counted)
-    monkeypatch.chdir(project)
-    build_site("mkdocs.yml", strict=True)
-    assert len(taken) > 2 and all(taken)
+    ahead = subprocess.run(
+        [sys.executable, "-c", _AHEAD_BUILD], cwd=project, capture_output=True, text=True
+    )
+    assert ahead.returncode == 0, ahead.stderr
+    asked, taken = map(int, ahead.stdout.split())
+    assert asked > 2 and taken == asked
     assert site_files(project) == site_files(plain)
     again = mkdocs_build(project)
-    assert cached(again) == (len(taken), len(taken))
+    assert cached(again) == (asked, asked)
 
 
 def test_editing_an_article_converts_the_pages_it_is_on_only(tmp_path: Path) -> None:

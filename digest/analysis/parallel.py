@@ -382,7 +382,8 @@ class Lookahead(Generic[T, R]):
     them, whose work failed or said anything (logged: said where it is told, in the build),
     or when nothing was started: forking is not safe (threads run) or too few keys wait
     (MAP_SERIAL_BELOW). At most `ahead` chunks of results are held, so memory stays bounded
-    however many keys there are.
+    however many keys there are. done() is called once every key is taken (not when closed
+    before that).
     """
 
     def __init__(
@@ -393,8 +394,10 @@ class Lookahead(Generic[T, R]):
         *,
         chunk: int = MAX_CHUNK,
         serial_below: int | None = None,
+        done: Callable[[], None] | None = None,
     ) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._done = done
         self._chunks = [tuple(keys[i : i + chunk]) for i in range(0, len(keys), chunk)]
         self._chunk_of = {key: index for index, part in enumerate(self._chunks) for key in part}
         self._futures: dict[int, Future[list[R | None]]] = {}
@@ -438,6 +441,8 @@ class Lookahead(Generic[T, R]):
             del self._futures[index]  # every key of it taken
         if not self._chunk_of:
             self.close()
+            if self._done is not None:
+                self._done()
         return results[self._chunks[index].index(key)]
 
     def _fill(self, asked: int) -> None:

@@ -500,8 +500,8 @@ def member_words(document: Document, matcher: TopicMatcher) -> dict[str, Any]:
     article): its content stems, and for each topic it clearly belongs to the stems of its
     sentences about it, with the spelling the article uses most for each."""
     sentences = sentences_of(document.paragraphs)
-    surface: dict[str, Counter[str]] = {}
-    stems = _content_stems((document.title, *document.paragraphs), surface, document.language)
+    words = _content_words((document.title, *document.paragraphs), document.language)
+    stems = {word_stem for _, word_stem in words}
     about: dict[str, list[str]] = {}
     analysis = matcher.analyse(document.paragraphs, sentences, (document.title,), document.language)
     for found in analysis.joined:
@@ -509,8 +509,15 @@ def member_words(document: Document, matcher: TopicMatcher) -> dict[str, Any]:
             continue
         chosen = set(found.sentences)
         texts = [s.text for s in sentences if s.index in chosen]
-        about[found.topic] = sorted(_content_stems(texts, surface, document.language))
+        topic_words = _content_words(texts, document.language)
+        words.extend(topic_words)
+        about[found.topic] = sorted({word_stem for _, word_stem in topic_words})
     used = {word_stem for words in about.values() for word_stem in words}
+    # Spellings are counted for the stems kept only: the rest of an article's words are many.
+    surface: dict[str, Counter[str]] = {word_stem: Counter() for word_stem in used}
+    for word, word_stem in words:
+        if word_stem in surface:
+            surface[word_stem][word] += 1
     forms = {word_stem: _spelling(surface[word_stem]) for word_stem in sorted(used)}
     return {"stems": sorted(stems), "about": about, "forms": forms}
 
@@ -591,18 +598,17 @@ class VocabularyCounts:
         return tuple(learned)
 
 
-def _content_stems(
-    texts: Iterable[str], surface: dict[str, Counter[str]], language: str = "en"
-) -> set[str]:
-    found: set[str] = set()
+def _content_words(texts: Iterable[str], language: str = "en") -> list[tuple[str, str]]:
+    """The content words of texts (no stop words, none under three letters), with stems."""
     stop = stop_words_of(language)
+    found: list[tuple[str, str]] = []
     for text in texts:
         tokens = Tokens(text)
-        for word, word_stem in zip(tokens.words, tokens.stems, strict=True):
-            if len(word) < 3 or word.lower() in stop or not _WORDLIKE.match(word):
-                continue
-            found.add(word_stem)
-            surface.setdefault(word_stem, Counter())[word] += 1
+        found.extend(
+            (word, word_stem)
+            for word, word_stem in zip(tokens.words, tokens.stems, strict=True)
+            if len(word) >= 3 and word.lower() not in stop and _WORDLIKE.match(word)
+        )
     return found
 
 

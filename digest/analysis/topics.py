@@ -205,25 +205,40 @@ def stem_variants(word_stem: str) -> frozenset[str]:
 class Tokens:
     """A sentence's words with their stems and where each stem occurs; built once per sentence."""
 
-    __slots__ = ("text", "words", "stems", "caps", "starts", "ends", "where", "_lists")
+    __slots__ = ("text", "words", "stems", "caps", "where", "_lists", "_pattern", "_spans")
 
     def __init__(self, text: str, language: str = "en") -> None:
         self.text = text
         # (Text without vowel signs, nearly all, takes the simpler pattern: it is faster.)
-        pattern = _MARKED_TOKEN if _ARABIC_MARK.search(text) else _TOKEN
-        matches = list(pattern.finditer(text))
-        self.words = [m.group(0) for m in matches]
+        self._pattern = _MARKED_TOKEN if _ARABIC_MARK.search(text) else _TOKEN
+        # The words alone: where each stands is asked of a few words in a few sentences only.
+        self.words: list[str] = self._pattern.findall(text)
+        self._spans: tuple[list[int], list[int]] | None = None
         word_stem = stem_function(language)
         self.stems = [word_stem(w) for w in self.words]
         # "d’Iran" is capitalised as "Iran" is, in the languages that elide.
         shown = [_ELISION.sub("", w) for w in self.words] if _elides(language) else self.words
         self.caps = [w[:1].isupper() for w in shown]
-        self.starts = [m.start() for m in matches]
-        self.ends = [m.end() for m in matches]
         self.where: dict[str, list[int]] = {}
         for i, s in enumerate(self.stems):
             self.where.setdefault(s, []).append(i)
         self._lists: list[set[int]] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each word starts in the text."""
+        return self._word_spans()[0]
+
+    @property
+    def ends(self) -> list[int]:
+        """Where each word ends in the text."""
+        return self._word_spans()[1]
+
+    def _word_spans(self) -> tuple[list[int], list[int]]:
+        if self._spans is None:
+            matches = list(self._pattern.finditer(self.text))
+            self._spans = ([m.start() for m in matches], [m.end() for m in matches])
+        return self._spans
 
     def __len__(self) -> int:
         return len(self.words)

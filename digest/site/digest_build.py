@@ -13,6 +13,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -222,9 +223,14 @@ class DigestBuild:
         if not self._frozen:
             gc.freeze()
             self._frozen = True
-        if self.page_cache is not None:  # forked before the search index's thread starts
-            self.page_cache.convert_ahead(*convert, self.settings.workers)
-        self.index_search(site)
+        # The workers are forked before the search index's thread starts, and the index
+        # waits for them: they and Pagefind would share the cores while the engine, on one,
+        # has its pages' theme left to render once they are done.
+        index = partial(self.index_search, site)
+        if self.page_cache is None or not self.page_cache.convert_ahead(
+            *convert, self.settings.workers, index
+        ):
+            index()
 
     def html_set_aside(self, src: str, html: str) -> str:
         """A converted page's HTML kept out of memory until the engine writes the page

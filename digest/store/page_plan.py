@@ -174,23 +174,33 @@ class PageCache:
         return Stored(key, self.store.get(key), self.store_conversions and resolves)
 
     def convert_ahead(
-        self, convert: Callable[[str, str], RenderedPage | None], order: Iterable[str], workers: int
-    ) -> None:
+        self,
+        convert: Callable[[str, str], RenderedPage | None],
+        order: Iterable[str],
+        workers: int,
+        done: Callable[[], None],
+    ) -> bool:
         """Convert, in worker processes a few chunks ahead of the engine, the pages it would
         convert and store, in the order it converts them (order: its pages' source paths;
         convert(src, markdown): the engine's conversion of one page, None when it is not to be
         stored); the engine's render step takes each (converted_ahead) or converts it itself.
-        Converting is most of a cold build's page work, and the engine does it on one core."""
+        Converting is most of a cold build's page work, and the engine does it on one core.
+        Whether workers started; done() is called once the engine has taken every page."""
         plan = self.plan
         if plan is None or not self.store_conversions:
-            return
+            return False
         markdown: dict[str, str] = {}
         for src in order:
             key, text, resolves = plan.expected.get(src) or ("", "", False)
             if resolves and not self.is_kept(src) and not self.store.has(key):
                 markdown[src] = text
-        ahead = Lookahead(lambda src: convert(src, markdown[src]), list(markdown), workers)
+
+        def convert_one(src: str) -> RenderedPage | None:
+            return convert(src, markdown[src])
+
+        ahead = Lookahead(convert_one, list(markdown), workers, done=done)
         self._ahead = ahead if ahead.started else None
+        return ahead.started
 
     def converted_ahead(self, src: str) -> RenderedPage | None:
         """The page's conversion from convert_ahead (None: convert it now)."""

@@ -4,6 +4,7 @@ previous site, and the plan of a build's pages (no MkDocs, no subprocess)."""
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,21 @@ def test_article_pages_html_waits_on_disk_between_converting_and_writing(
     assert held[0] and all(content == "" for content in held[0])
     page = site / "articles" / "harbour-strike-2019-05-20" / "index.html"
     assert "Dock workers" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_free_memory_in_the_middle_of_the_heap_goes_back_to_the_system() -> None:
+    from digest.memory import give_back_free_memory
+
+    def resident() -> int:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    blocks = [bytes(20_000) + bytes([i % 256]) for i in range(5_000)]  # some 100 MB
+    kept = bytes(20_000) + b"!"  # above them: freeing them leaves a hole, not a top to trim
+    before = resident()
+    del blocks
+    freed = resident()
+    assert give_back_free_memory()
+    assert resident() < freed - 50_000_000 < before
+    assert kept.endswith(b"!")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import DigestConfig
+from digest.memory import give_back_free_memory
 from digest.model import Digest
 from digest.site.build_steps import (
     GeneratedPages,
@@ -42,6 +43,9 @@ from digest.store.page_cache import PageStore, RenderedPage
 from digest.store.page_plan import Locate, PageCache
 from digest.store.set_aside import SetAside
 from digest.wording import counted
+
+# Pages set aside between each return of free memory to the system (see digest.memory).
+GIVE_BACK_EVERY = 1000
 
 # Where an engine puts pages (see PagePlan): its locate and url_of.
 Where = tuple[Locate, Callable[[str], "str | None"]]
@@ -133,6 +137,7 @@ class DigestBuild:
         report_problems(self.digest, self.settings.content_dir, self.log)
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         pages = PageRenderer(self.settings).render(self.digest, changes)
+        give_back_free_memory()  # what rendering every page's template left free
         self.generated = GeneratedPages(self.digest, pages)
         return self.generated
 
@@ -240,6 +245,8 @@ class DigestBuild:
         if not html or not pagefind_only(src):
             return html
         self._aside.put(src, html)
+        if len(self._aside) % GIVE_BACK_EVERY == 0:  # the HTML that came and went meanwhile
+            give_back_free_memory()
         return ""
 
     def html_back(self, src: str, html: str) -> str:

@@ -24,6 +24,11 @@ class SetAside:
         self._where: dict[str, tuple[int, int]] = {}
         self._end = 0
         self._unflushed = False
+        self._count = 0
+
+    def __len__(self) -> int:
+        """How many texts were put (taken or not)."""
+        return self._count
 
     def put(self, key: str, text: str) -> None:
         if self._file is None:
@@ -35,6 +40,7 @@ class SetAside:
         self._where[key] = (self._end, len(data))
         self._end += len(data)
         self._unflushed = True
+        self._count += 1
 
     def take(self, key: str) -> str | None:
         """The text set aside under key (None: there is none, or it was taken)."""

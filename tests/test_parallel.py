@@ -279,3 +279,9 @@ def test_lookahead_starts_nothing_for_few_keys_or_beside_a_thread() -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_lookahead_chunks_grow_and_cover_every_key_once() -> None:
+    chunks = parallel._growing_chunks(list(range(50)), 16)
+    assert [len(chunk) for chunk in chunks] == [4, 8, 16, 16, 6]
+    assert [key for chunk in chunks for key in chunk] == list(range(50))

@@ -398,7 +398,7 @@ class Lookahead(Generic[T, R]):
     ) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._done = done
-        self._chunks = [tuple(keys[i : i + chunk]) for i in range(0, len(keys), chunk)]
+        self._chunks = _growing_chunks(keys, chunk)
         self._chunk_of = {key: index for index, part in enumerate(self._chunks) for key in part}
         self._futures: dict[int, Future[list[R | None]]] = {}
         self._next = 0
@@ -467,6 +467,17 @@ class Lookahead(Generic[T, R]):
 _lookahead_function: Callable[[Any], Any] | None = None
 
 
+def _growing_chunks(keys: Sequence[T], largest: int) -> list[tuple[T, ...]]:
+    """keys in chunks of 4, 8, ... up to `largest`: the host waits for the first chunk only
+    as long as a few keys take, and the later ones go in fewer round trips."""
+    chunks, start, size = [], 0, min(4, largest)
+    while start < len(keys):
+        chunks.append(tuple(keys[start : start + size]))
+        start += size
+        size = min(size * 2, largest)
+    return chunks
+
+
 class _Heard(logging.Handler):
     """Counts what a worker's function logs (it is told again where the key is worked out)."""
 
@@ -482,7 +493,7 @@ _heard = _Heard()
 
 
 def _start_lookahead_worker(parent: int) -> None:
-    _start_worker(parent, None, ())
+    exit_with_parent(parent)  # (no BLAS to limit: the host's steps do not use numpy)
     # Every handler the worker inherited (the terminal, MkDocs' strict-mode counter) gives
     # way to the counter: nothing a worker logs is shown, or counted, twice.
     loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]

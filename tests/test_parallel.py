@@ -285,3 +285,13 @@ def test_lookahead_chunks_grow_and_cover_every_key_once() -> None:
     chunks = parallel._growing_chunks(list(range(50)), 16)
     assert [len(chunk) for chunk in chunks] == [4, 8, 16, 16, 6]
     assert [key for chunk in chunks for key in chunk] == list(range(50))
+
+
+@needs_two_cores
+def test_lookahead_answers_keys_asked_out_of_order() -> None:
+    keys = list(range(200))
+    ahead = Lookahead(lambda key: key + 1, keys, 2, chunk=8, serial_below=1)
+    asked = [150, 3, 199, *range(200)]
+    assert [ahead.take(key) for key in asked] == [151, 4, 200] + [
+        None if key in (150, 3, 199) else key + 1 for key in range(200)
+    ]

@@ -401,6 +401,7 @@ class Lookahead(Generic[T, R]):
         self._chunks = _growing_chunks(keys, chunk)
         self._chunk_of = {key: index for index, part in enumerate(self._chunks) for key in part}
         self._futures: dict[int, Future[list[R | None]]] = {}
+        self._taken: set[int] = set()  # chunks whose every key was taken
         self._next = 0
         count = worker_count(workers)
         self._ahead = count * IN_FLIGHT_PER_WORKER
@@ -439,6 +440,7 @@ class Lookahead(Generic[T, R]):
             results = [None] * len(self._chunks[index])
         if not any(k in self._chunk_of for k in self._chunks[index]):
             del self._futures[index]  # every key of it taken
+            self._taken.add(index)
         if not self._chunk_of:
             self.close()
             if self._done is not None:
@@ -446,14 +448,21 @@ class Lookahead(Generic[T, R]):
         return results[self._chunks[index].index(key)]
 
     def _fill(self, asked: int) -> None:
-        """Chunks submitted up to `ahead` past the one asked for."""
+        """The chunk asked for submitted, and those up to `ahead` past it (a host asking out
+        of order skips chunks: each is submitted when one of its keys is asked for)."""
         assert self._pool is not None
-        self._next = max(self._next, asked)
+        if asked not in self._futures and asked not in self._taken:
+            self._submit(asked)
+        self._next = max(self._next, asked + 1)
         last = min(len(self._chunks), asked + self._ahead)
         while self._next < last:
-            chunk = self._chunks[self._next]
-            self._futures[self._next] = self._pool.submit(_lookahead_chunk, chunk)
+            self._submit(self._next)
             self._next += 1
+
+    def _submit(self, index: int) -> None:
+        assert self._pool is not None
+        if index not in self._futures:
+            self._futures[index] = self._pool.submit(_lookahead_chunk, self._chunks[index])
 
     def close(self) -> None:
         global _lookahead_function

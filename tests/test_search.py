@@ -221,6 +221,14 @@ def test_records_go_to_pagefind_ahead_of_its_replies_and_its_error_is_told(
 def _records(count: int) -> list[search.Record]:
     """count records a day apart, oldest first, each with a word of its own ("zebra<i>")."""
     config = DigestConfig()
+    entries = _entries(count)
+    # Newest first, as a digest lists them: the bundle orders them itself.
+    digest = Digest(entries=tuple(reversed(entries)), topics=(), other=tuple(entries))
+    return search.digest_records(digest, config, lambda e: f"articles/{e.article.slug}/")
+
+
+def _entries(count: int) -> list[DigestEntry]:
+    """The entries of _records(count), oldest first."""
     entries = []
     for i in range(count):
         entry = _entry((f"Paragraph {i} about zebra{i} and {i * 7} elephants.",), f"Summary {i}.")
@@ -231,9 +239,7 @@ def _records(count: int) -> list[search.Record]:
             date=datetime(2019, 1, 1, 8, 0, tzinfo=timezone.utc) + timedelta(days=i),
         )
         entries.append(DigestEntry(article, entry.sentences, entry.summary, entry.topics))
-    # Newest first, as a digest lists them: the bundle orders them itself.
-    digest = Digest(entries=tuple(reversed(entries)), topics=(), other=tuple(entries))
-    return search.digest_records(digest, config, lambda e: f"articles/{e.article.slug}/")
+    return entries
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -248,6 +254,21 @@ SMALL = {"base_block": 4, "max_block": 16}
 def CACHE(root: Path) -> ShardCache:  # noqa: N802
     """The cache a shard is reused through: one key, one folder per test."""
     return ShardCache(root / "cache", b"k" * 32)
+
+
+def test_records_made_when_read_give_the_bundle_made_ones_give(tmp_path: Path) -> None:
+    made = _records(30)
+    digest = Digest(entries=tuple(_entries(3)), topics=(), other=())
+    pending = search.pending_records(digest, DigestConfig(), lambda e: f"x/{e.article.slug}/")
+    assert [p.order() for p in pending] == [search._oldest_first(p.made()) for p in pending]
+    by_url = {record.url: record for record in made}
+    lazy = [search.PendingRecord(e, f"articles/{e.article.slug}/", {}) for e in _entries(30)]
+    assert [p.made() for p in lazy] == [by_url[p.url] for p in lazy]
+    (tmp_path / "made").mkdir()
+    (tmp_path / "lazy").mkdir()
+    search.write_pagefind(made, tmp_path / "made", **SMALL)
+    search.write_pagefind(lazy, tmp_path / "lazy", **SMALL)
+    assert _files(tmp_path / "made") == _files(tmp_path / "lazy")
 
 
 def test_the_same_records_give_the_same_bytes(tmp_path: Path) -> None:

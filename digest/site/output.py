@@ -25,9 +25,9 @@ from digest.site.feeds import build_feeds, sitemap_stubs, write_feeds
 from digest.site.render import Page, PageRenderer, article_page_path, nav_items
 from digest.site.search import (
     SearchBundle,
-    digest_records,
     names_by_slug,
     out_of_theme_search,
+    pending_records,
     resolved_search,
     result_card,
     shard_cache,
@@ -133,7 +133,7 @@ def write_search_index(
 ) -> tuple[SearchBundle, int, float]:
     """Write the Pagefind bundle of the articles under root (urls: each article's page URL by
     its source path); the bundle, how many articles it indexes and the seconds it took."""
-    records = digest_records(digest, config, lambda e: urls.get(e.article.source_path))
+    records = pending_records(digest, config, lambda e: urls.get(e.article.source_path))
     started = time.perf_counter()
     bundle = write_pagefind(records, root, config.language, cache=shard_cache(config.cache_dir))
     return bundle, len(records), time.perf_counter() - started

@@ -166,13 +166,45 @@ def digest_records(
     digest: Digest, config: DigestConfig, url_of: Callable[[DigestEntry], str | None]
 ) -> list[Record]:
     """A record for every article that has a page (url_of: its URL from the site's root)."""
+    return [pending.made() for pending in pending_records(digest, config, url_of)]
+
+
+class PendingRecord:
+    """An article's record, made each time it is read (for its shard's key, then for
+    Pagefind), so only a shard's records are held at a time: every record of 100,000
+    articles at once came to some 400 MB beside the engine's rendering."""
+
+    __slots__ = ("entry", "url", "names")
+
+    def __init__(self, entry: DigestEntry, url: str, names: Mapping[str, str]) -> None:
+        self.entry, self.url, self.names = entry, url, names
+
+    def made(self) -> Record:
+        return article_record(self.entry, self.url, self.names)
+
+    def order(self) -> tuple[float, str]:
+        """Its place oldest first, as _oldest_first gives the record's."""
+        date = self.entry.article.date
+        if date.tzinfo is None:
+            date = date.replace(tzinfo=timezone.utc)
+        return (date.timestamp(), self.url)
+
+
+def pending_records(
+    digest: Digest, config: DigestConfig, url_of: Callable[[DigestEntry], str | None]
+) -> list[PendingRecord]:
+    """digest_records, each made when it is read."""
     names = names_by_slug(config)
-    records = []
+    pending = []
     for entry in digest.entries:
         url = url_of(entry)
         if url is not None:
-            records.append(article_record(entry, url, names))
-    return records
+            pending.append(PendingRecord(entry, url, names))
+    return pending
+
+
+def _made(record: Record | PendingRecord) -> Record:
+    return record.made() if isinstance(record, PendingRecord) else record
 
 
 def _executable() -> str:
@@ -364,8 +396,10 @@ def shard_blocks(
     return ranges
 
 
-def _oldest_first(record: Record) -> tuple[float, str]:
+def _oldest_first(record: Record | PendingRecord) -> tuple[float, str]:
     """Sort key: the record's date (its `date` sort value, an ISO date), then its URL."""
+    if isinstance(record, PendingRecord):
+        return record.order()
     value = record.sort.get("date", "")
     try:
         when = datetime.fromisoformat(value)
@@ -383,13 +417,14 @@ def _pagefind_version() -> str:
         return "unknown"
 
 
-def shard_key(records: Sequence[Record], language: str) -> str:
+def shard_key(records: Sequence[Record | PendingRecord], language: str) -> str:
     """The folder name of a shard: a hash of its records in order and of what else shapes its
     files (Pagefind's version, the language, the digest's version and record format)."""
     digest_hash = hashlib.sha256()
     header = [RECORD_FORMAT, __version__, _pagefind_version(), language, ZLIB_VERSION]
     digest_hash.update(json.dumps(header).encode("utf-8"))
-    for record in records:
+    for pending in records:
+        record = _made(pending)
         filters = {name: list(values) for name, values in record.filters.items()}
         item = [record.url, dict(record.meta), dict(record.sort), filters]
         small = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8", "replace")
@@ -401,7 +436,7 @@ def shard_key(records: Sequence[Record], language: str) -> str:
 
 
 def write_pagefind(
-    records: Iterable[Record],
+    records: Iterable[Record | PendingRecord],
     site_dir: Path,
     language: str = "en",
     *,
@@ -531,13 +566,13 @@ def _restore_cached(staging: Path, keys: Sequence[str], cache: ShardCache | None
 
 
 def _run_index_jobs(
-    jobs: Sequence[tuple[Path, Sequence[Record], bool]], language: str, workers: int
+    jobs: Sequence[tuple[Path, Sequence[Record | PendingRecord], bool]], language: str, workers: int
 ) -> None:
     if not jobs:
         return
     count = min(len(jobs), workers or os.cpu_count() or 1)
 
-    def index(job: tuple[Path, Sequence[Record], bool]) -> None:
+    def index(job: tuple[Path, Sequence[Record | PendingRecord], bool]) -> None:
         _index(job[0], job[1], job[2], language)
 
     if count == 1:
@@ -620,7 +655,9 @@ def _reusable(folder: Path) -> bool:
     )
 
 
-def _index(folder: Path, records: Sequence[Record], primary: bool, language: str) -> None:
+def _index(
+    folder: Path, records: Sequence[Record | PendingRecord], primary: bool, language: str
+) -> None:
     """Index records with one Pagefind process and write its files into folder (with the
     script and WebAssembly when primary: the bundle's own index)."""
     # Pagefind's messages, for the error when it fails.
@@ -654,7 +691,8 @@ def _index(folder: Path, records: Sequence[Record], primary: bool, language: str
                 service.close()
 
 
-def _add_record(index_id: Any, record: Record, language: str) -> dict[str, Any]:
+def _add_record(index_id: Any, pending: Record | PendingRecord, language: str) -> dict[str, Any]:
+    record = _made(pending)
     return {
         "type": "AddRecord",
         "index_id": index_id,

@@ -199,6 +199,8 @@ class PageCache:
             return convert(src, markdown[src])
 
         ahead = Lookahead(convert_one, list(markdown), workers, done=done)
+        # The workers have their own copy: here the Markdown goes as each page is converted.
+        markdown.clear()
         self._ahead = ahead if ahead.started else None
         return ahead.started
 

@@ -53,8 +53,7 @@ def page_places(
 
 
 def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Converted | None:
-    """Kept as written, restored from the cache, or converted and stored (None: converted as
-    usual)."""
+    """Kept as written, restored from the cache, or converted and stored (None: as usual)."""
     anchors = cache.kept_anchors(page.file.src_uri)
     if anchors is not None:
         # The site folder holds this page as this build would write it: nothing is
@@ -72,13 +71,14 @@ def convert_apart(config: MkDocsConfig, files: Files) -> Callable[[str, str], Re
     DigestBuild.start_rendering); None for a page linking to anchors elsewhere."""
 
     def convert(src: str, markdown: str) -> RenderedPage | None:
-        file = files.get_file_from_path(src)
-        if file is None:
-            return None
-        page = file.page if file.page is not None else Page(None, file, config)
+        file = files.src_uris[src]  # (none: KeyError, and MkDocs converts the page itself)
+        page = file.page or Page(None, file, config)
         page.markdown = markdown
-        Page.render(page, config, files)
-        return None if page.links_to_anchors else _rendered(page)
+        try:
+            Page.render(page, config, files)
+            return None if page.links_to_anchors else _rendered(page)
+        finally:  # else a worker keeps every page it made (as file.page), HTML and all
+            file.page = page.markdown = page.content = None
 
     return convert
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 
@@ -17,7 +19,7 @@ from digest.config import topics_from_list
 from digest.model import Article
 from digest.pipeline import AnalysisSettings, analyze_serially
 from digest.sources.files import ContentReader
-from tests.conftest import SHARED, require_shared
+from tests.conftest import REPO, SHARED, require_shared
 
 BBC = SHARED / "corpora" / "bbc-news-summary" / "articles"
 TOPICS = topics_from_list(
@@ -236,8 +238,16 @@ def test_background_work_gives_what_working_here_gives(monkeypatch: pytest.Monke
 needs_two_cores = pytest.mark.skipif(worker_count() < 2, reason="one core: no workers start")
 
 
-@needs_two_cores
-def test_lookahead_gives_each_keys_result_worked_out_in_a_worker() -> None:
+def _in_a_fresh_process(check: str) -> subprocess.CompletedProcess[str]:
+    """Run one of the checks below in a process of its own: a test run may leave threads
+    about, and no worker is forked beside a thread."""
+    code = f"from tests.test_parallel import {check}; {check}()"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+
+
+def _results_come_from_workers() -> None:
     keys = [f"page-{i}" for i in range(100)]
     here = os.getpid()
     # A closure: the workers inherit it, nothing is sent.
@@ -250,10 +260,7 @@ def test_lookahead_gives_each_keys_result_worked_out_in_a_worker() -> None:
     assert not ahead.started  # its workers gone once every key is taken
 
 
-@needs_two_cores
-def test_a_key_whose_work_fails_or_says_anything_is_left_to_the_caller(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
+def _failed_or_told_keys_are_left_to_the_caller() -> None:
     def work(key: int) -> int:
         if key == 3:
             raise ValueError("three")
@@ -265,7 +272,30 @@ def test_a_key_whose_work_fails_or_says_anything_is_left_to_the_caller(
     assert [ahead.take(key) for key in range(20)] == [
         None if key in (3, 5) else key * 2 for key in range(20)
     ]
-    assert "told by a worker" not in capfd.readouterr().err  # told where it is worked out
+
+
+def _keys_asked_out_of_order_are_answered() -> None:
+    keys = list(range(200))
+    ahead = Lookahead(lambda key: key + 1, keys, 2, chunk=8, serial_below=1)
+    asked = [150, 3, 199, *range(200)]
+    assert [ahead.take(key) for key in asked] == [151, 4, 200] + [
+        None if key in (150, 3, 199) else key + 1 for key in range(200)
+    ]
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    "check",
+    [
+        "_results_come_from_workers",
+        "_failed_or_told_keys_are_left_to_the_caller",
+        "_keys_asked_out_of_order_are_answered",
+    ],
+)
+def test_lookahead_in_a_process_of_its_own(check: str) -> None:
+    done = _in_a_fresh_process(check)
+    assert done.returncode == 0, done.stderr
+    assert "told by a worker" not in done.stderr  # told where the key is worked out
 
 
 def test_lookahead_starts_nothing_for_few_keys_or_beside_a_thread() -> None:
@@ -285,13 +315,3 @@ def test_lookahead_chunks_grow_and_cover_every_key_once() -> None:
     chunks = parallel._growing_chunks(list(range(50)), 16)
     assert [len(chunk) for chunk in chunks] == [4, 8, 16, 16, 6]
     assert [key for chunk in chunks for key in chunk] == list(range(50))
-
-
-@needs_two_cores
-def test_lookahead_answers_keys_asked_out_of_order() -> None:
-    keys = list(range(200))
-    ahead = Lookahead(lambda key: key + 1, keys, 2, chunk=8, serial_below=1)
-    asked = [150, 3, 199, *range(200)]
-    assert [ahead.take(key) for key in asked] == [151, 4, 200] + [
-        None if key in (150, 3, 199) else key + 1 for key in range(200)
-    ]

@@ -308,7 +308,7 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
     # without a value: the anchor None. Storing such a page must not crash the build.
     from types import SimpleNamespace
 
-    from digest.mkdocs.steps import Record
+    from digest.mkdocs.steps import Converted
 
     stored = {}
 
@@ -325,8 +325,9 @@ def test_the_page_cache_keeps_a_page_whose_anchors_include_none() -> None:
     page = Page()
     store = SimpleNamespace(put=lambda key, value: stored.setdefault(key, value))
     clean: dict[str, tuple[str, ...]] = {}
+    cache = SimpleNamespace(store=store, clean=clean, converted_ahead=lambda src: None)
     page.file = SimpleNamespace(src_uri="articles/x.md")  # type: ignore[attr-defined]
-    page.render = Record(page, store, "key", "text", clean)  # type: ignore[arg-type, method-assign]
+    page.render = Converted(page, cache, "key", "text", None)  # type: ignore[arg-type, method-assign]
     page.render(None, None)
     assert stored["key"].anchors == ("summary",)
     assert clean == {"articles/x.md": ("summary",)}

@@ -1,8 +1,8 @@
 """Texts set aside in a temporary file until they are asked for again.
 
 An engine that converts every page before writing any (MkDocs) holds every page's HTML in
-between: at 100,000 articles more than a gigabyte. Set aside, each page's HTML waits on disk,
-and is read back once, when its page is written.
+between. Set aside, each page's HTML waits on disk and is read back once, when its page is
+written: at 20,000 articles the peak was 1,015 MiB so, 1,320 with the HTML held.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from digest.store import cache as cache_module
 from digest.store.cache import (
     APPLICATION_ID,
     CACHE_FILE,
+    KEEP_DAYS,
     CachedAnalysis,
     CacheFormatError,
     SummaryCache,
@@ -271,6 +272,26 @@ def test_a_tampered_entry_is_summarized_again(content: Path, tmp_path: Path) -> 
     digest, analysis = cached_build(settings(content), cache_dir)
     assert (analysis.stats.analysed, analysis.stats.from_file) == (1, 3)
     assert digest == uncached(settings(content))
+
+
+def test_unused_entries_are_swept_by_the_index_not_by_reading_every_row(tmp_path: Path) -> None:
+    # A file an older version made: the same table, without the index on `used`.
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        db.execute(
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+            "checksum TEXT NOT NULL, used INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {cache_module.SCHEMA_VERSION}")
+    with SummaryCache(tmp_path) as cache:
+        cache.put_many([("old", "x" * 20_000), ("recent", "y" * 20_000)])
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        db.execute("UPDATE entries SET used = used - ? WHERE key = 'old'", (KEEP_DAYS + 1,))
+        plan = db.execute("EXPLAIN QUERY PLAN DELETE FROM entries WHERE used < 1").fetchall()
+    assert "INDEX entries_used" in " ".join(str(step[-1]) for step in plan)
+    with SummaryCache(tmp_path) as cache:
+        cache.put_many([("new", "z")])
+        assert set(cache.get_many(["old", "recent", "new"])) == {"recent", "new"}
 
 
 def test_the_memory_layer_serves_rebuilds_in_one_process(content: Path) -> None:

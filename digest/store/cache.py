@@ -61,6 +61,10 @@ KEEP_DAYS = 30
 # Marking an entry used rewrites its whole row (its value included): callers that ask for
 # stale keys mark an entry again only once its mark is this many days old, not every day.
 REFRESH_DAYS = 7
+# The index the sweeps of unused entries go by. `used` is stored after the value, which spills
+# into overflow pages: without it every sweep read the whole file (2.5 s a write, some twenty
+# writes a build, at 100,000 articles).
+_USED_INDEX = "CREATE INDEX IF NOT EXISTS entries_used ON entries (used)"
 # Seconds to wait for another build's lock before going on without the cache.
 LOCK_TIMEOUT = 30.0
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -562,6 +566,7 @@ class SummaryCache:
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.execute(_USED_INDEX)  # a file an older version made has none yet
             self._db.executemany("DELETE FROM entries WHERE key = ?", ((key,) for key in drop))
             if only is not None:
                 family, current = only
@@ -579,9 +584,10 @@ class SummaryCache:
             )
             self._db.execute("DELETE FROM entries WHERE used < ?", (today - KEEP_DAYS,))
             if churn:
+                # `+key`: found by the index on `used`, not by reading a family's every row.
                 self._db.execute(
-                    "DELETE FROM entries WHERE key >= ? AND key < ? AND used < ?",
-                    (churn, _after(churn), today - 1),
+                    "DELETE FROM entries WHERE used < ? AND +key >= ? AND +key < ?",
+                    (today - 1, churn, _after(churn)),
                 )
             self._db.execute("COMMIT")
         except BaseException:

@@ -78,6 +78,24 @@ def test_kept_pages_are_those_with_the_same_key_still_as_written(tmp_path: Path)
     assert third.kept == {}
 
 
+def test_a_kept_page_reached_through_a_linked_folder_is_not_kept(tmp_path: Path) -> None:
+    cache, site, elsewhere = tmp_path / "cache", tmp_path / "site", tmp_path / "elsewhere"
+    first = KeptPages(cache, site, None, serving=False)
+    first.choose([("a.md", "a/index.html", "ka"), ("b.md", "b/index.html", "kb")])
+    _written(site, {"a/index.html": "A", "b/index.html": "B", "b/stray.txt": "S"})
+    first.clean.update({"a.md": (), "b.md": ()})
+    first.save()
+    # The very file the record names, now reached through a link to a folder outside the site.
+    (site / "a").rename(elsewhere)
+    (site / "a").symlink_to(elsewhere, target_is_directory=True)
+    second = KeptPages(cache, site, None, serving=False)
+    told = second.choose([("a.md", "a/index.html", "ka"), ("b.md", "b/index.html", "kb")])
+    assert set(second.kept) == {"b.md"}
+    assert told == "1 of 2 pages kept from the previous build (2 files replaced)"
+    assert not (site / "a").exists() and (elsewhere / "index.html").read_text() == "A"
+    assert sorted(p.name for p in (site / "b").iterdir()) == ["index.html"]
+
+
 def test_a_build_into_a_new_folder_links_the_kept_pages_from_the_live_site(
     tmp_path: Path,
 ) -> None:

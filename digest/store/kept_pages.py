@@ -126,23 +126,25 @@ class KeptPages:
             previous = _serve_records.get(str(self.site), {})
         else:
             previous = load_record(self.record_file)
+        expected: dict[str, tuple[str, Written]] = {}
         for src, dest, key in candidates:
             self.keepable[src] = (dest, key)
             before = previous.get(dest)
-            if before is not None and before.key == key and still_there(live, dest, before):
-                self.kept[src] = before
-        dests = {self.keepable[src][0] for src in self.kept}
+            if before is not None and before.key == key:
+                expected[dest] = (src, before)
         try:
             if live == self.site:
-                removed = clear_all_but(self.site, dests, KEPT_FOLDERS)
+                records = {dest: before for dest, (_, before) in expected.items()}
+                dests, removed = clear_all_but(self.site, records, KEPT_FOLDERS)
             else:
                 removed = 0
+                dests = {d for d, (_, before) in expected.items() if still_there(live, d, before)}
                 if live.is_dir() and not live.is_symlink():
                     link_into(live, self.site, sorted(dests), KEPT_FOLDERS)
         except OSError as error:
-            self.kept.clear()
-            clear_all_but(self.site, set())
+            clear_all_but(self.site, {})
             return f"every page is written: the previous site cannot be reused ({error})"
+        self.kept = {expected[dest][0]: expected[dest][1] for dest in dests}
         return (
             f"{len(self.kept)} of {counted(len(self.keepable), 'page')} kept from the previous "
             f"build ({counted(removed, 'file')} replaced)"

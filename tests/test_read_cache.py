@@ -17,7 +17,6 @@ import pytest
 from digest.config import DigestConfig, topics_from_list
 from digest.model import Digest
 from digest.pipeline import analyze_serially, boilerplate_of, build_digest
-from digest.site import render as render_module
 from digest.site.render import Page, PageRenderer
 from digest.sources import files as files_module
 from digest.sources.files import ContentReader
@@ -426,11 +425,13 @@ def test_the_page_key_lives_outside_the_cache_folder_and_is_private(tmp_path: Pa
 def test_relative_links_are_what_posixpath_gives() -> None:
     import posixpath
 
+    from digest.site.paths import relative_path
+
     targets = ["index.md", "articles/a.md", "topics/x/index.md", "topics/x/page-2/index.md"]
     folders = [".", "articles", "topics/x", "topics/x/page-2", "topics/xy", "archive/2019/05"]
     for target in targets:
         for folder in folders:
-            assert render_module.relative_path(target, folder) == posixpath.relpath(target, folder)
+            assert relative_path(target, folder) == posixpath.relpath(target, folder)
 
 
 def test_story_terms_are_found_again_only_for_new_articles(

@@ -35,7 +35,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from digest.config import DigestConfig, source_date_epoch
 from digest.language import direction, language_tag
 from digest.model import Article, Digest, DigestEntry, Summary, Topic
-from digest.site.paths import HOME_PAGE, article_page_path, topic_page_path
+from digest.site.paths import HOME_PAGE, article_page_path, relative_path, topic_page_path
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -170,7 +170,7 @@ def autodiscovery_links(
     return "\n".join(
         f'<link rel="alternate" type="{link.media_type}" '
         f'title="{html.escape(f"{link.title} ({link.label})")}" '
-        f'href="{html.escape(posixpath.relpath(link.url[len(site.base_url) :], page_folder))}">'
+        f'href="{html.escape(relative_path(link.url[len(site.base_url) :], page_folder))}">'
         for link in links
     )
 

@@ -3,6 +3,8 @@ engines that link to them."""
 
 from __future__ import annotations
 
+import posixpath
+
 
 # Listings are numbered from the oldest stories (page-1 holds the first ones), and the first URL
 # (index.md) shows the newest: a day's new stories change the first URL and add a page, while
@@ -33,3 +35,19 @@ def other_page_path(page: int | None = None) -> str:
 SUBSCRIBE_PAGE = "subscribe/index.md"
 ARCHIVE_PAGE = "archive/index.md"
 HOME_PAGE = "index.md"
+
+
+def relative_path(target: str, folder: str) -> str:
+    """posixpath.relpath(target, folder), without its cost for the paths pages link between
+    (relative, no '.' or '..' parts): each listing links to thousands of articles."""
+    target_parts = target.split("/")
+    folder_parts = [] if folder == "." else folder.split("/")
+    if any(part in ("", ".", "..") for part in (*target_parts, *folder_parts)):
+        return posixpath.relpath(target, folder)
+    common = 0
+    for mine, theirs in zip(target_parts, folder_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(folder_parts) - common) + target_parts[common:]
+    return "/".join(parts) or "."

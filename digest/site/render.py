@@ -49,6 +49,7 @@ from digest.site.paths import (
     article_page_path,
     month_page_path,
     other_page_path,
+    relative_path,
     story_page_path,
     topic_page_path,
 )
@@ -748,22 +749,6 @@ def _summary_fields(summary: Any) -> Any:
 def _relative_url(target: str, folder: str) -> str:
     # Pages link to the same few topic, archive and Other pages: worth remembering.
     return quote(relative_path(target, folder), safe="/.-_~")
-
-
-def relative_path(target: str, folder: str) -> str:
-    """posixpath.relpath(target, folder), without its cost for the paths pages link between
-    (relative, no '.' or '..' parts): each listing links to thousands of articles."""
-    target_parts = target.split("/")
-    folder_parts = [] if folder == "." else folder.split("/")
-    if any(part in ("", ".", "..") for part in (*target_parts, *folder_parts)):
-        return posixpath.relpath(target, folder)
-    common = 0
-    for mine, theirs in zip(target_parts, folder_parts, strict=False):
-        if mine != theirs:
-            break
-        common += 1
-    parts = [".."] * (len(folder_parts) - common) + target_parts[common:]
-    return "/".join(parts) or "."
 
 
 def _escape_keeping_edges(text: str) -> str:

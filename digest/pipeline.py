@@ -249,7 +249,12 @@ def _learned(
 
     def learn() -> tuple[tuple[str, ...], ...]:
         topics = learned_topics(
-            documents, config.topics, config.topic_threshold, cache.memoize_each, config.workers
+            documents,
+            config.topics,
+            config.topic_threshold,
+            cache.memoize_each,
+            config.workers,
+            digests=texts,
         )
         return tuple(t.context for t in topics)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -418,3 +419,69 @@ def test_a_days_new_articles_leave_the_learned_vocabulary_as_it_was(monkeypatch)
     assert learned(old + [iran(n, wheat) for n in range(10, 13)]) == before
     # Once they fill a block, the vocabulary is learned from all twenty, and changes.
     assert learned(old + [iran(n, wheat) for n in range(10, 20)]) != before
+
+
+def test_the_counts_of_earlier_runs_of_articles_are_kept_and_merge_to_the_same_vocabulary(
+    tmp_path, monkeypatch
+) -> None:
+    # A day's articles come after the others: only the last run of LEARN_PART articles is
+    # counted again, and the runs' kept counts add up to what counting every part gives.
+    from digest.analysis import topic_corpus
+    from digest.analysis.topic_corpus import Document, learned_topics
+    from digest.store.cache import CACHE_FILE, CachedAnalysis
+
+    monkeypatch.setattr(topic_corpus, "LEARN_PART", 4)
+    topics = (Topic("Iran", "iran", keywords=("Iran", "Tehran", "Rouhani")),)
+    texts = [
+        f"Iran said on day {n} that Tehran would expand uranium enrichment at Natanz, and "
+        f"Rouhani said the centrifuges would keep spinning."
+        if n % 4 == 1
+        else f"The council met on day {n} and the mayor said the budget would pass."
+        for n in range(15)
+    ]
+    documents = [Document(f"a{n}", f"Report {n}", (text,), "en") for n, text in enumerate(texts)]
+    digests = [f"digest of {n}" for n in range(len(documents))]
+    read: list[str] = []
+    member_words = topic_corpus.member_words
+
+    def counting(document, matcher):  # type: ignore[no-untyped-def]
+        read.append(document.id)
+        return member_words(document, matcher)
+
+    monkeypatch.setattr(topic_corpus, "member_words", counting)
+    cache = CachedAnalysis(tmp_path, workers=1, use_memory=False)
+
+    asked: list[tuple[str, int]] = []
+
+    def memoize_each(name, inputs, compute, valid):  # type: ignore[no-untyped-def]
+        asked.append((name, len(inputs)))
+        return cache.memoize_each(name, inputs, compute, valid)
+
+    def learned(count: int) -> tuple[Topic, ...]:
+        read.clear()
+        asked.clear()
+        return learned_topics(documents[:count], topics, 0.1, memoize_each, 1, digests[:count])
+
+    def counted_afresh(count: int) -> tuple[Topic, ...]:
+        return learned_topics(documents[:count], topics, 0.1, workers=1)
+
+    runs, parts = "topic-vocabulary-counts", "topic-vocabulary"
+    for count, parts_read, parts_asked in (
+        (12, range(12), [(runs, 3), (parts, 4), (parts, 4), (parts, 4)]),
+        (14, (12, 13), [(runs, 4), (parts, 2)]),
+        # 12 and 13 are in the changed last run again, their parts kept; the parts of the runs
+        # whose counts were kept are not even read from the cache.
+        (15, (14,), [(runs, 4), (parts, 3)]),
+    ):
+        expected = counted_afresh(count)
+        assert learned(count) == expected and read == [f"a{n}" for n in parts_read]
+        assert asked == parts_asked
+    assert expected[0].context  # something was learned
+    # Counts that are not a state (cache content) are made again from the kept parts.
+    with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+        db.execute(
+            "UPDATE entries SET value = ? WHERE key LIKE 'each:topic-vocabulary-counts:%'",
+            (json.dumps({"articles": -1}),),
+        )
+    expected = counted_afresh(15)
+    assert learned(15) == expected and read == []

@@ -577,6 +577,42 @@ class VocabularyCounts:
             for word_stem, form in part["forms"].items():
                 self.forms.setdefault(word_stem, Counter())[form] += 1
 
+    def state(self) -> dict[str, Any]:
+        """What has been counted, as JSON (a build keeps it per run of articles)."""
+        return {
+            "articles": self.articles,
+            "df": dict(self.df),
+            "near": {slug: dict(words) for slug, words in self.near.items()},
+            "strong": dict(self.strong),
+            "forms": {word_stem: dict(forms) for word_stem, forms in self.forms.items()},
+        }
+
+    def merge(self, state: Mapping[str, Any]) -> None:
+        """Add what another count over other articles found (a state passing counts_state)."""
+        self.articles += state["articles"]
+        self.df.update(state["df"])
+        for slug, words in state["near"].items():
+            self.near[slug].update(words)
+        self.strong.update(state["strong"])
+        for word_stem, forms in state["forms"].items():
+            self.forms.setdefault(word_stem, Counter()).update(forms)
+
+    def counts_state(self, value: Any) -> bool:
+        """Whether a kept value (cache content: untrusted) is a state these topics can merge."""
+        slugs = set(self.near)
+        return (
+            isinstance(value, dict)
+            and set(value) == {"articles", "df", "near", "strong", "forms"}
+            and _count(value["articles"])
+            and _counts(value["df"])
+            and _counts(value["strong"], slugs)
+            and isinstance(value["near"], dict)
+            and set(value["near"]) <= slugs
+            and all(_counts(words) for words in value["near"].values())
+            and isinstance(value["forms"], dict)
+            and all(isinstance(k, str) and _counts(v) for k, v in value["forms"].items())
+        )
+
     def vocabularies(self, count: int = 15, min_articles: int = 3) -> tuple[LearnedContext, ...]:
         total = max(1, self.articles)
         learned = []
@@ -596,6 +632,19 @@ class VocabularyCounts:
             words = tuple(_spelling(self.forms[s]) for _, s in scored[:count])
             learned.append(LearnedContext(topic.slug, n, words))
         return tuple(learned)
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _counts(value: Any, keys: set[str] | None = None) -> bool:
+    """A JSON object of counts by word (by one of keys, if given)."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(k, str) and _count(n) for k, n in value.items())
+        and (keys is None or set(value) <= keys)
+    )
 
 
 def _content_words(texts: Iterable[str], language: str = "en") -> list[tuple[str, str]]:
@@ -623,6 +672,7 @@ def learned_topics(
     threshold: float = 0.1,
     memoize_each: MemoizeEach | None = None,
     workers: int = 0,
+    digests: Sequence[str] | None = None,
 ) -> tuple[Topic, ...]:
     """The topics with their vocabulary learned from the documents where none is configured.
 
@@ -630,29 +680,46 @@ def learned_topics(
     deterministic (counts over the documents, ties broken by the word), so the same folder
     gives the same vocabulary, and so the same cache keys, on every build. ``memoize_each``
     (a build's cache) keeps each article's part, so only new or changed articles are read;
-    the others are read over ``workers`` processes (0: one per core).
+    the others are read over ``workers`` processes (0: one per core). With ``digests`` (one
+    per document, changing with its text) it also keeps the counts of each run of LEARN_PART
+    documents: documents added after the others leave the earlier runs' counts as they were,
+    and only the last run's parts are read again.
     """
     if all(t.context for t in topics) or not documents:
         return tuple(topics)
     words_of = MemberWords(tuple(topics), threshold)
     counts = VocabularyCounts(topics)
     setup = [repr(tuple(topics)), threshold]
-    for start in range(0, len(documents), LEARN_PART):
-        part = documents[start : start + LEARN_PART]
+    runs = [documents[start : start + LEARN_PART] for start in range(0, len(documents), LEARN_PART)]
+
+    def parts_of(run: Sequence[Document]) -> Iterable[Mapping[str, Any]]:
         if memoize_each is None:
-            counts.add(map_parallel(words_of, part, workers))
-            continue
+            return map_parallel(words_of, run, workers)
         # Each article's part depends on its text and on the topics' keywords, not the rest.
-        inputs = [[*setup, d.language, d.title, list(d.paragraphs)] for d in part]
-        counts.add(
-            memoize_each(
-                "topic-vocabulary",
-                inputs,
-                lambda indices, part=part: map_parallel(  # type: ignore[misc]
-                    words_of, [part[i] for i in indices], workers
-                ),
-                lambda value: isinstance(value, dict) and "about" in value,
-            )
+        inputs = [[*setup, d.language, d.title, list(d.paragraphs)] for d in run]
+        return memoize_each(
+            "topic-vocabulary",
+            inputs,
+            lambda indices: map_parallel(words_of, [run[i] for i in indices], workers),
+            lambda value: isinstance(value, dict) and "about" in value,
         )
+
+    if memoize_each is None or digests is None:
+        for run in runs:
+            counts.add(parts_of(run))
+    else:
+
+        def counted(indices: list[int]) -> list[dict[str, Any]]:
+            states = []
+            for index in indices:  # one run's parts held at a time
+                run_counts = VocabularyCounts(topics)
+                run_counts.add(parts_of(runs[index]))
+                states.append(run_counts.state())
+            return states
+
+        starts = range(0, len(documents), LEARN_PART)
+        inputs = [[*setup, list(digests[start : start + LEARN_PART])] for start in starts]
+        for state in memoize_each("topic-vocabulary-counts", inputs, counted, counts.counts_state):
+            counts.merge(state)
     learned = {c.topic: c.words for c in counts.vocabularies()}
     return tuple(t if t.context else replace(t, context=learned.get(t.slug, ())) for t in topics)

@@ -690,7 +690,8 @@ def learned_topics(
     words_of = MemberWords(tuple(topics), threshold)
     counts = VocabularyCounts(topics)
     setup = [repr(tuple(topics)), threshold]
-    runs = [documents[start : start + LEARN_PART] for start in range(0, len(documents), LEARN_PART)]
+    starts = range(0, len(documents), LEARN_PART)
+    runs = [documents[start : start + LEARN_PART] for start in starts]
 
     def parts_of(run: Sequence[Document]) -> Iterable[Mapping[str, Any]]:
         if memoize_each is None:
@@ -717,7 +718,6 @@ def learned_topics(
                 states.append(run_counts.state())
             return states
 
-        starts = range(0, len(documents), LEARN_PART)
         inputs = [[*setup, list(digests[start : start + LEARN_PART])] for start in starts]
         for state in memoize_each("topic-vocabulary-counts", inputs, counted, counts.counts_state):
             counts.merge(state)

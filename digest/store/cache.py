@@ -566,7 +566,6 @@ class SummaryCache:
         today = int(time.time() // 86400)  # retention only: never part of any output
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.execute(_USED_INDEX)  # a file an older version made has none yet
             self._db.executemany("DELETE FROM entries WHERE key = ?", ((key,) for key in drop))
             if only is not None:
                 family, current = only
@@ -582,13 +581,7 @@ class SummaryCache:
                 "UPDATE entries SET used = ? WHERE key = ? AND used < ?",
                 ((today, key, today) for key in used),
             )
-            self._db.execute("DELETE FROM entries WHERE used < ?", (today - KEEP_DAYS,))
-            if churn:
-                # `+key`: found by the index on `used`, not by reading a family's every row.
-                self._db.execute(
-                    "DELETE FROM entries WHERE used < ? AND +key >= ? AND +key < ?",
-                    (today - 1, churn, _after(churn)),
-                )
+            _sweep(self._db, today, churn)
             self._db.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -598,6 +591,19 @@ class SummaryCache:
     def __len__(self) -> int:
         assert self._db is not None
         return int(self._db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+def _sweep(db: sqlite3.Connection, today: int, churn: str) -> None:
+    """Drop the entries unused for KEEP_DAYS, and those of the churn family (if any) unused
+    since yesterday, going by the index on `used`."""
+    db.execute(_USED_INDEX)  # a file an older version made has none yet
+    db.execute("DELETE FROM entries WHERE used < ?", (today - KEEP_DAYS,))
+    if churn:
+        # `+key`: found by the index on `used`, not by reading a family's every row.
+        db.execute(
+            "DELETE FROM entries WHERE used < ? AND +key >= ? AND +key < ?",
+            (today - 1, churn, _after(churn)),
+        )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -222,16 +222,48 @@ def test_the_future_date_warning_follows_the_clock_not_the_cache(
     assert counted.read == []
 
 
-def test_a_file_changed_just_before_the_build_is_read_again_next_time(
+def test_a_file_changed_just_before_the_build_is_checked_by_its_bytes_next_time(
     content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Within a coarse file system's time-stamp tick it could change again unseen.
+    # Within a coarse file system's time-stamp tick a file could change again unseen, its
+    # stamp the same: such a reading is kept unsettled, used again only if the bytes agree.
     monkeypatch.setattr(files_module, "_SETTLED_NS", 3_000_000_000)
+    cache_dir = tmp_path / "cache"
     counted = Counted(monkeypatch)
-    cached(content, tmp_path / "cache")
+    cached(content, cache_dir)
+    assert _settled_flags(cache_dir) == {False}  # articles only: errors are read again
     counted.reset()
-    cached(content, tmp_path / "cache")
+    assert_same_as_fresh(content, cache_dir, counted)
+    assert "caracas.md" not in counted.read
+    assert sorted(counted.read) == ["broken.md"]
+
+    # Changed within the tick, same size, and the stamp as it was: read again, not kept.
+    caracas = content / "caracas.md"
+    stamp_before = files_module.stamp_of(caracas, None)
+    caracas.write_text(caracas.read_text().replace("Monday", "Sunday"))
+    stamp_of = files_module.stamp_of
+
+    def unchanged_stamp(path: Path, sidecar: Path | None) -> Any:
+        return stamp_before if path == caracas else stamp_of(path, sidecar)
+
+    monkeypatch.setattr(files_module, "stamp_of", unchanged_stamp)
+    assert_same_as_fresh(content, cache_dir, counted)
     assert "caracas.md" in counted.read
+
+    # Once the times have settled, a checked reading is kept as settled: not even hashed.
+    monkeypatch.setattr(files_module, "stamp_of", stamp_of)
+    monkeypatch.setattr(files_module, "_SETTLED_NS", 0)
+    cached(content, cache_dir)
+    assert _settled_flags(cache_dir) == {True}
+    hashed = []
+    monkeypatch.setattr(ContentReader, "_same_bytes", lambda *a: hashed.append(a) or True)
+    counted.reset()
+    assert_same_as_fresh(content, cache_dir, counted)
+    assert (counted.read, hashed) == ([], [])
+
+
+def _settled_flags(cache_dir: Path) -> set[bool]:
+    return {json.loads(v)[5] for v in _rows(cache_dir).values() if json.loads(v)[2] == "article"}
 
 
 def _rows(cache_dir: Path) -> dict[str, str]:
@@ -274,6 +306,8 @@ def _hostile(value: list[Any], change: str) -> list[Any]:
         fields[12] = [[99, "caption", "Photo"]]
     elif change == "hash":
         fields[11] = "not a hash"
+    elif change == "settled":
+        value[5] = "yes"
     return value
 
 
@@ -291,6 +325,7 @@ def _hostile(value: list[Any], change: str) -> list[Any]:
         "stamp",
         "furniture",
         "hash",
+        "settled",
         "not json",
     ],
 )

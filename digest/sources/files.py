@@ -139,23 +139,34 @@ class FileOutcome:
 Stamp = tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class KeptReading:
+    """An outcome as a ReadMemo keeps it: the file's stamp when it was read, and whether the
+    stamp had settled by then (see settled). An unsettled reading is used again only when the
+    file's bytes still give the article's content hash, as git checks a "racily clean" file."""
+
+    stamp: Stamp
+    outcome: FileOutcome
+    settled: bool = True
+
+
 class ReadMemo(Protocol):
     """Outcomes kept from earlier builds (digest.store.read_cache), by relative path and stamp."""
 
-    def recall(self, stamps: Mapping[str, Stamp]) -> Mapping[str, FileOutcome]:
-        """The kept outcomes of those files whose stamp is the one given."""
+    def recall(self, stamps: Mapping[str, Stamp]) -> Mapping[str, KeptReading]:
+        """The kept readings of those files whose stamp is the one given."""
         ...
 
-    def keep(
-        self, fresh: Mapping[str, tuple[Stamp, FileOutcome]], present: Collection[str]
-    ) -> None:
-        """Remember the outcomes read this time; forget files no longer present."""
+    def keep(self, fresh: Mapping[str, KeptReading], present: Collection[str]) -> None:
+        """Remember the readings made (or checked) this time; forget files no longer present."""
         ...
 
 
 # A file changed within this many nanoseconds before it was stamped may change again within
 # the same time-stamp tick (coarse file systems: 1-2 s) without its stamp changing ("racily
-# clean", as git calls it): its outcome is not kept, so the next build reads it again.
+# clean", as git calls it): its reading is kept as unsettled, and the next build compares the
+# file's bytes with it before using it (a hash, not a parse: what `digest fetch && mkdocs build`
+# or a generated folder would otherwise pay again for every new file).
 _SETTLED_NS = 3_000_000_000
 
 
@@ -176,6 +187,11 @@ def stamp_of(path: Path, sidecar: Path | None) -> Stamp | None:
             return None
         stamp += [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev]
     return tuple(stamp)
+
+
+def _content_hash(data: bytes, sidecar: bytes | None = None) -> str:
+    """An article's content hash: its file's bytes, and its sidecar's when it has one."""
+    return hashlib.sha256(data if sidecar is None else data + b"\0" + sidecar).hexdigest()
 
 
 def settled(stamp: Stamp, now_ns: int) -> bool:
@@ -405,20 +421,41 @@ class ContentReader:
                 stamp = stamp_of(path, sidecar)
                 if stamp is not None:
                     stamps[relative] = stamp
-        kept = dict(self.memo.recall(stamps)) if stamps and self.memo is not None else {}
-        fresh: dict[str, tuple[Stamp, FileOutcome]] = {}
-        with detector_loading(len(files) - len(kept)):
+        held = dict(self.memo.recall(stamps)) if stamps and self.memo is not None else {}
+        outcomes: dict[str, FileOutcome] = {}
+        fresh: dict[str, KeptReading] = {}
+        with detector_loading(len(files) - len(held)):
             for path, relative, sidecar in files:
-                if relative in kept:
+                stamp, kept = stamps.get(relative), held.get(relative)
+                if kept is not None and (kept.settled or self._same_bytes(path, sidecar, kept)):
+                    outcomes[relative] = kept.outcome
+                    if not kept.settled and settled(kept.stamp, started):
+                        fresh[relative] = KeptReading(kept.stamp, kept.outcome)
                     continue
                 outcome, keepable = self.read_outcome(path, relative, sidecar)
-                kept[relative] = outcome
-                stamp = stamps.get(relative)
-                if keepable and stamp is not None and settled(stamp, started):
-                    fresh[relative] = (stamp, outcome)
+                outcomes[relative] = outcome
+                if keepable and stamp is not None:
+                    reading = KeptReading(stamp, outcome, settled(stamp, started))
+                    # An unsettled reading can only be checked by its article's hash.
+                    if reading.settled or outcome.article is not None:
+                        fresh[relative] = reading
         if self.memo is not None:
             self.memo.keep(fresh, [relative for _, relative, _ in files])
-        return kept
+        return outcomes
+
+    def _same_bytes(self, path: Path, sidecar: Path | None, kept: KeptReading) -> bool:
+        """Whether the file (and sidecar) still hold the bytes the kept article was read from."""
+        article = kept.outcome.article
+        if article is None:
+            return False
+        try:
+            data = self._folder.read_bytes(path, MAX_ARTICLE_BYTES)
+            extra = None
+            if sidecar is not None and _kind_of(path) != "markdown":
+                extra = self._folder.read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
+        except ArticleError:
+            return False
+        return _content_hash(data, extra) == article.content_hash
 
     def read_outcome(
         self, path: Path, relative: str, sidecar: Path | None = None
@@ -495,14 +532,14 @@ class ContentReader:
                 f"removed {counted(removed, 'control or bidi character')} (NUL, escape, "
                 "right-to-left override...) that are not text"
             )
-        content_hash = hashlib.sha256(data).hexdigest()
+        content_hash = _content_hash(data)
         if _kind_of(path) == "markdown":
             article, warnings = self._parser.read_markdown(path, relative, text, content_hash)
             return _with_language(_checked_body(article)), notes + warnings
         meta: Mapping[str, Any] = {}
         if sidecar is not None:
             sidecar_bytes = self._folder.read_bytes(sidecar, MAX_FRONT_MATTER_BYTES, sidecar.name)
-            content_hash = hashlib.sha256(data + b"\0" + sidecar_bytes).hexdigest()
+            content_hash = _content_hash(data, sidecar_bytes)
             try:
                 sidecar_text = clean(decode(sidecar_bytes))
             except DecodeError as error:

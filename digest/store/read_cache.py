@@ -8,7 +8,10 @@ change times in nanoseconds, inode and device, of the file and of its sidecar. A
 stat of the file gives the same stamp uses the outcome without opening the file. The change
 time (ctime) is in the stamp because no tool can set it: an edit that keeps the size and
 restores the modification time (`touch -r`, some sync tools) still changes it. A fresh clone
-gives every file new stamps, so it reads everything once.
+gives every file new stamps, so it reads everything once. A file that changed within seconds
+of being read (a tick of a coarse file system) could change again without a new stamp: its
+outcome is kept marked unsettled, and used again only if the file's bytes still hash to the
+article's content hash (git's answer to "racily clean" files), then marked settled.
 
 Everything besides the file that shapes an outcome is in the key's fingerprint: the time zone,
 the boilerplate patterns, the reading code and the libraries it uses, the Python version.
@@ -40,7 +43,7 @@ from dateutil import tz as dateutil_tz
 
 from digest.model import Article, SetApart
 from digest.sources.cleanup import Boilerplate
-from digest.sources.files import ArticleError, FileOutcome, Stamp, vet_article
+from digest.sources.files import ArticleError, FileOutcome, KeptReading, Stamp, vet_article
 from digest.store.cache import (
     CacheFormatError,
     code_fingerprint,
@@ -62,8 +65,8 @@ _MAX_MESSAGE_CHARS = 4_000
 _MAX_WARNINGS = 100
 
 # Outcomes of the latest build in this process, for `mkdocs serve`:
-# {fingerprint: {relative path: (stamp, outcome)}}.
-_memory: dict[str, dict[str, tuple[Stamp, FileOutcome]]] = {}
+# {fingerprint: {relative path: reading}}.
+_memory: dict[str, dict[str, KeptReading]] = {}
 
 
 def reading_fingerprint(tz: tzinfo, boilerplate: Boilerplate) -> str:
@@ -138,8 +141,11 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def encode_outcome(relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz: tzinfo) -> str:
-    """A file's outcome, its path and stamp as JSON."""
+def encode_outcome(
+    relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz: tzinfo, settled: bool = True
+) -> str:
+    """A file's outcome, its path and stamp as JSON (an article's with whether the stamp had
+    settled when it was read; an error is kept only when it had)."""
     article = outcome.article
     if article is None:
         body: list[Any] = ["error", outcome.error]
@@ -155,14 +161,19 @@ def encode_outcome(relative: str, stamp: Stamp, outcome: FileOutcome, reader_tz:
             article.language,
             article.story,
         ]
-        body = ["article", fields, list(outcome.warnings)]
+        body = ["article", fields, list(outcome.warnings), settled]
     return json.dumps(
         [relative, list(stamp), *body], ensure_ascii=False, separators=(",", ":"), allow_nan=False
     )
 
 
 def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) -> FileOutcome:
-    """The outcome encode_outcome stored for this file in this state; CacheFormatError if the
+    """The outcome encode_outcome stored for this file in this state (see decode_reading)."""
+    return decode_reading(text, relative, stamp, reader_tz).outcome
+
+
+def decode_reading(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) -> KeptReading:
+    """The reading encode_outcome stored for this file in this state; CacheFormatError if the
     text is anything else (another file, another state, a shape or value the reader never
     makes)."""
     try:
@@ -173,14 +184,16 @@ def decode_outcome(text: str, relative: str, stamp: Stamp, reader_tz: tzinfo) ->
         raise CacheFormatError("kept for another file or another state of it")
     kind = value[2]
     if kind == "error" and len(value) == 4:
-        return FileOutcome(None, (), _message(value[3]))
-    if kind != "article" or len(value) != 5 or type(value[3]) is not list or len(value[3]) != 15:
+        return KeptReading(stamp, FileOutcome(None, (), _message(value[3])))
+    if kind != "article" or len(value) != 6 or type(value[3]) is not list or len(value[3]) != 15:
+        raise CacheFormatError("not a kept outcome")
+    if type(value[5]) is not bool:
         raise CacheFormatError("not a kept outcome")
     warnings = _texts(value[4])
     if len(warnings) > _MAX_WARNINGS:
         raise CacheFormatError("too many warnings")
     article = _decode_article(value[3], relative, reader_tz)
-    return FileOutcome(article, tuple(_message(w) for w in warnings))
+    return KeptReading(stamp, FileOutcome(article, tuple(_message(w) for w in warnings)), value[5])
 
 
 def _decode_article(fields: list[Any], relative: str, reader_tz: tzinfo) -> Article:
@@ -257,7 +270,7 @@ class ReadCache:
         self._prefix = f"{KEY_PREFIX}{self.fingerprint[:32]}:"
         # Every key stored under this fingerprint, as found by recall: {key: stored text}.
         self._stored: dict[str, str] = {}
-        self._kept: dict[str, tuple[Stamp, FileOutcome]] = {}
+        self._kept: Mapping[str, KeptReading] = {}
         self._remembered: set[str] = set()
         self._stale: set[str] = set()
 
@@ -265,14 +278,14 @@ class ReadCache:
         name = relative.encode("utf-8", "surrogateescape")
         return self._prefix + hashlib.sha256(name).hexdigest()[:32]
 
-    def recall(self, stamps: Mapping[str, Stamp]) -> Mapping[str, FileOutcome]:
-        found: dict[str, FileOutcome] = {}
+    def recall(self, stamps: Mapping[str, Stamp]) -> Mapping[str, KeptReading]:
+        found: dict[str, KeptReading] = {}
         remembered = _memory.get(self.fingerprint, {}) if self.use_memory else {}
         self._remembered = set(remembered)
         for relative, stamp in stamps.items():
             held = remembered.get(relative)
-            if held is not None and held[0] == stamp:
-                found[relative] = held[1]
+            if held is not None and held.stamp == stamp:
+                found[relative] = held
         with paused_collector():  # thousands of new articles, no garbage
             if len(found) < len(stamps):
                 self._stored = self._read()
@@ -283,15 +296,13 @@ class ReadCache:
                 if text is None:
                     continue
                 try:
-                    found[relative] = decode_outcome(text, relative, stamp, self.reader_tz)
+                    found[relative] = decode_reading(text, relative, stamp, self.reader_tz)
                 except CacheFormatError as error:
                     log.debug("digest: kept reading of %s unusable: %s", relative, error)
-        self._kept = {relative: (stamps[relative], found[relative]) for relative in found}
+        self._kept = found
         return found
 
-    def keep(
-        self, fresh: Mapping[str, tuple[Stamp, FileOutcome]], present: Collection[str]
-    ) -> None:
+    def keep(self, fresh: Mapping[str, KeptReading], present: Collection[str]) -> None:
         every = {**self._kept, **fresh}
         if self.use_memory:
             _memory.clear()  # only the latest build's outcomes: bounded by the content
@@ -299,9 +310,11 @@ class ReadCache:
         if self.cache_dir is None:
             return
         new: dict[str, str] = {}
-        for relative, (stamp, outcome) in fresh.items():
+        for relative, kept in fresh.items():
             try:
-                new[self.key(relative)] = encode_outcome(relative, stamp, outcome, self.reader_tz)
+                new[self.key(relative)] = encode_outcome(
+                    relative, kept.stamp, kept.outcome, self.reader_tz, kept.settled
+                )
             except (CacheFormatError, ValueError) as error:
                 log.debug("digest: cannot keep the reading of %s: %s", relative, error)
         wanted = {self.key(relative) for relative in present}

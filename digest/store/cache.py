@@ -478,6 +478,10 @@ class SummaryCache:
     ) -> dict[str, str]:
         assert self._db is not None
         found: dict[str, str] = {}
+        # In key order, as the table is stored: each batch then reads neighbouring pages, not
+        # pages spread over the whole file (60,000 values of a 2 GiB file in memory: 0.44 of
+        # the time; benchmarks/cache_reads.py).
+        keys = sorted(keys)
         for start in range(0, len(keys), _BATCH):
             batch = keys[start : start + _BATCH]
             marks = ",".join("?" * len(batch))

@@ -19,19 +19,17 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from digest.site.digest_build import Places
 from digest.store.fingerprint import markdown_setup, site_setup
 from digest.store.page_cache import RenderedPage, TocEntry
-from digest.store.page_plan import Locate, PageCache
+from digest.store.page_plan import PageCache
 
 KEPT_TEMPLATE = "newsdigest-kept.html"
 
 
-def page_places(
-    config: MkDocsConfig, nav: Any, files: Files, keeping: bool
-) -> tuple[tuple[str, str], tuple[Locate, Callable[[str], str | None]], bool]:
-    """Where MkDocs places the generated pages, for DigestBuild.plan_pages: (the Markdown setup,
-    what every kept page's HTML shares (keeping: whether pages may be kept)), (locate, url_of),
-    and whether conversions may be stored."""
+def page_places(config: MkDocsConfig, nav: Any, files: Files, keeping: bool) -> Places:
+    """Where MkDocs places the generated pages, for DigestBuild.plan_pages (see Places; keeping:
+    whether pages may be kept, which decides what every kept page's HTML shares)."""
 
     def locate(path: str) -> tuple[str, str, str] | None:
         file = files.get_file_from_path(path)
@@ -44,12 +42,15 @@ def page_places(
         # A link to an excluded page is reported when converting: as good as none.
         return None if found is None or found.inclusion.is_excluded() else found.url
 
+    def set_markdown(path: str, markdown: str) -> None:
+        files.src_uris[path].content_string = markdown
+
     setup = markdown_setup(config)
     shared = site_setup(config, nav, setup) if keeping else ""
     # MkDocs collects a page's links to anchors (which every build must check) only when
     # its log is not verbose: a conversion is stored only then.
     level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
-    return (setup, shared), (locate, url_of), level > logging.DEBUG
+    return (setup, shared), (locate, url_of), level > logging.DEBUG, set_markdown
 
 
 def render_step(cache: PageCache, page: Any, markdown: str) -> Kept | Converted | None:

@@ -18,7 +18,7 @@ from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.feeds import autodiscovery_links, check_site_url
 from digest.site.output import update_day
-from digest.site.render import Page, article_page_path
+from digest.site.render import Page, PageFill, article_page_path
 from digest.site.search import (
     AUTO_PAGEFIND_BYTES,
     names_by_slug,
@@ -114,15 +114,35 @@ class GeneratedPages:
     """One build's generated pages by their path in the docs: title, date, the article each
     article page was made from, and what a page kept as written depends on."""
 
-    def __init__(self, digest: Digest, pages: Sequence[Page]) -> None:
+    def __init__(
+        self, digest: Digest, pages: Sequence[Page], later: PageFill | None = None
+    ) -> None:
+        """later: where the Markdown of the pages that have none yet comes from (see
+        PageRenderer.render_later)."""
         self.digest, self.pages = digest, tuple(pages)
         self.by_path = {page.path: page for page in pages}
         self.dates: dict[str, datetime] = {p.path: p.updated for p in pages if p.updated}
         # src_uri of each article page -> the entry it was made from
         self.sources = {article_page_path(e.article.slug): e for e in digest.entries}
+        self._later = later
+        # The pages given their Markdown by fill: until then the engine had them empty.
+        self.filled: set[str] = set()
 
     def page(self, src: str) -> Page | None:
         return self.by_path.get(src)
+
+    def waiting(self, path: str) -> bool:
+        """Whether the page's Markdown is still to be fetched (its Page has none yet)."""
+        return self._later is not None and self._later.waiting(path)
+
+    def fill(self, paths: Iterable[str]) -> dict[str, Page]:
+        """The waiting pages among these, with their Markdown (and so from now on)."""
+        filled = self._later.fill(paths) if self._later is not None else {}
+        if filled:
+            self.filled.update(filled)
+            self.by_path.update(filled)
+            self.pages = tuple(self.by_path[page.path] for page in self.pages)
+        return filled
 
     def forget_markdown(self) -> None:
         """Let go of the pages' Markdown once the engine has it (and the plan its keys): only

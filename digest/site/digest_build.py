@@ -49,6 +49,10 @@ GIVE_BACK_EVERY = 1000
 
 # Where an engine puts pages (see PagePlan): its locate and url_of.
 Where = tuple[Locate, Callable[[str], "str | None"]]
+# What an engine says of its pages for DigestBuild.plan_pages: (the Markdown setup, what every
+# kept page's HTML shares), where, whether conversions may be stored, and set_markdown(path,
+# markdown), how a page's Markdown reaches the engine's file for it.
+Places = tuple[tuple[str, str], Where, bool, Callable[[str, str], None]]
 
 
 class DigestBuild:
@@ -136,9 +140,13 @@ class DigestBuild:
         self.log.info(told)
         report_problems(self.digest, self.settings.content_dir, self.log)
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
-        pages = PageRenderer(self.settings).render(self.digest, changes)
+        renderer = PageRenderer(self.settings)
+        if self.kept_pages is not None:  # a kept page needs no Markdown: fetched when planned
+            pages, later = renderer.render_later(self.digest, changes)
+        else:
+            pages, later = renderer.render(self.digest, changes), None
         give_back_free_memory()  # what rendering every page's template left free
-        self.generated = GeneratedPages(self.digest, pages)
+        self.generated = GeneratedPages(self.digest, pages, later)
         return self.generated
 
     def page_cache_off(self, why: str) -> None:
@@ -195,18 +203,26 @@ class DigestBuild:
         extra = [templates] if templates is not None and templates.is_dir() else []
         return [self.settings.content_dir, *extra]
 
-    def plan_pages(self, places: Callable[[bool], tuple[tuple[str, str], Where, bool]]) -> None:
+    def plan_pages(self, places: Callable[[bool], Places]) -> None:
         """Key every generated page where the engine places it and choose the kept ones, when
-        the page cache is on; what keeping pages did goes to the log. places(keeping): the
-        engine's (setup, where, store_conversions) for PageCache.plan_pages, keeping: whether
-        pages may be kept."""
-        if self.page_cache is None or self.generated is None:
+        the page cache is on; what keeping pages did goes to the log. Every page not kept gets
+        its Markdown (set_markdown: the engine's, for a page it has had with none so far).
+        places(keeping): the engine's (setup, where, store_conversions, set_markdown) for
+        PageCache.plan_pages, keeping: whether pages may be kept."""
+        generated = self.generated
+        if generated is None:
             return
-        setup, where, store_conversions = places(self.kept_pages is not None)
-        pages, keepable = self.generated.pages, self.generated.keepable
-        told = self.page_cache.plan_pages(pages, setup, where, keepable, store_conversions)
-        if told is not None:
-            self.log.info(told)
+        setup, where, store_conversions, set_markdown = places(self.kept_pages is not None)
+        if self.page_cache is None:
+            generated.fill(page.path for page in generated.pages)
+        else:
+            told = self.page_cache.plan_pages(
+                generated.pages, setup, where, generated.keepable, store_conversions, generated
+            )
+            if told is not None:
+                self.log.info(told)
+        for path in generated.filled:  # the engine has had empty Markdown for them so far
+            set_markdown(path, generated.by_path[path].markdown)
 
     def is_article(self, src: str) -> bool:
         """Whether the page at this source path is an article's page."""

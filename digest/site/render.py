@@ -15,7 +15,7 @@ import math
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -119,6 +119,10 @@ class Page:
     # The newest date of what it shows (None: the digest's): a sitemap's "last modified", and
     # it stays the same for a page the day's news does not reach.
     updated: datetime | None = None
+    # Its key in the render cache (digest.store.markdown_pages): the same key, the same
+    # Markdown. None: it is not kept there (no cache folder, or an unbounded template). Not
+    # part of what the page is: a page compares equal to the same page rendered without a cache.
+    key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,8 @@ class PageRenderer:
         )
         # Article slug -> its story of several articles (set by render).
         self._stories: dict[str, Story] = {}
+        # Set while render_later keys the pages (see PageFill).
+        self._later: PageFill | None = None
         self._keys = _PageKeys(self.env, config, self._story_of)
 
     def _story_of(self, entry: DigestEntry) -> Story | None:
@@ -279,9 +285,31 @@ class PageRenderer:
         with paused_collector():
             return self._all_pages(digest, changes)
 
+    def render_later(
+        self, digest: Digest, changes: Changes | None = None
+    ) -> tuple[tuple[Page, ...], PageFill | None]:
+        """Every page keyed, none rendered or fetched yet: pages with a key come with empty
+        Markdown, which the PageFill fetches (or renders) when asked; a page kept as written
+        never needs its Markdown (at 100,000 articles, reading it all took seconds). The
+        PageFill is None when nothing is kept in the cache (every page rendered now)."""
+        secret = load_secret() if self.config.cache_dir is not None else None
+        if secret is None or self.config.cache_dir is None:
+            return self.render(digest, changes), None
+        store = MarkdownPages(self.config.cache_dir, secret, self._keys.setup())
+        fill = PageFill(self, store)
+        with paused_collector():
+            try:
+                self._later = fill
+                return self._all_pages(digest, changes), fill
+            finally:
+                self._later = None
+
     def _rendered(self, pending: Sequence[_Pending]) -> list[Page]:
         """The pages; those whose inputs are unchanged come from the cache folder
         (digest.store.markdown_pages), byte for byte what rendering them gives."""
+        later = self._later
+        if later is not None:
+            return later.add_all(pending, [self._keys.key(later.store, page) for page in pending])
         secret = load_secret() if self.config.cache_dir is not None else None
         if secret is None or self.config.cache_dir is None:
             return [self._render(page) for page in pending]
@@ -295,9 +323,9 @@ class PageRenderer:
                 rendered = self._render(page)
                 if key is not None:
                     store.put(key, rendered.markdown)
-                pages.append(rendered)
+                pages.append(replace(rendered, key=key))
             else:
-                pages.append(Page(page.path, page.title, markdown, _newest(page.context)))
+                pages.append(Page(page.path, page.title, markdown, _newest(page.context), key))
         store.save()
         return pages
 
@@ -483,6 +511,57 @@ class PageRenderer:
 
 # The field names of each dataclass met in a page's context (see _PageKeys._other_value).
 _DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class PageFill:
+    """The Markdown of pages rendered later (PageRenderer.render_later): fetched from the render
+    cache, or rendered, only for the pages asked for."""
+
+    def __init__(self, renderer: PageRenderer, store: MarkdownPages) -> None:
+        self.renderer, self.store = renderer, store
+        # path -> (what renders the page, its key) of each page not filled yet
+        self._waiting: dict[str, tuple[_Pending, str]] = {}
+
+    def add_all(self, pending: Sequence[_Pending], keys: Sequence[str | None]) -> list[Page]:
+        """The pages as render_later gives them: rendered now unless the cache holds them (so
+        a broken template says so now, as it does for render)."""
+        store = self.store
+        held = store.present(key for key in keys if key is not None)
+        pages = []
+        for page, key in zip(pending, keys, strict=True):
+            if key is not None and key in held:
+                self._waiting[page.path] = (page, key)
+                pages.append(Page(page.path, page.title, "", _newest(page.context), key))
+                continue
+            rendered = self.renderer._render(page)
+            if key is not None:
+                store.put(key, rendered.markdown)
+            pages.append(replace(rendered, key=key))
+        store.save()
+        return pages
+
+    def waiting(self, path: str) -> bool:
+        """Whether the page's Markdown is still to be fetched (its Page has none yet)."""
+        return path in self._waiting
+
+    def fill(self, paths: Iterable[str]) -> dict[str, Page]:
+        """The pages at these paths still waiting, with their Markdown: from the cache when it
+        holds it (checked), else rendered and kept there."""
+        asked = [(path, *self._waiting.pop(path)) for path in paths if path in self._waiting]
+        if not asked:
+            return {}
+        store = self.store
+        store.load(key for _, _, key in asked)
+        filled = {}
+        with paused_collector():
+            for path, page, key in asked:
+                markdown = store.get(key)
+                if markdown is None:
+                    markdown = self.renderer._render(page).markdown
+                    store.put(key, markdown)
+                filled[path] = Page(path, page.title, markdown, _newest(page.context), key)
+        store.save()
+        return filled
 
 
 class _PageKeys:

@@ -491,6 +491,25 @@ class SummaryCache:
             self._collect(rows, found, stale, checked)
         return found
 
+    def present(self, keys: Iterable[str]) -> dict[str, str]:
+        """Which of these keys have an entry ({key: ""}), intact or not: the caller checks the
+        value when it reads it (only the keys are read here, not the values)."""
+        try:
+            assert self._db is not None
+            found: dict[str, str] = {}
+            ordered = sorted(keys)  # in key order, as for get_many
+            for start in range(0, len(ordered), _BATCH):
+                batch = ordered[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT key FROM entries WHERE key IN ({marks})"
+                found.update((key, "") for (key,) in self._db.execute(query, batch))
+            return found
+        except sqlite3.OperationalError:
+            raise  # busy, locked, I/O: not the file's fault
+        except sqlite3.DatabaseError as error:
+            self._rebuild(f"is damaged ({error})", thorough=True)
+            return {}
+
     def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
         """The stored values of every intact entry whose key starts with prefix (one range
         scan: cheaper than asking for thousands of keys by name); stale as for get_many."""

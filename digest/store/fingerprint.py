@@ -242,9 +242,19 @@ def resolved_links(
     url_of: a site file's URL from its path in the docs, None when there is none.
     memo: {(folder, target): resolved} for one build; pages in one folder share their links.
     """
+    return resolved_targets(link_targets(markdown), src_uri, url_of, memo)
+
+
+def resolved_targets(
+    targets: Iterable[str],
+    src_uri: str,
+    url_of: Callable[[str], str | None],
+    memo: dict[tuple[str, str], str],
+) -> list[str]:
+    """resolved_links of a page whose link targets (link_targets) are these."""
     folder = posixpath.dirname(src_uri)
     resolved = set()
-    for target in link_targets(markdown):
+    for target in targets:
         found = memo.get((folder, target))
         if found is None:
             parts = urlsplit(target)

@@ -41,7 +41,7 @@ def kept_key(
     shared: str, location: str, markdown: str, links: list[str], page_settings: list[Any]
 ) -> str:
     """A page's key: what every page shares, where it is, its links, its own settings (title,
-    date) and its Markdown."""
+    date) and its Markdown (or what stands for it: its render cache key, see PagePlan)."""
     # The small parts as JSON (unambiguous), the Markdown as it is after them: putting a long
     # text through JSON escaping cost more than hashing it.
     head = json.dumps([shared, location, links, page_settings], ensure_ascii=False)
@@ -61,10 +61,12 @@ class KeptPages:
         self.site, self.live = site, live or site
         self.serving = serving
         self.record_file = record_path(cache_dir, self.live)
-        # src -> how the kept file was written; src -> (dest, key) of every page that may be
-        # kept by the next build; src -> anchors of each page whose conversion said nothing.
+        # src -> how the kept file was written; src -> (dest, key, link targets) of every page
+        # that may be kept by the next build; src -> anchors of each page whose conversion
+        # said nothing.
         self.kept: dict[str, Written] = {}
-        self.keepable: dict[str, tuple[str, str]] = {}
+        self.keepable: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self._previous: dict[str, Written] | None = None
         self.clean: dict[str, tuple[str, ...]] = {}
         self._stash: Path | None = None
 
@@ -117,18 +119,28 @@ class KeptPages:
         except OSError:
             pass  # the next build finds it and puts it back
 
-    def choose(self, candidates: Iterable[tuple[str, str, str]]) -> str:
-        """Keep each candidate (src, dest, key) the previous build wrote with the same key and
-        whose file is still the one it wrote; leave only those (and KEPT_FOLDERS) in the site
-        folder. Returns what happened, for the log."""
+    def previous(self) -> dict[str, Written]:
+        """How the previous build wrote each page it may keep (its record), by path in the site."""
+        if self._previous is None:
+            if self.serving:
+                self._previous = _serve_records.get(str(self.site), {})
+            else:
+                self._previous = load_record(self.record_file)
+        return self._previous
+
+    def may_keep(self, src: str, dest: str, key: str, targets: Iterable[str]) -> None:
+        """A page the next build may keep: keyed after this build chose (see PagePlan)."""
+        self.keepable[src] = (dest, key, tuple(targets))
+
+    def choose(self, candidates: Iterable[tuple[str, str, str, tuple[str, ...]]]) -> str:
+        """Keep each candidate (src, dest, key, link targets) the previous build wrote with the
+        same key and whose file is still the one it wrote; leave only those (and KEPT_FOLDERS)
+        in the site folder. Returns what happened, for the log."""
         live = self.live
-        if self.serving:
-            previous = _serve_records.get(str(self.site), {})
-        else:
-            previous = load_record(self.record_file)
+        previous = self.previous()
         expected: dict[str, tuple[str, Written]] = {}
-        for src, dest, key in candidates:
-            self.keepable[src] = (dest, key)
+        for src, dest, key, targets in candidates:
+            self.keepable[src] = (dest, key, targets)
             before = previous.get(dest)
             if before is not None and before.key == key:
                 expected[dest] = (src, before)
@@ -153,12 +165,12 @@ class KeptPages:
     def save(self) -> None:
         """Remember how each page that may be kept next time was written."""
         record: dict[str, Written] = {}
-        for src, (dest, key) in self.keepable.items():
+        for src, (dest, key, targets) in self.keepable.items():
             kept = self.kept.get(src)
             if kept is not None:
                 record[dest] = kept
             elif src in self.clean:
-                made = written(self.site, dest, key, self.clean[src])
+                made = written(self.site, dest, key, self.clean[src], targets)
                 if made is not None:
                     record[dest] = made
         if self.serving:

@@ -140,6 +140,11 @@ class MarkdownPages:
             if markdown is not None:
                 self._found[key] = markdown
 
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Which of these pages the cache holds, unchecked (load checks each page it reads)."""
+        wanted = list(keys)
+        return set(reading(self.cache_dir, "kept pages", lambda c: c.present(wanted)))
+
     def _sealed(self, key: str, markdown: str) -> str:
         """The stored value of a page: its HMAC (bound to the row key), a newline, the page."""
         return self._mac(f"page\0{key}\0{markdown}") + "\n" + markdown
@@ -177,3 +182,4 @@ class MarkdownPages:
         writing(
             self.cache_dir, "rendered pages", lambda c: c.put_many(items, self._used, only=only)
         )
+        self._new, self._used = {}, []  # a later save (pages fetched later) writes its own

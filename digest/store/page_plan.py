@@ -8,12 +8,12 @@ leads to; everything else here is the same for any engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.analysis.parallel import Lookahead
-from digest.store.fingerprint import UNRESOLVED, resolved_links
+from digest.store.fingerprint import UNRESOLVED, link_targets, resolved_targets
 from digest.store.kept_pages import KeptPages, kept_key
 from digest.store.page_cache import PageStore, RenderedPage, page_key
 from digest.wording import counted
@@ -31,6 +31,22 @@ class PlannedPage(Protocol):
 
     @property
     def markdown(self) -> str: ...
+
+    @property
+    def key(self) -> str | None: ...
+
+
+class LaterPages(Protocol):
+    """Pages whose Markdown is fetched only when asked (digest.site.build_steps.GeneratedPages
+    over a digest.site.render.PageFill): a page kept as written never needs it."""
+
+    def waiting(self, path: str) -> bool:
+        """Whether the page's Markdown is still to be fetched."""
+        ...
+
+    def fill(self, paths: Iterable[str]) -> Mapping[str, PlannedPage]:
+        """The waiting pages among these, with their Markdown."""
+        ...
 
 
 class PagePlan:
@@ -52,6 +68,9 @@ class PagePlan:
         self.expected: dict[str, tuple[str, str, bool]] = {}
         # {(folder, target): resolved} for this build: pages in one folder share their links.
         self._memo: dict[tuple[str, str], str] = {}
+        # path -> (dest, location, own settings) of each keepable page keyed before its
+        # Markdown was fetched: keyed again once fetched, unless it is kept.
+        self._unfetched: dict[str, tuple[str, str, list[Any]]] = {}
 
     def plan(
         self,
@@ -59,53 +78,80 @@ class PagePlan:
         markdown_setup: str,
         shared: str,
         keepable: Callable[[PlannedPage], list[Any] | None],
+        later: LaterPages | None = None,
     ) -> str | None:
         """Choose the kept pages, then key every other one and fetch their stored conversions.
 
         shared: what every kept page's HTML shares (the site setup); keepable: a page's own
         settings that its finished HTML depends on (title, date), None for a page that is never
-        kept. Returns what keeping pages did, for the log (None: no page may be kept)."""
+        kept; later: where the Markdown of pages that have none yet comes from. Returns what
+        keeping pages did, for the log (None: no page may be kept)."""
         told = None
         kept: dict[str, Any] = {}
         if self.kept_pages is not None:
-            told = self.kept_pages.choose(self._candidates(pages, shared, keepable))
+            told = self.kept_pages.choose(self._candidates(pages, shared, keepable, later))
             kept = self.kept_pages.kept
+        missing = [p.path for p in pages if p.path not in kept]
+        filled = later.fill(missing) if later is not None else {}
         for page in pages:
             place = self.locate(page.path) if page.path not in kept else None
             if place is None:
                 continue
+            page = filled.get(page.path, page)
             src, dest, url = place
-            links = self._links(page.markdown, src)
+            targets = link_targets(page.markdown)
+            links = resolved_targets(targets, src, self.url_of, self._memo)
             key = page_key(markdown_setup, f"{src}\0{dest}\0{url}", page.markdown, links)
             resolves = not any(link.endswith(UNRESOLVED) for link in links)
             self.expected[page.path] = (key, page.markdown, resolves)
+            unfetched = self._unfetched.get(page.path)
+            if unfetched is not None and self.kept_pages is not None:
+                dest, location, own = unfetched
+                again = kept_key(shared, location, _content(page), links, own)
+                self.kept_pages.may_keep(page.path, dest, again, targets)
         self.store.load(key for key, _, _ in self.expected.values())
         return told
-
-    def _links(self, markdown: str, src: str) -> list[str]:
-        return resolved_links(markdown, src, self.url_of, self._memo)
 
     def _candidates(
         self,
         pages: Sequence[PlannedPage],
         shared: str,
         keepable: Callable[[PlannedPage], list[Any] | None],
-    ) -> Iterator[tuple[str, str, str]]:
+        later: LaterPages | None,
+    ) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
+        previous = self.kept_pages.previous() if self.kept_pages is not None else {}
         for page in pages:
             own = keepable(page)
             place = self.locate(page.path) if own is not None else None
             if own is None or place is None:
                 continue
             src, dest, url = place
-            links = self._links(page.markdown, src)
-            key = kept_key(shared, f"{src}\0{dest}\0{url}", page.markdown, links, own)
-            yield page.path, dest, key
+            location = f"{src}\0{dest}\0{url}"
+            if later is not None and later.waiting(page.path):
+                # The targets its Markdown had when the previous build wrote it: if that
+                # Markdown is not this one, neither is the key, and the page is not kept.
+                self._unfetched[page.path] = (dest, location, own)
+                before = previous.get(dest)
+                if before is None:
+                    continue
+                targets = before.targets
+            else:
+                targets = tuple(link_targets(page.markdown))
+            links = resolved_targets(targets, src, self.url_of, self._memo)
+            key = kept_key(shared, location, _content(page), links, own)
+            yield page.path, dest, key, targets
 
     def counts(self) -> tuple[int, int]:
         """(pages from the cache, generated pages): a page kept as written is not converted
         either, so it counts as one from the cache."""
         kept = len(self.kept_pages.kept) if self.kept_pages is not None else 0
         return self.store.hits + kept, len(self.expected) + kept
+
+
+def _content(page: PlannedPage) -> str:
+    """What a kept page's key holds of its Markdown: its render cache key when it has one (the
+    same key, the same Markdown; see digest.site.render), else the Markdown itself."""
+    return page.markdown if page.key is None else f"render cache key\0{page.key}"
 
 
 @dataclass(frozen=True)
@@ -142,16 +188,17 @@ class PageCache:
         where: tuple[Locate, Callable[[str], str | None]],
         keepable: Callable[[Any], list[Any] | None],
         store_conversions: bool,
+        later: LaterPages | None = None,
     ) -> str | None:
         """Key every generated page; returns what keeping pages did, for the log.
 
         setup: (the Markdown setup, what every kept page's HTML shares); where: the engine's
         locate and url_of (see PagePlan); store_conversions: whether the engine's conversions
-        may be stored at all this build."""
+        may be stored at all this build; later: see PagePlan.plan."""
         markdown_setup, shared = setup
         self.store_conversions = store_conversions
         self.plan = PagePlan(self.store, self.kept_pages, *where)
-        return self.plan.plan(pages, markdown_setup, shared, keepable)
+        return self.plan.plan(pages, markdown_setup, shared, keepable, later)
 
     def is_kept(self, src: str) -> bool:
         return self.kept_pages is not None and src in self.kept_pages.kept

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from digest.store.kept_pages import KeptPages, publish_files
+from digest.store.kept_pages import Keepable, KeptPages, publish_files
 from digest.store.outputs import record_path
 from digest.store.page_cache import PageStore
 from digest.store.page_plan import PagePlan
@@ -62,26 +62,41 @@ def _written(site: Path, pages: dict[str, str]) -> None:
 def test_kept_pages_are_those_with_the_same_key_still_as_written(tmp_path: Path) -> None:
     cache, site = tmp_path / "cache", tmp_path / "site"
     first = KeptPages(cache, site, None, serving=False)
-    first.choose([("a.md", "a/index.html", "ka", ()), ("b.md", "b/index.html", "kb", ())])
+    first.choose(
+        [
+            Keepable("a.md", "a/index.html", "ka", (), "", ""),
+            Keepable("b.md", "b/index.html", "kb", (), "", ""),
+        ]
+    )
     # The engine writes every page (nothing was kept), and one more file.
     _written(site, {"a/index.html": "A", "b/index.html": "B", "c/index.html": "C"})
     first.clean.update({"a.md": (), "b.md": ("top",)})
     first.save()
     (site / "b/index.html").write_text("edited by hand")
     second = KeptPages(cache, site, None, serving=False)
-    told = second.choose([("a.md", "a/index.html", "ka", ()), ("b.md", "b/index.html", "kb", ())])
+    told = second.choose(
+        [
+            Keepable("a.md", "a/index.html", "ka", (), "", ""),
+            Keepable("b.md", "b/index.html", "kb", (), "", ""),
+        ]
+    )
     assert set(second.kept) == {"a.md"}  # b's file is not the one the record says
     assert told == "1 of 2 pages kept from the previous build (2 files replaced)"
     assert sorted(p.name for p in site.iterdir()) == ["a"]  # b and c go: written afresh
     third = KeptPages(cache, site, None, serving=False)
-    third.choose([("a.md", "a/index.html", "another key", ())])
+    third.choose([Keepable("a.md", "a/index.html", "another key", (), "", "")])
     assert third.kept == {}
 
 
 def test_a_kept_page_reached_through_a_linked_folder_is_not_kept(tmp_path: Path) -> None:
     cache, site, elsewhere = tmp_path / "cache", tmp_path / "site", tmp_path / "elsewhere"
     first = KeptPages(cache, site, None, serving=False)
-    first.choose([("a.md", "a/index.html", "ka", ()), ("b.md", "b/index.html", "kb", ())])
+    first.choose(
+        [
+            Keepable("a.md", "a/index.html", "ka", (), "", ""),
+            Keepable("b.md", "b/index.html", "kb", (), "", ""),
+        ]
+    )
     _written(site, {"a/index.html": "A", "b/index.html": "B", "b/stray.txt": "S"})
     first.clean.update({"a.md": (), "b.md": ()})
     first.save()
@@ -89,7 +104,12 @@ def test_a_kept_page_reached_through_a_linked_folder_is_not_kept(tmp_path: Path)
     (site / "a").rename(elsewhere)
     (site / "a").symlink_to(elsewhere, target_is_directory=True)
     second = KeptPages(cache, site, None, serving=False)
-    told = second.choose([("a.md", "a/index.html", "ka", ()), ("b.md", "b/index.html", "kb", ())])
+    told = second.choose(
+        [
+            Keepable("a.md", "a/index.html", "ka", (), "", ""),
+            Keepable("b.md", "b/index.html", "kb", (), "", ""),
+        ]
+    )
     assert set(second.kept) == {"b.md"}
     assert told == "1 of 2 pages kept from the previous build (2 files replaced)"
     assert not (site / "a").exists() and (elsewhere / "index.html").read_text() == "A"
@@ -102,12 +122,12 @@ def test_a_build_into_a_new_folder_links_the_kept_pages_from_the_live_site(
     cache, live, staging = tmp_path / "cache", tmp_path / "site", tmp_path / "staging"
     staging.mkdir()
     first = KeptPages(cache, live, None, serving=False)
-    first.choose([("a.md", "a/index.html", "ka", ())])
+    first.choose([Keepable("a.md", "a/index.html", "ka", (), "", "")])
     _written(live, {"a/index.html": "A", "pagefind/part.pf": "P"})
     first.clean["a.md"] = ()
     first.save()
     second = KeptPages(cache, staging, live, serving=False)
-    second.choose([("a.md", "a/index.html", "ka", ())])
+    second.choose([Keepable("a.md", "a/index.html", "ka", (), "", "")])
     assert (staging / "a/index.html").stat().st_ino == (live / "a/index.html").stat().st_ino
     assert (staging / "pagefind/part.pf").read_text() == "P"
 
@@ -176,7 +196,7 @@ def _planned_build(site: Path, cache: Path, later: _Later, files: dict[str, Any]
         PageStore(None), kept, files.get, lambda path: files[path][2] if path in files else None
     )
     plan.plan(later.pages(), "setup", "shared", lambda page: [page.path], later)
-    for path in later.filled:
+    for path in (path for path in later.filled if path not in kept.kept):
         dest = files[path][1]
         (site / dest).parent.mkdir(parents=True, exist_ok=True)
         (site / dest).write_text(later.markdown[path])
@@ -198,18 +218,21 @@ def test_a_kept_page_is_keyed_without_its_markdown_and_follows_its_links(
     markdown = {"a.md": "See [B](b.md).", "b.md": "B's text", "c.md": "C's text"}
     keys = {"a.md": "ka", "b.md": "kb", "c.md": "kc"}
     first = _Later(markdown, keys)
-    _planned_build(site, cache, first, files)
+    plan = _planned_build(site, cache, first, files)
     assert first.filled == ["a.md", "b.md", "c.md"]  # nothing to keep yet
-    # The next day: b's render key (its Markdown) changed; a and c are kept, unread.
-    second = _Later({**markdown, "b.md": "B's new text"}, {**keys, "b.md": "kb2"})
+    # The next day b's render key and Markdown changed, c's render key only (a context value
+    # its page does not show): both are fetched, c is kept; a is kept without being fetched.
+    second = _Later({**markdown, "b.md": "B's new text"}, {**keys, "b.md": "kb2", "c.md": "kc2"})
     plan = _planned_build(site, cache, second, files)
-    assert second.filled == ["b.md"]
+    assert sorted(second.filled) == ["b.md", "c.md"]
+    assert plan.kept_pages is not None and sorted(plan.kept_pages.kept) == ["a.md", "c.md"]
     assert plan.expected["b.md"][1] == "B's new text"
     # b's page is gone: a's link no longer resolves, so a is keyed again and written.
     del files["b.md"]
-    third = _Later({"a.md": markdown["a.md"], "c.md": markdown["c.md"]}, keys)
+    third = _Later({"a.md": markdown["a.md"], "c.md": markdown["c.md"]}, {**keys, "c.md": "kc2"})
     plan = _planned_build(site, cache, third, files)
     assert third.filled == ["a.md"]
+    assert plan.kept_pages is not None and sorted(plan.kept_pages.kept) == ["c.md"]
     assert plan.expected["a.md"][2] is False  # its link leads nowhere now
 
 

@@ -135,6 +135,11 @@ class GeneratedPages:
         """Whether the page's Markdown is still to be fetched (its Page has none yet)."""
         return self._later is not None and self._later.waiting(path)
 
+    def stop_filling(self) -> None:
+        """No page is filled after the plan: what renders the kept ones (a context per page)
+        is let go."""
+        self._later = None
+
     def fill(self, paths: Iterable[str]) -> dict[str, Page]:
         """The waiting pages among these, with their Markdown (and so from now on)."""
         filled = self._later.fill(paths) if self._later is not None else {}

@@ -221,6 +221,7 @@ class DigestBuild:
             )
             if told is not None:
                 self.log.info(told)
+        generated.stop_filling()
         for path in generated.filled:  # the engine has had empty Markdown for them so far
             set_markdown(path, generated.by_path[path].markdown)
 

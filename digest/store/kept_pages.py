@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,25 @@ KEPT_FOLDERS = ("pagefind",)
 _serve_records: dict[str, dict[str, Written]] = {}
 
 
+@dataclass(frozen=True)
+class Keepable:
+    """A page the next build may keep, as this one keyed it: its key, and what a later build
+    needs to key it again without its Markdown (see digest.store.page_plan)."""
+
+    src: str
+    dest: str
+    key: str
+    # Its Markdown's link targets, its render cache key ("": none), its Markdown's hash.
+    targets: tuple[str, ...]
+    render_key: str
+    markdown_digest: str
+
+
 def kept_key(
     shared: str, location: str, markdown: str, links: list[str], page_settings: list[Any]
 ) -> str:
     """A page's key: what every page shares, where it is, its links, its own settings (title,
-    date) and its Markdown (or what stands for it: its render cache key, see PagePlan)."""
+    date) and its Markdown (or its hash)."""
     # The small parts as JSON (unambiguous), the Markdown as it is after them: putting a long
     # text through JSON escaping cost more than hashing it.
     head = json.dumps([shared, location, links, page_settings], ensure_ascii=False)
@@ -61,11 +76,10 @@ class KeptPages:
         self.site, self.live = site, live or site
         self.serving = serving
         self.record_file = record_path(cache_dir, self.live)
-        # src -> how the kept file was written; src -> (dest, key, link targets) of every page
-        # that may be kept by the next build; src -> anchors of each page whose conversion
-        # said nothing.
+        # src -> how the kept file was written; src -> every page that may be kept by the
+        # next build; src -> anchors of each page whose conversion said nothing.
         self.kept: dict[str, Written] = {}
-        self.keepable: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.keepable: dict[str, Keepable] = {}
         self._previous: dict[str, Written] | None = None
         self.clean: dict[str, tuple[str, ...]] = {}
         self._stash: Path | None = None
@@ -128,19 +142,16 @@ class KeptPages:
                 self._previous = load_record(self.record_file)
         return self._previous
 
-    def may_keep(self, src: str, dest: str, key: str, targets: Iterable[str]) -> None:
-        """A page the next build may keep: keyed after this build chose (see PagePlan)."""
-        self.keepable[src] = (dest, key, tuple(targets))
-
-    def choose(self, candidates: Iterable[tuple[str, str, str, tuple[str, ...]]]) -> str:
-        """Keep each candidate (src, dest, key, link targets) the previous build wrote with the
-        same key and whose file is still the one it wrote; leave only those (and KEPT_FOLDERS)
-        in the site folder. Returns what happened, for the log."""
+    def choose(self, candidates: Iterable[Keepable]) -> str:
+        """Keep each candidate the previous build wrote with the same key and whose file is
+        still the one it wrote; leave only those (and KEPT_FOLDERS) in the site folder.
+        Returns what happened, for the log."""
         live = self.live
         previous = self.previous()
         expected: dict[str, tuple[str, Written]] = {}
-        for src, dest, key, targets in candidates:
-            self.keepable[src] = (dest, key, targets)
+        for page in candidates:
+            src, dest, key = page.src, page.dest, page.key
+            self.keepable[src] = page
             before = previous.get(dest)
             if before is not None and before.key == key:
                 expected[dest] = (src, before)
@@ -165,14 +176,17 @@ class KeptPages:
     def save(self) -> None:
         """Remember how each page that may be kept next time was written."""
         record: dict[str, Written] = {}
-        for src, (dest, key, targets) in self.keepable.items():
-            kept = self.kept.get(src)
-            if kept is not None:
-                record[dest] = kept
-            elif src in self.clean:
-                made = written(self.site, dest, key, self.clean[src], targets)
-                if made is not None:
-                    record[dest] = made
+        for src, page in self.keepable.items():
+            made = self.kept.get(src)
+            if made is None and src in self.clean:
+                made = written(self.site, page.dest, page.key, self.clean[src])
+            if made is not None:  # a kept page too: its render key may be another today
+                record[page.dest] = replace(
+                    made,
+                    targets=page.targets,
+                    render_key=page.render_key,
+                    markdown_digest=page.markdown_digest,
+                )
         if self.serving:
             _serve_records.clear()
             _serve_records[str(self.site)] = record

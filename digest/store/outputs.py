@@ -52,9 +52,12 @@ class Written:
     inode: int
     # Ids of the page's headings (other pages' links to its anchors are checked against them).
     anchors: tuple[str, ...] = ()
-    # The link targets in its Markdown (digest.store.fingerprint.link_targets): a later build
-    # keys the page with them without fetching its Markdown.
+    # Of its Markdown: the link targets (digest.store.fingerprint.link_targets), its render
+    # cache key ("": none) and its hash; a later build whose page has the same render key keys
+    # it with these, without fetching its Markdown (digest.store.page_plan).
     targets: tuple[str, ...] = ()
+    render_key: str = ""
+    markdown_digest: str = ""
 
     def matches(self, info: os.stat_result) -> bool:
         return (
@@ -95,18 +98,22 @@ def _decoded(value: object) -> dict[str, Written]:
         raise ValueError("pages is not a mapping")
     record = {}
     for dest, item in pages.items():
-        if not (isinstance(dest, str) and isinstance(item, list) and len(item) == 6):
+        if not (isinstance(dest, str) and isinstance(item, list) and len(item) == 8):
             raise ValueError("a page entry has the wrong shape")
-        key, size, mtime_ns, inode, anchors, targets = item
+        key, size, mtime_ns, inode, anchors, targets, render_key, digest = item
         numbers = (size, mtime_ns, inode)
-        if not isinstance(key, str) or not all(type(n) is int and n >= 0 for n in numbers):
+        texts = (key, render_key, digest)
+        if not all(isinstance(t, str) for t in texts) or not all(
+            type(n) is int and n >= 0 for n in numbers
+        ):
             raise ValueError("a page entry has the wrong shape")
         for texts in (anchors, targets):
             if not (isinstance(texts, list) and all(isinstance(t, str) for t in texts)):
                 raise ValueError("a page entry has the wrong shape")
         if not _inside(dest):
             raise ValueError(f"a page path leaves the site: {dest!r}")
-        record[dest] = Written(key, size, mtime_ns, inode, tuple(anchors), tuple(targets))
+        found = (tuple(anchors), tuple(targets), render_key, digest)
+        record[dest] = Written(key, size, mtime_ns, inode, *found)
     return record
 
 
@@ -118,7 +125,10 @@ def _inside(dest: str) -> bool:
 def save_record(path: Path, record: Mapping[str, Written]) -> None:
     """Write the record atomically (a killed build leaves the old one or none)."""
     pages = {
-        dest: [w.key, w.size, w.mtime_ns, w.inode, list(w.anchors), list(w.targets)]
+        dest: [
+            *(w.key, w.size, w.mtime_ns, w.inode, list(w.anchors), list(w.targets)),
+            *(w.render_key, w.markdown_digest),
+        ]
         for dest, w in sorted(record.items())
     }
     text = json.dumps({"format": FORMAT, "pages": pages}, ensure_ascii=False)
@@ -129,15 +139,12 @@ def save_record(path: Path, record: Mapping[str, Written]) -> None:
         log.info("digest: record of the site's pages not saved: %s", error)
 
 
-def written(
-    site_dir: Path, dest: str, key: str, anchors: Iterable[str] = (), targets: Iterable[str] = ()
-) -> Written | None:
+def written(site_dir: Path, dest: str, key: str, anchors: Iterable[str] = ()) -> Written | None:
     """How the page at dest was just written (None: it was not, or not as a regular file)."""
     info = _plain_file(site_dir, dest)
     if info is None:
         return None
-    size, mtime, inode = info.st_size, info.st_mtime_ns, info.st_ino
-    return Written(key, size, mtime, inode, tuple(sorted(anchors)), tuple(targets))
+    return Written(key, info.st_size, info.st_mtime_ns, info.st_ino, tuple(sorted(anchors)))
 
 
 def still_there(site_dir: Path, dest: str, expected: Written) -> bool:

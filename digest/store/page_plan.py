@@ -4,17 +4,25 @@ page cache's part in a build (PageCache), which the engine's render steps ask.
 
 The engine says where each page lands (its source path, output path and URL) and what a link
 leads to; everything else here is the same for any engine.
+
+A page the render cache holds may come without its Markdown (digest.site.render.PageFill): it
+is keyed by its render key (the same key, the same Markdown) and by the link targets the
+previous build recorded for it, and its Markdown is fetched only if it is not kept. At 100,000
+articles reading every page's Markdown and parsing its links took 20 s of a daily update that
+keeps all but a thousand pages.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from digest.analysis.parallel import Lookahead
 from digest.store.fingerprint import UNRESOLVED, link_targets, resolved_targets
-from digest.store.kept_pages import KeptPages, kept_key
+from digest.store.kept_pages import Keepable, KeptPages, kept_key
+from digest.store.outputs import Written
 from digest.store.page_cache import PageStore, RenderedPage, page_key
 from digest.wording import counted
 
@@ -68,9 +76,6 @@ class PagePlan:
         self.expected: dict[str, tuple[str, str, bool]] = {}
         # {(folder, target): resolved} for this build: pages in one folder share their links.
         self._memo: dict[tuple[str, str], str] = {}
-        # path -> (dest, location, own settings) of each keepable page keyed before its
-        # Markdown was fetched: keyed again once fetched, unless it is kept.
-        self._unfetched: dict[str, tuple[str, str, list[Any]]] = {}
 
     def plan(
         self,
@@ -89,28 +94,37 @@ class PagePlan:
         told = None
         kept: dict[str, Any] = {}
         if self.kept_pages is not None:
-            told = self.kept_pages.choose(self._candidates(pages, shared, keepable, later))
+            previous = self.kept_pages.previous()
+            if later is not None:  # what the record cannot say of a page: from its Markdown
+                unknown = [p.path for p in pages if not self._recorded(p, later, previous)]
+                pages = _with(pages, later.fill(unknown))
+            candidates = self._candidates(pages, shared, keepable, later, previous)
+            told = self.kept_pages.choose(candidates)
             kept = self.kept_pages.kept
-        missing = [p.path for p in pages if p.path not in kept]
-        filled = later.fill(missing) if later is not None else {}
+        if later is not None:
+            pages = _with(pages, later.fill([p.path for p in pages if p.path not in kept]))
         for page in pages:
             place = self.locate(page.path) if page.path not in kept else None
             if place is None:
                 continue
-            page = filled.get(page.path, page)
             src, dest, url = place
-            targets = link_targets(page.markdown)
-            links = resolved_targets(targets, src, self.url_of, self._memo)
+            links = resolved_targets(link_targets(page.markdown), src, self.url_of, self._memo)
             key = page_key(markdown_setup, f"{src}\0{dest}\0{url}", page.markdown, links)
             resolves = not any(link.endswith(UNRESOLVED) for link in links)
             self.expected[page.path] = (key, page.markdown, resolves)
-            unfetched = self._unfetched.get(page.path)
-            if unfetched is not None and self.kept_pages is not None:
-                dest, location, own = unfetched
-                again = kept_key(shared, location, _content(page), links, own)
-                self.kept_pages.may_keep(page.path, dest, again, targets)
         self.store.load(key for key, _, _ in self.expected.values())
         return told
+
+    def _recorded(
+        self, page: PlannedPage, later: LaterPages, previous: Mapping[str, Written]
+    ) -> bool:
+        """Whether the page has its Markdown, or the previous build recorded it with the same
+        render key (the same key, the same Markdown: its hash and link targets are recorded)."""
+        if not later.waiting(page.path):
+            return True
+        place = self.locate(page.path)
+        before = previous.get(place[1]) if place is not None else None
+        return before is not None and bool(before.render_key) and before.render_key == page.key
 
     def _candidates(
         self,
@@ -118,28 +132,22 @@ class PagePlan:
         shared: str,
         keepable: Callable[[PlannedPage], list[Any] | None],
         later: LaterPages | None,
-    ) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
-        previous = self.kept_pages.previous() if self.kept_pages is not None else {}
+        previous: Mapping[str, Written],
+    ) -> Iterator[Keepable]:
         for page in pages:
             own = keepable(page)
             place = self.locate(page.path) if own is not None else None
             if own is None or place is None:
                 continue
             src, dest, url = place
-            location = f"{src}\0{dest}\0{url}"
             if later is not None and later.waiting(page.path):
-                # The targets its Markdown had when the previous build wrote it: if that
-                # Markdown is not this one, neither is the key, and the page is not kept.
-                self._unfetched[page.path] = (dest, location, own)
-                before = previous.get(dest)
-                if before is None:
-                    continue
-                targets = before.targets
+                before = previous[dest]  # recorded with this render key (see _recorded)
+                targets, digest = before.targets, before.markdown_digest
             else:
-                targets = tuple(link_targets(page.markdown))
+                targets, digest = tuple(link_targets(page.markdown)), markdown_digest(page)
             links = resolved_targets(targets, src, self.url_of, self._memo)
-            key = kept_key(shared, location, _content(page), links, own)
-            yield page.path, dest, key, targets
+            key = kept_key(shared, f"{src}\0{dest}\0{url}", digest, links, own)
+            yield Keepable(page.path, dest, key, targets, page.key or "", digest)
 
     def counts(self) -> tuple[int, int]:
         """(pages from the cache, generated pages): a page kept as written is not converted
@@ -148,10 +156,13 @@ class PagePlan:
         return self.store.hits + kept, len(self.expected) + kept
 
 
-def _content(page: PlannedPage) -> str:
-    """What a kept page's key holds of its Markdown: its render cache key when it has one (the
-    same key, the same Markdown; see digest.site.render), else the Markdown itself."""
-    return page.markdown if page.key is None else f"render cache key\0{page.key}"
+def markdown_digest(page: PlannedPage) -> str:
+    """A hash of the page's Markdown: what a kept page's key holds of it."""
+    return hashlib.sha256(page.markdown.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _with(pages: Sequence[PlannedPage], filled: Mapping[str, PlannedPage]) -> Sequence[PlannedPage]:
+    return [filled.get(page.path, page) for page in pages] if filled else pages
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,7 @@ def page_places(config: MkDocsConfig, nav: Any, files: Files, keeping: bool) -> 
 
     setup = markdown_setup(config)
     shared = site_setup(config, nav, setup) if keeping else ""
-    # MkDocs collects a page's links to anchors (which every build must check) only when
-    # its log is not verbose: a conversion is stored only then.
+    # Links to anchors (checked every build) are collected only when MkDocs is not verbose.
     level = logging.getLogger("mkdocs.structure.pages").getEffectiveLevel()
     return (setup, shared), (locate, url_of), level > logging.DEBUG, set_markdown
 

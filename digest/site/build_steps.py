@@ -118,7 +118,7 @@ class GeneratedPages:
         self, digest: Digest, pages: Sequence[Page], later: PageFill | None = None
     ) -> None:
         """later: where the Markdown of the pages that have none yet comes from (see
-        PageRenderer.render_later)."""
+        render_later)."""
         self.digest, self.pages = digest, tuple(pages)
         self.by_path = {page.path: page for page in pages}
         self.dates: dict[str, datetime] = {p.path: p.updated for p in pages if p.updated}

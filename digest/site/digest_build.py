@@ -35,7 +35,7 @@ from digest.site.output import (
     write_feed_files,
     write_search_index,
 )
-from digest.site.render import PageRenderer
+from digest.site.render import PageRenderer, render_later
 from digest.site.search import SearchBundle, pagefind_only
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
@@ -140,11 +140,10 @@ class DigestBuild:
         self.log.info(told)
         report_problems(self.digest, self.settings.content_dir, self.log)
         changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
-        renderer = PageRenderer(self.settings)
         if self.kept_pages is not None:  # a kept page needs no Markdown: fetched when planned
-            pages, later = renderer.render_later(self.digest, changes)
+            pages, later = render_later(self.settings, self.digest, changes)
         else:
-            pages, later = renderer.render(self.digest, changes), None
+            pages, later = PageRenderer(self.settings).render(self.digest, changes), None
         give_back_free_memory()  # what rendering every page's template left free
         self.generated = GeneratedPages(self.digest, pages, later)
         return self.generated

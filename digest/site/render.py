@@ -285,25 +285,6 @@ class PageRenderer:
         with paused_collector():
             return self._all_pages(digest, changes)
 
-    def render_later(
-        self, digest: Digest, changes: Changes | None = None
-    ) -> tuple[tuple[Page, ...], PageFill | None]:
-        """Every page keyed, none rendered or fetched yet: pages with a key come with empty
-        Markdown, which the PageFill fetches (or renders) when asked; a page kept as written
-        never needs its Markdown (at 100,000 articles, reading it all took seconds). The
-        PageFill is None when nothing is kept in the cache (every page rendered now)."""
-        secret = load_secret() if self.config.cache_dir is not None else None
-        if secret is None or self.config.cache_dir is None:
-            return self.render(digest, changes), None
-        store = MarkdownPages(self.config.cache_dir, secret, self._keys.setup())
-        fill = PageFill(self, store)
-        with paused_collector():
-            try:
-                self._later = fill
-                return self._all_pages(digest, changes), fill
-            finally:
-                self._later = None
-
     def _rendered(self, pending: Sequence[_Pending]) -> list[Page]:
         """The pages; those whose inputs are unchanged come from the cache folder
         (digest.store.markdown_pages), byte for byte what rendering them gives."""
@@ -513,8 +494,29 @@ class PageRenderer:
 _DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def render_later(
+    config: DigestConfig, digest: Digest, changes: Changes | None = None
+) -> tuple[tuple[Page, ...], PageFill | None]:
+    """Every page keyed, those the render cache holds not rendered or fetched yet: they come
+    with empty Markdown, which the PageFill fetches (or renders) when asked; a page kept as
+    written never needs it (at 100,000 articles, reading it all took seconds). The PageFill
+    is None when nothing is kept in the cache (every page rendered now)."""
+    renderer = PageRenderer(config)
+    secret = load_secret() if config.cache_dir is not None else None
+    if secret is None or config.cache_dir is None:
+        return renderer.render(digest, changes), None
+    store = MarkdownPages(config.cache_dir, secret, renderer._keys.setup())
+    fill = PageFill(renderer, store)
+    with paused_collector():
+        try:
+            renderer._later = fill
+            return renderer._all_pages(digest, changes), fill
+        finally:
+            renderer._later = None
+
+
 class PageFill:
-    """The Markdown of pages rendered later (PageRenderer.render_later): fetched from the render
+    """The Markdown of pages rendered later (render_later): fetched from the render
     cache, or rendered, only for the pages asked for."""
 
     def __init__(self, renderer: PageRenderer, store: MarkdownPages) -> None:

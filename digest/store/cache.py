@@ -32,7 +32,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -465,61 +465,29 @@ class SummaryCache:
         checked: False skips the checksums, for values the caller verifies more strictly
         (an HMAC).
         """
+        assert self._db is not None
+        return self._guarded(partial(_values, self._db, keys, stale, checked))
+
+    def _guarded(self, read: Callable[[], dict[str, str]]) -> dict[str, str]:
+        """What read() finds; nothing when the file turns out damaged (it is rebuilt)."""
         try:
-            return self._get_many(keys, stale, checked)
+            return read()
         except sqlite3.OperationalError:
             raise  # busy, locked, I/O: not the file's fault
         except sqlite3.DatabaseError as error:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
-
-    def _get_many(
-        self, keys: Sequence[str], stale: set[str] | None, checked: bool = True
-    ) -> dict[str, str]:
-        assert self._db is not None
-        found: dict[str, str] = {}
-        # In key order, as the table is stored: each batch then reads neighbouring pages, not
-        # pages spread over the whole file (60,000 values of a 2 GiB file in memory: 0.44 of
-        # the time; benchmarks/cache_reads.py).
-        keys = sorted(keys)
-        for start in range(0, len(keys), _BATCH):
-            batch = keys[start : start + _BATCH]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
-            )
-            self._collect(rows, found, stale, checked)
-        return found
 
     def present(self, keys: Iterable[str]) -> dict[str, str]:
         """Which of these keys have an entry ({key: ""}), intact or not: the caller checks the
         value when it reads it (only the keys are read here, not the values)."""
-        try:
-            assert self._db is not None
-            found: dict[str, str] = {}
-            ordered = sorted(keys)  # in key order, as for get_many
-            for start in range(0, len(ordered), _BATCH):
-                batch = ordered[start : start + _BATCH]
-                marks = ",".join("?" * len(batch))
-                query = f"SELECT key FROM entries WHERE key IN ({marks})"
-                found.update((key, "") for (key,) in self._db.execute(query, batch))
-            return found
-        except sqlite3.OperationalError:
-            raise  # busy, locked, I/O: not the file's fault
-        except sqlite3.DatabaseError as error:
-            self._rebuild(f"is damaged ({error})", thorough=True)
-            return {}
+        assert self._db is not None
+        return self._guarded(partial(_present, self._db, keys))
 
     def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
         """The stored values of every intact entry whose key starts with prefix (one range
         scan: cheaper than asking for thousands of keys by name); stale as for get_many."""
-        try:
-            return self._get_prefixed(prefix, stale)
-        except sqlite3.OperationalError:
-            raise  # busy, locked, I/O: not the file's fault
-        except sqlite3.DatabaseError as error:
-            self._rebuild(f"is damaged ({error})", thorough=True)
-            return {}
+        return self._guarded(lambda: self._get_prefixed(prefix, stale))
 
     def _get_prefixed(self, prefix: str, stale: set[str] | None) -> dict[str, str]:
         assert self._db is not None and prefix
@@ -898,6 +866,36 @@ def _open_lock_file(directory: Path, path: Path) -> tuple[int | None, bool]:
         return os.open(lock_path, os.O_RDONLY), True
     except OSError:
         return None, True
+
+
+def _values(
+    db: sqlite3.Connection, keys: Sequence[str], stale: set[str] | None, checked: bool
+) -> dict[str, str]:
+    """SummaryCache.get_many's reading."""
+    found: dict[str, str] = {}
+    # In key order, as the table is stored: each batch then reads neighbouring pages, not
+    # pages spread over the whole file (60,000 values of a 2 GiB file in memory: 0.44 of
+    # the time; benchmarks/cache_reads.py).
+    keys = sorted(keys)
+    for start in range(0, len(keys), _BATCH):
+        batch = keys[start : start + _BATCH]
+        marks = ",".join("?" * len(batch))
+        rows = db.execute(
+            f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
+        )
+        SummaryCache._collect(rows, found, stale, checked)
+    return found
+
+
+def _present(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
+    """SummaryCache.present: the keys found, batched in key order as get_many reads."""
+    found: dict[str, str] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _BATCH):
+        batch = ordered[start : start + _BATCH]
+        query = f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(batch))})"
+        found.update((key, "") for (key,) in db.execute(query, batch))
+    return found
 
 
 def reading(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from digest.analysis import parallel
 from digest.config import DigestConfig, topics_from_list
 from digest.model import Digest, TopicSuggestion
 from digest.pipeline import analyze_serially, build_digest
+from digest.site import render
 from digest.site.render import PageRenderer
 
 TOPICS = topics_from_list([{"name": "Harbour", "keywords": ["harbour", "dockers"]}])
@@ -109,3 +115,38 @@ def test_suggestions_show_once_with_every_story_they_gather(tmp_path: Path) -> N
     # The suggestion lists every story it would gather, not only those on the first page.
     for slug in gathered:
         assert f"articles/{slug}.md" in first.markdown.split("Suggested topics", 1)[1]
+
+
+def _pages_rendered_apart_are_the_ones_rendered_here() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        digest, config = digest_of(Path(folder) / "content", 120)
+        config = replace(config, workers=2)
+        here = PageRenderer(config).render(digest)
+        parallel.MAP_SERIAL_BELOW = 8  # a first build's thousands, in a small digest
+        rendered_at = render._render_at
+
+        def marked(renderer: PageRenderer, pages: list, index: int) -> render.Page:
+            # Which process rendered the page, in the one field the check does not compare.
+            return replace(rendered_at(renderer, pages, index), title=f"pid {os.getpid()}")
+
+        render._render_at = marked  # type: ignore[assignment]
+        apart = PageRenderer(config).render(digest)
+    assert [(p.path, p.markdown) for p in apart] == [(p.path, p.markdown) for p in here]
+    by = {p.title for p in apart if p.title.startswith("pid ")}
+    assert by and f"pid {os.getpid()}" not in by  # rendered in the workers, not here
+    assert len(here) >= 100
+
+
+@pytest.mark.skipif(parallel.worker_count() < 2, reason="one core: no workers start")
+def test_many_pages_are_rendered_over_the_cores_as_they_are_here() -> None:
+    # In a process of its own: a test run may leave threads about, and no worker is forked
+    # beside a thread.
+    check = "_pages_rendered_apart_are_the_ones_rendered_here"
+    done = subprocess.run(
+        [sys.executable, "-c", f"from tests.test_scaling import {check}; {check}()"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 from digest import __version__
+from digest.analysis.parallel import Lookahead
 from digest.analysis.stories import listed_once, story_of_articles, story_summary
 from digest.config import DigestConfig
 from digest.language import direction, language_tag
@@ -293,15 +294,18 @@ class PageRenderer:
             return later.add_all(pending, [self._keys.key(later.store, page) for page in pending])
         secret = load_secret() if self.config.cache_dir is not None else None
         if secret is None or self.config.cache_dir is None:
-            return [self._render(page) for page in pending]
+            return rendered_each(self, pending)
         store = MarkdownPages(self.config.cache_dir, secret, self._keys.setup())
         keys = [self._keys.key(store, page) for page in pending]
         store.load(key for key in keys if key is not None)
+        held = [store.get(key) if key is not None else None for key in keys]
+        missing = [i for i, markdown in enumerate(held) if markdown is None]
+        fresh = dict(zip(missing, rendered_each(self, [pending[i] for i in missing]), strict=True))
         pages = []
-        for page, key in zip(pending, keys, strict=True):
-            markdown = store.get(key) if key is not None else None
+        for index, (page, key) in enumerate(zip(pending, keys, strict=True)):
+            markdown = held[index]
             if markdown is None:
-                rendered = self._render(page)
+                rendered = fresh[index]
                 if key is not None:
                     store.put(key, rendered.markdown)
                 pages.append(replace(rendered, key=key))
@@ -515,6 +519,25 @@ def render_later(
             renderer._later = None
 
 
+def rendered_each(renderer: PageRenderer, pages: Sequence[_Pending]) -> list[Page]:
+    """Each page rendered, in order: over the machine's cores when there are many (a first
+    build's thousands, a millisecond of Jinja each, on one core while the others waited),
+    else here. The same pages as rendering them one by one here: workers forked from this
+    process render from its pages and templates, and a page a worker could not render, or
+    that said anything, is rendered here again, which raises or tells it (see Lookahead)."""
+    ahead = Lookahead(
+        partial(_render_at, renderer, pages), range(len(pages)), renderer.config.workers
+    )
+    try:
+        return [ahead.take(index) or renderer._render(page) for index, page in enumerate(pages)]
+    finally:
+        ahead.close()
+
+
+def _render_at(renderer: PageRenderer, pages: Sequence[_Pending], index: int) -> Page:
+    return renderer._render(pages[index])
+
+
 class PageFill:
     """The Markdown of pages rendered later (render_later): fetched from the render
     cache, or rendered, only for the pages asked for."""
@@ -529,13 +552,17 @@ class PageFill:
         a broken template says so now, as it does for render)."""
         store = self.store
         held = store.present(key for key in keys if key is not None)
+        missing = [i for i, key in enumerate(keys) if key is None or key not in held]
+        fresh = rendered_each(self.renderer, [pending[i] for i in missing])
+        rendered_at = dict(zip(missing, fresh, strict=True))
         pages = []
-        for page, key in zip(pending, keys, strict=True):
-            if key is not None and key in held:
+        for index, (page, key) in enumerate(zip(pending, keys, strict=True)):
+            rendered = rendered_at.get(index)
+            if rendered is None and key is not None:  # held: fetched when asked
                 self._waiting[page.path] = (page, key)
                 pages.append(Page(page.path, page.title, "", _newest(page.context), key))
                 continue
-            rendered = self.renderer._render(page)
+            assert rendered is not None
             if key is not None:
                 store.put(key, rendered.markdown)
             pages.append(replace(rendered, key=key))
@@ -554,14 +581,17 @@ class PageFill:
             return {}
         store = self.store
         store.load(key for _, _, key in asked)
-        filled = {}
         with paused_collector():
-            for path, page, key in asked:
-                markdown = store.get(key)
-                if markdown is None:
-                    markdown = self.renderer._render(page).markdown
-                    store.put(key, markdown)
-                filled[path] = Page(path, page.title, markdown, _newest(page.context), key)
+            held = {path: store.get(key) for path, _, key in asked}
+            missing = [(path, page, key) for path, page, key in asked if held[path] is None]
+            fresh = rendered_each(self.renderer, [page for _, page, _ in missing])
+            for (path, _, key), rendered in zip(missing, fresh, strict=True):
+                held[path] = rendered.markdown
+                store.put(key, rendered.markdown)
+            filled = {
+                path: Page(path, page.title, held[path] or "", _newest(page.context), key)
+                for path, page, key in asked
+            }
         store.save()
         return filled
 

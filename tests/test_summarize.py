@@ -281,3 +281,74 @@ def test_the_seed_articles_summary_reads_as_a_human_digest() -> None:
         assert sentence.count("“") == sentence.count("”"), sentence
         assert sentence[0] not in "”’", sentence
     assert summary[0].startswith("Russia and the United States voiced hope")
+
+
+# One text per branch of each pattern searched behind Guarded (and, for the case-blind ones,
+# the letters re's case folding pairs with i and s that lower() does not).
+GUARDED_EXAMPLES = {
+    "digest.analysis.digest_summarizer._FURNITURE_SEEN": [
+        "READ MORE: the rest",
+        "Image caption – the square at night",
+        "Reporting by Jane Roe",
+        "By Jane Roe, in Caracas",
+        "Crowds filled the square (Photos: Jane Roe)",
+        "© 2024 The Paper",
+        "Text all rights reserved here",
+    ],
+    "digest.analysis.digest_summarizer._CAPTION_WIDGET_SEEN": [
+        "Protesters marched. Toggle Caption",
+        "ENLARGE THIS IMAGE",
+        "Media Credit: the agency",
+        "A crowd, AP Photo",
+        "Jane Roe / Getty Images",
+        "the rally via Getty Images",
+        "HİDE CAPTİON",
+    ],
+    "digest.analysis.digest_summarizer._PAGE_PROMOTION_SEEN": [
+        "Send your letters to the editor",
+        "Sign up for our daily newsletter",
+        "Visit our website today",
+        "Lea nuestra cobertura",
+        "Submit it via this form today",
+        "Share your e-mail alert settings",
+    ],
+    "digest.sources.cleanup._CAPTION_LABEL_SEEN": [
+        "Crowds gathered. hide caption",
+        "Enlarge this image",
+        "Image copyright Reuters",
+        "Photo credit AP",
+        "Caption: the square",
+        "Pictured: the minister",
+        "Photos: the square",
+    ],
+    "digest.sources.cleanup._CREDIT_LINE": [
+        "A crowd via Reuters",
+        "Jane Roe for Getty Images",
+        "Photos by Jane Roe",
+        "Jane Roe/Bloomberg News",
+    ],
+    "digest.sources.cleanup._PROMO_ANYWHERE": [
+        "Get our NEWSLETTER",
+        "Download the app",
+        "This story has been updated",
+        "It was first published in the Post",
+        "For more news, visit the site",
+        "SKİP AD",
+        "ſkip ad",
+        "Support independent journalism",
+        "© Agency",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED_EXAMPLES))
+def test_a_guarded_pattern_finds_what_the_pattern_finds(name: str) -> None:
+    import importlib
+
+    module, attribute = name.rsplit(".", 1)
+    guarded = getattr(importlib.import_module(module), attribute)
+    for text in GUARDED_EXAMPLES[name]:
+        assert guarded.pattern.search(text), text  # the example is one of the pattern's
+        assert guarded.search(text), text
+    plain = "The council met on Tuesday and voted to keep the harbour open through winter."
+    assert guarded.search(plain) is None and not guarded.may_match(plain)

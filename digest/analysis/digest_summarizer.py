@@ -38,6 +38,7 @@ from digest.analysis.summary_base import (
 )
 from digest.analysis.tokenizer import NewsTokenizer
 from digest.sources.cleanup import ends_sentence, furniture_kind, glued_headline
+from digest.sources.text import Guarded
 
 _OPENERS = "“‘"
 _CLOSERS = "”’"
@@ -56,6 +57,10 @@ _FURNITURE = re.compile(
     r"|\((?:Photo|Picture|Image)s?:[^)]*\)\s*$"
     r"|(?:©|\ball rights reserved\b)",
 )
+# (Every match of these holds one of the strings: most sentences need no search, see Guarded.)
+_FURNITURE_SEEN = Guarded(
+    _FURNITURE, (":", "-", "–", "—", "|", " by", "By", "©", "all rights reserved")
+)
 # A caption widget or a photo credit anywhere in a sentence: scraped players put the caption
 # of a picture ("Hide caption", "toggle caption") into the text next to the story.
 _CAPTION_WIDGET = re.compile(
@@ -63,6 +68,9 @@ _CAPTION_WIDGET = re.compile(
     r"|\b(?:image|media|photo|video) (?:caption|credit|copyright)\b|\bAP Photo\b"
     r"|/\s?(?:Getty Images|AFP|Reuters|AP|EPA|Bloomberg|Pool)\b|\bvia Getty Images\b",
     re.IGNORECASE,
+)
+_CAPTION_WIDGET_SEEN = Guarded(
+    _CAPTION_WIDGET, ("caption", "image", "credit", "copyright", "ap photo", "/")
 )
 # The page speaks to its reader about itself: letters forms, newsletters, apps, subscriptions,
 # its own site ("Submit your letter to the editor via this form.", "Sign up for our newsletter.",
@@ -76,6 +84,15 @@ _PAGE_PROMOTION = re.compile(
     r"couverture|berichterstattung)\b(?!\s+(?:of|de)\b)"
     r"|\b(?:via|through|using|in|on) (?:this|the following) form\b",
     re.IGNORECASE,
+)
+_PAGE_PROMOTION_SEEN = Guarded(
+    _PAGE_PROMOTION,
+    (
+        *("letter", "inbox", "form", "app", "podcast", "subscription", "journalism"),
+        *("membership", "site", "seite", "sitio", "página", "comment", "mail alert"),
+        *("privacy policy", "datenschutz", "coverage", "cobertura", "couverture"),
+        "berichterstattung",
+    ),
 )
 _ADDRESSES_READER = re.compile(
     r"^(?:Submit|Send|Share|Write|Tell|Email|E-mail|Sign up|Subscribe|Register|Click|Tap|"
@@ -370,12 +387,12 @@ class DigestSummarizer(Summarizer):
         text = sentence.strip()
         if not text:
             return "fragment"
-        if _FURNITURE.search(text) or furniture_kind(text) is not None:
+        if _FURNITURE_SEEN.search(text) or furniture_kind(text) is not None:
             return "boilerplate"
-        if _CAPTION_WIDGET.search(text):
+        if _CAPTION_WIDGET_SEEN.search(text):
             return "caption or photo credit"
         unquoted = _QUOTED.sub(" ", text)
-        if _PAGE_PROMOTION.search(unquoted) and _ADDRESSES_READER.search(unquoted):
+        if _PAGE_PROMOTION_SEEN.search(unquoted) and _ADDRESSES_READER.search(unquoted):
             return "the page speaks to its reader"
         if _LABEL.search(text):
             return "dateline or label"

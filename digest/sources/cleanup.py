@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.model import SetApart
+from digest.sources.text import Guarded
 
 CAPTION = "caption"
 CREDIT = "credit"
@@ -48,6 +49,10 @@ _CAPTION_LABEL = re.compile(
     r"Media caption|Photo caption|Image copyright|Photo credit|Caption:|Photograph:|"
     r"Pictured:|Image:|Photo:|Photos:)"
 )
+# (Every match holds one of these: most sentences need no search, see Guarded.)
+_CAPTION_LABEL_SEEN = Guarded(
+    _CAPTION_LABEL, ("caption", "Caption:", "Enlarge this image", "Image", "Photo", "Pictured:")
+)
 # A trailing parenthesis that credits a picture: "(AP Photo/Ariana Cubillos, File)",
 # "(Official Iranian President website/Handout via Reuters)", "(Photo: Getty Images)".
 _TRAILING_CREDIT = re.compile(
@@ -55,29 +60,47 @@ _TRAILING_CREDIT = re.compile(
     r"\bvia\b|\bCourtesy\b|\bCredit\b|/))[^()]{3,160}\)\s*$"
 )
 # A credit line: "Mark Kauzlarich/Bloomberg via Getty Images", "Photo by Jane Roe/AFP".
-_CREDIT_LINE = re.compile(
-    r"(?:\bvia (?:Getty|Reuters|AP|AFP|EPA|Shutterstock|Bloomberg)\b|\bGetty Images\b"
-    r"|^(?:Photo|Photograph|Picture|Image|Video)s? (?:by|courtesy|credit)\b"
-    r"|\b[A-Z][\w.'’-]+ [A-Z][\w.'’-]+ ?/ ?(?:[A-Z][\w.&'’-]*)(?: [A-Z][\w.&'’-]*){0,3}$)"
+_CREDIT_LINE = Guarded(
+    re.compile(
+        r"(?:\bvia (?:Getty|Reuters|AP|AFP|EPA|Shutterstock|Bloomberg)\b|\bGetty Images\b"
+        r"|^(?:Photo|Photograph|Picture|Image|Video)s? (?:by|courtesy|credit)\b"
+        r"|\b[A-Z][\w.'’-]+ [A-Z][\w.'’-]+ ?/ ?(?:[A-Z][\w.&'’-]*)(?: [A-Z][\w.&'’-]*){0,3}$)"
+    ),
+    ("via ", "Getty Images", "Photo", "Picture", "Image", "Video", "/"),
 )
 # A line that asks the reader to do something on the page rather than report the news.
-_PROMO = re.compile(
-    r"\b(?:newsletters?|inbox|delivered to your|download (?:the|our) app|follow us|like us on|"
-    r"click here|tap here|read more|read the full|continue reading|keep reading|more videos|"
-    r"just watched|must watch|advertisement|sponsored content|story continues|"
-    r"skip (?:ad|advertisement)|recommended for you|most (?:read|popular)|trending now|"
-    r"support (?:our|independent) journalism|contributed to this report|all rights reserved|"
-    r"terms of (?:use|service)|privacy policy|"
-    r"(?:this|the) (?:story|article|report) (?:was|has been) (?:updated|corrected)|"
-    r"(?:originally|first) (?:appeared|published) (?:on|in|at)|may not be (?:published|"
-    r"reproduced|redistributed)|enable javascript|for more (?:information|news|stories|"
-    r"coverage),? (?:visit|go to|see|click))\b|©"
-    r"|^(?:related|recommended|more|see also|also read|read also|watch|listen|video)\s*:"
+_PROMO_ANYWHERE = Guarded(
+    re.compile(
+        r"\b(?:newsletters?|inbox|delivered to your|download (?:the|our) app|follow us|"
+        r"like us on|click here|tap here|read more|read the full|continue reading|keep reading|"
+        r"more videos|just watched|must watch|advertisement|sponsored content|story continues|"
+        r"skip (?:ad|advertisement)|recommended for you|most (?:read|popular)|trending now|"
+        r"support (?:our|independent) journalism|contributed to this report|all rights reserved|"
+        r"terms of (?:use|service)|privacy policy|"
+        r"(?:this|the) (?:story|article|report) (?:was|has been) (?:updated|corrected)|"
+        r"(?:originally|first) (?:appeared|published) (?:on|in|at)|may not be (?:published|"
+        r"reproduced|redistributed)|enable javascript|for more (?:information|news|stories|"
+        r"coverage),? (?:visit|go to|see|click))\b|©",
+        re.IGNORECASE,
+    ),
+    (
+        *("newsletter", "inbox", "delivered to your", "download ", "follow us", "like us on"),
+        *("click here", "tap here", "read more", "read the full", "continue reading"),
+        *("keep reading", "more videos", "just watched", "must watch", "advertisement"),
+        *("sponsored content", "story continues", "skip ", "recommended for you", "most "),
+        *("trending now", "support ", "contributed to this report", "all rights reserved"),
+        *("terms of ", "privacy policy", "updated", "corrected", "appeared", "published"),
+        *("may not be ", "enable javascript", "for more ", "©"),
+    ),
+)
+# The same kind of line, told by how it opens (matched at the start only).
+_PROMO_OPENING = re.compile(
+    r"(?:related|recommended|more|see also|also read|read also|watch|listen|video)\s*:"
     # Imperatives that open a line: "Subscribe here to ...", "Watch the video", "Sign up".
-    r"|^(?:Subscribe|Sign up|Signup|Watch|Listen|Share|Print|Email|Replay|Download|Follow|"
+    r"|(?:Subscribe|Sign up|Signup|Watch|Listen|Share|Print|Email|Replay|Download|Follow|"
     r"Join|Get|Click|Tap|Support|Donate|Advertise|Please|Log in|Sign in|Leave a comment)\b"
     # Section labels of a page: "Related Articles", "More from Politics", "Most Popular".
-    r"|^(?:Related|Recommended|More from|Most (?:Read|Popular|Viewed)|Trending|Top Stories|"
+    r"|(?:Related|Recommended|More from|Most (?:Read|Popular|Viewed)|Trending|Top Stories|"
     r"Comments?)\b[^.!?]{0,60}$",
     re.IGNORECASE,
 )
@@ -331,7 +354,9 @@ def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str |
         if pattern.search(text):
             return CONFIGURED
     words = len(text.split())
-    if words <= _CAPTION_WORDS and (_CAPTION_OPENING.search(text) or _CAPTION_LABEL.search(text)):
+    if words <= _CAPTION_WORDS and (
+        _CAPTION_OPENING.search(text) or _CAPTION_LABEL_SEEN.search(text)
+    ):
         return CAPTION
     if _TRAILING_CREDIT.fullmatch(" " + text):
         return CREDIT
@@ -341,7 +366,7 @@ def furniture_kind(text: str, patterns: Sequence[re.Pattern[str]] = ()) -> str |
         return CREDIT
     if words <= 12 and _BYLINE.search(text):
         return BYLINE
-    if words <= _SHORT_WORDS and _PROMO.search(text):
+    if words <= _SHORT_WORDS and (_PROMO_OPENING.match(text) or _PROMO_ANYWHERE.search(text)):
         return PROMO
     if words <= 8 and len(text) <= 80 and not text.endswith(".") and in_capitals(text):
         return PROMO

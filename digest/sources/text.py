@@ -245,3 +245,34 @@ def markdown_to_text(markdown: str) -> str:
     text = _ESCAPE.sub(r"\1", text)
     text = text.replace("|", " ")
     return html.unescape(text)
+
+
+# What a case-blind pattern matches that lower() does not give as the same ASCII letter:
+# dotted and dotless I, long s (re's case folding pairs them with i and s).
+_FOLDS_APART = frozenset("\u0130\u0131\u017f")
+
+
+class Guarded:
+    """A regular expression searched only in texts that hold one of the plain strings every
+    match of it holds (lower-cased for a case-blind pattern): the same answers as searching
+    always, but one `in` per string is far cheaper than the expression trying each of its
+    branches at every position, and most sentences hold none of them."""
+
+    def __init__(self, pattern: re.Pattern[str], needs: tuple[str, ...]) -> None:
+        self.pattern = pattern
+        self._blind = bool(pattern.flags & re.IGNORECASE)
+        self.needs = tuple(n.lower() for n in needs) if self._blind else needs
+
+    def may_match(self, text: str) -> bool:
+        """False only when the pattern cannot match text (it holds none of the strings)."""
+        if self._blind:
+            if not text.isascii() and not _FOLDS_APART.isdisjoint(text):
+                return True
+            text = text.lower()
+        for need in self.needs:  # (a loop: a generator's steps cost more than the tests)
+            if need in text:
+                return True
+        return False
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.may_match(text) else None

@@ -118,7 +118,29 @@ def _plainly_english(sample: str) -> bool:
 _MODEL_LOADING = threading.Lock()
 
 
+class DetectorElsewhere(RuntimeError):
+    """Raised instead of loading the detector's model where detector_elsewhere() says it is not
+    to be loaded (a worker reading files: the build's own process loads it once, meanwhile)."""
+
+
+_model_here = True
+
+
+@contextmanager
+def detector_elsewhere() -> Iterator[None]:
+    """Meanwhile, a text that needs the detector's model raises DetectorElsewhere, unless the
+    model is loaded already: for a worker process, whose caller then reads that file itself."""
+    global _model_here
+    before, _model_here = _model_here, False
+    try:
+        yield
+    finally:
+        _model_here = before
+
+
 def _identifier() -> Any:
+    if not _model_here and _loaded_identifier.cache_info().currsize == 0:
+        raise DetectorElsewhere("the language detector's model is loaded by the build's process")
     with _MODEL_LOADING:
         return _loaded_identifier()
 

@@ -24,7 +24,7 @@ from digest.analysis.analyzer import (
     analyze_serially,
     split_article,
 )
-from digest.analysis.parallel import Background, one_blas_thread
+from digest.analysis.parallel import Background, Lookahead, one_blas_thread
 from digest.analysis.stories import stories_for
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.memory import give_back_free_memory
@@ -294,7 +294,10 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
     now = datetime.now(timezone.utc)
     boilerplate = boilerplate_of(config)
     memo = _read_memo(cache, tz, boilerplate)
-    reader = ContentReader(config.content_dir, tz, config.include_drafts, now, boilerplate, memo)
+    spread = partial(Lookahead, workers=config.workers)  # files over the cores, when many
+    reader = ContentReader(
+        config.content_dir, tz, config.include_drafts, now, boilerplate, memo, spread
+    )
     with paused_collector():  # thousands of articles and problems: new objects, no garbage
         read = reader.read_all()
     give_back_free_memory()  # what reading used, and the language model

@@ -437,3 +437,64 @@ def test_random_content_never_crashes_loses_an_article_or_injects_markup(
         for entry in digest.entries:
             if page.path == f"articles/{entry.article.slug}.md":
                 assert " ".join(entry.article.title.split()) in " ".join(shown.split())
+
+
+def _files_read_apart_are_the_ones_read_here() -> None:
+    import tempfile
+    from functools import partial
+
+    from digest.analysis.parallel import Lookahead
+    from digest.language import _loaded_identifier
+
+    class Counted(ContentReader):
+        here = 0
+
+        def read_outcome(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            Counted.here += 1  # counted in this process only: a worker's count stays there
+            return super().read_outcome(*args, **kwargs)
+
+    with tempfile.TemporaryDirectory() as folder:
+        content = Path(folder)
+        for number in range(40):
+            (content / f"note-{number:02d}.md").write_text(
+                f"---\ntitle: Council note {number}\ndate: 2024-03-{1 + number % 28:02d}\n---\n\n"
+                f"The council met on day {number} and said the harbour stays open.\n",
+                encoding="utf-8",
+            )
+        (content / "broken.md").write_text("---\ntitle: [unclosed\n---\n\nText.\n")
+        # Not plainly English: the language detector's model is needed, which only the
+        # build's own process loads, so this one file is read there.
+        (content / "caracas.md").write_text(
+            "---\ntitle: Protestas en Caracas\ndate: 2024-03-02\n---\n\n"
+            "Miles de personas marcharon este martes por las calles de Caracas para exigir "
+            "elecciones libres, según informaron los organizadores de la protesta.\n",
+            encoding="utf-8",
+        )
+        here = Counted(content).read_all()
+        assert Counted.here == 42
+        Counted.here = 0
+        _loaded_identifier.cache_clear()  # as a build starts: the model not loaded yet
+        spread = partial(Lookahead, workers=2, serial_below=1)
+        apart = Counted(content, spread=spread).read_all()
+    assert apart == here
+    assert Counted.here == 1  # the Spanish article; the other 41 files were read by workers
+    assert [a.language for a in apart.articles if a.slug == "caracas"] == ["es"]
+    assert [p.path for p in apart.problems] == ["broken.md"]
+
+
+def test_many_files_are_read_over_the_cores_as_they_are_here() -> None:
+    from digest.analysis.parallel import worker_count
+
+    if worker_count() < 2:
+        pytest.skip("one core: no workers start")
+    # In a process of its own: a test run may leave threads about, and no worker is forked
+    # beside a thread.
+    check = "_files_read_apart_are_the_ones_read_here"
+    done = subprocess.run(
+        [sys.executable, "-c", f"from tests.test_readers import {check}; {check}()"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import time as clock
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import Path
@@ -23,7 +23,7 @@ import yaml
 from dateutil import parser as date_parser
 from slugify import slugify
 
-from digest.language import detect_language, detector_loading, language_tag
+from digest.language import detect_language, detector_elsewhere, detector_loading, language_tag
 from digest.model import MAX_SLUG_CHARS, Article, Problem
 from digest.sources.blocks import template_problem
 from digest.sources.cleanup import Boilerplate
@@ -335,6 +335,20 @@ class _Published:
         self.articles.append(article)
 
 
+class Ahead(Protocol):
+    """Results worked out elsewhere ahead of the asking (digest.analysis.parallel.Lookahead):
+    take(key) gives a key's, or None for the caller to work it out itself."""
+
+    def take(self, key: str) -> Any | None: ...
+
+    def close(self) -> None: ...
+
+
+# How a reader spreads its files over the machine's cores: given the function reading one
+# file (by its path in the content folder) and those paths in the order it will ask for them.
+Spread = Callable[[Callable[[str], Any], list[str]], Ahead]
+
+
 class ContentReader:
     """Reads a content folder into Articles; stateless apart from its settings."""
 
@@ -346,6 +360,7 @@ class ContentReader:
         now: datetime | None = None,
         boilerplate: Boilerplate | None = None,
         memo: ReadMemo | None = None,
+        spread: Spread | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.tz = tz
@@ -356,6 +371,8 @@ class ContentReader:
         self.boilerplate = boilerplate or Boilerplate()
         # Outcomes kept from earlier builds; None reads every file every time.
         self.memo = memo
+        # None: every file is read in this process.
+        self.spread = spread
         self._folder = _SafeFolder(content_dir)
         self._parser = _ArticleParser(tz)
 
@@ -424,24 +441,49 @@ class ContentReader:
         held = dict(self.memo.recall(stamps)) if stamps and self.memo is not None else {}
         outcomes: dict[str, FileOutcome] = {}
         fresh: dict[str, KeptReading] = {}
-        with detector_loading(len(files) - len(held)):
-            for path, relative, sidecar in files:
-                stamp, kept = stamps.get(relative), held.get(relative)
-                if kept is not None and (kept.settled or self._same_bytes(path, sidecar, kept)):
-                    outcomes[relative] = kept.outcome
-                    if not kept.settled and settled(kept.stamp, started):
-                        fresh[relative] = KeptReading(kept.stamp, kept.outcome)
-                    continue
-                outcome, keepable = self.read_outcome(path, relative, sidecar)
-                outcomes[relative] = outcome
-                if keepable and stamp is not None:
-                    reading = KeptReading(stamp, outcome, settled(stamp, started))
-                    # An unsettled reading can only be checked by its article's hash.
-                    if reading.settled or outcome.article is not None:
-                        fresh[relative] = reading
+        unread = []
+        for path, relative, sidecar in files:
+            kept = held.get(relative)
+            if kept is not None and (kept.settled or self._same_bytes(path, sidecar, kept)):
+                outcomes[relative] = kept.outcome
+                if not kept.settled and settled(kept.stamp, started):
+                    fresh[relative] = KeptReading(kept.stamp, kept.outcome)
+            else:
+                unread.append((path, relative, sidecar))
+        ahead = self._read_ahead(unread)  # its workers forked before the detector's thread
+        try:
+            with detector_loading(len(unread)):
+                for path, relative, sidecar in unread:
+                    found = ahead.take(relative) if ahead is not None else None
+                    outcome, keepable = found or self.read_outcome(path, relative, sidecar)
+                    outcomes[relative] = outcome
+                    stamp = stamps.get(relative)
+                    if keepable and stamp is not None:
+                        reading = KeptReading(stamp, outcome, settled(stamp, started))
+                        # An unsettled reading can only be checked by its article's hash.
+                        if reading.settled or outcome.article is not None:
+                            fresh[relative] = reading
+        finally:
+            if ahead is not None:
+                ahead.close()
         if self.memo is not None:
+            fresh = {relative: fresh[relative] for _, relative, _ in files if relative in fresh}
             self.memo.keep(fresh, [relative for _, relative, _ in files])
         return outcomes
+
+    def _read_ahead(self, unread: list[tuple[Path, str, Path | None]]) -> Ahead | None:
+        """The files read in worker processes ahead of this one asking (see Spread), each as
+        read_outcome reads it here; a file that needs the language detector's model (loaded
+        here meanwhile) is left to this process."""
+        if self.spread is None or not unread:
+            return None
+        where = {relative: (path, relative, sidecar) for path, relative, sidecar in unread}
+
+        def read(relative: str) -> tuple[FileOutcome, bool]:
+            with detector_elsewhere():
+                return self.read_outcome(*where[relative])
+
+        return self.spread(read, list(where))
 
     def _same_bytes(self, path: Path, sidecar: Path | None, kept: KeptReading) -> bool:
         """Whether the file (and sidecar) still hold the bytes the kept article was read from."""

@@ -448,16 +448,25 @@ def _files_read_apart_are_the_ones_read_here() -> None:
 
     class Counted(ContentReader):
         here = 0
+        read: list[str] = []
 
         def read_outcome(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             Counted.here += 1  # counted in this process only: a worker's count stays there
+            Counted.read.append(args[1])
             return super().read_outcome(*args, **kwargs)
 
+    from digest.sources.cleanup import Boilerplate
+    from digest.store.read_cache import ReadCache
+
+    # Dates in the reader's zone, in UTC and at an offset (quoted: dateutil's zone objects).
+    zones = ("", "T09:30:00Z", "T09:30:00+02:00")
     with tempfile.TemporaryDirectory() as folder:
-        content = Path(folder)
+        content = Path(folder) / "content"
+        content.mkdir()
         for number in range(40):
             (content / f"note-{number:02d}.md").write_text(
-                f"---\ntitle: Council note {number}\ndate: 2024-03-{1 + number % 28:02d}\n---\n\n"
+                f"---\ntitle: Council note {number}\ndate: '2024-03-{1 + number % 28:02d}"
+                f"{zones[number % 3]}'\n---\n\n"
                 f"The council met on day {number} and said the harbour stays open.\n",
                 encoding="utf-8",
             )
@@ -475,9 +484,17 @@ def _files_read_apart_are_the_ones_read_here() -> None:
         Counted.here = 0
         _loaded_identifier.cache_clear()  # as a build starts: the model not loaded yet
         spread = partial(Lookahead, workers=2, serial_below=1)
-        apart = Counted(content, spread=spread).read_all()
+        memo = ReadCache(Path(folder) / "cache", timezone.utc, Boilerplate())
+        apart = Counted(content, memo=memo, spread=spread).read_all()
+        read_apart = Counted.here
+        Counted.read = []
+        # What the workers read is kept as if read here: the next build reads no article
+        # (the broken file's error is kept only once its stamp has settled).
+        memo = ReadCache(Path(folder) / "cache", timezone.utc, Boilerplate(), use_memory=False)
+        assert Counted(content, memo=memo).read_all() == here
+        assert set(Counted.read) <= {"broken.md"}
     assert apart == here
-    assert Counted.here == 1  # the Spanish article; the other 41 files were read by workers
+    assert read_apart == 1  # the Spanish article; the other 41 files were read by workers
     assert [a.language for a in apart.articles if a.slug == "caracas"] == ["es"]
     assert [p.path for p in apart.problems] == ["broken.md"]
 

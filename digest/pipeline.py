@@ -25,7 +25,7 @@ from digest.analysis.analyzer import (
     split_article,
 )
 from digest.analysis.parallel import Background, Lookahead, one_blas_thread
-from digest.analysis.stories import stories_for
+from digest.analysis.stories import stories_for, stories_of
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.memory import give_back_free_memory
 from digest.model import (
@@ -306,6 +306,12 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
         problems.append(Problem(str(config.content_dir), "content folder does not exist"))
     problems.extend(unknown_forced_topics(read.articles, config.topics))
     articles = with_site_language(read.articles, config.language)
+    # Stories need the articles, not their summaries: grouped in a process of their own
+    # while this one summarizes (in a daily update, the open weeks' grouping again, beside
+    # reading 100,000 kept summaries). Sections are stories' members only after analysis.
+    beside_stories = None
+    if config.topic_mode != "sections":
+        beside_stories = Background(_stories, articles, config, cache)
     settings = AnalysisSettings.from_config(config)
     if not all(t.context for t in config.topics):
         settings = replace(settings, topics=_learned(articles, config, cache))
@@ -327,9 +333,12 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
     if wanted is not None and cache.recall("suggestions", wanted[1]) is None:
         beside = Background(_suggestions, wanted[0], config)
     with paused_collector():
-        stories = stories_for(
-            digest.entries, config.stories, *cache.story_cache(), workers=config.workers
-        )
+        if beside_stories is not None:
+            stories = beside_stories.result()
+        else:
+            stories = stories_for(
+                digest.entries, config.stories, *cache.story_cache(), workers=config.workers
+            )
     digest = replace(digest, stories=stories)
     give_back_free_memory()
     if wanted is not None:
@@ -337,6 +346,10 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
         work = beside.result if beside is not None else partial(_suggestions, found, config)
         digest = replace(digest, suggestions=cache.memoize("suggestions", inputs, work))
     return digest
+
+
+def _stories(articles: Sequence[Article], config: DigestConfig, cache: BuildCache) -> Any:
+    return stories_of(articles, config.stories, *cache.story_cache(), workers=config.workers)
 
 
 def _suggestion_inputs(digest: Digest, config: DigestConfig) -> tuple[Digest, Any] | None:

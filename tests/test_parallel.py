@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
@@ -122,6 +123,21 @@ def test_worker_count() -> None:
     # Never more processes than cores: the work is bound by them.
     assert worker_count(3) == min(3, cores)
     assert worker_count(1) == 1
+
+
+def _count_in_a_daemon(results: Any) -> None:
+    results.put(worker_count(0))
+
+
+def test_a_daemonic_process_starts_no_workers() -> None:
+    # A Background's process (daemonic) may not start processes: its map_parallel runs here.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_count_in_a_daemon, args=(results,), daemon=True)
+    process.start()
+    counted = results.get(timeout=60)
+    process.join(timeout=60)
+    assert counted == 1
 
 
 def test_the_progress_bar_draws_only_for_long_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -163,3 +163,58 @@ def test_newest_first_follows_the_days_readers_see(tmp_path: Path) -> None:
     digest = build_digest(config(folder))
     shown = [(e.article.title, e.article.date.day) for e in digest.entries]
     assert shown == [("Early in Moscow", 1), ("Late in London", 31)]
+
+
+def _stories_grouped_beside_are_the_entries_stories() -> None:
+    import tempfile
+
+    from digest import pipeline
+    from digest.analysis.parallel import Background
+    from digest.analysis.stories import stories_for
+
+    forked = []
+
+    class Watched(Background):  # type: ignore[type-arg]
+        def __init__(self, function, *args):  # type: ignore[no-untyped-def]
+            super().__init__(function, *args)
+            forked.append((function.__name__, self._process is not None))
+
+    pipeline.Background = Watched  # type: ignore[misc]
+    with tempfile.TemporaryDirectory() as folder:
+        content = Path(folder) / "content"
+        content.mkdir()
+        for day in range(6):
+            for event, words in enumerate(("harbour strike dockers", "choir festival concert")):
+                (content / f"{event}-{day}.md").write_text(
+                    f"---\ntitle: Day {day} of the {words.split()[0]} news\n"
+                    f"date: 2024-05-{day + 1:02d}\n---\n\n"
+                    f"The {words} went on in Kelby on day {day}, said Mara Quist of the town "
+                    f"council, as the {words} drew crowds to the square again.\n",
+                    encoding="utf-8",
+                )
+        config = DigestConfig(
+            content_dir=content,
+            topics=topics_from_list([{"name": "Harbour", "keywords": ["harbour"]}]),
+            cache_dir=Path(folder) / "cache",
+            topic_suggestions=0,
+        )
+        digest = build_digest(config, pipeline.cached_analysis(config))
+    assert ("_stories", True) in forked  # grouped in a process of its own
+    assert digest.stories == stories_for(digest.entries, config.stories)
+    assert any(len(story.articles) > 1 for story in digest.stories)
+
+
+def test_stories_are_grouped_beside_the_summaries_as_they_are_after() -> None:
+    import subprocess
+    import sys
+
+    # In a process of its own: a test run may leave threads about, and nothing forks then.
+    check = "_stories_grouped_beside_are_the_entries_stories"
+    done = subprocess.run(
+        [sys.executable, "-c", f"from tests.test_pipeline import {check}; {check}()"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr

@@ -7,6 +7,7 @@ this process: starting workers costs more than it saves.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import multiprocessing
@@ -57,6 +58,8 @@ def worker_count(requested: int = 0) -> int:
     Never more than the cores: summarizing is bound by them, so more processes only add
     memory and start-up time (`workers: 10000` started 155 processes on 2 cores).
     """
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic process (a Background's) may not start processes of its own
     if hasattr(os, "sched_getaffinity"):
         cores = max(1, len(os.sched_getaffinity(0)))
     else:
@@ -256,6 +259,7 @@ class Background(Generic[R]):
                 self._process.join()
                 self._process = None
             if done:
+                self.args = ()  # inherited by the process: let go of them here
                 return cast(R, value)
         return self.function(*self.args)
 
@@ -265,6 +269,9 @@ def _send_result(
 ) -> None:
     exit_with_parent(parent)
     _limit_blas()
+    # What the process inherited lives as long as it does: out of the collector's way, whose
+    # full collections would walk it all (and copy every page of it, touching each object).
+    gc.freeze()
     try:
         outcome = (True, function(*args))
     except Exception:  # worked out again by the parent, which raises it there

@@ -233,6 +233,9 @@ class StoryClusterer:
         # settled story's recent articles.
         self._neighbours: dict[int, dict[int, float]] = {}
         self._to_story: dict[tuple[int, int, int], float] = {}
+        # Each open article's scan of the postings (see _scan): it reads only the articles
+        # before it, so it is worked out once, not again for every day the article is open.
+        self._scans: dict[int, dict[int, float]] = {}
         # The first article with a slug, and the first pinned with `story:` to an id.
         self._slug_first: dict[str, int] = {}
         self._pin_first: dict[str, int] = {}
@@ -300,6 +303,7 @@ class StoryClusterer:
                 self.stories[story].total = _vector_sum(self.vectors, members[-_MEMBERS:])
         del self.story_of[settled:]
         self._to_story = {k: v for k, v in self._to_story.items() if k[0] >= settled}
+        self._scans = {i: found for i, found in self._scans.items() if i >= settled}
 
     def _open_nodes(self) -> tuple[_Nodes, list[int]]:
         """The open articles and the settled stories they may join, linked."""
@@ -409,6 +413,14 @@ class StoryClusterer:
     def _scan(self, index: int) -> dict[int, float]:
         """The articles before this one within the window that share its most distinctive
         terms (each term's `_POSTINGS_SCANNED` most recent), with the weight they share."""
+        found = self._scans.get(index)
+        if found is None:
+            found = self._scans[index] = self._scanned(index)
+        return found
+
+    def _scanned(self, index: int) -> dict[int, float]:
+        # Later articles are posted after this one's (date order, then index): what it reads
+        # never changes once it is added.
         vector = self.vectors[index]
         assert vector is not None
         when = self.articles[index].date.timestamp()
@@ -1001,16 +1013,27 @@ def stories_for(
     memoize_each: MemoizeEach | None = None,
     workers: int = 0,
 ) -> tuple[Story, ...]:
-    """The stories of a digest's entries; with `load` and `save` (the summary cache's), each
-    build resumes the clustering of the one before instead of clustering everything again,
-    and with `memoize_each` the articles it reads again have their terms kept (those it
-    computes, over `workers` processes)."""
+    """The stories of a digest's entries (see stories_of)."""
+    articles = [e.article for e in entries]
+    return stories_of(articles, settings, load, save, memoize_each, workers)
+
+
+def stories_of(
+    articles: Sequence[Article],
+    settings: StorySettings,
+    load: Callable[[str], str | None] | None = None,
+    save: Callable[[str, str], None] | None = None,
+    memoize_each: MemoizeEach | None = None,
+    workers: int = 0,
+) -> tuple[Story, ...]:
+    """The stories of the articles; with `load` and `save` (the summary cache's), each build
+    resumes the clustering of the one before instead of clustering everything again, and
+    with `memoize_each` the articles it reads again have their terms kept (those it computes,
+    over `workers` processes)."""
     name = "stories:" + json.dumps(asdict(settings), sort_keys=True)
     previous = load(name) if load is not None else None
     terms_many = kept_terms(memoize_each, workers) if memoize_each is not None else None
-    found, checkpoint = cluster_incrementally(
-        [e.article for e in entries], settings, previous, terms_many
-    )
+    found, checkpoint = cluster_incrementally(articles, settings, previous, terms_many)
     if save is not None and checkpoint != previous:
         save(name, checkpoint)
     return found

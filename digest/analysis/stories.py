@@ -415,26 +415,12 @@ class StoryClusterer:
         terms (each term's `_POSTINGS_SCANNED` most recent), with the weight they share."""
         found = self._scans.get(index)
         if found is None:
-            found = self._scans[index] = self._scanned(index)
+            vector = self.vectors[index]
+            assert vector is not None
+            when = self.articles[index].date.timestamp()
+            found = _scanned(self._postings, vector, (when - self._window, -1), (when, index))
+            self._scans[index] = found
         return found
-
-    def _scanned(self, index: int) -> dict[int, float]:
-        # Later articles are posted after this one's (date order, then index): what it reads
-        # never changes once it is added.
-        vector = self.vectors[index]
-        assert vector is not None
-        when = self.articles[index].date.timestamp()
-        key_low, key_high = (when - self._window, -1), (when, index)
-        shared: dict[int, float] = {}
-        for term, weight in list(vector.items())[:_QUERY_TERMS]:
-            postings = self._postings.get(term)
-            if not postings:
-                continue
-            low = bisect.bisect_left(postings, key_low)
-            high = bisect.bisect_left(postings, key_high, low)
-            for _, other in postings[max(low, high - _POSTINGS_SCANNED) : high]:
-                shared[other] = shared.get(other, 0.0) + weight
-        return shared
 
     def _candidates(self, index: int) -> list[int]:
         """The settled stories sharing the most weight of the article's distinctive terms."""
@@ -507,6 +493,27 @@ class StoryClusterer:
             if score > best_score + 1e-9:
                 best, best_score = member, score
         return best
+
+
+def _scanned(
+    postings_of: Mapping[str, list[tuple[float, int]]],
+    vector: Mapping[str, float],
+    low_key: tuple[float, int],
+    high_key: tuple[float, int],
+) -> dict[int, float]:
+    """The weight of the vector's query terms shared with each article posted between the two
+    keys (a term's `_POSTINGS_SCANNED` latest). Later articles are posted after an article's
+    own key (date order, then index): what it finds never changes once it is added."""
+    shared: dict[int, float] = {}
+    for term, weight in list(vector.items())[:_QUERY_TERMS]:
+        postings = postings_of.get(term)
+        if not postings:
+            continue
+        low = bisect.bisect_left(postings, low_key)
+        high = bisect.bisect_left(postings, high_key, low)
+        for _, other in postings[max(low, high - _POSTINGS_SCANNED) : high]:
+            shared[other] = shared.get(other, 0.0) + weight
+    return shared
 
 
 def _vector_sum(

@@ -25,7 +25,7 @@ from digest.analysis.analyzer import (
     split_article,
 )
 from digest.analysis.parallel import Background, Lookahead, one_blas_thread
-from digest.analysis.stories import stories_for, stories_of
+from digest.analysis.stories import stories_of
 from digest.config import DigestConfig, resolve_timezone, source_date_epoch
 from digest.memory import give_back_free_memory
 from digest.model import (
@@ -197,7 +197,7 @@ class BuildCache(Protocol):
         """(cache folder, whether in memory too) where readings of files are kept, or None."""
 
     def story_cache(self) -> tuple[Any, Any, Any]:
-        """stories_for's load, save and memoize_each (None each: nothing kept)."""
+        """stories_of's load, save and memoize_each (None each: nothing kept)."""
 
     def memoize(self, name: str, inputs: Any, compute: Callable[[], T]) -> T:
         """compute(), or what it gave for the same inputs before."""
@@ -336,8 +336,9 @@ def _build_digest(config: DigestConfig, cache: BuildCache) -> Digest:
         if beside_stories is not None:
             stories = beside_stories.result()
         else:
-            stories = stories_for(
-                digest.entries, config.stories, *cache.story_cache(), workers=config.workers
+            articles_of_entries = [e.article for e in digest.entries]
+            stories = stories_of(
+                articles_of_entries, config.stories, *cache.story_cache(), workers=config.workers
             )
     digest = replace(digest, stories=stories)
     give_back_free_memory()

@@ -170,7 +170,7 @@ def _stories_grouped_beside_are_the_entries_stories() -> None:
 
     from digest import pipeline
     from digest.analysis.parallel import Background
-    from digest.analysis.stories import stories_for
+    from digest.analysis.stories import stories_of
 
     forked = []
 
@@ -200,7 +200,7 @@ def _stories_grouped_beside_are_the_entries_stories() -> None:
         )
         digest = build_digest(config, pipeline.cached_analysis(config))
     assert ("_stories", True) in forked  # grouped in a process of its own
-    assert digest.stories == stories_for(digest.entries, config.stories)
+    assert digest.stories == stories_of([e.article for e in digest.entries], config.stories)
     assert any(len(story.articles) > 1 for story in digest.stories)
 
 

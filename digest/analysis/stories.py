@@ -1012,19 +1012,6 @@ class _Checkpoint:
 _CHECKPOINT_FORMAT = 1
 
 
-def stories_for(
-    entries: Sequence[DigestEntry],
-    settings: StorySettings,
-    load: Callable[[str], str | None] | None = None,
-    save: Callable[[str, str], None] | None = None,
-    memoize_each: MemoizeEach | None = None,
-    workers: int = 0,
-) -> tuple[Story, ...]:
-    """The stories of a digest's entries (see stories_of)."""
-    articles = [e.article for e in entries]
-    return stories_of(articles, settings, load, save, memoize_each, workers)
-
-
 def stories_of(
     articles: Sequence[Article],
     settings: StorySettings,

@@ -123,7 +123,7 @@ def _pages_rendered_apart_are_the_ones_rendered_here() -> None:
         # A render cache: every page is keyed too (a hash of all it shows).
         config = replace(config, workers=2, cache_dir=Path(folder) / "cache")
         here = PageRenderer(config).render(digest)
-        parallel.MAP_SERIAL_BELOW = 8  # a first build's thousands, in a small digest
+        parallel.MAP_SERIAL_BELOW = render.KEYS_APART_FROM = 8  # a first build's thousands
         rendered_at, key_at = render._render_at, render._key_at
 
         def marked(renderer: PageRenderer, pages: list, index: int) -> render.Page:

@@ -538,6 +538,10 @@ def _render_at(renderer: PageRenderer, pages: Sequence[_Pending], index: int) ->
     return renderer._render(pages[index])
 
 
+# A key takes some 50 microseconds: below this many pages, forking workers costs more.
+KEYS_APART_FROM = 4096
+
+
 def keys_each(
     renderer: PageRenderer, store: MarkdownPages, pages: Sequence[_Pending]
 ) -> list[str | None]:
@@ -545,7 +549,10 @@ def keys_each(
     update keys every page of the archive, a hash of everything each page shows), as
     rendered_each renders them; a key a worker did not give is worked out here."""
     ahead = Lookahead(
-        partial(_key_at, renderer, store, pages), range(len(pages)), renderer.config.workers
+        partial(_key_at, renderer, store, pages),
+        range(len(pages)),
+        renderer.config.workers,
+        serial_below=KEYS_APART_FROM,
     )
     keys = renderer._keys
     try:

@@ -120,28 +120,20 @@ def test_suggestions_show_once_with_every_story_they_gather(tmp_path: Path) -> N
 def _pages_rendered_apart_are_the_ones_rendered_here() -> None:
     with tempfile.TemporaryDirectory() as folder:
         digest, config = digest_of(Path(folder) / "content", 120)
-        # A render cache: every page is keyed too (a hash of all it shows).
-        config = replace(config, workers=2, cache_dir=Path(folder) / "cache")
+        config = replace(config, workers=2)
         here = PageRenderer(config).render(digest)
-        parallel.MAP_SERIAL_BELOW = render.KEYS_APART_FROM = 8  # a first build's thousands
-        rendered_at, key_at = render._render_at, render._key_at
+        parallel.MAP_SERIAL_BELOW = 8  # a first build's thousands, in a small digest
+        rendered_at = render._render_at
 
         def marked(renderer: PageRenderer, pages: list, index: int) -> render.Page:
             # Which process rendered the page, in the one field the check does not compare.
             return replace(rendered_at(renderer, pages, index), title=f"pid {os.getpid()}")
 
-        def marked_key(renderer: PageRenderer, store: object, pages: list, index: int) -> str:
-            return f"{key_at(renderer, store, pages, index)} pid {os.getpid()}"
-
         render._render_at = marked  # type: ignore[assignment]
-        render._key_at = marked_key  # type: ignore[assignment]
         apart = PageRenderer(config).render(digest)
     assert [(p.path, p.markdown) for p in apart] == [(p.path, p.markdown) for p in here]
     by = {p.title for p in apart if p.title.startswith("pid ")}
     assert by and f"pid {os.getpid()}" not in by  # rendered in the workers, not here
-    keyed = [(p.key or "").split(" pid ") for p in apart]
-    assert [k[0] for k in keyed] == [str(p.key) for p in here]  # the same keys
-    assert {k[1] for k in keyed if len(k) == 2} - {str(os.getpid())}  # worked out apart
     assert len(here) >= 100
 
 

@@ -291,12 +291,12 @@ class PageRenderer:
         (digest.store.markdown_pages), byte for byte what rendering them gives."""
         later = self._later
         if later is not None:
-            return later.add_all(pending, keys_each(self, later.store, pending))
+            return later.add_all(pending, [self._keys.key(later.store, page) for page in pending])
         secret = load_secret() if self.config.cache_dir is not None else None
         if secret is None or self.config.cache_dir is None:
             return rendered_each(self, pending)
         store = MarkdownPages(self.config.cache_dir, secret, self._keys.setup())
-        keys = keys_each(self, store, pending)
+        keys = [self._keys.key(store, page) for page in pending]
         store.load(key for key in keys if key is not None)
         held = [store.get(key) if key is not None else None for key in keys]
         missing = [i for i, markdown in enumerate(held) if markdown is None]
@@ -536,38 +536,6 @@ def rendered_each(renderer: PageRenderer, pages: Sequence[_Pending]) -> list[Pag
 
 def _render_at(renderer: PageRenderer, pages: Sequence[_Pending], index: int) -> Page:
     return renderer._render(pages[index])
-
-
-# A key takes some 50 microseconds: below this many pages, forking workers costs more.
-KEYS_APART_FROM = 4096
-
-
-def keys_each(
-    renderer: PageRenderer, store: MarkdownPages, pages: Sequence[_Pending]
-) -> list[str | None]:
-    """Each page's render key, in order: over the machine's cores when there are many (an
-    update keys every page of the archive, a hash of everything each page shows), as
-    rendered_each renders them; a key a worker did not give is worked out here."""
-    ahead = Lookahead(
-        partial(_key_at, renderer, store, pages),
-        range(len(pages)),
-        renderer.config.workers,
-        serial_below=KEYS_APART_FROM,
-    )
-    keys = renderer._keys
-    try:
-        found = [ahead.take(index) for index in range(len(pages))]
-        return [
-            k if k is not None else keys.key(store, p) for k, p in zip(found, pages, strict=True)
-        ]
-    finally:
-        ahead.close()
-
-
-def _key_at(
-    renderer: PageRenderer, store: MarkdownPages, pages: Sequence[_Pending], index: int
-) -> str | None:
-    return renderer._keys.key(store, pages[index])
 
 
 class PageFill:

@@ -37,6 +37,7 @@ from digest.site.output import (
 )
 from digest.site.render import PageRenderer, render_later
 from digest.site.search import SearchBundle, pagefind_only
+from digest.store.collector import paused_collector
 from digest.store.history import record_build
 from digest.store.kept_pages import KeptPages
 from digest.store.page_cache import PageStore, RenderedPage
@@ -139,14 +140,21 @@ class DigestBuild:
         self.digest, told = analyse(self.settings)
         self.log.info(told)
         report_problems(self.digest, self.settings.content_dir, self.log)
-        changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
+        with paused_collector():  # a snapshot of every article: many objects, no garbage
+            changes = record_build(self.digest, self.settings.cache_dir, write=not self.serving)
         if self.kept_pages is not None:  # a kept page needs no Markdown: fetched when planned
             pages, later = render_later(self.settings, self.digest, changes)
         else:
             pages, later = PageRenderer(self.settings).render(self.digest, changes), None
         give_back_free_memory()  # what rendering every page's template left free
         self.generated = GeneratedPages(self.digest, pages, later)
+        self._freeze()  # the engine makes its files and pages next: see start_rendering
         return self.generated
+
+    def _freeze(self) -> None:
+        if not self._frozen:
+            gc.freeze()
+            self._frozen = True
 
     def page_cache_off(self, why: str) -> None:
         """No page is kept or served from the cache this build (why: for the log)."""
@@ -241,9 +249,7 @@ class DigestBuild:
         # is skipped; end (at the end of the build, or on an error) hands it back.
         if self.generated is not None:
             self.generated.forget_markdown()
-        if not self._frozen:
-            gc.freeze()
-            self._frozen = True
+        self._freeze()
         # The workers are forked before the search index's thread starts, and the index
         # waits for them: they and Pagefind would share the cores while the engine, on one,
         # has its pages' theme left to render once they are done.
@@ -313,6 +319,12 @@ class DigestBuild:
         """Save what the page cache and kept pages learnt, then write the search index and the
         feeds into the built site. Raises FeedError or SearchIndexError."""
         self.end()
+        # The record of every page and the feeds make many objects and no garbage; the whole
+        # build is back in the collector now, which each full collection would walk.
+        with paused_collector():
+            self._finish(site, use_directory_urls)
+
+    def _finish(self, site: Path, use_directory_urls: bool) -> None:
         if self.page_cache is not None:
             told = self.page_cache.finish()
             if told is not None:

@@ -57,6 +57,18 @@ _CHECKOUT_BEFORE = pytest.StashKey[set[str] | None]()
 _CHECKOUT_CHANGED = pytest.StashKey[list[str]]()
 
 
+def run_apart(module: str, check: str) -> subprocess.CompletedProcess[str]:
+    """Run a check (a function of a test module) in a process of its own: a test run may
+    leave threads about, and no worker process is forked beside a thread."""
+    return subprocess.run(
+        [sys.executable, "-c", f"from tests.{module} import {check}; {check}()"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def checkout_status(repo: Path = REPO) -> set[str] | None:
     """`git status --porcelain` of the checkout, one entry a line (None: not a git checkout)."""
     try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import subprocess
-import sys
 import threading
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +18,7 @@ from digest.config import topics_from_list
 from digest.model import Article
 from digest.pipeline import AnalysisSettings, analyze_serially
 from digest.sources.files import ContentReader
-from tests.conftest import REPO, SHARED, require_shared
+from tests.conftest import SHARED, require_shared, run_apart
 
 BBC = SHARED / "corpora" / "bbc-news-summary" / "articles"
 TOPICS = topics_from_list(
@@ -254,15 +252,6 @@ def test_background_work_gives_what_working_here_gives(monkeypatch: pytest.Monke
 needs_two_cores = pytest.mark.skipif(worker_count() < 2, reason="one core: no workers start")
 
 
-def _in_a_fresh_process(check: str) -> subprocess.CompletedProcess[str]:
-    """Run one of the checks below in a process of its own: a test run may leave threads
-    about, and no worker is forked beside a thread."""
-    code = f"from tests.test_parallel import {check}; {check}()"
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-
-
 def _results_come_from_workers() -> None:
     keys = [f"page-{i}" for i in range(100)]
     here = os.getpid()
@@ -309,7 +298,7 @@ def _keys_asked_out_of_order_are_answered() -> None:
     ],
 )
 def test_lookahead_in_a_process_of_its_own(check: str) -> None:
-    done = _in_a_fresh_process(check)
+    done = run_apart("test_parallel", check)
     assert done.returncode == 0, done.stderr
     assert "told by a worker" not in done.stderr  # told where the key is worked out
 

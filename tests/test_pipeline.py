@@ -9,6 +9,7 @@ import pytest
 
 from digest.config import DigestConfig, topics_from_list
 from digest.pipeline import build_digest
+from tests.conftest import run_apart
 
 TOPICS = topics_from_list(
     [
@@ -205,16 +206,5 @@ def _stories_grouped_beside_are_the_entries_stories() -> None:
 
 
 def test_stories_are_grouped_beside_the_summaries_as_they_are_after() -> None:
-    import subprocess
-    import sys
-
-    # In a process of its own: a test run may leave threads about, and nothing forks then.
-    check = "_stories_grouped_beside_are_the_entries_stories"
-    done = subprocess.run(
-        [sys.executable, "-c", f"from tests.test_pipeline import {check}; {check}()"],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_apart("test_pipeline", "_stories_grouped_beside_are_the_entries_stories")
     assert done.returncode == 0, done.stderr

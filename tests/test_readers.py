@@ -29,6 +29,7 @@ from digest.sources.text import (
     markdown_to_text,
     paragraphs_of,
 )
+from tests.conftest import run_apart
 from tests.safety import fragment_problems
 
 # The Markdown extensions that give text the most ways to become markup.
@@ -504,14 +505,5 @@ def test_many_files_are_read_over_the_cores_as_they_are_here() -> None:
 
     if worker_count() < 2:
         pytest.skip("one core: no workers start")
-    # In a process of its own: a test run may leave threads about, and no worker is forked
-    # beside a thread.
-    check = "_files_read_apart_are_the_ones_read_here"
-    done = subprocess.run(
-        [sys.executable, "-c", f"from tests.test_readers import {check}; {check}()"],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_apart("test_readers", "_files_read_apart_are_the_ones_read_here")
     assert done.returncode == 0, done.stderr

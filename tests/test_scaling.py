@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import subprocess
-import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +17,7 @@ from digest.model import Digest, TopicSuggestion
 from digest.pipeline import analyze_serially, build_digest
 from digest.site import render
 from digest.site.render import PageRenderer
+from tests.conftest import run_apart
 
 TOPICS = topics_from_list([{"name": "Harbour", "keywords": ["harbour", "dockers"]}])
 HEADLINE = re.compile(r"^### ", re.MULTILINE)
@@ -139,14 +138,5 @@ def _pages_rendered_apart_are_the_ones_rendered_here() -> None:
 
 @pytest.mark.skipif(parallel.worker_count() < 2, reason="one core: no workers start")
 def test_many_pages_are_rendered_over_the_cores_as_they_are_here() -> None:
-    # In a process of its own: a test run may leave threads about, and no worker is forked
-    # beside a thread.
-    check = "_pages_rendered_apart_are_the_ones_rendered_here"
-    done = subprocess.run(
-        [sys.executable, "-c", f"from tests.test_scaling import {check}; {check}()"],
-        cwd=Path(__file__).resolve().parents[1],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_apart("test_scaling", "_pages_rendered_apart_are_the_ones_rendered_here")
     assert done.returncode == 0, done.stderr

@@ -21,7 +21,6 @@ from typing import Any, Protocol
 
 import yaml
 from dateutil import parser as date_parser
-from dateutil import tz as dateutil_tz
 from slugify import slugify
 
 from digest.language import detect_language, detector_elsewhere, detector_loading, language_tag
@@ -456,10 +455,7 @@ class ContentReader:
             with detector_loading(len(unread)):
                 for path, relative, sidecar in unread:
                     found = ahead.take(relative) if ahead is not None else None
-                    if found is not None:
-                        outcome, keepable = _zone_here(found[0]), found[1]
-                    else:
-                        outcome, keepable = self.read_outcome(path, relative, sidecar)
+                    outcome, keepable = found or self.read_outcome(path, relative, sidecar)
                     outcomes[relative] = outcome
                     stamp = stamps.get(relative)
                     if keepable and stamp is not None:
@@ -1248,22 +1244,6 @@ def _language(meta: Mapping[str, Any], warnings: list[str]) -> str:
         )
         return ""
     return code
-
-
-def _zone_here(outcome: FileOutcome) -> FileOutcome:
-    """A worker's outcome with its date's time zone as this process's own object: dateutil
-    shares one object per zone, which pickling copied, and the read cache keeps a date by
-    which object its zone is (as reading the file here gives)."""
-    article = outcome.article
-    zone = article.date.tzinfo if article is not None else None
-    if isinstance(zone, dateutil_tz.tzutc):
-        same: tzinfo = dateutil_tz.UTC
-    elif isinstance(zone, dateutil_tz.tzoffset):
-        same = dateutil_tz.tzoffset(zone.tzname(None), zone.utcoffset(None) or 0)
-    else:
-        return outcome
-    assert article is not None
-    return replace(outcome, article=replace(article, date=article.date.replace(tzinfo=same)))
 
 
 def _with_language(article: Article) -> Article:

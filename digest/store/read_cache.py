@@ -91,7 +91,7 @@ def _encode_date(value: datetime, reader_tz: tzinfo) -> list[Any]:
         kind: list[Any] = ["reader"]
     elif type(zone) is timezone and repr(zone) == repr(timezone(zone.utcoffset(None))):
         kind = ["offset", zone.utcoffset(None) // timedelta(microseconds=1)]
-    elif zone is dateutil_tz.UTC:
+    elif type(zone) is dateutil_tz.tzutc:  # dateutil's one UTC, or a copy a worker sent
         kind = ["dateutil-utc"]
     elif type(zone) is dateutil_tz.tzoffset and zone.tzname(None) is None:
         offset = zone.utcoffset(None)

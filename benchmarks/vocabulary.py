@@ -1,10 +1,11 @@
 """Learned topic vocabularies when a day completes a block of articles: kept counts vs every part.
 
 A topic without a configured `context:` learns its vocabulary from whole blocks of the oldest
-articles (digest.pipeline.LEARN_BLOCK), so a day's articles leave it alone until they complete
-a block; then it is learned again. Each article's part (its content stems and its words about
-each topic it clearly belongs to) is kept in the cache; since f7d3b2d so are the counts of each
-run of LEARN_PART articles, and a new block counts only the last run's parts.
+articles (digest.pipeline.LEARN_BLOCK, learning_span), so a day's articles leave it alone
+until the blocks double; then it is learned again. Each article's part (its content stems and
+its words about each topic it clearly belongs to) is kept in the cache; since f7d3b2d so are
+the counts of each run of LEARN_PART articles, and a new block counts only the last run's
+parts.
 
 In one run, on the benchmark's archive articles (../shared/corpora, as benchmarks/build.py
 builds them): every article's part worked out once (the cold build's learning), one block of

@@ -233,15 +233,13 @@ def _learned(
     """The topics, those without a configured `context:` with the vocabulary their clear
     members in the content folder use (each article's part cached like its summary).
 
-    The vocabulary is part of every article's analysis key, so it is learned from whole
-    blocks of LEARN_BLOCK articles, oldest first: a day's new articles leave it, and so every
-    kept summary, as it was (it is learned again once a block fills up); a folder smaller
-    than one block learns from all of it."""
+    The vocabulary is part of every article's analysis key, so it is learned from the oldest
+    articles in whole blocks (learning_span): a day's new articles leave it, and so every kept
+    summary, as it was; a folder smaller than one block learns from all of it."""
     from digest.analysis.topic_corpus import Document, learned_topics  # numpy: only when needed
 
     oldest_first = sorted(articles, key=lambda a: (a.date, a.source_path))
-    if len(oldest_first) >= LEARN_BLOCK:
-        oldest_first = oldest_first[: len(oldest_first) // LEARN_BLOCK * LEARN_BLOCK]
+    oldest_first = oldest_first[: learning_span(len(oldest_first))]
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in oldest_first]
     # The same documents learn the same vocabularies: a build whose blocks are unchanged (most
     # days) takes them as they were, without reading every article's part again.
@@ -264,6 +262,22 @@ def _learned(
         words = learn()
     pairs = zip(config.topics, words, strict=True)
     return tuple(t if t.context else replace(t, context=w) for t, w in pairs)
+
+
+def learning_span(count: int) -> int:
+    """How many of `count` articles, oldest first, topic vocabularies are learned from: a
+    number of whole LEARN_BLOCKs that is a power of two (all of them below one block).
+
+    A new vocabulary analyses every article again (it is in every analysis key). Learned
+    again whenever a block filled up, an archive growing by 300 articles a day was analysed
+    whole every three or four days. Learned again when the blocks double, growing to N
+    articles analyses at most 1,024 + 2,048 + ... < 2N articles again (amortized: two
+    analyses per article added, whatever the archive's size), and the vocabulary always comes
+    from more than half the archive."""
+    if count < LEARN_BLOCK:
+        return count
+    blocks = count // LEARN_BLOCK
+    return LEARN_BLOCK << (blocks.bit_length() - 1)
 
 
 def _vocabularies_for(value: Any, topics: Sequence[Topic]) -> bool:

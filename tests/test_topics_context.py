@@ -418,7 +418,16 @@ def test_a_days_new_articles_leave_the_learned_vocabulary_as_it_was(monkeypatch)
     # Three newer articles about something else: the block of ten is what it was.
     assert learned(old + [iran(n, wheat) for n in range(10, 13)]) == before
     # Once they fill a block, the vocabulary is learned from all twenty, and changes.
-    assert learned(old + [iran(n, wheat) for n in range(10, 20)]) != before
+    two_blocks = old + [iran(n, wheat) for n in range(10, 20)]
+    assert learned(two_blocks) != before
+    # Learned again when the blocks double, not at every block: a third block (articles off
+    # the topic, which make its words stand out) leaves it, and every kept summary, as it
+    # was; a fourth learns from all forty.
+    three_blocks = two_blocks + [city(n) for n in range(20, 30)]
+    assert learned(three_blocks) == learned(two_blocks)
+    four_blocks = three_blocks + [city(n) for n in range(30, 40)]
+    assert learned(four_blocks) != learned(two_blocks)
+    assert [pipeline.learning_span(n) for n in (9, 10, 29, 30, 39, 40)] == [9, 10, 20, 20, 20, 40]
 
 
 def test_the_counts_of_earlier_runs_of_articles_are_kept_and_merge_to_the_same_vocabulary(

@@ -130,6 +130,10 @@ class DigestEntry:
     sentences: tuple[Sentence, ...]
     summary: Summary
     topics: tuple[TopicMatch, ...] = ()
+    # The summary cache's key of this analysis (digest.store.cache.article_key: the code,
+    # the settings and the article's text), or "" when no cache made it: in a page's render
+    # key it stands for the article's text and sentences, which it decides.
+    analysis_key: str = field(default="", compare=False, repr=False)
 
     def match(self, topic_slug: str) -> TopicMatch | None:
         for topic_match in self.topics:

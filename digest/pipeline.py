@@ -5,8 +5,6 @@ Plain Python: the MkDocs plugin and the CLI both call ``build_digest``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -40,6 +38,7 @@ from digest.model import (
 from digest.sources.cleanup import Boilerplate
 from digest.sources.files import ContentReader, ReadMemo
 from digest.store.collector import paused_collector
+from digest.store.fingerprint import hash_texts
 from digest.wording import counted
 
 if TYPE_CHECKING:
@@ -288,9 +287,8 @@ def _vocabularies_for(value: Any, topics: Sequence[Topic]) -> bool:
     )
 
 
-def _text_digest(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _text_digest(value: Sequence[str | Sequence[str]]) -> str:
+    return hash_texts(value)
 
 
 def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> Digest:

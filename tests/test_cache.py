@@ -191,6 +191,57 @@ def test_settings_fingerprint_does_not_depend_on_the_hash_seed(content: Path) ->
         assert result.stdout.strip() == here
 
 
+def test_an_entry_carries_its_analysis_key_however_the_build_got_it(
+    content: Path, tmp_path: Path
+) -> None:
+    # A page's render key hashes the entry's analysis key in place of its text and sentences:
+    # analysed now, read back from the file or remembered, the same article gives the same
+    # key (else every page would be rendered again); a changed text gives another.
+    from digest.site.render import entry_hash
+
+    cache_dir = tmp_path / "cache"
+    analysed, _ = cached_build(settings(content), cache_dir)
+    stored, analysis = cached_build(settings(content), cache_dir, memory=True)
+    remembered, again = cached_build(settings(content), cache_dir, memory=True)
+    assert (analysis.stats.from_file, again.stats.from_memory) == (4, 4)
+    entries = zip(analysed.entries, stored.entries, remembered.entries, strict=True)
+    for one, other, third in entries:
+        assert len(one.analysis_key) == 64
+        assert one.analysis_key == other.analysis_key == third.analysis_key
+        assert entry_hash(one) == entry_hash(other) == entry_hash(third)
+    assert len({e.analysis_key for e in analysed.entries}) == 4
+    final = content / "final.md"
+    final.write_text(final.read_text("utf-8").replace("112th", "113th"), "utf-8")
+    changed, _ = cached_build(settings(content), cache_dir)
+    before = {e.article.slug: entry_hash(e) for e in analysed.entries}
+    after = {e.article.slug: entry_hash(e) for e in changed.entries}
+    assert [slug for slug in before if before[slug] != after[slug]] == ["final"]
+    # Without a cache there is no key: the text and sentences are hashed themselves.
+    assert all(not e.analysis_key for e in uncached(settings(content)).entries)
+
+
+def test_a_hash_of_texts_tells_apart_every_way_of_splitting_them() -> None:
+    # Analysis keys hash the article's texts without JSON (five times faster): the shape and
+    # lengths go first, so texts split otherwise, or a text against a list of it, differ.
+    from digest.store.fingerprint import hash_texts
+
+    values = [
+        ["ab", "c"],
+        ["a", "bc"],
+        ["abc"],
+        [["abc"]],
+        [["ab", "c"]],
+        [None],
+        [""],
+        [[]],
+        [["é"]],
+        [["e\u0301"]],
+    ]
+    hashes = [hash_texts(v) for v in values]
+    assert len(set(hashes)) == len(values)
+    assert hash_texts(("ab", ("c",))) == hash_texts(["ab", ["c"]])  # tuples as lists
+
+
 def test_entries_round_trip_exactly(content: Path) -> None:
     for summarizer in ("digest", "lexrank", "lsa"):
         config = settings(content, summarizer=summarizer)

@@ -247,6 +247,10 @@ class DigestBuild:
         PageCache.convert_ahead), and the search index starts."""
         if self.generated is not None:
             self.generated.forget_markdown()
+        if self._frozen:
+            # The engine's files and navigation (at 100,000 articles 240,000 objects, a File
+            # and a Page for each page) live until the end too: frozen with the digest.
+            gc.freeze()
         # The workers are forked before the search index's thread starts, and the index
         # waits for them: they and Pagefind would share the cores while the engine, on one,
         # has its pages' theme left to render once they are done.

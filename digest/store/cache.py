@@ -41,7 +41,7 @@ from digest.analysis.analyzer import ComputeEach, KeptValid
 from digest.analysis.parallel import Progress, analyze_parallel
 from digest.model import Article, DigestEntry
 from digest.store.collector import paused_collector
-from digest.store.fingerprint import fingerprint_of
+from digest.store.fingerprint import fingerprint_of, hash_texts
 
 try:  # advisory file locks; without them (Windows) SQLite's own locking still guards rows
     import fcntl
@@ -133,17 +133,17 @@ def settings_fingerprint(settings: Any) -> str:
 
 def article_key(article: Article, fingerprint: str) -> str:
     """The cache key of an article's entry under the given settings fingerprint."""
-    inputs = [
-        fingerprint,
-        article.content_hash,
-        article.title,
-        article.editor_summary,
-        list(article.forced_topics),
-        list(article.paragraphs),
-        article.language,
-    ]
-    payload = json.dumps(inputs, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    return hash_texts(
+        [
+            fingerprint,
+            article.content_hash,
+            article.title,
+            article.editor_summary,
+            article.forced_topics,
+            article.paragraphs,
+            article.language,
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,7 +185,10 @@ def _decode_object(obj: dict[str, Any]) -> Any:
         raise CacheFormatError(f"bad cached {name}: {error}") from None
 
 
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(DigestEntry) if f.name != "article")
+# The analysis: what the entry's key stands for is not stored under it.
+_ENTRY_FIELDS = tuple(
+    f.name for f in dataclasses.fields(DigestEntry) if f.name not in ("article", "analysis_key")
+)
 
 
 def encode_entry(entry: DigestEntry) -> str:
@@ -194,8 +197,8 @@ def encode_entry(entry: DigestEntry) -> str:
     return json.dumps(parts, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def decode_entry(text: str, article: Article) -> DigestEntry:
-    """The entry encode_entry stored, rebuilt around the article as read now.
+def decode_entry(text: str, article: Article, key: str = "") -> DigestEntry:
+    """The entry encode_entry stored (under `key`), rebuilt around the article as read now.
 
     Every build decodes every unchanged entry (10,000 in a large digest), so this reads the
     three known shapes directly, each field's type checked, rather than through a generic
@@ -215,6 +218,7 @@ def decode_entry(text: str, article: Article) -> DigestEntry:
         tuple(_sentence(s) for s in sentences),
         _summary(summary),
         tuple(_topic_match(m) for m in topics),
+        key,
     )
 
 
@@ -478,11 +482,13 @@ class SummaryCache:
             self._rebuild(f"is damaged ({error})", thorough=True)
             return {}
 
-    def present(self, keys: Iterable[str]) -> dict[str, str]:
-        """Which of these keys have an entry ({key: ""}), intact or not: the caller checks the
-        value when it reads it (only the keys are read here, not the values)."""
-        assert self._db is not None
-        return self._guarded(partial(_present, self._db, keys))
+    def keys_under(self, prefix: str) -> dict[str, str]:
+        """Every key that starts with prefix ({key: ""}), intact or not: one range scan of the
+        keys, not their values."""
+        assert self._db is not None and prefix
+        query = "SELECT key FROM entries WHERE key >= ? AND key < ?"
+        rows = partial(self._db.execute, query, (prefix, _after(prefix)))
+        return self._guarded(lambda: {key: "" for (key,) in rows()})
 
     def get_prefixed(self, prefix: str, stale: set[str] | None = None) -> dict[str, str]:
         """The stored values of every intact entry whose key starts with prefix (one range
@@ -692,7 +698,7 @@ class CachedAnalysis:
             for index, key in enumerate(keys):
                 if entries[index] is None and key in stored:
                     try:
-                        entries[index] = decode_entry(stored[key], articles[index])
+                        entries[index] = decode_entry(stored[key], articles[index], key)
                         from_file += 1
                     except CacheFormatError as error:
                         log.debug("digest: cache entry for %s unusable: %s", articles[index], error)
@@ -702,7 +708,7 @@ class CachedAnalysis:
             [articles[i] for i in missing], settings, self.workers, self.progress
         )
         for index, entry in zip(missing, fresh, strict=True):
-            entries[index] = entry
+            entries[index] = dataclasses.replace(entry, analysis_key=keys[index])
         # Each entry's JSON is made as it is written: all of them at once held a copy of the
         # whole analysis (gigabytes at 100,000 articles).
         new_values = Encoded(
@@ -884,17 +890,6 @@ def _values(
             f"SELECT key, value, checksum, used FROM entries WHERE key IN ({marks})", batch
         )
         SummaryCache._collect(rows, found, stale, checked)
-    return found
-
-
-def _present(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
-    """SummaryCache.present: the keys found, batched in key order as get_many reads."""
-    found: dict[str, str] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), _BATCH):
-        batch = ordered[start : start + _BATCH]
-        query = f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(batch))})"
-        found.update((key, "") for (key,) in db.execute(query, batch))
     return found
 
 

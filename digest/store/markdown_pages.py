@@ -141,9 +141,11 @@ class MarkdownPages:
                 self._found[key] = markdown
 
     def present(self, keys: Iterable[str]) -> set[str]:
-        """Which of these pages the cache holds, unchecked (load checks each page it reads)."""
-        wanted = list(keys)
-        return set(reading(self.cache_dir, "kept pages", lambda c: c.present(wanted)))
+        """Which of these pages the cache holds, unchecked (load checks each page it reads):
+        this setup's keys in one range scan (asked for by name, the 120,000 pages of a
+        100,000-article archive were as many lookups in a file of gigabytes)."""
+        held = reading(self.cache_dir, "kept pages", lambda c: c.keys_under(self._prefix))
+        return {key for key in keys if key in held}
 
     def _sealed(self, key: str, markdown: str) -> str:
         """The stored value of a page: its HMAC (bound to the row key), a newline, the page."""

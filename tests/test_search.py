@@ -449,3 +449,34 @@ def test_topics_and_months_are_filters_in_one_byte_order(tmp_path: Path) -> None
                 raw = gzip.decompress(data)
                 assert pagefind_stable.SIGNATURE + pagefind_stable.encode(value) == raw, path
     assert months == {"2019-01", "2019-02"}
+
+
+def test_a_shards_key_from_analysis_keys_changes_whenever_its_records_would() -> None:
+    # An entry with an analysis key (it stands for the text and summary) is hashed by what its
+    # record is made from, not made into a record for it: anything the record shows changes it.
+    names = {"iran": "Iran"}
+    base = [replace(e, analysis_key=f"{i:064x}") for i, e in enumerate(_entries(3))]
+
+    def key(entries: list[DigestEntry], url: str = "articles/{}/") -> str:
+        pending = [search.PendingRecord(e, url.format(e.article.slug), names) for e in entries]
+        return search.shard_key(pending, "en")
+
+    def first_changed(**fields: object) -> list[DigestEntry]:
+        article = fields.pop("article", {})
+        entry = replace(base[0], article=replace(base[0].article, **article), **fields)  # type: ignore[arg-type]
+        return [entry, *base[1:]]
+
+    later = base[0].article.date + timedelta(hours=1)
+    variants = [
+        key(base, "news/{}/"),
+        key(first_changed(analysis_key="f" * 64)),
+        key(first_changed(article={"source": "Another wire"})),
+        key(first_changed(article={"title": "Another headline"})),
+        key(first_changed(article={"date": later})),
+        key(first_changed(topics=(TopicMatch("venezuela", 0.5, (0,), ("Caracas",)),))),
+        key(first_changed(summary=Summary((Sentence("Another summary.", 0, 0),), "editor"))),
+    ]
+    assert key(base) == key(list(base))
+    assert len({key(base), *variants}) == len(variants) + 1
+    # Without an analysis key the record itself is made and hashed: another key again.
+    assert key([replace(e, analysis_key="") for e in base]) != key(base)

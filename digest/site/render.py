@@ -349,6 +349,8 @@ class PageRenderer:
         feeds = site.links(topic_digest.topic) if site is not None else ()
         pages = []
         every = topics[slug].entries if slug in topics else topic_digest.entries
+        # Once per topic, not per page: at 100,000 articles a topic has hundreds of pages.
+        sources = sources_by_story(every, self._story_of)
         for listing in stable_pages(topic_digest.entries, self.config.page_size):
             path = topic_page_path(slug, listing.number)
             pages.append(
@@ -361,7 +363,7 @@ class PageRenderer:
                     entries=listing.entries,
                     pager=self._pager(listing, lambda n: topic_page_path(slug, n)),
                     feeds=feeds,
-                    also=also_on_topic(listing.entries, every, self._story_of),
+                    also=also_on_topic(listing.entries, sources, self._story_of),
                 )
             )
         return pages
@@ -994,20 +996,28 @@ def nav_items(digest: Digest, subscribe: bool = False) -> list[dict[str, Any] | 
     return items
 
 
-def also_on_topic(
-    listed: Sequence[DigestEntry],
-    every: Sequence[DigestEntry],
-    story_of: Callable[[DigestEntry], Story | None],
-) -> dict[str, list[dict[str, str]]]:
-    """For each listed story, its other sources on the same topic (up to ALSO_SOURCES,
-    earliest first), so a reader sees why the story is there. A story's topics are its
-    articles' own: a source not on the topic is not named, and no article is listed for
-    a topic its story has only through another source."""
+def sources_by_story(
+    every: Sequence[DigestEntry], story_of: Callable[[DigestEntry], Story | None]
+) -> dict[str, list[DigestEntry]]:
+    """A topic's entries (every one on it) by the id of their story."""
     by_story: dict[str, list[DigestEntry]] = {}
     for entry in every:
         story = story_of(entry)
         if story is not None:
             by_story.setdefault(story.id, []).append(entry)
+    return by_story
+
+
+def also_on_topic(
+    listed: Sequence[DigestEntry],
+    by_story: dict[str, list[DigestEntry]],
+    story_of: Callable[[DigestEntry], Story | None],
+) -> dict[str, list[dict[str, str]]]:
+    """For each listed story, its other sources on the same topic (by_story: the topic's
+    entries by story, sources_by_story), up to ALSO_SOURCES, earliest first, so a reader sees
+    why the story is there. A story's topics are its articles' own: a source not on the
+    topic is not named, and no article is listed for a topic its story has only through
+    another source."""
     also: dict[str, list[dict[str, str]]] = {}
     for entry in listed:
         story = story_of(entry)

@@ -30,16 +30,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import partial
+from functools import lru_cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from digest import __version__
 from digest.config import DigestConfig
 from digest.model import Digest, DigestEntry
 from digest.site.pagefind_stable import ZLIB_VERSION, stable_filters
 from digest.sources.files import article_bytes
+from digest.store.fingerprint import fingerprint_of
 from digest.store.markdown_pages import load_secret
 from digest.store.publish import current_umask
 from digest.store.search_shards import ShardCache, read_plain_tree, write_tree
@@ -418,12 +418,17 @@ def _pagefind_version() -> str:
 
 
 def shard_key(records: Sequence[Record | PendingRecord], language: str) -> str:
-    """The folder name of a shard: a hash of its records in order and of what else shapes its
-    files (Pagefind's version, the language, the digest's version and record format)."""
+    """The folder name of a shard: a hash of its records in order (or of what each is made
+    from, _record_identity) and of what else shapes its files (Pagefind's version, the
+    language, the record format and the code that makes records)."""
     digest_hash = hashlib.sha256()
-    header = [RECORD_FORMAT, __version__, _pagefind_version(), language, ZLIB_VERSION]
+    header = [RECORD_FORMAT, _record_code(), _pagefind_version(), language, ZLIB_VERSION]
     digest_hash.update(json.dumps(header).encode("utf-8"))
     for pending in records:
+        identity = _record_identity(pending)
+        if identity is not None:
+            digest_hash.update(b"\n=" + identity)  # "=" where the other form has a length
+            continue
         record = _made(pending)
         filters = {name: list(values) for name, values in record.filters.items()}
         item = [record.url, dict(record.meta), dict(record.sort), filters]
@@ -433,6 +438,34 @@ def shard_key(records: Sequence[Record | PendingRecord], language: str) -> str:
         content = record.content.encode("utf-8", "replace")
         digest_hash.update(b"\n%d %d\n" % (len(small), len(content)) + small + content)
     return SHARD_PREFIX + digest_hash.hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def _record_code() -> str:
+    """The code that makes a record from an entry (this module; the entry's own is in its
+    analysis key)."""
+    return fingerprint_of((), ["site/search.py"])
+
+
+def _record_identity(pending: Record | PendingRecord) -> bytes | None:
+    """A hash of all a pending record is made from, when its entry has an analysis key (which
+    stands for its text and summary): making every record of a 100,000-article archive again
+    to hash it cost 4.9 s of each update. None: hash the record itself."""
+    if not isinstance(pending, PendingRecord) or not pending.entry.analysis_key:
+        return None
+    entry, article = pending.entry, pending.entry.article
+    fields = [
+        pending.url,
+        entry.analysis_key,
+        article.title,
+        article.date.isoformat(),
+        article.source,
+        [pending.names.get(m.topic, m.topic) for m in entry.topics],
+        entry.summary.method,
+        [s.text for s in entry.summary.sentences],
+    ]
+    text = json.dumps(fields, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def write_pagefind(
@@ -469,9 +502,10 @@ def write_pagefind(
     for stale in site_dir.glob(".pagefind-*"):
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
-    kept = {key for key, _ in shards if _site_shard_reusable(target / key, cache)}
+    kept, stamped = _reusable_shards(target, listing["shards"], cache)
     bundle = partial(SearchBundle, path=target, records=len(ordered), shards=len(ranges))
     if cache is not None and _unchanged(target, listing, kept, cache):
+        _stamp(cache, target, kept - stamped)
         return bundle(indexed_shards=0, indexed_records=0)
     # The engine may not have made its site folder yet: the index can come before the pages.
     site_dir.mkdir(parents=True, exist_ok=True)
@@ -506,6 +540,8 @@ def write_pagefind(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _swap_bundle(site_dir, staging, target)
+    if cache is not None:
+        _stamp(cache, target, set(listing["shards"]) - stamped)
     return bundle(indexed_shards=len(jobs), indexed_records=sum(len(part) for _, part, _ in jobs))
 
 
@@ -538,12 +574,35 @@ def _unchanged(target: Path, listing: Mapping[str, Any], kept: set[str], cache: 
     )
 
 
-def _site_shard_reusable(folder: Path, cache: ShardCache | None) -> bool:
-    """Whether the previous bundle's shard folder may be kept: only where its files match the
-    HMAC the cache holds for that shard. The site folder is no more trusted than the cache (a
-    planted fragment would show in search results); without a cache nothing is reused."""
-    if cache is None or not _reusable(folder):
-        return False
+def _reusable_shards(
+    target: Path, keys: Iterable[str], cache: ShardCache | None
+) -> tuple[set[str], set[str]]:
+    """The previous bundle's shards that may be kept, and those of them taken on their stamp
+    (ShardCache.stamped: the same files as when verified); the others were read and verified.
+    The site folder is no more trusted than the cache (a planted fragment would show in search
+    results); without a cache nothing is reused."""
+    kept: set[str] = set()
+    stamped: set[str] = set()
+    for key in keys:
+        folder = target / key
+        if cache is None or not _reusable(folder):
+            continue
+        if cache.stamped(key, folder):
+            stamped.add(key)
+        elif not _site_shard_verified(folder, cache):
+            continue
+        kept.add(key)
+    return kept, stamped
+
+
+def _stamp(cache: ShardCache, target: Path, keys: Iterable[str]) -> None:
+    """Stamp these shards of the bundle in target, each verified or written by this build."""
+    for key in sorted(keys):
+        cache.stamp(key, target / key)
+
+
+def _site_shard_verified(folder: Path, cache: ShardCache) -> bool:
+    """Whether the previous bundle's shard folder matches the HMAC the cache holds for it."""
     try:
         files = read_plain_tree(folder)
     except (OSError, ValueError):

@@ -559,19 +559,17 @@ def _own_files(folder: Path, primary: bool) -> dict[str, bytes]:
 def _unchanged(target: Path, listing: Mapping[str, Any], kept: set[str], cache: ShardCache) -> bool:
     """Whether the bundle in target is the one this build would write, every index in it
     verified against the cache: then nothing is indexed, moved or written."""
+    shards = set(listing["shards"])
     try:
         old = json.loads((target / SHARDS_FILE).read_text(encoding="utf-8"))
         folders = {p.name for p in target.iterdir() if p.name.startswith(SHARD_PREFIX)}
+        # Its own index is read only when the rest agrees (1.5 s at 100,000 articles).
+        if old != listing or folders != shards or kept != shards:
+            return False
         own = _own_files(target, True)
     except (OSError, ValueError):
         return False
-    shards = set(listing["shards"])
-    return (
-        old == listing
-        and folders == shards
-        and kept == shards
-        and cache.verified(listing["newest"], own) is not None
-    )
+    return cache.verified(listing["newest"], own) is not None
 
 
 def _reusable_shards(

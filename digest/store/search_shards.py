@@ -17,22 +17,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 log = logging.getLogger(__name__)
 
 FOLDER = "pagefind-shards"
 _MAC_SUFFIX = ".mac"
 _STAMP_SUFFIX = ".stamp"
-# Far above any real stamp (a line per file of a shard): a planted giant is not read.
-_MAX_STAMP_BYTES = 16 * 1024 * 1024
+# Far above any real stamp (an HMAC on a line): a planted giant is not read.
+_MAX_STAMP_BYTES = 1024
 # Far above any real shard (a 2,048-article shard is a few MB): a planted giant is not read.
 _MAX_SHARD_BYTES = 256 * 1024 * 1024
 
@@ -87,16 +85,16 @@ class ShardCache:
 
     def stamp(self, name: str, folder: Path) -> None:
         """Record the files of shard `name` as they stand in folder, verified or written by
-        this build: by path, size, modification time and inode, under an HMAC."""
+        this build: a hash of their paths, sizes, modification times and inodes, under an
+        HMAC."""
         stats = tree_stats(folder)
         if stats is None:
             return
-        text = json.dumps(stats, separators=(",", ":"))
         target = self.root / (name + _STAMP_SUFFIX)
         partial = target.with_name(f".{target.name}.{os.getpid()}.new")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            partial.write_text(self._stamp_mac(name, text) + "\n" + text, encoding="utf-8")
+            partial.write_text(self._stamp_mac(name, stats) + "\n", encoding="ascii")
             os.replace(partial, target)
         except OSError as error:
             log.info("digest: search index %s not stamped: %s", name, error)
@@ -111,16 +109,14 @@ class ShardCache:
             mode = path.lstat()
             if not stat.S_ISREG(mode.st_mode) or mode.st_size > _MAX_STAMP_BYTES:
                 return False
-            mac, _, text = path.read_text(encoding="utf-8").partition("\n")
+            mac = path.read_text(encoding="ascii").strip()
         except (OSError, UnicodeError):
             return False
-        if not hmac.compare_digest(mac, self._stamp_mac(name, text)):
-            return False
         stats = tree_stats(folder)
-        return stats is not None and json.dumps(stats, separators=(",", ":")) == text
+        return stats is not None and hmac.compare_digest(mac, self._stamp_mac(name, stats))
 
-    def _stamp_mac(self, name: str, text: str) -> str:
-        data = b"pagefind-stamp\0" + name.encode() + b"\0" + text.encode("utf-8", "surrogatepass")
+    def _stamp_mac(self, name: str, stats: str) -> str:
+        data = b"pagefind-stamp\0" + name.encode() + b"\0" + stats.encode()
         return hmac.new(self._secret, data, hashlib.sha256).hexdigest()
 
     def _packed(self, name: str) -> bytes:
@@ -180,31 +176,33 @@ def read_plain_tree(
     return files
 
 
-def tree_stats(folder: Path) -> list[list[Any]] | None:
-    """Each file under folder: its relative POSIX path, size, modification time (ns) and
-    inode, in path order; None when folder is not a folder or holds anything but folders and
-    regular files (no link is followed)."""
-    found: list[list[Any]] = []
+def tree_stats(folder: Path) -> str | None:
+    """A hash of each file under folder: its relative path, size, modification time (ns) and
+    inode, folder by folder in name order; None when folder is not a folder or holds anything
+    but folders and regular files (no link is followed)."""
+    digest = hashlib.sha256()
     pending = [(str(folder), "")]
     try:
         if not stat.S_ISDIR(os.lstat(folder).st_mode):
             return None
         while pending:
             current, prefix = pending.pop()
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    info = entry.stat(follow_symlinks=False)
-                    if stat.S_ISDIR(info.st_mode):
-                        pending.append((entry.path, prefix + entry.name + "/"))
-                    elif stat.S_ISREG(info.st_mode):
-                        found.append(
-                            [prefix + entry.name, info.st_size, info.st_mtime_ns, info.st_ino]
-                        )
-                    else:
-                        return None
+            with os.scandir(current) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+            for entry in entries:
+                info = entry.stat(follow_symlinks=False)
+                name = (prefix + entry.name).encode("utf-8", "surrogatepass")
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append((entry.path, prefix + entry.name + "/"))
+                    digest.update(b"d\0%s\0" % name)
+                elif stat.S_ISREG(info.st_mode):
+                    sizes = (info.st_size, info.st_mtime_ns, info.st_ino)
+                    digest.update(b"f\0%s\0%d %d %d\n" % (name, *sizes))
+                else:
+                    return None
     except OSError:
         return None
-    return sorted(found)
+    return digest.hexdigest()
 
 
 def write_tree(files: Mapping[str, bytes], folder: Path) -> None:

@@ -35,8 +35,9 @@ import build  # noqa: E402  (benchmarks/build.py: the same articles as the build
 
 from digest.analysis.topic_corpus import Document, learned_topics  # noqa: E402
 from digest.config import topics_from_list  # noqa: E402
-from digest.pipeline import LEARN_BLOCK, _text_digest  # noqa: E402
+from digest.pipeline import LEARN_BLOCK  # noqa: E402
 from digest.store.cache import CachedAnalysis  # noqa: E402
+from digest.store.fingerprint import hash_texts  # noqa: E402
 
 
 def documents(n: int) -> list[Document]:
@@ -62,7 +63,7 @@ def main() -> None:
         raise SystemExit(f"skipped: the corpora are not at {build.CORPORA}")
     before, after = args.blocks * LEARN_BLOCK, (args.blocks + 1) * LEARN_BLOCK
     docs = documents(after)
-    digests = [_text_digest([d.language, d.title, d.paragraphs]) for d in docs]
+    digests = [hash_texts([d.language, d.title, d.paragraphs]) for d in docs]
     topics = tuple(topics_from_list(build.TOPICS))
     with tempfile.TemporaryDirectory() as folder:
         cache = CachedAnalysis(Path(folder), workers=args.workers, use_memory=False)

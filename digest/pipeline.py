@@ -242,7 +242,7 @@ def _learned(
     documents = [Document(a.slug, a.title, a.paragraphs, a.language or "en") for a in oldest_first]
     # The same documents learn the same vocabularies: a build whose blocks are unchanged (most
     # days) takes them as they were, without reading every article's part again.
-    texts = [_text_digest([d.language, d.title, d.paragraphs]) for d in documents]
+    texts = [hash_texts([d.language, d.title, d.paragraphs]) for d in documents]
 
     def learn() -> tuple[tuple[str, ...], ...]:
         topics = learned_topics(
@@ -285,10 +285,6 @@ def _vocabularies_for(value: Any, topics: Sequence[Topic]) -> bool:
         and len(value) == len(topics)
         and all(isinstance(w, tuple) and all(isinstance(x, str) for x in w) for w in value)
     )
-
-
-def _text_digest(value: Sequence[str | Sequence[str]]) -> str:
-    return hash_texts(value)
 
 
 def build_digest(config: DigestConfig, cache: BuildCache = analyze_serially) -> Digest:

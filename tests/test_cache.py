@@ -221,7 +221,7 @@ def test_an_entry_carries_its_analysis_key_however_the_build_got_it(
 
 
 def test_a_hash_of_texts_tells_apart_every_way_of_splitting_them() -> None:
-    # Analysis keys hash the article's texts without JSON (five times faster): the shape and
+    # Analysis keys hash the article's texts without JSON (twice as fast): the shape and
     # lengths go first, so texts split otherwise, or a text against a list of it, differ.
     from digest.store.fingerprint import hash_texts
 

@@ -37,3 +37,16 @@ def give_back_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def available_memory() -> int:
+    """Bytes the system could give this process without swapping (Linux's MemAvailable);
+    0 where it does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0

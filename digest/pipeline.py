@@ -145,7 +145,10 @@ def cached_analysis(
     build too (`mkdocs serve`); a one-off build would only hold them until it exits, 100,000
     articles' story terms and vocabulary parts included."""
     from digest.store.cache import CachedAnalysis
+    from digest.store.read_ahead import read_ahead
 
+    if config.cache_dir is not None and not in_memory:  # `serve` rebuilds: read already
+        read_ahead(config.cache_dir)
     return CachedAnalysis(config.cache_dir, config.workers, progress, use_memory=in_memory)
 
 

@@ -25,7 +25,9 @@ import json
 import logging
 import os
 import stat
+import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,10 +188,21 @@ def clear_all_but(
         return set(), 0
     sweep = _Sweep(expected, {os.path.join(site_dir, name) for name in kept_folders})
     with os.scandir(site_dir) as entries:
-        for entry in list(entries):
-            if not entry.name.startswith(".") and entry.path not in sweep.keep_folders:
-                sweep.visit(entry, entry.name)
+        top = [
+            e for e in entries if not e.name.startswith(".") and e.path not in sweep.keep_folders
+        ]
+    with ThreadPoolExecutor(SWEEP_THREADS, thread_name_prefix="digest-sweep") as pool:
+        sweep.pool = pool
+        for entry in top:
+            sweep.visit(entry, entry.name)
     return sweep.kept, sweep.removed
+
+
+# Folders of the site's top folders swept at once. The walk mostly waits on the disk (each
+# folder listed, each file's status read): when the system's page cache has let go of the
+# site, one at a time, the 120,000 folders of a 100,000-article site took 36 s (this disk
+# answered 4,500 random reads a second one at a time, 10,000 sixteen at a time).
+SWEEP_THREADS = 8
 
 
 class _Sweep:
@@ -200,6 +213,9 @@ class _Sweep:
         self.expected, self.keep_folders = expected, keep_folders
         self.kept: set[str] = set()
         self.removed = 0
+        # Sweeps the entries of each top folder (set by clear_all_but; None: one at a time).
+        self.pool: ThreadPoolExecutor | None = None
+        self._counting = threading.Lock()
 
     def visit(self, entry: os.DirEntry[str], dest: str) -> bool:
         """Clear one entry; whether anything in it stays."""
@@ -214,17 +230,20 @@ class _Sweep:
             self.kept.add(dest)
             return True
         os.unlink(entry.path)
-        self.removed += 1
+        with self._counting:
+            self.removed += 1
         return False
 
     def _folder(self, path: str, dest: str) -> bool:
-        left = False
         with os.scandir(path) as entries:
-            for entry in list(entries):
-                if entry.path in self.keep_folders:
-                    left = True
-                else:
-                    left = self.visit(entry, f"{dest}/{entry.name}") or left
+            listed = list(entries)
+        inside = [(e, f"{dest}/{e.name}") for e in listed if e.path not in self.keep_folders]
+        left = len(inside) < len(listed)
+        if self.pool is not None and "/" not in dest:  # a top folder: its entries at once
+            left = any(list(self.pool.map(lambda each: self.visit(*each), inside))) or left
+        else:
+            for entry, name in inside:
+                left = self.visit(entry, name) or left
         if not left:  # nothing in it is kept: gone, as MkDocs' cleaning leaves no empty folder
             with contextlib.suppress(OSError):
                 os.rmdir(path)

@@ -437,3 +437,35 @@ def test_converted_pages_are_written_a_part_at_a_time_during_a_build(
     again = PageStore(tmp_path, use_memory=False)
     again.load(pages)
     assert {key: again.get(key) for key in pages} == pages
+
+
+def test_stored_pages_are_read_a_part_at_a_time_when_asked_and_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.store import page_cache
+    from digest.store.cache import SummaryCache
+
+    count = 1_200
+    writer = page_cache.PageStore(tmp_path, use_memory=False)
+    keys = [f"page:{i:05d}" for i in range(count)]
+    for i, key in enumerate(keys):
+        writer.put(key, RenderedPage(f"<p>page {i}</p>", (), (), None))
+    writer.save()
+    reads: list[int] = []
+    read_values = SummaryCache.get_many
+
+    def counted(self: SummaryCache, keys: list[str], *args: object, **kwargs: object) -> object:
+        reads.append(len(keys))
+        return read_values(self, keys, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SummaryCache, "get_many", counted)
+    store = page_cache.PageStore(tmp_path, use_memory=False)
+    store.load([*keys, "page:missing"])
+    assert reads == []  # only which keys are there
+    assert store.has(keys[0]) and not store.has("page:missing")
+    pages = [store.get(key) for key in keys]
+    assert [p.html if p else None for p in pages] == [f"<p>page {i}</p>" for i in range(count)]
+    assert reads and max(reads) <= page_cache.FETCH_PAGES and sum(reads) == count
+    assert store.get(keys[0]) is None  # handed over once, not held to the end of the build
+    assert store.get("page:missing") is None
+    assert store.hits == count

@@ -26,12 +26,12 @@ import html
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.store.cache import reading, writing
+from digest.store.cache import SummaryCache, reading, writing
 
 log = logging.getLogger(__name__)
 
@@ -306,27 +306,37 @@ def decode_page(text: str) -> RenderedPage:
     return page
 
 
-# Converted pages written to the cache at a time during a build (see PageStore.put).
+# Converted pages written to the cache at a time during a build (see PageStore.put), and read
+# from it at a time (see PageStore.get).
 FLUSH_PAGES = 1000
+FETCH_PAGES = 500
 
 # Pages of the latest build in this process, for `mkdocs serve` rebuilds.
 _memory: dict[str, RenderedPage] = {}
 
 
 class PageStore:
-    """Converted pages by key: memory first, then the cache folder's SQLite file."""
+    """Converted pages by key: memory first, then the cache folder's SQLite file.
+
+    A build says which keys it expects (load); their pages are read when asked (get), a part at
+    a time in the order they were expected, and let go of once handed over: a build that takes
+    every page from the cache (into a new folder, or after a change every page shows) held all
+    their HTML at once, and at 100,000 articles its process peaked at 4.4 GiB."""
 
     def __init__(self, cache_dir: Path | None, *, use_memory: bool = True) -> None:
         self.cache_dir = cache_dir
         self.use_memory = use_memory
         self._found: dict[str, RenderedPage] = {}
+        # The expected keys the file holds, in the order expected, and where each stands.
+        self._stored: list[str] = []
+        self._place: dict[str, int] = {}
         self._used: set[str] = set()
         self._new: dict[str, RenderedPage] = {}
         # False once a write failed (a read-only cache): said once, not tried again.
         self._saving = True
 
     def load(self, keys: Iterable[str]) -> None:
-        """Fetch the entries for the keys a build expects."""
+        """Note the keys a build expects, and which of them the cache holds."""
         wanted = []
         for key in dict.fromkeys(keys):
             remembered = _memory.get(key) if self.use_memory else None
@@ -335,21 +345,37 @@ class PageStore:
             else:
                 wanted.append(key)
         if wanted and self.cache_dir is not None:
-            for key, text in self._read(wanted).items():
-                try:
-                    self._found[key] = decode_page(text)
-                except ValueError as error:
-                    log.debug("digest: cached page %s not used: %s", key, error)
+            held = self._read(wanted, lambda c: c.keys_in(wanted))
+            self._stored = [key for key in wanted if key in held]
+            self._place = {key: at for at, key in enumerate(self._stored)}
 
     def has(self, key: str) -> bool:
-        """Whether the key's page was found (without counting it as used)."""
-        return key in self._found
+        """Whether the key's page is in memory or the cache (without counting it as used); a
+        stored page that turns out damaged when read is then missing."""
+        return key in self._found or key in self._place
 
     def get(self, key: str) -> RenderedPage | None:
-        page = self._found.get(key)
+        if key not in self._found and key in self._place:
+            self._fetch(self._place[key])
+        # Handed over once; `mkdocs serve` keeps them for the next build (see save).
+        page = self._found.get(key) if self.use_memory else self._found.pop(key, None)
         if page is not None:
             self._used.add(key)
         return page
+
+    def _fetch(self, start: int) -> None:
+        """Read the stored pages from the one at start on, FETCH_PAGES of them."""
+        keys = [k for k in self._stored[start : start + FETCH_PAGES] if k in self._place]
+        found = self._read(keys, lambda c: c.get_many(keys))
+        for key in keys:
+            del self._place[key]  # asked once: not read again, found or not
+            text = found.get(key)
+            if text is None:
+                continue
+            try:
+                self._found[key] = decode_page(text)
+            except ValueError as error:
+                log.debug("digest: cached page %s not used: %s", key, error)
 
     def put(self, key: str, page: RenderedPage) -> None:
         self._new[key] = page
@@ -382,6 +408,8 @@ class PageStore:
             self.cache_dir, "converted pages", lambda c: c.put_many(new, used, churn=KEY_PREFIX)
         )
 
-    def _read(self, keys: list[str]) -> Mapping[str, str]:
+    def _read(
+        self, keys: list[str], read: Callable[[SummaryCache], dict[str, str]]
+    ) -> Mapping[str, str]:
         assert self.cache_dir is not None
-        return reading(self.cache_dir, "converted pages", lambda c: c.get_many(keys))
+        return reading(self.cache_dir, "converted pages", read) if keys else {}

@@ -279,3 +279,43 @@ def test_suggestions_are_named_by_distinctive_words_not_corpus_wide_ones() -> No
     names = {s.name for s in found.suggestions}
     budget_name = next(n for n in names if "Deficit" in n or "Appropriations" in n)
     assert "Percent" not in budget_name and "Federal" not in budget_name
+
+
+def test_eval_topics_by_story_counts_what_the_pages_show(tmp_path: Path) -> None:
+    # Two reports of one event, a day apart: only the first names Iran. Its story is on the
+    # Iran page, so a reader finds the second there too; scored by story it counts as on Iran.
+    crew = (
+        "The Stena Impero's crew of twenty-three remained aboard the vessel at Bandar Abbas "
+        "on Saturday, Stena Bulk chief executive Erik Hanell said in Gothenburg."
+    )
+    records = [
+        {
+            "title": "Iran's Revolutionary Guard seizes the Stena Impero in the Strait of Hormuz",
+            "text": "Iran's Revolutionary Guard seized the British-flagged tanker Stena Impero "
+            f"on Friday, Tehran said.\n\n{crew}\n\nIran said the ship broke maritime rules.",
+            "topics": ["Iran"],
+            "date": "2019-07-19",
+        },
+        {
+            "title": "Stena Impero crew held at Bandar Abbas, Stena Bulk says",
+            "text": f"{crew}\n\nErik Hanell said Stena Bulk had no contact with the Stena Impero "
+            "crew at Bandar Abbas and asked for access to the twenty-three sailors.",
+            "topics": [],
+            "date": "2019-07-20",
+        },
+        {"title": "Rain", "text": "Rain fell on Tuesday in Oslo.", "topics": [], "date": "2019-07-23"},
+    ]  # fmt: skip
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    config = str(REPO / "mkdocs.yml")
+    alone = run("eval", "topics", "-f", config, str(labels), "--errors", "5")
+    assert "3 articles, 0 wrong" in alone
+    by_story = run("eval", "topics", "-f", config, str(labels), "--stories", "--errors", "5")
+    assert "(articles, passages, counted by story)" in by_story
+    assert "line 2: labelled none; found Iran" in by_story
+    assert "line 3" not in by_story
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "topics": [], "date": "someday"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", "topics", "-f", config, str(bad), "--stories"])
+    assert result.exit_code == 2
+    assert "bad.jsonl:1: 'someday' is not a date" in result.output

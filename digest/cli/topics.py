@@ -341,6 +341,12 @@ def context(config_file: Path, content_dir: Path | None, words: int) -> None:
 )
 @click.option("--threshold", type=float, default=None, help="Override topic_threshold.")
 @click.option("--errors", "show_errors", type=int, default=0, help="List up to N wrong items.")
+@click.option(
+    "--stories",
+    is_flag=True,
+    help="Count an article as on every topic page that lists its story (stories grouped from "
+    "the labelled articles and their 'date's with the config's `stories:`), as readers see it.",
+)
 def eval_topics(
     config_file: Path,
     labels: Path,
@@ -348,6 +354,7 @@ def eval_topics(
     mode: str,
     threshold: float | None,
     show_errors: int,
+    stories: bool,
 ) -> None:
     """Score the configured topics against LABELS: precision, recall and F1 per topic.
 
@@ -361,12 +368,16 @@ def eval_topics(
         raise click.UsageError(f"{config_file}: no topics configured to evaluate")
     chosen = config.topic_mode if mode == "config" else mode
     try:
-        evaluation = evaluate(labels, _matcher(config, threshold), article, chosen)
+        if stories and labels.suffix in (".yml", ".yaml"):
+            raise LabelError(f"{labels}: --stories scores articles, not a paragraph labels file")
+        grouping = config.stories if stories else None
+        evaluation = evaluate(labels, _matcher(config, threshold), article, chosen, grouping)
     except LabelError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_USAGE)
     names = {t.slug: t.name for t in config.topics}
-    click.echo(f"{labels} ({evaluation.unit}s, {chosen})")
+    as_read = ", counted by story" if stories else ""
+    click.echo(f"{labels} ({evaluation.unit}s, {chosen}{as_read})")
     click.echo(format_evaluation(evaluation, names))
     for item in evaluation.errors[:show_errors]:
         gold = ", ".join(sorted(names[t] for t in item.gold)) or "none"

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from dateutil import parser as date_parser
+
+# The date of a labelled article that gives none: all such articles are of one day.
+UNDATED = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class EvaluationError(ValueError):
@@ -33,3 +39,14 @@ def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dic
         if not isinstance(row, dict):
             raise error(f"{where}: expected a JSON object")
         yield number, row
+
+
+def labelled_date(raw: dict[str, Any], where: str, error: type[ValueError]) -> datetime:
+    """A labelled article's optional ``date`` (UNDATED without one), always time-zone aware."""
+    if not raw.get("date"):
+        return UNDATED
+    try:
+        date = date_parser.parse(str(raw["date"]))
+    except (ValueError, OverflowError):
+        raise error(f"{where}: {raw['date']!r} is not a date") from None
+    return date if date.tzinfo is not None else date.replace(tzinfo=timezone.utc)

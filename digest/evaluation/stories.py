@@ -16,12 +16,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
-from dateutil import parser as date_parser
-
-from digest.evaluation.jsonl import EvaluationError, json_objects
+from digest.evaluation.jsonl import EvaluationError, json_objects, labelled_date
 from digest.model import Article, Story, StorySettings
 from digest.sources.text import paragraphs_of
 
@@ -74,14 +72,7 @@ def read_labels(path: Path) -> list[LabelledArticle]:
         for key in ("event", "title", "text"):
             if not isinstance(raw.get(key), (str, int)) or not str(raw[key]).strip():
                 raise EvaluationError(f"{where}: needs a non-empty {key!r} (or 'cluster')")
-        date = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        if raw.get("date"):
-            try:
-                date = date_parser.parse(str(raw["date"]))
-            except (ValueError, OverflowError):
-                raise EvaluationError(f"{where}: {raw['date']!r} is not a date") from None
-            if date.tzinfo is None:
-                date = date.replace(tzinfo=timezone.utc)
+        date = labelled_date(raw, where, EvaluationError)
         article = Article(
             source_path=f"{path.name}:{number}",
             slug=f"line-{number}",

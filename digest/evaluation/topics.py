@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -21,8 +22,8 @@ import yaml
 from digest.analysis.analyzer import split_article
 from digest.analysis.tokenizer import sentences_of
 from digest.analysis.topics import TopicMatcher
-from digest.evaluation.jsonl import json_objects
-from digest.model import Article, Topic
+from digest.evaluation.jsonl import UNDATED, json_objects, labelled_date
+from digest.model import Article, StorySettings, Topic
 from digest.sources.files import ArticleError, ContentReader
 from digest.sources.text import paragraphs_of
 from digest.wording import counted
@@ -221,10 +222,12 @@ class LabelledArticle:
     title: str
     paragraphs: tuple[str, ...]
     topics: tuple[str, ...]
+    # When it was published (stories group articles of nearby dates); UNDATED when not given.
+    date: datetime = UNDATED
 
 
 def read_jsonl(path: Path) -> Iterator[LabelledArticle]:
-    """Articles of a JSONL file: {"title", "text", "topics"} per line."""
+    """Articles of a JSONL file: {"title", "text", "topics"} per line, and optionally "date"."""
     for number, record in json_objects(path, LabelError):
         if not isinstance(record.get("text"), str):
             raise LabelError(f"{path}:{number}: each line needs a 'text' string")
@@ -236,6 +239,7 @@ def read_jsonl(path: Path) -> Iterator[LabelledArticle]:
             str(record.get("title") or ""),
             tuple(paragraphs_of(record["text"])),
             tuple(topics),
+            labelled_date(record, f"{path}:{number}", LabelError),
         )
 
 
@@ -255,12 +259,17 @@ def read_category_folders(root: Path) -> Iterator[LabelledArticle]:
 
 
 def evaluate_articles(
-    articles: Iterable[LabelledArticle], matcher: TopicMatcher, mode: str = "passages"
+    articles: Iterable[LabelledArticle],
+    matcher: TopicMatcher,
+    mode: str = "passages",
+    stories: StorySettings | None = None,
 ) -> Evaluation:
     """Score article-level labels: an article is in the topics it joins.
 
     With ``mode="sections"`` each article is in its one best topic, learned from all the
-    articles scored together, as ``topic_mode: sections`` does in a build.
+    articles scored together, as ``topic_mode: sections`` does in a build. With ``stories``
+    the articles are grouped into stories as a build groups them, and an article counts as on
+    every topic page that lists its story (``on_story_pages``): what a reader of the pages sees.
     """
     from digest.analysis.topic_corpus import (
         Document,
@@ -290,6 +299,8 @@ def evaluate_articles(
         predicted = [frozenset({slug} if slug else ()) for slug in chosen]
     else:
         predicted = [frozenset(a.topic for a in attributions) for attributions in found]
+    if stories is not None:
+        predicted = on_story_pages(labelled, predicted, stories)
     items = [
         Labelled(item.id, gold, guess)
         for item, gold, guess in zip(labelled, golds, predicted, strict=True)
@@ -297,14 +308,48 @@ def evaluate_articles(
     return score(items, [t.slug for t in matcher.topics], "article")
 
 
+def on_story_pages(
+    labelled: Sequence[LabelledArticle],
+    predicted: Sequence[frozenset[str]],
+    settings: StorySettings,
+) -> list[frozenset[str]]:
+    """Each article's topics as the pages show it: a topic page lists a story when one of its
+    articles is on the topic, so every article of that story is there for a reader."""
+    from digest.analysis.stories import cluster_stories
+
+    articles = [
+        Article(
+            source_path=str(n),
+            slug=f"item-{n}",
+            title=item.title,
+            date=item.date,
+            paragraphs=item.paragraphs,
+            language="en",
+        )
+        for n, item in enumerate(labelled)
+    ]
+    shown = list(predicted)
+    for story in cluster_stories(articles, settings):
+        members = [int(path) for path in story.articles]
+        together = frozenset().union(*(predicted[n] for n in members))
+        for n in members:
+            shown[n] = together
+    return shown
+
+
 def evaluate(
-    labels: Path, matcher: TopicMatcher, article_path: Path | None = None, mode: str = "passages"
+    labels: Path,
+    matcher: TopicMatcher,
+    article_path: Path | None = None,
+    mode: str = "passages",
+    stories: StorySettings | None = None,
 ) -> Evaluation:
-    """Score the matcher against LABELS, whichever of the three formats it is."""
+    """Score the matcher against LABELS, whichever of the three formats it is (``stories``:
+    as a reader meets the pages, see evaluate_articles; articles only)."""
     if labels.is_dir():
-        return evaluate_articles(read_category_folders(labels), matcher, mode)
+        return evaluate_articles(read_category_folders(labels), matcher, mode, stories)
     if labels.suffix == ".jsonl":
-        return evaluate_articles(read_jsonl(labels), matcher, mode)
+        return evaluate_articles(read_jsonl(labels), matcher, mode, stories)
     if labels.suffix in (".yml", ".yaml"):
         return evaluate_paragraphs(labels, matcher, article_path)
     raise LabelError(

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from digest.analysis.topics import TopicMatcher
+from digest.evaluation.jsonl import labelled_date
 from digest.evaluation.topics import LabelledArticle, evaluate_articles, format_evaluation
 from digest.project import load_project
 from digest.sources.text import paragraphs_of
@@ -34,6 +35,7 @@ CORPORA = next(
     REPO.parent / "shared" / "corpora",
 )
 LABELS = Path(__file__).with_name("real-topics.yml")
+BLIND = Path(__file__).with_name("blind-topics.yml")
 
 
 def labelled_articles() -> list[LabelledArticle]:
@@ -64,6 +66,46 @@ def labelled_articles() -> list[LabelledArticle]:
                     tuple(events[prefix]),
                 )
             )
+    return found
+
+
+def _blind_texts() -> dict[str, tuple[str, str, str]]:
+    """Every article blind-topics.yml may name: id -> (headline, text, date or "")."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for line in (CORPORA / "news-decks" / "decks-even.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        found[f"decks/{r['id']}"] = (r["title"], r["text"], r.get("date") or "")
+    for line in (CORPORA / "basil-events" / "events-even.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        found[f"basil/{r['event'][:8]}/{r['source']}"] = (r["title"], r["text"], r["date"])
+    for line in (CORPORA / "multi-news-sample" / "clusters.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        for n, document in enumerate(r["documents"]):
+            # multi-news keeps no headline: its first line stands in, as a reader's file would.
+            text = document["text"]
+            found[f"{r['id']}/{n}"] = (text.split("\n")[0][:120], text, "")
+    for line in (CORPORA / "ecbplus-even" / "stories-even.jsonl").open(encoding="utf-8"):
+        r = json.loads(line)
+        found[r["id"]] = (r["title"], r["text"], "")
+    for path in sorted((CORPORA / "bbc-news-summary" / "articles").glob("*/*.txt")):
+        lines = [x for x in path.read_text(encoding="latin-1").splitlines() if x.strip()]
+        found[f"bbc/{path.parent.name}/{path.stem}"] = (lines[0], "\n\n".join(lines[1:]), "")
+    return found
+
+
+def blind_articles(clear_only: bool = False) -> list[LabelledArticle]:
+    """The articles of blind-topics.yml (labelled without seeing the digest), with their dates
+    where the corpus has them; ``clear_only`` leaves out the borderline decisions."""
+    labels = yaml.safe_load(BLIND.read_text(encoding="utf-8"))["articles"]
+    texts = _blind_texts()
+    found = []
+    for key, label in labels.items():
+        if clear_only and label["confidence"] != "clear":
+            continue
+        title, text, date = texts[key]
+        when = labelled_date({"date": date}, key, ValueError)
+        paragraphs = tuple(paragraphs_of(text))
+        found.append(LabelledArticle(key, title, paragraphs, tuple(label["topics"]), when))
     return found
 
 

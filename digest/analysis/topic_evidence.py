@@ -14,9 +14,7 @@ corpus and language, never a word of one example:
   matches sit inside a longer name ("Kayla Mueller" for the keyword Mueller);
 - the topic's vocabulary: how many of its ``context`` words the article uses, configured or
   learned from the corpus's clear members (digest.analysis.topic_corpus.learn_vocabulary);
-- whether it is the article's main topic: its matches against the best topic's (against two
-  when the best has fewer: one mention makes no topic the main one, in every corpus we
-  measured; see benchmarks/topics_split.py).
+- whether it is the article's main topic: its matches against the best topic's.
 
 The decision is logistic regression: the article joins when the weighted sum of the features
 (the log-odds of membership) is above zero. The weights were fitted by L2-regularised maximum
@@ -60,9 +58,7 @@ class Evidence:
     paragraphs: int  # paragraphs about the topic, by their own words or continuing it
     quoted: float  # share of the matches inside quotations
     vocabulary: int  # distinct context words (configured or learned) in the article
-    # This topic's matches over the article's best topic's, or over MAIN_MATCHES if that is
-    # more (1: the main topic; a single mention is half of that even when nothing else is).
-    main: float
+    main: float  # this topic's matches over the article's best topic's (1: the main topic)
     first: float  # where the first body match is, 0 (top) to 1 (last sentence)
     brief: bool  # an article of at most four sentences
     # Half or more of the matches stand inside a longer name ("Kayla Mueller", "Carl Mueller")

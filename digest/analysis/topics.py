@@ -86,9 +86,6 @@ LEDE = 2
 # How many distinct context words (a topic's ``context``) confirm a keyword's sense: one could
 # be a coincidence ("FBI" in a hostage story), two rarely are.
 CONTEXT_MIN = 2
-# The matches (headline included) it takes to be an article's main topic: one mention makes
-# no topic the main one, even when no other topic is named (the "main topic" feature).
-MAIN_MATCHES = 2
 # A section of its own: paragraphs with their own evidence, and distinct keywords, at least.
 SECTION_PARAGRAPHS = 2
 SECTION_KEYWORDS = 2
@@ -926,7 +923,6 @@ class TopicMatcher:
         headline = bool(found.headline[slug])
         lead = set().union(*(found.keywords_at.get(i, {}).get(slug, set()) for i in ordered[:LEDE]))
         best = max((found.matches[s] + len(found.headline[s]) for s in found.headline), default=0)
-        best = max(best, MAIN_MATCHES)
         mine = found.matches[slug] + len(found.headline[slug])
         first = found.first.get(slug)
         late = 0.0 if headline or first is None else first / max(1, total - 1)
@@ -945,7 +941,7 @@ class TopicMatcher:
             paragraphs=0,
             quoted=found.quoted[slug] / matches if matches else 0.0,
             vocabulary=len(found.context[slug]),
-            main=mine / best,
+            main=mine / best if best else 0.0,
             first=late,
             brief=total <= BRIEF,
             other_name=unconfirmed and named > 0 and 2 * found.in_name[slug] >= named,

@@ -303,7 +303,7 @@ def test_eval_topics_by_story_counts_what_the_pages_show(tmp_path: Path) -> None
             "topics": [],
             "date": "2019-07-20",
         },
-        {"title": "Rain", "text": "Rain fell on Tuesday in Oslo.", "topics": [], "date": "2019-07-23"},
+        {"title": "Rain", "text": "Rain fell in Oslo.", "topics": [], "date": "2019-07-23"},
     ]  # fmt: skip
     labels = tmp_path / "labels.jsonl"
     labels.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")

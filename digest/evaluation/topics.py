@@ -324,7 +324,7 @@ def on_story_pages(
             title=item.title,
             date=item.date,
             paragraphs=item.paragraphs,
-            language="en",
+            language="en",  # as the matcher above reads them (labelled articles are English)
         )
         for n, item in enumerate(labelled)
     ]

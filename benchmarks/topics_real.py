@@ -93,15 +93,21 @@ def _blind_texts() -> dict[str, tuple[str, str, str]]:
     return found
 
 
-def blind_articles(clear_only: bool = False) -> list[LabelledArticle]:
+def _blind_labels() -> dict[str, dict]:
+    return yaml.safe_load(BLIND.read_text(encoding="utf-8"))["articles"]
+
+
+def clear_ids() -> set[str]:
+    """The blind-topics.yml articles whose labels are not marked borderline."""
+    return {key for key, label in _blind_labels().items() if label["confidence"] == "clear"}
+
+
+def blind_articles() -> list[LabelledArticle]:
     """The articles of blind-topics.yml (labelled without seeing the digest), with their dates
-    where the corpus has them; ``clear_only`` leaves out the borderline decisions."""
-    labels = yaml.safe_load(BLIND.read_text(encoding="utf-8"))["articles"]
+    where the corpus has them."""
     texts = _blind_texts()
     found = []
-    for key, label in labels.items():
-        if clear_only and label["confidence"] != "clear":
-            continue
+    for key, label in _blind_labels().items():
         title, text, date = texts[key]
         when = labelled_date({"date": date}, key, ValueError)
         paragraphs = tuple(paragraphs_of(text))

@@ -376,6 +376,22 @@ def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
     assert matcher.analyse([], [], (kayla,)).joined == ()
 
 
+def test_a_brief_items_headline_carries_its_topic_into_the_sentence_after_it() -> None:
+    # A feed item: the headline names the subject, the one-line summary says what happened.
+    matcher = shipped()
+    title = "Iran seizes a British-flagged ship in the Gulf"
+    body = ["The vessel was boarded by commandos on Friday, officials in London said."]
+    (found,) = matcher.analyse(body, sentences_of(body), (title,)).joined
+    assert found.topic == "iran" and found.sentences == (0,)
+    # Its sentence about another topic keeps that topic; the headline carries into none.
+    other = ["Venezuela's opposition called for new protests in Caracas on Friday."]
+    joined = matcher.analyse(other, sentences_of(other), (title,)).joined
+    assert [(a.topic, a.sentences) for a in joined if a.topic == "iran"] in ([], [("iran", ())])
+    # A long article whose body never names the topic does not join on its headline alone.
+    long_body = [f"Paragraph {n} is about shipping rates and insurance costs." for n in range(8)]
+    assert matcher.analyse(long_body, sentences_of(long_body), (title,)).joined == ()
+
+
 def test_a_days_new_articles_leave_the_learned_vocabulary_as_it_was(monkeypatch) -> None:
     # The vocabulary is in every article's analysis key: learned from whole blocks of the
     # oldest articles, a daily update that adds a few newer ones keeps every kept summary.

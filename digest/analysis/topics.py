@@ -16,7 +16,9 @@ topic in steps, each of which the explanation can name:
    rebels", "Venezuelan-born"), is a mention in passing, not evidence.
 4. **Continuation.** A paragraph with no evidence of its own belongs to a topic when it lies
    between paragraphs of that topic, or when it opens by pointing back ("He", "They", "This")
-   to a paragraph about it.
+   to a paragraph about it. In a brief item (a feed item, a wire brief: at most four
+   sentences) the headline continues into the first sentences as a mention would, so
+   "Iran seizes tanker" over "The ship was boarded on Friday" is about Iran.
 5. **Joining.** Each sentence is about the topic it has most evidence for; one without
    evidence continues a mention up to two sentences before it. Whether the article joins a
    topic is a logistic model's decision (digest.analysis.topic_evidence) over evidence that
@@ -873,6 +875,8 @@ class TopicMatcher:
             # The headline names the topic and the body speaks its vocabulary without a
             # keyword: the sentences with context words are the part about it.
             about = tuple(sorted({i for i in context.values() if i >= 0}))
+        if not about and found.headline[slug] and len(sentences) <= BRIEF:
+            about = headline_carried(sentences, carried)
         if not about and (sentences or not found.headline[slug]):
             return None  # (an item that is only a headline is all about what it names)
         paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
@@ -964,6 +968,17 @@ class TopicMatcher:
             )
             for report in found.reports
         )
+
+
+def headline_carried(sentences: Sequence[Sentence], carried: _Carried) -> tuple[int, ...]:
+    """The opening sentences a brief item's headline carries its topic into.
+
+    A feed item or a wire brief names its subject in the headline and says what happened in a
+    sentence or two without naming it again ("Iran seizes tanker" / "The ship was taken on
+    Friday"): the headline stands before the first sentence as a mention does before the
+    sentences that continue it (CARRY), as long as they have no topic of their own."""
+    opening = sorted(sentences, key=lambda s: s.index)[:CARRY]
+    return tuple(s.index for s in opening if not carried.sentence_topics.get(s.index))
 
 
 def record_context(

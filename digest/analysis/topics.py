@@ -382,13 +382,6 @@ class CompiledTopic:
     # sentence tries only the phrases it holds a first word of, not all of them.
     keyword_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
     context_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
-    # Context words that are all words of its keywords: they show where the topic is talked
-    # about, but do not confirm a keyword's sense (see ``confirming``).
-    echoes: frozenset[str] = frozenset()
-
-    def confirming(self, context: dict[str, int]) -> dict[str, int]:
-        """The context words found that confirm the topic's sense: those beyond its keywords."""
-        return {word: at for word, at in context.items() if word not in self.echoes}
 
     @classmethod
     def of(cls, topic: Topic, language: str = "en") -> CompiledTopic:
@@ -403,11 +396,6 @@ class CompiledTopic:
         exclude = tuple(parse(topic.exclude))
         stems = frozenset(v for k in keywords for variants in k.variants for v in variants)
         context = tuple(parse(topic.context))
-        # A keyword's own words are no second opinion on its sense: "investigation" and
-        # "Russia" cannot confirm that "Russia investigation" means the topic's inquiry.
-        echoes = frozenset(
-            c.phrase for c in context if not c.unspaced and all(v & stems for v in c.variants)
-        )
         unspaced = any(k.unspaced for k in keywords)
         context_stems = frozenset(v for k in context for variants in k.variants for v in variants)
         return cls(
@@ -420,7 +408,6 @@ class CompiledTopic:
             context_stems,
             _first_word_index(keywords),
             _first_word_index(context),
-            echoes,
         )
 
 
@@ -883,8 +870,7 @@ class TopicMatcher:
             s.index for s in sentences if slug in carried.sentence_topics.get(s.index, ())
         )
         context = found.context[slug]
-        confirming = compiled.confirming(context)
-        agrees = len(confirming) >= CONTEXT_MIN
+        agrees = len(context) >= CONTEXT_MIN
         if not about and found.headline[slug] and agrees:
             # The headline names the topic and the body speaks its vocabulary without a
             # keyword: the sentences with context words are the part about it.
@@ -894,8 +880,7 @@ class TopicMatcher:
         if not about and (sentences or not found.headline[slug]):
             return None  # (an item that is only a headline is all about what it names)
         paragraphs = tuple(sorted({s.paragraph for s in sentences if s.index in set(about)}))
-        weighed = self._weigh(slug, sentences, about, found, len(confirming))
-        evidence = replace(weighed, paragraphs=len(paragraphs))
+        evidence = replace(self._weigh(slug, sentences, about, found), paragraphs=len(paragraphs))
         decision = decide(evidence)
         share = len(about) / len(sentences) if sentences else 1.0
         section = own_section(slug, found, carried, share, self.threshold)
@@ -921,21 +906,15 @@ class TopicMatcher:
             joined=joined,
             sentences=about,
             lead=evidence.headline or evidence.lede > 0,
-            context=tuple(confirming) if agrees else (),
+            context=tuple(context) if agrees else (),
             reason=reason,
             decision=decision,
         )
 
     def _weigh(
-        self,
-        slug: str,
-        sentences: Sequence[Sentence],
-        about: tuple[int, ...],
-        found: _Found,
-        vocabulary: int,
+        self, slug: str, sentences: Sequence[Sentence], about: tuple[int, ...], found: _Found
     ) -> Evidence:
-        """The features of one topic's evidence in the article (see topic_evidence);
-        ``vocabulary``: how many context words confirm the keywords' sense."""
+        """The features of one topic's evidence in the article (see topic_evidence)."""
         total = max(1, len(sentences))
         ordered = sorted(s.index for s in sentences)
         rank = {index: n for n, index in enumerate(ordered)}
@@ -955,7 +934,7 @@ class TopicMatcher:
         named = len(found.headline[slug]) + matches
         # The keyword's sense is confirmed by a second keyword or by the topic's vocabulary;
         # without either, a match inside another name ("Kayla Mueller") is likely another sense.
-        unconfirmed = len(found.distinct[slug]) == 1 and vocabulary < CONTEXT_MIN
+        unconfirmed = len(found.distinct[slug]) == 1 and len(found.context[slug]) < CONTEXT_MIN
         return Evidence(
             headline=headline,
             lede=len(lead),
@@ -965,7 +944,7 @@ class TopicMatcher:
             sentences=found.in_sentences[slug],
             paragraphs=0,
             quoted=found.quoted[slug] / matches if matches else 0.0,
-            vocabulary=vocabulary,
+            vocabulary=len(found.context[slug]),
             main=mine / best if best else 0.0,
             first=late,
             brief=total <= BRIEF,

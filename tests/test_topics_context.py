@@ -383,10 +383,11 @@ def test_a_brief_items_headline_carries_its_topic_into_the_sentence_after_it() -
     body = ["The vessel was boarded by commandos on Friday, officials in London said."]
     (found,) = matcher.analyse(body, sentences_of(body), (title,)).joined
     assert found.topic == "iran" and found.sentences == (0,)
-    # Its sentence about another topic keeps that topic; the headline carries into none.
+    # A sentence about another topic keeps that topic; the headline carries into none.
     other = ["Venezuela's opposition called for new protests in Caracas on Friday."]
-    joined = matcher.analyse(other, sentences_of(other), (title,)).joined
-    assert [(a.topic, a.sentences) for a in joined if a.topic == "iran"] in ([], [("iran", ())])
+    assert [a.topic for a in matcher.analyse(other, sentences_of(other), (title,)).joined] == [
+        "venezuela"
+    ]
     # A long article whose body never names the topic does not join on its headline alone.
     long_body = [f"Paragraph {n} is about shipping rates and insurance costs." for n in range(8)]
     assert matcher.analyse(long_body, sentences_of(long_body), (title,)).joined == ()

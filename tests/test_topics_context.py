@@ -511,3 +511,38 @@ def test_the_counts_of_earlier_runs_of_articles_are_kept_and_merge_to_the_same_v
         )
     expected = counted_afresh(15)
     assert learned(15) == expected and read == []
+
+
+HAVANA = [
+    "Shoppers in Havana queued for hours on Saturday for chicken and cooking oil, as the "
+    "shortages that began in the capital spread to provincial towns.",
+    "The government has rationed rice, eggs and soap since May. State stores open each morning "
+    "with half-empty shelves.",
+    "Officials blame tighter US sanctions on shipping and remittances for the squeeze.",
+    "Economists say the island's farms grow a fraction of what it eats, and imports cost more "
+    "every year.",
+    "Private restaurants have cut their menus, and some have closed for lack of flour.",
+    "Tourism, the main source of hard currency, fell by a fifth in the first half of the year.",
+    "Cuba has long relied on cheap oil from Venezuela, its closest ally, to keep its power "
+    "plants running.",
+    "Shipments have halved since Nicolas Maduro's government ran short of crude of its own, "
+    "and blackouts have followed.",
+]
+
+
+def test_two_closing_paragraphs_about_a_topic_are_an_aside_unless_the_article_is_a_round_up():
+    matcher = shipped()
+    title = "Long queues return to Havana as shortages spread"
+    aside = matcher.analyse(HAVANA, sentences_of(HAVANA), (title,))
+    (venezuela,) = [a for a in aside.topics if a.topic == "venezuela"]
+    # Two adjacent paragraphs with their own keywords, but they close a report on Cuba.
+    assert not venezuela.joined and "passage of its own" not in venezuela.reason
+    # The same closing passage after a section about another topic ends a round-up.
+    round_up = [
+        "Iran said on Monday it would resume enriching uranium beyond the nuclear deal's limits.",
+        "Tehran gave the remaining signatories sixty days to ease the sanctions on its oil.",
+        *HAVANA[2:],
+    ]
+    title = "The week abroad: Iran's deadline, Cuba's queues"
+    found = matcher.analyse(round_up, sentences_of(round_up), (title,))
+    assert {"iran", "venezuela"} <= {a.topic for a in found.joined}

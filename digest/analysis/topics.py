@@ -27,7 +27,9 @@ topic in steps, each of which the explanation can name:
    quotations, the topic's vocabulary (``context``, configured or learned from the corpus),
    whether it is the main topic, and whether the keyword sits inside another name with nothing
    to confirm its sense. A passage of the article's own about a topic (adjacent paragraphs,
-   two with their own keywords) joins it too, as a round-up story covers several subjects.
+   two with their own keywords) joins it too, as a round-up story covers several subjects;
+   in its last third only after another topic's passage (else it closes a report on
+   something else).
    The result depends on the article and the topics alone, so the summary cache (keyed by
    the topics) stays exact.
 
@@ -1032,7 +1034,11 @@ def own_section(
     its subjects: a run of adjacent paragraphs about it, two or more by their own words,
     with two or more distinct keywords and at least the threshold's share. The model
     weighs what an article is about; a section is what ``topic_mode: passages`` promises
-    to list as well. Returns the run's first and last paragraph."""
+    to list as well. A run that opens in the article's last third is a section only in a
+    round-up, whose earlier paragraphs cover another topic (the seed's Iran after Venezuela);
+    elsewhere it is the closing aside of a report on something else ("two closing paragraphs
+    about Venezuela" in a report on Cuba), and only the model decides, weighing its lateness.
+    Returns the run's first and last paragraph."""
     if share < threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
         return None
     run: list[int] = []
@@ -1040,10 +1046,17 @@ def own_section(
         if slug in own or slug in carried.continued[index]:
             run.append(index)
             if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
-                return run[0], index
+                aside = 3 * run[0] >= 2 * len(found.own) and not _after_another(slug, found, run[0])
+                return None if aside else (run[0], index)
         else:
             run = []
     return None
+
+
+def _after_another(slug: str, found: _Found, start: int) -> bool:
+    """Whether another topic has paragraphs of its own (a section's worth) before ``start``."""
+    before = Counter(other for own in found.own[:start] for other in own if other != slug)
+    return any(count >= SECTION_PARAGRAPHS for count in before.values())
 
 
 def _ordered(

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
@@ -1035,28 +1035,37 @@ def own_section(
     with two or more distinct keywords and at least the threshold's share. The model
     weighs what an article is about; a section is what ``topic_mode: passages`` promises
     to list as well. A run that opens in the article's last third is a section only in a
-    round-up, whose earlier paragraphs cover another topic (the seed's Iran after Venezuela);
-    elsewhere it is the closing aside of a report on something else ("two closing paragraphs
-    about Venezuela" in a report on Cuba), and only the model decides, weighing its lateness.
+    round-up, after another topic's passage (the seed's Iran after Venezuela); elsewhere it
+    is the closing aside of a report on something else ("two closing paragraphs about
+    Venezuela" in a report on Cuba), and only the model decides, weighing its lateness.
     Returns the run's first and last paragraph."""
     if share < threshold or len(found.distinct[slug]) < SECTION_KEYWORDS:
         return None
-    run: list[int] = []
-    for index, own in enumerate(found.own):
-        if slug in own or slug in carried.continued[index]:
-            run.append(index)
-            if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
-                aside = 3 * run[0] >= 2 * len(found.own) and not _after_another(slug, found, run[0])
-                return None if aside else (run[0], index)
-        else:
-            run = []
+    total = len(found.own)
+    for first, last in _passages(slug, found, carried, total):
+        if 3 * first < 2 * total or _after_another(slug, found, carried, first):
+            return first, last
     return None
 
 
-def _after_another(slug: str, found: _Found, start: int) -> bool:
-    """Whether another topic has paragraphs of its own (a section's worth) before ``start``."""
-    before = Counter(other for own in found.own[:start] for other in own if other != slug)
-    return any(count >= SECTION_PARAGRAPHS for count in before.values())
+def _passages(slug: str, found: _Found, carried: _Carried, end: int) -> Iterator[tuple[int, int]]:
+    """Runs of adjacent paragraphs about the topic before ``end``, each ending where it has
+    SECTION_PARAGRAPHS paragraphs with the topic's own words: (first, last)."""
+    run: list[int] = []
+    for index in range(end):
+        if slug in found.own[index] or slug in carried.continued[index]:
+            run.append(index)
+            if sum(slug in found.own[i] for i in run) >= SECTION_PARAGRAPHS:
+                yield run[0], index
+                run = []
+        else:
+            run = []
+
+
+def _after_another(slug: str, found: _Found, carried: _Carried, start: int) -> bool:
+    """Whether another topic has a passage of its own before paragraph ``start``."""
+    others = sorted({other for own in found.own[:start] for other in own} - {slug})
+    return any(next(_passages(other, found, carried, start), None) for other in others)
 
 
 def _ordered(

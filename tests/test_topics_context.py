@@ -84,6 +84,19 @@ def test_the_same_keyword_with_the_topics_context_joins() -> None:
     assert "election-interference" not in joined("kayla-mueller", TopicMatcher(plain))
 
 
+def test_a_keywords_own_words_do_not_confirm_its_sense() -> None:
+    # "Russia probe" holds two context words (Russia, probe): they are the keyword, not a
+    # second opinion. The same words elsewhere in the article count.
+    matcher = shipped()
+    body = ("Senators said the Russia probe would widen.", "It was a quiet week.")
+    alone = matcher.analyse(body, sentences_of(body), ("Senate vote",)).topics
+    assert [a.context for a in alone if a.topic == "election-interference"] == [()]
+    more = (body[0], "Moscow denied it, and prosecutors said nothing.")
+    found = matcher.analyse(more, sentences_of(more), ("Senate vote",)).topics
+    (context,) = [a.context for a in found if a.topic == "election-interference"]
+    assert set(context) == {"Moscow", "prosecutors"}
+
+
 def test_a_headline_and_lede_naming_a_topic_join_without_its_context() -> None:
     # Iran in the headline and the first sentence of a cyber story: none of Iran's configured
     # context words (nuclear, sanctions) need to be there.

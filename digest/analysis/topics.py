@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
@@ -439,6 +439,8 @@ class Hit:
     quoted: bool = False
     # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing.
     in_name: bool = False
+    # The words it took (token positions in the sentence; none for unspaced scripts).
+    span: tuple[int, ...] = ()
 
 
 def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool:
@@ -560,7 +562,7 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
                 kind = "evidence"
             quoted = inside_quotation(tokens.text, tokens.starts[span[0]])
             named = in_longer_name(tokens, span)
-            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted, named))
+            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted, named, span))
     return hits
 
 
@@ -761,10 +763,11 @@ class TopicMatcher:
         topics = self.compiled(language)
         for text in headline:
             tokens = Tokens(text, language)
-            record_context(tokens, found.context, topics)
+            hits = {c.topic.slug: sentence_hits(c, tokens) for c in topics}
+            record_context(tokens, found.context, topics, keywords=hits)
             for compiled in topics:
                 slug = compiled.topic.slug
-                for hit in sentence_hits(compiled, tokens):
+                for hit in hits[slug]:
                     if hit.kind == "evidence":
                         found.headline[slug].append(hit.text)
                         found.distinct[slug].add(hit.keyword)
@@ -800,11 +803,12 @@ class TopicMatcher:
         """Record one sentence's matches; return the topics it gives the most evidence for."""
         tokens = Tokens(sentence.text, language)
         topics = self.compiled(language)
-        record_context(tokens, found.context, topics, sentence.index)
+        hits_of = {c.topic.slug: sentence_hits(c, tokens) for c in topics}
+        record_context(tokens, found.context, topics, sentence.index, hits_of)
         counted: dict[str, list[Hit]] = {}
         for compiled in topics:
             slug = compiled.topic.slug
-            for hit in sentence_hits(compiled, tokens):
+            for hit in hits_of[slug]:
                 buckets[hit.kind].setdefault(slug, []).append(hit.text)
                 if hit.kind == "evidence":
                     counted.setdefault(slug, []).append(hit)
@@ -988,13 +992,19 @@ def record_context(
     found: dict[str, dict[str, int]],
     topics: Sequence[CompiledTopic],
     index: int = -1,
+    keywords: Mapping[str, Sequence[Hit]] | None = None,
 ) -> None:
     """Record each topic's context words in one sentence: word as written -> the index of
-    the first sentence it is in (-1: the headline). One entry per context phrase."""
+    the first sentence it is in (-1: the headline). One entry per context phrase.
+
+    A context word inside one of the topic's own keyword matches ("probe" in "Russia probe")
+    is that keyword again, not a second word confirming its sense: those tokens are skipped."""
     for compiled in topics:
         if not compiled.context:
             continue
         seen = found[compiled.topic.slug]
+        hits = keywords.get(compiled.topic.slug, ()) if keywords else ()
+        taken = {p for hit in hits for p in hit.span}
         for phrase in compiled.context:
             if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
                 seen[phrase.phrase] = index
@@ -1002,7 +1012,7 @@ def record_context(
             continue  # most sentences hold no context word
         for position in _candidates(compiled.context_index, tokens):
             phrase = compiled.context[position]
-            if phrase.phrase not in seen and phrase.find(tokens, set()):
+            if phrase.phrase not in seen and phrase.find(tokens, taken):
                 seen[phrase.phrase] = index
 
 

@@ -1,4 +1,4 @@
-"""Topic attribution on fresh 2018-2020 coverage (benchmarks/fresh-topics.yml), by its halves.
+"""Topic attribution on fresh 2017-2021 coverage (benchmarks/fresh*-topics.yml), by its halves.
 
 The labels name pages by url; their texts (the openings a search library stored, about 2,000
 characters each) are not part of the project. Whoever holds them keeps one file per page,
@@ -6,6 +6,7 @@ characters each) are not part of the project. Whoever holds them keeps one file 
 
     python benchmarks/topics_fresh.py --texts DIR --half tune
     python benchmarks/topics_fresh.py --texts DIR --half held-out --stories
+    python benchmarks/topics_fresh.py --labels benchmarks/fresh2-topics.yml --texts DIR2 --half tune
 
 A page's headline is its first line shaped like one (four or more words, at most 150
 characters, no closing full stop) within its first four lines, the lines above it being page
@@ -46,9 +47,11 @@ def headline_and_body(text: str) -> tuple[str, str]:
     return lines[0][:120], "\n\n".join(lines)
 
 
-def fresh_articles(texts: Path, half: str, clear_only: bool) -> list[LabelledArticle]:
+def fresh_articles(
+    texts: Path, half: str, clear_only: bool, labels: Path = LABELS
+) -> list[LabelledArticle]:
     articles = []
-    for key, label in yaml.safe_load(LABELS.read_text(encoding="utf-8"))["pages"].items():
+    for key, label in yaml.safe_load(labels.read_text(encoding="utf-8"))["pages"].items():
         if label["side"] != half or (clear_only and label["confidence"] != "clear"):
             continue
         raw = (texts / f"{key}.txt").read_text(encoding="utf-8").split("\n", 2)[2]
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=Path, required=True, help="the pages' texts: DIR/<id>.txt")
     parser.add_argument("--half", choices=("tune", "held-out"), required=True)
+    parser.add_argument(
+        "--labels", type=Path, default=LABELS, help="the labels (default: fresh-topics.yml)"
+    )
     parser.add_argument("--clear", action="store_true", help="leave out borderline labels")
     parser.add_argument(
         "--stories", action="store_true", help="count an article on its story's topic pages"
@@ -75,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no page texts at {args.texts}", file=sys.stderr)
         return 1
     project = load_project(REPO / "mkdocs.yml")
-    articles = fresh_articles(args.texts, args.half, args.clear)
+    articles = fresh_articles(args.texts, args.half, args.clear, args.labels)
     if args.brief:
         articles = [as_feed_item(a) for a in articles]
     topics = with_vocabulary(articles, project.topics)
-    name = f"fresh {args.half}{', clear labels' if args.clear else ''}"
+    name = f"{args.labels.stem} {args.half}{', clear labels' if args.clear else ''}"
     report(name, articles, topics, project.stories if args.stories else None)
     return 0
 

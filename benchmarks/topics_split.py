@@ -14,8 +14,14 @@ Four labelled sets, all read from ../shared/corpora at run time (never copied he
 Each set is split in two by a hash of the item's id (a BASIL event's three articles by the
 event's id, so one event never sits on both sides): ``--half tune`` is what the evidence model's
 weights were chosen on; ``--half held-out`` was scored once, at the end. The shipped weights
-were fitted on the real, es and bbc tune halves (``--fit`` uses those unless ``--only`` names
-others; the blind set came later).
+were fitted on every tune half: real, blind, es and bbc, and the tune halves of the two fresh
+sets (benchmarks/fresh-topics.yml, fresh2-topics.yml), whose page texts are not in the project:
+
+    python benchmarks/topics_split.py --half tune --fit --penalty 3 \
+        --fresh /path/to/fresh-texts --fresh2 /path/to/fresh2-texts
+
+(``--only`` fits on the named sets alone; without ``--fresh`` and ``--fresh2`` the fit leaves
+those out.)
 
     python benchmarks/topics_split.py --half tune
     python benchmarks/topics_split.py --half held-out
@@ -192,6 +198,19 @@ def report(
         print(f"      {titles[item.id][:90]}")
 
 
+def fresh_sets(
+    fresh: Path | None, fresh2: Path | None, topics: Sequence[Topic]
+) -> list[tuple[str, list[LabelledArticle], Sequence[Topic]]]:
+    """The tune halves of the fresh sets whose page texts were given (for --fit)."""
+    from topics_fresh import LABELS, fresh_articles
+
+    found: list[tuple[str, list[LabelledArticle], Sequence[Topic]]] = []
+    for texts, labels in ((fresh, LABELS), (fresh2, LABELS.with_name("fresh2-topics.yml"))):
+        if texts is not None:
+            found.append((labels.stem, fresh_articles(texts, "tune", False, labels), topics))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("tune", "held-out"), required=True)
@@ -204,12 +223,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--fit", action="store_true", help="fit the model's weights and print them")
     parser.add_argument("--penalty", type=float, default=1.0, help="the prior's strength")
+    parser.add_argument("--fresh", type=Path, help="with --fit: fresh-topics.yml's page texts")
+    parser.add_argument("--fresh2", type=Path, help="with --fit: fresh2-topics.yml's page texts")
     args = parser.parse_args(argv)
     if not CORPORA.is_dir():
         print(f"skipped: no shared corpora at {CORPORA}", file=sys.stderr)
         return 1
-    fitted_on = ("real", "es", "bbc")  # what the shipped weights were fitted on
-    wanted = set(args.only or (fitted_on if args.fit else ("real", "blind", "es", "bbc")))
+    wanted = set(args.only or ("real", "blind", "es", "bbc"))
     sets = []
     project = load_project(REPO / "mkdocs.yml")
     shipped = project.topics
@@ -228,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         sets.append(("bbc (every fourth article)", bbc, bbc_topics))
     if args.brief:  # the vocabulary, too, is learned from what a build of feed items reads
         sets = [(name, [as_feed_item(a) for a in items], topics) for name, items, topics in sets]
+    if args.fit:
+        sets += fresh_sets(args.fresh, args.fresh2, shipped)
     sets = [(name, items, with_vocabulary(items, topics)) for name, items, topics in sets]
     if args.fit:
         if args.half != "tune":

@@ -97,6 +97,26 @@ def test_a_keywords_own_words_do_not_confirm_its_sense() -> None:
     assert set(context) == {"Moscow", "prosecutors"}
 
 
+def test_a_keywords_words_swapped_side_by_side_are_another_compound() -> None:
+    # "campaign hacking" is hacking of a campaign; a "hacking campaign" is a campaign of
+    # hacking, here against government networks: the keyword's sense is not there.
+    matcher = shipped()
+    title = "Agencies breached in months-long hacking campaign"
+    body = (
+        "Federal agencies said on Wednesday that a hacking campaign had reached their networks "
+        "through an update to widely used network software.",
+        "Investigators from the FBI and intelligence agencies suspect hackers working for "
+        "Russia, and the Treasury and Commerce departments were among those hit.",
+        "Officials said the intruders read email for months before a security firm noticed.",
+    )
+    found = matcher.analyse(body, sentences_of(body), (title,))
+    assert "election-interference" not in {a.topic for a in found.joined}
+    # In the keyword's order, or swapped with words between, it keeps its sense.
+    for text in ("Campaign hacking feared before the vote", "Hacking of the campaign alleged"):
+        hits = matcher.analyse((text,), sentences_of((text,)), ()).topics
+        assert any(a.evidence for a in hits if a.topic == "election-interference"), text
+
+
 def test_a_headline_and_lede_naming_a_topic_join_without_its_context() -> None:
     # Iran in the headline and the first sentence of a cyber story: none of Iran's configured
     # context words (nuclear, sanctions) need to be there.

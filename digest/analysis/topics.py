@@ -282,6 +282,8 @@ class Keyword:
     exact: bool
     # Written in a script without spaces (委内瑞拉): found as a substring of the text.
     unspaced: bool = False
+    # Each word as the keyword writes it, casefolded (see ``_other_compound``).
+    forms: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, phrase: str, language: str = "en") -> Keyword | None:
@@ -308,6 +310,7 @@ class Keyword:
             ),
             tuple(words.caps[i] for i in kept),
             exact,
+            forms=tuple(words.words[i].casefold() for i in kept),
         )
 
     def _candidates(self, tokens: Tokens, k: int) -> set[int]:
@@ -360,11 +363,28 @@ class Keyword:
                     if k not in positions and j in candidates[k]:
                         positions[k] = j
                         break
-            if len(positions) == count:
+            if len(positions) == count and not self._other_compound(tokens, positions):
                 span = tuple(sorted(positions.values()))
                 found.append(span)
                 used.update(span)
         return found
+
+    def _other_compound(self, tokens: Tokens, positions: dict[int, int]) -> bool:
+        """Whether the match is the keyword's own words side by side in another order.
+
+        An English compound names its last word: a "hacking campaign" is a campaign, "campaign
+        hacking" is hacking, so the same words swapped make another compound. Swapped with a
+        word between ("interference in the election") or with a word in another form, a verb
+        before its object ("investigating Russian meddling"), they keep the keyword's sense."""
+        order = sorted(positions, key=positions.__getitem__)
+        spots = sorted(positions.values())
+        if order == sorted(order) or spots[-1] - spots[0] != len(spots) - 1:
+            return False
+        # (A plural is the same form: "hacking campaigns".)
+        return all(
+            tokens.words[p].casefold() in (form := self.forms[k], form + "s", form + "es")
+            for k, p in positions.items()
+        )
 
 
 @dataclass(frozen=True)

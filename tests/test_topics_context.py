@@ -91,10 +91,15 @@ def test_a_keywords_own_words_do_not_confirm_its_sense() -> None:
     body = ("Senators said the Russia probe would widen.", "It was a quiet week.")
     alone = matcher.analyse(body, sentences_of(body), ("Senate vote",)).topics
     assert [a.context for a in alone if a.topic == "election-interference"] == [()]
-    more = (body[0], "Moscow denied it, and prosecutors said nothing.")
+    more = (body[0], "Moscow denied it, and prosecutors said the probe was slow.")
     found = matcher.analyse(more, sentences_of(more), ("Senate vote",)).topics
     (context,) = [a.context for a in found if a.topic == "election-interference"]
-    assert set(context) == {"Moscow", "prosecutors"}
+    assert set(context) == {"Moscow", "prosecutors", "probe"}
+    # A context phrase that only shares a word with the match is a word of its own.
+    overlap = ("The FBI studied the Clinton campaign hacking for months.",)
+    found = matcher.analyse(overlap, sentences_of(overlap), ("Senate vote",)).topics
+    (context,) = [a.context for a in found if a.topic == "election-interference"]
+    assert set(context) == {"FBI", "Clinton campaign"}
 
 
 def test_a_keywords_words_swapped_side_by_side_are_another_compound() -> None:
@@ -111,8 +116,13 @@ def test_a_keywords_words_swapped_side_by_side_are_another_compound() -> None:
     )
     found = matcher.analyse(body, sentences_of(body), (title,))
     assert "election-interference" not in {a.topic for a in found.joined}
-    # In the keyword's order, or swapped with words between, it keeps its sense.
-    for text in ("Campaign hacking feared before the vote", "Hacking of the campaign alleged"):
+    # In the keyword's order, swapped with words between, or as a verb and its object, it
+    # keeps its sense.
+    for text in (
+        "Campaign hacking feared before the vote",
+        "Hacking of the campaign alleged",
+        "Russians accused of hacking campaign emails",
+    ):
         hits = matcher.analyse((text,), sentences_of((text,)), ()).topics
         assert any(a.evidence for a in hits if a.topic == "election-interference"), text
 

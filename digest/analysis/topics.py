@@ -282,7 +282,9 @@ class Keyword:
     exact: bool
     # Written in a script without spaces (委内瑞拉): found as a substring of the text.
     unspaced: bool = False
-    # Each word as the keyword writes it, casefolded (see ``_other_compound``).
+    # An English keyword written as two words, a compound: its words as written, casefolded
+    # (see ``_other_compound``).
+    compound: bool = False
     forms: tuple[str, ...] = ()
 
     @classmethod
@@ -310,6 +312,7 @@ class Keyword:
             ),
             tuple(words.caps[i] for i in kept),
             exact,
+            compound=english and not exact and len(words) == len(kept) == 2,
             forms=tuple(words.words[i].casefold() for i in kept),
         )
 
@@ -370,21 +373,45 @@ class Keyword:
         return found
 
     def _other_compound(self, tokens: Tokens, positions: dict[int, int]) -> bool:
-        """Whether the match is the keyword's own words side by side in another order.
+        """Whether the match is a two-word keyword's words swapped into another compound.
 
-        An English compound names its last word: a "hacking campaign" is a campaign, "campaign
-        hacking" is hacking, so the same words swapped make another compound. Swapped with a
-        word between ("interference in the election") or with a word in another form, a verb
-        before its object ("investigating Russian meddling"), they keep the keyword's sense."""
-        order = sorted(positions, key=positions.__getitem__)
-        spots = sorted(positions.values())
-        if order == sorted(order) or spots[-1] - spots[0] != len(spots) - 1:
+        An English compound names its last word: a "hacking campaign" is a campaign, while the
+        keyword `campaign hacking` is hacking. The swapped pair is read as a compound only when
+        it is written as the keyword writes its words (a plural allowed), with nothing but a
+        space between, and ends its phrase (punctuation or a function word follows); otherwise
+        it may be a verb and its object ("accused of hacking campaign emails", "probe Russia
+        ties"), which keeps the keyword's sense. Keywords written with more words, or in
+        another language, are left alone ("interference in the election" is meant to match
+        "election interference")."""
+        if not self.compound or positions[0] < positions[1]:
             return False
-        # (A plural is the same form: "hacking campaigns".)
-        return all(
-            tokens.words[p].casefold() in (form := self.forms[k], form + "s", form + "es")
-            for k, p in positions.items()
-        )
+        first, second = positions[1], positions[0]
+        if second != first + 1 or tokens.gap(first).strip():
+            return False
+        for k, p in positions.items():
+            word = tokens.words[p].casefold()
+            if word not in (self.forms[k], self.forms[k] + "s", self.forms[k] + "es"):
+                return False
+        return _ends_phrase(tokens, second)
+
+
+# Words that close a noun phrase when they follow it: prepositions, conjunctions, relatives,
+# auxiliaries (a closed class: an open-class word after two nouns is more likely their object).
+_PHRASE_ENDERS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "into"}
+    | {"against", "over", "after", "before", "since", "during", "as", "than", "and", "or"}
+    | {"but", "that", "which", "who", "whose", "is", "are", "was", "were", "be", "been"}
+    | {"has", "have", "had", "will", "would", "could", "can", "may", "might", "should"}
+)
+
+
+def _ends_phrase(tokens: Tokens, last: int) -> bool:
+    """Whether word ``last`` ends its phrase: the sentence or a punctuation mark follows, or a
+    function word, or an adverb in -ly ("a hacking campaign widely blamed on Russia")."""
+    if last + 1 >= len(tokens) or tokens.gap(last).strip(" -"):
+        return True
+    following = tokens.words[last + 1].casefold()
+    return following in _PHRASE_ENDERS or following.endswith("ly")
 
 
 @dataclass(frozen=True)
@@ -1032,7 +1059,9 @@ def record_context(
             continue  # most sentences hold no context word
         for position in _candidates(compiled.context_index, tokens):
             phrase = compiled.context[position]
-            if phrase.phrase not in seen and phrase.find(tokens, taken):
+            if phrase.phrase in seen:
+                continue
+            if any(not taken.issuperset(span) for span in phrase.find(tokens, set())):
                 seen[phrase.phrase] = index
 
 

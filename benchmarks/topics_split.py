@@ -243,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         bbc_topics = load_project(REPO / "tests" / "fixtures" / "bbc-topics" / "mkdocs.yml").topics
         bbc = [a for a in bbc_articles() if side(a.id) == args.half]
         sets.append(("bbc (every fourth article)", bbc, bbc_topics))
-    if args.brief:  # the vocabulary, too, is learned from what a build of feed items reads
-        sets = [(name, [as_feed_item(a) for a in items], topics) for name, items, topics in sets]
     if args.fit:
         sets += fresh_sets(args.fresh, args.fresh2, shipped)
+    if args.brief:  # the vocabulary, too, is learned from what a build of feed items reads
+        sets = [(name, [as_feed_item(a) for a in items], topics) for name, items, topics in sets]
     sets = [(name, items, with_vocabulary(items, topics)) for name, items, topics in sets]
     if args.fit:
         if args.half != "tune":

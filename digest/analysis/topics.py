@@ -283,8 +283,7 @@ class Keyword:
     # Written in a script without spaces (委内瑞拉): found as a substring of the text.
     unspaced: bool = False
     # An English keyword written as two words, a compound: its words as written, casefolded
-    # (see ``_other_compound``).
-    compound: bool = False
+    # (see ``_other_compound``); empty for any other keyword.
     forms: tuple[str, ...] = ()
 
     @classmethod
@@ -312,8 +311,9 @@ class Keyword:
             ),
             tuple(words.caps[i] for i in kept),
             exact,
-            compound=english and not exact and len(words) == len(kept) == 2,
-            forms=tuple(words.words[i].casefold() for i in kept),
+            forms=tuple(words.words[i].casefold() for i in kept)
+            if english and not exact and len(words) == len(kept) == 2
+            else (),
         )
 
     def _candidates(self, tokens: Tokens, k: int) -> set[int]:
@@ -383,7 +383,7 @@ class Keyword:
         ties"), which keeps the keyword's sense. Keywords written with more words, or in
         another language, are left alone ("interference in the election" is meant to match
         "election interference")."""
-        if not self.compound or positions[0] < positions[1]:
+        if not self.forms or positions[0] < positions[1]:
             return False
         first, second = positions[1], positions[0]
         if second != first + 1 or tokens.gap(first).strip():
@@ -1050,13 +1050,13 @@ def record_context(
         if not compiled.context:
             continue
         seen = found[compiled.topic.slug]
-        hits = keywords.get(compiled.topic.slug, ()) if keywords else ()
-        taken = {p for hit in hits for p in hit.span}
         for phrase in compiled.context:
             if phrase.unspaced and phrase.phrase not in seen and phrase.phrase in tokens.text:
                 seen[phrase.phrase] = index
         if compiled.context_stems.isdisjoint(tokens.where):
             continue  # most sentences hold no context word
+        hits = keywords.get(compiled.topic.slug, ()) if keywords else ()
+        taken = {p for hit in hits for p in hit.span}
         for position in _candidates(compiled.context_index, tokens):
             phrase = compiled.context[position]
             if phrase.phrase in seen:

@@ -419,6 +419,24 @@ def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
     assert matcher.analyse([], [], (kayla,)).joined == ()
 
 
+def test_a_capital_that_does_not_mark_a_name_does_not_make_another_mueller() -> None:
+    # Title case capitalises every word, and a stop word opening a sentence is capitalised
+    # too: neither says the keyword stands inside somebody else's name.
+    matcher = shipped()
+    for title in (
+        "Key Mueller Cooperator Gates Testifies in Trial of Washington Lawyer",
+        "What Mueller found, and what he did not",
+        "Robert Mueller testifies before Congress",
+    ):
+        assert [a.topic for a in matcher.analyse([], [], (title,)).joined] == [
+            "election-interference"
+        ], title
+    # In an article, the body's ordinary case still tells the names apart.
+    title = "Kayla Mueller's Parents Speak Out About Her Captivity"
+    body = ("Kayla Mueller was held by the group for 18 months before she died in 2015.",)
+    assert matcher.analyse(body, sentences_of(body), (title,)).joined == ()
+
+
 def test_a_brief_items_headline_carries_its_topic_into_the_sentence_after_it() -> None:
     # A feed item: the headline names the subject, the one-line summary says what happened.
     matcher = shipped()

@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from digest.analysis.languages import known_code
+from digest.analysis.languages import known_code, stop_words
 from digest.analysis.languages import stemmer as language_stemmer
 from digest.analysis.stemming import stemmer
 from digest.analysis.topic_evidence import (
@@ -64,6 +64,10 @@ _PHRASE_STOPWORDS = frozenset(
 )
 # How many other words may stand between the words of a lowercase phrase.
 PHRASE_SLACK = 6
+# Title case: at least this many content words (longer than TITLE_WORD_MIN letters), all
+# capitalised; shorter words ("of", "to", "in") stay lowercase in most houses' title case.
+TITLE_CONTENT_MIN = 4
+TITLE_WORD_MIN = 3
 # Endings that make a demonym or adjective of a place name: Iran-ian, Venezuela-n, Iraq-i.
 _DEMONYM_ENDINGS = ("n", "an", "ian", "i", "ese")
 # Endings the stemmer leaves between noun and verb forms: interf(er), elect(or).
@@ -209,10 +213,21 @@ def stem_variants(word_stem: str) -> frozenset[str]:
 class Tokens:
     """A sentence's words with their stems and where each stem occurs; built once per sentence."""
 
-    __slots__ = ("text", "words", "stems", "caps", "where", "_lists", "_pattern", "_spans")
+    __slots__ = (
+        "text",
+        "language",
+        "words",
+        "stems",
+        "caps",
+        "where",
+        "_lists",
+        "_pattern",
+        "_spans",
+    )
 
     def __init__(self, text: str, language: str = "en") -> None:
         self.text = text
+        self.language = language
         # (Text without vowel signs, nearly all, takes the simpler pattern: it is faster.)
         self._pattern = _MARKED_TOKEN if _ARABIC_MARK.search(text) else _TOKEN
         # The words alone: where each stands is asked of a few words in a few sentences only.
@@ -492,17 +507,31 @@ class Hit:
 
 def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool:
     """Whether a one-word capitalised match follows a capitalised word that is not part of it
-    and not a function word ("Kayla Mueller", not "The Muellers" or "said Mueller")."""
+    and not a stop word ("Kayla Mueller", not "The Muellers" or "What Mueller found"). In a
+    headline written in title case every word is capitalised, so none is known for a name."""
     first = span[0]
-    if len(span) > 1 or first == 0 or not tokens.caps[first]:
+    if len(span) > 1 or first == 0 or not tokens.caps[first] or title_case(tokens):
         return False
-    before = tokens.words[first - 1]
+    before = tokens.words[first - 1].lower()
     return (
         tokens.caps[first - 1]
         and not tokens.gap(first - 1).strip()
-        and before.lower() not in _PHRASE_STOPWORDS
-        and before.lower() not in _ANAPHORA
+        and before not in _PHRASE_STOPWORDS
+        and before not in _ANAPHORA
+        # "What Mueller found": a stop word capitalised to open a sentence is not a name.
+        and before not in stop_words(tokens.language)
     )
+
+
+def title_case(tokens: Tokens) -> bool:
+    """Whether every content word is capitalised ("Key Mueller Cooperator Testifies in Trial"),
+    as title-case headlines are written; a sentence in ordinary case has lowercase ones."""
+    content = [
+        i
+        for i, word in enumerate(tokens.words)
+        if len(word) > TITLE_WORD_MIN and word.lower() not in _PHRASE_STOPWORDS
+    ]
+    return len(content) >= TITLE_CONTENT_MIN and all(tokens.caps[i] for i in content)
 
 
 def inside_quotation(text: str, position: int) -> bool:

@@ -420,21 +420,35 @@ def test_an_item_that_is_only_a_headline_is_about_what_it_names() -> None:
 
 
 def test_a_capital_that_does_not_mark_a_name_does_not_make_another_mueller() -> None:
-    # Title case capitalises every word, and a stop word opening a sentence is capitalised
-    # too: neither says the keyword stands inside somebody else's name.
+    # A stop word capitalised to open a sentence or clause is no first name, and title case
+    # capitalises every word, so it cannot tell a name: neither makes another Mueller.
     matcher = shipped()
     for title in (
-        "Key Mueller Cooperator Gates Testifies in Trial of Washington Lawyer",
+        "Key Mueller Cooperator Gates Testifies in 2019 Trial of Washington Lawyer",
         "What Mueller found, and what he did not",
+        "It’s Mueller who decides what comes next",
         "Robert Mueller testifies before Congress",
     ):
         assert [a.topic for a in matcher.analyse([], [], (title,)).joined] == [
             "election-interference"
         ], title
-    # In an article, the body's ordinary case still tells the names apart.
+    # Inside a sentence a capitalised stop word can be a name ("Will").
+    assert matcher.analyse([], [], ("Friends remember Will Mueller",)).joined == ()
+    # An article's title-case headline counts neither way: its body's ordinary case decides.
     title = "Kayla Mueller's Parents Speak Out About Her Captivity"
-    body = ("Kayla Mueller was held by the group for 18 months before she died in 2015.",)
+    body = (
+        "The aid worker Kayla Mueller was held by the group for 18 months.",
+        "The Mueller family said they were grateful for the support.",
+    )
     assert matcher.analyse(body, sentences_of(body), (title,)).joined == ()
+
+
+def test_a_longer_keyword_holding_a_shorter_ones_words_is_the_same_keyword() -> None:
+    # "Robert Mueller" and "Mueller" name one man: not two keywords agreeing.
+    body = ("Robert Mueller was appointed in May.", "Mueller hired prosecutors.")
+    found = shipped().analyse(body, sentences_of(body), ("Senate vote",)).topics
+    (attribution,) = [a for a in found if a.topic == "election-interference"]
+    assert attribution.decision is not None and attribution.decision.evidence.distinct == 1
 
 
 def test_a_brief_items_headline_carries_its_topic_into_the_sentence_after_it() -> None:

@@ -64,10 +64,12 @@ _PHRASE_STOPWORDS = frozenset(
 )
 # How many other words may stand between the words of a lowercase phrase.
 PHRASE_SLACK = 6
-# Title case: at least this many content words (longer than TITLE_WORD_MIN letters), all
-# capitalised; shorter words ("of", "to", "in") stay lowercase in most houses' title case.
+# Title case: at least this many content words (words of TITLE_WORD_LETTERS letters or more),
+# all capitalised; shorter words ("of", "to", "in") stay lowercase in most houses' title case.
 TITLE_CONTENT_MIN = 4
-TITLE_WORD_MIN = 3
+TITLE_WORD_LETTERS = 4
+# What may end the text before a clause that opens with a capital: a colon, a dash, a quote.
+_CLAUSE_OPENERS = frozenset(":—–-“\"‘'(")
 # Endings that make a demonym or adjective of a place name: Iran-ian, Venezuela-n, Iraq-i.
 _DEMONYM_ENDINGS = ("n", "an", "ian", "i", "ese")
 # Endings the stemmer leaves between noun and verb forms: interf(er), elect(or).
@@ -446,6 +448,9 @@ class CompiledTopic:
     # sentence tries only the phrases it holds a first word of, not all of them.
     keyword_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
     context_index: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False)
+    # A keyword holding all of a shorter keyword's words names the same thing ("Robert
+    # Mueller" is "Mueller"): counted as that keyword when keywords are told apart.
+    same_as: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, topic: Topic, language: str = "en") -> CompiledTopic:
@@ -472,7 +477,21 @@ class CompiledTopic:
             context_stems,
             _first_word_index(keywords),
             _first_word_index(context),
+            _same_as(keywords),
         )
+
+
+def _same_as(keywords: Sequence[Keyword]) -> dict[str, str]:
+    """Each keyword whose words include all of a shorter keyword's, mapped to the shortest."""
+    words = {k.phrase: frozenset(w.casefold() for w in _TOKEN.findall(k.phrase)) for k in keywords}
+    by_length = sorted(words, key=lambda phrase: len(words[phrase]))
+    same: dict[str, str] = {}
+    for phrase, own in words.items():
+        shorter = (p for p in by_length if words[p] < own)
+        root = next(shorter, None)
+        if root is not None:
+            same[phrase] = root
+    return same
 
 
 def _first_word_index(phrases: Sequence[Keyword]) -> dict[str, tuple[int, ...]]:
@@ -501,35 +520,49 @@ class Hit:
     quoted: bool = False
     # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing.
     in_name: bool = False
+    # Capitalisation cannot tell (a title-case headline): counted neither way.
+    name_unknown: bool = False
     # The words it took (token positions in the sentence; none for unspaced scripts).
     span: tuple[int, ...] = ()
 
 
-def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool:
+def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool | None:
     """Whether a one-word capitalised match follows a capitalised word that is not part of it
-    and not a stop word ("Kayla Mueller", not "The Muellers" or "What Mueller found"). In a
-    headline written in title case every word is capitalised, so none is known for a name."""
+    and not a function word ("Kayla Mueller", not "The Muellers" or "said Mueller"); None when
+    capitalisation cannot tell, as in a title-case headline, where every word has a capital."""
     first = span[0]
-    if len(span) > 1 or first == 0 or not tokens.caps[first] or title_case(tokens):
+    if len(span) > 1 or first == 0 or not tokens.caps[first]:
         return False
-    before = tokens.words[first - 1].lower()
-    return (
-        tokens.caps[first - 1]
-        and not tokens.gap(first - 1).strip()
-        and before not in _PHRASE_STOPWORDS
-        and before not in _ANAPHORA
-        # "What Mueller found": a stop word capitalised to open a sentence is not a name.
-        and before not in stop_words(tokens.language)
-    )
+    before = tokens.words[first - 1].lower().replace("’", "'")
+    if (
+        not tokens.caps[first - 1]
+        or tokens.gap(first - 1).strip()
+        or before in _PHRASE_STOPWORDS
+        or before in _ANAPHORA
+        # "What Mueller found": a stop word capitalised only because it opens the sentence.
+        or (_opens_sentence(tokens, first - 1) and before in stop_words(tokens.language))
+    ):
+        return False
+    return None if title_case(tokens) else True
+
+
+def _opens_sentence(tokens: Tokens, i: int) -> bool:
+    """Whether word i is the first of its sentence or of a clause after a colon, a dash or an
+    opening quotation mark, where any word is capitalised."""
+    return i == 0 or tokens.gap(i - 1).strip()[-1:] in _CLAUSE_OPENERS
 
 
 def title_case(tokens: Tokens) -> bool:
-    """Whether every content word is capitalised ("Key Mueller Cooperator Testifies in Trial"),
-    as title-case headlines are written; a sentence in ordinary case has lowercase ones."""
+    """Whether an English sentence has every content word capitalised, as title-case headlines
+    do ("Key Mueller Cooperator Testifies in Trial"); in ordinary case some are lowercase."""
+    if topic_language(tokens.language) != "en":
+        return False
     content = [
         i
         for i, word in enumerate(tokens.words)
-        if len(word) > TITLE_WORD_MIN and word.lower() not in _PHRASE_STOPWORDS
+        if len(word) >= TITLE_WORD_LETTERS
+        and word[:1].isalpha()
+        and word.lower() not in _PHRASE_STOPWORDS
     ]
     return len(content) >= TITLE_CONTENT_MIN and all(tokens.caps[i] for i in content)
 
@@ -638,7 +671,10 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
                 kind = "evidence"
             quoted = inside_quotation(tokens.text, tokens.starts[span[0]])
             named = in_longer_name(tokens, span)
-            hits.append(Hit(keyword.phrase, tokens.shown(span), kind, quoted, named, span))
+            name = compiled.same_as.get(keyword.phrase, keyword.phrase)
+            hits.append(
+                Hit(name, tokens.shown(span), kind, quoted, bool(named), named is None, span)
+            )
     return hits
 
 
@@ -732,6 +768,7 @@ class _Found:
     # Body keyword matches: how many were quoted, inside another name, in all.
     quoted: Counter[str] = field(default_factory=Counter)
     in_name: Counter[str] = field(default_factory=Counter)
+    name_unknown: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
     # How many body sentences give evidence, and the rank of the first one.
     in_sentences: Counter[str] = field(default_factory=Counter)
@@ -848,6 +885,7 @@ class TopicMatcher:
                         found.headline[slug].append(hit.text)
                         found.distinct[slug].add(hit.keyword)
                         found.in_name[slug] += hit.in_name
+                        found.name_unknown[slug] += hit.name_unknown
         rank = {s.index: n for n, s in enumerate(sorted(sentences, key=lambda s: s.index))}
         for index, paragraph in enumerate(paragraphs):
             members = by_paragraph.get(index, [])
@@ -898,6 +936,7 @@ class TopicMatcher:
             found.matches[slug] += len(hits)
             found.quoted[slug] += sum(h.quoted for h in hits)
             found.in_name[slug] += sum(h.in_name for h in hits)
+            found.name_unknown[slug] += sum(h.name_unknown for h in hits)
         # A sentence is about the topic it gives the most evidence for (ties: all).
         best = max((len(hits) for hits in counted.values()), default=0)
         winning = {slug for slug, hits in counted.items() if len(hits) == best}
@@ -1013,7 +1052,7 @@ class TopicMatcher:
         first = found.first.get(slug)
         late = 0.0 if headline or first is None else first / max(1, total - 1)
         matches = found.matches[slug]
-        named = len(found.headline[slug]) + matches
+        named = len(found.headline[slug]) + matches - found.name_unknown[slug]
         # The keyword's sense is confirmed by a second keyword or by the topic's vocabulary;
         # without either, a match inside another name ("Kayla Mueller") is likely another sense.
         unconfirmed = len(found.distinct[slug]) == 1 and len(found.context[slug]) < CONTEXT_MIN

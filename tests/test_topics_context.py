@@ -444,11 +444,15 @@ def test_a_capital_that_does_not_mark_a_name_does_not_make_another_mueller() -> 
 
 
 def test_a_longer_keyword_holding_a_shorter_ones_words_is_the_same_keyword() -> None:
-    # "Robert Mueller" and "Mueller" name one man: not two keywords agreeing.
-    body = ("Robert Mueller was appointed in May.", "Mueller hired prosecutors.")
-    found = shipped().analyse(body, sentences_of(body), ("Senate vote",)).topics
-    (attribution,) = [a for a in found if a.topic == "election-interference"]
-    assert attribution.decision is not None and attribution.decision.evidence.distinct == 1
+    # "Robert Mueller" and "Mueller" name one man, "Trump-Russia" and "Russia-Trump" one
+    # affair: not two keywords agreeing.
+    for body in (
+        ("Robert Mueller was appointed in May.", "Mueller hired prosecutors."),
+        ("The Trump-Russia affair went on.", "Senators studied the Russia-Trump contacts."),
+    ):
+        found = shipped().analyse(body, sentences_of(body), ("Senate vote",)).topics
+        (attribution,) = [a for a in found if a.topic == "election-interference"]
+        assert attribution.decision is not None and attribution.decision.evidence.distinct == 1
 
 
 def test_a_brief_items_headline_carries_its_topic_into_the_sentence_after_it() -> None:

@@ -482,15 +482,16 @@ class CompiledTopic:
 
 
 def _same_as(keywords: Sequence[Keyword]) -> dict[str, str]:
-    """Each keyword whose words include all of a shorter keyword's, mapped to the shortest."""
+    """Each keyword whose words include all of another's, mapped to the one with fewest words
+    (the first of them, when two have the same words: Trump-Russia and Russia-Trump)."""
     words = {k.phrase: frozenset(w.casefold() for w in _TOKEN.findall(k.phrase)) for k in keywords}
     by_length = sorted(words, key=lambda phrase: len(words[phrase]))
     same: dict[str, str] = {}
-    for phrase, own in words.items():
-        shorter = (p for p in by_length if words[p] < own)
-        root = next(shorter, None)
+    for n, phrase in enumerate(by_length):
+        own = words[phrase]
+        root = next((p for p in by_length[:n] if words[p] <= own), None)
         if root is not None:
-            same[phrase] = root
+            same[phrase] = same.get(root, root)
     return same
 
 
@@ -527,9 +528,10 @@ class Hit:
 
 
 def in_longer_name(tokens: Tokens, span: tuple[int, ...]) -> bool | None:
-    """Whether a one-word capitalised match follows a capitalised word that is not part of it
-    and not a function word ("Kayla Mueller", not "The Muellers" or "said Mueller"); None when
-    capitalisation cannot tell, as in a title-case headline, where every word has a capital."""
+    """Whether a one-word capitalised match follows a capitalised word that is not part of it,
+    not a function word and not a stop word opening the sentence ("Kayla Mueller", not "The
+    Muellers", "said Mueller" or "What Mueller found"); None when capitalisation cannot tell,
+    as in a title-case headline, where every word has a capital."""
     first = span[0]
     if len(span) > 1 or first == 0 or not tokens.caps[first]:
         return False

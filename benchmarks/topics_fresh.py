@@ -7,6 +7,7 @@ characters each) are not part of the project. Whoever holds them keeps one file 
     python benchmarks/topics_fresh.py --texts DIR --half tune
     python benchmarks/topics_fresh.py --texts DIR --half held-out --stories
     python benchmarks/topics_fresh.py --labels benchmarks/fresh2-topics.yml --texts DIR2 --half tune
+    python benchmarks/topics_fresh.py --texts DIR --half held-out --headlines   # headlines alone
 
 A page's headline is its first line shaped like one (four or more words, at most 150
 characters, no closing full stop) within its first four lines, the lines above it being page
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -73,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stories", action="store_true", help="count an article on its story's topic pages"
     )
-    parser.add_argument(
+    cut = parser.add_mutually_exclusive_group()
+    cut.add_argument(
         "--brief", action="store_true", help="each page cut to its headline and lede sentence"
     )
+    cut.add_argument("--headlines", action="store_true", help="each page cut to its headline alone")
     args = parser.parse_args(argv)
     if not args.texts.is_dir():
         print(f"no page texts at {args.texts}", file=sys.stderr)
@@ -84,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     articles = fresh_articles(args.texts, args.half, args.clear, args.labels)
     if args.brief:
         articles = [as_feed_item(a) for a in articles]
+    if args.headlines:  # a headline read alone, as a feed reader lists it
+        articles = [replace(a, paragraphs=()) for a in articles]
     topics = with_vocabulary(articles, project.topics)
     name = f"{args.labels.stem} {args.half}{', clear labels' if args.clear else ''}"
     report(name, articles, topics, project.stories if args.stories else None)

@@ -519,10 +519,9 @@ class Hit:
     kind: str
     # Inside a quotation: someone's words, which may use the topic's words about something else.
     quoted: bool = False
-    # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing.
-    in_name: bool = False
-    # Capitalisation cannot tell (a title-case headline): counted neither way.
-    name_unknown: bool = False
+    # Part of a longer name ("Kayla Mueller", "Carl Mueller"): maybe another person or thing;
+    # None when capitalisation cannot tell (a title-case headline), counted neither way.
+    in_name: bool | None = False
     # The words it took (token positions in the sentence; none for unspaced scripts).
     span: tuple[int, ...] = ()
 
@@ -674,9 +673,7 @@ def sentence_hits(compiled: CompiledTopic, tokens: Tokens) -> list[Hit]:
             quoted = inside_quotation(tokens.text, tokens.starts[span[0]])
             named = in_longer_name(tokens, span)
             name = compiled.same_as.get(keyword.phrase, keyword.phrase)
-            hits.append(
-                Hit(name, tokens.shown(span), kind, quoted, bool(named), named is None, span)
-            )
+            hits.append(Hit(name, tokens.shown(span), kind, quoted, named, span))
     return hits
 
 
@@ -886,8 +883,8 @@ class TopicMatcher:
                     if hit.kind == "evidence":
                         found.headline[slug].append(hit.text)
                         found.distinct[slug].add(hit.keyword)
-                        found.in_name[slug] += hit.in_name
-                        found.name_unknown[slug] += hit.name_unknown
+                        found.in_name[slug] += hit.in_name is True
+                        found.name_unknown[slug] += hit.in_name is None
         rank = {s.index: n for n, s in enumerate(sorted(sentences, key=lambda s: s.index))}
         for index, paragraph in enumerate(paragraphs):
             members = by_paragraph.get(index, [])
@@ -937,8 +934,8 @@ class TopicMatcher:
             found.first.setdefault(slug, rank)
             found.matches[slug] += len(hits)
             found.quoted[slug] += sum(h.quoted for h in hits)
-            found.in_name[slug] += sum(h.in_name for h in hits)
-            found.name_unknown[slug] += sum(h.name_unknown for h in hits)
+            found.in_name[slug] += sum(h.in_name is True for h in hits)
+            found.name_unknown[slug] += sum(h.in_name is None for h in hits)
         # A sentence is about the topic it gives the most evidence for (ties: all).
         best = max((len(hits) for hits in counted.values()), default=0)
         winning = {slug for slug, hits in counted.items() if len(hits) == best}
